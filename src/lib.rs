@@ -1,1 +1,9 @@
-//! capfsh
+//! capfsh: an admin shell and engine for a CAPF (Certificate Authority Proxy Function) store.
+//!
+//! Layers, from the inside out: [`domain`] (CAPF values and rules, no I/O), [`store`] (the
+//! SQLite file shared with the engine), [`cli`] (the one command tree and its parser),
+//! [`commands`] (what each command does), [`render`] (tables, JSON, CSV) and [`repl`] (the
+//! interactive `admin:` shell).
+
+pub mod domain;
+pub mod store;

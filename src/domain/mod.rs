@@ -1,0 +1,19 @@
+//! The CAPF domain: device names, settings and certificate records.
+//!
+//! Nothing here knows about terminals or SQL. Values are parsed once at the edge into these types
+//! (a `KeepAlive` can only hold 5–60), so the rest of the code can trust them.
+
+mod device;
+mod records;
+mod settings;
+mod time;
+
+pub use device::DeviceName;
+pub use records::{CsrRecord, LscRecord, LscState, NewCsr, NewLsc, PendingCsr, StaleLsc};
+pub use settings::{IssuerMode, KeepAlive, Settings, ValidityDays};
+pub use time::{Timestamp, format_cli, format_rfc3339};
+
+/// A value a user typed (or a file held) was refused; the message is shown as-is to the admin.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidValue(pub String);

@@ -1,0 +1,160 @@
+//! CSR and LSC records, and the stale-LSC notion, as the store hands them out.
+
+use super::{DeviceName, Timestamp};
+
+/// A CSR as the engine records it when a phone asks for a certificate.
+///
+/// The engine verifies the signature and the key before building one; the store trusts it.
+#[derive(Debug, Clone)]
+pub struct NewCsr {
+    /// The endpoint that sent the request.
+    pub device: DeviceName,
+    /// When CAPF received it.
+    pub submitted_at: Timestamp,
+    /// Subject DN as the CSR states it (may hold hostile characters; renderers escape them).
+    pub subject: String,
+    /// `RSA` or `EC`.
+    pub key_algorithm: String,
+    /// Key size in bits (RSA modulus, or 256/384/521 for EC curves).
+    pub key_bits: u32,
+    /// Lower-case hex SHA-256 of the SubjectPublicKeyInfo: matches imported certificates to CSRs.
+    pub public_key_sha256: String,
+    /// The CSR exactly as received (DER).
+    pub der: Vec<u8>,
+}
+
+/// One row of `utils capf csr list`: a CSR still waiting for its LSC to be installed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingCsr {
+    /// Row id in the store.
+    pub id: i64,
+    /// Requesting endpoint.
+    pub device: String,
+    /// When CAPF received it.
+    pub submitted_at: Timestamp,
+    /// Subject DN.
+    pub subject: String,
+    /// `RSA` or `EC`.
+    pub key_algorithm: String,
+    /// Key size in bits.
+    pub key_bits: u32,
+    /// SHA-256 of the public key (hex).
+    pub public_key_sha256: String,
+}
+
+impl PendingCsr {
+    /// The key as admins read it: `RSA-2048`, `EC-P256`.
+    pub fn key_label(&self) -> String {
+        key_label(&self.key_algorithm, self.key_bits)
+    }
+}
+
+/// The key as admins read it: `RSA-2048`, `EC-P256`.
+pub fn key_label(algorithm: &str, bits: u32) -> String {
+    if algorithm.eq_ignore_ascii_case("EC") {
+        format!("EC-P{bits}")
+    } else {
+        format!("{algorithm}-{bits}")
+    }
+}
+
+/// A pending CSR with its DER, for `utils capf csr dump` and export.
+#[derive(Debug, Clone)]
+pub struct CsrRecord {
+    /// The listing fields.
+    pub csr: PendingCsr,
+    /// The request as received.
+    pub der: Vec<u8>,
+}
+
+/// An LSC the engine issued (or imported from an external CA), to be recorded in the store.
+#[derive(Debug, Clone)]
+pub struct NewLsc {
+    /// Endpoint the certificate is for.
+    pub device: DeviceName,
+    /// Serial, lower-case hex without separators.
+    pub serial: String,
+    /// Subject DN.
+    pub subject: String,
+    /// Issuer DN.
+    pub issuer: String,
+    /// Start of validity.
+    pub not_before: Timestamp,
+    /// End of validity.
+    pub not_after: Timestamp,
+    /// When CAPF issued (or imported) it.
+    pub issued_at: Timestamp,
+    /// The CSR it answers.
+    pub csr_id: Option<i64>,
+    /// The certificate (DER).
+    pub der: Vec<u8>,
+}
+
+/// Where an LSC is in its life: issued and waiting, installed on the phone, or stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LscState {
+    /// Issued, the phone has not reported installing it yet.
+    Issued,
+    /// The phone installed it.
+    Installed,
+    /// Never installed and superseded by a newer CSR of the same device.
+    Stale,
+}
+
+impl LscState {
+    /// Word used in listings and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LscState::Issued => "issued",
+            LscState::Installed => "installed",
+            LscState::Stale => "stale",
+        }
+    }
+}
+
+/// An issued LSC as the store reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LscRecord {
+    /// Row id.
+    pub id: i64,
+    /// Endpoint.
+    pub device: String,
+    /// Serial (hex).
+    pub serial: String,
+    /// Subject DN.
+    pub subject: String,
+    /// Issuer DN.
+    pub issuer: String,
+    /// Start of validity.
+    pub not_before: Timestamp,
+    /// End of validity.
+    pub not_after: Timestamp,
+    /// When it was issued.
+    pub issued_at: Timestamp,
+    /// When the phone installed it, if it has.
+    pub installed_at: Option<Timestamp>,
+    /// Issued / installed / stale, by the store's one stale rule.
+    pub state: LscState,
+}
+
+/// One row of `utils capf stale-lsc list`.
+///
+/// A stale LSC was generated in response to an endpoint's CSR but never installed, because the
+/// endpoint sent a newer CSR after it was issued. The rule itself lives in one place, the
+/// `stale_lsc` view of the store schema (`migrations/0001_initial.sql`), so the shell, the engine
+/// and any SQL client agree on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleLsc {
+    /// Row id of the LSC.
+    pub id: i64,
+    /// Endpoint.
+    pub device: String,
+    /// Serial (hex).
+    pub serial: String,
+    /// When it was issued.
+    pub issued_at: Timestamp,
+    /// End of validity.
+    pub not_after: Timestamp,
+    /// When the first newer CSR of the device arrived, which made this LSC stale.
+    pub superseded_at: Timestamp,
+}

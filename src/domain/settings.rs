@@ -1,0 +1,205 @@
+//! Cluster-wide CAPF settings and their documented ranges.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::{InvalidValue, Timestamp};
+
+/// Keep-alive timer (minutes) of the CAPF-to-endpoint connection: 5 to 60, default 15.
+///
+/// Firewalls between phones and CAPF drop idle connections; the range is Cisco's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeepAlive(u8);
+
+impl KeepAlive {
+    /// Lowest accepted value, in minutes.
+    pub const MIN: u8 = 5;
+    /// Highest accepted value, in minutes.
+    pub const MAX: u8 = 60;
+    /// The value of a new cluster.
+    pub const DEFAULT: KeepAlive = KeepAlive(15);
+
+    /// Minutes as a number.
+    pub fn minutes(self) -> u8 {
+        self.0
+    }
+
+    /// Builds from a stored number, refusing what the schema's CHECK would refuse.
+    pub fn from_minutes(m: i64) -> Result<Self, InvalidValue> {
+        if (i64::from(Self::MIN)..=i64::from(Self::MAX)).contains(&m) {
+            Ok(KeepAlive(m as u8))
+        } else {
+            Err(InvalidValue(format!(
+                "keep_alive {m} is out of range: enter a number between {} and {} (minutes)",
+                Self::MIN,
+                Self::MAX
+            )))
+        }
+    }
+}
+
+impl FromStr for KeepAlive {
+    type Err = InvalidValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        match t.parse::<i64>() {
+            Ok(m) => Self::from_minutes(m),
+            Err(_) => Err(InvalidValue(format!(
+                "keep_alive {t:?} is not a number: enter a number between {} and {} (minutes)",
+                Self::MIN,
+                Self::MAX
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for KeepAlive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Who signs LSCs ("Certificate Issuer to Endpoint").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssuerMode {
+    /// CAPF signs with its own CA certificate (the default).
+    Capf,
+    /// CSRs go to an external CA automatically.
+    Online,
+    /// CSRs are exported, signed by hand elsewhere and imported.
+    Offline,
+}
+
+impl IssuerMode {
+    /// Every mode, in the order the CLI lists them.
+    pub const ALL: [IssuerMode; 3] = [IssuerMode::Capf, IssuerMode::Online, IssuerMode::Offline];
+
+    /// The stored and typed keyword.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IssuerMode::Capf => "capf",
+            IssuerMode::Online => "online",
+            IssuerMode::Offline => "offline",
+        }
+    }
+}
+
+impl FromStr for IssuerMode {
+    type Err = InvalidValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        IssuerMode::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                InvalidValue(format!(
+                    "unknown issuer mode {s:?}: use capf, online or offline"
+                ))
+            })
+    }
+}
+
+impl fmt::Display for IssuerMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// "Duration Of Certificate Validity (in days)" of issued LSCs: 1 to 1825.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidityDays(u16);
+
+impl ValidityDays {
+    /// Shortest validity.
+    pub const MIN: u16 = 1;
+    /// Longest validity (five years).
+    pub const MAX: u16 = 1825;
+    /// Default of a new cluster (five years, as CUCM).
+    pub const DEFAULT: ValidityDays = ValidityDays(1825);
+
+    /// Days as a number.
+    pub fn days(self) -> u16 {
+        self.0
+    }
+
+    /// Builds from a number, refusing what the schema's CHECK would refuse.
+    pub fn from_days(d: i64) -> Result<Self, InvalidValue> {
+        if (i64::from(Self::MIN)..=i64::from(Self::MAX)).contains(&d) {
+            Ok(ValidityDays(d as u16))
+        } else {
+            Err(InvalidValue(format!(
+                "validity {d} is out of range: enter a number of days between {} and {}",
+                Self::MIN,
+                Self::MAX
+            )))
+        }
+    }
+}
+
+impl FromStr for ValidityDays {
+    type Err = InvalidValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        match t.parse::<i64>() {
+            Ok(d) => Self::from_days(d),
+            Err(_) => Err(InvalidValue(format!(
+                "validity {t:?} is not a number: enter a number of days between {} and {}",
+                Self::MIN,
+                Self::MAX
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for ValidityDays {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// The settings row as the engine reads it, with who last changed keep-alive and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Current keep-alive timer.
+    pub keep_alive: KeepAlive,
+    /// When keep-alive was last set, if ever.
+    pub keep_alive_set_at: Option<Timestamp>,
+    /// The OS user who last set keep-alive, if ever.
+    pub keep_alive_set_by: Option<String>,
+    /// Who signs LSCs.
+    pub issuer_mode: IssuerMode,
+    /// Validity of new LSCs.
+    pub validity: ValidityDays,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keep_alive_accepts_only_5_to_60() {
+        assert_eq!("5".parse::<KeepAlive>().map(KeepAlive::minutes), Ok(5));
+        assert_eq!(" 60 ".parse::<KeepAlive>().map(KeepAlive::minutes), Ok(60));
+        for bad in ["4", "61", "0", "-5", "abc", "", "15.5", "99999999999999999999"] {
+            assert!(bad.parse::<KeepAlive>().is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn validity_accepts_only_1_to_1825() {
+        assert_eq!("1".parse::<ValidityDays>().map(ValidityDays::days), Ok(1));
+        assert_eq!("1825".parse::<ValidityDays>().map(ValidityDays::days), Ok(1825));
+        assert!("0".parse::<ValidityDays>().is_err());
+        assert!("1826".parse::<ValidityDays>().is_err());
+    }
+
+    #[test]
+    fn issuer_mode_round_trips() {
+        for m in IssuerMode::ALL {
+            assert_eq!(m.as_str().parse::<IssuerMode>(), Ok(m));
+        }
+        assert!("ca".parse::<IssuerMode>().is_err());
+    }
+}

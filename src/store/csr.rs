@@ -1,0 +1,192 @@
+//! Certificate signing requests: recording them (engine side) and listing/deleting them (shell).
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::audit::log_ok;
+use super::{Actor, Scope, Store, StoreError, to_micros, ts_col};
+use crate::domain::{CsrRecord, DeviceName, NewCsr, PendingCsr};
+
+const PENDING_COLUMNS: &str =
+    "id, device, submitted_at, subject, key_algorithm, key_bits, public_key_sha256";
+
+fn pending_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PendingCsr> {
+    Ok(PendingCsr {
+        id: r.get(0)?,
+        device: r.get(1)?,
+        submitted_at: ts_col(r, 2)?,
+        subject: r.get(3)?,
+        key_algorithm: r.get(4)?,
+        key_bits: r.get(5)?,
+        public_key_sha256: r.get(6)?,
+    })
+}
+
+/// Which rows device-name completion draws from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceSource {
+    /// Devices with a pending CSR.
+    PendingCsr,
+    /// Devices with a stale LSC.
+    StaleLsc,
+    /// Devices with any LSC.
+    Lsc,
+}
+
+/// Inserts one CSR, superseding the device's older pending CSR; returns (id, superseded count).
+fn insert_csr(conn: &Connection, csr: &NewCsr) -> Result<(i64, usize), StoreError> {
+    let superseded = conn.execute(
+        "UPDATE csr SET state = 'superseded' WHERE device = ?1 AND state = 'pending'",
+        [csr.device.as_str()],
+    )?;
+    conn.execute(
+        "INSERT INTO csr (device, submitted_at, subject, key_algorithm, key_bits,
+                          public_key_sha256, der)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            csr.device.as_str(),
+            to_micros(&csr.submitted_at),
+            csr.subject,
+            csr.key_algorithm,
+            csr.key_bits,
+            csr.public_key_sha256,
+            csr.der
+        ],
+    )?;
+    Ok((conn.last_insert_rowid(), superseded))
+}
+
+impl Store {
+    /// Records a CSR as pending. An older pending CSR of the same device is superseded: it stays
+    /// in history but leaves the pending list (one pending CSR per device, as the schema enforces).
+    /// Returns the new CSR's id and how many older CSRs it superseded.
+    pub fn record_csr(&mut self, csr: &NewCsr, actor: &Actor) -> Result<(i64, usize), StoreError> {
+        self.write(|tx| {
+            let out = insert_csr(tx, csr)?;
+            log_ok(tx, actor, &format!("csr recorded for {}", csr.device))?;
+            Ok(out)
+        })
+    }
+
+    /// Records many CSRs in one transaction with one audit line (bulk loads, tests, benchmarks).
+    pub fn record_csrs(&mut self, csrs: &[NewCsr], actor: &Actor) -> Result<Vec<i64>, StoreError> {
+        self.write(|tx| {
+            let ids = csrs
+                .iter()
+                .map(|c| insert_csr(tx, c).map(|(id, _)| id))
+                .collect::<Result<Vec<_>, _>>()?;
+            log_ok(tx, actor, &format!("{} csrs recorded", ids.len()))?;
+            Ok(ids)
+        })
+    }
+
+    /// Streams the pending CSRs, oldest first, to `f`; returns how many there were.
+    ///
+    /// Rows are handed out one at a time so a listing of a million CSRs never holds them all.
+    pub fn each_pending_csr<E: From<StoreError>>(
+        &self,
+        mut f: impl FnMut(PendingCsr) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {PENDING_COLUMNS} FROM csr WHERE state = 'pending' ORDER BY submitted_at, id"
+            ))
+            .map_err(StoreError::from)?;
+        let mut rows = stmt.query([]).map_err(StoreError::from)?;
+        let mut n = 0;
+        while let Some(row) = rows.next().map_err(StoreError::from)? {
+            f(pending_from_row(row).map_err(StoreError::from)?)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// How many CSRs are pending.
+    pub fn pending_csr_count(&self) -> Result<u64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM csr WHERE state = 'pending'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The pending CSR of one device, with its DER.
+    pub fn pending_csr(&self, device: &DeviceName) -> Result<Option<CsrRecord>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {PENDING_COLUMNS}, der FROM csr WHERE state = 'pending' AND device = ?1"
+                ),
+                [device.as_str()],
+                |r| {
+                    Ok(CsrRecord {
+                        csr: pending_from_row(r)?,
+                        der: r.get(7)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// The pending CSR whose public key has this SHA-256 (to match an imported certificate).
+    pub fn pending_csr_by_public_key(
+        &self,
+        public_key_sha256: &str,
+    ) -> Result<Option<PendingCsr>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {PENDING_COLUMNS} FROM csr
+                      WHERE state = 'pending' AND public_key_sha256 = ?1
+                      ORDER BY submitted_at DESC LIMIT 1"
+                ),
+                [public_key_sha256],
+                pending_from_row,
+            )
+            .optional()?)
+    }
+
+    /// Deletes pending CSRs (all, or one device's) in one transaction; returns how many.
+    pub fn delete_pending_csrs(&mut self, scope: &Scope, actor: &Actor) -> Result<u64, StoreError> {
+        self.write(|tx| {
+            let n = match scope {
+                Scope::All => tx.execute("DELETE FROM csr WHERE state = 'pending'", [])?,
+                Scope::Device(d) => tx.execute(
+                    "DELETE FROM csr WHERE state = 'pending' AND device = ?1",
+                    [d.as_str()],
+                )?,
+            };
+            log_ok(tx, actor, &format!("{n} pending csrs deleted"))?;
+            Ok(n as u64)
+        })
+    }
+
+    /// Device names starting with `prefix`, for completion: an indexed range scan with a limit,
+    /// so it answers at once even with a million devices.
+    pub fn device_names(
+        &self,
+        source: DeviceSource,
+        prefix: &str,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        if !prefix.chars().all(DeviceName::is_name_char) {
+            return Ok(Vec::new());
+        }
+        let table = match source {
+            DeviceSource::PendingCsr => "csr WHERE state = 'pending' AND",
+            DeviceSource::StaleLsc => "stale_lsc WHERE",
+            DeviceSource::Lsc => "lsc WHERE",
+        };
+        // The upper bound of the prefix range: every name starting with `prefix` sorts below
+        // `prefix` followed by U+10FFFF; device names are ASCII, so '~' (after 'z') suffices.
+        let upper = format!("{prefix}~");
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT DISTINCT device FROM {table} device >= ?1 AND device < ?2
+              ORDER BY device LIMIT ?3"
+        ))?;
+        let rows = stmt.query_map(params![prefix, upper, limit], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,236 @@
+//! Issued LSCs: recording and installing them (engine), stale listing and deletion (shell).
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::audit::log_ok;
+use super::{Actor, Scope, Store, StoreError, opt_ts_col, to_micros, ts_col};
+use crate::domain::{DeviceName, LscRecord, LscState, NewLsc, StaleLsc, Timestamp};
+
+fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
+    conn.execute(
+        "INSERT INTO lsc (device, serial, subject, issuer, not_before, not_after, issued_at,
+                          csr_id, der)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            lsc.device.as_str(),
+            lsc.serial,
+            lsc.subject,
+            lsc.issuer,
+            to_micros(&lsc.not_before),
+            to_micros(&lsc.not_after),
+            to_micros(&lsc.issued_at),
+            lsc.csr_id,
+            lsc.der
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Which LSCs `show capf lsc` reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LscFilter {
+    /// Every LSC.
+    All,
+    /// LSCs whose validity ends before this instant (Bulk Administration's expiry report).
+    ExpiringBefore(Timestamp),
+    /// One device's LSCs.
+    Device(DeviceName),
+}
+
+/// Counts for `show capf status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LscCounts {
+    /// Issued, not installed (stale ones included).
+    pub issued: u64,
+    /// Installed on the phone.
+    pub installed: u64,
+    /// Stale by the one rule.
+    pub stale: u64,
+}
+
+impl Store {
+    /// Records an issued (or imported) LSC.
+    pub fn record_lsc(&mut self, lsc: &NewLsc, actor: &Actor) -> Result<i64, StoreError> {
+        self.write(|tx| {
+            let id = insert_lsc(tx, lsc)?;
+            log_ok(tx, actor, &format!("lsc {} recorded for {}", lsc.serial, lsc.device))?;
+            Ok(id)
+        })
+    }
+
+    /// Records many LSCs in one transaction with one audit line (bulk loads, benchmarks).
+    pub fn record_lscs(&mut self, lscs: &[NewLsc], actor: &Actor) -> Result<Vec<i64>, StoreError> {
+        self.write(|tx| {
+            let ids = lscs
+                .iter()
+                .map(|l| insert_lsc(tx, l))
+                .collect::<Result<Vec<_>, _>>()?;
+            log_ok(tx, actor, &format!("{} lscs recorded", ids.len()))?;
+            Ok(ids)
+        })
+    }
+
+    /// Records that a phone installed its LSC: the newest not-installed LSC of the device, or
+    /// the one with `serial`. The CSR it answered leaves the pending list. Returns the serial.
+    pub fn mark_installed(
+        &mut self,
+        device: &DeviceName,
+        serial: Option<&str>,
+        at: Timestamp,
+        actor: &Actor,
+    ) -> Result<String, StoreError> {
+        self.write(|tx| {
+            let found: Option<(i64, String, Option<i64>)> = tx
+                .query_row(
+                    "SELECT id, serial, csr_id FROM lsc
+                      WHERE device = ?1 AND installed_at IS NULL
+                        AND (?2 IS NULL OR serial = lower(?2))
+                      ORDER BY issued_at DESC, id DESC LIMIT 1",
+                    params![device.as_str(), serial],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let (id, serial, csr_id) = found.ok_or_else(|| {
+                StoreError::Invalid(match serial {
+                    Some(s) => format!("device {device} has no issued, not-installed LSC with serial {s}"),
+                    None => format!("device {device} has no issued, not-installed LSC"),
+                })
+            })?;
+            tx.execute(
+                "UPDATE lsc SET installed_at = ?1 WHERE id = ?2",
+                params![to_micros(&at), id],
+            )?;
+            if let Some(csr_id) = csr_id {
+                tx.execute(
+                    "UPDATE csr SET state = 'done' WHERE id = ?1 AND state = 'pending'",
+                    [csr_id],
+                )?;
+            }
+            log_ok(tx, actor, &format!("lsc {serial} installed on {device}"))?;
+            Ok(serial)
+        })
+    }
+
+    /// Streams the stale LSCs (oldest issue first) to `f`; returns how many there were.
+    pub fn each_stale_lsc<E: From<StoreError>>(
+        &self,
+        mut f: impl FnMut(StaleLsc) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, device, serial, issued_at, not_after, superseded_at
+                   FROM stale_lsc ORDER BY issued_at, id",
+            )
+            .map_err(StoreError::from)?;
+        let mut rows = stmt.query([]).map_err(StoreError::from)?;
+        let mut n = 0;
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            let stale = StaleLsc {
+                id: r.get(0).map_err(StoreError::from)?,
+                device: r.get(1).map_err(StoreError::from)?,
+                serial: r.get(2).map_err(StoreError::from)?,
+                issued_at: ts_col(r, 3).map_err(StoreError::from)?,
+                not_after: ts_col(r, 4).map_err(StoreError::from)?,
+                superseded_at: ts_col(r, 5).map_err(StoreError::from)?,
+            };
+            f(stale)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// How many LSCs are stale.
+    pub fn stale_lsc_count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM stale_lsc", [], |r| r.get(0))?)
+    }
+
+    /// Deletes stale LSCs (all, or one device's) in one transaction; returns how many.
+    pub fn delete_stale_lscs(&mut self, scope: &Scope, actor: &Actor) -> Result<u64, StoreError> {
+        self.write(|tx| {
+            let n = match scope {
+                Scope::All => tx.execute(
+                    "DELETE FROM lsc WHERE id IN (SELECT id FROM stale_lsc)",
+                    [],
+                )?,
+                Scope::Device(d) => tx.execute(
+                    "DELETE FROM lsc WHERE id IN (SELECT id FROM stale_lsc WHERE device = ?1)",
+                    [d.as_str()],
+                )?,
+            };
+            log_ok(tx, actor, &format!("{n} stale lscs deleted"))?;
+            Ok(n as u64)
+        })
+    }
+
+    /// Streams LSCs matching `filter` (by expiry, then device) to `f`; returns how many.
+    pub fn each_lsc<E: From<StoreError>>(
+        &self,
+        filter: &LscFilter,
+        mut f: impl FnMut(LscRecord) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let (clause, arg): (&str, rusqlite::types::Value) = match filter {
+            LscFilter::All => ("1 = 1 OR ?1 IS NULL", rusqlite::types::Value::Null),
+            LscFilter::ExpiringBefore(t) => ("l.not_after < ?1", to_micros(t).into()),
+            LscFilter::Device(d) => ("l.device = ?1", d.as_str().to_owned().into()),
+        };
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT l.id, l.device, l.serial, l.subject, l.issuer, l.not_before, l.not_after,
+                        l.issued_at, l.installed_at,
+                        EXISTS (SELECT 1 FROM stale_lsc s WHERE s.id = l.id)
+                   FROM lsc l WHERE {clause} ORDER BY l.not_after, l.device, l.id"
+            ))
+            .map_err(StoreError::from)?;
+        let mut rows = stmt.query([arg]).map_err(StoreError::from)?;
+        let mut n = 0;
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            let rec = (|| -> rusqlite::Result<LscRecord> {
+                let installed_at = opt_ts_col(r, 8)?;
+                let stale: bool = r.get(9)?;
+                Ok(LscRecord {
+                    id: r.get(0)?,
+                    device: r.get(1)?,
+                    serial: r.get(2)?,
+                    subject: r.get(3)?,
+                    issuer: r.get(4)?,
+                    not_before: ts_col(r, 5)?,
+                    not_after: ts_col(r, 6)?,
+                    issued_at: ts_col(r, 7)?,
+                    installed_at,
+                    state: if installed_at.is_some() {
+                        LscState::Installed
+                    } else if stale {
+                        LscState::Stale
+                    } else {
+                        LscState::Issued
+                    },
+                })
+            })()
+            .map_err(StoreError::from)?;
+            f(rec)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Counts of issued, installed and stale LSCs.
+    pub fn lsc_counts(&self) -> Result<LscCounts, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT count(*) FROM lsc WHERE installed_at IS NULL),
+                    (SELECT count(*) FROM lsc WHERE installed_at IS NOT NULL),
+                    (SELECT count(*) FROM stale_lsc)",
+            [],
+            |r| {
+                Ok(LscCounts {
+                    issued: r.get(0)?,
+                    installed: r.get(1)?,
+                    stale: r.get(2)?,
+                })
+            },
+        )?)
+    }
+}

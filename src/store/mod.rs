@@ -1,0 +1,242 @@
+//! The CAPF store: one SQLite file shared by capfsh and the engine.
+//!
+//! SQL lives only under this module; callers ask questions in CAPF terms (`each_pending_csr`,
+//! `delete_stale_lscs`). The file runs in WAL mode with a busy timeout so the shell and the engine
+//! can work at the same time, and every write starts with `BEGIN IMMEDIATE` so lock waits happen
+//! up front instead of halfway through a change.
+
+mod audit;
+mod csr;
+mod error;
+mod lsc;
+mod migrate;
+mod settings;
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::domain::Timestamp;
+
+pub use audit::{Actor, AuditEntry};
+pub use csr::DeviceSource;
+pub use lsc::{LscCounts, LscFilter};
+pub use error::StoreError;
+pub use migrate::{LATEST_VERSION, MIGRATIONS, schema_version};
+
+/// How long a command waits for another process's write lock before giving up.
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Which rows a destructive command targets: all of them, or one device's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every matching row.
+    All,
+    /// Only the rows of this device.
+    Device(crate::domain::DeviceName),
+}
+
+/// How to open a store.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// Create the parent folder (0700) when missing: yes for the default path, no for `--db`,
+    /// where a missing folder is more likely a typo than a wish.
+    pub create_folder: bool,
+    /// Busy timeout for lock waits.
+    pub busy_timeout: Duration,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            create_folder: false,
+            busy_timeout: DEFAULT_BUSY_TIMEOUT,
+        }
+    }
+}
+
+/// An open, migrated store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    read_only: bool,
+}
+
+/// The default store location: `<data dir>/capfsh/capf.db`.
+pub fn default_path() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("capfsh").join("capf.db"))
+}
+
+impl Store {
+    /// Opens (creating on first use) the store at `path` and brings its schema up to date.
+    ///
+    /// A store with a newer schema is refused before anything is written to it, and a file whose
+    /// permission bits allow no writing at all is opened read-only, even for root, so an admin's
+    /// `chmod a-w` is honoured.
+    pub fn open(path: &Path, opts: &OpenOptions) -> Result<Store, StoreError> {
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !parent.is_dir() {
+            if opts.create_folder {
+                create_private_dir(&parent).map_err(|e| StoreError::CannotOpen {
+                    path: parent.clone(),
+                    reason: e.to_string(),
+                })?;
+            } else {
+                return Err(StoreError::FolderMissing(parent));
+            }
+        }
+        let read_only = match fs::metadata(path) {
+            Ok(m) if !m.is_file() => return Err(StoreError::NotAFile(path.to_path_buf())),
+            Ok(m) => m.permissions().readonly(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                create_private_file(path).map_err(|e| StoreError::CannotOpen {
+                    path: path.to_path_buf(),
+                    reason: e.to_string(),
+                })?;
+                false
+            }
+            Err(e) => {
+                return Err(StoreError::CannotOpen {
+                    path: path.to_path_buf(),
+                    reason: e.to_string(),
+                });
+            }
+        };
+        let flags = if read_only {
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        };
+        let mut conn =
+            Connection::open_with_flags(path, flags).map_err(|e| StoreError::CannotOpen {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+        conn.busy_timeout(opts.busy_timeout)?;
+        let version = schema_version(&conn).map_err(|e| match e {
+            StoreError::Sqlite(m) if m.contains("not a database") => {
+                StoreError::NotADatabase(path.to_path_buf())
+            }
+            other => other,
+        })?;
+        if version > LATEST_VERSION {
+            return Err(StoreError::NewerSchema {
+                path: path.to_path_buf(),
+                found: version,
+                known: LATEST_VERSION,
+            });
+        }
+        conn.pragma_update(None, "foreign_keys", true)?;
+        if !read_only {
+            let mode: String =
+                conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(StoreError::Sqlite(format!(
+                    "could not switch the store to WAL mode (got {mode})"
+                )));
+            }
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
+        if version < LATEST_VERSION {
+            if read_only {
+                return Err(StoreError::ReadOnly);
+            }
+            migrate::migrate(&mut conn)?;
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            read_only,
+        })
+    }
+
+    /// Where the store lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the file was opened read-only (its permission bits allow no writes).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// SQLite's counter of commits made by *other* connections; the engine polls it to notice
+    /// a settings change without re-reading the settings every time.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))?)
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction: all of it commits, or none of it.
+    fn write<T>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly);
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+}
+
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+fn create_private_file(path: &Path) -> io::Result<()> {
+    let mut o = fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Timestamps are stored as integer microseconds (UTC).
+fn to_micros(t: &Timestamp) -> i64 {
+    t.timestamp_micros()
+}
+
+/// Reads a timestamp column inside a row mapper.
+fn ts_col(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Timestamp> {
+    let v: i64 = row.get(idx)?;
+    Timestamp::from_timestamp_micros(v).ok_or(rusqlite::Error::IntegralValueOutOfRange(idx, v))
+}
+
+/// Reads a nullable timestamp column inside a row mapper.
+fn opt_ts_col(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Option<Timestamp>> {
+    match row.get::<_, Option<i64>>(idx)? {
+        None => Ok(None),
+        Some(v) => Timestamp::from_timestamp_micros(v)
+            .map(Some)
+            .ok_or(rusqlite::Error::IntegralValueOutOfRange(idx, v)),
+    }
+}
+
+#[cfg(test)]
+mod tests;

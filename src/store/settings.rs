@@ -1,0 +1,108 @@
+//! The settings row: keep-alive, issuer mode, validity.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::audit::log_ok;
+use super::{Actor, Store, StoreError, opt_ts_col, to_micros};
+use crate::domain::{IssuerMode, KeepAlive, Settings, ValidityDays};
+
+impl Store {
+    /// The current settings.
+    pub fn settings(&self) -> Result<Settings, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT keep_alive_minutes, keep_alive_set_at, keep_alive_set_by, issuer_mode,
+                        validity_days
+                   FROM settings WHERE id = 1",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        opt_ts_col(r, 1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, i64>(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let (ka, set_at, set_by, mode, validity) =
+            row.ok_or_else(|| StoreError::Invalid("the settings row is missing".into()))?;
+        Ok(Settings {
+            keep_alive: KeepAlive::from_minutes(ka)?,
+            keep_alive_set_at: set_at,
+            keep_alive_set_by: set_by,
+            issuer_mode: mode.parse()?,
+            validity: ValidityDays::from_days(validity)?,
+        })
+    }
+
+    /// A number that changes whenever a setting changes (cheap to poll).
+    pub fn settings_revision(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT revision FROM settings WHERE id = 1", [], |r| r.get(0))?)
+    }
+
+    /// Sets keep-alive and returns the value it replaced.
+    pub fn set_keep_alive(
+        &mut self,
+        value: KeepAlive,
+        actor: &Actor,
+    ) -> Result<KeepAlive, StoreError> {
+        self.write(|tx| {
+            let old: i64 =
+                tx.query_row("SELECT keep_alive_minutes FROM settings WHERE id = 1", [], |r| {
+                    r.get(0)
+                })?;
+            tx.execute(
+                "UPDATE settings SET keep_alive_minutes = ?1, keep_alive_set_at = ?2,
+                        keep_alive_set_by = ?3, revision = revision + 1 WHERE id = 1",
+                params![
+                    value.minutes(),
+                    to_micros(&chrono::Utc::now()),
+                    actor.os_user
+                ],
+            )?;
+            log_ok(tx, actor, &format!("keep_alive {old} -> {value}"))?;
+            Ok(KeepAlive::from_minutes(old)?)
+        })
+    }
+
+    /// Sets the issuer mode and returns the mode it replaced.
+    pub fn set_issuer_mode(
+        &mut self,
+        mode: IssuerMode,
+        actor: &Actor,
+    ) -> Result<IssuerMode, StoreError> {
+        self.write(|tx| {
+            let old: String =
+                tx.query_row("SELECT issuer_mode FROM settings WHERE id = 1", [], |r| r.get(0))?;
+            tx.execute(
+                "UPDATE settings SET issuer_mode = ?1, revision = revision + 1 WHERE id = 1",
+                [mode.as_str()],
+            )?;
+            log_ok(tx, actor, &format!("issuer_mode {old} -> {mode}"))?;
+            Ok(old.parse()?)
+        })
+    }
+
+    /// Sets the validity of new LSCs and returns the value it replaced.
+    pub fn set_validity(
+        &mut self,
+        days: ValidityDays,
+        actor: &Actor,
+    ) -> Result<ValidityDays, StoreError> {
+        self.write(|tx| {
+            let old: i64 =
+                tx.query_row("SELECT validity_days FROM settings WHERE id = 1", [], |r| r.get(0))?;
+            tx.execute(
+                "UPDATE settings SET validity_days = ?1, revision = revision + 1 WHERE id = 1",
+                [days.days()],
+            )?;
+            log_ok(tx, actor, &format!("validity_days {old} -> {days}"))?;
+            Ok(ValidityDays::from_days(old)?)
+        })
+    }
+}

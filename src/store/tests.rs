@@ -1,0 +1,290 @@
+//! Store unit tests: migrations, the stale rule, supersession, scoped deletes.
+
+use std::path::PathBuf;
+
+use chrono::{Duration, TimeZone, Utc};
+
+use super::*;
+use crate::domain::{DeviceName, KeepAlive, NewCsr, NewLsc, Timestamp};
+
+fn actor() -> Actor {
+    Actor {
+        os_user: "tester".into(),
+        command: "test".into(),
+    }
+}
+
+fn tmp_store() -> (tempfile::TempDir, PathBuf, Store) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("capf.db");
+    let store = Store::open(&path, &OpenOptions::default()).expect("open");
+    (dir, path, store)
+}
+
+fn t(min: i64) -> Timestamp {
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("ts") + Duration::minutes(min)
+}
+
+fn dev(s: &str) -> DeviceName {
+    s.parse().expect("device")
+}
+
+fn csr(device: &str, at: Timestamp, key_byte: u8) -> NewCsr {
+    NewCsr {
+        device: dev(device),
+        submitted_at: at,
+        subject: format!("CN={device}"),
+        key_algorithm: "RSA".into(),
+        key_bits: 2048,
+        public_key_sha256: format!("{key_byte:02x}").repeat(32),
+        der: vec![0x30, key_byte],
+    }
+}
+
+fn lsc(device: &str, serial: &str, at: Timestamp, csr_id: i64) -> NewLsc {
+    NewLsc {
+        device: dev(device),
+        serial: serial.into(),
+        subject: format!("CN={device}"),
+        issuer: "CN=CAPF-0000".into(),
+        not_before: at,
+        not_after: at + Duration::days(365),
+        issued_at: at,
+        csr_id: Some(csr_id),
+        der: vec![0x30, 1],
+    }
+}
+
+fn stale_serials(store: &Store) -> Vec<String> {
+    let mut v = Vec::new();
+    store
+        .each_stale_lsc(|s| {
+            v.push(s.serial);
+            Ok::<_, StoreError>(())
+        })
+        .expect("stale");
+    v
+}
+
+#[test]
+fn fresh_store_is_migrated_wal_and_private() {
+    let (_d, path, store) = tmp_store();
+    assert_eq!(schema_version(&store.conn).expect("version"), LATEST_VERSION);
+    let mode: String = store
+        .conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .expect("mode");
+    assert_eq!(mode, "wal");
+    let fk: i64 = store
+        .conn
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .expect("fk");
+    assert_eq!(fk, 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert_eq!(store.settings().expect("settings").keep_alive, KeepAlive::DEFAULT);
+}
+
+#[test]
+fn reopening_does_not_rerun_migrations() {
+    let (_d, path, store) = tmp_store();
+    drop(store);
+    let store = Store::open(&path, &OpenOptions::default()).expect("reopen");
+    assert_eq!(schema_version(&store.conn).expect("version"), LATEST_VERSION);
+}
+
+#[test]
+fn newer_schema_is_refused_and_left_untouched() {
+    let (_d, path, store) = tmp_store();
+    store
+        .conn
+        .pragma_update(None, "user_version", LATEST_VERSION + 1)
+        .expect("bump");
+    drop(store);
+    let before = std::fs::read(&path).expect("read");
+    match Store::open(&path, &OpenOptions::default()) {
+        Err(StoreError::NewerSchema { found, .. }) => assert_eq!(found, LATEST_VERSION + 1),
+        other => panic!("expected NewerSchema, got {:?}", other.err()),
+    }
+    assert_eq!(std::fs::read(&path).expect("read"), before);
+}
+
+#[test]
+fn not_a_database_and_missing_folder_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, b"this is not sqlite, just text that is long enough ............................................................................................").expect("write");
+    assert!(matches!(
+        Store::open(&junk, &OpenOptions::default()),
+        Err(StoreError::NotADatabase(_))
+    ));
+    let missing = dir.path().join("nope").join("capf.db");
+    assert!(matches!(
+        Store::open(&missing, &OpenOptions::default()),
+        Err(StoreError::FolderMissing(_))
+    ));
+    assert!(!dir.path().join("nope").exists());
+    let created = Store::open(
+        &missing,
+        &OpenOptions {
+            create_folder: true,
+            ..OpenOptions::default()
+        },
+    );
+    assert!(created.is_ok());
+}
+
+#[test]
+fn keep_alive_change_is_audited_and_bumps_revision() {
+    let (_d, _p, mut store) = tmp_store();
+    let rev = store.settings_revision().expect("rev");
+    let old = store
+        .set_keep_alive(KeepAlive::from_minutes(30).expect("ka"), &actor())
+        .expect("set");
+    assert_eq!(old, KeepAlive::DEFAULT);
+    let s = store.settings().expect("settings");
+    assert_eq!(s.keep_alive.minutes(), 30);
+    assert_eq!(s.keep_alive_set_by.as_deref(), Some("tester"));
+    assert!(store.settings_revision().expect("rev") > rev);
+    let audit = store.recent_audit(5).expect("audit");
+    assert_eq!(audit[0].detail.as_deref(), Some("keep_alive 15 -> 30"));
+}
+
+#[test]
+fn schema_checks_refuse_out_of_range_settings_written_behind_our_back() {
+    let (_d, _p, store) = tmp_store();
+    let r = store
+        .conn
+        .execute("UPDATE settings SET keep_alive_minutes = 61", []);
+    assert!(r.is_err());
+    let r = store.conn.execute("UPDATE settings SET validity_days = 0", []);
+    assert!(r.is_err());
+}
+
+#[test]
+fn newer_csr_supersedes_the_pending_one() {
+    let (_d, _p, mut store) = tmp_store();
+    let (first, _) = store.record_csr(&csr("SEP000000000001", t(0), 1), &actor()).expect("csr");
+    let (second, superseded) = store
+        .record_csr(&csr("SEP000000000001", t(5), 2), &actor())
+        .expect("csr");
+    assert_eq!(superseded, 1);
+    assert_ne!(first, second);
+    let mut ids = Vec::new();
+    store
+        .each_pending_csr(|c| {
+            ids.push(c.id);
+            Ok::<_, StoreError>(())
+        })
+        .expect("list");
+    assert_eq!(ids, vec![second]);
+}
+
+#[test]
+fn stale_rule_needs_not_installed_and_a_newer_csr() {
+    let (_d, _p, mut store) = tmp_store();
+    // A: issued, then a newer CSR -> stale.
+    let (a1, _) = store.record_csr(&csr("SEPAAAAAAAAAAAA", t(0), 1), &actor()).expect("a");
+    store.record_lsc(&lsc("SEPAAAAAAAAAAAA", "0a", t(1), a1), &actor()).expect("a");
+    store.record_csr(&csr("SEPAAAAAAAAAAAA", t(2), 2), &actor()).expect("a");
+    // B: issued, no newer CSR -> not stale.
+    let (b1, _) = store.record_csr(&csr("SEPBBBBBBBBBBBB", t(0), 3), &actor()).expect("b");
+    store.record_lsc(&lsc("SEPBBBBBBBBBBBB", "0b", t(1), b1), &actor()).expect("b");
+    // C: issued, installed, then a newer CSR -> not stale (it was installed).
+    let (c1, _) = store.record_csr(&csr("SEPCCCCCCCCCCCC", t(0), 4), &actor()).expect("c");
+    store.record_lsc(&lsc("SEPCCCCCCCCCCCC", "0c", t(1), c1), &actor()).expect("c");
+    store
+        .mark_installed(&dev("SEPCCCCCCCCCCCC"), None, t(2), &actor())
+        .expect("install");
+    store.record_csr(&csr("SEPCCCCCCCCCCCC", t(3), 5), &actor()).expect("c");
+    // D: a newer CSR of *another* device does not make it stale.
+    let (d1, _) = store.record_csr(&csr("SEPDDDDDDDDDDDD", t(0), 6), &actor()).expect("d");
+    store.record_lsc(&lsc("SEPDDDDDDDDDDDD", "0d", t(1), d1), &actor()).expect("d");
+    store.record_csr(&csr("SEPEEEEEEEEEEEE", t(9), 7), &actor()).expect("e");
+    // E: a CSR submitted *before* the LSC was issued does not make it stale.
+    let (f1, _) = store.record_csr(&csr("SEPFFFFFFFFFFFF", t(0), 8), &actor()).expect("f");
+    store.record_csr(&csr("SEPFFFFFFFFFFFF", t(1), 9), &actor()).expect("f");
+    store.record_lsc(&lsc("SEPFFFFFFFFFFFF", "0f", t(2), f1), &actor()).expect("f");
+
+    assert_eq!(stale_serials(&store), vec!["0a".to_string()]);
+    assert_eq!(store.stale_lsc_count().expect("count"), 1);
+    let counts = store.lsc_counts().expect("counts");
+    assert_eq!((counts.issued, counts.installed, counts.stale), (4, 1, 1));
+}
+
+#[test]
+fn installing_clears_the_pending_csr_it_answered() {
+    let (_d, _p, mut store) = tmp_store();
+    let (id, _) = store.record_csr(&csr("SEP000000000001", t(0), 1), &actor()).expect("csr");
+    store.record_lsc(&lsc("SEP000000000001", "01", t(1), id), &actor()).expect("lsc");
+    assert_eq!(store.pending_csr_count().expect("count"), 1);
+    let serial = store
+        .mark_installed(&dev("SEP000000000001"), None, t(2), &actor())
+        .expect("install");
+    assert_eq!(serial, "01");
+    assert_eq!(store.pending_csr_count().expect("count"), 0);
+    assert!(
+        store
+            .mark_installed(&dev("SEP000000000001"), None, t(3), &actor())
+            .is_err()
+    );
+}
+
+#[test]
+fn stale_delete_by_device_touches_only_that_device() {
+    let (_d, _p, mut store) = tmp_store();
+    for (i, name) in ["SEP000000000001", "SEP000000000002"].iter().enumerate() {
+        let k = (i as u8) * 2;
+        let (id, _) = store.record_csr(&csr(name, t(0), k + 1), &actor()).expect("csr");
+        store
+            .record_lsc(&lsc(name, &format!("{:02x}", k + 1), t(1), id), &actor())
+            .expect("lsc");
+        store.record_csr(&csr(name, t(2), k + 2), &actor()).expect("csr");
+    }
+    assert_eq!(store.stale_lsc_count().expect("count"), 2);
+    let n = store
+        .delete_stale_lscs(&Scope::Device(dev("SEP000000000002")), &actor())
+        .expect("delete");
+    assert_eq!(n, 1);
+    assert_eq!(stale_serials(&store), vec!["01".to_string()]);
+    let n = store.delete_stale_lscs(&Scope::All, &actor()).expect("delete");
+    assert_eq!(n, 1);
+    assert_eq!(store.stale_lsc_count().expect("count"), 0);
+    // The CSRs that made them stale are still pending.
+    assert_eq!(store.pending_csr_count().expect("count"), 2);
+}
+
+#[test]
+fn device_completion_is_a_prefix_query() {
+    let (_d, _p, mut store) = tmp_store();
+    for (i, name) in ["SEP0011", "SEP0012", "SEP0021", "CSFJOE"].iter().enumerate() {
+        store.record_csr(&csr(name, t(i as i64), i as u8), &actor()).expect("csr");
+    }
+    let names = store
+        .device_names(DeviceSource::PendingCsr, "SEP001", 10)
+        .expect("names");
+    assert_eq!(names, vec!["SEP0011".to_string(), "SEP0012".to_string()]);
+    let names = store.device_names(DeviceSource::PendingCsr, "", 2).expect("names");
+    assert_eq!(names, vec!["CSFJOE".to_string(), "SEP0011".to_string()]);
+    assert!(
+        store
+            .device_names(DeviceSource::PendingCsr, "x' OR 1=1", 10)
+            .expect("names")
+            .is_empty()
+    );
+}
+
+#[test]
+fn schema_refuses_bad_device_names_even_from_raw_sql() {
+    let (_d, _p, store) = tmp_store();
+    let r = store.conn.execute(
+        "INSERT INTO csr (device, submitted_at, subject, key_algorithm, key_bits, public_key_sha256, der)
+         VALUES ('SEP\u{1b}[2J', 0, 'CN=x', 'RSA', 2048, ?1, x'30')",
+        ["a".repeat(64)],
+    );
+    assert!(r.is_err());
+}
