@@ -1,0 +1,289 @@
+//! What may come next at a point of a command line: the one source for `?`, REPL Tab and the
+//! shells' dynamic completion.
+
+use super::parse::{ParseError, Step, match_child, split_words, walk};
+use super::tree::{DeviceSource, NOCONFIRM, Node, Param, Runnable, ValueKind};
+
+/// How many device names a completion asks the store for: enough to choose from, few enough to
+/// stay instant with a million devices.
+pub const DEVICE_LIMIT: u32 = 50;
+
+/// What kind of thing a choice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChoiceKind {
+    /// A command word; `true` when it has subcommands of its own (shown with `*`).
+    Command(bool),
+    /// A value that can be typed as is (a device, a mode, `all`, `noconfirm`).
+    Value,
+    /// A description of a value to type (`<minutes>`): shown by `?`, never inserted by Tab.
+    Placeholder,
+    /// `<cr>`: the command is complete here.
+    Cr,
+}
+
+/// One thing that may come next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    /// The word (or `<placeholder>`, or `<cr>`).
+    pub word: String,
+    /// One-line help.
+    pub help: String,
+    /// Its kind.
+    pub kind: ChoiceKind,
+}
+
+impl Choice {
+    /// Whether Tab may insert it.
+    pub fn insertable(&self) -> bool {
+        matches!(self.kind, ChoiceKind::Command(_) | ChoiceKind::Value)
+    }
+}
+
+/// The answer for one cursor position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// Byte offset in the line where the word being completed starts.
+    pub start: usize,
+    /// The word typed so far at the cursor.
+    pub partial: String,
+    /// What may come next, filtered by `partial`.
+    pub choices: Vec<Choice>,
+    /// When the words before the cursor are not a valid start, why (shown by `?`).
+    pub error: Option<ParseError>,
+    /// The command the words before the cursor name, with its path, when they reach one.
+    pub command: Option<(Vec<&'static str>, Runnable)>,
+}
+
+/// Looks device names up for completion (the store, in the binaries; a list, in tests).
+pub type DeviceLookup<'a> = dyn Fn(DeviceSource, &str) -> Vec<String> + 'a;
+
+/// Completes `line` (everything before the cursor).
+pub fn complete(line: &str, repl: bool, devices: &DeviceLookup<'_>) -> Completion {
+    let start = line
+        .rfind(char::is_whitespace)
+        .map(|i| i + line[i..].chars().next().map_or(1, char::len_utf8))
+        .unwrap_or(0);
+    let partial = line[start..].to_owned();
+    let mut out = Completion {
+        start,
+        partial: partial.clone(),
+        choices: Vec::new(),
+        error: None,
+        command: None,
+    };
+    let words = match split_words(&line[..start]) {
+        Ok(w) => w,
+        Err(_) => return out,
+    };
+    complete_words(&words, &partial, repl, devices, &mut out);
+    out
+}
+
+fn complete_words(
+    words: &[String],
+    partial: &str,
+    repl: bool,
+    devices: &DeviceLookup<'_>,
+    out: &mut Completion,
+) {
+    let w = match walk(words, repl) {
+        Ok(w) => w,
+        Err(e) => {
+            out.error = Some(e);
+            return;
+        }
+    };
+    let rest = &words[w.consumed..];
+    let node = w.node;
+    if rest.is_empty() {
+        push_children(node, partial, repl, &mut out.choices);
+    }
+    let Some(run) = node.run else {
+        if let Some(word) = rest.first() {
+            out.error = Some(match match_child(node, word, repl) {
+                Step::Ambiguous(candidates) => ParseError::Ambiguous {
+                    word: word.clone(),
+                    candidates,
+                },
+                _ => ParseError::Unknown {
+                    path: w.path.clone(),
+                    word: word.clone(),
+                },
+            });
+        }
+        return;
+    };
+    out.command = Some((w.path.clone(), run));
+    if let Some(first) = run.params.first() {
+        if first.kind == ValueKind::CommandPath {
+            // `help <command>`: complete the rest as a command of its own.
+            let mut inner = Completion {
+                start: out.start,
+                partial: partial.to_owned(),
+                choices: Vec::new(),
+                error: None,
+                command: None,
+            };
+            complete_words(rest, partial, repl, devices, &mut inner);
+            out.choices.extend(inner.choices.into_iter().filter(|c| c.kind != ChoiceKind::Cr));
+            out.error = inner.error;
+            if rest.is_empty() {
+                out.choices.push(cr());
+            }
+            return;
+        }
+    }
+    let noconfirm_given = run.confirm
+        && rest
+            .last()
+            .is_some_and(|l| l.eq_ignore_ascii_case(NOCONFIRM));
+    let given = rest.len() - usize::from(noconfirm_given);
+    if given > run.params.len() || (noconfirm_given && given < required(run)) {
+        return;
+    }
+    if !noconfirm_given {
+        if let Some(param) = run.params.get(given) {
+            push_values(param, partial, devices, &mut out.choices);
+        }
+    }
+    if given >= required(run) {
+        if run.confirm && !noconfirm_given && starts_with_ci(NOCONFIRM, partial) {
+            out.choices.push(Choice {
+                word: NOCONFIRM.into(),
+                help: "Do not ask for confirmation".into(),
+                kind: ChoiceKind::Value,
+            });
+        }
+        if partial.is_empty() {
+            out.choices.push(cr());
+        }
+    }
+}
+
+fn required(run: Runnable) -> usize {
+    run.params.iter().filter(|p| !p.optional).count()
+}
+
+fn cr() -> Choice {
+    Choice {
+        word: "<cr>".into(),
+        help: "Run the command".into(),
+        kind: ChoiceKind::Cr,
+    }
+}
+
+fn starts_with_ci(word: &str, partial: &str) -> bool {
+    word.len() >= partial.len()
+        && word.as_bytes()[..partial.len()].eq_ignore_ascii_case(partial.as_bytes())
+}
+
+fn push_children(node: &'static Node, partial: &str, repl: bool, out: &mut Vec<Choice>) {
+    for child in node.visible_children(repl) {
+        if starts_with_ci(child.word, partial) {
+            out.push(Choice {
+                word: child.word.into(),
+                help: child.help.into(),
+                kind: ChoiceKind::Command(!child.children.is_empty()),
+            });
+        }
+    }
+}
+
+fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &mut Vec<Choice>) {
+    let placeholder = Choice {
+        word: format!("<{}>", param.name),
+        help: param.help.into(),
+        kind: ChoiceKind::Placeholder,
+    };
+    match param.kind {
+        ValueKind::Choice(words) => {
+            for w in words.iter().filter(|w| starts_with_ci(w, partial)) {
+                out.push(Choice {
+                    word: (*w).into(),
+                    help: param.help.into(),
+                    kind: ChoiceKind::Value,
+                });
+            }
+        }
+        ValueKind::Device(source) | ValueKind::AllOrDevice(source) => {
+            if matches!(param.kind, ValueKind::AllOrDevice(_)) && starts_with_ci("all", partial) {
+                out.push(Choice {
+                    word: "all".into(),
+                    help: param.help.into(),
+                    kind: ChoiceKind::Value,
+                });
+            }
+            out.push(Choice {
+                word: "<device>".into(),
+                help: "device name, e.g. SEP001122AABBCC".into(),
+                kind: ChoiceKind::Placeholder,
+            });
+            for name in devices(source, partial) {
+                out.push(Choice {
+                    word: name,
+                    help: "device".into(),
+                    kind: ChoiceKind::Value,
+                });
+            }
+        }
+        ValueKind::Number | ValueKind::Path | ValueKind::CommandPath => out.push(placeholder),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_devices(_: DeviceSource, _: &str) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn words(line: &str) -> Vec<String> {
+        complete(line, true, &no_devices)
+            .choices
+            .into_iter()
+            .map(|c| c.word)
+            .collect()
+    }
+
+    #[test]
+    fn menus_list_their_children() {
+        assert_eq!(words("utils capf "), ["csr", "set", "stale-lsc"]);
+        assert_eq!(words("ut"), ["utils"]);
+        assert_eq!(words("ut ca cs "), ["count", "delete", "dump", "list"]);
+        assert_eq!(words("utils capf s"), ["set", "stale-lsc"]);
+    }
+
+    #[test]
+    fn commands_offer_params_noconfirm_and_cr() {
+        assert_eq!(words("utils capf set keep_alive "), ["<minutes>", "<cr>"]);
+        assert_eq!(words("utils capf csr list "), ["<cr>"]);
+        assert_eq!(words("utils capf stale-lsc delete "), ["all", "<device>"]);
+        assert_eq!(words("utils capf stale-lsc delete all "), ["noconfirm", "<cr>"]);
+        assert_eq!(words("set cli pagination "), ["on", "off"]);
+        assert_eq!(words("help ut ca "), ["csr", "set", "stale-lsc"]);
+    }
+
+    #[test]
+    fn devices_come_from_the_lookup() {
+        let lookup = |src: DeviceSource, prefix: &str| -> Vec<String> {
+            assert_eq!(src, DeviceSource::PendingCsr);
+            ["SEP0001", "SEP0002"]
+                .iter()
+                .filter(|d| d.starts_with(prefix))
+                .map(|d| d.to_string())
+                .collect()
+        };
+        let c = complete("utils capf csr dump SEP", true, &lookup);
+        let insertable: Vec<_> = c.choices.iter().filter(|c| c.insertable()).map(|c| c.word.clone()).collect();
+        assert_eq!(insertable, ["SEP0001", "SEP0002"]);
+        assert_eq!(c.start, "utils capf csr dump ".len());
+    }
+
+    #[test]
+    fn bad_words_are_reported() {
+        let c = complete("utils bogus ", true, &no_devices);
+        assert!(matches!(c.error, Some(ParseError::Unknown { .. })));
+        assert!(c.choices.is_empty());
+    }
+}

@@ -1,0 +1,419 @@
+//! Turns the words of a command line into an [`Invocation`], CUCM style.
+//!
+//! Words match case-insensitively, and any unambiguous prefix stands for the whole word at every
+//! level (`ut ca cs li` is `utils capf csr list`). The REPL, scripts and the one-shot CLI all go
+//! through [`resolve`], so abbreviations and errors read the same everywhere.
+
+use super::tree::{CommandId, NOCONFIRM, Node, Param, ROOT, ValueKind};
+
+/// A fully parsed command, ready to dispatch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// What to run.
+    pub id: CommandId,
+    /// The canonical words (`["utils", "capf", "csr", "list"]`).
+    pub path: Vec<&'static str>,
+    /// Parameter values in the order of the command's parameters; `None` where an optional one
+    /// was left out. Choices are expanded to their full word.
+    pub args: Vec<Option<String>>,
+    /// `noconfirm` was given.
+    pub noconfirm: bool,
+    /// Some word was abbreviated (scripts warn about this: a later command could make the
+    /// prefix ambiguous).
+    pub abbreviated: bool,
+}
+
+impl Invocation {
+    /// The canonical command line (`utils capf csr list`) with its arguments.
+    pub fn canonical(&self) -> String {
+        let mut words: Vec<String> = self.path.iter().map(|w| (*w).to_owned()).collect();
+        words.extend(self.args.iter().flatten().cloned());
+        if self.noconfirm {
+            words.push(NOCONFIRM.into());
+        }
+        words.join(" ")
+    }
+
+    /// The value of parameter `i`, if given.
+    pub fn arg(&self, i: usize) -> Option<&str> {
+        self.args.get(i).and_then(|a| a.as_deref())
+    }
+}
+
+/// Why a line is not a command. Each message is one line the admin can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// Nothing was typed.
+    #[error("no command given: type ? or help")]
+    Empty,
+    /// A word matched nothing.
+    #[error("Invalid command: {word:?} is not a command{}; type {} for choices", after(.path), hint(.path))]
+    Unknown {
+        /// Canonical words before it.
+        path: Vec<&'static str>,
+        /// What was typed.
+        word: String,
+    },
+    /// A prefix matched several words.
+    #[error("Ambiguous command: {word:?} could be {}; type more letters", .candidates.join(", "))]
+    Ambiguous {
+        /// What was typed.
+        word: String,
+        /// The words it could be.
+        candidates: Vec<&'static str>,
+    },
+    /// The words so far are a menu, not a command.
+    #[error("Incomplete command: {} needs one of: {}", .path.join(" "), .choices.join(", "))]
+    Incomplete {
+        /// Canonical words so far.
+        path: Vec<&'static str>,
+        /// What may follow.
+        choices: Vec<&'static str>,
+    },
+    /// A required parameter is missing.
+    #[error("Incomplete command: {} needs <{}> ({})", .path.join(" "), .param, .help)]
+    MissingParam {
+        /// Canonical words.
+        path: Vec<&'static str>,
+        /// Parameter name.
+        param: &'static str,
+        /// Its help line.
+        help: &'static str,
+    },
+    /// A choice parameter got a value outside its choices.
+    #[error("Invalid value {value:?} for <{param}>: use {}", .choices.join(" or "))]
+    BadChoice {
+        /// Parameter name.
+        param: &'static str,
+        /// What was typed.
+        value: String,
+        /// The accepted words.
+        choices: &'static [&'static str],
+    },
+    /// More words than the command takes.
+    #[error("Too many arguments: {extra:?} is not expected after {}", .path.join(" "))]
+    Extra {
+        /// Canonical words.
+        path: Vec<&'static str>,
+        /// The first unexpected word.
+        extra: String,
+    },
+}
+
+fn after(path: &[&str]) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!(" after '{}'", path.join(" "))
+    }
+}
+
+fn hint(path: &[&str]) -> String {
+    if path.is_empty() {
+        "?".into()
+    } else {
+        format!("'{} ?'", path.join(" "))
+    }
+}
+
+/// The outcome of matching one typed word against a node's children.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// One child matched; `true` when only by prefix.
+    Matched(&'static Node, bool),
+    /// Several children start with the word.
+    Ambiguous(Vec<&'static str>),
+    /// No child matched.
+    NoMatch,
+}
+
+/// Matches `word` against the children of `node` (an exact word wins over prefixes).
+pub fn match_child(node: &'static Node, word: &str, repl: bool) -> Step {
+    let lower = word.to_ascii_lowercase();
+    let mut hits = Vec::new();
+    for child in node.visible_children(repl) {
+        if child.word == lower {
+            return Step::Matched(child, false);
+        }
+        if child.word.starts_with(&lower) {
+            hits.push(child);
+        }
+    }
+    match hits.as_slice() {
+        [] => Step::NoMatch,
+        [one] => Step::Matched(one, true),
+        many => Step::Ambiguous(many.iter().map(|c| c.word).collect()),
+    }
+}
+
+/// Where a sequence of words leads in the tree.
+#[derive(Debug, Clone)]
+pub struct Walk {
+    /// The deepest node reached.
+    pub node: &'static Node,
+    /// Canonical words to it.
+    pub path: Vec<&'static str>,
+    /// How many input words were consumed as command words.
+    pub consumed: usize,
+    /// Whether any word was a prefix.
+    pub abbreviated: bool,
+}
+
+/// Follows command words from the root as far as they go. Stops at the first word that is not a
+/// child (it may be a parameter), and fails on an ambiguous prefix.
+pub fn walk(words: &[String], repl: bool) -> Result<Walk, ParseError> {
+    let mut w = Walk {
+        node: &ROOT,
+        path: Vec::new(),
+        consumed: 0,
+        abbreviated: false,
+    };
+    for word in words {
+        if w.node.children.is_empty() {
+            break;
+        }
+        match match_child(w.node, word, repl) {
+            Step::Matched(child, abbrev) => {
+                w.node = child;
+                w.path.push(child.word);
+                w.consumed += 1;
+                w.abbreviated |= abbrev;
+            }
+            Step::Ambiguous(candidates) => {
+                return Err(ParseError::Ambiguous {
+                    word: word.clone(),
+                    candidates,
+                });
+            }
+            Step::NoMatch => break,
+        }
+    }
+    Ok(w)
+}
+
+/// Matches a choice value by exact word or unique prefix.
+pub fn match_choice(choices: &'static [&'static str], value: &str) -> Option<&'static str> {
+    let lower = value.to_ascii_lowercase();
+    if let Some(exact) = choices.iter().find(|c| **c == lower) {
+        return Some(exact);
+    }
+    let mut hits = choices.iter().filter(|c| c.starts_with(&lower));
+    match (hits.next(), hits.next()) {
+        (Some(one), None) if !lower.is_empty() => Some(one),
+        _ => None,
+    }
+}
+
+/// Parses a whole command line (already split into words).
+pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
+    if words.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    let w = walk(words, repl)?;
+    let Some(run) = w.node.run else {
+        return Err(match words.get(w.consumed) {
+            Some(word) => ParseError::Unknown {
+                path: w.path,
+                word: word.clone(),
+            },
+            None => ParseError::Incomplete {
+                choices: w.node.visible_children(repl).map(|c| c.word).collect(),
+                path: w.path,
+            },
+        });
+    };
+    let mut rest: Vec<String> = words[w.consumed..].to_vec();
+    let mut noconfirm = false;
+    if run.confirm
+        && rest
+            .last()
+            .is_some_and(|l| l.eq_ignore_ascii_case(NOCONFIRM))
+    {
+        rest.pop();
+        noconfirm = true;
+    }
+    // A word that is not a child of a runnable node with no parameters is a typo of a command
+    // word, not an argument: say so in those terms.
+    if run.params.is_empty() {
+        if let Some(word) = rest.first() {
+            return Err(if w.node.children.is_empty() {
+                ParseError::Extra {
+                    path: w.path,
+                    extra: word.clone(),
+                }
+            } else {
+                ParseError::Unknown {
+                    path: w.path,
+                    word: word.clone(),
+                }
+            });
+        }
+    }
+    let mut args = Vec::with_capacity(run.params.len());
+    let mut rest = rest.into_iter();
+    for param in run.params {
+        let value = if param.kind == ValueKind::CommandPath {
+            let all: Vec<String> = rest.by_ref().collect();
+            (!all.is_empty()).then(|| all.join(" "))
+        } else {
+            rest.next()
+        };
+        args.push(match value {
+            None if param.optional => None,
+            None => {
+                return Err(ParseError::MissingParam {
+                    path: w.path,
+                    param: param.name,
+                    help: param.help,
+                });
+            }
+            Some(v) => Some(check_value(param, v)?),
+        });
+    }
+    if let Some(extra) = rest.next() {
+        return Err(ParseError::Extra {
+            path: w.path,
+            extra,
+        });
+    }
+    Ok(Invocation {
+        id: run.id,
+        path: w.path,
+        args,
+        noconfirm,
+        abbreviated: w.abbreviated,
+    })
+}
+
+fn check_value(param: &Param, value: String) -> Result<String, ParseError> {
+    match param.kind {
+        ValueKind::Choice(choices) => match_choice(choices, &value)
+            .map(str::to_owned)
+            .ok_or(ParseError::BadChoice {
+                param: param.name,
+                value,
+                choices,
+            }),
+        ValueKind::AllOrDevice(_) if value.eq_ignore_ascii_case("all") => Ok("all".into()),
+        _ => Ok(value),
+    }
+}
+
+/// Splits a command line into words: whitespace separates, double quotes group (for paths with
+/// spaces), a backslash escapes the next character inside quotes.
+pub fn split_words(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        None => return Err("unterminated quote: close it with \"".into()),
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(n) => cur.push(n),
+                            None => return Err("unterminated quote: close it with \"".into()),
+                        },
+                        Some(o) => cur.push(o),
+                    }
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<Invocation, ParseError> {
+        resolve(&split_words(line).expect("split"), true)
+    }
+
+    #[test]
+    fn abbreviations_resolve_at_every_level() {
+        let inv = parse("ut ca cs li").expect("parse");
+        assert_eq!(inv.id, CommandId::CsrList);
+        assert_eq!(inv.path, ["utils", "capf", "csr", "list"]);
+        assert!(inv.abbreviated);
+        let inv = parse("UTILS CAPF CSR LIST").expect("parse");
+        assert!(!inv.abbreviated);
+    }
+
+    #[test]
+    fn ambiguous_prefix_names_the_candidates() {
+        // "s" under "utils capf" is set or stale-lsc.
+        match parse("utils capf s") {
+            Err(ParseError::Ambiguous { candidates, .. }) => {
+                assert_eq!(candidates, ["set", "stale-lsc"])
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn parameters_noconfirm_and_choices() {
+        let inv = parse("utils capf stale-lsc delete all noconfirm").expect("parse");
+        assert_eq!(inv.id, CommandId::StaleDelete);
+        assert_eq!(inv.arg(0), Some("all"));
+        assert!(inv.noconfirm);
+        let inv = parse("set cli pag of").expect("parse");
+        assert_eq!(inv.arg(0), Some("off"));
+        assert!(matches!(parse("set cli pagination maybe"), Err(ParseError::BadChoice { .. })));
+        let inv = parse("utils capf set keep_alive").expect("parse");
+        assert_eq!(inv.args, vec![None]);
+        let inv = parse("help ut ca cs").expect("parse");
+        assert_eq!(inv.arg(0), Some("ut ca cs"));
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        assert!(matches!(parse("utils capf"), Err(ParseError::Incomplete { .. })));
+        assert!(matches!(parse("utils bogus"), Err(ParseError::Unknown { .. })));
+        assert!(matches!(parse("utils capf csr list extra"), Err(ParseError::Extra { .. })));
+        assert!(matches!(
+            parse("utils capf stale-lsc delete"),
+            Err(ParseError::MissingParam { .. })
+        ));
+        assert_eq!(
+            parse("utils bogus").err().map(|e| e.to_string()),
+            Some(
+                "Invalid command: \"bogus\" is not a command after 'utils'; type 'utils ?' for choices"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn quit_is_repl_only() {
+        assert!(resolve(&["quit".to_string()], true).is_ok());
+        assert!(resolve(&["quit".to_string()], false).is_err());
+    }
+
+    #[test]
+    fn split_words_handles_quotes() {
+        assert_eq!(
+            split_words(r#"utils capf cert import "/tmp/a b/c.pem""#).expect("split"),
+            ["utils", "capf", "cert", "import", "/tmp/a b/c.pem"]
+        );
+        assert!(split_words("\"open").is_err());
+    }
+}

@@ -1,0 +1,465 @@
+//! The command tree, defined once as data.
+//!
+//! Every word of the `admin:` CLI, its one-line help, the parameters a command takes and how their
+//! values complete live here. The REPL parser, `?`, `help`, Tab, the one-shot clap parser, the
+//! shell completion scripts and the man page are all functions over this tree, so they cannot
+//! disagree.
+
+pub use crate::store::DeviceSource;
+
+/// What a complete command does; dispatch matches on this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CommandId {
+    /// `utils capf set keep_alive [minutes]`
+    SetKeepAlive,
+    /// `utils capf set mode <capf|online|offline>`
+    SetMode,
+    /// `utils capf set validity <days>`
+    SetValidity,
+    /// `utils capf csr list`
+    CsrList,
+    /// `utils capf csr count`
+    CsrCount,
+    /// `utils capf csr dump <device>`
+    CsrDump,
+    /// `utils capf csr delete all|<device>`
+    CsrDelete,
+    /// `utils capf stale-lsc list`
+    StaleList,
+    /// `utils capf stale-lsc delete all|<device>`
+    StaleDelete,
+    /// `show capf keep_alive`
+    ShowKeepAlive,
+    /// `set cli pagination on|off`
+    SetPagination,
+    /// `help [command]`
+    Help,
+    /// `quit`
+    Quit,
+    /// `exit`
+    Exit,
+}
+
+/// How a parameter's value is checked and completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// A whole number (the command checks the range through the domain type).
+    Number,
+    /// A device name; completes from the store's devices of this source.
+    Device(DeviceSource),
+    /// The keyword `all` or a device name.
+    AllOrDevice(DeviceSource),
+    /// One of fixed words (unique prefixes accepted).
+    Choice(&'static [&'static str]),
+    /// A file or folder path.
+    Path,
+    /// A command path (for `help`).
+    CommandPath,
+}
+
+/// A positional parameter of a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param {
+    /// Name shown in syntax blocks (`minutes`, `device`).
+    pub name: &'static str,
+    /// One line for `?` and the syntax block (`5-60, default 15`).
+    pub help: &'static str,
+    /// How the value is checked and completed.
+    pub kind: ValueKind,
+    /// Whether the command runs without it (it may then ask, in the REPL).
+    pub optional: bool,
+}
+
+/// What makes a node runnable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Runnable {
+    /// Dispatch key.
+    pub id: CommandId,
+    /// Positional parameters, in order.
+    pub params: &'static [Param],
+    /// The longer text `help <command>` prints.
+    pub description: &'static str,
+    /// Destructive: asks `Continue (y/n)?` unless `noconfirm`/`--yes` is given.
+    pub confirm: bool,
+}
+
+/// One word of the tree. A node may both run and have children (`show capf lsc` later).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Node {
+    /// The word as typed.
+    pub word: &'static str,
+    /// One line for `?` and Tab listings.
+    pub help: &'static str,
+    /// Words that may follow.
+    pub children: &'static [Node],
+    /// Present when the words so far form a complete command.
+    pub run: Option<Runnable>,
+    /// Only in the REPL (`quit`, `exit`): the one-shot CLI and shell completion leave them out.
+    pub repl_only: bool,
+}
+
+impl Node {
+    /// A node with only children.
+    const fn menu(word: &'static str, help: &'static str, children: &'static [Node]) -> Node {
+        Node {
+            word,
+            help,
+            children,
+            run: None,
+            repl_only: false,
+        }
+    }
+
+    /// A runnable leaf.
+    const fn leaf(word: &'static str, help: &'static str, run: Runnable) -> Node {
+        Node {
+            word,
+            help,
+            children: &[],
+            run: Some(run),
+            repl_only: false,
+        }
+    }
+
+    /// Children visible in this context (the REPL sees all; one-shot hides `repl_only`).
+    pub fn visible_children(&self, repl: bool) -> impl Iterator<Item = &'static Node> + use<> {
+        let children: &'static [Node] = self.children;
+        children.iter().filter(move |c| repl || !c.repl_only)
+    }
+}
+
+/// The trailing keyword that skips a confirmation, as on CUCM.
+pub const NOCONFIRM: &str = "noconfirm";
+
+const DEVICE_PENDING: Param = Param {
+    name: "device",
+    help: "device name of a pending CSR, e.g. SEP001122AABBCC",
+    kind: ValueKind::Device(DeviceSource::PendingCsr),
+    optional: false,
+};
+
+const ALL_OR_PENDING: Param = Param {
+    name: "all|device",
+    help: "all pending CSRs, or one device's",
+    kind: ValueKind::AllOrDevice(DeviceSource::PendingCsr),
+    optional: false,
+};
+
+const ALL_OR_STALE: Param = Param {
+    name: "all|device",
+    help: "all stale LSCs, or one device's",
+    kind: ValueKind::AllOrDevice(DeviceSource::StaleLsc),
+    optional: false,
+};
+
+const CAPF_SET: &[Node] = &[
+    Node::leaf(
+        "keep_alive",
+        "Set the CAPF-to-endpoint keep-alive timer",
+        Runnable {
+            id: CommandId::SetKeepAlive,
+            params: &[Param {
+                name: "minutes",
+                help: "5-60, default 15",
+                kind: ValueKind::Number,
+                optional: true,
+            }],
+            description: "Sets the cluster-wide keep-alive timer (in minutes) of the connection \
+                between CAPF and the endpoints, so firewalls do not time it out. Without a value \
+                the command asks for one. The engine picks up the new value within seconds; no \
+                service restart is needed.",
+            confirm: false,
+        },
+    ),
+    Node::leaf(
+        "mode",
+        "Set who issues LSCs: capf, online or offline CA",
+        Runnable {
+            id: CommandId::SetMode,
+            params: &[Param {
+                name: "mode",
+                help: "capf (CAPF signs), online (external CA), offline (export/import)",
+                kind: ValueKind::Choice(&["capf", "online", "offline"]),
+                optional: false,
+            }],
+            description: "Sets the Certificate Issuer to Endpoint: capf signs LSCs with the CAPF \
+                CA certificate, online forwards CSRs to an external CA, offline keeps CSRs \
+                pending for export and imports the signed certificates by hand.",
+            confirm: false,
+        },
+    ),
+    Node::leaf(
+        "validity",
+        "Set the validity of new LSCs in days",
+        Runnable {
+            id: CommandId::SetValidity,
+            params: &[Param {
+                name: "days",
+                help: "1-1825",
+                kind: ValueKind::Number,
+                optional: false,
+            }],
+            description: "Sets the Duration Of Certificate Validity (in days) of LSCs issued from \
+                now on; issued LSCs keep their validity.",
+            confirm: false,
+        },
+    ),
+];
+
+const CAPF_CSR: &[Node] = &[
+    Node::leaf(
+        "count",
+        "Count pending CSRs",
+        Runnable {
+            id: CommandId::CsrCount,
+            params: &[],
+            description: "Prints how many CSRs are pending.",
+            confirm: false,
+        },
+    ),
+    Node::leaf(
+        "delete",
+        "Delete pending CSRs: all, or one device's",
+        Runnable {
+            id: CommandId::CsrDelete,
+            params: &[ALL_OR_PENDING],
+            description: "Deletes all pending CSRs, or the pending CSR of one device, in one \
+                transaction. Asks for confirmation unless noconfirm is given.",
+            confirm: true,
+        },
+    ),
+    Node::leaf(
+        "dump",
+        "Show one pending CSR decoded, with its PEM",
+        Runnable {
+            id: CommandId::CsrDump,
+            params: &[DEVICE_PENDING],
+            description: "Decodes the pending CSR of a device: subject, key, requested \
+                extensions, the result of checking its signature, and the PEM.",
+            confirm: false,
+        },
+    ),
+    Node::leaf(
+        "list",
+        "List pending CSRs, oldest first",
+        Runnable {
+            id: CommandId::CsrList,
+            params: &[],
+            description: "Lists the pending CAPF certificate signing requests with the device, \
+                when each was submitted (UTC), its key and subject, oldest first.",
+            confirm: false,
+        },
+    ),
+];
+
+const CAPF_STALE: &[Node] = &[
+    Node::leaf(
+        "delete",
+        "Delete stale LSCs: all, or one device's",
+        Runnable {
+            id: CommandId::StaleDelete,
+            params: &[ALL_OR_STALE],
+            description: "Deletes all stale LSCs, or those of one device, in one transaction \
+                (all or nothing), and reports how many were deleted. Asks for confirmation \
+                unless noconfirm is given.",
+            confirm: true,
+        },
+    ),
+    Node::leaf(
+        "list",
+        "List stale LSCs",
+        Runnable {
+            id: CommandId::StaleList,
+            params: &[],
+            description: "Lists stale LSCs: certificates generated in response to an endpoint's \
+                CSR but never installed, because the endpoint sent a newer CSR before the old LSC \
+                was installed. Shows the device, serial, when it was issued and expires, and when \
+                the superseding CSR arrived.",
+            confirm: false,
+        },
+    ),
+];
+
+const UTILS_CAPF: &[Node] = &[
+    Node::menu("csr", "Pending certificate signing requests", CAPF_CSR),
+    Node::menu("set", "Change CAPF settings", CAPF_SET),
+    Node::menu("stale-lsc", "LSCs issued but never installed", CAPF_STALE),
+];
+
+const SHOW_CAPF: &[Node] = &[Node::leaf(
+    "keep_alive",
+    "Show the keep-alive timer",
+    Runnable {
+        id: CommandId::ShowKeepAlive,
+        params: &[],
+        description: "Shows the current keep-alive timer, and when and by whom it was last set.",
+        confirm: false,
+    },
+)];
+
+const SET_CLI: &[Node] = &[Node::leaf(
+    "pagination",
+    "Turn paging of long output on or off",
+    Runnable {
+        id: CommandId::SetPagination,
+        params: &[Param {
+            name: "on|off",
+            help: "on or off",
+            kind: ValueKind::Choice(&["on", "off"]),
+            optional: false,
+        }],
+        description: "Accepted for compatibility with CUCM automation, which sends \
+            'set cli pagination off' first. capfsh never pages, so output is always complete.",
+        confirm: false,
+    },
+)];
+
+const ROOT_CHILDREN: &[Node] = &[
+    Node::leaf(
+        "exit",
+        "End the session",
+        Runnable {
+            id: CommandId::Exit,
+            params: &[],
+            description: "Ends the admin session (same as quit).",
+            confirm: false,
+        },
+    )
+    .repl_only(),
+    Node::leaf(
+        "help",
+        "Describe a command: help <command>",
+        Runnable {
+            id: CommandId::Help,
+            params: &[Param {
+                name: "command",
+                help: "the command to describe, e.g. utils capf csr list",
+                kind: ValueKind::CommandPath,
+                optional: true,
+            }],
+            description: "Prints the syntax and description of a command, or how to get around \
+                the CLI when no command is given.",
+            confirm: false,
+        },
+    ),
+    Node::leaf(
+        "quit",
+        "End the session",
+        Runnable {
+            id: CommandId::Quit,
+            params: &[],
+            description: "Ends the admin session.",
+            confirm: false,
+        },
+    )
+    .repl_only(),
+    Node::menu(
+        "set",
+        "Change CLI settings",
+        &[Node::menu("cli", "CLI session settings", SET_CLI)],
+    ),
+    Node::menu(
+        "show",
+        "Show settings and certificates",
+        &[Node::menu("capf", "CAPF settings and certificates", SHOW_CAPF)],
+    ),
+    Node::menu(
+        "utils",
+        "Utilities",
+        &[Node::menu("capf", "Certificate Authority Proxy Function", UTILS_CAPF)],
+    ),
+];
+
+impl Node {
+    const fn repl_only(mut self) -> Node {
+        self.repl_only = true;
+        self
+    }
+}
+
+/// The root of the tree (its word is the program name).
+pub static ROOT: Node = Node::menu("capfsh", "CAPF admin shell", ROOT_CHILDREN);
+
+/// Every runnable path in the tree, depth first, with its node (tests and docs walk this).
+pub fn all_commands() -> Vec<(Vec<&'static str>, &'static Node)> {
+    fn walk(
+        node: &'static Node,
+        path: &mut Vec<&'static str>,
+        out: &mut Vec<(Vec<&'static str>, &'static Node)>,
+    ) {
+        if node.run.is_some() {
+            out.push((path.clone(), node));
+        }
+        for child in node.children {
+            path.push(child.word);
+            walk(child, path, out);
+            path.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(&ROOT, &mut Vec::new(), &mut out);
+    out
+}
+
+/// Every menu path (nodes with children), including the root as the empty path.
+pub fn all_menus() -> Vec<(Vec<&'static str>, &'static Node)> {
+    fn walk(
+        node: &'static Node,
+        path: &mut Vec<&'static str>,
+        out: &mut Vec<(Vec<&'static str>, &'static Node)>,
+    ) {
+        if !node.children.is_empty() {
+            out.push((path.clone(), node));
+        }
+        for child in node.children {
+            path.push(child.word);
+            walk(child, path, out);
+            path.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(&ROOT, &mut Vec::new(), &mut out);
+    out
+}
+
+/// The syntax line of a command: `utils capf set keep_alive [minutes]`.
+pub fn syntax_line(path: &[&str], run: &Runnable) -> String {
+    let mut s = path.join(" ");
+    for p in run.params {
+        s.push(' ');
+        if p.optional {
+            s.push_str(&format!("[{}]", p.name));
+        } else {
+            s.push_str(p.name);
+        }
+    }
+    if run.confirm {
+        s.push_str(" [noconfirm]");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn siblings_are_sorted_and_unique() {
+        for (path, node) in all_menus() {
+            let words: Vec<_> = node.children.iter().map(|c| c.word).collect();
+            let mut sorted = words.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            assert_eq!(words, sorted, "children of {path:?} must be sorted and unique");
+        }
+    }
+
+    #[test]
+    fn every_command_has_help_and_description() {
+        for (path, node) in all_commands() {
+            assert!(!node.help.is_empty(), "{path:?}");
+            let run = node.run.expect("runnable");
+            assert!(run.description.len() > 10, "{path:?}");
+        }
+    }
+}
