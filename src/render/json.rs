@@ -1,0 +1,93 @@
+//! JSON for scripts: a list is an array of objects written row by row; anything else is one
+//! object. serde_json escapes control characters itself.
+
+use std::io::{self, Write};
+
+use serde_json::{Map, Value};
+
+use super::{Cell, Column, Field, Renderer};
+use crate::domain::format_rfc3339;
+
+/// Renders JSON.
+pub struct JsonRenderer<'w> {
+    out: Box<dyn Write + 'w>,
+    columns: &'static [Column],
+    rows: u64,
+}
+
+impl<'w> JsonRenderer<'w> {
+    /// Writes to `out`.
+    pub fn new(out: Box<dyn Write + 'w>) -> Self {
+        JsonRenderer {
+            out,
+            columns: &[],
+            rows: 0,
+        }
+    }
+
+    fn object(&mut self, map: Map<String, Value>) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut self.out, &Value::Object(map))?;
+        writeln!(self.out)
+    }
+}
+
+/// A cell as a JSON value.
+pub fn cell_value(cell: &Cell) -> Value {
+    match cell {
+        Cell::Text(s) => Value::String(s.clone()),
+        Cell::Int(i) => Value::from(*i),
+        Cell::Time(t) | Cell::MaybeTime(Some(t)) => Value::String(format_rfc3339(t)),
+        Cell::MaybeTime(None) | Cell::Null => Value::Null,
+    }
+}
+
+impl Renderer for JsonRenderer<'_> {
+    fn begin_list(&mut self, columns: &'static [Column]) -> io::Result<()> {
+        self.columns = columns;
+        self.rows = 0;
+        write!(self.out, "[")
+    }
+
+    fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
+        let map: Map<String, Value> = self
+            .columns
+            .iter()
+            .zip(cells)
+            .map(|(c, v)| (c.field.to_owned(), cell_value(v)))
+            .collect();
+        write!(self.out, "{}\n  ", if self.rows == 0 { "" } else { "," })?;
+        serde_json::to_writer(&mut self.out, &Value::Object(map))?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    fn end_list(&mut self, _summary: &str) -> io::Result<()> {
+        writeln!(self.out, "{}]", if self.rows == 0 { "" } else { "\n" })
+    }
+
+    fn record(&mut self, fields: &[Field<'_>]) -> io::Result<()> {
+        let map = fields
+            .iter()
+            .map(|(k, _, v)| ((*k).to_owned(), cell_value(v)))
+            .collect();
+        self.object(map)
+    }
+
+    fn outcome(&mut self, _text: &str, fields: &[(&str, Cell)]) -> io::Result<()> {
+        let map = fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), cell_value(v)))
+            .collect();
+        self.object(map)
+    }
+
+    fn text(&mut self, lines: &[String]) -> io::Result<()> {
+        let mut map = Map::new();
+        map.insert("text".into(), Value::String(lines.join("\n")));
+        self.object(map)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}

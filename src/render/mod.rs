@@ -1,0 +1,121 @@
+//! Rendering at the edge: commands hand over rows and records; this module turns them into a
+//! CUCM-style table, JSON or CSV.
+//!
+//! Lists are streamed: a row is written as soon as the store yields it, so a million-row listing
+//! never sits in memory. Table columns have fixed widths from the domain (a device name is at most
+//! 15 characters) and the free-text column comes last, so nothing needs to be measured first.
+
+mod csv;
+mod escape;
+mod json;
+mod table;
+
+use std::io::{self, Write};
+use std::str::FromStr;
+
+use crate::domain::Timestamp;
+
+pub use escape::escape_controls;
+
+/// Output format of command results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// CUCM-style text for people.
+    #[default]
+    Table,
+    /// A JSON array (lists) or object (everything else); timestamps RFC 3339 UTC.
+    Json,
+    /// RFC 4180 CSV with a header line; timestamps RFC 3339 UTC.
+    Csv,
+}
+
+impl Format {
+    /// Names accepted by `--format`.
+    pub const NAMES: [&'static str; 3] = ["table", "json", "csv"];
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "table" => Ok(Format::Table),
+            "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            _ => Err(format!("unknown format {s:?}: use table, json or csv")),
+        }
+    }
+}
+
+/// A list column: the stable field name scripts rely on, the table title, the table width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// JSON key and CSV header (snake_case, stable: documented in README).
+    pub field: &'static str,
+    /// Table header.
+    pub title: &'static str,
+    /// Table width; the last column is never padded.
+    pub width: usize,
+}
+
+/// One value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    /// Text (escaped on output).
+    Text(String),
+    /// A whole number.
+    Int(i64),
+    /// An instant (table: `YYYY-MM-DD HH:MM:SS`; JSON/CSV: RFC 3339).
+    Time(Timestamp),
+    /// An instant or nothing (table: `-`; JSON: null; CSV: empty).
+    MaybeTime(Option<Timestamp>),
+    /// Nothing (table: `-`; JSON: null; CSV: empty).
+    Null,
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Self {
+        Cell::Text(s.to_owned())
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Self {
+        Cell::Text(s)
+    }
+}
+
+/// A labelled value of a record: JSON key, table label, value.
+pub type Field<'a> = (&'a str, &'a str, Cell);
+
+/// Where command results go.
+pub trait Renderer {
+    /// Starts a list with these columns.
+    fn begin_list(&mut self, columns: &'static [Column]) -> io::Result<()>;
+    /// One row, cells in column order.
+    fn row(&mut self, cells: &[Cell]) -> io::Result<()>;
+    /// Ends the list; `summary` is the closing line of the table (`3 pending CSRs found`, or
+    /// `No pending CSRs found`).
+    fn end_list(&mut self, summary: &str) -> io::Result<()>;
+    /// A record of labelled values (`show` commands, a CSR dump).
+    fn record(&mut self, fields: &[Field<'_>]) -> io::Result<()>;
+    /// The outcome of a command that changed something: a sentence for people, the same facts
+    /// as fields for scripts.
+    fn outcome(&mut self, text: &str, fields: &[(&str, Cell)]) -> io::Result<()>;
+    /// Free text (help); JSON wraps it as `{"text": ...}`.
+    fn text(&mut self, lines: &[String]) -> io::Result<()>;
+    /// Flushes the output.
+    fn flush(&mut self) -> io::Result<()>;
+}
+
+/// A renderer of `format` writing to `out`.
+pub fn renderer<'w>(format: Format, out: Box<dyn Write + 'w>) -> Box<dyn Renderer + 'w> {
+    match format {
+        Format::Table => Box::new(table::TableRenderer::new(out)),
+        Format::Json => Box::new(json::JsonRenderer::new(out)),
+        Format::Csv => Box::new(csv::CsvRenderer::new(out)),
+    }
+}
+
+#[cfg(test)]
+mod tests;

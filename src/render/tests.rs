@@ -1,0 +1,83 @@
+//! Renderer tests: the three formats of one list and one outcome.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use chrono::{TimeZone, Utc};
+
+use super::*;
+
+#[derive(Clone, Default)]
+struct Buf(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buf {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().expect("lock").clone()).expect("utf8")
+    }
+}
+
+const COLS: &[Column] = &[
+    Column { field: "device", title: "Device", width: 15 },
+    Column { field: "submitted_at", title: "Submitted At", width: 19 },
+    Column { field: "subject", title: "Subject", width: 0 },
+];
+
+fn render(format: Format) -> String {
+    let buf = Buf::default();
+    let mut r = renderer(format, Box::new(buf.clone()));
+    let t = Utc.with_ymd_and_hms(2026, 11, 25, 3, 4, 5).single().expect("t");
+    r.begin_list(COLS).expect("begin");
+    r.row(&["SEP001122AABBCC".into(), Cell::Time(t), "CN=a, O=\"x\"\u{1b}[2J".into()]).expect("row");
+    r.end_list("1 pending CSR found").expect("end");
+    r.flush().expect("flush");
+    buf.text()
+}
+
+#[test]
+fn table_is_cucm_style_and_escapes() {
+    insta::assert_snapshot!(render(Format::Table), @r#"
+    Device           Submitted At         Subject
+    ===============  ===================  =======
+    SEP001122AABBCC  2026-11-25 03:04:05  CN=a, O="x"\x1b[2J
+
+    1 pending CSR found
+    "#);
+}
+
+#[test]
+fn json_is_an_array_with_rfc3339() {
+    let text = render(Format::Json);
+    let v: serde_json::Value = serde_json::from_str(&text).expect("valid json");
+    assert_eq!(v[0]["device"], "SEP001122AABBCC");
+    assert_eq!(v[0]["submitted_at"], "2026-11-25T03:04:05.000000Z");
+    assert_eq!(v[0]["subject"], "CN=a, O=\"x\"\u{1b}[2J");
+    assert!(!text.contains('\u{1b}'), "raw ESC in JSON output");
+}
+
+#[test]
+fn csv_quotes_and_escapes() {
+    insta::assert_snapshot!(render(Format::Csv), @r#"
+    device,submitted_at,subject
+    SEP001122AABBCC,2026-11-25T03:04:05.000000Z,"CN=a, O=""x""\x1b[2J"
+    "#);
+}
+
+#[test]
+fn empty_json_list_is_an_empty_array() {
+    let buf = Buf::default();
+    let mut r = renderer(Format::Json, Box::new(buf.clone()));
+    r.begin_list(COLS).expect("begin");
+    r.end_list("No pending CSRs found").expect("end");
+    let v: serde_json::Value = serde_json::from_str(&buf.text()).expect("json");
+    assert_eq!(v, serde_json::json!([]));
+}
