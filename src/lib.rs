@@ -5,7 +5,10 @@
 //! [`commands`] (what each command does), [`render`] (tables, JSON, CSV) and [`repl`] (the
 //! interactive `admin:` shell).
 
-pub mod domain;
-pub mod store;
 pub mod cli;
+pub mod commands;
+pub mod domain;
 pub mod render;
+pub mod repl;
+pub mod shell;
+pub mod store;

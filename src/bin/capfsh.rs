@@ -1,1 +1,148 @@
-fn main() {}
+//! `capfsh`: the CAPF admin shell. One-shot with command words, a script without a terminal, the
+//! interactive `admin:` shell with one.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use capfsh::cli::clap_cmd;
+use capfsh::commands::{CmdError, NoPrompter, Session, StoreLocation};
+use capfsh::render::Format;
+use capfsh::shell::script::{ScriptOptions, run_script};
+use capfsh::shell::{report_error, run_invocation};
+use capfsh::{repl, store};
+
+fn main() -> ExitCode {
+    ExitCode::from(run())
+}
+
+fn run() -> u8 {
+    let argv: Vec<String> = std::env::args().collect();
+    let matches = match clap_cmd::command().try_get_matches_from(&argv) {
+        Ok(m) => m,
+        Err(e) => {
+            let code = e.exit_code();
+            let _ = e.print();
+            if code != 0 {
+                eprintln!("{}", capfsh::commands::FAILURE_TRAILER);
+            }
+            return u8::try_from(code).unwrap_or(2);
+        }
+    };
+    let location = match store_location(matches.get_one::<PathBuf>("db")) {
+        Ok(l) => l,
+        Err(e) => return fail(&e, None),
+    };
+    let format = matches
+        .get_one::<String>("format")
+        .and_then(|f| f.parse::<Format>().ok())
+        .unwrap_or_default();
+    let stdin_tty = io::stdin().is_terminal();
+
+    if let Some(parsed) = clap_cmd::invocation(&matches, &argv) {
+        let inv = match parsed {
+            Ok(inv) => inv,
+            Err(e) => return fail(&CmdError::from(e), None),
+        };
+        let mut session = Session::new(location, format, stdin_tty);
+        session.assume_yes = matches.get_flag("yes");
+        let line = argv.get(1..).map(|a| a.join(" ")).unwrap_or_default();
+        let stdout = io::stdout();
+        let mut out = stdout.lock();
+        let result = if stdin_tty {
+            let mut prompter = capfsh::shell::StdinPrompter;
+            run_invocation(&mut session, &inv, &line, &mut prompter, &mut out)
+        } else {
+            run_invocation(&mut session, &inv, &line, &mut NoPrompter, &mut out)
+        };
+        let _ = out.flush();
+        return match result {
+            Ok(_) => 0,
+            Err(e) => fail(&e, None),
+        };
+    }
+
+    let opts = ScriptOptions {
+        keep_going: matches.get_flag("keep-going"),
+        quiet: matches.get_flag("quiet"),
+    };
+    if let Some(file) = matches.get_one::<PathBuf>("file") {
+        let mut session = Session::new(location, format, false);
+        session.assume_yes = matches.get_flag("yes");
+        let f = match std::fs::File::open(file) {
+            Ok(f) => f,
+            Err(e) => {
+                return fail(
+                    &CmdError::Failed(format!("cannot read script {}: {e}", file.display())),
+                    None,
+                );
+            }
+        };
+        return script(
+            &mut session,
+            &mut io::BufReader::new(f),
+            &file.display().to_string(),
+            opts,
+        );
+    }
+    if stdin_tty {
+        let mut session = Session::new(location, format, true);
+        session.assume_yes = matches.get_flag("yes");
+        return match repl::run(&mut session) {
+            Ok(code) => code,
+            Err(e) => fail(&CmdError::Failed(format!("terminal error: {e}")), None),
+        };
+    }
+    let mut session = Session::new(location, format, false);
+    session.assume_yes = matches.get_flag("yes");
+    script(&mut session, &mut io::stdin().lock(), "stdin", opts)
+}
+
+fn script(
+    session: &mut Session,
+    input: &mut dyn io::BufRead,
+    name: &str,
+    opts: ScriptOptions,
+) -> u8 {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let mut err = io::stderr();
+    match run_script(session, input, name, opts, &mut out, &mut err) {
+        Ok(r) => r.exit_code,
+        Err(e) => fail(&CmdError::Failed(format!("cannot read {name}: {e}")), None),
+    }
+}
+
+/// Where the store is: `--db`/`CAPFSH_DB`, else the default under the data dir (whose folder we
+/// create on first use).
+fn store_location(db: Option<&PathBuf>) -> Result<StoreLocation, CmdError> {
+    let busy_timeout = std::env::var("CAPFSH_BUSY_TIMEOUT_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(store::DEFAULT_BUSY_TIMEOUT);
+    match db {
+        Some(p) => Ok(StoreLocation {
+            path: p.clone(),
+            create_folder: false,
+            busy_timeout,
+        }),
+        None => store::default_path()
+            .map(|path| StoreLocation {
+                path,
+                create_folder: true,
+                busy_timeout,
+            })
+            .ok_or_else(|| {
+                CmdError::Failed(
+                    "no data directory for the default store (is HOME set?): pass --db PATH".into(),
+                )
+            }),
+    }
+}
+
+fn fail(e: &CmdError, context: Option<&str>) -> u8 {
+    let _ = report_error(e, context, &mut io::stderr());
+    e.exit_code()
+}

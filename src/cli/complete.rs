@@ -125,7 +125,12 @@ fn complete_words(
                 command: None,
             };
             complete_words(rest, partial, repl, devices, &mut inner);
-            out.choices.extend(inner.choices.into_iter().filter(|c| c.kind != ChoiceKind::Cr));
+            out.choices.extend(
+                inner
+                    .choices
+                    .into_iter()
+                    .filter(|c| c.kind != ChoiceKind::Cr),
+            );
             out.error = inner.error;
             if rest.is_empty() {
                 out.choices.push(cr());
@@ -259,7 +264,10 @@ mod tests {
         assert_eq!(words("utils capf set keep_alive "), ["<minutes>", "<cr>"]);
         assert_eq!(words("utils capf csr list "), ["<cr>"]);
         assert_eq!(words("utils capf stale-lsc delete "), ["all", "<device>"]);
-        assert_eq!(words("utils capf stale-lsc delete all "), ["noconfirm", "<cr>"]);
+        assert_eq!(
+            words("utils capf stale-lsc delete all "),
+            ["noconfirm", "<cr>"]
+        );
         assert_eq!(words("set cli pagination "), ["on", "off"]);
         assert_eq!(words("help ut ca "), ["csr", "set", "stale-lsc"]);
     }
@@ -275,7 +283,12 @@ mod tests {
                 .collect()
         };
         let c = complete("utils capf csr dump SEP", true, &lookup);
-        let insertable: Vec<_> = c.choices.iter().filter(|c| c.insertable()).map(|c| c.word.clone()).collect();
+        let insertable: Vec<_> = c
+            .choices
+            .iter()
+            .filter(|c| c.insertable())
+            .map(|c| c.word.clone())
+            .collect();
         assert_eq!(insertable, ["SEP0001", "SEP0002"]);
         assert_eq!(c.start, "utils capf csr dump ".len());
     }

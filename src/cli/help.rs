@@ -49,7 +49,9 @@ pub fn question_mark(c: &Completion) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some((path, run)) = &c.command {
         let at_command_word = c.partial.is_empty()
-            && c.choices.iter().any(|ch| ch.kind == ChoiceKind::Cr || ch.kind == ChoiceKind::Placeholder);
+            && c.choices
+                .iter()
+                .any(|ch| ch.kind == ChoiceKind::Cr || ch.kind == ChoiceKind::Placeholder);
         if at_command_word && !run.params.is_empty() {
             lines.extend(syntax_block(path, run));
             lines.push(String::new());
@@ -183,8 +185,17 @@ mod tests {
     fn help_describes_commands_and_menus() {
         let lines = command_help("ut ca st del", true).expect("help");
         assert_eq!(lines[0], "utils capf stale-lsc delete help:");
-        assert!(lines.iter().any(|l| l == "utils capf stale-lsc delete all|device [noconfirm]"));
-        assert!(command_help("utils capf", true).expect("help").iter().any(|l| l.contains("csr*")));
+        assert!(
+            lines
+                .iter()
+                .any(|l| l == "utils capf stale-lsc delete all|device [noconfirm]")
+        );
+        assert!(
+            command_help("utils capf", true)
+                .expect("help")
+                .iter()
+                .any(|l| l.contains("csr*"))
+        );
         assert!(command_help("utils nothing", true).is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! The command line: the one command tree and the functions over it (parsing, completion, help).
 
+pub mod clap_cmd;
 pub mod complete;
 pub mod help;
 pub mod parse;

@@ -287,13 +287,15 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
 
 fn check_value(param: &Param, value: String) -> Result<String, ParseError> {
     match param.kind {
-        ValueKind::Choice(choices) => match_choice(choices, &value)
-            .map(str::to_owned)
-            .ok_or(ParseError::BadChoice {
-                param: param.name,
-                value,
-                choices,
-            }),
+        ValueKind::Choice(choices) => {
+            match_choice(choices, &value)
+                .map(str::to_owned)
+                .ok_or(ParseError::BadChoice {
+                    param: param.name,
+                    value,
+                    choices,
+                })
+        }
         ValueKind::AllOrDevice(_) if value.eq_ignore_ascii_case("all") => Ok("all".into()),
         _ => Ok(value),
     }
@@ -377,7 +379,10 @@ mod tests {
         assert!(inv.noconfirm);
         let inv = parse("set cli pag of").expect("parse");
         assert_eq!(inv.arg(0), Some("off"));
-        assert!(matches!(parse("set cli pagination maybe"), Err(ParseError::BadChoice { .. })));
+        assert!(matches!(
+            parse("set cli pagination maybe"),
+            Err(ParseError::BadChoice { .. })
+        ));
         let inv = parse("utils capf set keep_alive").expect("parse");
         assert_eq!(inv.args, vec![None]);
         let inv = parse("help ut ca cs").expect("parse");
@@ -386,9 +391,18 @@ mod tests {
 
     #[test]
     fn errors_say_what_is_wrong() {
-        assert!(matches!(parse("utils capf"), Err(ParseError::Incomplete { .. })));
-        assert!(matches!(parse("utils bogus"), Err(ParseError::Unknown { .. })));
-        assert!(matches!(parse("utils capf csr list extra"), Err(ParseError::Extra { .. })));
+        assert!(matches!(
+            parse("utils capf"),
+            Err(ParseError::Incomplete { .. })
+        ));
+        assert!(matches!(
+            parse("utils bogus"),
+            Err(ParseError::Unknown { .. })
+        ));
+        assert!(matches!(
+            parse("utils capf csr list extra"),
+            Err(ParseError::Extra { .. })
+        ));
         assert!(matches!(
             parse("utils capf stale-lsc delete"),
             Err(ParseError::MissingParam { .. })

@@ -361,12 +361,20 @@ const ROOT_CHILDREN: &[Node] = &[
     Node::menu(
         "show",
         "Show settings and certificates",
-        &[Node::menu("capf", "CAPF settings and certificates", SHOW_CAPF)],
+        &[Node::menu(
+            "capf",
+            "CAPF settings and certificates",
+            SHOW_CAPF,
+        )],
     ),
     Node::menu(
         "utils",
         "Utilities",
-        &[Node::menu("capf", "Certificate Authority Proxy Function", UTILS_CAPF)],
+        &[Node::menu(
+            "capf",
+            "Certificate Authority Proxy Function",
+            UTILS_CAPF,
+        )],
     ),
 ];
 
@@ -450,7 +458,10 @@ mod tests {
             let mut sorted = words.clone();
             sorted.sort_unstable();
             sorted.dedup();
-            assert_eq!(words, sorted, "children of {path:?} must be sorted and unique");
+            assert_eq!(
+                words, sorted,
+                "children of {path:?} must be sorted and unique"
+            );
         }
     }
 

@@ -65,13 +65,23 @@ mod tests {
     #[test]
     fn accepts_cucm_names_of_any_prefix() {
         for ok in ["SEP001122AABBCC", "CSFJSMITH", "BOT-x.y_z", "A"] {
-            assert_eq!(ok.parse::<DeviceName>().map(|d| d.to_string()), Ok(ok.to_string()));
+            assert_eq!(
+                ok.parse::<DeviceName>().map(|d| d.to_string()),
+                Ok(ok.to_string())
+            );
         }
     }
 
     #[test]
     fn refuses_long_empty_and_hostile_names() {
-        for bad in ["", "SEP001122AABBCCDD", "SEP 1", "SEP\u{1b}[2J", "x;drop", "é"] {
+        for bad in [
+            "",
+            "SEP001122AABBCCDD",
+            "SEP 1",
+            "SEP\u{1b}[2J",
+            "x;drop",
+            "é",
+        ] {
             assert!(bad.parse::<DeviceName>().is_err(), "{bad:?} accepted");
         }
     }

@@ -182,7 +182,16 @@ mod tests {
     fn keep_alive_accepts_only_5_to_60() {
         assert_eq!("5".parse::<KeepAlive>().map(KeepAlive::minutes), Ok(5));
         assert_eq!(" 60 ".parse::<KeepAlive>().map(KeepAlive::minutes), Ok(60));
-        for bad in ["4", "61", "0", "-5", "abc", "", "15.5", "99999999999999999999"] {
+        for bad in [
+            "4",
+            "61",
+            "0",
+            "-5",
+            "abc",
+            "",
+            "15.5",
+            "99999999999999999999",
+        ] {
             assert!(bad.parse::<KeepAlive>().is_err(), "{bad:?} accepted");
         }
     }
@@ -190,7 +199,10 @@ mod tests {
     #[test]
     fn validity_accepts_only_1_to_1825() {
         assert_eq!("1".parse::<ValidityDays>().map(ValidityDays::days), Ok(1));
-        assert_eq!("1825".parse::<ValidityDays>().map(ValidityDays::days), Ok(1825));
+        assert_eq!(
+            "1825".parse::<ValidityDays>().map(ValidityDays::days),
+            Ok(1825)
+        );
         assert!("0".parse::<ValidityDays>().is_err());
         assert!("1826".parse::<ValidityDays>().is_err());
     }

@@ -9,12 +9,17 @@ use crate::domain::format_cli;
 pub struct TableRenderer<'w> {
     out: Box<dyn Write + 'w>,
     columns: &'static [Column],
+    rows: u64,
 }
 
 impl<'w> TableRenderer<'w> {
     /// Writes to `out`.
     pub fn new(out: Box<dyn Write + 'w>) -> Self {
-        TableRenderer { out, columns: &[] }
+        TableRenderer {
+            out,
+            columns: &[],
+            rows: 0,
+        }
     }
 
     fn line(&mut self, cells: &[String]) -> io::Result<()> {
@@ -45,22 +50,31 @@ pub fn cell_text(cell: &Cell) -> String {
 impl Renderer for TableRenderer<'_> {
     fn begin_list(&mut self, columns: &'static [Column]) -> io::Result<()> {
         self.columns = columns;
-        let titles: Vec<String> = columns.iter().map(|c| c.title.to_owned()).collect();
-        self.line(&titles)?;
-        let rules: Vec<String> = columns
-            .iter()
-            .map(|c| "=".repeat(c.width.max(c.title.len())))
-            .collect();
-        self.line(&rules)
+        self.rows = 0;
+        Ok(())
     }
 
     fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
+        // The header waits for the first row: an empty listing is only its sentence.
+        if self.rows == 0 {
+            let titles: Vec<String> = self.columns.iter().map(|c| c.title.to_owned()).collect();
+            self.line(&titles)?;
+            let rules: Vec<String> = self
+                .columns
+                .iter()
+                .map(|c| "=".repeat(c.width.max(c.title.len())))
+                .collect();
+            self.line(&rules)?;
+        }
+        self.rows += 1;
         let texts: Vec<String> = cells.iter().map(cell_text).collect();
         self.line(&texts)
     }
 
     fn end_list(&mut self, summary: &str) -> io::Result<()> {
-        writeln!(self.out)?;
+        if self.rows > 0 {
+            writeln!(self.out)?;
+        }
         writeln!(self.out, "{}", escape_controls(summary))
     }
 

@@ -12,7 +12,10 @@ struct Buf(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Buf {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(b);
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?
+            .extend_from_slice(b);
         Ok(b.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -27,17 +30,37 @@ impl Buf {
 }
 
 const COLS: &[Column] = &[
-    Column { field: "device", title: "Device", width: 15 },
-    Column { field: "submitted_at", title: "Submitted At", width: 19 },
-    Column { field: "subject", title: "Subject", width: 0 },
+    Column {
+        field: "device",
+        title: "Device",
+        width: 15,
+    },
+    Column {
+        field: "submitted_at",
+        title: "Submitted At",
+        width: 19,
+    },
+    Column {
+        field: "subject",
+        title: "Subject",
+        width: 0,
+    },
 ];
 
 fn render(format: Format) -> String {
     let buf = Buf::default();
     let mut r = renderer(format, Box::new(buf.clone()));
-    let t = Utc.with_ymd_and_hms(2026, 11, 25, 3, 4, 5).single().expect("t");
+    let t = Utc
+        .with_ymd_and_hms(2026, 11, 25, 3, 4, 5)
+        .single()
+        .expect("t");
     r.begin_list(COLS).expect("begin");
-    r.row(&["SEP001122AABBCC".into(), Cell::Time(t), "CN=a, O=\"x\"\u{1b}[2J".into()]).expect("row");
+    r.row(&[
+        "SEP001122AABBCC".into(),
+        Cell::Time(t),
+        "CN=a, O=\"x\"\u{1b}[2J".into(),
+    ])
+    .expect("row");
     r.end_list("1 pending CSR found").expect("end");
     r.flush().expect("flush");
     buf.text()

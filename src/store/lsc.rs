@@ -53,7 +53,11 @@ impl Store {
     pub fn record_lsc(&mut self, lsc: &NewLsc, actor: &Actor) -> Result<i64, StoreError> {
         self.write(|tx| {
             let id = insert_lsc(tx, lsc)?;
-            log_ok(tx, actor, &format!("lsc {} recorded for {}", lsc.serial, lsc.device))?;
+            log_ok(
+                tx,
+                actor,
+                &format!("lsc {} recorded for {}", lsc.serial, lsc.device),
+            )?;
             Ok(id)
         })
     }
@@ -92,7 +96,9 @@ impl Store {
                 .optional()?;
             let (id, serial, csr_id) = found.ok_or_else(|| {
                 StoreError::Invalid(match serial {
-                    Some(s) => format!("device {device} has no issued, not-installed LSC with serial {s}"),
+                    Some(s) => {
+                        format!("device {device} has no issued, not-installed LSC with serial {s}")
+                    }
                     None => format!("device {device} has no issued, not-installed LSC"),
                 })
             })?;
@@ -140,21 +146,27 @@ impl Store {
         Ok(n)
     }
 
-    /// How many LSCs are stale.
-    pub fn stale_lsc_count(&self) -> Result<u64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM stale_lsc", [], |r| r.get(0))?)
+    /// How many LSCs are stale (all, or one device's).
+    pub fn stale_lsc_count(&self, scope: &Scope) -> Result<u64, StoreError> {
+        Ok(match scope {
+            Scope::All => self
+                .conn
+                .query_row("SELECT count(*) FROM stale_lsc", [], |r| r.get(0))?,
+            Scope::Device(d) => self.conn.query_row(
+                "SELECT count(*) FROM stale_lsc WHERE device = ?1",
+                [d.as_str()],
+                |r| r.get(0),
+            )?,
+        })
     }
 
     /// Deletes stale LSCs (all, or one device's) in one transaction; returns how many.
     pub fn delete_stale_lscs(&mut self, scope: &Scope, actor: &Actor) -> Result<u64, StoreError> {
         self.write(|tx| {
             let n = match scope {
-                Scope::All => tx.execute(
-                    "DELETE FROM lsc WHERE id IN (SELECT id FROM stale_lsc)",
-                    [],
-                )?,
+                Scope::All => {
+                    tx.execute("DELETE FROM lsc WHERE id IN (SELECT id FROM stale_lsc)", [])?
+                }
                 Scope::Device(d) => tx.execute(
                     "DELETE FROM lsc WHERE id IN (SELECT id FROM stale_lsc WHERE device = ?1)",
                     [d.as_str()],

@@ -23,8 +23,8 @@ use crate::domain::Timestamp;
 
 pub use audit::{Actor, AuditEntry};
 pub use csr::DeviceSource;
-pub use lsc::{LscCounts, LscFilter};
 pub use error::StoreError;
+pub use lsc::{LscCounts, LscFilter};
 pub use migrate::{LATEST_VERSION, MIGRATIONS, schema_version};
 
 /// How long a command waits for another process's write lock before giving up.

@@ -42,7 +42,9 @@ impl Store {
     pub fn settings_revision(&self) -> Result<i64, StoreError> {
         Ok(self
             .conn
-            .query_row("SELECT revision FROM settings WHERE id = 1", [], |r| r.get(0))?)
+            .query_row("SELECT revision FROM settings WHERE id = 1", [], |r| {
+                r.get(0)
+            })?)
     }
 
     /// Sets keep-alive and returns the value it replaced.
@@ -52,10 +54,11 @@ impl Store {
         actor: &Actor,
     ) -> Result<KeepAlive, StoreError> {
         self.write(|tx| {
-            let old: i64 =
-                tx.query_row("SELECT keep_alive_minutes FROM settings WHERE id = 1", [], |r| {
-                    r.get(0)
-                })?;
+            let old: i64 = tx.query_row(
+                "SELECT keep_alive_minutes FROM settings WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )?;
             tx.execute(
                 "UPDATE settings SET keep_alive_minutes = ?1, keep_alive_set_at = ?2,
                         keep_alive_set_by = ?3, revision = revision + 1 WHERE id = 1",
@@ -78,7 +81,9 @@ impl Store {
     ) -> Result<IssuerMode, StoreError> {
         self.write(|tx| {
             let old: String =
-                tx.query_row("SELECT issuer_mode FROM settings WHERE id = 1", [], |r| r.get(0))?;
+                tx.query_row("SELECT issuer_mode FROM settings WHERE id = 1", [], |r| {
+                    r.get(0)
+                })?;
             tx.execute(
                 "UPDATE settings SET issuer_mode = ?1, revision = revision + 1 WHERE id = 1",
                 [mode.as_str()],
@@ -96,7 +101,9 @@ impl Store {
     ) -> Result<ValidityDays, StoreError> {
         self.write(|tx| {
             let old: i64 =
-                tx.query_row("SELECT validity_days FROM settings WHERE id = 1", [], |r| r.get(0))?;
+                tx.query_row("SELECT validity_days FROM settings WHERE id = 1", [], |r| {
+                    r.get(0)
+                })?;
             tx.execute(
                 "UPDATE settings SET validity_days = ?1, revision = revision + 1 WHERE id = 1",
                 [days.days()],

@@ -22,7 +22,10 @@ fn tmp_store() -> (tempfile::TempDir, PathBuf, Store) {
 }
 
 fn t(min: i64) -> Timestamp {
-    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("ts") + Duration::minutes(min)
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+        .single()
+        .expect("ts")
+        + Duration::minutes(min)
 }
 
 fn dev(s: &str) -> DeviceName {
@@ -69,7 +72,10 @@ fn stale_serials(store: &Store) -> Vec<String> {
 #[test]
 fn fresh_store_is_migrated_wal_and_private() {
     let (_d, path, store) = tmp_store();
-    assert_eq!(schema_version(&store.conn).expect("version"), LATEST_VERSION);
+    assert_eq!(
+        schema_version(&store.conn).expect("version"),
+        LATEST_VERSION
+    );
     let mode: String = store
         .conn
         .pragma_query_value(None, "journal_mode", |r| r.get(0))
@@ -86,7 +92,10 @@ fn fresh_store_is_migrated_wal_and_private() {
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    assert_eq!(store.settings().expect("settings").keep_alive, KeepAlive::DEFAULT);
+    assert_eq!(
+        store.settings().expect("settings").keep_alive,
+        KeepAlive::DEFAULT
+    );
 }
 
 #[test]
@@ -94,7 +103,10 @@ fn reopening_does_not_rerun_migrations() {
     let (_d, path, store) = tmp_store();
     drop(store);
     let store = Store::open(&path, &OpenOptions::default()).expect("reopen");
-    assert_eq!(schema_version(&store.conn).expect("version"), LATEST_VERSION);
+    assert_eq!(
+        schema_version(&store.conn).expect("version"),
+        LATEST_VERSION
+    );
 }
 
 #[test]
@@ -161,14 +173,18 @@ fn schema_checks_refuse_out_of_range_settings_written_behind_our_back() {
         .conn
         .execute("UPDATE settings SET keep_alive_minutes = 61", []);
     assert!(r.is_err());
-    let r = store.conn.execute("UPDATE settings SET validity_days = 0", []);
+    let r = store
+        .conn
+        .execute("UPDATE settings SET validity_days = 0", []);
     assert!(r.is_err());
 }
 
 #[test]
 fn newer_csr_supersedes_the_pending_one() {
     let (_d, _p, mut store) = tmp_store();
-    let (first, _) = store.record_csr(&csr("SEP000000000001", t(0), 1), &actor()).expect("csr");
+    let (first, _) = store
+        .record_csr(&csr("SEP000000000001", t(0), 1), &actor())
+        .expect("csr");
     let (second, superseded) = store
         .record_csr(&csr("SEP000000000001", t(5), 2), &actor())
         .expect("csr");
@@ -188,30 +204,58 @@ fn newer_csr_supersedes_the_pending_one() {
 fn stale_rule_needs_not_installed_and_a_newer_csr() {
     let (_d, _p, mut store) = tmp_store();
     // A: issued, then a newer CSR -> stale.
-    let (a1, _) = store.record_csr(&csr("SEPAAAAAAAAAAAA", t(0), 1), &actor()).expect("a");
-    store.record_lsc(&lsc("SEPAAAAAAAAAAAA", "0a", t(1), a1), &actor()).expect("a");
-    store.record_csr(&csr("SEPAAAAAAAAAAAA", t(2), 2), &actor()).expect("a");
+    let (a1, _) = store
+        .record_csr(&csr("SEPAAAAAAAAAAAA", t(0), 1), &actor())
+        .expect("a");
+    store
+        .record_lsc(&lsc("SEPAAAAAAAAAAAA", "0a", t(1), a1), &actor())
+        .expect("a");
+    store
+        .record_csr(&csr("SEPAAAAAAAAAAAA", t(2), 2), &actor())
+        .expect("a");
     // B: issued, no newer CSR -> not stale.
-    let (b1, _) = store.record_csr(&csr("SEPBBBBBBBBBBBB", t(0), 3), &actor()).expect("b");
-    store.record_lsc(&lsc("SEPBBBBBBBBBBBB", "0b", t(1), b1), &actor()).expect("b");
+    let (b1, _) = store
+        .record_csr(&csr("SEPBBBBBBBBBBBB", t(0), 3), &actor())
+        .expect("b");
+    store
+        .record_lsc(&lsc("SEPBBBBBBBBBBBB", "0b", t(1), b1), &actor())
+        .expect("b");
     // C: issued, installed, then a newer CSR -> not stale (it was installed).
-    let (c1, _) = store.record_csr(&csr("SEPCCCCCCCCCCCC", t(0), 4), &actor()).expect("c");
-    store.record_lsc(&lsc("SEPCCCCCCCCCCCC", "0c", t(1), c1), &actor()).expect("c");
+    let (c1, _) = store
+        .record_csr(&csr("SEPCCCCCCCCCCCC", t(0), 4), &actor())
+        .expect("c");
+    store
+        .record_lsc(&lsc("SEPCCCCCCCCCCCC", "0c", t(1), c1), &actor())
+        .expect("c");
     store
         .mark_installed(&dev("SEPCCCCCCCCCCCC"), None, t(2), &actor())
         .expect("install");
-    store.record_csr(&csr("SEPCCCCCCCCCCCC", t(3), 5), &actor()).expect("c");
+    store
+        .record_csr(&csr("SEPCCCCCCCCCCCC", t(3), 5), &actor())
+        .expect("c");
     // D: a newer CSR of *another* device does not make it stale.
-    let (d1, _) = store.record_csr(&csr("SEPDDDDDDDDDDDD", t(0), 6), &actor()).expect("d");
-    store.record_lsc(&lsc("SEPDDDDDDDDDDDD", "0d", t(1), d1), &actor()).expect("d");
-    store.record_csr(&csr("SEPEEEEEEEEEEEE", t(9), 7), &actor()).expect("e");
+    let (d1, _) = store
+        .record_csr(&csr("SEPDDDDDDDDDDDD", t(0), 6), &actor())
+        .expect("d");
+    store
+        .record_lsc(&lsc("SEPDDDDDDDDDDDD", "0d", t(1), d1), &actor())
+        .expect("d");
+    store
+        .record_csr(&csr("SEPEEEEEEEEEEEE", t(9), 7), &actor())
+        .expect("e");
     // E: a CSR submitted *before* the LSC was issued does not make it stale.
-    let (f1, _) = store.record_csr(&csr("SEPFFFFFFFFFFFF", t(0), 8), &actor()).expect("f");
-    store.record_csr(&csr("SEPFFFFFFFFFFFF", t(1), 9), &actor()).expect("f");
-    store.record_lsc(&lsc("SEPFFFFFFFFFFFF", "0f", t(2), f1), &actor()).expect("f");
+    let (f1, _) = store
+        .record_csr(&csr("SEPFFFFFFFFFFFF", t(0), 8), &actor())
+        .expect("f");
+    store
+        .record_csr(&csr("SEPFFFFFFFFFFFF", t(1), 9), &actor())
+        .expect("f");
+    store
+        .record_lsc(&lsc("SEPFFFFFFFFFFFF", "0f", t(2), f1), &actor())
+        .expect("f");
 
     assert_eq!(stale_serials(&store), vec!["0a".to_string()]);
-    assert_eq!(store.stale_lsc_count().expect("count"), 1);
+    assert_eq!(store.stale_lsc_count(&Scope::All).expect("count"), 1);
     let counts = store.lsc_counts().expect("counts");
     assert_eq!((counts.issued, counts.installed, counts.stale), (4, 1, 1));
 }
@@ -219,8 +263,12 @@ fn stale_rule_needs_not_installed_and_a_newer_csr() {
 #[test]
 fn installing_clears_the_pending_csr_it_answered() {
     let (_d, _p, mut store) = tmp_store();
-    let (id, _) = store.record_csr(&csr("SEP000000000001", t(0), 1), &actor()).expect("csr");
-    store.record_lsc(&lsc("SEP000000000001", "01", t(1), id), &actor()).expect("lsc");
+    let (id, _) = store
+        .record_csr(&csr("SEP000000000001", t(0), 1), &actor())
+        .expect("csr");
+    store
+        .record_lsc(&lsc("SEP000000000001", "01", t(1), id), &actor())
+        .expect("lsc");
     assert_eq!(store.pending_csr_count().expect("count"), 1);
     let serial = store
         .mark_installed(&dev("SEP000000000001"), None, t(2), &actor())
@@ -239,21 +287,27 @@ fn stale_delete_by_device_touches_only_that_device() {
     let (_d, _p, mut store) = tmp_store();
     for (i, name) in ["SEP000000000001", "SEP000000000002"].iter().enumerate() {
         let k = (i as u8) * 2;
-        let (id, _) = store.record_csr(&csr(name, t(0), k + 1), &actor()).expect("csr");
+        let (id, _) = store
+            .record_csr(&csr(name, t(0), k + 1), &actor())
+            .expect("csr");
         store
             .record_lsc(&lsc(name, &format!("{:02x}", k + 1), t(1), id), &actor())
             .expect("lsc");
-        store.record_csr(&csr(name, t(2), k + 2), &actor()).expect("csr");
+        store
+            .record_csr(&csr(name, t(2), k + 2), &actor())
+            .expect("csr");
     }
-    assert_eq!(store.stale_lsc_count().expect("count"), 2);
+    assert_eq!(store.stale_lsc_count(&Scope::All).expect("count"), 2);
     let n = store
         .delete_stale_lscs(&Scope::Device(dev("SEP000000000002")), &actor())
         .expect("delete");
     assert_eq!(n, 1);
     assert_eq!(stale_serials(&store), vec!["01".to_string()]);
-    let n = store.delete_stale_lscs(&Scope::All, &actor()).expect("delete");
+    let n = store
+        .delete_stale_lscs(&Scope::All, &actor())
+        .expect("delete");
     assert_eq!(n, 1);
-    assert_eq!(store.stale_lsc_count().expect("count"), 0);
+    assert_eq!(store.stale_lsc_count(&Scope::All).expect("count"), 0);
     // The CSRs that made them stale are still pending.
     assert_eq!(store.pending_csr_count().expect("count"), 2);
 }
@@ -261,14 +315,21 @@ fn stale_delete_by_device_touches_only_that_device() {
 #[test]
 fn device_completion_is_a_prefix_query() {
     let (_d, _p, mut store) = tmp_store();
-    for (i, name) in ["SEP0011", "SEP0012", "SEP0021", "CSFJOE"].iter().enumerate() {
-        store.record_csr(&csr(name, t(i as i64), i as u8), &actor()).expect("csr");
+    for (i, name) in ["SEP0011", "SEP0012", "SEP0021", "CSFJOE"]
+        .iter()
+        .enumerate()
+    {
+        store
+            .record_csr(&csr(name, t(i as i64), i as u8), &actor())
+            .expect("csr");
     }
     let names = store
         .device_names(DeviceSource::PendingCsr, "SEP001", 10)
         .expect("names");
     assert_eq!(names, vec!["SEP0011".to_string(), "SEP0012".to_string()]);
-    let names = store.device_names(DeviceSource::PendingCsr, "", 2).expect("names");
+    let names = store
+        .device_names(DeviceSource::PendingCsr, "", 2)
+        .expect("names");
     assert_eq!(names, vec!["CSFJOE".to_string(), "SEP0011".to_string()]);
     assert!(
         store

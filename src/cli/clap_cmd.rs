@@ -1,0 +1,194 @@
+//! The one-shot CLI as a clap `Command`, generated from the command tree.
+//!
+//! clap parses `capfsh [options] <words...>` and gives `--help` pages; the words it recognised
+//! are then handed to the same [`resolve`](super::parse::resolve) the REPL uses, so both accept
+//! and refuse exactly the same commands. Shell completion scripts and the man page are generated
+//! from this `Command` too.
+
+use std::path::PathBuf;
+
+use clap::{Arg, ArgAction, ArgMatches, Command, ValueHint, value_parser};
+
+use super::parse::{Invocation, ParseError, resolve};
+use super::tree::{NOCONFIRM, Node, ROOT, ValueKind};
+use crate::render::Format;
+
+/// Environment variable naming the store (same as `--db`).
+pub const DB_ENV: &str = "CAPFSH_DB";
+
+/// The whole one-shot CLI.
+pub fn command() -> Command {
+    let mut root = Command::new("capfsh")
+        .about("Admin shell for a CAPF store: the CUCM `admin:` CLI for CSRs and LSCs")
+        .long_about(
+            "Admin shell for a CAPF (Certificate Authority Proxy Function) store.\n\n\
+             With a command, runs it and exits (0 success, 1 command failed, 2 usage error).\n\
+             Without one, starts the interactive admin: shell on a terminal, or reads commands \
+             line by line from standard input (a script).",
+        )
+        .version(env!("CARGO_PKG_VERSION"))
+        .infer_subcommands(true)
+        .disable_help_subcommand(true)
+        .arg(
+            Arg::new("db")
+                .long("db")
+                .env(DB_ENV)
+                .value_name("PATH")
+                .value_hint(ValueHint::FilePath)
+                .value_parser(value_parser!(PathBuf))
+                .global(true)
+                .help("Store to use [default: <data dir>/capfsh/capf.db]"),
+        )
+        .arg(
+            Arg::new("format")
+                .long("format")
+                .value_name("FORMAT")
+                .value_parser(Format::NAMES)
+                .global(true)
+                .help("Output format [default: table]"),
+        )
+        .arg(
+            Arg::new("yes")
+                .long("yes")
+                .short('y')
+                .action(ArgAction::SetTrue)
+                .global(true)
+                .help("Answer yes to confirmations (same as noconfirm)"),
+        )
+        .arg(
+            Arg::new("file")
+                .long("file")
+                .short('f')
+                .value_name("FILE")
+                .value_hint(ValueHint::FilePath)
+                .value_parser(value_parser!(PathBuf))
+                .help("Run the commands in FILE, one per line"),
+        )
+        .arg(
+            Arg::new("keep-going")
+                .long("keep-going")
+                .action(ArgAction::SetTrue)
+                .help("In a script, run past failures (exit 1 if any failed)"),
+        )
+        .arg(
+            Arg::new("quiet")
+                .long("quiet")
+                .short('q')
+                .action(ArgAction::SetTrue)
+                .help("In a script, do not warn about abbreviated commands"),
+        );
+    for child in ROOT.visible_children(false) {
+        root = root.subcommand(node_command(child));
+    }
+    root
+}
+
+fn node_command(node: &'static Node) -> Command {
+    let mut cmd = Command::new(node.word)
+        .about(node.help)
+        .infer_subcommands(true)
+        .disable_help_subcommand(true);
+    if let Some(run) = node.run {
+        cmd = cmd.long_about(run.description);
+        for p in run.params {
+            let mut arg = Arg::new(p.name)
+                .value_name(p.name)
+                .help(p.help)
+                .required(!p.optional);
+            arg = match p.kind {
+                ValueKind::Choice(words) => arg.value_parser(words.to_vec()),
+                ValueKind::Path => arg.value_hint(ValueHint::AnyPath),
+                ValueKind::CommandPath => arg.num_args(1..).trailing_var_arg(true),
+                ValueKind::Number | ValueKind::Device(_) | ValueKind::AllOrDevice(_) => arg,
+            };
+            cmd = cmd.arg(arg);
+        }
+        if run.confirm {
+            cmd = cmd.arg(
+                Arg::new(NOCONFIRM)
+                    .value_name(NOCONFIRM)
+                    .value_parser([NOCONFIRM])
+                    .help("Do not ask for confirmation"),
+            );
+        }
+    } else {
+        cmd = cmd.subcommand_required(true);
+    }
+    for child in node.visible_children(false) {
+        cmd = cmd.subcommand(node_command(child));
+    }
+    cmd
+}
+
+/// Turns clap's matches back into words and resolves them like a typed line. Returns `None`
+/// when no command was given.
+pub fn invocation(matches: &ArgMatches, argv: &[String]) -> Option<Result<Invocation, ParseError>> {
+    let mut words = Vec::new();
+    let mut node: &'static Node = &ROOT;
+    let mut m = matches;
+    while let Some((name, sub)) = m.subcommand() {
+        let child = node.children.iter().find(|c| c.word == name)?;
+        words.push(name.to_owned());
+        node = child;
+        m = sub;
+    }
+    if words.is_empty() {
+        return None;
+    }
+    if let Some(run) = node.run {
+        for p in run.params {
+            if let Some(values) = m.get_many::<String>(p.name) {
+                words.extend(values.cloned());
+            }
+        }
+        if run.confirm && m.get_one::<String>(NOCONFIRM).is_some() {
+            words.push(NOCONFIRM.into());
+        }
+    }
+    Some(resolve(&words, false).map(|mut inv| {
+        // clap expanded prefixes; note whether the admin typed the words in full.
+        inv.abbreviated = inv.path.iter().any(|w| !argv.iter().any(|a| a == w));
+        inv
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::tree::CommandId;
+
+    fn parse(args: &[&str]) -> Invocation {
+        let argv: Vec<String> = std::iter::once("capfsh")
+            .chain(args.iter().copied())
+            .map(String::from)
+            .collect();
+        let m = command().try_get_matches_from(&argv).expect("clap");
+        invocation(&m, &argv).expect("command").expect("resolve")
+    }
+
+    #[test]
+    fn clap_tree_is_consistent() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn one_shot_matches_the_repl_parser() {
+        let inv = parse(&["ut", "ca", "cs", "li"]);
+        assert_eq!(inv.id, CommandId::CsrList);
+        assert!(inv.abbreviated);
+        let inv = parse(&[
+            "utils",
+            "capf",
+            "stale-lsc",
+            "delete",
+            "all",
+            "noconfirm",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(inv.id, CommandId::StaleDelete);
+        assert!(inv.noconfirm && !inv.abbreviated);
+        let inv = parse(&["help", "utils", "capf"]);
+        assert_eq!(inv.arg(0), Some("utils capf"));
+    }
+}

@@ -1,0 +1,146 @@
+//! `utils capf csr list|count|dump|delete`.
+
+use super::{CmdError, Prompter, Session, plural, scope};
+use crate::cli::parse::Invocation;
+use crate::domain::{DeviceName, PendingCsr};
+use crate::render::{Cell, Column, Renderer};
+use crate::store::{Actor, Scope};
+
+/// Columns of `utils capf csr list` (field names are a documented contract).
+pub const CSR_COLUMNS: &[Column] = &[
+    Column {
+        field: "device",
+        title: "Device Name",
+        width: 15,
+    },
+    Column {
+        field: "submitted_at",
+        title: "Submitted At (UTC)",
+        width: 19,
+    },
+    Column {
+        field: "key",
+        title: "Key",
+        width: 8,
+    },
+    Column {
+        field: "subject",
+        title: "Subject",
+        width: 0,
+    },
+];
+
+fn csr_row(c: &PendingCsr) -> [Cell; 4] {
+    [
+        Cell::Text(c.device.clone()),
+        Cell::Time(c.submitted_at),
+        Cell::Text(c.key_label()),
+        Cell::Text(c.subject.clone()),
+    ]
+}
+
+/// Lists pending CSRs oldest first, streaming; Ctrl-C stops the listing.
+pub fn list(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
+    let interrupted = session.interrupted.clone();
+    let store = session.store()?;
+    out.begin_list(CSR_COLUMNS)?;
+    let n = store.each_pending_csr(|c| {
+        if interrupted.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(CmdError::Cancelled("Control-C pressed".into()));
+        }
+        out.row(&csr_row(&c)).map_err(CmdError::from)
+    })?;
+    out.end_list(&if n == 0 {
+        "No pending CSRs found".to_owned()
+    } else {
+        format!("{} found", plural(n, "pending CSR", "pending CSRs"))
+    })?;
+    Ok(())
+}
+
+/// Counts pending CSRs.
+pub fn count(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
+    let n = session.store()?.pending_csr_count()?;
+    out.outcome(
+        &format!("{} pending", plural(n, "CSR", "CSRs")),
+        &[("pending_csrs", Cell::Int(n as i64))],
+    )?;
+    Ok(())
+}
+
+/// Shows one device's pending CSR.
+pub fn dump(
+    inv: &Invocation,
+    session: &mut Session,
+    out: &mut dyn Renderer,
+) -> Result<(), CmdError> {
+    let device: DeviceName = inv.arg(0).unwrap_or_default().parse()?;
+    let record = session
+        .store()?
+        .pending_csr(&device)?
+        .ok_or_else(|| CmdError::Failed(format!("no pending CSR for device {device}")))?;
+    let c = &record.csr;
+    out.record(&[
+        ("device", "Device Name", Cell::Text(c.device.clone())),
+        (
+            "submitted_at",
+            "Submitted At (UTC)",
+            Cell::Time(c.submitted_at),
+        ),
+        ("subject", "Subject", Cell::Text(c.subject.clone())),
+        ("key", "Key", Cell::Text(c.key_label())),
+        (
+            "public_key_sha256",
+            "Public Key SHA-256",
+            Cell::Text(c.public_key_sha256.clone()),
+        ),
+        (
+            "der_bytes",
+            "Size (DER bytes)",
+            Cell::Int(record.der.len() as i64),
+        ),
+    ])?;
+    Ok(())
+}
+
+/// Deletes pending CSRs after confirmation.
+pub fn delete(
+    inv: &Invocation,
+    session: &mut Session,
+    actor: &Actor,
+    prompter: &mut dyn Prompter,
+    out: &mut dyn Renderer,
+) -> Result<(), CmdError> {
+    let scope = scope(inv.arg(0))?;
+    let store = session.store()?;
+    let pending = match &scope {
+        Scope::All => store.pending_csr_count()?,
+        Scope::Device(d) => u64::from(store.pending_csr(d)?.is_some()),
+    };
+    if pending == 0 {
+        return match scope {
+            Scope::All => {
+                out.outcome(
+                    "No pending CSRs found; nothing deleted",
+                    &[("deleted", Cell::Int(0))],
+                )?;
+                Ok(())
+            }
+            Scope::Device(d) => Err(CmdError::Failed(format!("no pending CSR for device {d}"))),
+        };
+    }
+    let what = match &scope {
+        Scope::All => format!(
+            "This deletes all {}",
+            plural(pending, "pending CSR", "pending CSRs")
+        ),
+        Scope::Device(d) => format!("This deletes the pending CSR of {d}"),
+    };
+    session.confirm(inv, &what, prompter)?;
+    let n = session.store()?.delete_pending_csrs(&scope, actor)?;
+    out.outcome(
+        &format!("Deleted {}", plural(n, "pending CSR", "pending CSRs")),
+        &[("deleted", Cell::Int(n as i64))],
+    )?;
+    Ok(())
+}

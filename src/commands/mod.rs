@@ -1,0 +1,339 @@
+//! What each command does. A command gets its parsed [`Invocation`], the [`Session`] (the store,
+//! who is acting, the output format) and a [`Prompter`] for questions, and hands its results to a
+//! [`Renderer`]; it never touches the terminal directly.
+
+mod csr;
+mod settings;
+mod stale_lsc;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::cli::parse::{Invocation, ParseError};
+use crate::cli::tree::CommandId;
+use crate::domain::{DeviceName, InvalidValue};
+use crate::render::{Format, Renderer};
+use crate::store::{Actor, OpenOptions, Scope, Store, StoreError};
+
+/// The line CUCM prints after a failed command; automation greps for it, so it never changes.
+pub const FAILURE_TRAILER: &str = "Executed command unsuccessfully";
+
+/// Why a command did not succeed, and so which exit code it earns.
+#[derive(Debug, thiserror::Error)]
+pub enum CmdError {
+    /// The line is not a valid command (exit code 2).
+    #[error("{0}")]
+    Usage(String),
+    /// The command ran and failed (exit code 1).
+    #[error("{0}")]
+    Failed(String),
+    /// The admin said no, or pressed Ctrl-C: nothing was done, and that is not an error.
+    #[error("{0}")]
+    Cancelled(String),
+}
+
+impl CmdError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CmdError::Usage(_) => 2,
+            CmdError::Failed(_) | CmdError::Cancelled(_) => 1,
+        }
+    }
+}
+
+impl From<ParseError> for CmdError {
+    fn from(e: ParseError) -> Self {
+        CmdError::Usage(e.to_string())
+    }
+}
+
+impl From<InvalidValue> for CmdError {
+    fn from(e: InvalidValue) -> Self {
+        CmdError::Failed(e.0)
+    }
+}
+
+impl From<StoreError> for CmdError {
+    fn from(e: StoreError) -> Self {
+        CmdError::Failed(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for CmdError {
+    fn from(e: std::io::Error) -> Self {
+        CmdError::Failed(format!("output error: {e}"))
+    }
+}
+
+/// An answer to a question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// A line was typed.
+    Line(String),
+    /// Ctrl-C.
+    Interrupted,
+    /// End of input.
+    Eof,
+}
+
+/// Asks the admin things. Implemented by the REPL; scripts and one-shot runs have none, so a
+/// command that would ask fails at once and says what to pass instead.
+pub trait Prompter {
+    /// Asks `prompt` and returns the answer.
+    fn ask(&mut self, prompt: &str) -> Answer;
+    /// Tells the admin something between two questions (why an answer was refused).
+    fn note(&mut self, text: &str);
+}
+
+/// No terminal: nothing can be asked.
+pub struct NoPrompter;
+
+impl Prompter for NoPrompter {
+    fn ask(&mut self, _prompt: &str) -> Answer {
+        Answer::Eof
+    }
+
+    fn note(&mut self, _text: &str) {}
+}
+
+/// Where the store is and how to open it; opened on first use so `help` or a parse error never
+/// needs (or creates) a database.
+#[derive(Debug, Clone)]
+pub struct StoreLocation {
+    /// Database file.
+    pub path: PathBuf,
+    /// Create a missing folder (only for the default location).
+    pub create_folder: bool,
+    /// Lock wait.
+    pub busy_timeout: Duration,
+}
+
+/// What a command may use: the store, the actor, the output settings.
+pub struct Session {
+    location: StoreLocation,
+    store: Option<Store>,
+    /// Output format.
+    pub format: Format,
+    /// `--yes`: confirmations are answered yes.
+    pub assume_yes: bool,
+    /// Whether questions can be asked (a terminal is attached).
+    pub interactive: bool,
+    /// The OS user, for the audit log.
+    pub os_user: String,
+    /// Set by SIGINT while a command runs; long commands stop when they see it.
+    pub interrupted: Arc<AtomicBool>,
+    /// `set cli pagination` state (accepted; capfsh never pages).
+    pub pagination: bool,
+}
+
+/// What the caller should do after a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Go on.
+    Continue,
+    /// End the session (`quit`, `exit`).
+    Quit,
+}
+
+impl Session {
+    /// A session on the store at `location`.
+    pub fn new(location: StoreLocation, format: Format, interactive: bool) -> Session {
+        Session {
+            location,
+            store: None,
+            format,
+            assume_yes: false,
+            interactive,
+            os_user: os_user(),
+            interrupted: Arc::new(AtomicBool::new(false)),
+            pagination: true,
+        }
+    }
+
+    /// The store location.
+    pub fn location(&self) -> &StoreLocation {
+        &self.location
+    }
+
+    /// The store, opened on first use.
+    pub fn store(&mut self) -> Result<&mut Store, CmdError> {
+        if self.store.is_none() {
+            let opts = OpenOptions {
+                create_folder: self.location.create_folder,
+                busy_timeout: self.location.busy_timeout,
+            };
+            let store = Store::open(&self.location.path, &opts)
+                .map_err(|e| CmdError::Failed(format!("{}: {e}", self.location.path.display())))?;
+            self.store = Some(store);
+        }
+        match self.store.as_mut() {
+            Some(s) => Ok(s),
+            None => Err(CmdError::Failed("the store is not open".into())),
+        }
+    }
+
+    /// The store if it is already open (completion must not create a database).
+    pub fn open_store(&self) -> Option<&Store> {
+        self.store.as_ref()
+    }
+
+    /// Whether Ctrl-C was pressed since the command started.
+    pub fn was_interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::Relaxed)
+    }
+
+    fn actor(&self, line: &str) -> Actor {
+        Actor {
+            os_user: self.os_user.clone(),
+            command: line.to_owned(),
+        }
+    }
+
+    /// Asks `Continue (y/n)?` unless `noconfirm`/`--yes` was given; without a terminal, refuses.
+    fn confirm(
+        &self,
+        inv: &Invocation,
+        what: &str,
+        prompter: &mut dyn Prompter,
+    ) -> Result<(), CmdError> {
+        if inv.noconfirm || self.assume_yes {
+            return Ok(());
+        }
+        if !self.interactive {
+            return Err(CmdError::Failed(format!(
+                "{what} needs confirmation and there is no terminal to ask on: add noconfirm \
+                 (or --yes) to the command"
+            )));
+        }
+        loop {
+            match prompter.ask(&format!("{what}.\nContinue (y/n)?")) {
+                Answer::Line(l) => match l.trim().to_ascii_lowercase().as_str() {
+                    "y" | "yes" => return Ok(()),
+                    "n" | "no" => {
+                        return Err(CmdError::Cancelled("Cancelled: nothing was changed".into()));
+                    }
+                    _ => continue,
+                },
+                Answer::Interrupted => {
+                    return Err(CmdError::Cancelled("Control-C pressed".into()));
+                }
+                Answer::Eof => {
+                    return Err(CmdError::Cancelled("Cancelled: nothing was changed".into()));
+                }
+            }
+        }
+    }
+}
+
+/// The OS user running us, for the audit log: `$USER`/`$LOGNAME`, else the name of our uid.
+pub fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .ok()
+        .filter(|u| !u.is_empty())
+        .or_else(user_of_this_process)
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(unix)]
+fn user_of_this_process() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        let id = f.nth(1)?;
+        (id.parse::<u32>().ok()? == uid).then(|| name.to_owned())
+    })
+}
+
+#[cfg(not(unix))]
+fn user_of_this_process() -> Option<String> {
+    None
+}
+
+/// Whether a command changes the store (and so is audited, failures included).
+pub fn mutates(id: CommandId) -> bool {
+    matches!(
+        id,
+        CommandId::SetKeepAlive
+            | CommandId::SetMode
+            | CommandId::SetValidity
+            | CommandId::CsrDelete
+            | CommandId::StaleDelete
+    )
+}
+
+/// Parses `all|<device>`.
+fn scope(value: Option<&str>) -> Result<Scope, CmdError> {
+    match value {
+        Some("all") => Ok(Scope::All),
+        Some(d) => Ok(Scope::Device(d.parse::<DeviceName>()?)),
+        None => Err(CmdError::Usage("specify all or a device name".into())),
+    }
+}
+
+/// Runs one parsed command. `line` is what the admin typed (for the audit log).
+pub fn run(
+    inv: &Invocation,
+    line: &str,
+    session: &mut Session,
+    prompter: &mut dyn Prompter,
+    out: &mut dyn Renderer,
+) -> Result<Flow, CmdError> {
+    session.interrupted.store(false, Ordering::Relaxed);
+    let result = dispatch(inv, line, session, prompter, out);
+    if let Err(CmdError::Failed(reason)) = &result {
+        if mutates(inv.id) {
+            let actor = session.actor(line);
+            if let Some(store) = session.store.as_mut() {
+                store.log_failure(&actor, reason);
+            }
+        }
+    }
+    out.flush()?;
+    result
+}
+
+fn dispatch(
+    inv: &Invocation,
+    line: &str,
+    session: &mut Session,
+    prompter: &mut dyn Prompter,
+    out: &mut dyn Renderer,
+) -> Result<Flow, CmdError> {
+    use CommandId::*;
+    let actor = session.actor(line);
+    match inv.id {
+        SetKeepAlive => settings::set_keep_alive(inv, session, &actor, prompter, out)?,
+        SetMode => settings::set_mode(inv, session, &actor, out)?,
+        SetValidity => settings::set_validity(inv, session, &actor, out)?,
+        ShowKeepAlive => settings::show_keep_alive(session, out)?,
+        SetPagination => settings::set_pagination(inv, session, out)?,
+        CsrList => csr::list(session, out)?,
+        CsrCount => csr::count(session, out)?,
+        CsrDump => csr::dump(inv, session, out)?,
+        CsrDelete => csr::delete(inv, session, &actor, prompter, out)?,
+        StaleList => stale_lsc::list(session, out)?,
+        StaleDelete => stale_lsc::delete(inv, session, &actor, prompter, out)?,
+        Help => {
+            let lines = match inv.arg(0) {
+                None => crate::cli::help::general_help(),
+                Some(words) => crate::cli::help::command_help(words, session.interactive)
+                    .map_err(CmdError::Usage)?,
+            };
+            out.text(&lines)?;
+        }
+        Quit | Exit => return Ok(Flow::Quit),
+    }
+    Ok(Flow::Continue)
+}
+
+/// Plural helper for closing lines: `1 pending CSR`, `2 pending CSRs`.
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
