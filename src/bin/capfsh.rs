@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use capfsh::cli::clap_cmd;
+use capfsh::cli::modifiers::{self, Piped};
 use capfsh::commands::{CmdError, NoPrompter, Session, StoreLocation};
 use capfsh::render::Format;
 use capfsh::shell::script::{ScriptOptions, run_script};
@@ -18,7 +19,18 @@ fn main() -> ExitCode {
 }
 
 fn run() -> u8 {
-    let argv: Vec<String> = std::env::args().collect();
+    let all_args: Vec<String> = std::env::args().collect();
+    // `capfsh utils capf csr list '|' include SEP` : the modifiers follow the first lone `|`.
+    let (argv, piped) = match all_args.iter().position(|a| a == "|") {
+        None => (all_args, Piped::default()),
+        Some(i) => {
+            let text = format!("x {}", all_args[i..].join(" "));
+            match modifiers::split(&text) {
+                Ok(p) => (all_args[..i].to_vec(), p),
+                Err(e) => return fail(&CmdError::Usage(e), None),
+            }
+        }
+    };
     let matches = match clap_cmd::command().try_get_matches_from(&argv) {
         Ok(m) => m,
         Err(e) => {
@@ -52,9 +64,9 @@ fn run() -> u8 {
         let mut out = stdout.lock();
         let result = if stdin_tty {
             let mut prompter = capfsh::shell::StdinPrompter;
-            run_invocation(&mut session, &inv, &line, &mut prompter, &mut out)
+            run_invocation(&mut session, &inv, &line, piped, &mut prompter, &mut out)
         } else {
-            run_invocation(&mut session, &inv, &line, &mut NoPrompter, &mut out)
+            run_invocation(&mut session, &inv, &line, piped, &mut NoPrompter, &mut out)
         };
         let _ = out.flush();
         return match result {

@@ -1,7 +1,8 @@
 //! What may come next at a point of a command line: the one source for `?`, REPL Tab and the
 //! shells' dynamic completion.
 
-use super::parse::{ParseError, Step, match_child, split_words, walk};
+use super::modifiers::{MODIFIERS, pipe_positions};
+use super::parse::{ParseError, Step, match_child, resolve, split_words, walk};
 use super::tree::{DeviceSource, NOCONFIRM, Node, Param, Runnable, ValueKind};
 
 /// How many device names a completion asks the store for: enough to choose from, few enough to
@@ -71,12 +72,76 @@ pub fn complete(line: &str, repl: bool, devices: &DeviceLookup<'_>) -> Completio
         error: None,
         command: None,
     };
+    if let Some(&first_pipe) = pipe_positions(line).first() {
+        complete_modifier(line, first_pipe, &partial, repl, &mut out);
+        return out;
+    }
     let words = match split_words(&line[..start]) {
         Ok(w) => w,
         Err(_) => return out,
     };
     complete_words(&words, &partial, repl, devices, &mut out);
+    if partial.is_empty() && out.choices.iter().any(|c| c.kind == ChoiceKind::Cr) {
+        out.choices.push(Choice {
+            word: "|".into(),
+            help: "Output modifiers".into(),
+            kind: ChoiceKind::Value,
+        });
+    }
     out
+}
+
+/// Completes after a `|`: the modifier word, then its regular expression.
+fn complete_modifier(
+    line: &str,
+    first_pipe: usize,
+    partial: &str,
+    repl: bool,
+    out: &mut Completion,
+) {
+    let command = match split_words(&line[..first_pipe]) {
+        Ok(w) => resolve(&w, repl),
+        Err(_) => return,
+    };
+    if let Err(e) = command {
+        out.error = Some(e);
+        return;
+    }
+    let last_pipe = pipe_positions(line).last().copied().unwrap_or(first_pipe);
+    let stage = &line[last_pipe + 1..];
+    let stage_words: Vec<&str> = stage.split_whitespace().collect();
+    let completing_word = stage_words.is_empty() || (stage_words.len() == 1 && !partial.is_empty());
+    if completing_word {
+        for (word, help) in MODIFIERS {
+            if starts_with_ci(word, partial) {
+                out.choices.push(Choice {
+                    word: (*word).into(),
+                    help: (*help).into(),
+                    kind: ChoiceKind::Value,
+                });
+            }
+        }
+        return;
+    }
+    let takes_regex = stage_words.first().is_some_and(|w| {
+        ["include", "exclude", "begin"]
+            .iter()
+            .any(|m| starts_with_ci(m, w))
+    });
+    if takes_regex && stage_words.len() == 1 {
+        out.choices.push(Choice {
+            word: "<regex>".into(),
+            help: "regular expression matched against each output line".into(),
+            kind: ChoiceKind::Placeholder,
+        });
+    } else if partial.is_empty() {
+        out.choices.push(cr());
+        out.choices.push(Choice {
+            word: "|".into(),
+            help: "Output modifiers".into(),
+            kind: ChoiceKind::Value,
+        });
+    }
 }
 
 fn complete_words(
@@ -261,12 +326,15 @@ mod tests {
 
     #[test]
     fn commands_offer_params_noconfirm_and_cr() {
-        assert_eq!(words("utils capf set keep_alive "), ["<minutes>", "<cr>"]);
-        assert_eq!(words("utils capf csr list "), ["<cr>"]);
+        assert_eq!(
+            words("utils capf set keep_alive "),
+            ["<minutes>", "<cr>", "|"]
+        );
+        assert_eq!(words("utils capf csr list "), ["<cr>", "|"]);
         assert_eq!(words("utils capf stale-lsc delete "), ["all", "<device>"]);
         assert_eq!(
             words("utils capf stale-lsc delete all "),
-            ["noconfirm", "<cr>"]
+            ["noconfirm", "<cr>", "|"]
         );
         assert_eq!(words("set cli pagination "), ["on", "off"]);
         assert_eq!(words("help ut ca "), ["csr", "set", "stale-lsc"]);
@@ -291,6 +359,19 @@ mod tests {
             .collect();
         assert_eq!(insertable, ["SEP0001", "SEP0002"]);
         assert_eq!(c.start, "utils capf csr dump ".len());
+    }
+
+    #[test]
+    fn modifiers_complete_after_a_complete_command() {
+        assert_eq!(
+            words("utils capf csr list | "),
+            ["begin", "count", "csv", "exclude", "include", "json"]
+        );
+        assert_eq!(words("utils capf csr list | inc"), ["include"]);
+        assert_eq!(words("utils capf csr list | include "), ["<regex>"]);
+        assert_eq!(words("utils capf csr list | include SEP "), ["<cr>", "|"]);
+        let c = complete("utils capf | count", true, &no_devices);
+        assert!(c.error.is_some());
     }
 
     #[test]

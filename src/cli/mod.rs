@@ -3,5 +3,6 @@
 pub mod clap_cmd;
 pub mod complete;
 pub mod help;
+pub mod modifiers;
 pub mod parse;
 pub mod tree;

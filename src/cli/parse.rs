@@ -192,14 +192,14 @@ pub fn walk(words: &[String], repl: bool) -> Result<Walk, ParseError> {
 }
 
 /// Matches a choice value by exact word or unique prefix.
-pub fn match_choice(choices: &'static [&'static str], value: &str) -> Option<&'static str> {
+pub fn match_choice<'a>(choices: &[&'a str], value: &str) -> Option<&'a str> {
     let lower = value.to_ascii_lowercase();
     if let Some(exact) = choices.iter().find(|c| **c == lower) {
-        return Some(exact);
+        return Some(*exact);
     }
     let mut hits = choices.iter().filter(|c| c.starts_with(&lower));
     match (hits.next(), hits.next()) {
-        (Some(one), None) if !lower.is_empty() => Some(one),
+        (Some(one), None) if !lower.is_empty() => Some(*one),
         _ => None,
     }
 }

@@ -6,6 +6,7 @@ pub mod script;
 
 use std::io::{self, Write};
 
+use crate::cli::modifiers::{self, LineFilter, Piped};
 use crate::cli::parse::{Invocation, resolve, split_words};
 use crate::commands::{self, CmdError, FAILURE_TRAILER, Flow, Prompter, Session};
 use crate::render::{self, escape_controls};
@@ -20,29 +21,46 @@ pub fn run_line(
     out: &mut dyn Write,
     on_abbreviation: &mut dyn FnMut(&Invocation),
 ) -> Result<Flow, CmdError> {
-    let words = split_words(line).map_err(CmdError::Usage)?;
+    let piped = modifiers::split(line).map_err(CmdError::Usage)?;
+    let words = split_words(&piped.command).map_err(CmdError::Usage)?;
     if words.is_empty() {
-        return Ok(Flow::Continue);
+        if piped.modifiers.is_empty() && piped.format.is_none() {
+            return Ok(Flow::Continue);
+        }
+        return Err(CmdError::Usage("no command before |".into()));
     }
     let inv = resolve(&words, true)?;
     if inv.abbreviated {
         on_abbreviation(&inv);
     }
-    run_invocation(session, &inv, line, prompter, out)
+    run_invocation(session, &inv, line, piped, prompter, out)
 }
 
-/// Runs a parsed command, rendering in the session's format to `out`.
+/// Runs a parsed command through its output modifiers, rendering to `out` in the session's
+/// format (or the one a `| json`/`| csv` modifier chose).
 pub fn run_invocation(
     session: &mut Session,
     inv: &Invocation,
     line: &str,
+    piped: Piped,
     prompter: &mut dyn Prompter,
     out: &mut dyn Write,
 ) -> Result<Flow, CmdError> {
-    let mut renderer = render::renderer(session.format, Box::new(out));
-    match commands::run(inv, line, session, prompter, renderer.as_mut()) {
+    let format = piped.format.unwrap_or(session.format);
+    let mut filter = LineFilter::new(out, piped.modifiers);
+    let result = {
+        let mut renderer = render::renderer(format, Box::new(&mut filter));
+        commands::run(inv, line, session, prompter, renderer.as_mut())
+    };
+    let finished = filter.finish();
+    match result {
         // A closed pipe (`capfsh ... | head`) is the reader's choice, not a failure.
         Err(CmdError::Failed(m)) if m.contains("Broken pipe") => Ok(Flow::Continue),
+        Ok(flow) => match finished {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(flow),
+            Err(e) => Err(e.into()),
+            Ok(()) => Ok(flow),
+        },
         other => other,
     }
 }

@@ -1,0 +1,275 @@
+//! Output modifiers, IOS/Junos style: `<command> | include REGEX | exclude REGEX | begin REGEX |
+//! count`, applied left to right to the rendered lines; `| json` and `| csv` choose the format.
+
+use std::io::{self, Write};
+
+use regex::Regex;
+
+use super::parse::match_choice;
+use crate::render::Format;
+
+/// Modifier words, in the order `?` lists them.
+pub const MODIFIERS: &[(&str, &str)] = &[
+    ("begin", "Show lines from the first one matching REGEX"),
+    ("count", "Count the lines instead of showing them"),
+    ("csv", "Show the result as CSV"),
+    ("exclude", "Hide lines matching REGEX"),
+    ("include", "Show only lines matching REGEX"),
+    ("json", "Show the result as JSON"),
+];
+
+/// The longest regular expression accepted (a typed filter, not a program).
+const MAX_REGEX_LEN: usize = 1024;
+
+/// One filter stage.
+#[derive(Debug, Clone)]
+pub enum Modifier {
+    /// Keep matching lines.
+    Include(Regex),
+    /// Drop matching lines.
+    Exclude(Regex),
+    /// Drop lines until one matches, then keep all.
+    Begin(Regex),
+    /// Replace the lines by their count.
+    Count,
+}
+
+/// A command line split into the command and its modifiers.
+#[derive(Debug, Clone, Default)]
+pub struct Piped {
+    /// The command part, before the first `|`.
+    pub command: String,
+    /// The filter stages, in order.
+    pub modifiers: Vec<Modifier>,
+    /// `| json` or `| csv`.
+    pub format: Option<Format>,
+}
+
+/// Byte offsets of the `|` characters outside double quotes.
+pub fn pipe_positions(line: &str) -> Vec<usize> {
+    let mut in_quotes = false;
+    let mut escaped = false;
+    let mut out = Vec::new();
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_quotes => escaped = true,
+            '"' => in_quotes = !in_quotes,
+            '|' if !in_quotes => out.push(i),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Splits `line` at its unquoted `|`s and parses each modifier.
+pub fn split(line: &str) -> Result<Piped, String> {
+    let pipes = pipe_positions(line);
+    let Some(&first) = pipes.first() else {
+        return Ok(Piped {
+            command: line.to_owned(),
+            ..Piped::default()
+        });
+    };
+    let mut piped = Piped {
+        command: line[..first].to_owned(),
+        ..Piped::default()
+    };
+    let mut bounds = pipes.clone();
+    bounds.push(line.len());
+    for pair in bounds.windows(2) {
+        let stage = line[pair[0] + 1..pair[1]].trim();
+        let (word, rest) = match stage.split_once(char::is_whitespace) {
+            Some((w, r)) => (w, r.trim()),
+            None => (stage, ""),
+        };
+        let names: Vec<&'static str> = MODIFIERS.iter().map(|(n, _)| *n).collect();
+        let Some(name) = match_choice(&names, word) else {
+            return Err(format!(
+                "Invalid output modifier {word:?} after |: use begin, count, csv, exclude, include or json"
+            ));
+        };
+        let regex = || -> Result<Regex, String> {
+            if rest.is_empty() {
+                return Err(format!(
+                    "| {name} needs a regular expression, e.g. | {name} SEP00"
+                ));
+            }
+            if rest.len() > MAX_REGEX_LEN {
+                return Err(format!(
+                    "| {name}: regular expression longer than {MAX_REGEX_LEN} characters"
+                ));
+            }
+            let pattern = rest
+                .strip_prefix('"')
+                .and_then(|r| r.strip_suffix('"'))
+                .unwrap_or(rest);
+            Regex::new(pattern).map_err(|e| {
+                let first = e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("invalid")
+                    .trim()
+                    .to_owned();
+                format!("| {name}: invalid regular expression {pattern:?}: {first}")
+            })
+        };
+        let no_arg = |m: Modifier| -> Result<Modifier, String> {
+            if rest.is_empty() {
+                Ok(m)
+            } else {
+                Err(format!("| {name} takes no argument (got {rest:?})"))
+            }
+        };
+        match name {
+            "include" => piped.modifiers.push(Modifier::Include(regex()?)),
+            "exclude" => piped.modifiers.push(Modifier::Exclude(regex()?)),
+            "begin" => piped.modifiers.push(Modifier::Begin(regex()?)),
+            "count" => piped.modifiers.push(no_arg(Modifier::Count)?),
+            "json" => {
+                no_arg(Modifier::Count)?;
+                piped.format = Some(Format::Json);
+            }
+            _ => {
+                no_arg(Modifier::Count)?;
+                piped.format = Some(Format::Csv);
+            }
+        }
+    }
+    Ok(piped)
+}
+
+/// A writer that passes whole lines through the modifiers. Call [`LineFilter::finish`] at the
+/// end to flush a last partial line and write a count.
+pub struct LineFilter<'w> {
+    out: &'w mut dyn Write,
+    modifiers: Vec<Modifier>,
+    begun: Vec<bool>,
+    counts: Vec<u64>,
+    pending: Vec<u8>,
+}
+
+impl<'w> LineFilter<'w> {
+    /// Filters into `out`.
+    pub fn new(out: &'w mut dyn Write, modifiers: Vec<Modifier>) -> Self {
+        let n = modifiers.len();
+        LineFilter {
+            out,
+            modifiers,
+            begun: vec![false; n],
+            counts: vec![0; n],
+            pending: Vec::new(),
+        }
+    }
+
+    fn line(&mut self, line: &[u8]) -> io::Result<()> {
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim_end_matches(['\n', '\r']);
+        for (i, m) in self.modifiers.iter().enumerate() {
+            let keep = match m {
+                Modifier::Include(r) => r.is_match(text),
+                Modifier::Exclude(r) => !r.is_match(text),
+                Modifier::Begin(r) => {
+                    self.begun[i] |= r.is_match(text);
+                    self.begun[i]
+                }
+                Modifier::Count => {
+                    self.counts[i] += 1;
+                    false
+                }
+            };
+            if !keep {
+                return Ok(());
+            }
+        }
+        self.out.write_all(line)
+    }
+
+    /// Writes what is left and the count, if any.
+    pub fn finish(mut self) -> io::Result<()> {
+        if !self.pending.is_empty() {
+            let rest = std::mem::take(&mut self.pending);
+            self.line(&rest)?;
+        }
+        if let Some(i) = self
+            .modifiers
+            .iter()
+            .position(|m| matches!(m, Modifier::Count))
+        {
+            writeln!(self.out, "Count: {}", self.counts[i])?;
+        }
+        self.out.flush()
+    }
+}
+
+impl Write for LineFilter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.modifiers.is_empty() {
+            return self.out.write(buf);
+        }
+        let mut rest = buf;
+        while let Some(nl) = rest.iter().position(|b| *b == b'\n') {
+            let (head, tail) = rest.split_at(nl + 1);
+            if self.pending.is_empty() {
+                self.line(head)?;
+            } else {
+                let mut l = std::mem::take(&mut self.pending);
+                l.extend_from_slice(head);
+                self.line(&l)?;
+            }
+            rest = tail;
+        }
+        self.pending.extend_from_slice(rest);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter(line: &str, input: &str) -> String {
+        let piped = split(line).expect("split");
+        let mut out = Vec::new();
+        {
+            let mut f = LineFilter::new(&mut out, piped.modifiers);
+            f.write_all(input.as_bytes()).expect("write");
+            f.finish().expect("finish");
+        }
+        String::from_utf8(out).expect("utf8")
+    }
+
+    const TEXT: &str = "Device\n=====\nSEP001\nSEP002\nCSF003\n\n3 found\n";
+
+    #[test]
+    fn include_exclude_begin_count_chain() {
+        assert_eq!(filter("x | include SEP", TEXT), "SEP001\nSEP002\n");
+        assert_eq!(filter("x | inc SEP | exclude 2$", TEXT), "SEP001\n");
+        assert_eq!(filter("x | begin CSF", TEXT), "CSF003\n\n3 found\n");
+        assert_eq!(filter("x | include SEP00 | count", TEXT), "Count: 2\n");
+    }
+
+    #[test]
+    fn errors_are_clear() {
+        assert!(
+            split("x | include (")
+                .err()
+                .is_some_and(|e| e.contains("invalid regular expression"))
+        );
+        assert!(split("x | include").is_err());
+        assert!(split("x | frobnicate y").is_err());
+        assert!(split("x | count 3").is_err());
+    }
+
+    #[test]
+    fn quoted_pipes_are_not_modifiers() {
+        let p = split("help \"a|b\" | json").expect("split");
+        assert_eq!(p.command, "help \"a|b\" ");
+        assert_eq!(p.format, Some(Format::Json));
+    }
+}
