@@ -4,15 +4,15 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use capfsh::cli::clap_cmd;
 use capfsh::cli::modifiers::{self, Piped};
-use capfsh::commands::{CmdError, NoPrompter, Session, StoreLocation};
+use capfsh::commands::{CmdError, NoPrompter, Session};
 use capfsh::render::Format;
+use capfsh::repl;
 use capfsh::shell::script::{ScriptOptions, run_script};
 use capfsh::shell::{report_error, run_invocation};
-use capfsh::{repl, store};
+use capfsh::store::StoreLocation;
 
 fn main() -> ExitCode {
     ExitCode::from(run())
@@ -42,10 +42,11 @@ fn run() -> u8 {
             return u8::try_from(code).unwrap_or(2);
         }
     };
-    let location = match store_location(matches.get_one::<PathBuf>("db")) {
-        Ok(l) => l,
-        Err(e) => return fail(&e, None),
-    };
+    let location =
+        match StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path)) {
+            Ok(l) => l,
+            Err(e) => return fail(&CmdError::from(e), None),
+        };
     let format = matches
         .get_one::<String>("format")
         .and_then(|f| f.parse::<Format>().ok())
@@ -123,34 +124,6 @@ fn script(
     match run_script(session, input, name, opts, &mut out, &mut err) {
         Ok(r) => r.exit_code,
         Err(e) => fail(&CmdError::Failed(format!("cannot read {name}: {e}")), None),
-    }
-}
-
-/// Where the store is: `--db`/`CAPFSH_DB`, else the default under the data dir (whose folder we
-/// create on first use).
-fn store_location(db: Option<&PathBuf>) -> Result<StoreLocation, CmdError> {
-    let busy_timeout = std::env::var("CAPFSH_BUSY_TIMEOUT_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(Duration::from_millis)
-        .unwrap_or(store::DEFAULT_BUSY_TIMEOUT);
-    match db {
-        Some(p) => Ok(StoreLocation {
-            path: p.clone(),
-            create_folder: false,
-            busy_timeout,
-        }),
-        None => store::default_path()
-            .map(|path| StoreLocation {
-                path,
-                create_folder: true,
-                busy_timeout,
-            })
-            .ok_or_else(|| {
-                CmdError::Failed(
-                    "no data directory for the default store (is HOME set?): pass --db PATH".into(),
-                )
-            }),
     }
 }
 

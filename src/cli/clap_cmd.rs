@@ -12,9 +12,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command, ValueHint, value_parser};
 use super::parse::{Invocation, ParseError, resolve};
 use super::tree::{NOCONFIRM, Node, ROOT, ValueKind};
 use crate::render::Format;
-
-/// Environment variable naming the store (same as `--db`).
-pub const DB_ENV: &str = "CAPFSH_DB";
+use crate::store::DB_ENV;
 
 /// The whole one-shot CLI.
 pub fn command() -> Command {

@@ -6,16 +6,15 @@ mod csr;
 mod settings;
 mod stale_lsc;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use crate::cli::parse::{Invocation, ParseError};
 use crate::cli::tree::CommandId;
 use crate::domain::{DeviceName, InvalidValue};
 use crate::render::{Format, Renderer};
-use crate::store::{Actor, OpenOptions, Scope, Store, StoreError};
+pub use crate::store::StoreLocation;
+use crate::store::{Actor, Scope, Store, StoreError};
 
 /// The line CUCM prints after a failed command; automation greps for it, so it never changes.
 pub const FAILURE_TRAILER: &str = "Executed command unsuccessfully";
@@ -99,18 +98,6 @@ impl Prompter for NoPrompter {
     fn note(&mut self, _text: &str) {}
 }
 
-/// Where the store is and how to open it; opened on first use so `help` or a parse error never
-/// needs (or creates) a database.
-#[derive(Debug, Clone)]
-pub struct StoreLocation {
-    /// Database file.
-    pub path: PathBuf,
-    /// Create a missing folder (only for the default location).
-    pub create_folder: bool,
-    /// Lock wait.
-    pub busy_timeout: Duration,
-}
-
 /// What a command may use: the store, the actor, the output settings.
 pub struct Session {
     location: StoreLocation,
@@ -161,11 +148,9 @@ impl Session {
     /// The store, opened on first use.
     pub fn store(&mut self) -> Result<&mut Store, CmdError> {
         if self.store.is_none() {
-            let opts = OpenOptions {
-                create_folder: self.location.create_folder,
-                busy_timeout: self.location.busy_timeout,
-            };
-            let store = Store::open(&self.location.path, &opts)
+            let store = self
+                .location
+                .open()
                 .map_err(|e| CmdError::Failed(format!("{}: {e}", self.location.path.display())))?;
             self.store = Some(store);
         }

@@ -9,9 +9,9 @@ use rustyline::{
     RepeatCount, Validator,
 };
 
-use super::devices::StoreDevices;
-use crate::cli::complete::{ChoiceKind, complete};
+use crate::cli::complete::{ChoiceKind, DEVICE_LIMIT, complete};
 use crate::cli::help::question_mark;
+use crate::store::StoreDevices;
 
 /// Completes words from the command tree and device names from the store.
 #[derive(Helper, Hinter, Highlighter, Validator)]
@@ -35,7 +35,7 @@ impl Completer for CapfHelper {
         pos: usize,
         _ctx: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let lookup = |s, p: &str| self.devices.lookup(s, p);
+        let lookup = |s, p: &str| self.devices.lookup(s, p, DEVICE_LIMIT);
         let c = complete(&line[..pos], true, &lookup);
         let pairs = c
             .choices
@@ -70,7 +70,7 @@ impl ConditionalEventHandler for QuestionMark {
     fn handle(&self, _: &Event, _: RepeatCount, _: bool, ctx: &EventContext<'_>) -> Option<Cmd> {
         let line = ctx.line();
         let pos = ctx.pos().min(line.len());
-        let lookup = |s, p: &str| self.devices.lookup(s, p);
+        let lookup = |s, p: &str| self.devices.lookup(s, p, DEVICE_LIMIT);
         let lines = question_mark(&complete(&line[..pos], true, &lookup));
         let mut text = String::from("?\r\n");
         for l in lines {

@@ -5,7 +5,6 @@
 //! echoed as typed, failures followed by `Executed command unsuccessfully`. On a terminal rustyline
 //! can't drive (`TERM=dumb`), it reads plain lines, and a trailing `?` still asks for help.
 
-mod devices;
 mod helper;
 
 use std::io::{self, Write};
@@ -19,10 +18,11 @@ use rustyline::{Editor, EventHandler, KeyEvent};
 
 use crate::cli::complete::complete;
 use crate::cli::help::question_mark;
-use crate::commands::{Answer, CmdError, Flow, Prompter, Session};
+use crate::commands::{Answer, Flow, Prompter, Session};
 use crate::shell::{report_error, run_line};
 
-pub use devices::StoreDevices;
+use crate::cli::complete::DEVICE_LIMIT;
+use crate::store::StoreDevices;
 use helper::{CapfHelper, QuestionMark};
 
 /// The prompt, exactly as CUCM prints it (automation matches `admin:$`).
@@ -117,7 +117,7 @@ pub fn run(session: &mut Session) -> io::Result<u8> {
         // A `?` typed at the end of a plain line (dumb terminals, automation): help, then the
         // line again for editing.
         if let Some(before) = trimmed.strip_suffix('?') {
-            let lookup = |s, p: &str| devices.lookup(s, p);
+            let lookup = |s, p: &str| devices.lookup(s, p, DEVICE_LIMIT);
             for l in question_mark(&complete(before, true, &lookup)) {
                 println!("{}", crate::render::escape_controls(&l));
             }
@@ -165,9 +165,4 @@ fn save_history(editor: &mut CapfEditor, path: &std::path::Path) {
             let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
         }
     }
-}
-
-/// Reports an error the CUCM way on standard output (the REPL's one stream).
-pub fn print_error(e: &CmdError) {
-    let _ = report_error(e, None, &mut io::stdout());
 }

@@ -13,17 +13,17 @@ pub enum StoreError {
     #[error("folder {0} does not exist: create it first or choose another path with --db")]
     FolderMissing(PathBuf),
     /// The path exists but is not a file.
-    #[error("{0} is not a file: choose a database file with --db")]
+    #[error("not a file: choose a database file with --db")]
     NotAFile(PathBuf),
     /// The file is not an SQLite database at all.
-    #[error("{0} is not a capfsh store (not an SQLite database): check the --db path")]
+    #[error("not a capfsh store (not an SQLite database): check the --db path")]
     NotADatabase(PathBuf),
     /// The database is damaged.
     #[error("the store is corrupt (database disk image is malformed): restore it from a backup")]
     Corrupt,
     /// The store was written by a newer capfsh/capfd; we must not touch it.
     #[error(
-        "{path} has schema version {found}, newer than this capfsh understands ({known}): upgrade capfsh; the store was not modified"
+        "schema version {found} is newer than this capfsh understands ({known}): upgrade capfsh; the store was not modified"
     )]
     NewerSchema {
         /// The store's path.
@@ -42,7 +42,7 @@ pub enum StoreError {
     )]
     Busy,
     /// The file could not be opened.
-    #[error("cannot open {path}: {reason}")]
+    #[error("cannot open: {reason}")]
     CannotOpen {
         /// The store's path.
         path: PathBuf,

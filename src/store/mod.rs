@@ -8,6 +8,7 @@
 mod audit;
 mod csr;
 mod error;
+mod location;
 mod lsc;
 mod migrate;
 mod settings;
@@ -24,6 +25,7 @@ use crate::domain::Timestamp;
 pub use audit::{Actor, AuditEntry};
 pub use csr::DeviceSource;
 pub use error::StoreError;
+pub use location::{BUSY_TIMEOUT_ENV, DB_ENV, StoreDevices, StoreLocation};
 pub use lsc::{LscCounts, LscFilter};
 pub use migrate::{LATEST_VERSION, MIGRATIONS, schema_version};
 

@@ -1,0 +1,109 @@
+//! Where the store is, and a read-side lookup of device names for completion.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::{DEFAULT_BUSY_TIMEOUT, DeviceSource, OpenOptions, Store, StoreError, default_path};
+
+/// Environment variable naming the store (same as `--db`).
+pub const DB_ENV: &str = "CAPFSH_DB";
+
+/// Environment variable overriding the lock wait in milliseconds (tests, slow disks).
+pub const BUSY_TIMEOUT_ENV: &str = "CAPFSH_BUSY_TIMEOUT_MS";
+
+/// Where the store is and how to open it. Opened on first use by callers, so `help` or a parse
+/// error never needs (or creates) a database.
+#[derive(Debug, Clone)]
+pub struct StoreLocation {
+    /// Database file.
+    pub path: PathBuf,
+    /// Create a missing folder (only for the default location).
+    pub create_folder: bool,
+    /// Lock wait.
+    pub busy_timeout: Duration,
+}
+
+impl StoreLocation {
+    /// `--db PATH` when given (its folder must exist: a missing one is more likely a typo), else
+    /// `$CAPFSH_DB`, else the default under the data dir (created on first use).
+    pub fn resolve(db: Option<&Path>) -> Result<StoreLocation, StoreError> {
+        let busy_timeout = std::env::var(BUSY_TIMEOUT_ENV)
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(Duration::from_millis)
+            .unwrap_or(DEFAULT_BUSY_TIMEOUT);
+        let explicit = db.map(Path::to_path_buf).or_else(|| {
+            std::env::var_os(DB_ENV)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        });
+        if let Some(path) = explicit {
+            return Ok(StoreLocation {
+                path,
+                create_folder: false,
+                busy_timeout,
+            });
+        }
+        default_path()
+            .map(|path| StoreLocation {
+                path,
+                create_folder: true,
+                busy_timeout,
+            })
+            .ok_or_else(|| StoreError::CannotOpen {
+                path: PathBuf::from("<data dir>"),
+                reason: "no data directory for the default store (is HOME set?): pass --db PATH"
+                    .into(),
+            })
+    }
+
+    /// Opens the store here.
+    pub fn open(&self) -> Result<Store, StoreError> {
+        Store::open(
+            &self.path,
+            &OpenOptions {
+                create_folder: self.create_folder,
+                busy_timeout: self.busy_timeout,
+            },
+        )
+    }
+}
+
+/// Looks device names up for completion (REPL Tab and `?`, shell completion). Opens its own
+/// connection lazily and only when the database already exists: completing never creates a
+/// store.
+pub struct StoreDevices {
+    location: StoreLocation,
+    store: Mutex<Option<Store>>,
+}
+
+impl StoreDevices {
+    /// Device lookups against the store at `location`.
+    pub fn new(location: StoreLocation) -> Self {
+        StoreDevices {
+            location,
+            store: Mutex::new(None),
+        }
+    }
+
+    /// Up to `limit` names of `source` starting with `prefix`; nothing on any error
+    /// (completion is a convenience, the command itself reports store problems).
+    pub fn lookup(&self, source: DeviceSource, prefix: &str, limit: u32) -> Vec<String> {
+        let Ok(mut guard) = self.store.lock() else {
+            return Vec::new();
+        };
+        if guard.is_none() {
+            if !self.location.path.is_file() {
+                return Vec::new();
+            }
+            let mut location = self.location.clone();
+            location.create_folder = false;
+            *guard = location.open().ok();
+        }
+        guard
+            .as_ref()
+            .and_then(|s| s.device_names(source, prefix, limit).ok())
+            .unwrap_or_default()
+    }
+}
