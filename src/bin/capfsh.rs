@@ -15,6 +15,8 @@ use capfsh::shell::{report_error, run_invocation};
 use capfsh::store::StoreLocation;
 
 fn main() -> ExitCode {
+    // `COMPLETE=bash capfsh` prints the shell's registration; completion requests end here too.
+    clap_complete::CompleteEnv::with_factory(clap_cmd::command).complete();
     ExitCode::from(run())
 }
 
@@ -42,6 +44,30 @@ fn run() -> u8 {
             return u8::try_from(code).unwrap_or(2);
         }
     };
+    match matches.subcommand() {
+        Some((clap_cmd::COMPLETIONS, sub)) => {
+            let Some(shell) = sub.get_one::<clap_complete::Shell>("shell") else {
+                return 2;
+            };
+            clap_complete::generate(
+                *shell,
+                &mut clap_cmd::command(),
+                "capfsh",
+                &mut io::stdout(),
+            );
+            return 0;
+        }
+        Some((clap_cmd::MAN, _)) => {
+            return match clap_mangen::Man::new(clap_cmd::command()).render(&mut io::stdout()) {
+                Ok(()) => 0,
+                Err(e) => fail(
+                    &CmdError::Failed(format!("cannot write the man page: {e}")),
+                    None,
+                ),
+            };
+        }
+        _ => {}
+    }
     let location =
         match StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path)) {
             Ok(l) => l,

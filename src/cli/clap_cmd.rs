@@ -5,14 +5,17 @@
 //! and refuse exactly the same commands. Shell completion scripts and the man page are generated
 //! from this `Command` too.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 
 use clap::{Arg, ArgAction, ArgMatches, Command, ValueHint, value_parser};
+use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 
+use super::complete::{DEVICE_LIMIT, complete};
 use super::parse::{Invocation, ParseError, resolve};
 use super::tree::{NOCONFIRM, Node, ROOT, ValueKind};
 use crate::render::Format;
-use crate::store::DB_ENV;
+use crate::store::{DB_ENV, StoreDevices, StoreLocation};
 
 /// The whole one-shot CLI.
 pub fn command() -> Command {
@@ -76,12 +79,51 @@ pub fn command() -> Command {
                 .help("In a script, do not warn about abbreviated commands"),
         );
     for child in ROOT.visible_children(false) {
-        root = root.subcommand(node_command(child));
+        root = root.subcommand(node_command(child, &[]));
     }
-    root
+    root.subcommand(
+        Command::new(COMPLETIONS)
+            .about("Print a shell completion script (bash, zsh, fish, elvish, powershell)")
+            .arg(
+                Arg::new("shell")
+                    .required(true)
+                    .value_parser(value_parser!(clap_complete::Shell)),
+            ),
+    )
+    .subcommand(Command::new(MAN).about("Print the capfsh(1) man page (roff)"))
 }
 
-fn node_command(node: &'static Node) -> Command {
+/// Meta command printing a static completion script.
+pub const COMPLETIONS: &str = "completions";
+/// Meta command printing the man page.
+pub const MAN: &str = "man";
+
+/// Device values for shell completion, through the same [`complete`] as the REPL's Tab: the
+/// command's words plus the value typed so far, completed against the store named by
+/// `$CAPFSH_DB` (or the default store).
+fn device_completer(path: Vec<&'static str>) -> ArgValueCompleter {
+    ArgValueCompleter::new(move |current: &OsStr| -> Vec<CompletionCandidate> {
+        let Some(current) = current.to_str() else {
+            return Vec::new();
+        };
+        let Ok(location) = StoreLocation::resolve(None) else {
+            return Vec::new();
+        };
+        let devices = StoreDevices::new(location);
+        let lookup = |s, p: &str| devices.lookup(s, p, DEVICE_LIMIT);
+        let line = format!("{} {current}", path.join(" "));
+        complete(&line, false, &lookup)
+            .choices
+            .into_iter()
+            .filter(|c| c.insertable())
+            .map(|c| CompletionCandidate::new(c.word).help(Some(c.help.into())))
+            .collect()
+    })
+}
+
+fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
+    let mut path = parent.to_vec();
+    path.push(node.word);
     let mut cmd = Command::new(node.word)
         .about(node.help)
         .infer_subcommands(true)
@@ -97,7 +139,10 @@ fn node_command(node: &'static Node) -> Command {
                 ValueKind::Choice(words) => arg.value_parser(words.to_vec()),
                 ValueKind::Path => arg.value_hint(ValueHint::AnyPath),
                 ValueKind::CommandPath => arg.num_args(1..).trailing_var_arg(true),
-                ValueKind::Number | ValueKind::Device(_) | ValueKind::AllOrDevice(_) => arg,
+                ValueKind::Device(_) | ValueKind::AllOrDevice(_) => {
+                    arg.add(device_completer(path.clone()))
+                }
+                ValueKind::Number => arg,
             };
             cmd = cmd.arg(arg);
         }
@@ -113,7 +158,7 @@ fn node_command(node: &'static Node) -> Command {
         cmd = cmd.subcommand_required(true);
     }
     for child in node.visible_children(false) {
-        cmd = cmd.subcommand(node_command(child));
+        cmd = cmd.subcommand(node_command(child, &path));
     }
     cmd
 }
@@ -162,6 +207,103 @@ mod tests {
             .collect();
         let m = command().try_get_matches_from(&argv).expect("clap");
         invocation(&m, &argv).expect("command").expect("resolve")
+    }
+
+    /// The committed scripts under `completions/` are what `capfsh completions <shell>` prints.
+    #[test]
+    fn committed_completion_scripts_are_current() {
+        use clap_complete::Shell;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+        for (shell, file) in [
+            (Shell::Bash, "capfsh.bash"),
+            (Shell::Zsh, "_capfsh"),
+            (Shell::Fish, "capfsh.fish"),
+            (Shell::Elvish, "capfsh.elv"),
+            (Shell::PowerShell, "_capfsh.ps1"),
+        ] {
+            let mut generated = Vec::new();
+            clap_complete::generate(shell, &mut command(), "capfsh", &mut generated);
+            let committed = std::fs::read(dir.join(file)).unwrap_or_default();
+            assert!(
+                committed == generated,
+                "completions/{file} is out of date: regenerate with \
+                 `cargo run -q -- completions {shell} > completions/{file}`"
+            );
+        }
+    }
+
+    /// Shell completion (clap_complete's engine over the generated `Command`) offers exactly
+    /// the words the REPL's Tab and `?` offer, at every menu of the tree.
+    #[test]
+    fn shells_and_repl_complete_the_same_words_everywhere() {
+        use crate::cli::tree::{DeviceSource, all_menus};
+        let none = |_: DeviceSource, _: &str| Vec::new();
+        for (path, _) in all_menus() {
+            let mut args: Vec<std::ffi::OsString> = vec!["capfsh".into()];
+            args.extend(path.iter().map(|w| (*w).into()));
+            args.push("".into());
+            let index = args.len() - 1;
+            let shell: Vec<String> =
+                clap_complete::engine::complete(&mut command(), args, index, None)
+                    .expect("complete")
+                    .into_iter()
+                    .map(|c| c.get_value().to_string_lossy().into_owned())
+                    .filter(|w| !w.starts_with('-') && w != COMPLETIONS && w != MAN)
+                    .collect();
+            let line = if path.is_empty() {
+                String::new()
+            } else {
+                format!("{} ", path.join(" "))
+            };
+            let repl: Vec<String> = complete(&line, false, &none)
+                .choices
+                .into_iter()
+                .filter(|c| c.insertable() && c.word != "|")
+                .map(|c| c.word)
+                .collect();
+            let mut shell_sorted = shell.clone();
+            shell_sorted.sort();
+            let mut repl_sorted = repl.clone();
+            repl_sorted.sort();
+            assert_eq!(shell_sorted, repl_sorted, "at {path:?}");
+        }
+    }
+
+    /// Choice values (modes, on/off) agree too. (Device values come from the store named by the
+    /// environment; the pseudo-terminal shell tests check those.)
+    #[test]
+    fn shells_and_repl_complete_the_same_values() {
+        use crate::cli::tree::{DeviceSource, ValueKind, all_commands};
+        let none = |_: DeviceSource, _: &str| Vec::new();
+        for (path, node) in all_commands() {
+            let Some(run) = node.run else { continue };
+            let Some(first) = run.params.first() else {
+                continue;
+            };
+            if !matches!(first.kind, ValueKind::Choice(_)) {
+                continue;
+            }
+            let mut args: Vec<std::ffi::OsString> = vec!["capfsh".into()];
+            args.extend(path.iter().map(|w| (*w).into()));
+            args.push("".into());
+            let index = args.len() - 1;
+            let mut shell: Vec<String> =
+                clap_complete::engine::complete(&mut command(), args, index, None)
+                    .expect("complete")
+                    .into_iter()
+                    .map(|c| c.get_value().to_string_lossy().into_owned())
+                    .filter(|w| !w.starts_with('-'))
+                    .collect();
+            let mut repl: Vec<String> = complete(&format!("{} ", path.join(" ")), false, &none)
+                .choices
+                .into_iter()
+                .filter(|c| c.insertable() && c.word != "|" && c.word != NOCONFIRM)
+                .map(|c| c.word)
+                .collect();
+            shell.sort();
+            repl.sort();
+            assert_eq!(shell, repl, "at {path:?}");
+        }
     }
 
     #[test]

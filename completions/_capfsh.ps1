@@ -1,0 +1,273 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'capfsh' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'capfsh'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'capfsh' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Run the commands in FILE, one per line')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Run the commands in FILE, one per line')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--keep-going', '--keep-going', [CompletionResultType]::ParameterName, 'In a script, run past failures (exit 1 if any failed)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'In a script, do not warn about abbreviated commands')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'In a script, do not warn about abbreviated commands')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Describe a command: help <command>')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Change CLI settings')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show settings and certificates')
+            [CompletionResult]::new('utils', 'utils', [CompletionResultType]::ParameterValue, 'Utilities')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the capfsh(1) man page (roff)')
+            break
+        }
+        'capfsh;help' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfsh;set' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('cli', 'cli', [CompletionResultType]::ParameterValue, 'CLI session settings')
+            break
+        }
+        'capfsh;set;cli' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('pagination', 'pagination', [CompletionResultType]::ParameterValue, 'Turn paging of long output on or off')
+            break
+        }
+        'capfsh;set;cli;pagination' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfsh;show' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('capf', 'capf', [CompletionResultType]::ParameterValue, 'CAPF settings and certificates')
+            break
+        }
+        'capfsh;show;capf' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('keep_alive', 'keep_alive', [CompletionResultType]::ParameterValue, 'Show the keep-alive timer')
+            break
+        }
+        'capfsh;show;capf;keep_alive' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfsh;utils' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('capf', 'capf', [CompletionResultType]::ParameterValue, 'Certificate Authority Proxy Function')
+            break
+        }
+        'capfsh;utils;capf' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('csr', 'csr', [CompletionResultType]::ParameterValue, 'Pending certificate signing requests')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Change CAPF settings')
+            [CompletionResult]::new('stale-lsc', 'stale-lsc', [CompletionResultType]::ParameterValue, 'LSCs issued but never installed')
+            break
+        }
+        'capfsh;utils;capf;csr' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('count', 'count', [CompletionResultType]::ParameterValue, 'Count pending CSRs')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete pending CSRs: all, or one device''s')
+            [CompletionResult]::new('dump', 'dump', [CompletionResultType]::ParameterValue, 'Show one pending CSR decoded, with its PEM')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List pending CSRs, oldest first')
+            break
+        }
+        'capfsh;utils;capf;csr;count' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfsh;utils;capf;csr;delete' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfsh;utils;capf;csr;dump' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfsh;utils;capf;csr;list' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfsh;utils;capf;set' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('keep_alive', 'keep_alive', [CompletionResultType]::ParameterValue, 'Set the CAPF-to-endpoint keep-alive timer')
+            [CompletionResult]::new('mode', 'mode', [CompletionResultType]::ParameterValue, 'Set who issues LSCs: capf, online or offline CA')
+            [CompletionResult]::new('validity', 'validity', [CompletionResultType]::ParameterValue, 'Set the validity of new LSCs in days')
+            break
+        }
+        'capfsh;utils;capf;set;keep_alive' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfsh;utils;capf;set;mode' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfsh;utils;capf;set;validity' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfsh;utils;capf;stale-lsc' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete stale LSCs: all, or one device''s')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List stale LSCs')
+            break
+        }
+        'capfsh;utils;capf;stale-lsc;delete' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfsh;utils;capf;stale-lsc;list' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfsh;completions' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'capfsh;man' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

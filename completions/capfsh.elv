@@ -1,0 +1,244 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[capfsh] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'capfsh'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'capfsh'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -f 'Run the commands in FILE, one per line'
+            cand --file 'Run the commands in FILE, one per line'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand --keep-going 'In a script, run past failures (exit 1 if any failed)'
+            cand -q 'In a script, do not warn about abbreviated commands'
+            cand --quiet 'In a script, do not warn about abbreviated commands'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand help 'Describe a command: help <command>'
+            cand set 'Change CLI settings'
+            cand show 'Show settings and certificates'
+            cand utils 'Utilities'
+            cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+            cand man 'Print the capfsh(1) man page (roff)'
+        }
+        &'capfsh;help'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;set'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand cli 'CLI session settings'
+        }
+        &'capfsh;set;cli'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand pagination 'Turn paging of long output on or off'
+        }
+        &'capfsh;set;cli;pagination'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;show'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand capf 'CAPF settings and certificates'
+        }
+        &'capfsh;show;capf'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand keep_alive 'Show the keep-alive timer'
+        }
+        &'capfsh;show;capf;keep_alive'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand capf 'Certificate Authority Proxy Function'
+        }
+        &'capfsh;utils;capf'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand csr 'Pending certificate signing requests'
+            cand set 'Change CAPF settings'
+            cand stale-lsc 'LSCs issued but never installed'
+        }
+        &'capfsh;utils;capf;csr'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand count 'Count pending CSRs'
+            cand delete 'Delete pending CSRs: all, or one device''s'
+            cand dump 'Show one pending CSR decoded, with its PEM'
+            cand list 'List pending CSRs, oldest first'
+        }
+        &'capfsh;utils;capf;csr;count'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;csr;delete'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;csr;dump'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;csr;list'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;set'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand keep_alive 'Set the CAPF-to-endpoint keep-alive timer'
+            cand mode 'Set who issues LSCs: capf, online or offline CA'
+            cand validity 'Set the validity of new LSCs in days'
+        }
+        &'capfsh;utils;capf;set;keep_alive'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;set;mode'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;set;validity'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;stale-lsc'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand delete 'Delete stale LSCs: all, or one device''s'
+            cand list 'List stale LSCs'
+        }
+        &'capfsh;utils;capf;stale-lsc;delete'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;stale-lsc;list'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;completions'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'capfsh;man'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,104 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_capfsh_global_optspecs
+    string join \n db= format= y/yes f/file= keep-going q/quiet h/help V/version
+end
+
+function __fish_capfsh_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_capfsh_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_capfsh_using_subcommand
+    set -l cmd (__fish_capfsh_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c capfsh -n "__fish_capfsh_needs_command" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
+complete -c capfsh -n "__fish_capfsh_needs_command" -l format -d 'Output format [default: table]' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c capfsh -n "__fish_capfsh_needs_command" -s f -l file -d 'Run the commands in FILE, one per line' -r -F
+complete -c capfsh -n "__fish_capfsh_needs_command" -s y -l yes -d 'Answer yes to confirmations (same as noconfirm)'
+complete -c capfsh -n "__fish_capfsh_needs_command" -l keep-going -d 'In a script, run past failures (exit 1 if any failed)'
+complete -c capfsh -n "__fish_capfsh_needs_command" -s q -l quiet -d 'In a script, do not warn about abbreviated commands'
+complete -c capfsh -n "__fish_capfsh_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c capfsh -n "__fish_capfsh_needs_command" -s V -l version -d 'Print version'
+complete -c capfsh -n "__fish_capfsh_needs_command" -f -a "help" -d 'Describe a command: help <command>'
+complete -c capfsh -n "__fish_capfsh_needs_command" -f -a "set" -d 'Change CLI settings'
+complete -c capfsh -n "__fish_capfsh_needs_command" -f -a "show" -d 'Show settings and certificates'
+complete -c capfsh -n "__fish_capfsh_needs_command" -f -a "utils" -d 'Utilities'
+complete -c capfsh -n "__fish_capfsh_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c capfsh -n "__fish_capfsh_needs_command" -f -a "man" -d 'Print the capfsh(1) man page (roff)'
+complete -c capfsh -n "__fish_capfsh_using_subcommand help" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
+complete -c capfsh -n "__fish_capfsh_using_subcommand help" -l format -d 'Output format [default: table]' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c capfsh -n "__fish_capfsh_using_subcommand help" -s y -l yes -d 'Answer yes to confirmations (same as noconfirm)'
+complete -c capfsh -n "__fish_capfsh_using_subcommand help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c capfsh -n "__fish_capfsh_using_subcommand set; and not __fish_seen_subcommand_from cli" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
+complete -c capfsh -n "__fish_capfsh_using_subcommand set; and not __fish_seen_subcommand_from cli" -l format -d 'Output format [default: table]' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c capfsh -n "__fish_capfsh_using_subcommand set; and not __fish_seen_subcommand_from cli" -s y -l yes -d 'Answer yes to confirmations (same as noconfirm)'
+complete -c capfsh -n "__fish_capfsh_using_subcommand set; and not __fish_seen_subcommand_from cli" -s h -l help -d 'Print help'
+complete -c capfsh -n "__fish_capfsh_using_subcommand set; and not __fish_seen_subcommand_from cli" -f -a "cli" -d 'CLI session settings'
+complete -c capfsh -n "__fish_capfsh_using_subcommand set; and __fish_seen_subcommand_from cli" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
+complete -c capfsh -n "__fish_capfsh_using_subcommand set; and __fish_seen_subcommand_from cli" -l format -d 'Output format [default: table]' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c capfsh -n "__fish_capfsh_using_subcommand set; and __fish_seen_subcommand_from cli" -s y -l yes -d 'Answer yes to confirmations (same as noconfirm)'
+complete -c capfsh -n "__fish_capfsh_using_subcommand set; and __fish_seen_subcommand_from cli" -s h -l help -d 'Print help'
+complete -c capfsh -n "__fish_capfsh_using_subcommand set; and __fish_seen_subcommand_from cli" -f -a "pagination" -d 'Turn paging of long output on or off'
+complete -c capfsh -n "__fish_capfsh_using_subcommand show; and not __fish_seen_subcommand_from capf" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
+complete -c capfsh -n "__fish_capfsh_using_subcommand show; and not __fish_seen_subcommand_from capf" -l format -d 'Output format [default: table]' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c capfsh -n "__fish_capfsh_using_subcommand show; and not __fish_seen_subcommand_from capf" -s y -l yes -d 'Answer yes to confirmations (same as noconfirm)'
+complete -c capfsh -n "__fish_capfsh_using_subcommand show; and not __fish_seen_subcommand_from capf" -s h -l help -d 'Print help'
+complete -c capfsh -n "__fish_capfsh_using_subcommand show; and not __fish_seen_subcommand_from capf" -f -a "capf" -d 'CAPF settings and certificates'
+complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
+complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -l format -d 'Output format [default: table]' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -s y -l yes -d 'Answer yes to confirmations (same as noconfirm)'
+complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -s h -l help -d 'Print help'
+complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -f -a "keep_alive" -d 'Show the keep-alive timer'
+complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and not __fish_seen_subcommand_from capf" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
+complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and not __fish_seen_subcommand_from capf" -l format -d 'Output format [default: table]' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and not __fish_seen_subcommand_from capf" -s y -l yes -d 'Answer yes to confirmations (same as noconfirm)'
+complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and not __fish_seen_subcommand_from capf" -s h -l help -d 'Print help'
+complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and not __fish_seen_subcommand_from capf" -f -a "capf" -d 'Certificate Authority Proxy Function'
+complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
+complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -l format -d 'Output format [default: table]' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -s y -l yes -d 'Answer yes to confirmations (same as noconfirm)'
+complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -s h -l help -d 'Print help'
+complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "csr" -d 'Pending certificate signing requests'
+complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "set" -d 'Change CAPF settings'
+complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "stale-lsc" -d 'LSCs issued but never installed'
+complete -c capfsh -n "__fish_capfsh_using_subcommand completions" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
+complete -c capfsh -n "__fish_capfsh_using_subcommand completions" -l format -d 'Output format [default: table]' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c capfsh -n "__fish_capfsh_using_subcommand completions" -s y -l yes -d 'Answer yes to confirmations (same as noconfirm)'
+complete -c capfsh -n "__fish_capfsh_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c capfsh -n "__fish_capfsh_using_subcommand man" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
+complete -c capfsh -n "__fish_capfsh_using_subcommand man" -l format -d 'Output format [default: table]' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c capfsh -n "__fish_capfsh_using_subcommand man" -s y -l yes -d 'Answer yes to confirmations (same as noconfirm)'
+complete -c capfsh -n "__fish_capfsh_using_subcommand man" -s h -l help -d 'Print help'
