@@ -179,29 +179,29 @@ fn complete_words(
         return;
     };
     out.command = Some((w.path.clone(), run));
-    if let Some(first) = run.params.first() {
-        if first.kind == ValueKind::CommandPath {
-            // `help <command>`: complete the rest as a command of its own.
-            let mut inner = Completion {
-                start: out.start,
-                partial: partial.to_owned(),
-                choices: Vec::new(),
-                error: None,
-                command: None,
-            };
-            complete_words(rest, partial, repl, devices, &mut inner);
-            out.choices.extend(
-                inner
-                    .choices
-                    .into_iter()
-                    .filter(|c| c.kind != ChoiceKind::Cr),
-            );
-            out.error = inner.error;
-            if rest.is_empty() {
-                out.choices.push(cr());
-            }
-            return;
+    if let Some(first) = run.params.first()
+        && first.kind == ValueKind::CommandPath
+    {
+        // `help <command>`: complete the rest as a command of its own.
+        let mut inner = Completion {
+            start: out.start,
+            partial: partial.to_owned(),
+            choices: Vec::new(),
+            error: None,
+            command: None,
+        };
+        complete_words(rest, partial, repl, devices, &mut inner);
+        out.choices.extend(
+            inner
+                .choices
+                .into_iter()
+                .filter(|c| c.kind != ChoiceKind::Cr),
+        );
+        out.error = inner.error;
+        if rest.is_empty() {
+            out.choices.push(cr());
         }
+        return;
     }
     let noconfirm_given = run.confirm
         && rest
@@ -211,10 +211,8 @@ fn complete_words(
     if given > run.params.len() || (noconfirm_given && given < required(run)) {
         return;
     }
-    if !noconfirm_given {
-        if let Some(param) = run.params.get(given) {
-            push_values(param, partial, devices, &mut out.choices);
-        }
+    if !noconfirm_given && let Some(param) = run.params.get(given) {
+        push_values(param, partial, devices, &mut out.choices);
     }
     if given >= required(run) {
         if run.confirm && !noconfirm_given && starts_with_ci(NOCONFIRM, partial) {

@@ -234,20 +234,20 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
     }
     // A word that is not a child of a runnable node with no parameters is a typo of a command
     // word, not an argument: say so in those terms.
-    if run.params.is_empty() {
-        if let Some(word) = rest.first() {
-            return Err(if w.node.children.is_empty() {
-                ParseError::Extra {
-                    path: w.path,
-                    extra: word.clone(),
-                }
-            } else {
-                ParseError::Unknown {
-                    path: w.path,
-                    word: word.clone(),
-                }
-            });
-        }
+    if run.params.is_empty()
+        && let Some(word) = rest.first()
+    {
+        return Err(if w.node.children.is_empty() {
+            ParseError::Extra {
+                path: w.path,
+                extra: word.clone(),
+            }
+        } else {
+            ParseError::Unknown {
+                path: w.path,
+                word: word.clone(),
+            }
+        });
     }
     let mut args = Vec::with_capacity(run.params.len());
     let mut rest = rest.into_iter();

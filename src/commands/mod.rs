@@ -114,6 +114,8 @@ pub struct Session {
     pub interrupted: Arc<AtomicBool>,
     /// `set cli pagination` state (accepted; capfsh never pages).
     pub pagination: bool,
+    /// Width of the terminal output goes to, if it goes to one (tables wrap to it).
+    pub terminal_width: Option<usize>,
 }
 
 /// What the caller should do after a command.
@@ -137,6 +139,7 @@ impl Session {
             os_user: os_user(),
             interrupted: Arc::new(AtomicBool::new(false)),
             pagination: true,
+            terminal_width: crate::render::terminal_width(),
         }
     }
 
@@ -272,12 +275,12 @@ pub fn run(
 ) -> Result<Flow, CmdError> {
     session.interrupted.store(false, Ordering::Relaxed);
     let result = dispatch(inv, line, session, prompter, out);
-    if let Err(CmdError::Failed(reason)) = &result {
-        if mutates(inv.id) {
-            let actor = session.actor(line);
-            if let Some(store) = session.store.as_mut() {
-                store.log_failure(&actor, reason);
-            }
+    if let Err(CmdError::Failed(reason)) = &result
+        && mutates(inv.id)
+    {
+        let actor = session.actor(line);
+        if let Some(store) = session.store.as_mut() {
+            store.log_failure(&actor, reason);
         }
     }
     out.flush()?;

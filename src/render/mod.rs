@@ -17,6 +17,11 @@ use crate::domain::Timestamp;
 
 pub use escape::escape_controls;
 
+/// The terminal's width when standard output is a terminal, else `None`.
+pub fn terminal_width() -> Option<usize> {
+    comfy_table::Table::new().width().map(usize::from)
+}
+
 /// Output format of command results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
@@ -108,10 +113,15 @@ pub trait Renderer {
     fn flush(&mut self) -> io::Result<()>;
 }
 
-/// A renderer of `format` writing to `out`.
-pub fn renderer<'w>(format: Format, out: Box<dyn Write + 'w>) -> Box<dyn Renderer + 'w> {
+/// A renderer of `format` writing to `out`. `width` is the terminal width when output goes to
+/// one (tables follow it), `None` otherwise (nothing is wrapped or cut).
+pub fn renderer<'w>(
+    format: Format,
+    out: Box<dyn Write + 'w>,
+    width: Option<usize>,
+) -> Box<dyn Renderer + 'w> {
     match format {
-        Format::Table => Box::new(table::TableRenderer::new(out)),
+        Format::Table => Box::new(table::TableRenderer::new(out, width)),
         Format::Json => Box::new(json::JsonRenderer::new(out)),
         Format::Csv => Box::new(csv::CsvRenderer::new(out)),
     }

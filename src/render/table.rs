@@ -2,6 +2,8 @@
 
 use std::io::{self, Write};
 
+use comfy_table::{ContentArrangement, Table, presets};
+
 use super::{Cell, Column, Field, Renderer, escape_controls};
 use crate::domain::format_cli;
 
@@ -10,29 +12,49 @@ pub struct TableRenderer<'w> {
     out: Box<dyn Write + 'w>,
     columns: &'static [Column],
     rows: u64,
+    width: Option<usize>,
 }
 
 impl<'w> TableRenderer<'w> {
-    /// Writes to `out`.
-    pub fn new(out: Box<dyn Write + 'w>) -> Self {
+    /// Writes to `out`; `width` is the terminal's width (the last column wraps to it), or
+    /// `None` for pipes and files, where nothing is ever wrapped or cut.
+    pub fn new(out: Box<dyn Write + 'w>, width: Option<usize>) -> Self {
         TableRenderer {
             out,
             columns: &[],
             rows: 0,
+            width,
         }
     }
 
     fn line(&mut self, cells: &[String]) -> io::Result<()> {
         let mut s = String::new();
         let last = self.columns.len().saturating_sub(1);
+        let mut tail = "";
         for (i, (col, cell)) in self.columns.iter().zip(cells).enumerate() {
             if i == last {
-                s.push_str(cell);
+                tail = cell;
             } else {
                 s.push_str(&format!("{cell:<w$}  ", w = col.width));
             }
         }
-        writeln!(self.out, "{}", s.trim_end())
+        let indent = s.chars().count();
+        match self.width {
+            // Wrap the free-text column under itself when the terminal is too narrow for it.
+            Some(w) if w > indent + 10 && indent + tail.chars().count() > w => {
+                let chars: Vec<char> = tail.chars().collect();
+                for (n, chunk) in chars.chunks(w - indent).enumerate() {
+                    let text: String = chunk.iter().collect();
+                    if n == 0 {
+                        writeln!(self.out, "{s}{text}")?;
+                    } else {
+                        writeln!(self.out, "{:indent$}{text}", "")?;
+                    }
+                }
+                Ok(())
+            }
+            _ => writeln!(self.out, "{}", format!("{s}{tail}").trim_end()),
+        }
     }
 }
 
@@ -79,18 +101,43 @@ impl Renderer for TableRenderer<'_> {
     }
 
     fn record(&mut self, fields: &[Field<'_>]) -> io::Result<()> {
-        let width = fields.iter().map(|(_, l, _)| l.len()).max().unwrap_or(0);
+        let mut table = Table::new();
+        table.load_style(presets::NOTHING);
+        match self.width {
+            Some(w) => {
+                table
+                    .set_width(u16::try_from(w).unwrap_or(u16::MAX))
+                    .set_content_arrangement(ContentArrangement::Dynamic);
+            }
+            None => {
+                table
+                    .force_no_tty()
+                    .set_content_arrangement(ContentArrangement::Disabled);
+            }
+        }
+        let mut blocks = Vec::new();
         for (_, label, cell) in fields {
-            let text = cell_text(cell);
             match cell {
-                // Multi-line values (PEM) go below their label, unescaped newlines kept.
-                Cell::Text(s) if s.contains('\n') => {
-                    writeln!(self.out, "{label}:")?;
-                    for l in s.lines() {
-                        writeln!(self.out, "{}", escape_controls(l))?;
-                    }
+                // Multi-line values (PEM) go below the table, newlines kept, lines escaped.
+                Cell::Text(s) if s.contains('\n') => blocks.push((label, s)),
+                _ => {
+                    table.add_row(vec![format!("{label}:"), cell_text(cell)]);
                 }
-                _ => writeln!(self.out, "{:<width$} : {text}", label)?,
+            }
+        }
+        if let Some(col) = table.column_mut(0) {
+            col.set_padding((0, 1));
+        }
+        if let Some(col) = table.column_mut(1) {
+            col.set_padding((0, 0));
+        }
+        for line in table.lines() {
+            writeln!(self.out, "{}", line.trim_end())?;
+        }
+        for (label, text) in blocks {
+            writeln!(self.out, "{label}:")?;
+            for l in text.lines() {
+                writeln!(self.out, "{}", escape_controls(l))?;
             }
         }
         Ok(())

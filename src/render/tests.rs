@@ -49,7 +49,7 @@ const COLS: &[Column] = &[
 
 fn render(format: Format) -> String {
     let buf = Buf::default();
-    let mut r = renderer(format, Box::new(buf.clone()));
+    let mut r = renderer(format, Box::new(buf.clone()), None);
     let t = Utc
         .with_ymd_and_hms(2026, 11, 25, 3, 4, 5)
         .single()
@@ -98,9 +98,51 @@ fn csv_quotes_and_escapes() {
 #[test]
 fn empty_json_list_is_an_empty_array() {
     let buf = Buf::default();
-    let mut r = renderer(Format::Json, Box::new(buf.clone()));
+    let mut r = renderer(Format::Json, Box::new(buf.clone()), None);
     r.begin_list(COLS).expect("begin");
     r.end_list("No pending CSRs found").expect("end");
     let v: serde_json::Value = serde_json::from_str(&buf.text()).expect("json");
     assert_eq!(v, serde_json::json!([]));
+}
+
+#[test]
+fn narrow_terminal_wraps_only_the_last_column() {
+    let buf = Buf::default();
+    let mut r = renderer(Format::Table, Box::new(buf.clone()), Some(50));
+    let t = Utc
+        .with_ymd_and_hms(2026, 11, 25, 3, 4, 5)
+        .single()
+        .expect("t");
+    r.begin_list(COLS).expect("begin");
+    r.row(&[
+        "SEP001122AABBCC".into(),
+        Cell::Time(t),
+        "CN=SEP001122AABBCC, O=Example".into(),
+    ])
+    .expect("row");
+    r.end_list("1 found").expect("end");
+    insta::assert_snapshot!(buf.text(), @r"
+    Device           Submitted At         Subject
+    ===============  ===================  =======
+    SEP001122AABBCC  2026-11-25 03:04:05  CN=SEP001122
+                                          AABBCC, O=Ex
+                                          ample
+
+    1 found
+    ");
+}
+
+#[test]
+fn records_align_labels() {
+    let buf = Buf::default();
+    let mut r = renderer(Format::Table, Box::new(buf.clone()), None);
+    r.record(&[
+        ("a", "Keep-alive", Cell::Int(15)),
+        ("b", "Set by", Cell::Null),
+    ])
+    .expect("record");
+    insta::assert_snapshot!(buf.text(), @r"
+    Keep-alive: 15
+    Set by:     -
+    ");
 }

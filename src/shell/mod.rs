@@ -47,9 +47,16 @@ pub fn run_invocation(
     out: &mut dyn Write,
 ) -> Result<Flow, CmdError> {
     let format = piped.format.unwrap_or(session.format);
+    // Follow the terminal's width only when people read the lines as they come; filtered lines
+    // must stay whole for the regexes.
+    let width = if piped.modifiers.is_empty() {
+        session.terminal_width
+    } else {
+        None
+    };
     let mut filter = LineFilter::new(out, piped.modifiers);
     let result = {
-        let mut renderer = render::renderer(format, Box::new(&mut filter));
+        let mut renderer = render::renderer(format, Box::new(&mut filter), width);
         commands::run(inv, line, session, prompter, renderer.as_mut())
     };
     let finished = filter.finish();
