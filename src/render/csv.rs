@@ -16,7 +16,7 @@ impl<'w> CsvRenderer<'w> {
         CsvRenderer { out }
     }
 
-    fn line<'a>(&mut self, values: impl Iterator<Item = String>) -> io::Result<()> {
+    fn line(&mut self, values: impl Iterator<Item = String>) -> io::Result<()> {
         let fields: Vec<String> = values.map(|v| quote(&v)).collect();
         writeln!(self.out, "{}", fields.join(","))
     }
