@@ -9,10 +9,16 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::StoreError;
 
 /// The migrations in order; the schema version after migration `i` is `i + 1`.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial",
-    include_str!("../../migrations/0001_initial.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial",
+        include_str!("../../migrations/0001_initial.sql"),
+    ),
+    (
+        "0002_ca_and_trust",
+        include_str!("../../migrations/0002_ca_and_trust.sql"),
+    ),
+];
 
 /// The schema version this binary writes and understands.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

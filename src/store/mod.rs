@@ -6,6 +6,7 @@
 //! up front instead of halfway through a change.
 
 mod audit;
+mod ca;
 mod csr;
 mod error;
 mod location;
@@ -23,6 +24,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use crate::domain::Timestamp;
 
 pub use audit::{Actor, AuditEntry};
+pub use ca::{CaRecord, NewCa, NewTrustAnchor};
 pub use csr::DeviceSource;
 pub use error::StoreError;
 pub use location::{BUSY_TIMEOUT_ENV, DB_ENV, StoreDevices, StoreLocation};

@@ -349,3 +349,85 @@ fn schema_refuses_bad_device_names_even_from_raw_sql() {
     );
     assert!(r.is_err());
 }
+
+fn new_ca(subject: &str, fp: &str) -> NewCa {
+    NewCa {
+        subject: subject.into(),
+        not_before: t(0),
+        not_after: t(0) + Duration::days(1825),
+        sha256_fingerprint: fp.into(),
+        key_file: "capf-ca.key".into(),
+        der: vec![0x30, 0x01],
+    }
+}
+
+#[test]
+fn one_active_ca_and_force_retires_the_old_one() {
+    let (_d, _p, mut store) = tmp_store();
+    assert!(store.active_ca().expect("ca").is_none());
+    store
+        .install_ca(&new_ca("CN=CAPF-00000001", "AA"), false, &actor())
+        .expect("first");
+    let again = store.install_ca(&new_ca("CN=CAPF-00000002", "BB"), false, &actor());
+    assert!(matches!(again, Err(StoreError::Invalid(_))));
+    assert_eq!(
+        store.active_ca().expect("ca").map(|c| c.subject),
+        Some("CN=CAPF-00000001".to_string())
+    );
+    store
+        .install_ca(&new_ca("CN=CAPF-00000002", "BB"), true, &actor())
+        .expect("force");
+    assert_eq!(
+        store.active_ca().expect("ca").map(|c| c.subject),
+        Some("CN=CAPF-00000002".to_string())
+    );
+    let kept: i64 = store
+        .conn
+        .query_row(
+            "SELECT count(*) FROM capf_ca WHERE retired_at IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(kept, 1);
+}
+
+#[test]
+fn trust_anchors_are_deduplicated_by_fingerprint() {
+    let (_d, _p, mut store) = tmp_store();
+    let a = NewTrustAnchor {
+        subject: "CN=Example Issuing CA".into(),
+        not_after: t(100),
+        sha256_fingerprint: "AA:BB".into(),
+        der: vec![0x30, 0x02],
+    };
+    assert_eq!(
+        store
+            .add_trust_anchors(&[a.clone()], &actor())
+            .expect("add"),
+        1
+    );
+    assert_eq!(store.add_trust_anchors(&[a], &actor()).expect("add"), 0);
+    assert_eq!(store.trust_anchors().expect("list").len(), 1);
+}
+
+#[test]
+fn a_version_1_store_is_migrated_in_place_keeping_its_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v1.db");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute_batch(MIGRATIONS[0].1).expect("v1");
+        conn.pragma_update(None, "user_version", 1)
+            .expect("version");
+        conn.execute("UPDATE settings SET keep_alive_minutes = 42", [])
+            .expect("data");
+    }
+    let store = Store::open(&path, &OpenOptions::default()).expect("migrate");
+    assert_eq!(
+        schema_version(&store.conn).expect("version"),
+        LATEST_VERSION
+    );
+    assert_eq!(store.settings().expect("settings").keep_alive.minutes(), 42);
+    assert!(store.active_ca().expect("ca table exists").is_none());
+}

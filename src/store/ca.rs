@@ -1,0 +1,175 @@
+//! The CAPF CA certificate and the trust list of external CAs.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::audit::log_ok;
+use super::{Actor, Store, StoreError, to_micros, ts_col};
+use crate::domain::Timestamp;
+
+/// A CA certificate as the store keeps it (the CAPF CA, or a trusted external CA).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaRecord {
+    /// Row id.
+    pub id: i64,
+    /// Subject DN.
+    pub subject: String,
+    /// End of validity.
+    pub not_after: Timestamp,
+    /// SHA-256 of the DER, colon-separated hex (as openssl prints it).
+    pub sha256_fingerprint: String,
+    /// The certificate.
+    pub der: Vec<u8>,
+    /// CAPF CA only: the private key file beside the database.
+    pub key_file: Option<String>,
+    /// When it was created or added.
+    pub added_at: Timestamp,
+}
+
+/// A new CAPF CA certificate to record.
+#[derive(Debug, Clone)]
+pub struct NewCa {
+    /// Subject DN.
+    pub subject: String,
+    /// Start of validity.
+    pub not_before: Timestamp,
+    /// End of validity.
+    pub not_after: Timestamp,
+    /// SHA-256 fingerprint of the DER.
+    pub sha256_fingerprint: String,
+    /// Where the private key is (never the key itself).
+    pub key_file: String,
+    /// The certificate.
+    pub der: Vec<u8>,
+}
+
+/// A new trusted external CA.
+#[derive(Debug, Clone)]
+pub struct NewTrustAnchor {
+    /// Subject DN.
+    pub subject: String,
+    /// End of validity.
+    pub not_after: Timestamp,
+    /// SHA-256 fingerprint of the DER.
+    pub sha256_fingerprint: String,
+    /// The certificate.
+    pub der: Vec<u8>,
+}
+
+impl Store {
+    /// The active CAPF CA certificate, if one was created.
+    pub fn active_ca(&self) -> Result<Option<CaRecord>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, subject, not_after, sha256_fingerprint, der, key_file, created_at
+                   FROM capf_ca WHERE retired_at IS NULL",
+                [],
+                |r| {
+                    Ok(CaRecord {
+                        id: r.get(0)?,
+                        subject: r.get(1)?,
+                        not_after: ts_col(r, 2)?,
+                        sha256_fingerprint: r.get(3)?,
+                        der: r.get(4)?,
+                        key_file: Some(r.get(5)?),
+                        added_at: ts_col(r, 6)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Records a new CAPF CA. With `replace`, the active one is retired (kept in the store);
+    /// without, an existing active CA is an error and nothing changes.
+    pub fn install_ca(
+        &mut self,
+        ca: &NewCa,
+        replace: bool,
+        actor: &Actor,
+    ) -> Result<i64, StoreError> {
+        self.write(|tx| {
+            let now = to_micros(&chrono::Utc::now());
+            let active: Option<String> = tx
+                .query_row("SELECT subject FROM capf_ca WHERE retired_at IS NULL", [], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if let Some(subject) = active {
+                if !replace {
+                    return Err(StoreError::Invalid(format!(
+                        "a CAPF CA certificate already exists ({subject}): use --force to replace it (the old one is kept as retired)"
+                    )));
+                }
+                tx.execute("UPDATE capf_ca SET retired_at = ?1 WHERE retired_at IS NULL", [now])?;
+            }
+            tx.execute(
+                "INSERT INTO capf_ca (subject, not_before, not_after, sha256_fingerprint, key_file,
+                                      der, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    ca.subject,
+                    to_micros(&ca.not_before),
+                    to_micros(&ca.not_after),
+                    ca.sha256_fingerprint,
+                    ca.key_file,
+                    ca.der,
+                    now
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            log_ok(tx, actor, &format!("capf ca created: {}", ca.subject))?;
+            Ok(id)
+        })
+    }
+
+    /// The trusted external CAs, oldest first.
+    pub fn trust_anchors(&self) -> Result<Vec<CaRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, subject, not_after, sha256_fingerprint, der, added_at
+               FROM trust_anchor ORDER BY added_at, id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(CaRecord {
+                id: r.get(0)?,
+                subject: r.get(1)?,
+                not_after: ts_col(r, 2)?,
+                sha256_fingerprint: r.get(3)?,
+                der: r.get(4)?,
+                key_file: None,
+                added_at: ts_col(r, 5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Adds trusted external CAs in one transaction; ones already present (same fingerprint)
+    /// are skipped. Returns how many were added.
+    pub fn add_trust_anchors(
+        &mut self,
+        anchors: &[NewTrustAnchor],
+        actor: &Actor,
+    ) -> Result<usize, StoreError> {
+        self.write(|tx| {
+            let now = to_micros(&chrono::Utc::now());
+            let mut added = 0;
+            for a in anchors {
+                added += tx.execute(
+                    "INSERT INTO trust_anchor (subject, not_after, sha256_fingerprint, der,
+                                               added_at, added_by)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (sha256_fingerprint) DO NOTHING",
+                    params![
+                        a.subject,
+                        to_micros(&a.not_after),
+                        a.sha256_fingerprint,
+                        a.der,
+                        now,
+                        actor.os_user
+                    ],
+                )?;
+            }
+            log_ok(tx, actor, &format!("{added} trust anchors added"))?;
+            Ok(added)
+        })
+    }
+}
