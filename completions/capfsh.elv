@@ -89,8 +89,53 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
             cand keep_alive 'Show the keep-alive timer'
+            cand lsc 'LSC report: all, expiring, or one device''s'
+            cand status 'CAPF mode, settings, CA and counts'
+            cand trust 'External CAs trusted to issue LSCs'
         }
         &'capfsh;show;capf;keep_alive'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;show;capf;lsc'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand device 'LSCs of one device'
+            cand expiring 'LSCs that expire within a number of days'
+        }
+        &'capfsh;show;capf;lsc;device'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;show;capf;lsc;expiring'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;show;capf;status'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;show;capf;trust'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
             cand --format 'Output format [default: table]'
             cand -y 'Answer yes to confirmations (same as noconfirm)'

@@ -74,6 +74,9 @@ csv\t''"
 complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -s y -l yes -d 'Answer yes to confirmations (same as noconfirm)'
 complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -s h -l help -d 'Print help'
 complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -f -a "keep_alive" -d 'Show the keep-alive timer'
+complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -f -a "lsc" -d 'LSC report: all, expiring, or one device\'s'
+complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -f -a "status" -d 'CAPF mode, settings, CA and counts'
+complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -f -a "trust" -d 'External CAs trusted to issue LSCs'
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and not __fish_seen_subcommand_from capf" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and not __fish_seen_subcommand_from capf" -l format -d 'Output format [default: table]' -r -f -a "table\t''
 json\t''

@@ -226,8 +226,7 @@ mod tests {
             let committed = std::fs::read(dir.join(file)).unwrap_or_default();
             assert!(
                 committed == generated,
-                "completions/{file} is out of date: regenerate with \
-                 `cargo run -q -- completions {shell} > completions/{file}`"
+                "completions/{file} ({shell}) is out of date: run completions/regenerate.sh"
             );
         }
     }

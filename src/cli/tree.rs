@@ -30,6 +30,16 @@ pub enum CommandId {
     StaleDelete,
     /// `show capf keep_alive`
     ShowKeepAlive,
+    /// `show capf status`
+    ShowStatus,
+    /// `show capf trust`
+    ShowTrust,
+    /// `show capf lsc`
+    ShowLsc,
+    /// `show capf lsc expiring <days>`
+    ShowLscExpiring,
+    /// `show capf lsc device <device>`
+    ShowLscDevice,
     /// `set cli pagination on|off`
     SetPagination,
     /// `help [command]`
@@ -286,16 +296,90 @@ const UTILS_CAPF: &[Node] = &[
     Node::menu("stale-lsc", "LSCs issued but never installed", CAPF_STALE),
 ];
 
-const SHOW_CAPF: &[Node] = &[Node::leaf(
-    "keep_alive",
-    "Show the keep-alive timer",
-    Runnable {
-        id: CommandId::ShowKeepAlive,
-        params: &[],
-        description: "Shows the current keep-alive timer, and when and by whom it was last set.",
-        confirm: false,
+const SHOW_CAPF_LSC: &[Node] = &[
+    Node::leaf(
+        "device",
+        "LSCs of one device",
+        Runnable {
+            id: CommandId::ShowLscDevice,
+            params: &[Param {
+                name: "device",
+                help: "device name, e.g. SEP001122AABBCC",
+                kind: ValueKind::Device(DeviceSource::Lsc),
+                optional: false,
+            }],
+            description: "Lists the LSCs of one device with their state (issued, installed, \
+                stale), serial, issue and expiry dates.",
+            confirm: false,
+        },
+    ),
+    Node::leaf(
+        "expiring",
+        "LSCs that expire within a number of days",
+        Runnable {
+            id: CommandId::ShowLscExpiring,
+            params: &[Param {
+                name: "days",
+                help: "0-3650: LSCs whose validity ends before now + days",
+                kind: ValueKind::Number,
+                optional: false,
+            }],
+            description: "Lists LSCs whose validity ends within the given number of days, soonest \
+                first: the Bulk Administration query \"phones where LSC expires before a date\".",
+            confirm: false,
+        },
+    ),
+];
+
+const SHOW_CAPF: &[Node] = &[
+    Node::leaf(
+        "keep_alive",
+        "Show the keep-alive timer",
+        Runnable {
+            id: CommandId::ShowKeepAlive,
+            params: &[],
+            description: "Shows the current keep-alive timer, and when and by whom it was last \
+                set.",
+            confirm: false,
+        },
+    ),
+    Node {
+        word: "lsc",
+        help: "LSC report: all, expiring, or one device's",
+        children: SHOW_CAPF_LSC,
+        run: Some(Runnable {
+            id: CommandId::ShowLsc,
+            params: &[],
+            description: "Lists every LSC with its device, serial, state (issued, installed, \
+                stale), issue and expiry dates, soonest expiry first.",
+            confirm: false,
+        }),
+        repl_only: false,
     },
-)];
+    Node::leaf(
+        "status",
+        "CAPF mode, settings, CA and counts",
+        Runnable {
+            id: CommandId::ShowStatus,
+            params: &[],
+            description: "Shows the issuer mode, keep-alive, LSC validity, the CAPF CA \
+                certificate's subject and expiry, and the counts of pending CSRs and of issued, \
+                installed and stale LSCs.",
+            confirm: false,
+        },
+    ),
+    Node::leaf(
+        "trust",
+        "External CAs trusted to issue LSCs",
+        Runnable {
+            id: CommandId::ShowTrust,
+            params: &[],
+            description: "Lists the CA certificates allowed to issue LSCs in online and offline \
+                mode: subject, expiry and SHA-256 fingerprint.",
+            confirm: false,
+        },
+    ),
+];
 
 const SET_CLI: &[Node] = &[Node::leaf(
     "pagination",

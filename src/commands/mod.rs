@@ -3,6 +3,7 @@
 //! [`Renderer`]; it never touches the terminal directly.
 
 mod csr;
+mod report;
 mod settings;
 mod stale_lsc;
 
@@ -301,6 +302,11 @@ fn dispatch(
         SetMode => settings::set_mode(inv, session, &actor, out)?,
         SetValidity => settings::set_validity(inv, session, &actor, out)?,
         ShowKeepAlive => settings::show_keep_alive(session, out)?,
+        ShowStatus => report::status(session, out)?,
+        ShowTrust => report::trust(session, out)?,
+        ShowLsc => report::lsc(inv, report::LscReport::All, session, out)?,
+        ShowLscExpiring => report::lsc(inv, report::LscReport::Expiring, session, out)?,
+        ShowLscDevice => report::lsc(inv, report::LscReport::Device, session, out)?,
         SetPagination => settings::set_pagination(inv, session, out)?,
         CsrList => csr::list(session, out)?,
         CsrCount => csr::count(session, out)?,

@@ -1,0 +1,215 @@
+//! `show capf status`, `show capf lsc [...]`, `show capf trust`: read-only reports.
+
+use chrono::{Duration, Utc};
+
+use super::{CmdError, Session, plural};
+use crate::cli::parse::Invocation;
+use crate::domain::{DeviceName, InvalidValue, LscRecord, format_cli};
+use crate::render::{Cell, Column, Renderer};
+use crate::store::LscFilter;
+
+/// The longest look-ahead of `show capf lsc expiring`, in days (ten years).
+const MAX_EXPIRING_DAYS: i64 = 3650;
+
+/// Columns of `show capf lsc` (field names are a documented contract).
+pub const LSC_COLUMNS: &[Column] = &[
+    Column {
+        field: "device",
+        title: "Device Name",
+        width: 15,
+    },
+    Column {
+        field: "serial",
+        title: "Serial",
+        width: 32,
+    },
+    Column {
+        field: "state",
+        title: "State",
+        width: 9,
+    },
+    Column {
+        field: "issued_at",
+        title: "Issued At (UTC)",
+        width: 19,
+    },
+    Column {
+        field: "expires_at",
+        title: "Expires (UTC)",
+        width: 0,
+    },
+];
+
+fn lsc_row(l: &LscRecord) -> [Cell; 5] {
+    [
+        Cell::Text(l.device.clone()),
+        Cell::Text(l.serial.clone()),
+        Cell::Text(l.state.as_str().into()),
+        Cell::Time(l.issued_at),
+        Cell::Time(l.not_after),
+    ]
+}
+
+/// `show capf status`.
+pub fn status(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
+    let store = session.store()?;
+    let settings = store.settings()?;
+    let ca = store.active_ca()?;
+    let pending = store.pending_csr_count()?;
+    let lscs = store.lsc_counts()?;
+    out.record(&[
+        (
+            "issuer_mode",
+            "Certificate issuer",
+            Cell::Text(settings.issuer_mode.as_str().into()),
+        ),
+        (
+            "keep_alive",
+            "Keep-alive (minutes)",
+            Cell::Int(settings.keep_alive.minutes().into()),
+        ),
+        (
+            "validity_days",
+            "LSC validity (days)",
+            Cell::Int(settings.validity.days().into()),
+        ),
+        (
+            "ca_subject",
+            "CAPF CA",
+            ca.as_ref()
+                .map_or(Cell::Text("none (run capfd init)".into()), |c| {
+                    Cell::Text(c.subject.clone())
+                }),
+        ),
+        (
+            "ca_expires_at",
+            "CAPF CA expires (UTC)",
+            ca.as_ref().map_or(Cell::Null, |c| Cell::Time(c.not_after)),
+        ),
+        ("pending_csrs", "Pending CSRs", Cell::Int(pending as i64)),
+        (
+            "issued_lscs",
+            "LSCs issued, not installed",
+            Cell::Int(lscs.issued as i64),
+        ),
+        (
+            "installed_lscs",
+            "LSCs installed",
+            Cell::Int(lscs.installed as i64),
+        ),
+        ("stale_lscs", "Stale LSCs", Cell::Int(lscs.stale as i64)),
+    ])?;
+    Ok(())
+}
+
+/// `show capf lsc`, `show capf lsc expiring <days>`, `show capf lsc device <name>`.
+pub fn lsc(
+    inv: &Invocation,
+    filter_kind: LscReport,
+    session: &mut Session,
+    out: &mut dyn Renderer,
+) -> Result<(), CmdError> {
+    let (filter, empty, found) = match filter_kind {
+        LscReport::All => (LscFilter::All, "No LSCs found".to_owned(), String::new()),
+        LscReport::Expiring => {
+            let raw = inv.arg(0).unwrap_or_default();
+            let days = raw
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|d| (0..=MAX_EXPIRING_DAYS).contains(d))
+                .ok_or_else(|| {
+                    InvalidValue(format!(
+                        "days {raw:?} is not valid: enter a number between 0 and {MAX_EXPIRING_DAYS}"
+                    ))
+                })?;
+            let before = Utc::now() + Duration::days(days);
+            (
+                LscFilter::ExpiringBefore(before),
+                format!("No LSCs expire before {}", format_cli(&before)),
+                format!(" expire before {}", format_cli(&before)),
+            )
+        }
+        LscReport::Device => {
+            let device: DeviceName = inv.arg(0).unwrap_or_default().parse()?;
+            (
+                LscFilter::Device(device.clone()),
+                format!("No LSCs found for {device}"),
+                format!(" found for {device}"),
+            )
+        }
+    };
+    let interrupted = session.interrupted.clone();
+    let store = session.store()?;
+    out.begin_list(LSC_COLUMNS)?;
+    let n = store.each_lsc(&filter, |l| {
+        if interrupted.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(CmdError::Cancelled("Control-C pressed".into()));
+        }
+        out.row(&lsc_row(&l)).map_err(CmdError::from)
+    })?;
+    out.end_list(&if n == 0 {
+        empty
+    } else if found.is_empty() {
+        format!("{} found", plural(n, "LSC", "LSCs"))
+    } else {
+        format!("{}{found}", plural(n, "LSC", "LSCs"))
+    })?;
+    Ok(())
+}
+
+/// Which LSC report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LscReport {
+    /// Every LSC.
+    All,
+    /// Those expiring within N days.
+    Expiring,
+    /// One device's.
+    Device,
+}
+
+/// Columns of `show capf trust`.
+pub const TRUST_COLUMNS: &[Column] = &[
+    Column {
+        field: "expires_at",
+        title: "Expires (UTC)",
+        width: 19,
+    },
+    Column {
+        field: "sha256_fingerprint",
+        title: "SHA-256 Fingerprint",
+        width: 95,
+    },
+    Column {
+        field: "subject",
+        title: "Subject",
+        width: 0,
+    },
+];
+
+/// `show capf trust`.
+pub fn trust(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
+    let anchors = session.store()?.trust_anchors()?;
+    out.begin_list(TRUST_COLUMNS)?;
+    for a in &anchors {
+        out.row(&[
+            Cell::Time(a.not_after),
+            Cell::Text(a.sha256_fingerprint.clone()),
+            Cell::Text(a.subject.clone()),
+        ])?;
+    }
+    out.end_list(&if anchors.is_empty() {
+        "No trusted CA certificates found".to_owned()
+    } else {
+        format!(
+            "{} found",
+            plural(
+                anchors.len() as u64,
+                "trusted CA certificate",
+                "trusted CA certificates"
+            )
+        )
+    })?;
+    Ok(())
+}
