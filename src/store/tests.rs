@@ -403,7 +403,7 @@ fn trust_anchors_are_deduplicated_by_fingerprint() {
     };
     assert_eq!(
         store
-            .add_trust_anchors(&[a.clone()], &actor())
+            .add_trust_anchors(std::slice::from_ref(&a), &actor())
             .expect("add"),
         1
     );
