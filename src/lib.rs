@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod commands;
 pub mod domain;
+pub mod pki;
 pub mod render;
 pub mod repl;
 pub mod shell;

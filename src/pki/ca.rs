@@ -1,0 +1,351 @@
+//! The CAPF CA: its certificate and key, and the LSCs it signs.
+
+use std::str::FromStr;
+
+use chrono::Duration;
+use rcgen::{
+    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, PublicKeyData, RsaKeySize,
+    SerialNumber, SubjectPublicKeyInfo,
+};
+use sha2::{Digest, Sha256};
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use super::{ParsedCsr, PkiError, fingerprint, to_chrono, to_pem};
+use crate::domain::Timestamp;
+
+/// Validity of the CAPF CA certificate: five years, as CUCM.
+pub const CA_VALIDITY_DAYS: i64 = 5 * 365;
+
+/// Clock-skew allowance: an LSC is valid from a minute before it was issued, so a phone whose
+/// clock is a little behind does not refuse it.
+const SKEW: Duration = Duration::minutes(1);
+
+/// The key types `capfd init --key` offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaKeyKind {
+    /// ECDSA P-256 with SHA-256.
+    EcP256,
+    /// ECDSA P-384 (rcgen signs P-384 with SHA-384, the digest matched to the curve).
+    EcP384,
+    /// RSA 2048 with SHA-256.
+    Rsa2048,
+    /// RSA 3072 with SHA-256.
+    Rsa3072,
+    /// RSA 4096 with SHA-256.
+    Rsa4096,
+}
+
+impl CaKeyKind {
+    /// The names `--key` accepts.
+    pub const NAMES: [&'static str; 5] = ["ec-p256", "ec-p384", "rsa-2048", "rsa-3072", "rsa-4096"];
+
+    fn generate(self) -> Result<KeyPair, PkiError> {
+        let k = match self {
+            CaKeyKind::EcP256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
+            CaKeyKind::EcP384 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384),
+            CaKeyKind::Rsa2048 => {
+                KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_2048)
+            }
+            CaKeyKind::Rsa3072 => {
+                KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_3072)
+            }
+            CaKeyKind::Rsa4096 => {
+                KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_4096)
+            }
+        };
+        k.map_err(|e| PkiError::Key(format!("cannot generate the key: {e}")))
+    }
+}
+
+impl FromStr for CaKeyKind {
+    type Err = PkiError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "ec-p256" => CaKeyKind::EcP256,
+            "ec-p384" => CaKeyKind::EcP384,
+            "rsa-2048" => CaKeyKind::Rsa2048,
+            "rsa-3072" => CaKeyKind::Rsa3072,
+            "rsa-4096" => CaKeyKind::Rsa4096,
+            _ => {
+                return Err(PkiError::Key(format!(
+                    "unknown key type {s:?}: use {}",
+                    Self::NAMES.join(", ")
+                )));
+            }
+        })
+    }
+}
+
+/// Organisation fields of the CAPF CA subject (the CN is always `CAPF-<8 hex>`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaSubject {
+    /// O.
+    pub organization: Option<String>,
+    /// OU.
+    pub organizational_unit: Option<String>,
+    /// L.
+    pub locality: Option<String>,
+    /// ST.
+    pub state: Option<String>,
+    /// C (two letters).
+    pub country: Option<String>,
+}
+
+/// What `CapfCa::generate` made: the certificate and the private key, both PEM. The key goes to
+/// a private file, never to the store.
+#[derive(Debug)]
+pub struct GeneratedCa {
+    /// The CA certificate.
+    pub cert_pem: String,
+    /// The private key (PKCS#8).
+    pub key_pem: String,
+}
+
+/// An LSC signed by the CAPF CA.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedLsc {
+    /// The certificate (DER).
+    pub der: Vec<u8>,
+    /// Serial, lower-case hex.
+    pub serial_hex: String,
+    /// Subject DN (`CN=<device>`).
+    pub subject: String,
+    /// Issuer DN (the CAPF CA subject).
+    pub issuer: String,
+    /// Start of validity.
+    pub not_before: Timestamp,
+    /// End of validity.
+    pub not_after: Timestamp,
+}
+
+impl IssuedLsc {
+    /// The certificate as PEM, as it is handed to the phone.
+    pub fn pem(&self) -> String {
+        to_pem("CERTIFICATE", &self.der)
+    }
+}
+
+/// The loaded CAPF CA, ready to sign.
+pub struct CapfCa {
+    issuer: Issuer<'static, KeyPair>,
+    cert_der: Vec<u8>,
+    subject: String,
+    not_before: Timestamp,
+    not_after: Timestamp,
+}
+
+impl std::fmt::Debug for CapfCa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CapfCa")
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+/// 16 random bytes, top bit clear and first byte non-zero: a positive serial of exactly 16 bytes.
+fn random_serial() -> Result<[u8; 16], PkiError> {
+    let mut b = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut b).map_err(|_| PkiError::Issue("no randomness".into()))?;
+    b[0] = (b[0] & 0x7f) | 0x01;
+    Ok(b)
+}
+
+fn to_time(t: Timestamp) -> Result<::time::OffsetDateTime, PkiError> {
+    ::time::OffsetDateTime::from_unix_timestamp(t.timestamp())
+        .map_err(|e| PkiError::Issue(format!("time out of range: {e}")))
+}
+
+/// Certificates carry whole seconds; the store keeps what the certificate says.
+fn whole_seconds(t: Timestamp) -> Timestamp {
+    chrono::DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl CapfCa {
+    /// Creates a new CAPF CA: CN `CAPF-<8 hex>` plus `subject`, CA:TRUE pathlen:0 and Key Usage
+    /// Digital Signature + Certificate Sign (both critical), a subject key identifier, five
+    /// years of validity from `now`.
+    pub fn generate(
+        kind: CaKeyKind,
+        subject: &CaSubject,
+        now: Timestamp,
+    ) -> Result<(CapfCa, GeneratedCa), PkiError> {
+        let key = kind.generate()?;
+        let mut suffix = [0u8; 4];
+        aws_lc_rs::rand::fill(&mut suffix).map_err(|_| PkiError::Issue("no randomness".into()))?;
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CommonName, format!("CAPF-{}", hex(&suffix)));
+        for (t, v) in [
+            (DnType::OrganizationName, &subject.organization),
+            (DnType::OrganizationalUnitName, &subject.organizational_unit),
+            (DnType::LocalityName, &subject.locality),
+            (DnType::StateOrProvinceName, &subject.state),
+            (DnType::CountryName, &subject.country),
+        ] {
+            if let Some(v) = v {
+                dn.push(t, v.as_str());
+            }
+        }
+        let mut params = CertificateParams::default();
+        params.distinguished_name = dn;
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+        ];
+        params.not_before = to_time(now - SKEW)?;
+        params.not_after = to_time(now + Duration::days(CA_VALIDITY_DAYS))?;
+        params.serial_number = Some(SerialNumber::from_slice(&random_serial()?));
+        let cert = params
+            .self_signed(&key)
+            .map_err(|e| PkiError::Issue(e.to_string()))?;
+        let generated = GeneratedCa {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        };
+        let ca = CapfCa::from_parts(cert.der().to_vec(), key)?;
+        Ok((ca, generated))
+    }
+
+    /// Loads the CA from its certificate and key (PEM), checking that they belong together and
+    /// that the certificate may sign LSCs.
+    pub fn load(cert_pem: &str, key_pem: &str) -> Result<CapfCa, PkiError> {
+        let cert = pem::parse(cert_pem).map_err(|e| PkiError::Malformed {
+            what: "CA certificate",
+            reason: e.to_string(),
+        })?;
+        let key = KeyPair::from_pem(key_pem)
+            .map_err(|e| PkiError::Key(format!("cannot read the private key: {e}")))?;
+        CapfCa::from_parts(cert.into_contents(), key)
+    }
+
+    fn from_parts(cert_der: Vec<u8>, key: KeyPair) -> Result<CapfCa, PkiError> {
+        let (_, x509) = X509Certificate::from_der(&cert_der).map_err(|e| PkiError::Malformed {
+            what: "CA certificate",
+            reason: e.to_string(),
+        })?;
+        if x509.tbs_certificate.subject_pki.raw != key.subject_public_key_info().as_slice() {
+            return Err(PkiError::Key(
+                "the private key does not belong to the CA certificate".into(),
+            ));
+        }
+        let ca_ok = x509
+            .basic_constraints()
+            .ok()
+            .flatten()
+            .is_some_and(|bc| bc.value.ca);
+        if !ca_ok {
+            return Err(PkiError::Rule(
+                "the CAPF certificate is not a CA (CA:TRUE missing)".into(),
+            ));
+        }
+        let subject = x509.subject().to_string();
+        let not_before = to_chrono(x509.validity().not_before);
+        let not_after = to_chrono(x509.validity().not_after);
+        let issuer = Issuer::from_ca_cert_der(&cert_der.clone().into(), key)
+            .map_err(|e| PkiError::Issue(e.to_string()))?;
+        Ok(CapfCa {
+            issuer,
+            cert_der,
+            subject,
+            not_before,
+            not_after,
+        })
+    }
+
+    /// Subject DN of the CA certificate.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// Start of the CA's validity.
+    pub fn not_before(&self) -> Timestamp {
+        self.not_before
+    }
+
+    /// End of the CA's validity.
+    pub fn not_after(&self) -> Timestamp {
+        self.not_after
+    }
+
+    /// The CA certificate (DER).
+    pub fn cert_der(&self) -> &[u8] {
+        &self.cert_der
+    }
+
+    /// The CA certificate (PEM), which admins load into other systems' trust stores.
+    pub fn cert_pem(&self) -> String {
+        to_pem("CERTIFICATE", &self.cert_der)
+    }
+
+    /// SHA-256 fingerprint of the CA certificate, as openssl prints it.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.cert_der)
+    }
+
+    /// Signs an LSC for `device_name` certifying the CSR's public key.
+    ///
+    /// The certificate is built from scratch (never from the CSR's requested extensions, so a
+    /// CSR asking for CA:TRUE still gets an end-entity certificate): subject CN = device name,
+    /// a random 16-byte positive serial, validity from `now` for `validity_days`, Key Usage
+    /// Digital Signature + Key Encipherment, EKU serverAuth + clientAuth, authority and subject
+    /// key identifiers.
+    pub fn sign_lsc(
+        &self,
+        csr: &ParsedCsr,
+        device_name: &str,
+        validity_days: u32,
+        now: Timestamp,
+    ) -> Result<IssuedLsc, PkiError> {
+        let spki = SubjectPublicKeyInfo::from_der(&csr.spki_der)
+            .map_err(|e| PkiError::UnsupportedKey(format!("cannot certify this key: {e}")))?;
+        let serial = random_serial()?;
+        let not_before = now - SKEW;
+        let not_after = now + Duration::days(i64::from(validity_days));
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CommonName, device_name);
+        let mut params = CertificateParams::default();
+        params.distinguished_name = dn;
+        params.is_ca = IsCa::NoCa;
+        params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
+        params.extended_key_usages = vec![
+            ExtendedKeyUsagePurpose::ServerAuth,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        ];
+        params.use_authority_key_identifier_extension = true;
+        params.custom_extensions = vec![subject_key_identifier(&spki)];
+        params.not_before = to_time(not_before)?;
+        params.not_after = to_time(not_after)?;
+        params.serial_number = Some(SerialNumber::from_slice(&serial));
+        let cert = params
+            .signed_by(&spki, &self.issuer)
+            .map_err(|e| PkiError::Issue(e.to_string()))?;
+        Ok(IssuedLsc {
+            der: cert.der().to_vec(),
+            serial_hex: hex(&serial),
+            subject: format!("CN={device_name}"),
+            issuer: self.subject.clone(),
+            not_before: whole_seconds(not_before),
+            not_after: whole_seconds(not_after),
+        })
+    }
+}
+
+/// The subject key identifier extension (RFC 7093 method 1: the leftmost 160 bits of the
+/// SHA-256 of the subject public key), added by hand because rcgen writes it only together with
+/// a Basic Constraints extension, which an LSC does not carry.
+fn subject_key_identifier(spki: &SubjectPublicKeyInfo) -> CustomExtension {
+    let digest = Sha256::digest(spki.der_bytes());
+    let mut content = vec![0x04, 20];
+    content.extend_from_slice(&digest[..20]);
+    CustomExtension::from_oid_content(&[2, 5, 29, 14], content)
+}

@@ -1,0 +1,195 @@
+//! Certificates from outside: externally signed LSCs (offline CA) and trusted CA certificates.
+
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use super::csr::check_public_key;
+use super::{
+    PkiError, fingerprint, looks_like_pem, pem_blocks, sha256_hex, to_chrono, to_pem, verify,
+};
+use crate::domain::Timestamp;
+
+/// The largest certificate file accepted (a bundle of a few hundred certificates).
+pub const MAX_CERT_INPUT_BYTES: usize = 1024 * 1024;
+
+/// PEM labels of a certificate.
+const CERT_LABELS: &[&str] = &["CERTIFICATE", "X509 CERTIFICATE"];
+
+/// A parsed certificate with the facts CAPF checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedCert {
+    /// Subject DN.
+    pub subject: String,
+    /// Subject common name, if any.
+    pub subject_cn: Option<String>,
+    /// Issuer DN.
+    pub issuer: String,
+    /// Serial, lower-case hex without separators.
+    pub serial_hex: String,
+    /// Start of validity.
+    pub not_before: Timestamp,
+    /// End of validity.
+    pub not_after: Timestamp,
+    /// Basic Constraints CA:TRUE.
+    pub is_ca: bool,
+    /// Key Usage Digital Signature.
+    pub digital_signature: bool,
+    /// Key Usage Key Encipherment.
+    pub key_encipherment: bool,
+    /// Key Usage Certificate Sign.
+    pub key_cert_sign: bool,
+    /// SHA-256 of the SubjectPublicKeyInfo (same definition as a CSR's).
+    pub public_key_sha256: String,
+    /// Colon-separated SHA-256 of the DER, as openssl prints it.
+    pub fingerprint: String,
+    /// The certificate.
+    pub der: Vec<u8>,
+}
+
+impl ParsedCert {
+    /// Parses one or more PEM certificates, or one DER certificate.
+    pub fn parse_many(input: &[u8]) -> Result<Vec<ParsedCert>, PkiError> {
+        if input.iter().all(u8::is_ascii_whitespace) {
+            return Err(PkiError::Empty);
+        }
+        if input.len() > MAX_CERT_INPUT_BYTES {
+            return Err(PkiError::TooLarge {
+                what: "certificate file",
+                size: input.len(),
+                limit: MAX_CERT_INPUT_BYTES,
+            });
+        }
+        let ders = if looks_like_pem(input) {
+            pem_blocks(input, CERT_LABELS, "certificate")?
+        } else {
+            vec![input.to_vec()]
+        };
+        ders.into_iter().map(ParsedCert::from_der).collect()
+    }
+
+    /// Parses one DER certificate.
+    pub fn from_der(der: Vec<u8>) -> Result<ParsedCert, PkiError> {
+        let (rest, x509) = X509Certificate::from_der(&der).map_err(|e| PkiError::Malformed {
+            what: "certificate",
+            reason: format!("not a DER X.509 certificate ({e})"),
+        })?;
+        if !rest.is_empty() {
+            return Err(PkiError::Malformed {
+                what: "certificate",
+                reason: format!("{} bytes of trailing data", rest.len()),
+            });
+        }
+        let ku = x509.key_usage().ok().flatten().map(|k| k.value);
+        let fields = ParsedCert {
+            subject: x509.subject().to_string(),
+            subject_cn: x509
+                .subject()
+                .iter_common_name()
+                .next()
+                .and_then(|cn| cn.as_str().ok())
+                .map(str::to_owned),
+            issuer: x509.issuer().to_string(),
+            serial_hex: x509
+                .raw_serial()
+                .iter()
+                .skip_while(|b| **b == 0)
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+            not_before: to_chrono(x509.validity().not_before),
+            not_after: to_chrono(x509.validity().not_after),
+            is_ca: x509
+                .basic_constraints()
+                .ok()
+                .flatten()
+                .is_some_and(|bc| bc.value.ca),
+            digital_signature: ku.is_some_and(|k| k.digital_signature()),
+            key_encipherment: ku.is_some_and(|k| k.key_encipherment()),
+            key_cert_sign: ku.is_some_and(|k| k.key_cert_sign()),
+            public_key_sha256: sha256_hex(x509.public_key().raw),
+            fingerprint: fingerprint(&der),
+            der: Vec::new(),
+        };
+        Ok(ParsedCert { der, ..fields })
+    }
+
+    /// The certificate as PEM.
+    pub fn pem(&self) -> String {
+        to_pem("CERTIFICATE", &self.der)
+    }
+
+    /// Checks that `issuer` signed this certificate (names match and the signature verifies).
+    pub fn verify_issued_by(&self, issuer: &ParsedCert) -> Result<(), PkiError> {
+        fn parse(der: &[u8]) -> Result<X509Certificate<'_>, PkiError> {
+            X509Certificate::from_der(der)
+                .map(|(_, c)| c)
+                .map_err(|e| PkiError::Malformed {
+                    what: "certificate",
+                    reason: e.to_string(),
+                })
+        }
+        let cert = parse(&self.der)?;
+        let ca = parse(&issuer.der)?;
+        if cert.issuer().as_raw() != ca.subject().as_raw() {
+            return Err(PkiError::BadSignature {
+                what: "certificate",
+                reason: format!("issued by {}, not by {}", self.issuer, issuer.subject),
+            });
+        }
+        verify::verify(
+            ca.public_key(),
+            &cert.signature_algorithm,
+            &cert.signature_value.data,
+            cert.tbs_certificate.as_ref(),
+            "certificate",
+        )
+    }
+
+    /// The CAPF rules for a CA allowed to issue LSCs: CA:TRUE, Certificate Sign, and a Common
+    /// Name that does not use the `CAPF-` prefix reserved for CAPF's own certificates.
+    pub fn check_trust_anchor(&self) -> Result<(), PkiError> {
+        if self
+            .subject_cn
+            .as_deref()
+            .is_some_and(|cn| cn.to_ascii_uppercase().contains("CAPF-"))
+        {
+            return Err(PkiError::Rule(format!(
+                "refused {}: the Common Name prefix CAPF- is reserved for CAPF certificates",
+                self.subject
+            )));
+        }
+        if !self.is_ca {
+            return Err(PkiError::Rule(format!(
+                "refused {}: not a CA certificate (Basic Constraints CA:TRUE missing)",
+                self.subject
+            )));
+        }
+        if !self.key_cert_sign {
+            return Err(PkiError::Rule(format!(
+                "refused {}: Key Usage Certificate Sign missing",
+                self.subject
+            )));
+        }
+        Ok(())
+    }
+
+    /// The CAPF rules for an LSC: Digital Signature and Key Encipherment, and not a CA.
+    pub fn check_lsc_usable(&self) -> Result<(), PkiError> {
+        if self.is_ca {
+            return Err(PkiError::Rule(format!(
+                "refused {}: an LSC must not carry Basic Constraints CA:TRUE",
+                self.subject
+            )));
+        }
+        if !(self.digital_signature && self.key_encipherment) {
+            return Err(PkiError::Rule(format!(
+                "refused {}: Key Usage must include Digital Signature and Key Encipherment",
+                self.subject
+            )));
+        }
+        let (_, x509) = X509Certificate::from_der(&self.der).map_err(|e| PkiError::Malformed {
+            what: "certificate",
+            reason: e.to_string(),
+        })?;
+        check_public_key(x509.public_key())?;
+        Ok(())
+    }
+}

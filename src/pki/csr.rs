@@ -1,0 +1,277 @@
+//! Certificate signing requests as phones send them: parsed, size-capped, signature-checked.
+
+use std::fmt;
+
+use x509_parser::certification_request::X509CertificationRequest;
+use x509_parser::extensions::ParsedExtension;
+use x509_parser::oid_registry::{
+    OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384, OID_NIST_EC_P521,
+    OID_PKCS1_RSAENCRYPTION, OID_PKCS1_SHA1WITHRSA, OID_PKCS1_SHA256WITHRSA,
+    OID_PKCS1_SHA384WITHRSA, OID_PKCS1_SHA512WITHRSA, OID_SIG_ECDSA_WITH_SHA256,
+    OID_SIG_ECDSA_WITH_SHA384, OID_SIG_ECDSA_WITH_SHA512,
+};
+use x509_parser::prelude::FromDer;
+use x509_parser::public_key::PublicKey;
+use x509_parser::x509::SubjectPublicKeyInfo;
+
+use super::{PkiError, looks_like_pem, pem_blocks, sha256_hex, to_pem, verify};
+
+/// The largest CSR input accepted: a real CSR is 1-3 KiB; anything far larger is not one.
+pub const MAX_CSR_INPUT_BYTES: usize = 64 * 1024;
+
+/// PEM labels of a CSR (OpenSSL writes the first, some older tools the second).
+const CSR_LABELS: &[&str] = &["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
+
+/// The key algorithm of a phone's public key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAlgorithm {
+    /// RSA.
+    Rsa,
+    /// ECDSA on a NIST curve (the bits say which: 256, 384, 521).
+    Ec,
+}
+
+impl KeyAlgorithm {
+    /// `RSA` or `EC`, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyAlgorithm::Rsa => "RSA",
+            KeyAlgorithm::Ec => "EC",
+        }
+    }
+}
+
+/// A public key's algorithm and size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublicKeyInfo {
+    /// RSA or EC.
+    pub algorithm: KeyAlgorithm,
+    /// Modulus bits (RSA) or curve size (EC: 256, 384, 521).
+    pub bits: u32,
+}
+
+impl fmt::Display for PublicKeyInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.algorithm {
+            KeyAlgorithm::Rsa => write!(f, "RSA-{}", self.bits),
+            KeyAlgorithm::Ec => write!(f, "EC-P{}", self.bits),
+        }
+    }
+}
+
+/// Checks a public key against what CAPF accepts: RSA 1024-4096, EC P-256/P-384/P-521.
+pub fn check_public_key(spki: &SubjectPublicKeyInfo<'_>) -> Result<PublicKeyInfo, PkiError> {
+    let alg = &spki.algorithm.algorithm;
+    if *alg == OID_PKCS1_RSAENCRYPTION {
+        let bits = match spki.parsed() {
+            Ok(PublicKey::RSA(rsa)) => rsa.key_size() as u32,
+            _ => return Err(PkiError::UnsupportedKey("malformed RSA public key".into())),
+        };
+        if !(1024..=4096).contains(&bits) {
+            return Err(PkiError::UnsupportedKey(format!("RSA-{bits}")));
+        }
+        return Ok(PublicKeyInfo {
+            algorithm: KeyAlgorithm::Rsa,
+            bits,
+        });
+    }
+    if *alg == OID_KEY_TYPE_EC_PUBLIC_KEY {
+        let curve = spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.as_oid().ok());
+        let bits = match curve {
+            Some(c) if c == OID_EC_P256 => 256,
+            Some(c) if c == OID_NIST_EC_P384 => 384,
+            Some(c) if c == OID_NIST_EC_P521 => 521,
+            Some(c) => return Err(PkiError::UnsupportedKey(format!("EC curve {c}"))),
+            None => {
+                return Err(PkiError::UnsupportedKey(
+                    "EC key without a named curve".into(),
+                ));
+            }
+        };
+        return Ok(PublicKeyInfo {
+            algorithm: KeyAlgorithm::Ec,
+            bits,
+        });
+    }
+    Err(PkiError::UnsupportedKey(format!("key algorithm {alg}")))
+}
+
+/// A verified CSR, with what the store and the dump need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedCsr {
+    /// Subject DN as the CSR states it (raw: renderers escape control characters).
+    pub subject: String,
+    /// The subject's common name, if any.
+    pub subject_cn: Option<String>,
+    /// Key algorithm and size.
+    pub key: PublicKeyInfo,
+    /// The SubjectPublicKeyInfo (DER): what an LSC for this CSR certifies.
+    pub spki_der: Vec<u8>,
+    /// Lower-case hex SHA-256 of `spki_der`: matches imported certificates to their CSR.
+    pub public_key_sha256: String,
+    /// Signature algorithm name (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`, ...).
+    pub signature_algorithm: String,
+    /// The requested extensions, one line each (shown by `csr dump`; never copied to an LSC).
+    pub requested_extensions: Vec<String>,
+    /// Why this CSR is weak but still accepted (RSA-1024, SHA-1), if it is.
+    pub weak: Option<String>,
+    /// The CSR as received (DER).
+    pub der: Vec<u8>,
+}
+
+impl ParsedCsr {
+    /// Parses PEM or DER, checks size, structure, key and signature.
+    pub fn parse(input: &[u8]) -> Result<ParsedCsr, PkiError> {
+        if input.iter().all(u8::is_ascii_whitespace) {
+            return Err(PkiError::Empty);
+        }
+        if input.len() > MAX_CSR_INPUT_BYTES {
+            return Err(PkiError::TooLarge {
+                what: "CSR",
+                size: input.len(),
+                limit: MAX_CSR_INPUT_BYTES,
+            });
+        }
+        let der = if looks_like_pem(input) {
+            let mut blocks = pem_blocks(input, CSR_LABELS, "CSR")?;
+            if blocks.len() != 1 {
+                return Err(PkiError::Malformed {
+                    what: "CSR",
+                    reason: format!("{} PEM blocks found, expected one", blocks.len()),
+                });
+            }
+            blocks.remove(0)
+        } else {
+            input.to_vec()
+        };
+        Self::from_der(der)
+    }
+
+    fn from_der(der: Vec<u8>) -> Result<ParsedCsr, PkiError> {
+        let (rest, csr) =
+            X509CertificationRequest::from_der(&der).map_err(|e| PkiError::Malformed {
+                what: "CSR",
+                reason: format!("not a DER certification request ({e})"),
+            })?;
+        if !rest.is_empty() {
+            return Err(PkiError::Malformed {
+                what: "CSR",
+                reason: format!("{} bytes of trailing data", rest.len()),
+            });
+        }
+        let info = &csr.certification_request_info;
+        let key = check_public_key(&info.subject_pki)?;
+        verify::verify(
+            &info.subject_pki,
+            &csr.signature_algorithm,
+            &csr.signature_value.data,
+            info.raw,
+            "CSR",
+        )?;
+        let sig_oid = &csr.signature_algorithm.algorithm;
+        let signature_algorithm = signature_name(sig_oid);
+        let mut weak = Vec::new();
+        if key.algorithm == KeyAlgorithm::Rsa && key.bits < 2048 {
+            weak.push(format!("RSA-{} key", key.bits));
+        }
+        if signature_algorithm.to_ascii_lowercase().contains("sha1") {
+            weak.push("SHA-1 signature".to_owned());
+        }
+        let requested_extensions = csr
+            .requested_extensions()
+            .map(|exts| exts.map(describe_extension).collect())
+            .unwrap_or_default();
+        let parsed = ParsedCsr {
+            subject: info.subject.to_string(),
+            subject_cn: info
+                .subject
+                .iter_common_name()
+                .next()
+                .and_then(|cn| cn.as_str().ok())
+                .map(str::to_owned),
+            key,
+            spki_der: info.subject_pki.raw.to_vec(),
+            public_key_sha256: sha256_hex(info.subject_pki.raw),
+            signature_algorithm,
+            requested_extensions,
+            weak: (!weak.is_empty()).then(|| {
+                format!(
+                    "weak CSR ({}): signed anyway, replace the phone's key",
+                    weak.join(", ")
+                )
+            }),
+            der: Vec::new(),
+        };
+        Ok(ParsedCsr { der, ..parsed })
+    }
+
+    /// The CSR as PEM (`CERTIFICATE REQUEST`), for export and dumps.
+    pub fn pem(&self) -> String {
+        to_pem("CERTIFICATE REQUEST", &self.der)
+    }
+}
+
+/// The conventional name of a signature algorithm OID.
+pub fn signature_name(oid: &x509_parser::oid_registry::Oid<'_>) -> String {
+    let known = [
+        (OID_PKCS1_SHA1WITHRSA, "sha1WithRSAEncryption"),
+        (OID_PKCS1_SHA256WITHRSA, "sha256WithRSAEncryption"),
+        (OID_PKCS1_SHA384WITHRSA, "sha384WithRSAEncryption"),
+        (OID_PKCS1_SHA512WITHRSA, "sha512WithRSAEncryption"),
+        (OID_SIG_ECDSA_WITH_SHA256, "ecdsa-with-SHA256"),
+        (OID_SIG_ECDSA_WITH_SHA384, "ecdsa-with-SHA384"),
+        (OID_SIG_ECDSA_WITH_SHA512, "ecdsa-with-SHA512"),
+    ];
+    known
+        .iter()
+        .find(|(o, _)| o == oid)
+        .map(|(_, n)| (*n).to_owned())
+        .unwrap_or_else(|| {
+            if oid.to_id_string() == "1.2.840.10045.4.1" {
+                "ecdsa-with-SHA1".to_owned()
+            } else {
+                oid.to_id_string()
+            }
+        })
+}
+
+/// One line describing a requested extension.
+fn describe_extension(ext: &ParsedExtension<'_>) -> String {
+    match ext {
+        ParsedExtension::BasicConstraints(bc) => format!(
+            "basicConstraints: CA:{}{}",
+            if bc.ca { "TRUE" } else { "FALSE" },
+            bc.path_len_constraint
+                .map(|p| format!(", pathlen:{p}"))
+                .unwrap_or_default()
+        ),
+        ParsedExtension::KeyUsage(ku) => format!("keyUsage: {ku}"),
+        ParsedExtension::ExtendedKeyUsage(eku) => {
+            let mut v = Vec::new();
+            if eku.server_auth {
+                v.push("serverAuth");
+            }
+            if eku.client_auth {
+                v.push("clientAuth");
+            }
+            if eku.any {
+                v.push("any");
+            }
+            format!("extendedKeyUsage: {}", v.join(", "))
+        }
+        ParsedExtension::SubjectKeyIdentifier(_) => "subjectKeyIdentifier".to_owned(),
+        ParsedExtension::SubjectAlternativeName(san) => format!(
+            "subjectAltName: {}",
+            san.general_names
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => format!("{other:?}").chars().take(80).collect(),
+    }
+}

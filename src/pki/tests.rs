@@ -1,0 +1,165 @@
+//! PKI unit tests with rcgen-made CSRs (openssl interop lives in tests/testsuite/pki_openssl.rs).
+
+use chrono::{TimeZone, Utc};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+
+use super::*;
+
+fn now() -> crate::domain::Timestamp {
+    Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
+        .single()
+        .expect("now")
+}
+
+fn csr_pem(alg: &'static rcgen::SignatureAlgorithm, cn: &str, ask_ca: bool) -> String {
+    let key = KeyPair::generate_for(alg).expect("key");
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.distinguished_name.push(DnType::CommonName, cn);
+    if ask_ca {
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    }
+    params
+        .serialize_request(&key)
+        .expect("csr")
+        .pem()
+        .expect("pem")
+}
+
+fn ca() -> CapfCa {
+    CapfCa::generate(CaKeyKind::EcP256, &CaSubject::default(), now())
+        .expect("ca")
+        .0
+}
+
+#[test]
+fn a_p256_csr_is_parsed_and_verified() {
+    let csr = ParsedCsr::parse(
+        csr_pem(&rcgen::PKCS_ECDSA_P256_SHA256, "SEP001122AABBCC", false).as_bytes(),
+    )
+    .expect("parse");
+    assert_eq!(csr.key.to_string(), "EC-P256");
+    assert_eq!(csr.subject_cn.as_deref(), Some("SEP001122AABBCC"));
+    assert_eq!(csr.public_key_sha256.len(), 64);
+    assert_eq!(csr.signature_algorithm, "ecdsa-with-SHA256");
+    assert!(csr.weak.is_none());
+    // DER input works too.
+    assert_eq!(ParsedCsr::parse(&csr.der).expect("der"), csr);
+}
+
+#[test]
+fn bad_inputs_are_refused_with_reasons() {
+    assert_eq!(ParsedCsr::parse(b""), Err(PkiError::Empty));
+    assert_eq!(ParsedCsr::parse(b"  \n"), Err(PkiError::Empty));
+    let big = vec![b'A'; 10 * 1024 * 1024];
+    assert!(matches!(
+        ParsedCsr::parse(&big),
+        Err(PkiError::TooLarge { .. })
+    ));
+    let pem = csr_pem(&rcgen::PKCS_ECDSA_P256_SHA256, "SEP1", false);
+    let cert_labelled = pem.replace("CERTIFICATE REQUEST", "CERTIFICATE");
+    assert!(matches!(
+        ParsedCsr::parse(cert_labelled.as_bytes()),
+        Err(PkiError::WrongPemType { .. })
+    ));
+    let der = ParsedCsr::parse(pem.as_bytes()).expect("parse").der;
+    assert!(matches!(
+        ParsedCsr::parse(&der[..der.len() / 2]),
+        Err(PkiError::Malformed { .. })
+    ));
+    let mut trailing = der.clone();
+    trailing.push(0);
+    assert!(matches!(
+        ParsedCsr::parse(&trailing),
+        Err(PkiError::Malformed { .. })
+    ));
+    let mut flipped = der.clone();
+    let last = flipped.len() - 3;
+    flipped[last] ^= 0x01;
+    assert!(matches!(
+        ParsedCsr::parse(&flipped),
+        Err(PkiError::BadSignature { .. })
+    ));
+}
+
+#[test]
+fn ed25519_csrs_are_refused() {
+    let pem = csr_pem(&rcgen::PKCS_ED25519, "SEP1", false);
+    assert!(matches!(
+        ParsedCsr::parse(pem.as_bytes()),
+        Err(PkiError::UnsupportedKey(_))
+    ));
+}
+
+#[test]
+fn the_ca_is_a_constrained_ca() {
+    let (ca, generated) = CapfCa::generate(
+        CaKeyKind::EcP256,
+        &CaSubject {
+            organization: Some("Example".into()),
+            ..CaSubject::default()
+        },
+        now(),
+    )
+    .expect("ca");
+    assert!(ca.subject().contains("CN=CAPF-"), "{}", ca.subject());
+    assert!(ca.subject().contains("O=Example"));
+    let parsed = ParsedCert::parse_many(generated.cert_pem.as_bytes())
+        .expect("cert")
+        .remove(0);
+    assert!(parsed.is_ca && parsed.key_cert_sign && parsed.digital_signature);
+    assert_eq!(
+        (ca.not_after() - ca.not_before()).num_days(),
+        ca::CA_VALIDITY_DAYS
+    );
+    // Reloading from PEM gives the same CA; a key of another CA is refused.
+    let again = CapfCa::load(&generated.cert_pem, &generated.key_pem).expect("load");
+    assert_eq!(again.fingerprint(), ca.fingerprint());
+    let other = CapfCa::generate(CaKeyKind::EcP256, &CaSubject::default(), now())
+        .expect("other")
+        .1;
+    assert!(matches!(
+        CapfCa::load(&generated.cert_pem, &other.key_pem),
+        Err(PkiError::Key(_))
+    ));
+}
+
+#[test]
+fn an_lsc_is_an_end_entity_even_when_the_csr_asks_for_ca() {
+    let ca = ca();
+    let csr = ParsedCsr::parse(
+        csr_pem(&rcgen::PKCS_ECDSA_P384_SHA384, "SEP001122AABBCC", true).as_bytes(),
+    )
+    .expect("parse");
+    assert!(
+        csr.requested_extensions
+            .iter()
+            .any(|e| e.contains("CA:TRUE"))
+    );
+    let lsc = ca
+        .sign_lsc(&csr, "SEP001122AABBCC", 30, now())
+        .expect("sign");
+    let cert = ParsedCert::from_der(lsc.der.clone()).expect("cert");
+    assert!(!cert.is_ca);
+    assert!(cert.digital_signature && cert.key_encipherment && !cert.key_cert_sign);
+    assert_eq!(cert.subject, "CN=SEP001122AABBCC");
+    assert_eq!(cert.public_key_sha256, csr.public_key_sha256);
+    assert_eq!(lsc.serial_hex.len(), 32);
+    assert_eq!(cert.serial_hex, lsc.serial_hex);
+    assert!(u8::from_str_radix(&lsc.serial_hex[..2], 16).expect("hex") < 0x80);
+    assert_eq!((cert.not_after - now()).num_days(), 30);
+    let ca_cert = ParsedCert::from_der(ca.cert_der().to_vec()).expect("ca cert");
+    cert.verify_issued_by(&ca_cert).expect("signed by the CA");
+    cert.check_lsc_usable().expect("usable");
+}
+
+#[test]
+fn trust_anchor_rules() {
+    let ca = ca();
+    let capf = ParsedCert::from_der(ca.cert_der().to_vec()).expect("cert");
+    assert!(matches!(capf.check_trust_anchor(), Err(PkiError::Rule(m)) if m.contains("reserved")));
+    let csr = ParsedCsr::parse(csr_pem(&rcgen::PKCS_ECDSA_P256_SHA256, "SEP1", false).as_bytes())
+        .expect("csr");
+    let lsc =
+        ParsedCert::from_der(ca.sign_lsc(&csr, "SEP1", 1, now()).expect("lsc").der).expect("cert");
+    assert!(matches!(lsc.check_trust_anchor(), Err(PkiError::Rule(m)) if m.contains("not a CA")));
+}
