@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod commands;
 pub mod domain;
+pub mod engine;
 pub mod pki;
 pub mod render;
 pub mod repl;

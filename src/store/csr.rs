@@ -101,6 +101,23 @@ impl Store {
         Ok(n)
     }
 
+    /// Pending CSRs that no LSC answers yet, oldest first, at most `limit` (the engine signs
+    /// these in `capf` mode).
+    pub fn unanswered_csrs(&self, limit: u32) -> Result<Vec<CsrRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {PENDING_COLUMNS}, der FROM csr c
+              WHERE state = 'pending' AND NOT EXISTS (SELECT 1 FROM lsc l WHERE l.csr_id = c.id)
+              ORDER BY submitted_at, id LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit], |r| {
+            Ok(CsrRecord {
+                csr: pending_from_row(r)?,
+                der: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// How many CSRs are pending.
     pub fn pending_csr_count(&self) -> Result<u64, StoreError> {
         Ok(self.conn.query_row(
@@ -127,6 +144,31 @@ impl Store {
                 },
             )
             .optional()?)
+    }
+
+    /// Every pending CSR with its DER, oldest first, streamed (for export to an offline CA).
+    pub fn each_pending_csr_der<E: From<StoreError>>(
+        &self,
+        mut f: impl FnMut(CsrRecord) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {PENDING_COLUMNS}, der FROM csr WHERE state = 'pending'
+                  ORDER BY submitted_at, id"
+            ))
+            .map_err(StoreError::from)?;
+        let mut rows = stmt.query([]).map_err(StoreError::from)?;
+        let mut n = 0;
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            let rec = CsrRecord {
+                csr: pending_from_row(r).map_err(StoreError::from)?,
+                der: r.get(7).map_err(StoreError::from)?,
+            };
+            f(rec)?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// The pending CSR whose public key has this SHA-256 (to match an imported certificate).

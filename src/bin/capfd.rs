@@ -1,0 +1,297 @@
+//! `capfd`: the CAPF engine. Creates the CAPF CA, takes phones' CSRs, signs LSCs, records
+//! installations, and runs as a service that follows the settings capfsh changes.
+
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
+
+use capfsh::commands::os_user;
+use capfsh::domain::{DeviceName, format_rfc3339};
+use capfsh::engine::{Engine, EngineError, SettingsWatch};
+use capfsh::pki::{CaKeyKind, CaSubject, csr::MAX_CSR_INPUT_BYTES};
+use capfsh::render::escape_controls;
+use capfsh::store::{Actor, DB_ENV, StoreLocation};
+
+fn cli() -> Command {
+    Command::new("capfd")
+        .about("The CAPF engine: CAPF CA, CSR intake, LSC issuance, over the capfsh store")
+        .version(env!("CARGO_PKG_VERSION"))
+        .subcommand_required(true)
+        .arg(
+            Arg::new("db")
+                .long("db")
+                .env(DB_ENV)
+                .value_name("PATH")
+                .value_parser(value_parser!(PathBuf))
+                .global(true)
+                .help("Store to use [default: <data dir>/capfsh/capf.db]"),
+        )
+        .subcommand(
+            Command::new("init")
+                .about("Create the CAPF CA certificate (key in a 0600 file beside the store)")
+                .arg(
+                    Arg::new("key")
+                        .long("key")
+                        .value_parser(CaKeyKind::NAMES)
+                        .default_value("ec-p256"),
+                )
+                .arg(Arg::new("org").long("org").value_name("O"))
+                .arg(Arg::new("ou").long("ou").value_name("OU"))
+                .arg(Arg::new("locality").long("locality").value_name("L"))
+                .arg(Arg::new("state").long("state").value_name("ST"))
+                .arg(Arg::new("country").long("country").value_name("C"))
+                .arg(
+                    Arg::new("force")
+                        .long("force")
+                        .action(ArgAction::SetTrue)
+                        .help("Replace an existing CA (kept in the store as retired)"),
+                ),
+        )
+        .subcommand(
+            Command::new("enroll")
+                .about("Take a phone's CSR (PEM or DER); in capf mode, sign and print its LSC")
+                .arg(
+                    Arg::new("device")
+                        .long("device")
+                        .required(true)
+                        .value_name("NAME"),
+                )
+                .arg(
+                    Arg::new("csr")
+                        .long("csr")
+                        .required(true)
+                        .value_name("FILE|-")
+                        .value_parser(value_parser!(PathBuf)),
+                )
+                .arg(
+                    Arg::new("out")
+                        .long("out")
+                        .value_name("FILE")
+                        .value_parser(value_parser!(PathBuf))
+                        .help("Write the LSC PEM here instead of standard output"),
+                ),
+        )
+        .subcommand(
+            Command::new("installed")
+                .about("Record that a phone installed its LSC")
+                .arg(
+                    Arg::new("device")
+                        .long("device")
+                        .required(true)
+                        .value_name("NAME"),
+                )
+                .arg(Arg::new("serial").long("serial").value_name("HEX")),
+        )
+        .subcommand(
+            Command::new("run")
+                .about("Run the engine: follow settings changes, sign pending CSRs in capf mode")
+                .arg(
+                    Arg::new("interval-ms")
+                        .long("interval-ms")
+                        .value_parser(value_parser!(u64).range(50..=10_000))
+                        .default_value("500")
+                        .help("How often the store is polled"),
+                ),
+        )
+}
+
+fn main() -> ExitCode {
+    let matches = cli().get_matches();
+    match run(&matches) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("capfd: {}", escape_controls(&e.to_string()));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(matches: &ArgMatches) -> Result<(), EngineError> {
+    let location = StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path))?;
+    let store = location
+        .open()
+        .map_err(|e| EngineError::Other(format!("{}: {e}", location.path.display())))?;
+    let line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+    let mut engine = Engine::new(
+        store,
+        Actor {
+            os_user: os_user(),
+            command: format!("capfd {line}"),
+        },
+    );
+    let now = chrono::Utc::now();
+    match matches.subcommand() {
+        Some(("init", m)) => {
+            let kind: CaKeyKind = m
+                .get_one::<String>("key")
+                .map(String::as_str)
+                .unwrap_or("ec-p256")
+                .parse()?;
+            let text = |k: &str| m.get_one::<String>(k).cloned();
+            let subject = CaSubject {
+                organization: text("org"),
+                organizational_unit: text("ou"),
+                locality: text("locality"),
+                state: text("state"),
+                country: text("country"),
+            };
+            let ca = engine.init_ca(kind, &subject, m.get_flag("force"), now)?;
+            println!("CAPF CA created: {}", escape_controls(ca.subject()));
+            println!("Valid until:     {}", format_rfc3339(&ca.not_after()));
+            println!("SHA-256:         {}", ca.fingerprint());
+            println!(
+                "Private key:     {} (mode 0600)",
+                capfsh::engine::key_path(&location.path).display()
+            );
+            Ok(())
+        }
+        Some(("enroll", m)) => {
+            let device: DeviceName = m
+                .get_one::<String>("device")
+                .map(String::as_str)
+                .unwrap_or_default()
+                .parse()
+                .map_err(|e: capfsh::domain::InvalidValue| EngineError::Other(e.0))?;
+            let input = read_input(m.get_one::<PathBuf>("csr"))?;
+            let e = engine.enroll(&device, &input, now)?;
+            if let Some(w) = &e.csr.weak {
+                eprintln!("capfd: warning: {device}: {w}");
+            }
+            if e.superseded > 0 {
+                eprintln!("capfd: {device}: the older pending CSR is superseded");
+            }
+            if e.newly_stale > 0 {
+                eprintln!(
+                    "capfd: {device}: {} issued LSC(s) never installed are now stale",
+                    e.newly_stale
+                );
+            }
+            match &e.lsc {
+                Some(lsc) => {
+                    eprintln!("capfd: {device}: LSC {} issued", lsc.serial_hex);
+                    write_output(m.get_one::<PathBuf>("out"), &lsc.pem())?;
+                }
+                None => eprintln!(
+                    "capfd: {device}: CSR recorded as pending (issuer mode {})",
+                    e.mode
+                ),
+            }
+            Ok(())
+        }
+        Some(("installed", m)) => {
+            let device: DeviceName = m
+                .get_one::<String>("device")
+                .map(String::as_str)
+                .unwrap_or_default()
+                .parse()
+                .map_err(|e: capfsh::domain::InvalidValue| EngineError::Other(e.0))?;
+            let serial = engine.installed(
+                &device,
+                m.get_one::<String>("serial").map(String::as_str),
+                now,
+            )?;
+            println!("{device}: LSC {serial} installed");
+            Ok(())
+        }
+        Some(("run", m)) => {
+            let interval =
+                Duration::from_millis(m.get_one::<u64>("interval-ms").copied().unwrap_or(500));
+            serve(&mut engine, interval)
+        }
+        _ => Err(EngineError::Other("no command: see capfd --help".into())),
+    }
+}
+
+/// The service loop: polls the store for settings changes, signs pending CSRs in capf mode in
+/// small batches (bulk signing must not starve call processing), stops on SIGINT/SIGTERM.
+fn serve(engine: &mut Engine, interval: Duration) -> Result<(), EngineError> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, stop.clone())
+            .map_err(|e| EngineError::Other(format!("cannot handle signals: {e}")))?;
+    }
+    let mut watch = SettingsWatch::new(engine.store())?;
+    let s = watch.current().clone();
+    log(&format!(
+        "started: issuer mode {}, keep-alive {} min, LSC validity {} days",
+        s.issuer_mode, s.keep_alive, s.validity
+    ));
+    let mut last_error = String::new();
+    while !stop.load(Ordering::Relaxed) {
+        let started = Instant::now();
+        let step = (|| -> Result<(), EngineError> {
+            if let Some(new) = watch.poll(engine.store())?.cloned() {
+                log(&format!(
+                    "settings changed: issuer mode {}, keep-alive {} min, LSC validity {} days",
+                    new.issuer_mode, new.keep_alive, new.validity
+                ));
+            }
+            if watch.current().issuer_mode == capfsh::domain::IssuerMode::Capf {
+                let n = engine.sign_pending(25, chrono::Utc::now())?;
+                if n > 0 {
+                    log(&format!("signed {n} pending CSR(s)"));
+                }
+            }
+            Ok(())
+        })();
+        match step {
+            Ok(()) => last_error.clear(),
+            Err(e) => {
+                // Log a failure once, not every tick (a missing CA, a locked store).
+                let msg = e.to_string();
+                if msg != last_error {
+                    log(&format!("error: {msg}"));
+                    last_error = msg;
+                }
+            }
+        }
+        while started.elapsed() < interval && !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(20).min(interval));
+        }
+    }
+    log("stopped");
+    Ok(())
+}
+
+fn log(msg: &str) {
+    let mut err = io::stderr();
+    let _ = writeln!(
+        err,
+        "{} capfd: {}",
+        format_rfc3339(&chrono::Utc::now()),
+        escape_controls(msg)
+    );
+}
+
+/// Reads a CSR from a file or `-` (stdin), refusing more than the CSR size limit.
+fn read_input(path: Option<&PathBuf>) -> Result<Vec<u8>, EngineError> {
+    let limit = MAX_CSR_INPUT_BYTES as u64 + 1;
+    let mut buf = Vec::new();
+    let res = match path {
+        Some(p) if p.as_os_str() != "-" => std::fs::File::open(p)
+            .and_then(|f| f.take(limit).read_to_end(&mut buf))
+            .map_err(|e| EngineError::Other(format!("cannot read {}: {e}", p.display()))),
+        _ => io::stdin()
+            .take(limit)
+            .read_to_end(&mut buf)
+            .map_err(|e| EngineError::Other(format!("cannot read standard input: {e}"))),
+    };
+    res?;
+    Ok(buf)
+}
+
+fn write_output(path: Option<&PathBuf>, pem: &str) -> Result<(), EngineError> {
+    match path {
+        Some(p) => std::fs::write(p, pem)
+            .map_err(|e| EngineError::Other(format!("cannot write {}: {e}", p.display()))),
+        None => {
+            print!("{pem}");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! The CAPF engine's operations over the store: the CA, CSR intake, LSC issuance, installation,
+//! and certificates signed by an external CA. `capfd` drives these; capfsh's import commands
+//! use them too, so every list the shell shows has one true source.
+
+mod keyfile;
+mod watch;
+
+use std::path::{Path, PathBuf};
+
+use crate::domain::{DeviceName, IssuerMode, NewCsr, NewLsc, Timestamp};
+use crate::pki::{CaKeyKind, CaSubject, CapfCa, IssuedLsc, ParsedCert, ParsedCsr, PkiError};
+use crate::store::{Actor, NewCa, NewTrustAnchor, Scope, Store, StoreError};
+
+pub use keyfile::{key_path, read_private_key};
+pub use watch::SettingsWatch;
+
+/// Why an engine operation failed: one line for the admin.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The store refused or failed.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// A CSR, certificate or key was refused.
+    #[error("{0}")]
+    Pki(#[from] PkiError),
+    /// Something else: the message says what.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// What `enroll` did.
+#[derive(Debug)]
+pub struct Enrollment {
+    /// Id of the recorded CSR.
+    pub csr_id: i64,
+    /// The CSR as parsed.
+    pub csr: ParsedCsr,
+    /// Older pending CSRs of the device that this one superseded.
+    pub superseded: usize,
+    /// LSCs of the device that became stale by this CSR.
+    pub newly_stale: u64,
+    /// The LSC, when the mode is `capf`.
+    pub lsc: Option<IssuedLsc>,
+    /// The mode in force.
+    pub mode: IssuerMode,
+}
+
+/// Outcome of importing externally signed certificates.
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    /// (device, serial) of each imported certificate.
+    pub imported: Vec<(String, String)>,
+    /// (certificate subject, reason) of each refused one.
+    pub refused: Vec<(String, String)>,
+}
+
+/// The engine over one open store.
+pub struct Engine {
+    store: Store,
+    db_path: PathBuf,
+    actor: Actor,
+}
+
+impl Engine {
+    /// Wraps an open store; `actor` names who acts in the audit log.
+    pub fn new(store: Store, actor: Actor) -> Engine {
+        let db_path = store.path().to_path_buf();
+        Engine {
+            store,
+            db_path,
+            actor,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The store, for writes.
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// Creates the CAPF CA. The private key goes to a 0600 file beside the database, never into
+    /// the store. With `force`, an existing CA is retired (kept in the store, its key file kept
+    /// with a `.retired-<time>` suffix); without, an existing CA is an error.
+    pub fn init_ca(
+        &mut self,
+        kind: CaKeyKind,
+        subject: &CaSubject,
+        force: bool,
+        now: Timestamp,
+    ) -> Result<CapfCa, EngineError> {
+        if !force && self.store.active_ca()?.is_some() {
+            return Err(StoreError::Invalid(
+                "a CAPF CA certificate already exists: use --force to replace it (the old one is kept as retired)".into(),
+            )
+            .into());
+        }
+        let (ca, generated) = CapfCa::generate(kind, subject, now)?;
+        let path = key_path(&self.db_path);
+        let retired = keyfile::retire_existing(&path, now)?;
+        keyfile::write_private_key(&path, &generated.key_pem)?;
+        let record = NewCa {
+            subject: ca.subject().to_owned(),
+            not_before: ca.not_before(),
+            not_after: ca.not_after(),
+            sha256_fingerprint: ca.fingerprint(),
+            key_file: file_name(&path),
+            der: ca.cert_der().to_vec(),
+        };
+        if let Err(e) = self.store.install_ca(&record, force, &self.actor) {
+            // Leave things as they were: no new key without its certificate.
+            let _ = std::fs::remove_file(&path);
+            if let Some(old) = retired {
+                let _ = std::fs::rename(old, &path);
+            }
+            return Err(e.into());
+        }
+        Ok(ca)
+    }
+
+    /// Loads the active CAPF CA with its key (refusing a key file others can read).
+    pub fn load_ca(&self) -> Result<CapfCa, EngineError> {
+        let record = self.store.active_ca()?.ok_or_else(|| {
+            EngineError::Other("no CAPF CA certificate yet: run `capfd init` first".into())
+        })?;
+        let key_file = record.key_file.unwrap_or_default();
+        let key_path = self
+            .db_path
+            .parent()
+            .map(|d| d.join(&key_file))
+            .unwrap_or_else(|| PathBuf::from(&key_file));
+        let key_pem = read_private_key(&key_path)?;
+        Ok(CapfCa::load(
+            &crate::pki::to_pem("CERTIFICATE", &record.der),
+            &key_pem,
+        )?)
+    }
+
+    /// What CAPF does when a phone sends its CSR: verify it, record it as pending (superseding
+    /// the device's older pending CSR, which makes an issued-but-not-installed LSC stale), and in
+    /// `capf` mode sign the LSC at once.
+    pub fn enroll(
+        &mut self,
+        device: &DeviceName,
+        input: &[u8],
+        now: Timestamp,
+    ) -> Result<Enrollment, EngineError> {
+        let csr = ParsedCsr::parse(input)?;
+        let settings = self.store.settings()?;
+        // Load the CA before recording anything: in capf mode a missing CA is refused up front.
+        let ca = match settings.issuer_mode {
+            IssuerMode::Capf => Some(self.load_ca()?),
+            _ => None,
+        };
+        let scope = Scope::Device(device.clone());
+        let stale_before = self.store.stale_lsc_count(&scope)?;
+        let (csr_id, superseded) = self.store.record_csr(
+            &NewCsr {
+                device: device.clone(),
+                submitted_at: now,
+                subject: csr.subject.clone(),
+                key_algorithm: csr.key.algorithm.as_str().to_owned(),
+                key_bits: csr.key.bits,
+                public_key_sha256: csr.public_key_sha256.clone(),
+                der: csr.der.clone(),
+            },
+            &self.actor,
+        )?;
+        let newly_stale = self
+            .store
+            .stale_lsc_count(&scope)?
+            .saturating_sub(stale_before);
+        let lsc = match ca {
+            Some(ca) => {
+                Some(self.issue(&ca, device, &csr, csr_id, settings.validity.days(), now)?)
+            }
+            None => None,
+        };
+        Ok(Enrollment {
+            csr_id,
+            csr,
+            superseded,
+            newly_stale,
+            lsc,
+            mode: settings.issuer_mode,
+        })
+    }
+
+    fn issue(
+        &mut self,
+        ca: &CapfCa,
+        device: &DeviceName,
+        csr: &ParsedCsr,
+        csr_id: i64,
+        validity_days: u16,
+        now: Timestamp,
+    ) -> Result<IssuedLsc, EngineError> {
+        let lsc = ca.sign_lsc(csr, device.as_str(), u32::from(validity_days), now)?;
+        self.store.record_lsc(
+            &NewLsc {
+                device: device.clone(),
+                serial: lsc.serial_hex.clone(),
+                subject: lsc.subject.clone(),
+                issuer: lsc.issuer.clone(),
+                not_before: lsc.not_before,
+                not_after: lsc.not_after,
+                issued_at: now,
+                csr_id: Some(csr_id),
+                der: lsc.der.clone(),
+            },
+            &self.actor,
+        )?;
+        Ok(lsc)
+    }
+
+    /// In `capf` mode, signs up to `limit` pending CSRs that have no LSC yet (left by an earlier
+    /// mode or a failed signing). Returns how many were signed.
+    pub fn sign_pending(&mut self, limit: u32, now: Timestamp) -> Result<u64, EngineError> {
+        let pending = self.store.unanswered_csrs(limit)?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let ca = self.load_ca()?;
+        let validity = self.store.settings()?.validity.days();
+        let mut n = 0;
+        for rec in pending {
+            let device: DeviceName = rec
+                .csr
+                .device
+                .parse()
+                .map_err(|e: crate::domain::InvalidValue| EngineError::Other(e.0))?;
+            let csr = ParsedCsr::parse(&rec.der)?;
+            self.issue(&ca, &device, &csr, rec.csr.id, validity, now)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Records that the phone installed its LSC; returns the serial.
+    pub fn installed(
+        &mut self,
+        device: &DeviceName,
+        serial: Option<&str>,
+        now: Timestamp,
+    ) -> Result<String, EngineError> {
+        Ok(self
+            .store
+            .mark_installed(device, serial, now, &self.actor)?)
+    }
+
+    /// Adds CA certificates to the trust list, all or nothing: every one must pass the CAPF
+    /// rules (CA:TRUE, Certificate Sign, no `CAPF-` in the CN). Returns how many were new.
+    pub fn trust(&mut self, certs: &[ParsedCert]) -> Result<usize, EngineError> {
+        let mut anchors = Vec::with_capacity(certs.len());
+        for c in certs {
+            c.check_trust_anchor()?;
+            anchors.push(NewTrustAnchor {
+                subject: c.subject.clone(),
+                not_after: c.not_after,
+                sha256_fingerprint: c.fingerprint.clone(),
+                der: c.der.clone(),
+            });
+        }
+        Ok(self.store.add_trust_anchors(&anchors, &self.actor)?)
+    }
+
+    /// Imports certificates signed by an external CA: each must be issued by a trusted CA, be
+    /// usable as an LSC, and match a pending CSR by public key; it becomes that device's LSC.
+    /// The accepted ones are recorded in one transaction; refused ones are reported with why.
+    pub fn import_certs(
+        &mut self,
+        certs: &[ParsedCert],
+        now: Timestamp,
+    ) -> Result<ImportReport, EngineError> {
+        let anchors: Vec<ParsedCert> = self
+            .store
+            .trust_anchors()?
+            .into_iter()
+            .filter_map(|a| ParsedCert::from_der(a.der).ok())
+            .collect();
+        let mut report = ImportReport::default();
+        let mut accepted = Vec::new();
+        for cert in certs {
+            match self.check_import(cert, &anchors) {
+                Ok(lsc) => {
+                    if accepted
+                        .iter()
+                        .any(|l: &NewLsc| l.serial == lsc.serial || l.csr_id == lsc.csr_id)
+                    {
+                        report
+                            .refused
+                            .push((cert.subject.clone(), "duplicate in this import".into()));
+                        continue;
+                    }
+                    report
+                        .imported
+                        .push((lsc.device.to_string(), lsc.serial.clone()));
+                    accepted.push(NewLsc {
+                        issued_at: now,
+                        ..lsc
+                    });
+                }
+                Err(reason) => report.refused.push((cert.subject.clone(), reason)),
+            }
+        }
+        if !accepted.is_empty() {
+            self.store.record_lscs(&accepted, &self.actor)?;
+        }
+        Ok(report)
+    }
+
+    fn check_import(&self, cert: &ParsedCert, anchors: &[ParsedCert]) -> Result<NewLsc, String> {
+        cert.check_lsc_usable().map_err(|e| e.to_string())?;
+        if anchors.is_empty() {
+            return Err("no trusted CA: add the issuing CA with `utils capf trust import`".into());
+        }
+        if !anchors.iter().any(|a| cert.verify_issued_by(a).is_ok()) {
+            return Err(format!(
+                "issuer {} is not in the trust list (or the signature does not verify)",
+                cert.issuer
+            ));
+        }
+        let csr = self
+            .store
+            .pending_csr_by_public_key(&cert.public_key_sha256)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "no pending CSR has this public key".to_owned())?;
+        let device: DeviceName = csr
+            .device
+            .parse()
+            .map_err(|e: crate::domain::InvalidValue| e.0)?;
+        Ok(NewLsc {
+            device,
+            serial: cert.serial_hex.clone(),
+            subject: cert.subject.clone(),
+            issuer: cert.issuer.clone(),
+            not_before: cert.not_before,
+            not_after: cert.not_after,
+            issued_at: cert.not_before,
+            csr_id: Some(csr.id),
+            der: cert.der.clone(),
+        })
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
