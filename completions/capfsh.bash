@@ -43,6 +43,9 @@ _capfsh() {
             capfsh__subcmd__show,capf)
                 cmd="capfsh__subcmd__show__subcmd__capf"
                 ;;
+            capfsh__subcmd__show__subcmd__capf,cert)
+                cmd="capfsh__subcmd__show__subcmd__capf__subcmd__cert"
+                ;;
             capfsh__subcmd__show__subcmd__capf,keep_alive)
                 cmd="capfsh__subcmd__show__subcmd__capf__subcmd__keep_alive"
                 ;;
@@ -64,6 +67,9 @@ _capfsh() {
             capfsh__subcmd__utils,capf)
                 cmd="capfsh__subcmd__utils__subcmd__capf"
                 ;;
+            capfsh__subcmd__utils__subcmd__capf,cert)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__cert"
+                ;;
             capfsh__subcmd__utils__subcmd__capf,csr)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__csr"
                 ;;
@@ -73,6 +79,12 @@ _capfsh() {
             capfsh__subcmd__utils__subcmd__capf,stale-lsc)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__stale__subcmd__lsc"
                 ;;
+            capfsh__subcmd__utils__subcmd__capf,trust)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__trust"
+                ;;
+            capfsh__subcmd__utils__subcmd__capf__subcmd__cert,import)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__cert__subcmd__import"
+                ;;
             capfsh__subcmd__utils__subcmd__capf__subcmd__csr,count)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__csr__subcmd__count"
                 ;;
@@ -81,6 +93,9 @@ _capfsh() {
                 ;;
             capfsh__subcmd__utils__subcmd__capf__subcmd__csr,dump)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__csr__subcmd__dump"
+                ;;
+            capfsh__subcmd__utils__subcmd__capf__subcmd__csr,export)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__csr__subcmd__export"
                 ;;
             capfsh__subcmd__utils__subcmd__capf__subcmd__csr,list)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__csr__subcmd__list"
@@ -99,6 +114,9 @@ _capfsh() {
                 ;;
             capfsh__subcmd__utils__subcmd__capf__subcmd__stale__subcmd__lsc,list)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__stale__subcmd__lsc__subcmd__list"
+                ;;
+            capfsh__subcmd__utils__subcmd__capf__subcmd__trust,import)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__trust__subcmd__import"
                 ;;
             *)
                 ;;
@@ -401,8 +419,41 @@ _capfsh() {
             return 0
             ;;
         capfsh__subcmd__show__subcmd__capf)
-            opts="-y -h --db --format --yes --help keep_alive lsc status trust"
+            opts="-y -h --db --format --yes --help cert keep_alive lsc status trust"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__show__subcmd__capf__subcmd__cert)
+            opts="-y -h --db --format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -665,7 +716,7 @@ _capfsh() {
             return 0
             ;;
         capfsh__subcmd__utils__subcmd__capf)
-            opts="-y -h --db --format --yes --help csr set stale-lsc"
+            opts="-y -h --db --format --yes --help cert csr set stale-lsc trust"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -697,8 +748,74 @@ _capfsh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__cert)
+            opts="-y -h --db --format --yes --help import"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__cert__subcmd__import)
+            opts="-y -h --db --format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         capfsh__subcmd__utils__subcmd__capf__subcmd__csr)
-            opts="-y -h --db --format --yes --help count delete dump list"
+            opts="-y -h --db --format --yes --help count delete dump export list"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -797,6 +914,39 @@ _capfsh() {
             return 0
             ;;
         capfsh__subcmd__utils__subcmd__capf__subcmd__csr__subcmd__dump)
+            opts="-y -h --db --format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__csr__subcmd__export)
             opts="-y -h --db --format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1061,6 +1211,72 @@ _capfsh() {
             return 0
             ;;
         capfsh__subcmd__utils__subcmd__capf__subcmd__stale__subcmd__lsc__subcmd__list)
+            opts="-y -h --db --format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__trust)
+            opts="-y -h --db --format --yes --help import"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__trust__subcmd__import)
             opts="-y -h --db --format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -88,10 +88,19 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand --yes 'Answer yes to confirmations (same as noconfirm)'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand cert 'The CAPF CA certificate, with its PEM'
             cand keep_alive 'Show the keep-alive timer'
             cand lsc 'LSC report: all, expiring, or one device''s'
             cand status 'CAPF mode, settings, CA and counts'
             cand trust 'External CAs trusted to issue LSCs'
+        }
+        &'capfsh;show;capf;cert'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'capfsh;show;capf;keep_alive'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
@@ -159,9 +168,28 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand --yes 'Answer yes to confirmations (same as noconfirm)'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand cert 'Certificates signed by an external CA'
             cand csr 'Pending certificate signing requests'
             cand set 'Change CAPF settings'
             cand stale-lsc 'LSCs issued but never installed'
+            cand trust 'CA certificates trusted to issue LSCs'
+        }
+        &'capfsh;utils;capf;cert'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand import 'Import LSCs signed by an external CA'
+        }
+        &'capfsh;utils;capf;cert;import'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'capfsh;utils;capf;csr'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
@@ -173,6 +201,7 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand count 'Count pending CSRs'
             cand delete 'Delete pending CSRs: all, or one device''s'
             cand dump 'Show one pending CSR decoded, with its PEM'
+            cand export 'Write pending CSRs as PEM files for an offline CA'
             cand list 'List pending CSRs, oldest first'
         }
         &'capfsh;utils;capf;csr;count'= {
@@ -192,6 +221,14 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'capfsh;utils;capf;csr;dump'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;csr;export'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
             cand --format 'Output format [default: table]'
             cand -y 'Answer yes to confirmations (same as noconfirm)'
@@ -261,6 +298,23 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'capfsh;utils;capf;stale-lsc;list'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;trust'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand import 'Trust a CA certificate to issue LSCs'
+        }
+        &'capfsh;utils;capf;trust;import'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
             cand --format 'Output format [default: table]'
             cand -y 'Answer yes to confirmations (same as noconfirm)'

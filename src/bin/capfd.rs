@@ -113,12 +113,12 @@ fn main() -> ExitCode {
 
 fn run(matches: &ArgMatches) -> Result<(), EngineError> {
     let location = StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path))?;
-    let store = location
+    let mut store = location
         .open()
         .map_err(|e| EngineError::Other(format!("{}: {e}", location.path.display())))?;
     let line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     let mut engine = Engine::new(
-        store,
+        &mut store,
         Actor {
             os_user: os_user(),
             command: format!("capfd {line}"),

@@ -32,6 +32,14 @@ pub enum CommandId {
     ShowKeepAlive,
     /// `show capf status`
     ShowStatus,
+    /// `show capf cert`
+    ShowCert,
+    /// `utils capf csr export <folder>`
+    CsrExport,
+    /// `utils capf cert import <file|folder>`
+    CertImport,
+    /// `utils capf trust import <file>`
+    TrustImport,
     /// `show capf trust`
     ShowTrust,
     /// `show capf lsc`
@@ -250,6 +258,23 @@ const CAPF_CSR: &[Node] = &[
         },
     ),
     Node::leaf(
+        "export",
+        "Write pending CSRs as PEM files for an offline CA",
+        Runnable {
+            id: CommandId::CsrExport,
+            params: &[Param {
+                name: "folder",
+                help: "existing folder to write <device>.csr files into",
+                kind: ValueKind::Path,
+                optional: false,
+            }],
+            description: "Writes each pending CSR as <device>.csr (PEM) into the folder, for \
+                signing by an offline CA, and says how many were written. Existing files are \
+                not overwritten.",
+            confirm: false,
+        },
+    ),
+    Node::leaf(
         "list",
         "List pending CSRs, oldest first",
         Runnable {
@@ -290,10 +315,50 @@ const CAPF_STALE: &[Node] = &[
     ),
 ];
 
+const CAPF_CERT: &[Node] = &[Node::leaf(
+    "import",
+    "Import LSCs signed by an external CA",
+    Runnable {
+        id: CommandId::CertImport,
+        params: &[Param {
+            name: "file|folder",
+            help: "a PEM/DER certificate file, or a folder of them",
+            kind: ValueKind::Path,
+            optional: false,
+        }],
+        description: "Imports certificates signed by an external (offline) CA. Each must be \
+            issued by a CA in the trust list, carry Key Usage Digital Signature and Key \
+            Encipherment, and match a pending CSR by public key; it becomes that device's LSC. \
+            The accepted ones are recorded in one transaction; each refused one is named with \
+            its reason.",
+        confirm: false,
+    },
+)];
+
+const CAPF_TRUST: &[Node] = &[Node::leaf(
+    "import",
+    "Trust a CA certificate to issue LSCs",
+    Runnable {
+        id: CommandId::TrustImport,
+        params: &[Param {
+            name: "file",
+            help: "PEM or DER file with one or more CA certificates",
+            kind: ValueKind::Path,
+            optional: false,
+        }],
+        description: "Adds CA certificates allowed to issue LSCs in online and offline mode, \
+            all or nothing. A CA must carry Basic Constraints CA:TRUE and Key Usage \
+            Certificate Sign; a Common Name containing CAPF- is reserved and refused.",
+        confirm: false,
+    },
+)];
+
 const UTILS_CAPF: &[Node] = &[
+    Node::menu("cert", "Certificates signed by an external CA", CAPF_CERT),
     Node::menu("csr", "Pending certificate signing requests", CAPF_CSR),
     Node::menu("set", "Change CAPF settings", CAPF_SET),
     Node::menu("stale-lsc", "LSCs issued but never installed", CAPF_STALE),
+    Node::menu("trust", "CA certificates trusted to issue LSCs", CAPF_TRUST),
 ];
 
 const SHOW_CAPF_LSC: &[Node] = &[
@@ -332,6 +397,17 @@ const SHOW_CAPF_LSC: &[Node] = &[
 ];
 
 const SHOW_CAPF: &[Node] = &[
+    Node::leaf(
+        "cert",
+        "The CAPF CA certificate, with its PEM",
+        Runnable {
+            id: CommandId::ShowCert,
+            params: &[],
+            description: "Prints the CAPF CA certificate: subject, validity, SHA-256 \
+                fingerprint and the PEM, which admins load into other systems' trust stores.",
+            confirm: false,
+        },
+    ),
     Node::leaf(
         "keep_alive",
         "Show the keep-alive timer",

@@ -3,6 +3,7 @@
 use super::{CmdError, Prompter, Session, plural, scope};
 use crate::cli::parse::Invocation;
 use crate::domain::{DeviceName, PendingCsr};
+use crate::pki::{ParsedCsr, to_pem};
 use crate::render::{Cell, Column, Renderer};
 use crate::store::{Actor, Scope};
 
@@ -80,7 +81,21 @@ pub fn dump(
         .pending_csr(&device)?
         .ok_or_else(|| CmdError::Failed(format!("no pending CSR for device {device}")))?;
     let c = &record.csr;
-    out.record(&[
+    // Decode again from the stored DER: the dump shows what the request really says.
+    let decoded = ParsedCsr::parse(&record.der);
+    let (signature, sig_alg, extensions) = match &decoded {
+        Ok(p) => (
+            "verified".to_owned(),
+            p.signature_algorithm.clone(),
+            if p.requested_extensions.is_empty() {
+                "none".to_owned()
+            } else {
+                p.requested_extensions.join("; ")
+            },
+        ),
+        Err(e) => (format!("FAILED: {e}"), "-".into(), "-".into()),
+    };
+    let mut fields = vec![
         ("device", "Device Name", Cell::Text(c.device.clone())),
         (
             "submitted_at",
@@ -95,11 +110,31 @@ pub fn dump(
             Cell::Text(c.public_key_sha256.clone()),
         ),
         (
+            "signature_algorithm",
+            "Signature Algorithm",
+            Cell::Text(sig_alg),
+        ),
+        ("signature", "Signature", Cell::Text(signature)),
+        (
+            "requested_extensions",
+            "Requested Extensions",
+            Cell::Text(extensions),
+        ),
+        (
             "der_bytes",
             "Size (DER bytes)",
             Cell::Int(record.der.len() as i64),
         ),
-    ])?;
+    ];
+    if let Ok(Some(w)) = decoded.as_ref().map(|p| p.weak.clone()) {
+        fields.push(("warning", "Warning", Cell::Text(w)));
+    }
+    fields.push((
+        "pem",
+        "PEM",
+        Cell::Text(to_pem("CERTIFICATE REQUEST", &record.der)),
+    ));
+    out.record(&fields)?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! who is acting, the output format) and a [`Prompter`] for questions, and hands its results to a
 //! [`Renderer`]; it never touches the terminal directly.
 
+mod certs;
 mod csr;
 mod report;
 mod settings;
@@ -254,6 +255,8 @@ pub fn mutates(id: CommandId) -> bool {
             | CommandId::SetValidity
             | CommandId::CsrDelete
             | CommandId::StaleDelete
+            | CommandId::CertImport
+            | CommandId::TrustImport
     )
 }
 
@@ -303,6 +306,10 @@ fn dispatch(
         SetValidity => settings::set_validity(inv, session, &actor, out)?,
         ShowKeepAlive => settings::show_keep_alive(session, out)?,
         ShowStatus => report::status(session, out)?,
+        ShowCert => certs::show_cert(session, out)?,
+        CsrExport => certs::csr_export(inv, session, out)?,
+        CertImport => certs::cert_import(inv, session, &actor, out)?,
+        TrustImport => certs::trust_import(inv, session, &actor, out)?,
         ShowTrust => report::trust(session, out)?,
         ShowLsc => report::lsc(inv, report::LscReport::All, session, out)?,
         ShowLscExpiring => report::lsc(inv, report::LscReport::Expiring, session, out)?,

@@ -55,15 +55,15 @@ pub struct ImportReport {
 }
 
 /// The engine over one open store.
-pub struct Engine {
-    store: Store,
+pub struct Engine<'s> {
+    store: &'s mut Store,
     db_path: PathBuf,
     actor: Actor,
 }
 
-impl Engine {
-    /// Wraps an open store; `actor` names who acts in the audit log.
-    pub fn new(store: Store, actor: Actor) -> Engine {
+impl<'s> Engine<'s> {
+    /// Works on an open store; `actor` names who acts in the audit log.
+    pub fn new(store: &'s mut Store, actor: Actor) -> Engine<'s> {
         let db_path = store.path().to_path_buf();
         Engine {
             store,
@@ -74,12 +74,7 @@ impl Engine {
 
     /// The store.
     pub fn store(&self) -> &Store {
-        &self.store
-    }
-
-    /// The store, for writes.
-    pub fn store_mut(&mut self) -> &mut Store {
-        &mut self.store
+        self.store
     }
 
     /// Creates the CAPF CA. The private key goes to a 0600 file beside the database, never into

@@ -1,0 +1,243 @@
+//! Certificate commands: `show capf cert`, `utils capf csr export`, `utils capf cert import`,
+//! `utils capf trust import`.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::{CmdError, Session, plural};
+use crate::cli::parse::Invocation;
+use crate::engine::{Engine, EngineError};
+use crate::pki::cert::MAX_CERT_INPUT_BYTES;
+use crate::pki::{ParsedCert, to_pem};
+use crate::render::{Cell, Renderer};
+use crate::store::Actor;
+
+/// Most files `cert import` reads from one folder.
+const MAX_IMPORT_FILES: usize = 10_000;
+
+impl From<EngineError> for CmdError {
+    fn from(e: EngineError) -> Self {
+        CmdError::Failed(e.to_string())
+    }
+}
+
+/// `show capf cert`.
+pub fn show_cert(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
+    let ca = session.store()?.active_ca()?.ok_or_else(|| {
+        CmdError::Failed("no CAPF CA certificate yet: create it with `capfd init`".into())
+    })?;
+    let parsed = ParsedCert::from_der(ca.der.clone()).map_err(EngineError::from)?;
+    out.record(&[
+        ("subject", "Subject", Cell::Text(parsed.subject.clone())),
+        (
+            "not_before",
+            "Valid from (UTC)",
+            Cell::Time(parsed.not_before),
+        ),
+        (
+            "not_after",
+            "Valid until (UTC)",
+            Cell::Time(parsed.not_after),
+        ),
+        ("serial", "Serial", Cell::Text(parsed.serial_hex.clone())),
+        (
+            "sha256_fingerprint",
+            "SHA-256 fingerprint",
+            Cell::Text(ca.sha256_fingerprint.clone()),
+        ),
+        ("pem", "PEM", Cell::Text(to_pem("CERTIFICATE", &ca.der))),
+    ])?;
+    Ok(())
+}
+
+/// `utils capf csr export <folder>`: one `<device>.csr` per pending CSR; never overwrites.
+pub fn csr_export(
+    inv: &Invocation,
+    session: &mut Session,
+    out: &mut dyn Renderer,
+) -> Result<(), CmdError> {
+    let folder = PathBuf::from(inv.arg(0).unwrap_or_default());
+    if !folder.is_dir() {
+        return Err(CmdError::Failed(format!(
+            "{} is not a folder: create it first",
+            folder.display()
+        )));
+    }
+    let mut written = 0u64;
+    let mut skipped = Vec::new();
+    session.store()?.each_pending_csr_der(|rec| {
+        // Device names are [A-Za-z0-9_.-]{1,15} (checked by the schema), so they are safe file
+        // names; `..` alone cannot pass the check as a whole name with the suffix.
+        let path = folder.join(format!("{}.csr", rec.csr.device));
+        let mut o = fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        match o.open(&path) {
+            Ok(mut f) => {
+                use std::io::Write;
+                f.write_all(to_pem("CERTIFICATE REQUEST", &rec.der).as_bytes())
+                    .map_err(|e| {
+                        CmdError::Failed(format!("cannot write {}: {e}", path.display()))
+                    })?;
+                written += 1;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => skipped.push(rec.csr.device),
+            Err(e) => {
+                return Err(CmdError::Failed(format!(
+                    "cannot write {}: {e}",
+                    path.display()
+                )));
+            }
+        }
+        Ok(())
+    })?;
+    let mut text = format!(
+        "Exported {} to {}",
+        plural(written, "CSR", "CSRs"),
+        folder.display()
+    );
+    if !skipped.is_empty() {
+        text.push_str(&format!(
+            "\nSkipped {} whose file already exists: {}",
+            skipped.len(),
+            skipped.join(", ")
+        ));
+    }
+    out.outcome(
+        &text,
+        &[
+            ("exported", Cell::Int(written as i64)),
+            ("skipped", Cell::Int(skipped.len() as i64)),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Reads certificate files: `path` itself, or every regular file in it when it is a folder.
+fn read_cert_files(
+    path: &Path,
+) -> Result<Vec<(String, Result<Vec<ParsedCert>, String>)>, CmdError> {
+    let files: Vec<PathBuf> = if path.is_dir() {
+        let mut v: Vec<PathBuf> = fs::read_dir(path)
+            .map_err(|e| CmdError::Failed(format!("cannot read {}: {e}", path.display())))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .take(MAX_IMPORT_FILES + 1)
+            .collect();
+        if v.len() > MAX_IMPORT_FILES {
+            return Err(CmdError::Failed(format!(
+                "{} holds more than {MAX_IMPORT_FILES} files: import in smaller folders",
+                path.display()
+            )));
+        }
+        v.sort();
+        v
+    } else if path.is_file() {
+        vec![path.to_path_buf()]
+    } else {
+        return Err(CmdError::Failed(format!(
+            "{} does not exist",
+            path.display()
+        )));
+    };
+    Ok(files
+        .into_iter()
+        .map(|f| {
+            let name = f.display().to_string();
+            let mut buf = Vec::new();
+            let parsed = fs::File::open(&f)
+                .and_then(|h| {
+                    h.take(MAX_CERT_INPUT_BYTES as u64 + 1)
+                        .read_to_end(&mut buf)
+                })
+                .map_err(|e| format!("cannot read: {e}"))
+                .and_then(|_| ParsedCert::parse_many(&buf).map_err(|e| e.to_string()));
+            (name, parsed)
+        })
+        .collect())
+}
+
+/// `utils capf cert import <file|folder>`.
+pub fn cert_import(
+    inv: &Invocation,
+    session: &mut Session,
+    actor: &Actor,
+    out: &mut dyn Renderer,
+) -> Result<(), CmdError> {
+    let files = read_cert_files(Path::new(inv.arg(0).unwrap_or_default()))?;
+    let mut certs = Vec::new();
+    let mut refused: Vec<(String, String)> = Vec::new();
+    for (name, parsed) in files {
+        match parsed {
+            Ok(c) => certs.extend(c),
+            Err(reason) => refused.push((name, reason)),
+        }
+    }
+    let store = session.store()?;
+    let report = Engine::new(store, actor.clone()).import_certs(&certs, chrono::Utc::now())?;
+    refused.extend(report.refused);
+    let mut text = format!(
+        "Imported {}",
+        plural(report.imported.len() as u64, "certificate", "certificates")
+    );
+    for (device, serial) in &report.imported {
+        text.push_str(&format!("\n  {device}: LSC {serial}"));
+    }
+    if !refused.is_empty() {
+        text.push_str(&format!("\nRefused {}:", refused.len()));
+        for (what, why) in &refused {
+            text.push_str(&format!("\n  {what}: {why}"));
+        }
+    }
+    out.outcome(
+        &text,
+        &[
+            ("imported", Cell::Int(report.imported.len() as i64)),
+            ("refused", Cell::Int(refused.len() as i64)),
+        ],
+    )?;
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(CmdError::Failed(format!(
+            "{} refused (see above)",
+            plural(refused.len() as u64, "certificate was", "certificates were")
+        )))
+    }
+}
+
+/// `utils capf trust import <file>`: all or nothing.
+pub fn trust_import(
+    inv: &Invocation,
+    session: &mut Session,
+    actor: &Actor,
+    out: &mut dyn Renderer,
+) -> Result<(), CmdError> {
+    let path = Path::new(inv.arg(0).unwrap_or_default());
+    if !path.is_file() {
+        return Err(CmdError::Failed(format!(
+            "{} is not a file",
+            path.display()
+        )));
+    }
+    let mut buf = Vec::new();
+    fs::File::open(path)
+        .and_then(|h| {
+            h.take(MAX_CERT_INPUT_BYTES as u64 + 1)
+                .read_to_end(&mut buf)
+        })
+        .map_err(|e| CmdError::Failed(format!("cannot read {}: {e}", path.display())))?;
+    let certs = ParsedCert::parse_many(&buf).map_err(EngineError::from)?;
+    let store = session.store()?;
+    let added = Engine::new(store, actor.clone()).trust(&certs)?;
+    let mut text = format!(
+        "Trusted {} ({} new)",
+        plural(certs.len() as u64, "CA certificate", "CA certificates"),
+        added
+    );
+    for c in &certs {
+        text.push_str(&format!("\n  {}  {}", c.fingerprint, c.subject));
+    }
+    out.outcome(&text, &[("added", Cell::Int(added as i64))])?;
+    Ok(())
+}
