@@ -113,10 +113,11 @@ pub fn csr_export(
     Ok(())
 }
 
+/// One file read for import: its name, and its certificates or why it could not be read.
+type CertFile = (String, Result<Vec<ParsedCert>, String>);
+
 /// Reads certificate files: `path` itself, or every regular file in it when it is a folder.
-fn read_cert_files(
-    path: &Path,
-) -> Result<Vec<(String, Result<Vec<ParsedCert>, String>)>, CmdError> {
+fn read_cert_files(path: &Path) -> Result<Vec<CertFile>, CmdError> {
     let files: Vec<PathBuf> = if path.is_dir() {
         let mut v: Vec<PathBuf> = fs::read_dir(path)
             .map_err(|e| CmdError::Failed(format!("cannot read {}: {e}", path.display())))?
