@@ -25,13 +25,10 @@ fn run() -> u8 {
     // `capfsh utils capf csr list '|' include SEP` : the modifiers follow the first lone `|`.
     let (argv, piped) = match all_args.iter().position(|a| a == "|") {
         None => (all_args, Piped::default()),
-        Some(i) => {
-            let text = format!("x {}", all_args[i..].join(" "));
-            match modifiers::split(&text) {
-                Ok(p) => (all_args[..i].to_vec(), p),
-                Err(e) => return fail(&CmdError::Usage(e), None),
-            }
-        }
+        Some(i) => match modifiers::from_args(&all_args[i..]) {
+            Ok(p) => (all_args[..i].to_vec(), p),
+            Err(e) => return fail(&CmdError::Usage(e), None),
+        },
     };
     let matches = match clap_cmd::command().try_get_matches_from(&argv) {
         Ok(m) => m,

@@ -129,7 +129,7 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
         .infer_subcommands(true)
         .disable_help_subcommand(true);
     if let Some(run) = node.run {
-        cmd = cmd.long_about(run.description);
+        cmd = cmd.long_about(run.description).allow_negative_numbers(true);
         for p in run.params {
             let mut arg = Arg::new(p.name)
                 .value_name(p.name)

@@ -83,61 +83,84 @@ pub fn split(line: &str) -> Result<Piped, String> {
             Some((w, r)) => (w, r.trim()),
             None => (stage, ""),
         };
-        let names: Vec<&'static str> = MODIFIERS.iter().map(|(n, _)| *n).collect();
-        let Some(name) = match_choice(&names, word) else {
-            return Err(format!(
-                "Invalid output modifier {word:?} after |: use begin, count, csv, exclude, include or json"
-            ));
-        };
-        let regex = || -> Result<Regex, String> {
-            if rest.is_empty() {
-                return Err(format!(
-                    "| {name} needs a regular expression, e.g. | {name} SEP00"
-                ));
-            }
-            if rest.len() > MAX_REGEX_LEN {
-                return Err(format!(
-                    "| {name}: regular expression longer than {MAX_REGEX_LEN} characters"
-                ));
-            }
-            let pattern = rest
-                .strip_prefix('"')
-                .and_then(|r| r.strip_suffix('"'))
-                .unwrap_or(rest);
-            Regex::new(pattern).map_err(|e| {
-                let first = e
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or("invalid")
-                    .trim()
-                    .to_owned();
-                format!("| {name}: invalid regular expression {pattern:?}: {first}")
-            })
-        };
-        let no_arg = |m: Modifier| -> Result<Modifier, String> {
-            if rest.is_empty() {
-                Ok(m)
-            } else {
-                Err(format!("| {name} takes no argument (got {rest:?})"))
-            }
-        };
-        match name {
-            "include" => piped.modifiers.push(Modifier::Include(regex()?)),
-            "exclude" => piped.modifiers.push(Modifier::Exclude(regex()?)),
-            "begin" => piped.modifiers.push(Modifier::Begin(regex()?)),
-            "count" => piped.modifiers.push(no_arg(Modifier::Count)?),
-            "json" => {
-                no_arg(Modifier::Count)?;
-                piped.format = Some(Format::Json);
-            }
-            _ => {
-                no_arg(Modifier::Count)?;
-                piped.format = Some(Format::Csv);
-            }
-        }
+        add_stage(&mut piped, word, rest)?;
     }
     Ok(piped)
+}
+
+/// Builds the modifiers from command-line arguments that follow a lone `|` argument
+/// (`capfsh utils capf csr list '|' include 'a|b' '|' count`): each stage is its own run of
+/// arguments, so a `|` inside a regular expression stays part of it.
+pub fn from_args(args: &[String]) -> Result<Piped, String> {
+    let mut piped = Piped::default();
+    for stage in args.split(|a| a == "|").skip(1) {
+        let Some((word, rest)) = stage.split_first() else {
+            return Err("empty output modifier after |".into());
+        };
+        add_stage(&mut piped, word, &rest.join(" "))?;
+    }
+    Ok(piped)
+}
+
+/// Parses one modifier stage (`include REGEX`, `count`, ...) onto `piped`.
+fn add_stage(piped: &mut Piped, word: &str, rest: &str) -> Result<(), String> {
+    let names: Vec<&'static str> = MODIFIERS.iter().map(|(n, _)| *n).collect();
+    let Some(name) = match_choice(&names, word) else {
+        return Err(format!(
+            "Invalid output modifier {word:?} after |: use begin, count, csv, exclude, include or json"
+        ));
+    };
+    let regex = || -> Result<Regex, String> {
+        if rest.is_empty() {
+            return Err(format!(
+                "| {name} needs a regular expression, e.g. | {name} SEP00"
+            ));
+        }
+        if rest.len() > MAX_REGEX_LEN {
+            return Err(format!(
+                "| {name}: regular expression longer than {MAX_REGEX_LEN} characters"
+            ));
+        }
+        let pattern = rest
+            .strip_prefix('"')
+            .and_then(|r| r.strip_suffix('"'))
+            .unwrap_or(rest);
+        Regex::new(pattern).map_err(|e| {
+            let first = e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or("invalid")
+                .trim()
+                .to_owned();
+            format!("| {name}: invalid regular expression {pattern:?}: {first}")
+        })
+    };
+    let no_arg = || -> Result<(), String> {
+        if rest.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("| {name} takes no argument (got {rest:?})"))
+        }
+    };
+    match name {
+        "include" => piped.modifiers.push(Modifier::Include(regex()?)),
+        "exclude" => piped.modifiers.push(Modifier::Exclude(regex()?)),
+        "begin" => piped.modifiers.push(Modifier::Begin(regex()?)),
+        "count" => {
+            no_arg()?;
+            piped.modifiers.push(Modifier::Count);
+        }
+        "json" => {
+            no_arg()?;
+            piped.format = Some(Format::Json);
+        }
+        _ => {
+            no_arg()?;
+            piped.format = Some(Format::Csv);
+        }
+    }
+    Ok(())
 }
 
 /// A writer that passes whole lines through the modifiers. Call [`LineFilter::finish`] at the

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde_json::{Map, Value};
 
-use super::{Cell, Column, Field, Renderer};
+use super::{Cell, Column, Field, Renderer, is_invisible_format};
 use crate::domain::format_rfc3339;
 
 /// Renders JSON.
@@ -26,9 +26,26 @@ impl<'w> JsonRenderer<'w> {
     }
 
     fn object(&mut self, map: Map<String, Value>) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut self.out, &Value::Object(map))?;
-        writeln!(self.out)
+        let text = serde_json::to_string_pretty(&Value::Object(map))?;
+        writeln!(self.out, "{}", escape_invisible(&text))
     }
+}
+
+/// serde_json escapes control characters but not bidi overrides or zero-width characters, which
+/// a terminal would still act on; write those as `\uXXXX` escapes (same string once parsed).
+fn escape_invisible(json: &str) -> std::borrow::Cow<'_, str> {
+    if !json.chars().any(is_invisible_format) {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        if is_invisible_format(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// A cell as a JSON value.
@@ -56,7 +73,8 @@ impl Renderer for JsonRenderer<'_> {
             .map(|(c, v)| (c.field.to_owned(), cell_value(v)))
             .collect();
         write!(self.out, "{}\n  ", if self.rows == 0 { "" } else { "," })?;
-        serde_json::to_writer(&mut self.out, &Value::Object(map))?;
+        let text = serde_json::to_string(&Value::Object(map))?;
+        write!(self.out, "{}", escape_invisible(&text))?;
         self.rows += 1;
         Ok(())
     }

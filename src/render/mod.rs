@@ -15,7 +15,7 @@ use std::str::FromStr;
 
 use crate::domain::Timestamp;
 
-pub use escape::escape_controls;
+pub use escape::{escape_controls, is_invisible_format};
 
 /// The terminal's width when standard output is a terminal, else `None`.
 pub fn terminal_width() -> Option<usize> {

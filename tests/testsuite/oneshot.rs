@@ -1,0 +1,342 @@
+//! One-shot commands: output in the three formats, exit codes, abbreviations, deletes.
+
+use crate::support::{HOSTILE_SUBJECT, TestEnv, stderr, stdout};
+
+#[test]
+fn csr_list_table_is_cucm_style_oldest_first() {
+    let env = TestEnv::new();
+    env.seed();
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "csr", "list"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "Device Name      Submitted At (UTC)   Key       Subject\n\
+         ===============  ===================  ========  =======\n\
+         SEP001122AABB01  2026-11-20 08:00:00  RSA-2048  CN=SEP001122AABB01\n\
+         CSFJOHN          2026-11-20 08:10:00  EC-P256   CN=CSFJOHN, O=Example\n\
+         SEPBADBADBAD001  2026-11-20 08:20:00  RSA-2048  CN=SEPBADBADBAD001\\x1b[2J\\u{202e}gnp.exe\n\
+         SEP001122AABB02  2026-11-20 08:30:00  RSA-2048  CN=SEP001122AABB02\n\
+         \n\
+         4 pending CSRs found\n"
+    );
+}
+
+#[test]
+fn an_empty_listing_says_so_in_words() {
+    let env = TestEnv::new();
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "csr", "list"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), "No pending CSRs found\n");
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "stale-lsc", "list"])
+        .output()
+        .expect("run");
+    assert_eq!(stdout(&out), "No stale LSCs found\n");
+}
+
+#[test]
+fn csr_list_json_has_stable_fields_and_rfc3339_times() {
+    let env = TestEnv::new();
+    env.seed();
+    let out = env
+        .capfsh()
+        .args(["--format", "json", "utils", "capf", "csr", "list"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rows = v.as_array().expect("array");
+    assert_eq!(rows.len(), 4);
+    assert_eq!(
+        rows[0],
+        serde_json::json!({
+            "device": "SEP001122AABB01",
+            "submitted_at": "2026-11-20T08:00:00.000000Z",
+            "key": "RSA-2048",
+            "subject": "CN=SEP001122AABB01",
+        })
+    );
+    assert_eq!(rows[2]["subject"], HOSTILE_SUBJECT);
+}
+
+#[test]
+fn stale_lsc_list_in_table_json_and_csv() {
+    let env = TestEnv::new();
+    env.seed();
+    let table = env
+        .capfsh()
+        .args(["ut", "ca", "st", "li"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        stdout(&table),
+        "Device Name      Serial                            Issued At (UTC)      Expires (UTC)        Newer CSR At (UTC)\n\
+         ===============  ================================  ===================  ===================  ==================\n\
+         SEP001122AABB02  0a0b0c0d0e0f10111213141516171819  2026-11-20 08:02:00  2027-11-20 08:02:00  2026-11-20 08:30:00\n\
+         \n\
+         1 stale LSC found\n"
+    );
+    let csv = env
+        .capfsh()
+        .args(["--format", "csv", "utils", "capf", "stale-lsc", "list"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        stdout(&csv),
+        "device,serial,issued_at,expires_at,superseded_at\n\
+         SEP001122AABB02,0a0b0c0d0e0f10111213141516171819,2026-11-20T08:02:00.000000Z,2027-11-20T08:02:00.000000Z,2026-11-20T08:30:00.000000Z\n"
+    );
+    let json = env
+        .capfsh()
+        .args(["utils", "capf", "stale-lsc", "list", "--format", "json"])
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(v[0]["superseded_at"], "2026-11-20T08:30:00.000000Z");
+}
+
+#[test]
+fn keep_alive_set_and_show() {
+    let env = TestEnv::new();
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "set", "keep_alive", "30"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    assert_eq!(
+        stdout(&out),
+        "CAPF keep-alive changed from 15 to 30 minutes\n"
+    );
+    let out = env
+        .capfsh()
+        .args(["--format", "json", "show", "capf", "keep_alive"])
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["keep_alive"], 30);
+    assert_eq!(v["set_by"], "tester");
+    assert!(v["set_at"].as_str().is_some_and(|s| s.ends_with('Z')));
+    let out = env
+        .capfsh()
+        .args([
+            "--format",
+            "csv",
+            "utils",
+            "capf",
+            "set",
+            "keep_alive",
+            "20",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(stdout(&out), "setting,old,new\nkeep_alive,30,20\n");
+}
+
+#[test]
+fn counts_dumps_and_reports() {
+    let env = TestEnv::new();
+    env.seed();
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "csr", "count"])
+        .output()
+        .expect("run");
+    assert_eq!(stdout(&out), "4 CSRs pending\n");
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "csr", "dump", "CSFJOHN"])
+        .output()
+        .expect("run");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(text.contains("Signature:            verified"), "{text}");
+    assert!(
+        text.contains("-----BEGIN CERTIFICATE REQUEST-----"),
+        "{text}"
+    );
+    let out = env
+        .capfsh()
+        .args(["--format", "json", "show", "capf", "status"])
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        (
+            v["pending_csrs"].as_i64(),
+            v["issued_lscs"].as_i64(),
+            v["installed_lscs"].as_i64(),
+            v["stale_lscs"].as_i64()
+        ),
+        (Some(4), Some(1), Some(1), Some(1))
+    );
+    let out = env
+        .capfsh()
+        .args(["show", "capf", "lsc", "device", "SEP001122AABB03"])
+        .output()
+        .expect("run");
+    assert!(stdout(&out).contains("installed"), "{}", stdout(&out));
+}
+
+#[test]
+fn deletes_report_counts_and_are_scoped() {
+    let env = TestEnv::new();
+    env.seed();
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "stale-lsc", "delete", "all", "noconfirm"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "Deleted 1 stale LSC\n");
+    let out = env
+        .capfsh()
+        .args(["--yes", "utils", "capf", "csr", "delete", "CSFJOHN"])
+        .output()
+        .expect("run");
+    assert_eq!(stdout(&out), "Deleted 1 pending CSR\n");
+    let out = env
+        .capfsh()
+        .args([
+            "--format",
+            "json",
+            "utils",
+            "capf",
+            "csr",
+            "delete",
+            "all",
+            "noconfirm",
+        ])
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["deleted"], 3);
+}
+
+#[test]
+fn hostile_text_never_reaches_the_terminal_raw() {
+    let env = TestEnv::new();
+    env.seed();
+    for format in ["table", "json", "csv"] {
+        for cmd in [
+            &["utils", "capf", "csr", "list"][..],
+            &["utils", "capf", "csr", "dump", "SEPBADBADBAD001"][..],
+        ] {
+            let out = env
+                .capfsh()
+                .arg("--format")
+                .arg(format)
+                .args(cmd)
+                .output()
+                .expect("run");
+            for stream in [&out.stdout, &out.stderr] {
+                let text = String::from_utf8_lossy(stream);
+                assert!(
+                    !text.contains('\u{1b}'),
+                    "raw ESC in {format} {cmd:?}: {text:?}"
+                );
+                assert!(
+                    !text.contains('\u{202e}'),
+                    "raw bidi override in {format} {cmd:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn output_modifiers_filter_and_count() {
+    let env = TestEnv::new();
+    env.seed();
+    let out = env
+        .capfsh()
+        .args([
+            "utils", "capf", "csr", "list", "|", "include", "SEP00", "|", "count",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "Count: 2\n");
+    let out = env
+        .capfsh()
+        .args([
+            "utils",
+            "capf",
+            "csr",
+            "list",
+            "|",
+            "exclude",
+            "^=|^Device|found|^$",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(stdout(&out).lines().count(), 4);
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "csr", "list", "|", "include", "("])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("invalid regular expression"));
+}
+
+#[test]
+fn the_default_store_is_created_private_on_first_use() {
+    let env = TestEnv::new();
+    let out = env
+        .capfsh_default()
+        .args(["utils", "capf", "csr", "count"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let db = env.home().join("data").join("capfsh").join("capf.db");
+    assert!(db.is_file());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&db).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
+
+#[test]
+fn help_describes_commands_without_a_store() {
+    let env = TestEnv::new();
+    let out = env
+        .capfsh()
+        .args(["help", "utils", "capf", "stale-lsc", "delete"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(
+        text.contains("utils capf stale-lsc delete all|device [noconfirm]"),
+        "{text}"
+    );
+    assert!(!env.db.exists(), "help must not create a store");
+}
+
+#[test]
+fn completions_and_man_page_are_generated() {
+    let env = TestEnv::new();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = env
+            .capfsh()
+            .args(["completions", shell])
+            .output()
+            .expect("run");
+        assert!(out.status.success());
+        assert!(stdout(&out).contains("stale-lsc"), "{shell}");
+    }
+    let out = env.capfsh().arg("man").output().expect("run");
+    assert!(stdout(&out).contains(".TH capfsh"));
+}

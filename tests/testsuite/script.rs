@@ -1,0 +1,114 @@
+//! Scripts: from standard input and from `-f FILE`.
+
+use crate::support::{TestEnv, stderr, stdout};
+
+#[test]
+fn a_script_runs_line_by_line_with_comments() {
+    let env = TestEnv::new();
+    let out = env
+        .capfsh()
+        .write_stdin(
+            "# set up\n\
+             ! CUCM-style comment\n\
+             \n\
+             set cli pagination off\n\
+             utils capf set keep_alive 25\n\
+             show capf keep_alive | include keep-alive\n",
+        )
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("CAPF keep-alive changed from 15 to 25 minutes"),
+        "{text}"
+    );
+    assert!(text.contains("CAPF keep-alive (minutes): 25"), "{text}");
+}
+
+#[test]
+fn a_script_stops_at_the_first_failure_and_names_its_line() {
+    let env = TestEnv::new();
+    let out = env
+        .capfsh()
+        .write_stdin("utils capf set keep_alive 20\nutils capf set keep_alive 99\nutils capf set keep_alive 30\n")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("stdin line 2: keep_alive 99 is out of range"),
+        "{err}"
+    );
+    assert!(err.contains("Executed command unsuccessfully"));
+    let show = env
+        .capfsh()
+        .args(["--format", "csv", "show", "capf", "keep_alive"])
+        .output()
+        .expect("run");
+    assert!(
+        stdout(&show).contains("\n20,"),
+        "line 3 must not have run: {}",
+        stdout(&show)
+    );
+}
+
+#[test]
+fn keep_going_runs_everything_and_exits_1() {
+    let env = TestEnv::new();
+    let out = env
+        .capfsh()
+        .arg("--keep-going")
+        .write_stdin("utils capf set keep_alive 99\nutils bogus\nutils capf set keep_alive 30\n")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("stdin line 1:") && err.contains("stdin line 2:"),
+        "{err}"
+    );
+    assert!(stdout(&out).contains("changed from 15 to 30"));
+}
+
+#[test]
+fn a_script_never_waits_for_answers() {
+    let env = TestEnv::new();
+    env.seed();
+    let out = env
+        .capfsh()
+        .write_stdin("utils capf stale-lsc delete all\ny\n")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("add noconfirm"), "{}", stderr(&out));
+    assert_eq!(
+        env.store()
+            .stale_lsc_count(&capfsh::store::Scope::All)
+            .expect("count"),
+        1
+    );
+}
+
+#[test]
+fn abbreviations_warn_unless_quiet_and_quit_ends_the_script() {
+    let env = TestEnv::new();
+    let script = env.home().join("script.txt");
+    std::fs::write(&script, "ut ca cs co\nquit\nutils bogus\n").expect("write");
+    let out = env.capfsh().arg("-f").arg(&script).output().expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("write it in full: utils capf csr count"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), "0 CSRs pending\n");
+    let out = env
+        .capfsh()
+        .arg("-q")
+        .arg("-f")
+        .arg(&script)
+        .output()
+        .expect("run");
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}
