@@ -194,10 +194,10 @@ impl CapfCa {
         let mut params = CertificateParams::default();
         params.distinguished_name = dn;
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        // Exactly the CAPF rule; CRL Sign would only belong here if CAPF published CRLs.
         params.key_usages = vec![
             KeyUsagePurpose::DigitalSignature,
             KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
         ];
         params.not_before = to_time(now - SKEW)?;
         params.not_after = to_time(now + Duration::days(CA_VALIDITY_DAYS))?;

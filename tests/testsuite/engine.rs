@@ -1,0 +1,702 @@
+//! The engine against real peers: CSRs made by the `openssl` command, LSCs checked by
+//! `openssl verify` and `openssl x509 -text`, the offline-CA flow, the full life cycle.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{TestEnv, stderr, stdout};
+
+fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("openssl runs (install the openssl package)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Makes a CSR with `openssl req` for `cn`, with the key options and extra arguments given.
+fn openssl_csr(dir: &Path, name: &str, cn: &str, newkey: &[&str], extra: &[&str]) -> PathBuf {
+    let key = format!("{name}.key");
+    let csr = format!("{name}.csr");
+    let subj = format!("/CN={cn}");
+    let mut args = vec![
+        "req", "-new", "-nodes", "-keyout", &key, "-out", &csr, "-subj", &subj,
+    ];
+    args.extend_from_slice(newkey);
+    args.extend_from_slice(extra);
+    openssl(dir, &args);
+    dir.join(csr)
+}
+
+fn ca_pem(env: &TestEnv, dir: &Path) -> PathBuf {
+    let out = env
+        .capfsh()
+        .args(["--format", "json", "show", "capf", "cert"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let path = dir.join("capf-ca.pem");
+    std::fs::write(&path, v["pem"].as_str().expect("pem")).expect("write");
+    path
+}
+
+fn init(env: &TestEnv) {
+    let out = env
+        .capfd()
+        .args(["init", "--org", "Example"])
+        .output()
+        .expect("init");
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+fn text_of(dir: &Path, cert: &Path) -> String {
+    let cert = cert.to_string_lossy().into_owned();
+    stdout(&openssl(dir, &["x509", "-noout", "-text", "-in", &cert]))
+}
+
+#[test]
+fn the_capf_ca_certificate_follows_the_rules() {
+    let env = TestEnv::new();
+    init(&env);
+    let key = capfsh::engine::key_path(&env.db);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key)
+            .expect("key file")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let pem = std::fs::read_to_string(&key).expect("key");
+    let conn = rusqlite::Connection::open(&env.db).expect("db");
+    let key_in_db: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM capf_ca WHERE instr(der, ?1) > 0",
+            [pem.as_bytes()],
+            |r| r.get(0),
+        )
+        .expect("query");
+    assert_eq!(key_in_db, 0);
+    let dir = env.home();
+    let text = text_of(dir, &ca_pem(&env, dir));
+    assert!(text.contains("Subject: CN = CAPF-"), "{text}");
+    assert!(
+        text.contains("X509v3 Basic Constraints: critical\n                CA:TRUE, pathlen:0"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "X509v3 Key Usage: critical\n                Digital Signature, Certificate Sign"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("X509v3 Subject Key Identifier"), "{text}");
+    assert!(text.contains("ecdsa-with-SHA256"), "{text}");
+    // A second init is refused; --force keeps the old one as retired.
+    let out = env.capfd().arg("init").output().expect("init");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    let out = env
+        .capfd()
+        .args(["init", "--force", "--key", "ec-p384"])
+        .output()
+        .expect("init");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let retired: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM capf_ca WHERE retired_at IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("query");
+    assert_eq!(retired, 1);
+}
+
+#[test]
+fn a_group_readable_key_is_refused() {
+    let env = TestEnv::new();
+    init(&env);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let key = capfsh::engine::key_path(&env.db);
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        let dir = env.home();
+        let csr = openssl_csr(
+            dir,
+            "p",
+            "SEP000000000001",
+            &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+            &[],
+        );
+        let before = env.digest();
+        let out = env
+            .capfd()
+            .args(["enroll", "--device", "SEP000000000001", "--csr"])
+            .arg(&csr)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
+        assert_eq!(env.digest(), before);
+    }
+}
+
+#[test]
+fn openssl_csrs_of_every_accepted_key_become_lscs_openssl_verifies() {
+    let env = TestEnv::new();
+    init(&env);
+    let dir = env.home();
+    let ca = ca_pem(&env, dir);
+    let cases: &[(&str, &[&str], &[&str])] = &[
+        ("rsa2048", &["-newkey", "rsa:2048"], &[]),
+        (
+            "rsa3072",
+            &["-newkey", "rsa:3072"],
+            &["-addext", "subjectKeyIdentifier=hash"],
+        ),
+        ("rsa4096", &["-newkey", "rsa:4096"], &[]),
+        (
+            "p256",
+            &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+            &["-addext", "basicConstraints=critical,CA:TRUE"],
+        ),
+        (
+            "p384",
+            &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+            &[
+                "-addext",
+                "subjectKeyIdentifier=hash",
+                "-addext",
+                "keyUsage=keyCertSign",
+            ],
+        ),
+        (
+            "p521",
+            &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521"],
+            &[],
+        ),
+        ("rsa1024sha1", &["-newkey", "rsa:1024", "-sha1"], &[]),
+    ];
+    for (i, (name, newkey, extra)) in cases.iter().enumerate() {
+        let device = format!("SEP0000000000{i:02}");
+        let csr = openssl_csr(dir, name, &device, newkey, extra);
+        let lsc = dir.join(format!("{name}.lsc.pem"));
+        let out = env
+            .capfd()
+            .args(["enroll", "--device", &device, "--csr"])
+            .arg(&csr)
+            .arg("--out")
+            .arg(&lsc)
+            .output()
+            .expect("enroll");
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        if *name == "rsa1024sha1" {
+            assert!(stderr(&out).contains("weak CSR"), "{}", stderr(&out));
+        }
+        let verify = Command::new("openssl")
+            .args(["verify", "-CAfile"])
+            .arg(&ca)
+            .arg(&lsc)
+            .output()
+            .expect("verify");
+        assert!(
+            verify.status.success(),
+            "{name}: {}",
+            stdout(&verify) + &stderr(&verify)
+        );
+        let text = text_of(dir, &lsc);
+        let exts: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("X509v3 ") && *l != "X509v3 extensions:")
+            .collect();
+        assert_eq!(
+            exts,
+            [
+                "X509v3 Authority Key Identifier:",
+                "X509v3 Key Usage: critical",
+                "X509v3 Extended Key Usage:",
+                "X509v3 Subject Key Identifier:",
+            ],
+            "{name}: {text}"
+        );
+        assert!(
+            text.contains("Digital Signature, Key Encipherment"),
+            "{name}"
+        );
+        assert!(
+            text.contains("TLS Web Server Authentication, TLS Web Client Authentication"),
+            "{name}"
+        );
+        assert!(!text.contains("CA:TRUE"), "{name}");
+        assert!(
+            text.contains(&format!("Subject: CN = {device}\n")),
+            "{name}: {text}"
+        );
+    }
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "csr", "count"])
+        .output()
+        .expect("run");
+    assert_eq!(stdout(&out), "7 CSRs pending\n");
+}
+
+#[test]
+fn bad_csrs_are_refused_and_nothing_is_stored() {
+    let env = TestEnv::new();
+    init(&env);
+    let dir = env.home();
+    let good = openssl_csr(
+        dir,
+        "good",
+        "SEP000000000001",
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        &[],
+    );
+    let der_path = dir.join("good.der");
+    openssl(
+        dir,
+        &[
+            "req", "-in", "good.csr", "-outform", "DER", "-out", "good.der",
+        ],
+    );
+    let der = std::fs::read(&der_path).expect("der");
+    let mut broken = der.clone();
+    let n = broken.len();
+    broken[n - 5] ^= 0x40;
+    std::fs::write(dir.join("broken.der"), &broken).expect("write");
+    std::fs::write(dir.join("truncated.der"), &der[..der.len() / 2]).expect("write");
+    std::fs::write(dir.join("empty.csr"), b"").expect("write");
+    std::fs::write(dir.join("big.csr"), vec![b'A'; 10 * 1024 * 1024]).expect("write");
+    openssl(dir, &["genpkey", "-algorithm", "ed25519", "-out", "ed.key"]);
+    openssl(
+        dir,
+        &[
+            "req",
+            "-new",
+            "-key",
+            "ed.key",
+            "-subj",
+            "/CN=SEP000000000002",
+            "-out",
+            "ed.csr",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req", "-x509", "-key", "good.key", "-subj", "/CN=x", "-days", "1", "-out", "cert.pem",
+        ],
+    );
+    let before = env.digest();
+    let cases: &[(&str, &str, &str)] = &[
+        ("broken.der", "SEP000000000001", "signature does not verify"),
+        ("truncated.der", "SEP000000000001", "malformed CSR"),
+        ("empty.csr", "SEP000000000001", "empty"),
+        ("big.csr", "SEP000000000001", "limit"),
+        ("ed.csr", "SEP000000000002", "unsupported key"),
+        ("cert.pem", "SEP000000000001", "wrong PEM type"),
+        ("good.csr", "SEP 0001", "invalid device name"),
+        ("good.csr", "SEP0000000000000000001", "at most 15"),
+    ];
+    for (file, device, reason) in cases {
+        let out = env
+            .capfd()
+            .args(["enroll", "--device", device, "--csr"])
+            .arg(dir.join(file))
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(reason),
+            "{file}: expected {reason:?} in {err:?}"
+        );
+        assert_eq!(err.lines().count(), 1, "{file}: {err}");
+        assert!(out.stdout.is_empty());
+        assert_eq!(env.digest(), before, "{file} changed the store");
+    }
+    let _ = good;
+}
+
+#[test]
+fn the_full_life_cycle_on_one_store() {
+    let env = TestEnv::new();
+    init(&env);
+    let dir = env.home();
+    let enroll = |name: &str, device: &str| {
+        let csr = openssl_csr(
+            dir,
+            name,
+            device,
+            &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+            &[],
+        );
+        let out = env
+            .capfd()
+            .args(["enroll", "--device", device, "--csr"])
+            .arg(&csr)
+            .output()
+            .expect("enroll");
+        assert!(out.status.success(), "{}", stderr(&out));
+        out
+    };
+    enroll("a1", "SEP00000000000A");
+    enroll("b1", "SEP00000000000B");
+    // A new CSR before the first LSC was installed: that LSC is now stale.
+    let out = enroll("a2", "SEP00000000000A");
+    assert!(stderr(&out).contains("now stale"), "{}", stderr(&out));
+    let stale = env
+        .capfsh()
+        .args(["--format", "json", "utils", "capf", "stale-lsc", "list"])
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&stale.stdout).expect("json");
+    assert_eq!(v.as_array().map(Vec::len), Some(1));
+    assert_eq!(v[0]["device"], "SEP00000000000A");
+    let old_serial = v[0]["serial"].as_str().expect("serial").to_owned();
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "stale-lsc", "delete", "all", "noconfirm"])
+        .output()
+        .expect("run");
+    assert_eq!(stdout(&out), "Deleted 1 stale LSC\n");
+    let all = env
+        .capfsh()
+        .args(["--format", "csv", "show", "capf", "lsc"])
+        .output()
+        .expect("run");
+    let text = stdout(&all);
+    assert_eq!(text.lines().count(), 3, "two LSCs left: {text}");
+    assert!(!text.contains(&old_serial));
+    // The phones install their LSCs: their CSRs leave the pending list.
+    for device in ["SEP00000000000A", "SEP00000000000B"] {
+        let out = env
+            .capfd()
+            .args(["installed", "--device", device])
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "csr", "list"])
+        .output()
+        .expect("run");
+    assert_eq!(stdout(&out), "No pending CSRs found\n");
+    let out = env
+        .capfsh()
+        .args(["--format", "json", "show", "capf", "status"])
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        (v["installed_lscs"].as_i64(), v["stale_lscs"].as_i64()),
+        (Some(2), Some(0))
+    );
+}
+
+#[test]
+fn the_offline_ca_flow_export_sign_with_openssl_import() {
+    let env = TestEnv::new();
+    let dir = env.home();
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "set", "mode", "offline"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csr = openssl_csr(
+        dir,
+        "phone",
+        "SEP0000000000AA",
+        &["-newkey", "rsa:2048"],
+        &[],
+    );
+    let out = env
+        .capfd()
+        .args(["enroll", "--device", "SEP0000000000AA", "--csr"])
+        .arg(&csr)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "offline mode signs nothing");
+    let export = dir.join("export");
+    std::fs::create_dir(&export).expect("mkdir");
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "csr", "export"])
+        .arg(&export)
+        .output()
+        .expect("run");
+    assert!(
+        stdout(&out).starts_with("Exported 1 CSR"),
+        "{}",
+        stdout(&out)
+    );
+    // An external CA made with openssl signs the exported CSR.
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "extca.key",
+            "-subj",
+            "/CN=Example Issuing CA",
+            "-days",
+            "30",
+            "-extensions",
+            "v3_ca",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+            "-out",
+            "extca.pem",
+        ],
+    );
+    std::fs::write(dir.join("lsc.ext"), "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n").expect("write");
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "export/SEP0000000000AA.csr",
+            "-CA",
+            "extca.pem",
+            "-CAkey",
+            "extca.key",
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-extfile",
+            "lsc.ext",
+            "-out",
+            "signed.pem",
+        ],
+    );
+    // Without trusting the CA, the import is refused and nothing is recorded.
+    let before = env.digest();
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "cert", "import"])
+        .arg(dir.join("signed.pem"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("no trusted CA"), "{}", stdout(&out));
+    assert_eq!(env.digest(), before);
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "trust", "import"])
+        .arg(dir.join("extca.pem"))
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "cert", "import"])
+        .arg(dir.join("signed.pem"))
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("Imported 1 certificate\n  SEP0000000000AA: LSC"),
+        "{}",
+        stdout(&out)
+    );
+    let out = env
+        .capfsh()
+        .args(["show", "capf", "lsc", "device", "SEP0000000000AA"])
+        .output()
+        .expect("run");
+    assert!(stdout(&out).contains("issued"), "{}", stdout(&out));
+    // Importing it again is refused: its CSR already has an LSC... and the serial is taken.
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "cert", "import"])
+        .arg(dir.join("signed.pem"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn trust_import_applies_the_capf_rules() {
+    let env = TestEnv::new();
+    env.capfsh()
+        .args(["show", "capf", "trust"])
+        .assert()
+        .success();
+    let dir = env.home();
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "k1",
+            "-subj",
+            "/CN=CAPF-1234",
+            "-days",
+            "1",
+            "-extensions",
+            "v3_ca",
+            "-addext",
+            "keyUsage=critical,keyCertSign",
+            "-out",
+            "capf.pem",
+        ],
+    );
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=digitalSignature\n",
+    )
+    .expect("write");
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "k2",
+            "-subj",
+            "/CN=Not A CA",
+            "-days",
+            "1",
+            "-extensions",
+            "v3_req",
+            "-out",
+            "leaf.pem",
+        ],
+    );
+    for (file, reason) in [("capf.pem", "reserved"), ("leaf.pem", "not a CA")] {
+        let before = env.digest();
+        let out = env
+            .capfsh()
+            .args(["utils", "capf", "trust", "import"])
+            .arg(dir.join(file))
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        assert!(stderr(&out).contains(reason), "{file}: {}", stderr(&out));
+        assert_eq!(env.digest(), before);
+    }
+}
+
+#[test]
+fn a_hostile_subject_from_a_real_csr_is_escaped_everywhere() {
+    let env = TestEnv::new();
+    init(&env);
+    let dir = env.home();
+    let csr = openssl_csr(
+        dir,
+        "evil",
+        "SEPEVIL\u{1b}[2J\u{1b}]0;pwned\u{7}",
+        &[
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-utf8",
+        ],
+        &[],
+    );
+    let out = env
+        .capfd()
+        .args(["enroll", "--device", "SEP0000000EE001", "--csr"])
+        .arg(&csr)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    for args in [
+        &["utils", "capf", "csr", "list"][..],
+        &["utils", "capf", "csr", "dump", "SEP0000000EE001"][..],
+        &["--format", "csv", "utils", "capf", "csr", "list"][..],
+        &["--format", "json", "utils", "capf", "csr", "list"][..],
+    ] {
+        let out = env.capfsh().args(args).output().expect("run");
+        assert!(out.status.success());
+        for b in out.stdout.iter().chain(out.stderr.iter()) {
+            assert!(
+                *b != 0x1b && *b != 0x07,
+                "raw control byte in {args:?}: {}",
+                stdout(&out)
+            );
+        }
+        assert!(stdout(&out).contains("SEPEVIL"), "{args:?}");
+    }
+}
+
+#[test]
+fn capfd_run_follows_settings_changes_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::time::{Duration, Instant};
+    let env = TestEnv::new();
+    env.capfsh()
+        .args(["utils", "capf", "csr", "count"])
+        .assert()
+        .success();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_capfd"))
+        .args(["run", "--interval-ms", "100", "--db"])
+        .arg(&env.db)
+        .env("HOME", env.home())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let first = lines.next().expect("a line").expect("read");
+    assert!(
+        first.contains("started: issuer mode capf, keep-alive 15 min"),
+        "{first}"
+    );
+    let changed_at = Instant::now();
+    env.capfsh()
+        .args(["utils", "capf", "set", "keep_alive", "42"])
+        .assert()
+        .success();
+    let line = lines.next().expect("a line").expect("read");
+    assert!(line.contains("keep-alive 42 min"), "{line}");
+    assert!(
+        changed_at.elapsed() < Duration::from_secs(2),
+        "picked up after {:?}",
+        changed_at.elapsed()
+    );
+    // In capf mode with no CA yet, nothing pending: no errors logged. Stop it.
+    let pid = child.id().to_string();
+    Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{status:?} {rest:?}");
+    assert!(
+        rest.last().is_some_and(|l| l.ends_with("capfd: stopped")),
+        "{rest:?}"
+    );
+}
