@@ -316,9 +316,15 @@ mod tests {
 
     #[test]
     fn menus_list_their_children() {
-        assert_eq!(words("utils capf "), ["csr", "set", "stale-lsc"]);
+        assert_eq!(
+            words("utils capf "),
+            ["cert", "csr", "set", "stale-lsc", "trust"]
+        );
         assert_eq!(words("ut"), ["utils"]);
-        assert_eq!(words("ut ca cs "), ["count", "delete", "dump", "list"]);
+        assert_eq!(
+            words("ut ca cs "),
+            ["count", "delete", "dump", "export", "list"]
+        );
         assert_eq!(words("utils capf s"), ["set", "stale-lsc"]);
     }
 
@@ -335,7 +341,10 @@ mod tests {
             ["noconfirm", "<cr>", "|"]
         );
         assert_eq!(words("set cli pagination "), ["on", "off"]);
-        assert_eq!(words("help ut ca "), ["csr", "set", "stale-lsc"]);
+        assert_eq!(
+            words("help ut ca "),
+            ["cert", "csr", "set", "stale-lsc", "trust"]
+        );
     }
 
     #[test]

@@ -174,9 +174,11 @@ mod tests {
         assert_eq!(
             question_mark(&c),
             [
+                "  cert*       Certificates signed by an external CA",
                 "  csr*        Pending certificate signing requests",
                 "  set*        Change CAPF settings",
                 "  stale-lsc*  LSCs issued but never installed",
+                "  trust*      CA certificates trusted to issue LSCs",
             ]
         );
     }
