@@ -17,9 +17,14 @@ use crate::domain::Timestamp;
 
 pub use escape::{escape_controls, is_invisible_format};
 
-/// The terminal's width when standard output is a terminal, else `None`.
+/// The terminal's width when standard output is a terminal that reports one, else `None`.
+/// A fresh pseudo-terminal reports 0 columns until someone sets its size (common under
+/// automation): that means "unknown", not "zero wide".
 pub fn terminal_width() -> Option<usize> {
-    comfy_table::Table::new().width().map(usize::from)
+    comfy_table::Table::new()
+        .width()
+        .map(usize::from)
+        .filter(|w| *w >= 20)
 }
 
 /// Output format of command results.

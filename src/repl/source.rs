@@ -1,0 +1,221 @@
+//! Where typed lines come from: rustyline on capable terminals, plain cooked-mode lines on basic
+//! ones (vt100, dumb), where automation needs the echo of a typed line to be exactly the line.
+
+use std::io::{self, BufRead, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::Duration;
+
+use rustyline::config::{BellStyle, CompletionType, Config};
+use rustyline::error::ReadlineError;
+use rustyline::history::{FileHistory, History};
+use rustyline::{Editor, EventHandler, KeyEvent};
+
+use super::helper::{CapfHelper, QuestionMark};
+use crate::store::StoreDevices;
+
+/// Most history lines kept.
+const HISTORY_SIZE: usize = 1000;
+
+/// What reading a line gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Read {
+    /// A line (without its newline).
+    Line(String),
+    /// Ctrl-C.
+    Interrupted,
+    /// Ctrl-D or end of input.
+    Eof,
+}
+
+/// A source of typed lines with history.
+pub trait LineSource {
+    /// Shows `prompt` and reads a line; `initial` is text given back for editing where the
+    /// source can (after `?`).
+    fn read(&mut self, prompt: &str, initial: &str) -> Read;
+    /// Remembers a command line.
+    fn remember(&mut self, line: &str);
+    /// Writes history to `path` (mode 0600).
+    fn save(&mut self, path: &Path);
+}
+
+/// Terminals on which capfsh reads plain lines: no cursor movement, no colour, the typed line
+/// echoed by the terminal exactly as typed (what paramiko-expect style automation, which
+/// defaults to vt100, looks for). `CAPFSH_PLAIN=1` forces it anywhere.
+pub fn is_basic_terminal() -> bool {
+    if std::env::var_os("CAPFSH_PLAIN").is_some_and(|v| v == "1") {
+        return true;
+    }
+    let term = std::env::var("TERM")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    matches!(
+        term.as_str(),
+        "" | "dumb"
+            | "unknown"
+            | "vt52"
+            | "vt100"
+            | "vt102"
+            | "vt220"
+            | "vt320"
+            | "ansi"
+            | "cons25"
+            | "emacs"
+    )
+}
+
+fn save_history(history: &mut FileHistory, path: &Path) {
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if history.is_empty() {
+        return;
+    }
+    if history.save(path).is_ok() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+        }
+    }
+}
+
+/// rustyline, with Tab and `?` bound to the command tree.
+pub struct EditorSource {
+    editor: Editor<CapfHelper, FileHistory>,
+}
+
+impl EditorSource {
+    /// An editor completing from the tree and `devices`, with history from `history`.
+    pub fn new(devices: Arc<StoreDevices>, history: Option<&Path>) -> io::Result<Self> {
+        let config = Config::builder()
+            .completion_type(CompletionType::List)
+            .bell_style(BellStyle::None)
+            .auto_add_history(false)
+            .max_history_size(HISTORY_SIZE)
+            .map_err(io::Error::other)?
+            .history_ignore_dups(true)
+            .map_err(io::Error::other)?
+            .history_ignore_space(true)
+            .build();
+        let mut editor = Editor::with_config(config).map_err(io::Error::other)?;
+        editor.set_helper(Some(CapfHelper::new(devices.clone())));
+        editor.bind_sequence(
+            KeyEvent::from('?'),
+            EventHandler::Conditional(Box::new(QuestionMark::new(devices))),
+        );
+        if let Some(h) = history {
+            let _ = editor.load_history(h);
+        }
+        Ok(EditorSource { editor })
+    }
+}
+
+impl LineSource for EditorSource {
+    fn read(&mut self, prompt: &str, initial: &str) -> Read {
+        let r = if initial.is_empty() {
+            self.editor.readline(prompt)
+        } else {
+            self.editor.readline_with_initial(prompt, (initial, ""))
+        };
+        match r {
+            Ok(l) => Read::Line(l),
+            Err(ReadlineError::Interrupted) => Read::Interrupted,
+            Err(_) => Read::Eof,
+        }
+    }
+
+    fn remember(&mut self, line: &str) {
+        let _ = self.editor.add_history_entry(line);
+    }
+
+    fn save(&mut self, path: &Path) {
+        save_history(self.editor.history_mut(), path);
+    }
+}
+
+/// Plain lines: the prompt is printed as is, the terminal echoes what is typed, a reader
+/// thread hands over whole lines so Ctrl-C (a SIGINT in cooked mode, which also discards the
+/// half-typed line) can be noticed while waiting.
+pub struct PlainSource {
+    lines: Receiver<Option<String>>,
+    interrupted: Arc<AtomicBool>,
+    history: FileHistory,
+    eof: bool,
+}
+
+impl PlainSource {
+    /// Reads standard input; `interrupted` is the SIGINT flag.
+    pub fn new(interrupted: Arc<AtomicBool>, history: Option<&Path>) -> Self {
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let stdin = io::stdin();
+            let mut lock = stdin.lock();
+            loop {
+                let mut line = String::new();
+                match lock.read_line(&mut line) {
+                    Ok(0) | Err(_) => {
+                        let _ = tx.send(None);
+                        return;
+                    }
+                    Ok(_) => {
+                        let l = line.trim_end_matches(['\n', '\r']).to_owned();
+                        if tx.send(Some(l)).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        let mut h = FileHistory::new();
+        if let Some(p) = history {
+            let _ = h.load(p);
+        }
+        PlainSource {
+            lines: rx,
+            interrupted,
+            history: h,
+            eof: false,
+        }
+    }
+}
+
+impl LineSource for PlainSource {
+    fn read(&mut self, prompt: &str, initial: &str) -> Read {
+        if self.eof {
+            return Read::Eof;
+        }
+        self.interrupted.store(false, Ordering::Relaxed);
+        let mut out = io::stdout();
+        // No cursor movement on a basic terminal: text given back after `?` is printed after
+        // the prompt, and what the admin types next continues it.
+        let _ = write!(out, "{prompt}{initial}");
+        let _ = out.flush();
+        loop {
+            match self.lines.recv_timeout(Duration::from_millis(50)) {
+                Ok(Some(l)) => return Read::Line(format!("{initial}{l}")),
+                Ok(None) | Err(RecvTimeoutError::Disconnected) => {
+                    self.eof = true;
+                    let _ = writeln!(out);
+                    return Read::Eof;
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    if self.interrupted.swap(false, Ordering::Relaxed) {
+                        let _ = writeln!(out);
+                        return Read::Interrupted;
+                    }
+                }
+            }
+        }
+    }
+
+    fn remember(&mut self, line: &str) {
+        let _ = self.history.add(line);
+    }
+
+    fn save(&mut self, path: &Path) {
+        save_history(&mut self.history, path);
+    }
+}

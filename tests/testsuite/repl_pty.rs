@@ -1,0 +1,280 @@
+//! The interactive shell in a real pseudo-terminal, as an admin and as expect-style automation
+//! (paramiko-expect over SSH) drive it.
+
+use std::process::Command;
+
+use rexpect::reader::Options;
+use rexpect::session::{PtySession, spawn_with_options};
+
+use crate::support::TestEnv;
+
+const TIMEOUT_MS: u64 = 10_000;
+
+/// The command line of capfsh behind `stty echo`: rexpect turns the pty's echo off, an SSH
+/// pseudo-terminal has it on, and on a dumb terminal the typed line is echoed by the pty.
+fn capfsh_with_echo() -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("stty echo; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_capfsh"));
+    cmd
+}
+
+/// Types keys without Enter (rexpect buffers `send` until a flush).
+fn keys(p: &mut PtySession, s: &str) {
+    p.send(s).expect("send");
+    p.flush().expect("flush");
+}
+
+fn spawn(env: &TestEnv, term: &str) -> PtySession {
+    let mut cmd = capfsh_with_echo();
+    let home = env.home();
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("USER", "tester")
+        .env("TERM", term)
+        .arg("--db")
+        .arg(&env.db);
+    let mut p = spawn_with_options(
+        cmd,
+        Options::new()
+            .timeout_ms(Some(TIMEOUT_MS))
+            .strip_ansi_escape_codes(true),
+    )
+    .expect("spawn capfsh in a pty");
+    p.exp_string("Type ? or help").expect("banner");
+    p.exp_string("admin:").expect("first prompt");
+    p
+}
+
+/// The process exited with status 0 (nix's WaitStatus is not re-exported by rexpect).
+fn assert_exited_0(p: &PtySession) {
+    let status = format!("{:?}", p.process().wait());
+    assert!(
+        status.starts_with("Ok(Exited(") && status.ends_with(", 0))"),
+        "{status}"
+    );
+}
+
+fn quit(mut p: PtySession) {
+    p.send_line("quit").expect("send");
+    p.exp_eof().expect("eof");
+    assert_exited_0(&p);
+}
+
+#[test]
+fn question_mark_lists_choices_and_gives_the_line_back() {
+    // On a capable terminal `?` acts at once; on a basic one (vt100, dumb) it acts with Enter.
+    for term in ["xterm", "vt100", "dumb"] {
+        let env = TestEnv::new();
+        let mut p = spawn(&env, term);
+        keys(&mut p, "utils capf ?");
+        if term != "xterm" {
+            keys(&mut p, "\r");
+        }
+        let listing = p.exp_string("trust*").expect("choices");
+        for word in ["cert*", "csr*", "set*", "stale-lsc*"] {
+            assert!(listing.contains(word), "{term}: {listing}");
+        }
+        p.exp_string("admin:utils capf ").expect("line given back");
+        // Finish the line that was given back.
+        p.send_line("csr count").expect("send");
+        p.exp_string("0 CSRs pending")
+            .expect("ran the completed line");
+        p.exp_string("admin:").expect("prompt");
+        quit(p);
+    }
+}
+
+#[test]
+fn question_mark_after_a_command_prints_the_syntax() {
+    let env = TestEnv::new();
+    let mut p = spawn(&env, "xterm");
+    keys(&mut p, "utils capf set keep_alive ?");
+    p.exp_string("Syntax:").expect("syntax");
+    p.exp_string("utils capf set keep_alive [minutes]")
+        .expect("syntax line");
+    p.exp_string("minutes  optional   5-60, default 15")
+        .expect("param line");
+    p.send_control('u').expect("clear");
+    quit(p);
+}
+
+#[test]
+fn tab_completes_words_and_devices() {
+    let env = TestEnv::new();
+    env.seed();
+    let mut p = spawn(&env, "xterm");
+    keys(&mut p, "ut\t");
+    p.exp_string("utils ").expect("unique prefix completed");
+    keys(&mut p, "ca\tcsr du\tCSF\t");
+    p.exp_string("CSFJOHN")
+        .expect("device completed from the store");
+    keys(&mut p, "\r");
+    p.exp_string("Device Name:").expect("dump ran");
+    p.exp_string("admin:").expect("prompt");
+    // After a full word, Tab lists the choices.
+    keys(&mut p, "utils capf stale-lsc \t\t");
+    p.exp_string("delete").expect("listed");
+    p.send_control('u').expect("clear");
+    quit(p);
+}
+
+#[test]
+fn abbreviations_run_and_ambiguity_is_refused() {
+    let env = TestEnv::new();
+    env.seed();
+    let mut p = spawn(&env, "vt100");
+    p.send_line("ut ca cs li").expect("send");
+    p.exp_string("4 pending CSRs found")
+        .expect("abbreviated list ran");
+    p.send_line("utils capf s").expect("send");
+    p.exp_string("could be set, stale-lsc").expect("candidates");
+    p.exp_string("Executed command unsuccessfully")
+        .expect("trailer");
+    quit(p);
+}
+
+#[test]
+fn keep_alive_prompt_re_asks_on_bad_input() {
+    for term in ["xterm", "vt100"] {
+        let env = TestEnv::new();
+        let mut p = spawn(&env, term);
+        p.send_line("utils capf set keep_alive").expect("send");
+        p.exp_string("a number between 5 and 60:").expect("asked");
+        p.send_line("99").expect("send");
+        p.exp_string("out of range").expect("refused");
+        p.exp_string("a number between 5 and 60:")
+            .expect("asked again");
+        p.send_line("20").expect("send");
+        p.exp_string("changed from 15 to 20 minutes").expect("set");
+        p.exp_string("admin:").expect("prompt");
+        // Ctrl-C at the question cancels it.
+        p.send_line("utils capf set keep_alive").expect("send");
+        p.exp_string("a number between 5 and 60:").expect("asked");
+        p.send_control('c').expect("ctrl-c");
+        p.exp_string("Control-C pressed").expect("cancelled");
+        p.exp_string("admin:").expect("prompt");
+        p.send_line("show capf keep_alive").expect("send");
+        p.exp_string("CAPF keep-alive (minutes): 20")
+            .expect("unchanged by the cancel");
+        quit(p);
+    }
+}
+
+#[test]
+fn confirmation_answered_no_then_yes() {
+    for term in ["xterm", "vt100"] {
+        let env = TestEnv::new();
+        env.seed();
+        let mut p = spawn(&env, term);
+        p.send_line("utils capf stale-lsc delete all")
+            .expect("send");
+        p.exp_string("Continue (y/n)?").expect("asked");
+        p.send_line("n").expect("send");
+        p.exp_string("Cancelled: nothing was changed")
+            .expect("cancelled");
+        p.exp_string("admin:").expect("prompt");
+        p.send_line("utils capf stale-lsc delete all")
+            .expect("send");
+        p.exp_string("Continue (y/n)?").expect("asked");
+        p.send_line("y").expect("send");
+        p.exp_string("Deleted 1 stale LSC").expect("deleted");
+        quit(p);
+    }
+}
+
+#[test]
+fn ctrl_c_clears_the_line_and_ctrl_d_ends() {
+    for term in ["xterm", "vt100"] {
+        let env = TestEnv::new();
+        let mut p = spawn(&env, term);
+        keys(&mut p, "utils capf bogus");
+        p.send_control('c').expect("ctrl-c");
+        p.exp_string("admin:").expect("fresh prompt");
+        p.send_line("utils capf csr count").expect("send");
+        p.exp_string("0 CSRs pending")
+            .expect("the cleared text did not run");
+        p.exp_string("admin:").expect("prompt");
+        p.send_control('d').expect("ctrl-d");
+        p.exp_eof().expect("eof");
+        assert_exited_0(&p);
+    }
+}
+
+#[test]
+fn history_persists_across_sessions() {
+    let env = TestEnv::new();
+    let mut p = spawn(&env, "vt100");
+    p.send_line("utils capf set keep_alive 33").expect("send");
+    p.exp_string("to 33 minutes").expect("set");
+    quit(p);
+    let history = env.home().join("state").join("capfsh").join("history");
+    let text = std::fs::read_to_string(&history).expect("history file");
+    assert!(text.contains("utils capf set keep_alive 33"), "{text}");
+    let mut p = spawn(&env, "xterm");
+    keys(&mut p, "\x1b[A");
+    p.exp_string("quit").expect("last line recalled");
+    keys(&mut p, "\x1b[A");
+    p.exp_string("keep_alive 33")
+        .expect("earlier line recalled");
+    p.send_control('u').expect("clear");
+    quit(p);
+}
+
+/// paramiko-expect style: wait for `admin:` at the end of the ANSI-stripped output after a
+/// newline, send a line, look for the exact echo and the failure string.
+#[test]
+fn automation_sees_a_clean_prompt_and_echo() {
+    for term in ["dumb", "vt100"] {
+        let env = TestEnv::new();
+        let mut cmd = capfsh_with_echo();
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", env.home())
+            .env("XDG_STATE_HOME", env.home().join("state"))
+            .env("TERM", term)
+            .arg("--db")
+            .arg(&env.db);
+        let mut p =
+            spawn_with_options(cmd, Options::new().timeout_ms(Some(TIMEOUT_MS))).expect("spawn");
+        let prompt = r"(?s).*\nadmin:$";
+        let (before, _) = p.exp_regex(r"\nadmin:").expect("banner then prompt");
+        assert!(before.contains("capfsh"), "{term}: {before:?}");
+        for (line, expect_failure) in [
+            ("set cli pagination off", false),
+            ("utils capf csr list", false),
+            ("utils capf set keep_alive 99", true),
+        ] {
+            p.send_line(line).expect("send");
+            let (out, _) = p.exp_regex(r"\nadmin:").expect("next prompt");
+            let raw = format!("admin:{out}");
+            assert!(
+                raw.starts_with(&format!("admin:{line}")),
+                "{term}: echo of {line:?} not clean: {raw:?}"
+            );
+            let stripped = strip_ansi(&(raw + "\nadmin:"));
+            assert!(
+                regex::Regex::new(prompt).expect("re").is_match(&stripped),
+                "{term}: {stripped:?}"
+            );
+            assert_eq!(
+                stripped.contains("Executed command unsuccessfully"),
+                expect_failure,
+                "{term}: {line}: {stripped:?}"
+            );
+        }
+        p.send_line("exit").expect("send");
+        p.exp_eof().expect("eof");
+    }
+}
+
+fn strip_ansi(s: &str) -> String {
+    regex::Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
+        .expect("re")
+        .replace_all(s, "")
+        .into_owned()
+}
