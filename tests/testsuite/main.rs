@@ -6,4 +6,5 @@ mod oneshot;
 mod repl_pty;
 mod script;
 mod shell_completion;
+mod shell_pty;
 mod support;
