@@ -13,7 +13,11 @@ fn csr() -> ParsedCsr {
     params
         .distinguished_name
         .push(rcgen::DnType::CommonName, "SEP001122AABBCC");
-    let pem = params.serialize_request(&key).expect("csr").pem().expect("pem");
+    let pem = params
+        .serialize_request(&key)
+        .expect("csr")
+        .pem()
+        .expect("pem");
     ParsedCsr::parse(pem.as_bytes()).expect("parse")
 }
 
@@ -35,26 +39,39 @@ fn openssl_speed(alg: &str) -> Option<f64> {
 fn main() {
     let csr = csr();
     let parse_input = csr.pem();
-    println!("| CA key | LSCs/s (parse+verify CSR, sign) | LSCs/s (sign only) | openssl speed sign/s |");
+    println!(
+        "| CA key | LSCs/s (parse+verify CSR, sign) | LSCs/s (sign only) | openssl speed sign/s |"
+    );
     println!("|---|---:|---:|---:|");
     for (kind, label, alg) in [
-        (CaKeyKind::EcP256, "EC P-256 (ecdsa-with-SHA256)", "ecdsap256"),
-        (CaKeyKind::Rsa2048, "RSA-2048 (sha256WithRSAEncryption)", "rsa2048"),
+        (
+            CaKeyKind::EcP256,
+            "EC P-256 (ecdsa-with-SHA256)",
+            "ecdsap256",
+        ),
+        (
+            CaKeyKind::Rsa2048,
+            "RSA-2048 (sha256WithRSAEncryption)",
+            "rsa2048",
+        ),
     ] {
-        let (ca, _) = CapfCa::generate(kind, &CaSubject::default(), chrono::Utc::now()).expect("ca");
+        let (ca, _) =
+            CapfCa::generate(kind, &CaSubject::default(), chrono::Utc::now()).expect("ca");
         let window = Duration::from_secs(3);
         let mut n = 0u64;
         let t = Instant::now();
         while t.elapsed() < window {
             let c = ParsedCsr::parse(parse_input.as_bytes()).expect("parse");
-            ca.sign_lsc(&c, "SEP001122AABBCC", 365, chrono::Utc::now()).expect("sign");
+            ca.sign_lsc(&c, "SEP001122AABBCC", 365, chrono::Utc::now())
+                .expect("sign");
             n += 1;
         }
         let full = n as f64 / t.elapsed().as_secs_f64();
         let mut m = 0u64;
         let t = Instant::now();
         while t.elapsed() < window {
-            ca.sign_lsc(&csr, "SEP001122AABBCC", 365, chrono::Utc::now()).expect("sign");
+            ca.sign_lsc(&csr, "SEP001122AABBCC", 365, chrono::Utc::now())
+                .expect("sign");
             m += 1;
         }
         let sign = m as f64 / t.elapsed().as_secs_f64();

@@ -22,7 +22,10 @@ fn device(i: u64) -> DeviceName {
 /// A store of `n` devices: each sent one CSR; every second one got an LSC; of those, one in
 /// ten was never installed and the phone sent a newer CSR (stale); the others are installed.
 fn build(n: u64, path: &Path) {
-    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("t0");
+    let t0 = Utc
+        .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+        .single()
+        .expect("t0");
     let actor = Actor {
         os_user: "bench".into(),
         command: "build".into(),
@@ -112,7 +115,10 @@ fn cached_store(n: u64) -> PathBuf {
             .expect("builder");
         assert!(status.success(), "building the {n}-device store failed");
         std::fs::rename(&tmp, &path).expect("rename");
-        eprintln!("built the {n}-device store in {:.1} s", t.elapsed().as_secs_f64());
+        eprintln!(
+            "built the {n}-device store in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
     }
     path
 }
@@ -175,7 +181,10 @@ fn main() {
         let db = cached_store(n);
         for (name, args) in [
             ("utils capf csr list", &["utils", "capf", "csr", "list"][..]),
-            ("utils capf stale-lsc list", &["utils", "capf", "stale-lsc", "list"][..]),
+            (
+                "utils capf stale-lsc list",
+                &["utils", "capf", "stale-lsc", "list"][..],
+            ),
         ] {
             for format in ["table", "csv"] {
                 let mut times = Vec::new();
@@ -202,7 +211,10 @@ fn main() {
         for run in 0..RUNS {
             let copy = db.with_file_name(format!("delete-{n}-{run}.db"));
             std::fs::copy(&db, &copy).expect("copy");
-            let (t, r, l) = measure(&copy, &["utils", "capf", "stale-lsc", "delete", "all", "noconfirm"]);
+            let (t, r, l) = measure(
+                &copy,
+                &["utils", "capf", "stale-lsc", "delete", "all", "noconfirm"],
+            );
             times.push(t);
             rss = rss.max(r);
             lines = l;
@@ -236,7 +248,15 @@ fn main() {
                 .env("_CLAP_COMPLETE_INDEX", "5")
                 .env("_CLAP_COMPLETE_COMP_TYPE", "9")
                 .env("_CLAP_COMPLETE_SPACE", "true")
-                .args(["--", "capfsh", "utils", "capf", "csr", "dump", "SEP0000000001"])
+                .args([
+                    "--",
+                    "capfsh",
+                    "utils",
+                    "capf",
+                    "csr",
+                    "dump",
+                    "SEP0000000001",
+                ])
                 .output()
                 .expect("complete");
             c.push(t.elapsed());

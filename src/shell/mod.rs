@@ -54,12 +54,14 @@ pub fn run_invocation(
     } else {
         None
     };
-    let mut filter = LineFilter::new(out, piped.modifiers);
+    // Buffered: a listing of a million rows must not cost a write system call per line.
+    let mut buffered = io::BufWriter::with_capacity(64 * 1024, out);
+    let mut filter = LineFilter::new(&mut buffered, piped.modifiers);
     let result = {
         let mut renderer = render::renderer(format, Box::new(&mut filter), width);
         commands::run(inv, line, session, prompter, renderer.as_mut())
     };
-    let finished = filter.finish();
+    let finished = filter.finish().and_then(|()| buffered.flush());
     match result {
         // A closed pipe (`capfsh ... | head`) is the reader's choice, not a failure.
         Err(CmdError::Failed(m)) if m.contains("Broken pipe") => Ok(Flow::Continue),
