@@ -151,12 +151,7 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
             Ok(())
         }
         Some(("enroll", m)) => {
-            let device: DeviceName = m
-                .get_one::<String>("device")
-                .map(String::as_str)
-                .unwrap_or_default()
-                .parse()
-                .map_err(|e: capfsh::domain::InvalidValue| EngineError::Other(e.0))?;
+            let device = device_arg(m)?;
             let input = read_input(m.get_one::<PathBuf>("csr"))?;
             let e = engine.enroll(&device, &input, now)?;
             if let Some(w) = &e.csr.weak {
@@ -184,12 +179,7 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
             Ok(())
         }
         Some(("installed", m)) => {
-            let device: DeviceName = m
-                .get_one::<String>("device")
-                .map(String::as_str)
-                .unwrap_or_default()
-                .parse()
-                .map_err(|e: capfsh::domain::InvalidValue| EngineError::Other(e.0))?;
+            let device = device_arg(m)?;
             let serial = engine.installed(
                 &device,
                 m.get_one::<String>("serial").map(String::as_str),
@@ -266,6 +256,15 @@ fn log(msg: &str) {
         format_rfc3339(&chrono::Utc::now()),
         escape_controls(msg)
     );
+}
+
+/// The `--device` argument as a checked device name.
+fn device_arg(m: &ArgMatches) -> Result<DeviceName, EngineError> {
+    m.get_one::<String>("device")
+        .map(String::as_str)
+        .unwrap_or_default()
+        .parse()
+        .map_err(|e: capfsh::domain::InvalidValue| EngineError::Other(e.0))
 }
 
 /// Reads a CSR from a file or `-` (stdin), refusing more than the CSR size limit.

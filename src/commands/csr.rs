@@ -1,6 +1,6 @@
 //! `utils capf csr list|count|dump|delete`.
 
-use super::{CmdError, Prompter, Session, plural, scope};
+use super::{CmdError, Prompter, Session, found, plural, row_sink, scope};
 use crate::cli::parse::Invocation;
 use crate::domain::{DeviceName, PendingCsr};
 use crate::pki::{ParsedCsr, to_pem};
@@ -45,17 +45,8 @@ pub fn list(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdErro
     let interrupted = session.interrupted.clone();
     let store = session.store()?;
     out.begin_list(CSR_COLUMNS)?;
-    let n = store.each_pending_csr(|c| {
-        if interrupted.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(CmdError::Cancelled("Control-C pressed".into()));
-        }
-        out.row(&csr_row(&c)).map_err(CmdError::from)
-    })?;
-    out.end_list(&if n == 0 {
-        "No pending CSRs found".to_owned()
-    } else {
-        format!("{} found", plural(n, "pending CSR", "pending CSRs"))
-    })?;
+    let n = store.each_pending_csr(row_sink(interrupted, out, csr_row))?;
+    out.end_list(&found(n, "pending CSR", "pending CSRs"))?;
     Ok(())
 }
 

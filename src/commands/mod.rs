@@ -334,6 +334,29 @@ fn dispatch(
     Ok(Flow::Continue)
 }
 
+/// The row handler of a streamed listing: checks for Ctrl-C, renders the row.
+fn row_sink<'a, T: 'a, const N: usize>(
+    interrupted: Arc<AtomicBool>,
+    out: &'a mut dyn Renderer,
+    row: fn(&T) -> [crate::render::Cell; N],
+) -> impl FnMut(T) -> Result<(), CmdError> + 'a {
+    move |item| {
+        if interrupted.load(Ordering::Relaxed) {
+            return Err(CmdError::Cancelled("Control-C pressed".into()));
+        }
+        out.row(&row(&item)).map_err(CmdError::from)
+    }
+}
+
+/// The closing line of a listing: `No pending CSRs found` or `3 pending CSRs found`.
+fn found(n: u64, one: &str, many: &str) -> String {
+    if n == 0 {
+        format!("No {many} found")
+    } else {
+        format!("{} found", plural(n, one, many))
+    }
+}
+
 /// Plural helper for closing lines: `1 pending CSR`, `2 pending CSRs`.
 fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })

@@ -2,7 +2,7 @@
 
 use chrono::{Duration, Utc};
 
-use super::{CmdError, Session, plural};
+use super::{CmdError, Session, plural, row_sink};
 use crate::cli::parse::Invocation;
 use crate::domain::{DeviceName, InvalidValue, LscRecord, format_cli};
 use crate::render::{Cell, Column, Renderer};
@@ -142,12 +142,7 @@ pub fn lsc(
     let interrupted = session.interrupted.clone();
     let store = session.store()?;
     out.begin_list(LSC_COLUMNS)?;
-    let n = store.each_lsc(&filter, |l| {
-        if interrupted.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(CmdError::Cancelled("Control-C pressed".into()));
-        }
-        out.row(&lsc_row(&l)).map_err(CmdError::from)
-    })?;
+    let n = store.each_lsc(&filter, row_sink(interrupted, out, lsc_row))?;
     out.end_list(&if n == 0 {
         empty
     } else if found.is_empty() {

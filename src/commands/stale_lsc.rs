@@ -1,6 +1,6 @@
 //! `utils capf stale-lsc list|delete`.
 
-use super::{CmdError, Prompter, Session, plural, scope};
+use super::{CmdError, Prompter, Session, found, plural, row_sink, scope};
 use crate::cli::parse::Invocation;
 use crate::domain::StaleLsc;
 use crate::render::{Cell, Column, Renderer};
@@ -50,17 +50,8 @@ pub fn list(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdErro
     let interrupted = session.interrupted.clone();
     let store = session.store()?;
     out.begin_list(STALE_COLUMNS)?;
-    let n = store.each_stale_lsc(|s| {
-        if interrupted.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(CmdError::Cancelled("Control-C pressed".into()));
-        }
-        out.row(&stale_row(&s)).map_err(CmdError::from)
-    })?;
-    out.end_list(&if n == 0 {
-        "No stale LSCs found".to_owned()
-    } else {
-        format!("{} found", plural(n, "stale LSC", "stale LSCs"))
-    })?;
+    let n = store.each_stale_lsc(row_sink(interrupted, out, stale_row))?;
+    out.end_list(&found(n, "stale LSC", "stale LSCs"))?;
     Ok(())
 }
 
