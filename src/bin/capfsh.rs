@@ -16,7 +16,7 @@ use capfsh::store::StoreLocation;
 
 fn main() -> ExitCode {
     // `COMPLETE=bash capfsh` prints the shell's registration; completion requests end here too.
-    clap_complete::CompleteEnv::with_factory(clap_cmd::command).complete();
+    clap_complete::CompleteEnv::with_factory(clap_cmd::completion_command).complete();
     ExitCode::from(run())
 }
 

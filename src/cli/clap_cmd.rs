@@ -93,6 +93,45 @@ pub fn command() -> Command {
     .subcommand(Command::new(MAN).about("Print the capfsh(1) man page (roff)"))
 }
 
+/// The `Command` the shells' dynamic completion (`COMPLETE=<shell> capfsh`) answers from:
+/// [`command`], built, with every option hidden.
+///
+/// clap's engine offers all options at an empty word next to the subcommands and values, so
+/// `capfsh utils <Tab>` would list `--db`, `--format`, `--yes`, `--help` beside `capf` and
+/// insert nothing. Hidden options are dropped whenever anything else is offered, and still
+/// offered when nothing else is or the word starts with `-`: the shells offer what the admin:
+/// shell's Tab offers.
+///
+/// clap's engine also walks only full subcommand names, not the unique prefixes the one-shot
+/// CLI accepts (`capfsh ut ca cs du CSF<Tab>` completed nothing): every unique prefix becomes
+/// a hidden alias here, so completion after abbreviated words works like the REPL's.
+pub fn completion_command() -> Command {
+    let mut cmd = command();
+    cmd.build();
+    for_completion(cmd)
+}
+
+fn for_completion(cmd: Command) -> Command {
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    cmd.mut_args(|a| if a.is_positional() { a } else { a.hide(true) })
+        .mut_subcommands(|sub| {
+            let name = sub.get_name().to_owned();
+            let prefixes: Vec<String> = (1..name.len())
+                .filter(|&n| name.is_char_boundary(n))
+                .map(|n| name[..n].to_owned())
+                .filter(|p| {
+                    names
+                        .iter()
+                        .all(|other| *other == name || !other.starts_with(p.as_str()))
+                })
+                .collect();
+            for_completion(sub.aliases(prefixes))
+        })
+}
+
 /// Meta command printing a static completion script.
 pub const COMPLETIONS: &str = "completions";
 /// Meta command printing the man page.
@@ -243,11 +282,11 @@ mod tests {
             args.push("".into());
             let index = args.len() - 1;
             let shell: Vec<String> =
-                clap_complete::engine::complete(&mut command(), args, index, None)
+                clap_complete::engine::complete(&mut completion_command(), args, index, None)
                     .expect("complete")
                     .into_iter()
                     .map(|c| c.get_value().to_string_lossy().into_owned())
-                    .filter(|w| !w.starts_with('-') && w != COMPLETIONS && w != MAN)
+                    .filter(|w| w != COMPLETIONS && w != MAN)
                     .collect();
             let line = if path.is_empty() {
                 String::new()
@@ -287,11 +326,10 @@ mod tests {
             args.push("".into());
             let index = args.len() - 1;
             let mut shell: Vec<String> =
-                clap_complete::engine::complete(&mut command(), args, index, None)
+                clap_complete::engine::complete(&mut completion_command(), args, index, None)
                     .expect("complete")
                     .into_iter()
                     .map(|c| c.get_value().to_string_lossy().into_owned())
-                    .filter(|w| !w.starts_with('-'))
                     .collect();
             let mut repl: Vec<String> = complete(&format!("{} ", path.join(" ")), false, &none)
                 .choices
@@ -303,6 +341,36 @@ mod tests {
             repl.sort();
             assert_eq!(shell, repl, "at {path:?}");
         }
+    }
+
+    /// Options are offered when the word starts with `-`, or when nothing else may come.
+    #[test]
+    fn shells_offer_options_only_when_asked_or_alone() {
+        let offered = |words: &[&str]| -> Vec<String> {
+            let mut args: Vec<std::ffi::OsString> = vec!["capfsh".into()];
+            args.extend(words.iter().map(|w| (*w).into()));
+            let index = args.len() - 1;
+            clap_complete::engine::complete(&mut completion_command(), args, index, None)
+                .expect("complete")
+                .into_iter()
+                .map(|c| c.get_value().to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(offered(&["utils", ""]), ["capf"]);
+        assert_eq!(
+            offered(&["utils", "--"]),
+            ["--db", "--format", "--yes", "--help"]
+        );
+        assert_eq!(
+            offered(&["utils", "capf", "csr", "list", "--f"]),
+            ["--format"]
+        );
+        assert!(offered(&["utils", "capf", "csr", "list", ""]).contains(&"--format".into()));
+        // Abbreviated words are walked as the one-shot CLI parses them; a prefix completes to
+        // the full word only.
+        assert_eq!(offered(&["ut", "ca", "s"]), ["set", "stale-lsc"]);
+        assert_eq!(offered(&["ut", "ca", "st", "d"]), ["delete"]);
+        assert_eq!(offered(&["u"]), ["utils"]);
     }
 
     #[test]

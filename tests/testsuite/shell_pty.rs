@@ -82,9 +82,9 @@ fn bash_completes_words_and_devices() {
     setup(&mut p, "source <(COMPLETE=bash capfsh)");
     keys(&mut p, "capfsh ut\t");
     p.exp_string("capfsh utils ").expect("ut<Tab> -> utils");
-    // The next Tab lists what may follow: capf (and the global options).
-    keys(&mut p, "\t\t");
-    p.exp_string("capf ").expect("next Tab lists capf");
+    // The next Tab offers what may follow: capf alone (options only when asked with `-`).
+    keys(&mut p, "\t");
+    p.exp_string("capf ").expect("next Tab offers capf");
     keys(&mut p, "capf csr dump CSF\t");
     p.exp_string("CSFJOHN").expect("device from the store");
     p.send_control('u').expect("clear");
