@@ -305,9 +305,16 @@ impl CapfCa {
     ) -> Result<IssuedLsc, PkiError> {
         let spki = SubjectPublicKeyInfo::from_der(&csr.spki_der)
             .map_err(|e| PkiError::UnsupportedKey(format!("cannot certify this key: {e}")))?;
+        if now >= self.not_after {
+            return Err(PkiError::Rule(format!(
+                "the CAPF CA certificate expired on {}: create a new one with `capfd init --force`",
+                crate::domain::format_rfc3339(&self.not_after)
+            )));
+        }
         let serial = random_serial()?;
         let not_before = now - SKEW;
-        let not_after = now + Duration::days(i64::from(validity_days));
+        // An LSC cannot outlive the CA that signed it: clamp to the CA's end of validity.
+        let not_after = (now + Duration::days(i64::from(validity_days))).min(self.not_after);
         let mut dn = DistinguishedName::new();
         dn.push(DnType::CommonName, device_name);
         let mut params = CertificateParams::default();

@@ -163,3 +163,17 @@ fn trust_anchor_rules() {
         ParsedCert::from_der(ca.sign_lsc(&csr, "SEP1", 1, now()).expect("lsc").der).expect("cert");
     assert!(matches!(lsc.check_trust_anchor(), Err(PkiError::Rule(m)) if m.contains("not a CA")));
 }
+
+#[test]
+fn an_lsc_never_outlives_its_ca_and_an_expired_ca_signs_nothing() {
+    let ca = ca();
+    let csr = ParsedCsr::parse(csr_pem(&rcgen::PKCS_ECDSA_P256_SHA256, "SEP1", false).as_bytes())
+        .expect("csr");
+    let late = ca.not_after() - chrono::Duration::days(10);
+    let lsc = ca.sign_lsc(&csr, "SEP1", 1825, late).expect("sign");
+    assert_eq!(lsc.not_after, ca.not_after());
+    let after = ca.not_after() + chrono::Duration::days(1);
+    assert!(
+        matches!(ca.sign_lsc(&csr, "SEP1", 30, after), Err(PkiError::Rule(m)) if m.contains("expired"))
+    );
+}
