@@ -1,11 +1,11 @@
 //! `utils capf csr list|count|dump|delete`.
 
-use super::{CmdError, Prompter, Session, found, plural, row_sink, scope};
+use super::{CmdError, Deletion, Prompter, Session, found, plural, row_sink, scoped_delete};
 use crate::cli::parse::Invocation;
 use crate::domain::{DeviceName, PendingCsr};
 use crate::pki::{ParsedCsr, to_pem};
 use crate::render::{Cell, Column, Renderer};
-use crate::store::{Actor, Scope};
+use crate::store::{Actor, Scope, Store};
 
 /// Columns of `utils capf csr list` (field names are a documented contract).
 pub const CSR_COLUMNS: &[Column] = &[
@@ -129,7 +129,7 @@ pub fn dump(
     Ok(())
 }
 
-/// Deletes pending CSRs after confirmation.
+/// Deletes pending CSRs after confirmation, in one transaction.
 pub fn delete(
     inv: &Invocation,
     session: &mut Session,
@@ -137,36 +137,14 @@ pub fn delete(
     prompter: &mut dyn Prompter,
     out: &mut dyn Renderer,
 ) -> Result<(), CmdError> {
-    let scope = scope(inv.arg(0))?;
-    let store = session.store()?;
-    let pending = match &scope {
-        Scope::All => store.pending_csr_count()?,
-        Scope::Device(d) => u64::from(store.pending_csr(d)?.is_some()),
+    let target = Deletion {
+        one: "pending CSR",
+        many: "pending CSRs",
+        count: |store, scope| match scope {
+            Scope::All => store.pending_csr_count(),
+            Scope::Device(d) => Ok(u64::from(store.pending_csr(d)?.is_some())),
+        },
+        delete: Store::delete_pending_csrs,
     };
-    if pending == 0 {
-        return match scope {
-            Scope::All => {
-                out.outcome(
-                    "No pending CSRs found; nothing deleted",
-                    &[("deleted", Cell::Int(0))],
-                )?;
-                Ok(())
-            }
-            Scope::Device(d) => Err(CmdError::Failed(format!("no pending CSR for device {d}"))),
-        };
-    }
-    let what = match &scope {
-        Scope::All => format!(
-            "This deletes all {}",
-            plural(pending, "pending CSR", "pending CSRs")
-        ),
-        Scope::Device(d) => format!("This deletes the pending CSR of {d}"),
-    };
-    session.confirm(inv, &what, prompter)?;
-    let n = session.store()?.delete_pending_csrs(&scope, actor)?;
-    out.outcome(
-        &format!("Deleted {}", plural(n, "pending CSR", "pending CSRs")),
-        &[("deleted", Cell::Int(n as i64))],
-    )?;
-    Ok(())
+    scoped_delete(inv, session, actor, prompter, out, &target)
 }

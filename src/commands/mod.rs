@@ -334,6 +334,55 @@ fn dispatch(
     Ok(Flow::Continue)
 }
 
+/// What a scoped delete (`... delete all|<device>`) removes: its nouns and its store calls.
+struct Deletion {
+    one: &'static str,
+    many: &'static str,
+    count: fn(&Store, &Scope) -> Result<u64, StoreError>,
+    delete: fn(&mut Store, &Scope, &Actor) -> Result<u64, StoreError>,
+}
+
+/// `delete all|<device> [noconfirm]`: says when there is nothing to delete (an unknown device
+/// is an error), asks for confirmation, deletes in one transaction, reports how many.
+fn scoped_delete(
+    inv: &Invocation,
+    session: &mut Session,
+    actor: &Actor,
+    prompter: &mut dyn Prompter,
+    out: &mut dyn Renderer,
+    target: &Deletion,
+) -> Result<(), CmdError> {
+    let scope = scope(inv.arg(0))?;
+    let n = (target.count)(session.store()?, &scope)?;
+    let noun = |n| if n == 1 { target.one } else { target.many };
+    if n == 0 {
+        return match scope {
+            Scope::All => {
+                out.outcome(
+                    &format!("No {} found; nothing deleted", target.many),
+                    &[("deleted", crate::render::Cell::Int(0))],
+                )?;
+                Ok(())
+            }
+            Scope::Device(d) => Err(CmdError::Failed(format!(
+                "no {} for device {d}",
+                target.one
+            ))),
+        };
+    }
+    let what = match &scope {
+        Scope::All => format!("This deletes {n} {}", noun(n)),
+        Scope::Device(d) => format!("This deletes {n} {} of {d}", noun(n)),
+    };
+    session.confirm(inv, &what, prompter)?;
+    let deleted = (target.delete)(session.store()?, &scope, actor)?;
+    out.outcome(
+        &format!("Deleted {deleted} {}", noun(deleted)),
+        &[("deleted", crate::render::Cell::Int(deleted as i64))],
+    )?;
+    Ok(())
+}
+
 /// The row handler of a streamed listing: checks for Ctrl-C, renders the row.
 fn row_sink<'a, T: 'a, const N: usize>(
     interrupted: Arc<AtomicBool>,

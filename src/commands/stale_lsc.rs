@@ -1,10 +1,10 @@
 //! `utils capf stale-lsc list|delete`.
 
-use super::{CmdError, Prompter, Session, found, plural, row_sink, scope};
+use super::{CmdError, Deletion, Prompter, Session, found, row_sink, scoped_delete};
 use crate::cli::parse::Invocation;
 use crate::domain::StaleLsc;
 use crate::render::{Cell, Column, Renderer};
-use crate::store::{Actor, Scope};
+use crate::store::{Actor, Store};
 
 /// Columns of `utils capf stale-lsc list` (field names are a documented contract).
 pub const STALE_COLUMNS: &[Column] = &[
@@ -63,33 +63,11 @@ pub fn delete(
     prompter: &mut dyn Prompter,
     out: &mut dyn Renderer,
 ) -> Result<(), CmdError> {
-    let scope = scope(inv.arg(0))?;
-    let store = session.store()?;
-    let stale = store.stale_lsc_count(&scope)?;
-    if stale == 0 {
-        return match scope {
-            Scope::All => {
-                out.outcome(
-                    "No stale LSCs found; nothing deleted",
-                    &[("deleted", Cell::Int(0))],
-                )?;
-                Ok(())
-            }
-            Scope::Device(d) => Err(CmdError::Failed(format!("no stale LSC for device {d}"))),
-        };
-    }
-    let what = match &scope {
-        Scope::All => format!("This deletes {}", plural(stale, "stale LSC", "stale LSCs")),
-        Scope::Device(d) => format!(
-            "This deletes {} of {d}",
-            plural(stale, "stale LSC", "stale LSCs")
-        ),
+    let target = Deletion {
+        one: "stale LSC",
+        many: "stale LSCs",
+        count: Store::stale_lsc_count,
+        delete: Store::delete_stale_lscs,
     };
-    session.confirm(inv, &what, prompter)?;
-    let n = session.store()?.delete_stale_lscs(&scope, actor)?;
-    out.outcome(
-        &format!("Deleted {}", plural(n, "stale LSC", "stale LSCs")),
-        &[("deleted", Cell::Int(n as i64))],
-    )?;
-    Ok(())
+    scoped_delete(inv, session, actor, prompter, out, &target)
 }
