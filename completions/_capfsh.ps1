@@ -97,11 +97,21 @@ Register-ArgumentCompleter -Native -CommandName 'capfsh' -ScriptBlock {
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Who changed the store, newest first')
             [CompletionResult]::new('cert', 'cert', [CompletionResultType]::ParameterValue, 'The CAPF CA certificate, with its PEM')
             [CompletionResult]::new('keep_alive', 'keep_alive', [CompletionResultType]::ParameterValue, 'Show the keep-alive timer')
             [CompletionResult]::new('lsc', 'lsc', [CompletionResultType]::ParameterValue, 'LSC report: all, expiring, or one device''s')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'CAPF mode, settings, CA and counts')
             [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'External CAs trusted to issue LSCs')
+            break
+        }
+        'capfsh;show;capf;audit' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'capfsh;show;capf;cert' {

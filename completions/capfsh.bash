@@ -43,6 +43,9 @@ _capfsh() {
             capfsh__subcmd__show,capf)
                 cmd="capfsh__subcmd__show__subcmd__capf"
                 ;;
+            capfsh__subcmd__show__subcmd__capf,audit)
+                cmd="capfsh__subcmd__show__subcmd__capf__subcmd__audit"
+                ;;
             capfsh__subcmd__show__subcmd__capf,cert)
                 cmd="capfsh__subcmd__show__subcmd__capf__subcmd__cert"
                 ;;
@@ -419,8 +422,41 @@ _capfsh() {
             return 0
             ;;
         capfsh__subcmd__show__subcmd__capf)
-            opts="-y -h --db --format --yes --help cert keep_alive lsc status trust"
+            opts="-y -h --db --format --yes --help audit cert keep_alive lsc status trust"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__show__subcmd__capf__subcmd__audit)
+            opts="-y -h --db --format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -88,11 +88,20 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand --yes 'Answer yes to confirmations (same as noconfirm)'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand audit 'Who changed the store, newest first'
             cand cert 'The CAPF CA certificate, with its PEM'
             cand keep_alive 'Show the keep-alive timer'
             cand lsc 'LSC report: all, expiring, or one device''s'
             cand status 'CAPF mode, settings, CA and counts'
             cand trust 'External CAs trusted to issue LSCs'
+        }
+        &'capfsh;show;capf;audit'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'capfsh;show;capf;cert'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'

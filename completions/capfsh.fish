@@ -73,6 +73,7 @@ json\t''
 csv\t''"
 complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -s y -l yes -d 'Answer yes to confirmations (same as noconfirm)'
 complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -s h -l help -d 'Print help'
+complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -f -a "audit" -d 'Who changed the store, newest first'
 complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -f -a "cert" -d 'The CAPF CA certificate, with its PEM'
 complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -f -a "keep_alive" -d 'Show the keep-alive timer'
 complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -f -a "lsc" -d 'LSC report: all, expiring, or one device\'s'

@@ -122,6 +122,17 @@ fn run() -> u8 {
             opts,
         );
     }
+    // Under `ForceCommand capfsh`, `ssh host 'utils capf csr list'` arrives here: run that one
+    // line as a one-line script (no questions, CUCM failure trailer, exit code).
+    if let Some(line) = std::env::var("SSH_ORIGINAL_COMMAND")
+        .ok()
+        .filter(|l| !l.trim().is_empty())
+    {
+        let mut session = Session::new(location, format, false);
+        session.assume_yes = matches.get_flag("yes");
+        let mut input = io::Cursor::new(line.into_bytes());
+        return script(&mut session, &mut input, "ssh command", opts);
+    }
     if stdin_tty {
         let mut session = Session::new(location, format, true);
         session.assume_yes = matches.get_flag("yes");

@@ -32,6 +32,8 @@ pub enum CommandId {
     ShowKeepAlive,
     /// `show capf status`
     ShowStatus,
+    /// `show capf audit [count]`
+    ShowAudit,
     /// `show capf cert`
     ShowCert,
     /// `utils capf csr export <folder>`
@@ -397,6 +399,23 @@ const SHOW_CAPF_LSC: &[Node] = &[
 ];
 
 const SHOW_CAPF: &[Node] = &[
+    Node::leaf(
+        "audit",
+        "Who changed the store, newest first",
+        Runnable {
+            id: CommandId::ShowAudit,
+            params: &[Param {
+                name: "count",
+                help: "1-10000 entries, default 50",
+                kind: ValueKind::Number,
+                optional: true,
+            }],
+            description: "Lists the audit log, newest first: when, which OS user, the command as \
+                typed, whether it succeeded, and what changed or why it failed. Every command \
+                that changes the store is logged, by capfsh and capfd alike.",
+            confirm: false,
+        },
+    ),
     Node::leaf(
         "cert",
         "The CAPF CA certificate, with its PEM",

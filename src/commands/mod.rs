@@ -306,6 +306,7 @@ fn dispatch(
         SetValidity => settings::set_validity(inv, session, &actor, out)?,
         ShowKeepAlive => settings::show_keep_alive(session, out)?,
         ShowStatus => report::status(session, out)?,
+        ShowAudit => report::audit(inv, session, out)?,
         ShowCert => certs::show_cert(session, out)?,
         CsrExport => certs::csr_export(inv, session, out)?,
         CertImport => certs::cert_import(inv, session, &actor, out)?,

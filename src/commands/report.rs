@@ -208,3 +208,73 @@ pub fn trust(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdErr
     })?;
     Ok(())
 }
+
+/// Columns of `show capf audit`.
+pub const AUDIT_COLUMNS: &[Column] = &[
+    Column {
+        field: "at",
+        title: "At (UTC)",
+        width: 19,
+    },
+    Column {
+        field: "os_user",
+        title: "User",
+        width: 12,
+    },
+    Column {
+        field: "outcome",
+        title: "Outcome",
+        width: 7,
+    },
+    Column {
+        field: "detail",
+        title: "Detail",
+        width: 32,
+    },
+    Column {
+        field: "command",
+        title: "Command",
+        width: 0,
+    },
+];
+
+/// `show capf audit [count]`.
+pub fn audit(
+    inv: &Invocation,
+    session: &mut Session,
+    out: &mut dyn Renderer,
+) -> Result<(), CmdError> {
+    let count = match inv.arg(0) {
+        None => 50,
+        Some(raw) => raw
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=10_000).contains(n))
+            .ok_or_else(|| {
+                InvalidValue(format!(
+                    "count {raw:?} is not valid: enter a number between 1 and 10000"
+                ))
+            })?,
+    };
+    let entries = session.store()?.recent_audit(count)?;
+    out.begin_list(AUDIT_COLUMNS)?;
+    for e in &entries {
+        out.row(&[
+            Cell::Time(e.at),
+            Cell::Text(e.os_user.clone()),
+            Cell::Text(e.outcome.clone()),
+            e.detail.clone().map_or(Cell::Null, Cell::Text),
+            Cell::Text(e.command.clone()),
+        ])?;
+    }
+    out.end_list(&if entries.is_empty() {
+        "No audit entries found".to_owned()
+    } else {
+        format!(
+            "{} shown, newest first",
+            plural(entries.len() as u64, "entry", "entries")
+        )
+    })?;
+    Ok(())
+}

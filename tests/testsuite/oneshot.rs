@@ -340,3 +340,48 @@ fn completions_and_man_page_are_generated() {
     let out = env.capfsh().arg("man").output().expect("run");
     assert!(stdout(&out).contains(".TH capfsh"));
 }
+
+#[test]
+fn the_audit_log_records_changes_and_failed_attempts() {
+    let env = TestEnv::new();
+    env.seed();
+    env.capfsh()
+        .args(["ut", "ca", "set", "keep", "25"])
+        .assert()
+        .success();
+    env.capfsh()
+        .args([
+            "utils",
+            "capf",
+            "csr",
+            "delete",
+            "SEPDEADBEEF0000",
+            "noconfirm",
+        ])
+        .assert()
+        .code(1);
+    env.capfsh()
+        .args(["utils", "capf", "csr", "list"])
+        .assert()
+        .success();
+    let out = env
+        .capfsh()
+        .args(["--format", "json", "show", "capf", "audit", "2"])
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rows = v.as_array().expect("array");
+    assert_eq!(rows.len(), 2, "read-only commands are not audited: {v}");
+    assert_eq!(rows[0]["outcome"], "failed");
+    assert_eq!(rows[0]["os_user"], "tester");
+    assert_eq!(
+        rows[0]["detail"],
+        "no pending CSR for device SEPDEADBEEF0000"
+    );
+    assert_eq!(rows[1]["outcome"], "ok");
+    assert_eq!(
+        rows[1]["command"],
+        "--db ".to_owned() + &env.db.display().to_string() + " ut ca set keep 25"
+    );
+    assert_eq!(rows[1]["detail"], "keep_alive 15 -> 25");
+}

@@ -112,3 +112,31 @@ fn abbreviations_warn_unless_quiet_and_quit_ends_the_script() {
         .expect("run");
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 }
+
+#[test]
+fn an_ssh_forced_command_runs_as_one_line() {
+    let env = TestEnv::new();
+    env.seed();
+    let out = env
+        .capfsh()
+        .env("SSH_ORIGINAL_COMMAND", "utils capf csr list | count")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "Count: 8\n",
+        "4 rows, header, rule, blank line, summary"
+    );
+    let out = env
+        .capfsh()
+        .env("SSH_ORIGINAL_COMMAND", "utils capf stale-lsc delete all")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("ssh command line 1: "),
+        "{}",
+        stderr(&out)
+    );
+}
