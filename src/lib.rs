@@ -1,9 +1,11 @@
 //! capfsh: an admin shell and engine for a CAPF (Certificate Authority Proxy Function) store.
 //!
-//! Layers, from the inside out: [`domain`] (CAPF values and rules, no I/O), [`store`] (the
-//! SQLite file shared with the engine), [`cli`] (the one command tree and its parser),
-//! [`commands`] (what each command does), [`render`] (tables, JSON, CSV) and [`repl`] (the
-//! interactive `admin:` shell).
+//! Layers, from the inside out: [`domain`] (CAPF values and rules, no I/O), [`pki`] (CSRs,
+//! certificates, the CAPF CA), [`store`] (the SQLite file shared by shell and engine),
+//! [`engine`] (what CAPF does with CSRs and certificates), [`cli`] (the one command tree and its
+//! parser, help and completion), [`commands`] (what each admin command does), [`render`]
+//! (tables, JSON, CSV), [`shell`] (one-shot and script runs) and [`repl`] (the interactive
+//! `admin:` shell). The binaries `capfsh` and `capfd` are thin layers over these.
 
 pub mod cli;
 pub mod commands;

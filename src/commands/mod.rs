@@ -165,16 +165,6 @@ impl Session {
         }
     }
 
-    /// The store if it is already open (completion must not create a database).
-    pub fn open_store(&self) -> Option<&Store> {
-        self.store.as_ref()
-    }
-
-    /// Whether Ctrl-C was pressed since the command started.
-    pub fn was_interrupted(&self) -> bool {
-        self.interrupted.load(Ordering::Relaxed)
-    }
-
     fn actor(&self, line: &str) -> Actor {
         Actor {
             os_user: self.os_user.clone(),
