@@ -145,7 +145,7 @@ fn device_completer(path: Vec<&'static str>) -> ArgValueCompleter {
         let Some(current) = current.to_str() else {
             return Vec::new();
         };
-        let Ok(location) = StoreLocation::resolve(None) else {
+        let Ok(location) = StoreLocation::resolve(completion_db().as_deref()) else {
             return Vec::new();
         };
         let devices = StoreDevices::new(location);
@@ -158,6 +158,36 @@ fn device_completer(path: Vec<&'static str>) -> ArgValueCompleter {
             .map(|c| CompletionCandidate::new(c.word).help(Some(c.help.into())))
             .collect()
     })
+}
+
+/// The `--db PATH` of the line being completed: the shells pass its words after `--`
+/// (`capfsh -- capfsh --db PATH utils ...`). Without it, completion reads `$CAPFSH_DB` or the
+/// default store, as the command will.
+fn completion_db() -> Option<PathBuf> {
+    let words: Vec<std::ffi::OsString> = std::env::args_os()
+        .skip_while(|a| a != "--")
+        .skip(1)
+        .collect();
+    db_option(&words)
+}
+
+/// The last `--db PATH` or `--db=PATH` among `words`; a leading `~/` is the home folder (the
+/// shells pass the words unexpanded).
+fn db_option(words: &[std::ffi::OsString]) -> Option<PathBuf> {
+    let mut found: Option<PathBuf> = None;
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        if w == "--db" {
+            found = it.next().map(PathBuf::from);
+        } else if let Some(v) = w.to_str().and_then(|w| w.strip_prefix("--db=")) {
+            found = Some(PathBuf::from(v));
+        }
+    }
+    let path = found?;
+    match (path.strip_prefix("~"), dirs::home_dir()) {
+        (Ok(rest), Some(home)) => Some(home.join(rest)),
+        _ => Some(path),
+    }
 }
 
 fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
@@ -371,6 +401,34 @@ mod tests {
         assert_eq!(offered(&["ut", "ca", "s"]), ["set", "stale-lsc"]);
         assert_eq!(offered(&["ut", "ca", "st", "d"]), ["delete"]);
         assert_eq!(offered(&["u"]), ["utils"]);
+    }
+
+    #[test]
+    fn completion_reads_the_store_of_db_on_the_line() {
+        let words =
+            |w: &[&str]| -> Vec<std::ffi::OsString> { w.iter().map(|s| (*s).into()).collect() };
+        assert_eq!(db_option(&words(&["capfsh", "utils", "capf"])), None);
+        assert_eq!(
+            db_option(&words(&[
+                "capfsh",
+                "--db",
+                "/a.db",
+                "utils",
+                "--db=/b.db",
+                "x"
+            ])),
+            Some(PathBuf::from("/b.db"))
+        );
+        assert_eq!(
+            db_option(&words(&["capfsh", "utils", "--db", "/c.db", "capf"])),
+            Some(PathBuf::from("/c.db"))
+        );
+        if let Some(home) = dirs::home_dir() {
+            assert_eq!(
+                db_option(&words(&["capfsh", "--db", "~/d.db"])),
+                Some(home.join("d.db"))
+            );
+        }
     }
 
     #[test]
