@@ -7,6 +7,8 @@
 //! (tables, JSON, CSV), [`shell`] (one-shot and script runs) and [`repl`] (the interactive
 //! `admin:` shell). The binaries `capfsh` and `capfd` are thin layers over these.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod commands;
 pub mod domain;
