@@ -431,3 +431,82 @@ mod tests {
         assert!(split_words("\"open").is_err());
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use crate::cli::complete::complete;
+    use crate::cli::help::question_mark;
+    use crate::cli::modifiers;
+    use crate::cli::tree::DeviceSource;
+
+    /// Random lines from an alphabet of command fragments and awkward characters: parsing,
+    /// completion, `?` and modifiers answer (Ok or an error) and never panic.
+    #[test]
+    fn random_lines_never_panic() {
+        let pieces = [
+            "utils",
+            "ut",
+            "capf",
+            "ca",
+            "csr",
+            "stale-lsc",
+            "st",
+            "s",
+            "delete",
+            "all",
+            "noconfirm",
+            "list",
+            "dump",
+            "set",
+            "keep_alive",
+            "99",
+            "-1",
+            "?",
+            "|",
+            "include",
+            "(",
+            "\"",
+            "\\",
+            " ",
+            "  ",
+            "\t",
+            "help",
+            "show",
+            "lsc",
+            "expiring",
+            "é",
+            "\u{1b}[2J",
+            "\u{202e}",
+            "SEP001122AABBCC",
+            "count",
+            "json",
+            "begin",
+            "mode",
+            "offline",
+        ];
+        let none = |_: DeviceSource, _: &str| Vec::<String>::new();
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            let mut line = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let n = (state % 7) as usize;
+            for k in 0..n {
+                let idx = ((state >> (k * 5)) as usize) % pieces.len();
+                line.push_str(pieces[idx]);
+                if (state >> (k + 40)) & 1 == 1 {
+                    line.push(' ');
+                }
+            }
+            if let Ok(words) = split_words(&line) {
+                let _ = resolve(&words, true);
+                let _ = resolve(&words, false);
+            }
+            let c = complete(&line, true, &none);
+            let _ = question_mark(&c);
+            let _ = modifiers::split(&line);
+        }
+    }
+}

@@ -177,3 +177,47 @@ fn an_lsc_never_outlives_its_ca_and_an_expired_ca_signs_nothing() {
         matches!(ca.sign_lsc(&csr, "SEP1", 30, after), Err(PkiError::Rule(m)) if m.contains("expired"))
     );
 }
+
+/// A small deterministic generator, so the mutation tests are repeatable without a crate.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn mutated_csrs_and_certificates_never_panic() {
+    let csr_der =
+        ParsedCsr::parse(csr_pem(&rcgen::PKCS_ECDSA_P256_SHA256, "SEP1", false).as_bytes())
+            .expect("csr")
+            .der;
+    let cert_der = ca().cert_der().to_vec();
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    for round in 0..3000 {
+        for original in [&csr_der, &cert_der] {
+            let mut bytes = original.clone();
+            match round % 3 {
+                0 => {
+                    let i = (rng.next() as usize) % bytes.len();
+                    bytes[i] ^= 1 << (rng.next() % 8);
+                }
+                1 => bytes.truncate((rng.next() as usize) % bytes.len()),
+                _ => {
+                    let i = (rng.next() as usize) % bytes.len();
+                    bytes.insert(i, rng.next() as u8);
+                }
+            }
+            if let Ok(parsed) = ParsedCsr::parse(&bytes) {
+                // Accepted only after its signature verified; what is kept is exactly the input.
+                assert_eq!(parsed.der, bytes);
+                assert_ne!(round % 3, 1, "a truncated CSR was accepted");
+            }
+            let _ = ParsedCert::parse_many(&bytes);
+        }
+    }
+}
