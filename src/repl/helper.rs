@@ -70,6 +70,10 @@ impl ConditionalEventHandler for QuestionMark {
     fn handle(&self, _: &Event, _: RepeatCount, _: bool, ctx: &EventContext<'_>) -> Option<Cmd> {
         let line = ctx.line();
         let pos = ctx.pos().min(line.len());
+        // Inside quotes `?` is text (a regular expression after `| include`): insert it.
+        if super::inside_quotes(&line[..pos]) {
+            return None;
+        }
         let lookup = |s, p: &str| self.devices.lookup(s, p, DEVICE_LIMIT);
         let lines = question_mark(&complete(&line[..pos], true, &lookup));
         let mut text = String::from("?\r\n");

@@ -33,6 +33,11 @@ pub fn history_path() -> Option<PathBuf> {
         .map(|d| d.join("capfsh").join("history"))
 }
 
+/// Whether the end of `text` is inside a double-quoted word (where `?` is just a character).
+fn inside_quotes(text: &str) -> bool {
+    text.chars().filter(|c| *c == '"').count() % 2 == 1
+}
+
 /// Asks questions on the REPL's own line source.
 struct SourcePrompter<'a> {
     source: &'a mut dyn LineSource,
@@ -86,7 +91,7 @@ pub fn run(session: &mut Session) -> io::Result<u8> {
         };
         let trimmed = line.trim_end();
         // A `?` typed at the end of a line read plain: help, then the line again for editing.
-        if let Some(before) = trimmed.strip_suffix('?') {
+        if let Some(before) = trimmed.strip_suffix('?').filter(|b| !inside_quotes(b)) {
             let lookup = |s, p: &str| devices.lookup(s, p, DEVICE_LIMIT);
             for l in question_mark(&complete(before, true, &lookup)) {
                 println!("{}", escape_controls(&l));

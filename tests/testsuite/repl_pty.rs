@@ -278,3 +278,17 @@ fn strip_ansi(s: &str) -> String {
         .replace_all(s, "")
         .into_owned()
 }
+
+#[test]
+fn a_question_mark_inside_quotes_is_text() {
+    for term in ["xterm", "vt100"] {
+        let env = TestEnv::new();
+        env.seed();
+        let mut p = spawn(&env, term);
+        p.send_line("utils capf csr list | include \"SEP00112.AABB0?1\"")
+            .expect("send");
+        p.exp_string("SEP001122AABB01").expect("filtered listing");
+        p.exp_string("admin:").expect("prompt");
+        quit(p);
+    }
+}
