@@ -167,42 +167,65 @@ pub fn cert_import(
 ) -> Result<(), CmdError> {
     let files = read_cert_files(Path::new(inv.arg(0).unwrap_or_default()))?;
     let mut certs = Vec::new();
-    let mut refused: Vec<(String, String)> = Vec::new();
+    let mut unreadable: Vec<(String, String)> = Vec::new();
     for (name, parsed) in files {
         match parsed {
-            Ok(c) => certs.extend(c),
-            Err(reason) => refused.push((name, reason)),
+            Ok(c) => certs.extend(c.into_iter().map(|c| (name.clone(), c))),
+            Err(reason) => unreadable.push((name, reason)),
         }
     }
     let store = session.store()?;
-    let report = Engine::new(store, actor.clone()).import_certs(&certs, chrono::Utc::now())?;
-    refused.extend(report.refused);
+    let mut report = Engine::new(store, actor.clone()).import_certs(
+        &certs,
+        chrono::Utc::now(),
+        unreadable.is_empty(),
+    )?;
+    unreadable.append(&mut report.refused);
+    let refused = unreadable;
+    let imported = if report.committed {
+        report.accepted.len()
+    } else {
+        0
+    };
     let mut text = format!(
         "Imported {}",
-        plural(report.imported.len() as u64, "certificate", "certificates")
+        plural(imported as u64, "certificate", "certificates")
     );
-    for (device, serial) in &report.imported {
-        text.push_str(&format!("\n  {device}: LSC {serial}"));
+    if report.committed {
+        for (device, serial) in &report.accepted {
+            text.push_str(&format!("\n  {device}: LSC {serial}"));
+        }
     }
     if !refused.is_empty() {
-        text.push_str(&format!("\nRefused {}:", refused.len()));
+        text.push_str(&format!(
+            "\nRefused {} (nothing was imported; {} passed the checks):",
+            refused.len(),
+            report.accepted.len()
+        ));
         for (what, why) in &refused {
             text.push_str(&format!("\n  {what}: {why}"));
         }
     }
+    let reasons = refused
+        .iter()
+        .map(|(what, why)| format!("{what}: {why}"))
+        .collect::<Vec<_>>()
+        .join("\n");
     out.outcome(
         &text,
         &[
-            ("imported", Cell::Int(report.imported.len() as i64)),
+            ("imported", Cell::Int(imported as i64)),
             ("refused", Cell::Int(refused.len() as i64)),
+            ("refusals", Cell::Text(reasons)),
         ],
     )?;
     if refused.is_empty() {
         Ok(())
     } else {
         Err(CmdError::Failed(format!(
-            "{} refused (see above)",
-            plural(refused.len() as u64, "certificate was", "certificates were")
+            "{} refused, so none was imported: fix or remove {} and run the import again",
+            plural(refused.len() as u64, "certificate was", "certificates were"),
+            if refused.len() == 1 { "it" } else { "them" }
         )))
     }
 }
@@ -230,7 +253,7 @@ pub fn trust_import(
         .map_err(|e| CmdError::Failed(format!("cannot read {}: {e}", path.display())))?;
     let certs = ParsedCert::parse_many(&buf).map_err(EngineError::from)?;
     let store = session.store()?;
-    let added = Engine::new(store, actor.clone()).trust(&certs)?;
+    let added = Engine::new(store, actor.clone()).trust(&certs, chrono::Utc::now())?;
     let mut text = format!(
         "Trusted {} ({} new)",
         plural(certs.len() as u64, "CA certificate", "CA certificates"),

@@ -48,10 +48,12 @@ pub struct Enrollment {
 /// Outcome of importing externally signed certificates.
 #[derive(Debug, Default)]
 pub struct ImportReport {
-    /// (device, serial) of each imported certificate.
-    pub imported: Vec<(String, String)>,
-    /// (certificate subject, reason) of each refused one.
+    /// (device, serial) of each certificate that passed every check.
+    pub accepted: Vec<(String, String)>,
+    /// (where it came from, reason) of each refused one.
     pub refused: Vec<(String, String)>,
+    /// Whether the accepted ones were recorded: only when none was refused.
+    pub committed: bool,
 }
 
 /// The engine over one open store.
@@ -103,6 +105,7 @@ impl<'s> Engine<'s> {
             not_after: ca.not_after(),
             sha256_fingerprint: ca.fingerprint(),
             key_file: file_name(&path),
+            retired_key_file: retired.as_deref().map(file_name),
             der: ca.cert_der().to_vec(),
         };
         if let Err(e) = self.store.install_ca(&record, force, &self.actor) {
@@ -152,28 +155,28 @@ impl<'s> Engine<'s> {
         };
         let scope = Scope::Device(device.clone());
         let stale_before = self.store.stale_lsc_count(&scope)?;
-        let (csr_id, superseded) = self.store.record_csr(
-            &NewCsr {
-                device: device.clone(),
-                submitted_at: now,
-                subject: csr.subject.clone(),
-                key_algorithm: csr.key.algorithm.as_str().to_owned(),
-                key_bits: csr.key.bits,
-                public_key_sha256: csr.public_key_sha256.clone(),
-                der: csr.der.clone(),
-            },
-            &self.actor,
-        )?;
+        let new_csr = NewCsr {
+            device: device.clone(),
+            submitted_at: now,
+            subject: csr.subject.clone(),
+            key_algorithm: csr.key.algorithm.as_str().to_owned(),
+            key_bits: csr.key.bits,
+            public_key_sha256: csr.public_key_sha256.clone(),
+            der: csr.der.clone(),
+        };
+        let validity = settings.validity.days();
+        // The CSR and its LSC go in together: a failed signing stores nothing, and an engine
+        // signing pending CSRs meanwhile cannot answer this one too.
+        let (csr_id, superseded, lsc) =
+            self.store
+                .record_csr_and_lsc(&new_csr, &self.actor, |csr_id| match &ca {
+                    Some(ca) => sign(ca, device, &csr, csr_id, validity, now).map(Some),
+                    None => Ok::<_, EngineError>(None),
+                })?;
         let newly_stale = self
             .store
             .stale_lsc_count(&scope)?
             .saturating_sub(stale_before);
-        let lsc = match ca {
-            Some(ca) => {
-                Some(self.issue(&ca, device, &csr, csr_id, settings.validity.days(), now)?)
-            }
-            None => None,
-        };
         Ok(Enrollment {
             csr_id,
             csr,
@@ -182,33 +185,6 @@ impl<'s> Engine<'s> {
             lsc,
             mode: settings.issuer_mode,
         })
-    }
-
-    fn issue(
-        &mut self,
-        ca: &CapfCa,
-        device: &DeviceName,
-        csr: &ParsedCsr,
-        csr_id: i64,
-        validity_days: u16,
-        now: Timestamp,
-    ) -> Result<IssuedLsc, EngineError> {
-        let lsc = ca.sign_lsc(csr, device.as_str(), u32::from(validity_days), now)?;
-        self.store.record_lsc(
-            &NewLsc {
-                device: device.clone(),
-                serial: lsc.serial_hex.clone(),
-                subject: lsc.subject.clone(),
-                issuer: lsc.issuer.clone(),
-                not_before: lsc.not_before,
-                not_after: lsc.not_after,
-                issued_at: now,
-                csr_id: Some(csr_id),
-                der: lsc.der.clone(),
-            },
-            &self.actor,
-        )?;
-        Ok(lsc)
     }
 
     /// In `capf` mode, signs up to `limit` pending CSRs that have no LSC yet (left by an earlier
@@ -228,8 +204,14 @@ impl<'s> Engine<'s> {
                 .parse()
                 .map_err(|e: crate::domain::InvalidValue| EngineError::Other(e.0))?;
             let csr = ParsedCsr::parse(&rec.der)?;
-            self.issue(&ca, &device, &csr, rec.csr.id, validity, now)?;
-            n += 1;
+            // Re-checked inside the write: another engine (or an enrollment) may have answered
+            // this CSR since it was listed.
+            let signed = self.store.answer_csr(rec.csr.id, &self.actor, || {
+                sign(&ca, &device, &csr, rec.csr.id, validity, now)
+            })?;
+            if signed.is_some() {
+                n += 1;
+            }
         }
         Ok(n)
     }
@@ -247,11 +229,18 @@ impl<'s> Engine<'s> {
     }
 
     /// Adds CA certificates to the trust list, all or nothing: every one must pass the CAPF
-    /// rules (CA:TRUE, Certificate Sign, no `CAPF-` in the CN). Returns how many were new.
-    pub fn trust(&mut self, certs: &[ParsedCert]) -> Result<usize, EngineError> {
+    /// rules (CA:TRUE, Certificate Sign, no `CAPF-` in the CN) and be unexpired at `now`. Returns how many were new.
+    pub fn trust(&mut self, certs: &[ParsedCert], now: Timestamp) -> Result<usize, EngineError> {
         let mut anchors = Vec::with_capacity(certs.len());
         for c in certs {
             c.check_trust_anchor()?;
+            if c.not_after <= now {
+                return Err(EngineError::Other(format!(
+                    "{}: refused: the CA certificate expired on {}",
+                    c.subject,
+                    crate::domain::format_cli(&c.not_after)
+                )));
+            }
             anchors.push(NewTrustAnchor {
                 subject: c.subject.clone(),
                 not_after: c.not_after,
@@ -262,13 +251,18 @@ impl<'s> Engine<'s> {
         Ok(self.store.add_trust_anchors(&anchors, &self.actor)?)
     }
 
-    /// Imports certificates signed by an external CA: each must be issued by a trusted CA, be
-    /// usable as an LSC, and match a pending CSR by public key; it becomes that device's LSC.
-    /// The accepted ones are recorded in one transaction; refused ones are reported with why.
+    /// Imports certificates signed by an external CA, all or nothing: each must be issued by a
+    /// trusted, unexpired CA, be an unexpired certificate usable as an LSC, and answer a pending
+    /// CSR (matched by public key) that has no LSC yet. Only when every one passes are they
+    /// recorded, in one transaction; otherwise nothing is, and the report says why each refused
+    /// one was refused. `certs` pairs each certificate with where it came from (a file name);
+    /// `may_commit` is false when the caller already refused part of the batch (an unreadable
+    /// file), so the rest is checked and reported but not recorded either.
     pub fn import_certs(
         &mut self,
-        certs: &[ParsedCert],
+        certs: &[(String, ParsedCert)],
         now: Timestamp,
+        may_commit: bool,
     ) -> Result<ImportReport, EngineError> {
         let anchors: Vec<ParsedCert> = self
             .store
@@ -277,45 +271,85 @@ impl<'s> Engine<'s> {
             .filter_map(|a| ParsedCert::from_der(a.der).ok())
             .collect();
         let mut report = ImportReport::default();
-        let mut accepted = Vec::new();
-        for cert in certs {
-            match self.check_import(cert, &anchors) {
+        let mut accepted: Vec<NewLsc> = Vec::new();
+        for (source, cert) in certs {
+            let checked = self.check_import(cert, &anchors, now).and_then(|lsc| {
+                if accepted.iter().any(|l| l.serial == lsc.serial) {
+                    Err(format!(
+                        "serial {} appears twice in this import",
+                        lsc.serial
+                    ))
+                } else if accepted.iter().any(|l| l.csr_id == lsc.csr_id) {
+                    Err(format!(
+                        "a second certificate for the pending CSR of {} in this import",
+                        lsc.device
+                    ))
+                } else {
+                    Ok(lsc)
+                }
+            });
+            match checked {
                 Ok(lsc) => {
-                    if accepted
-                        .iter()
-                        .any(|l: &NewLsc| l.serial == lsc.serial || l.csr_id == lsc.csr_id)
-                    {
-                        report
-                            .refused
-                            .push((cert.subject.clone(), "duplicate in this import".into()));
-                        continue;
-                    }
                     report
-                        .imported
+                        .accepted
                         .push((lsc.device.to_string(), lsc.serial.clone()));
                     accepted.push(NewLsc {
                         issued_at: now,
                         ..lsc
                     });
                 }
-                Err(reason) => report.refused.push((cert.subject.clone(), reason)),
+                Err(reason) => report
+                    .refused
+                    .push((format!("{source} ({})", cert.subject), reason)),
             }
         }
-        if !accepted.is_empty() {
+        if may_commit && report.refused.is_empty() && !accepted.is_empty() {
             self.store.record_lscs(&accepted, &self.actor)?;
+            report.committed = true;
         }
         Ok(report)
     }
 
-    fn check_import(&self, cert: &ParsedCert, anchors: &[ParsedCert]) -> Result<NewLsc, String> {
+    fn check_import(
+        &self,
+        cert: &ParsedCert,
+        anchors: &[ParsedCert],
+        now: Timestamp,
+    ) -> Result<NewLsc, String> {
         cert.check_lsc_usable().map_err(|e| e.to_string())?;
+        if cert.not_after <= now {
+            return Err(format!(
+                "expired on {}",
+                crate::domain::format_cli(&cert.not_after)
+            ));
+        }
         if anchors.is_empty() {
             return Err("no trusted CA: add the issuing CA with `utils capf trust import`".into());
         }
-        if !anchors.iter().any(|a| cert.verify_issued_by(a).is_ok()) {
+        let issuer = anchors
+            .iter()
+            .find(|a| cert.verify_issued_by(a).is_ok())
+            .ok_or_else(|| {
+                format!(
+                    "issuer {} is not in the trust list (or the signature does not verify)",
+                    cert.issuer
+                )
+            })?;
+        if issuer.not_after <= now {
             return Err(format!(
-                "issuer {} is not in the trust list (or the signature does not verify)",
-                cert.issuer
+                "the issuing CA {} expired on {}: import its renewed certificate first",
+                issuer.subject,
+                crate::domain::format_cli(&issuer.not_after)
+            ));
+        }
+        if self
+            .store
+            .lsc_serial_exists(&cert.serial_hex)
+            .map_err(|e| e.to_string())?
+        {
+            return Err(format!(
+                "an LSC with serial {} is already in the store (imported before?)",
+                cert.serial_hex
             ));
         }
         let csr = self
@@ -323,6 +357,12 @@ impl<'s> Engine<'s> {
             .pending_csr_by_public_key(&cert.public_key_sha256)
             .map_err(|e| e.to_string())?
             .ok_or_else(|| "no pending CSR has this public key".to_owned())?;
+        if let Some(serial) = self.store.lsc_for_csr(csr.id).map_err(|e| e.to_string())? {
+            return Err(format!(
+                "the pending CSR of {} is already answered by LSC {serial}",
+                csr.device
+            ));
+        }
         let device: DeviceName = csr
             .device
             .parse()
@@ -339,6 +379,31 @@ impl<'s> Engine<'s> {
             der: cert.der.clone(),
         })
     }
+}
+
+/// Signs the LSC for a CSR and describes it for the store (recorded by the caller, inside the
+/// same transaction as whatever makes the signing due).
+fn sign(
+    ca: &CapfCa,
+    device: &DeviceName,
+    csr: &ParsedCsr,
+    csr_id: i64,
+    validity_days: u16,
+    now: Timestamp,
+) -> Result<(NewLsc, IssuedLsc), EngineError> {
+    let lsc = ca.sign_lsc(csr, device.as_str(), u32::from(validity_days), now)?;
+    let record = NewLsc {
+        device: device.clone(),
+        serial: lsc.serial_hex.clone(),
+        subject: lsc.subject.clone(),
+        issuer: lsc.issuer.clone(),
+        not_before: lsc.not_before,
+        not_after: lsc.not_after,
+        issued_at: now,
+        csr_id: Some(csr_id),
+        der: lsc.der.clone(),
+    };
+    Ok((record, lsc))
 }
 
 fn file_name(path: &Path) -> String {

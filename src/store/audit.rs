@@ -52,8 +52,16 @@ fn insert(conn: &Connection, actor: &Actor, outcome: &str, detail: &str) -> Resu
 impl Store {
     /// Records a change that was refused or failed. Best effort: when the store itself is the
     /// problem (read-only, locked) there is nowhere to write, and the admin already sees why.
+    ///
+    /// It does not wait for the write lock: a command that failed because the store was busy
+    /// must not make the admin wait a second busy timeout for its audit line.
     pub fn log_failure(&mut self, actor: &Actor, reason: &str) {
+        let timeout = self.busy_timeout;
+        if self.conn.busy_timeout(std::time::Duration::ZERO).is_err() {
+            return;
+        }
         let _ = self.write(|tx| insert(tx, actor, "failed", reason));
+        let _ = self.conn.busy_timeout(timeout);
     }
 
     /// The newest `limit` audit entries, newest first.

@@ -38,6 +38,9 @@ pub struct NewCa {
     pub sha256_fingerprint: String,
     /// Where the private key is (never the key itself).
     pub key_file: String,
+    /// Where the key of the CA this one replaces was moved to, so the retired record keeps
+    /// naming its own key.
+    pub retired_key_file: Option<String>,
     /// The certificate.
     pub der: Vec<u8>,
 }
@@ -100,7 +103,11 @@ impl Store {
                         "a CAPF CA certificate already exists ({subject}): use --force to replace it (the old one is kept as retired)"
                     )));
                 }
-                tx.execute("UPDATE capf_ca SET retired_at = ?1 WHERE retired_at IS NULL", [now])?;
+                tx.execute(
+                    "UPDATE capf_ca SET retired_at = ?1, key_file = coalesce(?2, key_file)
+                      WHERE retired_at IS NULL",
+                    params![now, ca.retired_key_file],
+                )?;
             }
             tx.execute(
                 "INSERT INTO capf_ca (subject, not_before, not_after, sha256_fingerprint, key_file,

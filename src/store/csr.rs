@@ -33,7 +33,7 @@ pub enum DeviceSource {
 }
 
 /// Inserts one CSR, superseding the device's older pending CSR; returns (id, superseded count).
-fn insert_csr(conn: &Connection, csr: &NewCsr) -> Result<(i64, usize), StoreError> {
+pub(super) fn insert_csr(conn: &Connection, csr: &NewCsr) -> Result<(i64, usize), StoreError> {
     let superseded = conn.execute(
         "UPDATE csr SET state = 'superseded' WHERE device = ?1 AND state = 'pending'",
         [csr.device.as_str()],

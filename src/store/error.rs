@@ -18,6 +18,12 @@ pub enum StoreError {
     /// The file is not an SQLite database at all.
     #[error("not a capfsh store (not an SQLite database): check the --db path")]
     NotADatabase(PathBuf),
+    /// An SQLite database that some other program made: migrating it would graft our tables
+    /// onto someone else's data.
+    #[error(
+        "not a capfsh store (an SQLite database of another program): check the --db path; it was not modified"
+    )]
+    Foreign(PathBuf),
     /// The database is damaged.
     #[error("the store is corrupt (database disk image is malformed): restore it from a backup")]
     Corrupt,

@@ -3,8 +3,9 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::log_ok;
+use super::csr::insert_csr;
 use super::{Actor, Scope, Store, StoreError, opt_ts_col, to_micros, ts_col};
-use crate::domain::{DeviceName, LscRecord, LscState, NewLsc, StaleLsc, Timestamp};
+use crate::domain::{DeviceName, LscRecord, LscState, NewCsr, NewLsc, StaleLsc, Timestamp};
 
 fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
     conn.execute(
@@ -62,6 +63,89 @@ impl Store {
         })
     }
 
+    /// Records a CSR (as [`Store::record_csr`] does) and, in the same transaction, the LSC that
+    /// `sign` makes for it from the new CSR's id, if it makes one (`capf` mode). Both are stored or
+    /// neither, and no other engine can answer the CSR in between. Returns the CSR id, how many
+    /// older CSRs it superseded, and what `sign` returned beside the LSC.
+    pub fn record_csr_and_lsc<T, E: From<StoreError>>(
+        &mut self,
+        csr: &NewCsr,
+        actor: &Actor,
+        sign: impl FnOnce(i64) -> Result<Option<(NewLsc, T)>, E>,
+    ) -> Result<(i64, usize, Option<T>), E> {
+        self.write_with(|tx| {
+            let (csr_id, superseded) = insert_csr(tx, csr)?;
+            log_ok(tx, actor, &format!("csr recorded for {}", csr.device))?;
+            let issued = match sign(csr_id)? {
+                Some((lsc, extra)) => {
+                    insert_lsc(tx, &lsc)?;
+                    log_ok(
+                        tx,
+                        actor,
+                        &format!("lsc {} recorded for {}", lsc.serial, lsc.device),
+                    )?;
+                    Some(extra)
+                }
+                None => None,
+            };
+            Ok((csr_id, superseded, issued))
+        })
+    }
+
+    /// Records the LSC that `sign` makes for the pending CSR `csr_id`, unless it is no longer
+    /// pending or another engine answered it first (then `None`, and `sign` is not called).
+    /// The check and the insert share one write transaction, so two engines never both answer.
+    pub fn answer_csr<T, E: From<StoreError>>(
+        &mut self,
+        csr_id: i64,
+        actor: &Actor,
+        sign: impl FnOnce() -> Result<(NewLsc, T), E>,
+    ) -> Result<Option<T>, E> {
+        self.write_with(|tx| {
+            let open: bool = tx
+                .query_row(
+                    "SELECT state = 'pending'
+                            AND NOT EXISTS (SELECT 1 FROM lsc WHERE csr_id = ?1)
+                       FROM csr WHERE id = ?1",
+                    [csr_id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(StoreError::from)?
+                .unwrap_or(false);
+            if !open {
+                return Ok(None);
+            }
+            let (lsc, extra) = sign()?;
+            insert_lsc(tx, &lsc)?;
+            log_ok(
+                tx,
+                actor,
+                &format!("lsc {} recorded for {}", lsc.serial, lsc.device),
+            )?;
+            Ok(Some(extra))
+        })
+    }
+
+    /// Whether an LSC with this serial (lowercase hex) is already recorded.
+    pub fn lsc_serial_exists(&self, serial: &str) -> Result<bool, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM lsc WHERE serial = lower(?1))",
+            [serial],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The serial of the LSC answering CSR `csr_id`, if one does (at most one can).
+    pub fn lsc_for_csr(&self, csr_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT serial FROM lsc WHERE csr_id = ?1", [csr_id], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
     /// Records many LSCs in one transaction with one audit line (bulk loads, benchmarks).
     pub fn record_lscs(&mut self, lscs: &[NewLsc], actor: &Actor) -> Result<Vec<i64>, StoreError> {
         self.write(|tx| {
@@ -84,24 +168,33 @@ impl Store {
         actor: &Actor,
     ) -> Result<String, StoreError> {
         self.write(|tx| {
-            let found: Option<(i64, String, Option<i64>)> = tx
+            // Without a serial: the newest LSC that is neither installed nor stale. A stale one
+            // answered a key the phone has since replaced, so it is never installable.
+            let found: Option<(i64, String, Option<i64>, Option<i64>)> = tx
                 .query_row(
-                    "SELECT id, serial, csr_id FROM lsc
+                    "SELECT id, serial, csr_id, superseded_at FROM lsc
                       WHERE device = ?1 AND installed_at IS NULL
-                        AND (?2 IS NULL OR serial = lower(?2))
+                        AND (?2 IS NULL AND superseded_at IS NULL OR serial = lower(?2))
                       ORDER BY issued_at DESC, id DESC LIMIT 1",
                     params![device.as_str(), serial],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()?;
-            let (id, serial, csr_id) = found.ok_or_else(|| {
+            let (id, serial, csr_id, superseded_at) = found.ok_or_else(|| {
                 StoreError::Invalid(match serial {
                     Some(s) => {
                         format!("device {device} has no issued, not-installed LSC with serial {s}")
                     }
-                    None => format!("device {device} has no issued, not-installed LSC"),
+                    None => format!(
+                        "device {device} has no issued, not-installed LSC that is not stale"
+                    ),
                 })
             })?;
+            if superseded_at.is_some() {
+                return Err(StoreError::Invalid(format!(
+                    "LSC {serial} of {device} is stale (the device sent a newer CSR after it was issued) and cannot be installed"
+                )));
+            }
             tx.execute(
                 "UPDATE lsc SET installed_at = ?1 WHERE id = ?2",
                 params![to_micros(&at), id],
@@ -193,7 +286,7 @@ impl Store {
             .prepare(&format!(
                 "SELECT l.id, l.device, l.serial, l.subject, l.issuer, l.not_before, l.not_after,
                         l.issued_at, l.installed_at,
-                        EXISTS (SELECT 1 FROM stale_lsc s WHERE s.id = l.id)
+                        l.superseded_at IS NOT NULL
                    FROM lsc l WHERE {clause} ORDER BY l.not_after, l.device, l.id"
             ))
             .map_err(StoreError::from)?;

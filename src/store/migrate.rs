@@ -18,6 +18,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_ca_and_trust",
         include_str!("../../migrations/0002_ca_and_trust.sql"),
     ),
+    (
+        "0003_stale_mark_and_one_lsc_per_csr",
+        include_str!("../../migrations/0003_stale_mark_and_one_lsc_per_csr.sql"),
+    ),
 ];
 
 /// The schema version this binary writes and understands.

@@ -67,6 +67,7 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     read_only: bool,
+    busy_timeout: std::time::Duration,
 }
 
 /// The default store location: `<data dir>/capfsh/capf.db`.
@@ -136,6 +137,11 @@ impl Store {
                 known: LATEST_VERSION,
             });
         }
+        if version == 0 && has_schema_objects(&conn)? {
+            return Err(StoreError::Foreign(path.to_path_buf()));
+        }
+        // Write bits for someone else (or a read-only mount) still leave us a read-only handle.
+        let read_only = read_only || conn.is_readonly(rusqlite::MAIN_DB)?;
         conn.pragma_update(None, "foreign_keys", true)?;
         if !read_only {
             let mode: String =
@@ -157,6 +163,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             read_only,
+            busy_timeout: opts.busy_timeout,
         })
     }
 
@@ -183,16 +190,35 @@ impl Store {
         &mut self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.write_with(f)
+    }
+
+    /// [`Store::write`] for callers whose own work inside the transaction (signing, say) fails
+    /// with their own error type.
+    fn write_with<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
         if self.read_only {
-            return Err(StoreError::ReadOnly);
+            return Err(StoreError::ReadOnly.into());
         }
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
         let value = f(&tx)?;
-        tx.commit()?;
+        tx.commit().map_err(StoreError::from)?;
         Ok(value)
     }
+}
+
+/// Whether an unversioned database already holds tables, views or indexes (someone else's).
+fn has_schema_objects(conn: &Connection) -> Result<bool, StoreError> {
+    Ok(
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_schema)", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 fn create_private_dir(dir: &Path) -> io::Result<()> {

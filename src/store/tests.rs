@@ -357,6 +357,7 @@ fn new_ca(subject: &str, fp: &str) -> NewCa {
         not_after: t(0) + Duration::days(1825),
         sha256_fingerprint: fp.into(),
         key_file: "capf-ca.key".into(),
+        retired_key_file: Some("capf-ca.key.retired-1".into()),
         der: vec![0x30, 0x01],
     }
 }
@@ -381,15 +382,22 @@ fn one_active_ca_and_force_retires_the_old_one() {
         store.active_ca().expect("ca").map(|c| c.subject),
         Some("CN=CAPF-00000002".to_string())
     );
-    let kept: i64 = store
+    let kept: Vec<(String, String)> = store
         .conn
-        .query_row(
-            "SELECT count(*) FROM capf_ca WHERE retired_at IS NOT NULL",
-            [],
-            |r| r.get(0),
-        )
-        .expect("count");
-    assert_eq!(kept, 1);
+        .prepare("SELECT subject, key_file FROM capf_ca WHERE retired_at IS NOT NULL")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    // The retired record names the key where it was moved, not the active key's file.
+    assert_eq!(
+        kept,
+        vec![(
+            "CN=CAPF-00000001".to_string(),
+            "capf-ca.key.retired-1".to_string()
+        )]
+    );
 }
 
 #[test]
@@ -430,4 +438,173 @@ fn a_version_1_store_is_migrated_in_place_keeping_its_data() {
     );
     assert_eq!(store.settings().expect("settings").keep_alive.minutes(), 42);
     assert!(store.active_ca().expect("ca table exists").is_none());
+}
+
+#[test]
+fn a_stale_lsc_stays_stale_when_the_csr_that_superseded_it_is_deleted() {
+    let (_d, _p, mut store) = tmp_store();
+    let (a1, _) = store
+        .record_csr(&csr("SEPAAAAAAAAAAAA", t(0), 1), &actor())
+        .expect("csr");
+    store
+        .record_lsc(&lsc("SEPAAAAAAAAAAAA", "0a", t(1), a1), &actor())
+        .expect("lsc");
+    store
+        .record_csr(&csr("SEPAAAAAAAAAAAA", t(2), 2), &actor())
+        .expect("newer csr");
+    assert_eq!(stale_serials(&store), vec!["0a".to_string()]);
+    let deleted = store
+        .delete_pending_csrs(&Scope::All, &actor())
+        .expect("delete csrs");
+    assert_eq!(deleted, 1);
+    // The phone replaced its key: the old LSC is still stale, and still not installable.
+    assert_eq!(stale_serials(&store), vec!["0a".to_string()]);
+    let refused = store.mark_installed(&dev("SEPAAAAAAAAAAAA"), None, t(3), &actor());
+    assert!(
+        matches!(refused, Err(StoreError::Invalid(_))),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn a_stale_lsc_cannot_be_marked_installed_even_by_serial() {
+    let (_d, _p, mut store) = tmp_store();
+    let (a1, _) = store
+        .record_csr(&csr("SEPAAAAAAAAAAAA", t(0), 1), &actor())
+        .expect("csr");
+    store
+        .record_lsc(&lsc("SEPAAAAAAAAAAAA", "0a", t(1), a1), &actor())
+        .expect("lsc");
+    let (a2, _) = store
+        .record_csr(&csr("SEPAAAAAAAAAAAA", t(2), 2), &actor())
+        .expect("newer csr");
+    store
+        .record_lsc(&lsc("SEPAAAAAAAAAAAA", "0b", t(3), a2), &actor())
+        .expect("new lsc");
+    // Without a serial: the newest installable one.
+    let serial = store
+        .mark_installed(&dev("SEPAAAAAAAAAAAA"), None, t(4), &actor())
+        .expect("install");
+    assert_eq!(serial, "0b");
+    // Again: only the stale one is left, and it is refused, by default and by serial.
+    for serial in [None, Some("0A")] {
+        let refused = store.mark_installed(&dev("SEPAAAAAAAAAAAA"), serial, t(5), &actor());
+        assert!(
+            matches!(refused, Err(StoreError::Invalid(_))),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(stale_serials(&store), vec!["0a".to_string()]);
+}
+
+#[test]
+fn an_lsc_recorded_after_a_newer_csr_is_born_stale() {
+    let (_d, _p, mut store) = tmp_store();
+    let (a1, _) = store
+        .record_csr(&csr("SEPAAAAAAAAAAAA", t(0), 1), &actor())
+        .expect("csr");
+    store
+        .record_csr(&csr("SEPAAAAAAAAAAAA", t(5), 2), &actor())
+        .expect("newer csr");
+    // Issued at t(1), recorded late (a bulk load, a late import): the CSR of t(5) is newer.
+    store
+        .record_lsc(&lsc("SEPAAAAAAAAAAAA", "0a", t(1), a1), &actor())
+        .expect("lsc");
+    let mut superseded = Vec::new();
+    store
+        .each_stale_lsc(|s| {
+            superseded.push(s.superseded_at);
+            Ok::<_, StoreError>(())
+        })
+        .expect("stale");
+    assert_eq!(superseded, vec![t(5)]);
+}
+
+#[test]
+fn one_lsc_answers_a_csr_even_with_two_engines() {
+    let (_d, path, mut store) = tmp_store();
+    let (a1, _) = store
+        .record_csr(&csr("SEPAAAAAAAAAAAA", t(0), 1), &actor())
+        .expect("csr");
+    let mut other = Store::open(&path, &OpenOptions::default()).expect("second engine");
+    let first = store
+        .answer_csr(a1, &actor(), || {
+            Ok::<_, StoreError>((lsc("SEPAAAAAAAAAAAA", "0a", t(1), a1), ()))
+        })
+        .expect("first answer");
+    assert_eq!(first, Some(()));
+    let mut signed_again = false;
+    let second = other
+        .answer_csr(a1, &actor(), || {
+            signed_again = true;
+            Ok::<_, StoreError>((lsc("SEPAAAAAAAAAAAA", "0b", t(1), a1), ()))
+        })
+        .expect("second answer");
+    assert_eq!(second, None);
+    assert!(!signed_again, "the second engine must not even sign");
+    // And the schema refuses a second LSC for the CSR from anyone who bypasses the check.
+    let raw = other.record_lsc(&lsc("SEPAAAAAAAAAAAA", "0c", t(1), a1), &actor());
+    assert!(raw.is_err(), "{raw:?}");
+}
+
+#[test]
+fn a_csr_and_its_lsc_are_stored_together_or_not_at_all() {
+    let (_d, _p, mut store) = tmp_store();
+    let failed = store.record_csr_and_lsc(&csr("SEPAAAAAAAAAAAA", t(0), 1), &actor(), |_| {
+        Err::<Option<(NewLsc, ())>, _>(StoreError::Invalid("signing failed".into()))
+    });
+    assert!(failed.is_err());
+    assert_eq!(store.pending_csr_count().expect("count"), 0);
+    let (id, _, signed) = store
+        .record_csr_and_lsc(&csr("SEPAAAAAAAAAAAA", t(0), 1), &actor(), |id| {
+            Ok::<_, StoreError>(Some((lsc("SEPAAAAAAAAAAAA", "0a", t(1), id), 7)))
+        })
+        .expect("both");
+    assert_eq!(signed, Some(7));
+    assert_eq!(store.lsc_for_csr(id).expect("lsc"), Some("0a".to_string()));
+}
+
+#[test]
+fn another_programs_sqlite_database_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("places.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute_batch("CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT);")
+            .expect("foreign table");
+    }
+    let before = std::fs::read(&path).expect("read");
+    let opened = Store::open(&path, &OpenOptions::default());
+    assert!(
+        matches!(opened, Err(StoreError::Foreign(_))),
+        "{:?}",
+        opened.err()
+    );
+    assert_eq!(std::fs::read(&path).expect("read"), before);
+    assert!(!dir.path().join("places.sqlite-wal").exists());
+}
+
+#[test]
+fn a_version_2_store_keeps_its_stale_lscs_through_the_migration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v2.db");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute_batch(MIGRATIONS[0].1).expect("v1");
+        conn.execute_batch(MIGRATIONS[1].1).expect("v2");
+        conn.pragma_update(None, "user_version", 2)
+            .expect("version");
+        conn.execute_batch(
+            "INSERT INTO csr (id, device, submitted_at, subject, key_algorithm, key_bits,
+                              public_key_sha256, der, state)
+             VALUES (1, 'SEPA', 100, 'CN=SEPA', 'RSA', 2048, printf('%064d', 1), x'30', 'superseded'),
+                    (2, 'SEPA', 300, 'CN=SEPA', 'RSA', 2048, printf('%064d', 2), x'30', 'pending');
+             INSERT INTO lsc (device, serial, subject, issuer, not_before, not_after, issued_at,
+                              csr_id, der)
+             VALUES ('SEPA', '0a', 'CN=SEPA', 'CN=CAPF-1', 200, 900, 200, 1, x'30');",
+        )
+        .expect("data");
+    }
+    let store = Store::open(&path, &OpenOptions::default()).expect("migrate");
+    assert_eq!(stale_serials(&store), vec!["0a".to_string()]);
 }

@@ -525,7 +525,8 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         .output()
         .expect("run");
     assert!(stdout(&out).contains("issued"), "{}", stdout(&out));
-    // Importing it again is refused: its CSR already has an LSC... and the serial is taken.
+    // Importing it again is refused with the reason, not a database error.
+    let before = env.digest();
     let out = env
         .capfsh()
         .args(["utils", "capf", "cert", "import"])
@@ -533,6 +534,92 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("is already in the store"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!stderr(&out).contains("UNIQUE"), "{}", stderr(&out));
+    assert_eq!(env.digest(), before);
+
+    // A folder with one good certificate and one refused one imports nothing (all or nothing),
+    // names the refused file and why, and exits 1; without the bad one it goes in.
+    let csr2 = openssl_csr(
+        dir,
+        "phone2",
+        "SEP0000000000BB",
+        &["-newkey", "rsa:2048"],
+        &[],
+    );
+    let out = env
+        .capfd()
+        .args(["enroll", "--device", "SEP0000000000BB", "--csr"])
+        .arg(&csr2)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let batch = dir.join("batch");
+    std::fs::create_dir(&batch).expect("mkdir");
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "phone2.csr",
+            "-CA",
+            "extca.pem",
+            "-CAkey",
+            "extca.key",
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-extfile",
+            "lsc.ext",
+            "-out",
+            "batch/a-good.pem",
+        ],
+    );
+    std::fs::copy(dir.join("signed.pem"), batch.join("b-again.pem")).expect("copy");
+    let before = env.digest();
+    let out = env
+        .capfsh()
+        .args(["--format", "json", "utils", "capf", "cert", "import"])
+        .arg(&batch)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["imported"], 0, "{json}");
+    assert_eq!(json["refused"], 1, "{json}");
+    let reasons = json["refusals"].as_str().expect("refusals");
+    assert!(
+        reasons.contains("b-again.pem") && reasons.contains("already in the store"),
+        "{reasons}"
+    );
+    assert!(
+        stderr(&out).contains("none was imported"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        env.digest(),
+        before,
+        "a refused batch leaves the store as it was"
+    );
+    std::fs::remove_file(batch.join("b-again.pem")).expect("rm");
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "cert", "import"])
+        .arg(&batch)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("Imported 1 certificate\n  SEP0000000000BB: LSC"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
