@@ -1,4 +1,4 @@
-//! The CAPF domain: device names, settings and certificate records.
+//! The CAPF domain: device names, settings, certificate records and the stale-LSC rule.
 //!
 //! Nothing here knows about terminals or SQL. Values are parsed once at the edge into these types
 //! (a `KeepAlive` can only hold 5–60), so the rest of the code can trust them.
@@ -6,11 +6,13 @@
 mod device;
 mod records;
 mod settings;
+mod stale;
 mod time;
 
 pub use device::DeviceName;
 pub use records::{CsrRecord, LscRecord, LscState, NewCsr, NewLsc, PendingCsr, StaleLsc};
 pub use settings::{IssuerMode, KeepAlive, Settings, ValidityDays};
+pub use stale::stale_since;
 pub use time::{Timestamp, format_cli, format_rfc3339};
 
 /// A value a user typed (or a file held) was refused; the message is shown as-is to the admin.

@@ -140,9 +140,9 @@ pub struct LscRecord {
 /// One row of `utils capf stale-lsc list`.
 ///
 /// A stale LSC was generated in response to an endpoint's CSR but never installed, because the
-/// endpoint sent a newer CSR after it was issued. The rule itself lives in one place, the
-/// `stale_lsc` view of the store schema (`migrations/0001_initial.sql`), so the shell, the engine
-/// and any SQL client agree on it.
+/// endpoint sent a newer CSR after it was issued: the rule is [`super::stale_since`], which the
+/// store's `stale_lsc` view implements (and a test holds the two to agreement), so the shell, the
+/// engine and any SQL client agree on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaleLsc {
     /// Row id of the LSC.
