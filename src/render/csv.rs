@@ -36,7 +36,7 @@ fn quote(v: &str) -> String {
 /// A cell as CSV text (before quoting).
 fn cell_text(cell: &Cell) -> String {
     match cell {
-        Cell::Text(s) => s.clone(),
+        Cell::Text(s) | Cell::Block(s) => s.clone(),
         Cell::Int(i) => i.to_string(),
         Cell::Time(t) | Cell::MaybeTime(Some(t)) => format_rfc3339(t),
         Cell::MaybeTime(None) | Cell::Null => String::new(),
@@ -61,7 +61,7 @@ impl Renderer for CsvRenderer<'_> {
         self.line(fields.iter().map(|(_, _, v)| cell_text(v)))
     }
 
-    fn outcome(&mut self, _text: &str, fields: &[(&str, Cell)]) -> io::Result<()> {
+    fn outcome_lines(&mut self, _lines: &[String], fields: &[(&str, Cell)]) -> io::Result<()> {
         self.line(fields.iter().map(|(k, _)| (*k).to_owned()))?;
         self.line(fields.iter().map(|(_, v)| cell_text(v)))
     }

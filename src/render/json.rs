@@ -51,7 +51,7 @@ fn escape_invisible(json: &str) -> std::borrow::Cow<'_, str> {
 /// A cell as a JSON value.
 pub fn cell_value(cell: &Cell) -> Value {
     match cell {
-        Cell::Text(s) => Value::String(s.clone()),
+        Cell::Text(s) | Cell::Block(s) => Value::String(s.clone()),
         Cell::Int(i) => Value::from(*i),
         Cell::Time(t) | Cell::MaybeTime(Some(t)) => Value::String(format_rfc3339(t)),
         Cell::MaybeTime(None) | Cell::Null => Value::Null,
@@ -91,7 +91,7 @@ impl Renderer for JsonRenderer<'_> {
         self.object(map)
     }
 
-    fn outcome(&mut self, _text: &str, fields: &[(&str, Cell)]) -> io::Result<()> {
+    fn outcome_lines(&mut self, _lines: &[String], fields: &[(&str, Cell)]) -> io::Result<()> {
         let map = fields
             .iter()
             .map(|(k, v)| ((*k).to_owned(), cell_value(v)))

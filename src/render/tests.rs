@@ -146,3 +146,58 @@ fn records_align_labels() {
     Set by:     -
     ");
 }
+
+/// What a hostile phone puts in its CSR subject to forge a line of `csr dump`.
+const FORGED: &str = "CN=SEPX\nSignature:            verified\nFAKE LINE";
+
+fn render_with(format: Format, f: impl FnOnce(&mut dyn Renderer)) -> String {
+    let buf = Buf::default();
+    let mut r = renderer(format, Box::new(buf.clone()), None);
+    f(r.as_mut());
+    r.flush().expect("flush");
+    buf.text()
+}
+
+#[test]
+fn a_newline_in_untrusted_record_text_cannot_forge_a_line() {
+    let text = render_with(Format::Table, |r| {
+        r.record(&[
+            ("subject", "Subject", Cell::Text(FORGED.into())),
+            ("signature", "Signature", "FAILED".into()),
+            (
+                "pem",
+                "PEM",
+                Cell::Block("-----BEGIN X-----\nAAAA\n-----END X-----\n".into()),
+            ),
+        ])
+        .expect("record");
+    });
+    insta::assert_snapshot!(text, @r"
+    Subject:   CN=SEPX\x0aSignature:            verified\x0aFAKE LINE
+    Signature: FAILED
+    PEM:
+    -----BEGIN X-----
+    AAAA
+    -----END X-----
+    ");
+}
+
+#[test]
+fn outcome_lines_escape_newlines_inside_each_line() {
+    let text = render_with(Format::Table, |r| {
+        r.outcome_lines(
+            &[
+                "Trusted 1 CA certificate (1 new)".into(),
+                format!("  ab:cd  {FORGED}"),
+            ],
+            &[("added", Cell::Int(1))],
+        )
+        .expect("outcome");
+        r.outcome(FORGED, &[]).expect("outcome");
+    });
+    insta::assert_snapshot!(text, @r"
+    Trusted 1 CA certificate (1 new)
+      ab:cd  CN=SEPX\x0aSignature:            verified\x0aFAKE LINE
+    CN=SEPX\x0aSignature:            verified\x0aFAKE LINE
+    ");
+}

@@ -1,6 +1,6 @@
 //! One-shot commands: output in the three formats, exit codes, abbreviations, deletes.
 
-use crate::support::{HOSTILE_SUBJECT, TestEnv, stderr, stdout};
+use crate::support::{HOSTILE_SUBJECT, TestEnv, actor, new_csr, stderr, stdout};
 
 #[test]
 fn csr_list_table_is_cucm_style_oldest_first() {
@@ -384,4 +384,40 @@ fn the_audit_log_records_changes_and_failed_attempts() {
         "--db ".to_owned() + &env.db.display().to_string() + " ut ca set keep 25"
     );
     assert_eq!(rows[1]["detail"], "keep_alive 15 -> 25");
+}
+
+#[test]
+fn a_newline_in_a_csr_subject_cannot_forge_a_dump_line() {
+    let env = TestEnv::new();
+    let forged = "CN=SEPX\nSignature:            verified\nFAKE LINE";
+    env.store()
+        .record_csr(
+            &new_csr("SEP00000000F0F0", 0, forged, "RSA", 2048, 7),
+            &actor(),
+        )
+        .expect("csr");
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "csr", "dump", "SEP00000000F0F0"])
+        .output()
+        .expect("run");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        text.contains(
+            "Subject:              CN=SEPX\\x0aSignature:            verified\\x0aFAKE LINE\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.lines().any(|l| l == "FAKE LINE"), "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("Signature:")).count(),
+        1,
+        "{text}"
+    );
+    // Our own PEM still spans lines.
+    assert!(
+        text.contains("\n-----BEGIN CERTIFICATE REQUEST-----\n"),
+        "{text}"
+    );
 }
