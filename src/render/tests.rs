@@ -201,3 +201,45 @@ fn outcome_lines_escape_newlines_inside_each_line() {
     CN=SEPX\x0aSignature:            verified\x0aFAKE LINE
     ");
 }
+
+#[test]
+fn json_escapes_del_and_c1_controls() {
+    let hostile = "CN=a\u{7f}b\u{9b}2Jc\u{85}d\u{202e}";
+    let text = render_with(Format::Json, |r| {
+        r.begin_list(COLS).expect("begin");
+        r.row(&["SEP1".into(), Cell::Null, hostile.into()])
+            .expect("row");
+        r.end_list("").expect("end");
+        r.record(&[("subject", "Subject", hostile.into())])
+            .expect("record");
+    });
+    for c in ['\u{7f}', '\u{9b}', '\u{85}', '\u{202e}'] {
+        assert!(!text.contains(c), "raw {c:?} in {text:?}");
+    }
+    assert!(
+        text.contains(r"CN=a\u007fb\u009b2Jc\u0085d\u202e"),
+        "{text}"
+    );
+    // Still the same strings once parsed.
+    let mut parts = text.splitn(2, "]\n");
+    let list: serde_json::Value =
+        serde_json::from_str(&format!("{}]", parts.next().expect("list"))).expect("json list");
+    assert_eq!(list[0]["subject"], hostile);
+    let record: serde_json::Value =
+        serde_json::from_str(parts.next().expect("record")).expect("json record");
+    assert_eq!(record["subject"], hostile);
+}
+
+#[test]
+fn csv_escapes_del_and_c1_controls() {
+    let text = render_with(Format::Csv, |r| {
+        r.begin_list(COLS).expect("begin");
+        r.row(&["SEP1".into(), Cell::Null, "CN=a\u{7f}b\u{9b}c".into()])
+            .expect("row");
+        r.end_list("").expect("end");
+    });
+    assert_eq!(
+        text,
+        "device,submitted_at,subject\nSEP1,,CN=a\\x7fb\\x9bc\n"
+    );
+}
