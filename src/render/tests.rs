@@ -243,3 +243,72 @@ fn csv_escapes_del_and_c1_controls() {
         "device,submitted_at,subject\nSEP1,,CN=a\\x7fb\\x9bc\n"
     );
 }
+
+#[test]
+fn csv_keeps_our_multi_line_text_as_one_quoted_field_with_real_newlines() {
+    let text = render_with(Format::Csv, |r| {
+        r.record(&[
+            ("subject", "Subject", Cell::Text(FORGED.into())),
+            (
+                "pem",
+                "PEM",
+                Cell::Block("-----BEGIN X-----\nAA\"A\n-----END X-----\n".into()),
+            ),
+        ])
+        .expect("record");
+        r.text(&[
+            "Syntax:".into(),
+            "utils capf csr list".into(),
+            "a\nb".into(),
+        ])
+        .expect("text");
+    });
+    insta::assert_snapshot!(text, @r#"
+    subject,pem
+    CN=SEPX\x0aSignature:            verified\x0aFAKE LINE,"-----BEGIN X-----
+    AA""A
+    -----END X-----"
+    text
+    "Syntax:
+    utils capf csr list
+    a\x0ab"
+    "#);
+}
+
+#[test]
+fn csv_neutralises_formulas_in_text_but_not_numbers_or_times() {
+    let t = Utc
+        .with_ymd_and_hms(2026, 11, 25, 3, 4, 5)
+        .single()
+        .expect("t");
+    let text = render_with(Format::Csv, |r| {
+        r.begin_list(COLS).expect("begin");
+        for subject in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tCN=x",
+            "\rCN=x",
+            "CN=a=b",
+        ] {
+            r.row(&["SEP1".into(), Cell::Time(t), subject.into()])
+                .expect("row");
+        }
+        r.end_list("").expect("end");
+        r.outcome("", &[("deleted", Cell::Int(-1))])
+            .expect("outcome");
+    });
+    insta::assert_snapshot!(text, @r#"
+    device,submitted_at,subject
+    SEP1,2026-11-25T03:04:05.000000Z,"'=HYPERLINK(""http://x"",""y"")"
+    SEP1,2026-11-25T03:04:05.000000Z,'+1
+    SEP1,2026-11-25T03:04:05.000000Z,'-2+3
+    SEP1,2026-11-25T03:04:05.000000Z,'@SUM(A1)
+    SEP1,2026-11-25T03:04:05.000000Z,'\x09CN=x
+    SEP1,2026-11-25T03:04:05.000000Z,'\x0dCN=x
+    SEP1,2026-11-25T03:04:05.000000Z,CN=a=b
+    deleted
+    -1
+    "#);
+}

@@ -421,3 +421,36 @@ fn a_newline_in_a_csr_subject_cannot_forge_a_dump_line() {
         "{text}"
     );
 }
+
+#[test]
+fn csv_pem_and_help_are_quoted_fields_with_real_newlines() {
+    let env = TestEnv::new();
+    env.seed();
+    let out = env
+        .capfsh()
+        .args(["--format", "csv", "utils", "capf", "csr", "dump", "CSFJOHN"])
+        .output()
+        .expect("run");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!text.contains("\\x0a"), "{text}");
+    assert!(
+        text.contains(",\"-----BEGIN CERTIFICATE REQUEST-----\n"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("\n-----END CERTIFICATE REQUEST-----\"\n"),
+        "{text}"
+    );
+    let out = env
+        .capfsh()
+        .args(["--format", "csv", "help", "utils", "capf", "csr", "list"])
+        .output()
+        .expect("run");
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("text\n\"utils capf csr list help:\n"),
+        "{text}"
+    );
+    assert!(!text.contains("\\x0a"), "{text}");
+}
