@@ -1,6 +1,6 @@
 //! One-shot commands: output in the three formats, exit codes, abbreviations, deletes.
 
-use crate::support::{HOSTILE_SUBJECT, TestEnv, actor, new_csr, stderr, stdout};
+use crate::support::{HOSTILE_SUBJECT, TestEnv, actor, new_csr, new_lsc, stderr, stdout};
 
 #[test]
 fn csr_list_table_is_cucm_style_oldest_first() {
@@ -79,9 +79,9 @@ fn stale_lsc_list_in_table_json_and_csv() {
         .expect("run");
     assert_eq!(
         stdout(&table),
-        "Device Name      Serial                            Issued At (UTC)      Expires (UTC)        Newer CSR At (UTC)\n\
-         ===============  ================================  ===================  ===================  ==================\n\
-         SEP001122AABB02  0a0b0c0d0e0f10111213141516171819  2026-11-20 08:02:00  2027-11-20 08:02:00  2026-11-20 08:30:00\n\
+        "Device Name      Serial                                    Issued At (UTC)      Expires (UTC)        Newer CSR At (UTC)\n\
+         ===============  ========================================  ===================  ===================  ==================\n\
+         SEP001122AABB02  0a0b0c0d0e0f10111213141516171819          2026-11-20 08:02:00  2027-11-20 08:02:00  2026-11-20 08:30:00\n\
          \n\
          1 stale LSC found\n"
     );
@@ -453,4 +453,43 @@ fn csv_pem_and_help_are_quoted_fields_with_real_newlines() {
         "{text}"
     );
     assert!(!text.contains("\\x0a"), "{text}");
+}
+
+#[test]
+fn forty_hex_digit_serials_fit_their_column_and_the_count_agrees() {
+    let env = TestEnv::new();
+    {
+        let mut s = env.store();
+        let (c, _) = s
+            .record_csr(
+                &new_csr("SEP0000000000AA", 0, "CN=SEP0000000000AA", "RSA", 2048, 8),
+                &actor(),
+            )
+            .expect("csr");
+        s.record_lsc(
+            &new_lsc("SEP0000000000AA", &"7f".repeat(20), 1, c),
+            &actor(),
+        )
+        .expect("lsc");
+    }
+    let out = env
+        .capfsh()
+        .args(["show", "capf", "lsc"])
+        .output()
+        .expect("run");
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    let header = lines.next().expect("header");
+    lines.next();
+    let row = lines.next().expect("row");
+    let col = header.find("State").expect("State column");
+    assert_eq!(row.get(col..col + 6), Some("issued"), "{text}");
+    assert!(row.contains(&"7f".repeat(20)), "{text}");
+    let out = env
+        .capfsh()
+        .args(["show", "capf", "lsc", "expiring", "3650"])
+        .output()
+        .expect("run");
+    let text = stdout(&out);
+    assert!(text.contains("\n1 LSC expires before "), "{text}");
 }
