@@ -319,7 +319,7 @@ fn help_describes_commands_without_a_store() {
     assert!(out.status.success());
     let text = stdout(&out);
     assert!(
-        text.contains("utils capf stale-lsc delete all|device [noconfirm]"),
+        text.contains("utils capf stale-lsc delete {all|<device>} [noconfirm]"),
         "{text}"
     );
     assert!(!env.db.exists(), "help must not create a store");
