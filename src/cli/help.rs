@@ -52,7 +52,9 @@ pub fn question_mark(c: &Completion) -> Vec<String> {
             && c.choices
                 .iter()
                 .any(|ch| ch.kind == ChoiceKind::Cr || ch.kind == ChoiceKind::Placeholder);
-        if at_command_word && !run.params.is_empty() {
+        // Every complete command shows its syntax, parameters or not, so `?` reads the same
+        // after `utils capf csr list` as after `utils capf set keep_alive`.
+        if at_command_word {
             lines.extend(syntax_block(path, run));
             lines.push(String::new());
         }
@@ -169,6 +171,21 @@ mod tests {
     }
 
     #[test]
+    fn question_mark_after_a_command_without_parameters_prints_its_syntax_too() {
+        let c = complete("utils capf csr list ", true, &none);
+        assert_eq!(
+            question_mark(&c),
+            [
+                "Syntax:",
+                "utils capf csr list",
+                "",
+                "  <cr>  Run the command",
+                "  |     Output modifiers",
+            ]
+        );
+    }
+
+    #[test]
     fn question_mark_on_a_menu_marks_submenus() {
         let c = complete("utils capf ", true, &none);
         assert_eq!(
@@ -190,7 +207,7 @@ mod tests {
         assert!(
             lines
                 .iter()
-                .any(|l| l == "utils capf stale-lsc delete all|device [noconfirm]")
+                .any(|l| l == "utils capf stale-lsc delete {all|<device>} [noconfirm]")
         );
         assert!(
             command_help("utils capf", true)

@@ -609,21 +609,32 @@ pub fn all_menus() -> Vec<(Vec<&'static str>, &'static Node)> {
     out
 }
 
-/// The syntax line of a command: `utils capf set keep_alive [minutes]`.
+/// The syntax line of a command, CUCM style, so a parameter never reads like a command word:
+/// `[minutes]` is optional, `<device>` is a value to fill in, `{capf|online|offline}` is one of
+/// the words shown: `utils capf set mode {capf|online|offline}`,
+/// `utils capf csr delete {all|<device>} [noconfirm]`.
 pub fn syntax_line(path: &[&str], run: &Runnable) -> String {
     let mut s = path.join(" ");
     for p in run.params {
         s.push(' ');
-        if p.optional {
-            s.push_str(&format!("[{}]", p.name));
-        } else {
-            s.push_str(p.name);
-        }
+        s.push_str(&param_syntax(p));
     }
     if run.confirm {
-        s.push_str(" [noconfirm]");
+        s.push_str(&format!(" [{NOCONFIRM}]"));
     }
     s
+}
+
+/// How one parameter shows in a syntax line.
+fn param_syntax(p: &Param) -> String {
+    if p.optional {
+        return format!("[{}]", p.name);
+    }
+    match p.kind {
+        ValueKind::Choice(words) => format!("{{{}}}", words.join("|")),
+        ValueKind::AllOrDevice(_) => "{all|<device>}".to_owned(),
+        _ => format!("<{}>", p.name),
+    }
 }
 
 #[cfg(test)]
@@ -642,6 +653,45 @@ mod tests {
                 "children of {path:?} must be sorted and unique"
             );
         }
+    }
+
+    #[test]
+    fn syntax_lines_mark_every_parameter() {
+        let line = |words: &[&str]| {
+            let (path, node) = all_commands()
+                .into_iter()
+                .find(|(p, _)| p == words)
+                .expect("command");
+            syntax_line(&path, &node.run.expect("runnable"))
+        };
+        assert_eq!(
+            line(&["utils", "capf", "set", "keep_alive"]),
+            "utils capf set keep_alive [minutes]"
+        );
+        assert_eq!(
+            line(&["utils", "capf", "set", "mode"]),
+            "utils capf set mode {capf|online|offline}"
+        );
+        assert_eq!(
+            line(&["utils", "capf", "csr", "dump"]),
+            "utils capf csr dump <device>"
+        );
+        assert_eq!(
+            line(&["show", "capf", "lsc", "device"]),
+            "show capf lsc device <device>"
+        );
+        assert_eq!(
+            line(&["utils", "capf", "stale-lsc", "delete"]),
+            "utils capf stale-lsc delete {all|<device>} [noconfirm]"
+        );
+        assert_eq!(
+            line(&["set", "cli", "pagination"]),
+            "set cli pagination {on|off}"
+        );
+        assert_eq!(
+            line(&["utils", "capf", "csr", "list"]),
+            "utils capf csr list"
+        );
     }
 
     #[test]

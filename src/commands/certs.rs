@@ -46,7 +46,7 @@ pub fn show_cert(session: &mut Session, out: &mut dyn Renderer) -> Result<(), Cm
             "SHA-256 fingerprint",
             Cell::Text(ca.sha256_fingerprint.clone()),
         ),
-        ("pem", "PEM", Cell::Text(to_pem("CERTIFICATE", &ca.der))),
+        ("pem", "PEM", Cell::Block(to_pem("CERTIFICATE", &ca.der))),
     ])?;
     Ok(())
 }
@@ -91,19 +91,20 @@ pub fn csr_export(
         }
         Ok(())
     })?;
-    let mut text = format!(
+    // One element per output line: the folder name is the admin's and may hold anything.
+    let mut text = vec![format!(
         "Exported {} to {}",
         plural(written, "CSR", "CSRs"),
         folder.display()
-    );
+    )];
     if !skipped.is_empty() {
-        text.push_str(&format!(
-            "\nSkipped {} whose file already exists: {}",
+        text.push(format!(
+            "Skipped {} whose file already exists: {}",
             skipped.len(),
             skipped.join(", ")
         ));
     }
-    out.outcome(
+    out.outcome_lines(
         &text,
         &[
             ("exported", Cell::Int(written as i64)),
@@ -187,23 +188,25 @@ pub fn cert_import(
     } else {
         0
     };
-    let mut text = format!(
+    // One element per output line: file names, subjects and refusal reasons come from outside
+    // and are escaped whole, so a newline in them cannot forge a line of the summary.
+    let mut text = vec![format!(
         "Imported {}",
         plural(imported as u64, "certificate", "certificates")
-    );
+    )];
     if report.committed {
         for (device, serial) in &report.accepted {
-            text.push_str(&format!("\n  {device}: LSC {serial}"));
+            text.push(format!("  {device}: LSC {serial}"));
         }
     }
     if !refused.is_empty() {
-        text.push_str(&format!(
-            "\nRefused {} (nothing was imported; {} passed the checks):",
+        text.push(format!(
+            "Refused {} (nothing was imported; {} passed the checks):",
             refused.len(),
             report.accepted.len()
         ));
         for (what, why) in &refused {
-            text.push_str(&format!("\n  {what}: {why}"));
+            text.push(format!("  {what}: {why}"));
         }
     }
     let reasons = refused
@@ -211,7 +214,7 @@ pub fn cert_import(
         .map(|(what, why)| format!("{what}: {why}"))
         .collect::<Vec<_>>()
         .join("\n");
-    out.outcome(
+    out.outcome_lines(
         &text,
         &[
             ("imported", Cell::Int(imported as i64)),
@@ -254,14 +257,15 @@ pub fn trust_import(
     let certs = ParsedCert::parse_many(&buf).map_err(EngineError::from)?;
     let store = session.store()?;
     let added = Engine::new(store, actor.clone()).trust(&certs, chrono::Utc::now())?;
-    let mut text = format!(
+    // One element per output line: a CA subject is untrusted and escaped whole.
+    let mut text = vec![format!(
         "Trusted {} ({} new)",
         plural(certs.len() as u64, "CA certificate", "CA certificates"),
         added
-    );
+    )];
     for c in &certs {
-        text.push_str(&format!("\n  {}  {}", c.fingerprint, c.subject));
+        text.push(format!("  {}  {}", c.fingerprint, c.subject));
     }
-    out.outcome(&text, &[("added", Cell::Int(added as i64))])?;
+    out.outcome_lines(&text, &[("added", Cell::Int(added as i64))])?;
     Ok(())
 }

@@ -123,7 +123,7 @@ pub fn dump(
     fields.push((
         "pem",
         "PEM",
-        Cell::Text(to_pem("CERTIFICATE REQUEST", &record.der)),
+        Cell::Block(to_pem("CERTIFICATE REQUEST", &record.der)),
     ));
     out.record(&fields)?;
     Ok(())

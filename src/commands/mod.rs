@@ -30,17 +30,21 @@ pub enum CmdError {
     /// The command ran and failed (exit code 1).
     #[error("{0}")]
     Failed(String),
-    /// The admin said no, or pressed Ctrl-C: nothing was done, and that is not an error.
+    /// The admin said no, ended input or pressed Ctrl-C at a question: nothing was done, and
+    /// that is not a failure of the command (exit code 0, no failure trailer), the same in the
+    /// REPL and one-shot. A script that must know whether something was deleted reads the
+    /// `deleted` count, which only a run that went ahead prints.
     #[error("{0}")]
     Cancelled(String),
 }
 
 impl CmdError {
-    /// The process exit code for this error.
+    /// The process exit code for this error: 2 usage, 1 failed, 0 cancelled by the admin.
     pub fn exit_code(&self) -> u8 {
         match self {
             CmdError::Usage(_) => 2,
-            CmdError::Failed(_) | CmdError::Cancelled(_) => 1,
+            CmdError::Failed(_) => 1,
+            CmdError::Cancelled(_) => 0,
         }
     }
 }
@@ -172,11 +176,14 @@ impl Session {
         }
     }
 
-    /// Asks `Continue (y/n)?` unless `noconfirm`/`--yes` was given; without a terminal, refuses.
+    /// Asks `Continue (y/n)?` unless `noconfirm`/`--yes` was given; without a terminal, refuses
+    /// and says what to add. `effect` completes "This will ..." (`delete 1 stale LSC`);
+    /// `declined` is the line printed when the admin says no or ends input.
     fn confirm(
         &self,
         inv: &Invocation,
-        what: &str,
+        effect: &str,
+        declined: &str,
         prompter: &mut dyn Prompter,
     ) -> Result<(), CmdError> {
         if inv.noconfirm || self.assume_yes {
@@ -184,25 +191,22 @@ impl Session {
         }
         if !self.interactive {
             return Err(CmdError::Failed(format!(
-                "{what} needs confirmation and there is no terminal to ask on: add noconfirm \
-                 (or --yes) to the command"
+                "{} would {effect} and needs confirmation, but there is no terminal to ask on: \
+                 add noconfirm (or --yes)",
+                inv.canonical()
             )));
         }
         loop {
-            match prompter.ask(&format!("{what}.\nContinue (y/n)?")) {
+            match prompter.ask(&format!("This will {effect}.\nContinue (y/n)?")) {
                 Answer::Line(l) => match l.trim().to_ascii_lowercase().as_str() {
                     "y" | "yes" => return Ok(()),
-                    "n" | "no" => {
-                        return Err(CmdError::Cancelled("Cancelled: nothing was changed".into()));
-                    }
+                    "n" | "no" => return Err(CmdError::Cancelled(declined.into())),
                     _ => continue,
                 },
                 Answer::Interrupted => {
                     return Err(CmdError::Cancelled("Control-C pressed".into()));
                 }
-                Answer::Eof => {
-                    return Err(CmdError::Cancelled("Cancelled: nothing was changed".into()));
-                }
+                Answer::Eof => return Err(CmdError::Cancelled(declined.into())),
             }
         }
     }
@@ -361,11 +365,11 @@ fn scoped_delete(
             ))),
         };
     }
-    let what = match &scope {
-        Scope::All => format!("This deletes {n} {}", noun(n)),
-        Scope::Device(d) => format!("This deletes {n} {} of {d}", noun(n)),
+    let effect = match &scope {
+        Scope::All => format!("delete {n} {}", noun(n)),
+        Scope::Device(d) => format!("delete {n} {} of {d}", noun(n)),
     };
-    session.confirm(inv, &what, prompter)?;
+    session.confirm(inv, &effect, "Cancelled: nothing was deleted", prompter)?;
     let deleted = (target.delete)(session.store()?, &scope, actor)?;
     out.outcome(
         &format!("Deleted {deleted} {}", noun(deleted)),

@@ -21,7 +21,8 @@ pub const LSC_COLUMNS: &[Column] = &[
     Column {
         field: "serial",
         title: "Serial",
-        width: 32,
+        // Up to 20 bytes (RFC 5280), so 40 hex digits from an external CA; ours have 32.
+        width: 40,
     },
     Column {
         field: "state",
@@ -127,7 +128,7 @@ pub fn lsc(
             (
                 LscFilter::ExpiringBefore(before),
                 format!("No LSCs expire before {}", format_cli(&before)),
-                format!(" expire before {}", format_cli(&before)),
+                format!(" before {}", format_cli(&before)),
             )
         }
         LscReport::Device => {
@@ -147,6 +148,10 @@ pub fn lsc(
         empty
     } else if found.is_empty() {
         format!("{} found", plural(n, "LSC", "LSCs"))
+    } else if filter_kind == LscReport::Expiring {
+        // "1 LSC expires before ...", "2 LSCs expire before ...".
+        let verb = if n == 1 { "expires" } else { "expire" };
+        format!("{} {verb}{found}", plural(n, "LSC", "LSCs"))
     } else {
         format!("{}{found}", plural(n, "LSC", "LSCs"))
     })?;

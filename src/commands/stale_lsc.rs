@@ -16,7 +16,8 @@ pub const STALE_COLUMNS: &[Column] = &[
     Column {
         field: "serial",
         title: "Serial",
-        width: 32,
+        // Up to 20 bytes (RFC 5280), so 40 hex digits from an external CA; ours have 32.
+        width: 40,
     },
     Column {
         field: "issued_at",

@@ -1,4 +1,5 @@
-//! CSV for spreadsheets and scripts (RFC 4180 quoting, control characters escaped).
+//! CSV for spreadsheets and scripts: RFC 4180 quoting, control characters in untrusted text
+//! escaped, formula-like text neutralised; only capfsh's own multi-line text spans lines.
 
 use std::io::{self, Write};
 
@@ -16,27 +17,48 @@ impl<'w> CsvRenderer<'w> {
         CsvRenderer { out }
     }
 
-    fn line(&mut self, values: impl Iterator<Item = String>) -> io::Result<()> {
-        let fields: Vec<String> = values.map(|v| quote(&v)).collect();
+    /// Writes one record of fields already made safe by [`cell_field`] or [`quote`].
+    fn line(&mut self, fields: impl Iterator<Item = String>) -> io::Result<()> {
+        let fields: Vec<String> = fields.collect();
         writeln!(self.out, "{}", fields.join(","))
     }
 }
 
-/// Quotes a field when it holds a comma, quote or leading/trailing space; control characters
-/// (newlines included) were escaped before, so a record is always one line.
+/// Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Quotes a one-line field when it holds a comma, quote or leading/trailing space; control
+/// characters (newlines included) are escaped first, so such a field never spans lines.
 fn quote(v: &str) -> String {
     let v = escape_controls(v);
     if v.contains([',', '"']) || v.starts_with(' ') || v.ends_with(' ') {
-        format!("\"{}\"", v.replace('"', "\"\""))
+        quoted(&v)
     } else {
         v.into_owned()
     }
 }
 
-/// A cell as CSV text (before quoting).
-fn cell_text(cell: &Cell) -> String {
+/// A field in double quotes, inner quotes doubled (RFC 4180).
+fn quoted(v: &str) -> String {
+    format!("\"{}\"", v.replace('"', "\"\""))
+}
+
+/// Multi-line text capfsh produced (a PEM, help): one quoted field whose line breaks are real
+/// newlines, as RFC 4180 allows, so a spreadsheet or CSV reader gets the text back intact.
+/// Each line is still escaped.
+fn block<'a>(lines: impl Iterator<Item = &'a str>) -> String {
+    let text: Vec<String> = lines.map(|l| escape_controls(l).into_owned()).collect();
+    quoted(&text.join("\n"))
+}
+
+/// A cell as a CSV field. Text may come from a phone or an external CA: one that starts like a
+/// formula gets a leading `'`, so a spreadsheet shows it instead of evaluating it. Numbers and
+/// timestamps are their own cell kinds and are never touched.
+fn cell_field(cell: &Cell) -> String {
     match cell {
-        Cell::Text(s) => s.clone(),
+        Cell::Text(s) if s.starts_with(FORMULA_START) => quote(&format!("'{s}")),
+        Cell::Text(s) => quote(s),
+        Cell::Block(s) => block(s.lines()),
         Cell::Int(i) => i.to_string(),
         Cell::Time(t) | Cell::MaybeTime(Some(t)) => format_rfc3339(t),
         Cell::MaybeTime(None) | Cell::Null => String::new(),
@@ -45,11 +67,11 @@ fn cell_text(cell: &Cell) -> String {
 
 impl Renderer for CsvRenderer<'_> {
     fn begin_list(&mut self, columns: &'static [Column]) -> io::Result<()> {
-        self.line(columns.iter().map(|c| c.field.to_owned()))
+        self.line(columns.iter().map(|c| quote(c.field)))
     }
 
     fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
-        self.line(cells.iter().map(cell_text))
+        self.line(cells.iter().map(cell_field))
     }
 
     fn end_list(&mut self, _summary: &str) -> io::Result<()> {
@@ -57,18 +79,18 @@ impl Renderer for CsvRenderer<'_> {
     }
 
     fn record(&mut self, fields: &[Field<'_>]) -> io::Result<()> {
-        self.line(fields.iter().map(|(k, _, _)| (*k).to_owned()))?;
-        self.line(fields.iter().map(|(_, _, v)| cell_text(v)))
+        self.line(fields.iter().map(|(k, _, _)| quote(k)))?;
+        self.line(fields.iter().map(|(_, _, v)| cell_field(v)))
     }
 
-    fn outcome(&mut self, _text: &str, fields: &[(&str, Cell)]) -> io::Result<()> {
-        self.line(fields.iter().map(|(k, _)| (*k).to_owned()))?;
-        self.line(fields.iter().map(|(_, v)| cell_text(v)))
+    fn outcome_lines(&mut self, _lines: &[String], fields: &[(&str, Cell)]) -> io::Result<()> {
+        self.line(fields.iter().map(|(k, _)| quote(k)))?;
+        self.line(fields.iter().map(|(_, v)| cell_field(v)))
     }
 
     fn text(&mut self, lines: &[String]) -> io::Result<()> {
         self.line(std::iter::once("text".to_owned()))?;
-        self.line(std::iter::once(lines.join("\n")))
+        self.line(std::iter::once(block(lines.iter().map(String::as_str))))
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -1,5 +1,5 @@
 //! JSON for scripts: a list is an array of objects written row by row; anything else is one
-//! object. serde_json escapes control characters itself.
+//! object. serde_json escapes C0 control characters; [`escape_invisible`] does the rest.
 
 use std::io::{self, Write};
 
@@ -31,15 +31,17 @@ impl<'w> JsonRenderer<'w> {
     }
 }
 
-/// serde_json escapes control characters but not bidi overrides or zero-width characters, which
-/// a terminal would still act on; write those as `\uXXXX` escapes (same string once parsed).
+/// serde_json escapes only the C0 controls (below U+0020). DEL, the C1 controls (U+0080 to
+/// U+009F: U+009B is a one-character CSI to many terminals) and bidi/zero-width characters would
+/// reach a terminal raw, so write them as `\uXXXX` escapes: the same string once parsed.
+/// Outside strings, JSON holds only ASCII punctuation and whitespace, so nothing else is touched.
 fn escape_invisible(json: &str) -> std::borrow::Cow<'_, str> {
-    if !json.chars().any(is_invisible_format) {
+    if !json.chars().any(needs_json_escape) {
         return std::borrow::Cow::Borrowed(json);
     }
     let mut out = String::with_capacity(json.len() + 8);
     for c in json.chars() {
-        if is_invisible_format(c) {
+        if needs_json_escape(c) {
             out.push_str(&format!("\\u{:04x}", u32::from(c)));
         } else {
             out.push(c);
@@ -48,10 +50,15 @@ fn escape_invisible(json: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// What serde_json leaves raw but a terminal would act on.
+fn needs_json_escape(c: char) -> bool {
+    matches!(c, '\u{7f}'..='\u{9f}') || is_invisible_format(c)
+}
+
 /// A cell as a JSON value.
 pub fn cell_value(cell: &Cell) -> Value {
     match cell {
-        Cell::Text(s) => Value::String(s.clone()),
+        Cell::Text(s) | Cell::Block(s) => Value::String(s.clone()),
         Cell::Int(i) => Value::from(*i),
         Cell::Time(t) | Cell::MaybeTime(Some(t)) => Value::String(format_rfc3339(t)),
         Cell::MaybeTime(None) | Cell::Null => Value::Null,
@@ -91,7 +98,7 @@ impl Renderer for JsonRenderer<'_> {
         self.object(map)
     }
 
-    fn outcome(&mut self, _text: &str, fields: &[(&str, Cell)]) -> io::Result<()> {
+    fn outcome_lines(&mut self, _lines: &[String], fields: &[(&str, Cell)]) -> io::Result<()> {
         let map = fields
             .iter()
             .map(|(k, v)| ((*k).to_owned(), cell_value(v)))

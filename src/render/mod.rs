@@ -69,10 +69,20 @@ pub struct Column {
 }
 
 /// One value.
+///
+/// Text comes in two kinds because they must be printed differently: [`Cell::Text`] may come
+/// from a phone or an external CA and is always shown on one line with every control character
+/// escaped (a newline in a CSR subject must not forge an output line), while [`Cell::Block`] is
+/// multi-line text capfsh produced itself (a PEM block), whose line breaks are real.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cell {
-    /// Text (escaped on output).
+    /// Text, possibly untrusted: always one line, control characters (newlines included)
+    /// escaped; in CSV, a leading formula character is neutralised.
     Text(String),
+    /// Multi-line text capfsh produced itself (a PEM block): table output prints it below the
+    /// record, CSV as a quoted field with real newlines. Never put untrusted text here; each
+    /// line is still escaped, as a second line of defence.
+    Block(String),
     /// A whole number.
     Int(i64),
     /// An instant (table: `YYYY-MM-DD HH:MM:SS`; JSON/CSV: RFC 3339).
@@ -109,9 +119,15 @@ pub trait Renderer {
     fn end_list(&mut self, summary: &str) -> io::Result<()>;
     /// A record of labelled values (`show` commands, a CSR dump).
     fn record(&mut self, fields: &[Field<'_>]) -> io::Result<()>;
-    /// The outcome of a command that changed something: a sentence for people, the same facts
-    /// as fields for scripts.
-    fn outcome(&mut self, text: &str, fields: &[(&str, Cell)]) -> io::Result<()>;
+    /// The outcome of a command that changed something: a sentence for people (one line: any
+    /// newline in it is escaped), the same facts as fields for scripts.
+    fn outcome(&mut self, text: &str, fields: &[(&str, Cell)]) -> io::Result<()> {
+        self.outcome_lines(&[text.to_owned()], fields)
+    }
+    /// An outcome that needs several lines (an import summary with one line per certificate).
+    /// Each element is one line: the line breaks are ours, and a newline inside an element
+    /// (from a certificate subject, say) is escaped rather than starting a forged line.
+    fn outcome_lines(&mut self, lines: &[String], fields: &[(&str, Cell)]) -> io::Result<()>;
     /// Free text (help); JSON wraps it as `{"text": ...}`.
     fn text(&mut self, lines: &[String]) -> io::Result<()>;
     /// Flushes the output.

@@ -61,7 +61,7 @@ impl<'w> TableRenderer<'w> {
 /// A cell as table text (escaped).
 pub fn cell_text(cell: &Cell) -> String {
     match cell {
-        Cell::Text(s) => escape_controls(s).into_owned(),
+        Cell::Text(s) | Cell::Block(s) => escape_controls(s).into_owned(),
         Cell::Int(i) => i.to_string(),
         Cell::Time(t) => format_cli(t),
         Cell::MaybeTime(Some(t)) => format_cli(t),
@@ -118,8 +118,9 @@ impl Renderer for TableRenderer<'_> {
         let mut blocks = Vec::new();
         for (_, label, cell) in fields {
             match cell {
-                // Multi-line values (PEM) go below the table, newlines kept, lines escaped.
-                Cell::Text(s) if s.contains('\n') => blocks.push((label, s)),
+                // Our own multi-line values (PEM) go below the table, newlines kept, each line
+                // escaped. Untrusted text (`Cell::Text`) stays on its row, newlines escaped.
+                Cell::Block(s) => blocks.push((label, s)),
                 _ => {
                     table.add_row(vec![format!("{label}:"), cell_text(cell)]);
                 }
@@ -143,8 +144,8 @@ impl Renderer for TableRenderer<'_> {
         Ok(())
     }
 
-    fn outcome(&mut self, text: &str, _fields: &[(&str, Cell)]) -> io::Result<()> {
-        for l in text.lines() {
+    fn outcome_lines(&mut self, lines: &[String], _fields: &[(&str, Cell)]) -> io::Result<()> {
+        for l in lines {
             writeln!(self.out, "{}", escape_controls(l))?;
         }
         Ok(())

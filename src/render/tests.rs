@@ -146,3 +146,169 @@ fn records_align_labels() {
     Set by:     -
     ");
 }
+
+/// What a hostile phone puts in its CSR subject to forge a line of `csr dump`.
+const FORGED: &str = "CN=SEPX\nSignature:            verified\nFAKE LINE";
+
+fn render_with(format: Format, f: impl FnOnce(&mut dyn Renderer)) -> String {
+    let buf = Buf::default();
+    let mut r = renderer(format, Box::new(buf.clone()), None);
+    f(r.as_mut());
+    r.flush().expect("flush");
+    buf.text()
+}
+
+#[test]
+fn a_newline_in_untrusted_record_text_cannot_forge_a_line() {
+    let text = render_with(Format::Table, |r| {
+        r.record(&[
+            ("subject", "Subject", Cell::Text(FORGED.into())),
+            ("signature", "Signature", "FAILED".into()),
+            (
+                "pem",
+                "PEM",
+                Cell::Block("-----BEGIN X-----\nAAAA\n-----END X-----\n".into()),
+            ),
+        ])
+        .expect("record");
+    });
+    insta::assert_snapshot!(text, @r"
+    Subject:   CN=SEPX\x0aSignature:            verified\x0aFAKE LINE
+    Signature: FAILED
+    PEM:
+    -----BEGIN X-----
+    AAAA
+    -----END X-----
+    ");
+}
+
+#[test]
+fn outcome_lines_escape_newlines_inside_each_line() {
+    let text = render_with(Format::Table, |r| {
+        r.outcome_lines(
+            &[
+                "Trusted 1 CA certificate (1 new)".into(),
+                format!("  ab:cd  {FORGED}"),
+            ],
+            &[("added", Cell::Int(1))],
+        )
+        .expect("outcome");
+        r.outcome(FORGED, &[]).expect("outcome");
+    });
+    insta::assert_snapshot!(text, @r"
+    Trusted 1 CA certificate (1 new)
+      ab:cd  CN=SEPX\x0aSignature:            verified\x0aFAKE LINE
+    CN=SEPX\x0aSignature:            verified\x0aFAKE LINE
+    ");
+}
+
+#[test]
+fn json_escapes_del_and_c1_controls() {
+    let hostile = "CN=a\u{7f}b\u{9b}2Jc\u{85}d\u{202e}";
+    let text = render_with(Format::Json, |r| {
+        r.begin_list(COLS).expect("begin");
+        r.row(&["SEP1".into(), Cell::Null, hostile.into()])
+            .expect("row");
+        r.end_list("").expect("end");
+        r.record(&[("subject", "Subject", hostile.into())])
+            .expect("record");
+    });
+    for c in ['\u{7f}', '\u{9b}', '\u{85}', '\u{202e}'] {
+        assert!(!text.contains(c), "raw {c:?} in {text:?}");
+    }
+    assert!(
+        text.contains(r"CN=a\u007fb\u009b2Jc\u0085d\u202e"),
+        "{text}"
+    );
+    // Still the same strings once parsed.
+    let mut parts = text.splitn(2, "]\n");
+    let list: serde_json::Value =
+        serde_json::from_str(&format!("{}]", parts.next().expect("list"))).expect("json list");
+    assert_eq!(list[0]["subject"], hostile);
+    let record: serde_json::Value =
+        serde_json::from_str(parts.next().expect("record")).expect("json record");
+    assert_eq!(record["subject"], hostile);
+}
+
+#[test]
+fn csv_escapes_del_and_c1_controls() {
+    let text = render_with(Format::Csv, |r| {
+        r.begin_list(COLS).expect("begin");
+        r.row(&["SEP1".into(), Cell::Null, "CN=a\u{7f}b\u{9b}c".into()])
+            .expect("row");
+        r.end_list("").expect("end");
+    });
+    assert_eq!(
+        text,
+        "device,submitted_at,subject\nSEP1,,CN=a\\x7fb\\x9bc\n"
+    );
+}
+
+#[test]
+fn csv_keeps_our_multi_line_text_as_one_quoted_field_with_real_newlines() {
+    let text = render_with(Format::Csv, |r| {
+        r.record(&[
+            ("subject", "Subject", Cell::Text(FORGED.into())),
+            (
+                "pem",
+                "PEM",
+                Cell::Block("-----BEGIN X-----\nAA\"A\n-----END X-----\n".into()),
+            ),
+        ])
+        .expect("record");
+        r.text(&[
+            "Syntax:".into(),
+            "utils capf csr list".into(),
+            "a\nb".into(),
+        ])
+        .expect("text");
+    });
+    insta::assert_snapshot!(text, @r#"
+    subject,pem
+    CN=SEPX\x0aSignature:            verified\x0aFAKE LINE,"-----BEGIN X-----
+    AA""A
+    -----END X-----"
+    text
+    "Syntax:
+    utils capf csr list
+    a\x0ab"
+    "#);
+}
+
+#[test]
+fn csv_neutralises_formulas_in_text_but_not_numbers_or_times() {
+    let t = Utc
+        .with_ymd_and_hms(2026, 11, 25, 3, 4, 5)
+        .single()
+        .expect("t");
+    let text = render_with(Format::Csv, |r| {
+        r.begin_list(COLS).expect("begin");
+        for subject in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tCN=x",
+            "\rCN=x",
+            "CN=a=b",
+        ] {
+            r.row(&["SEP1".into(), Cell::Time(t), subject.into()])
+                .expect("row");
+        }
+        r.end_list("").expect("end");
+        r.outcome("", &[("deleted", Cell::Int(-1))])
+            .expect("outcome");
+    });
+    insta::assert_snapshot!(text, @r#"
+    device,submitted_at,subject
+    SEP1,2026-11-25T03:04:05.000000Z,"'=HYPERLINK(""http://x"",""y"")"
+    SEP1,2026-11-25T03:04:05.000000Z,'+1
+    SEP1,2026-11-25T03:04:05.000000Z,'-2+3
+    SEP1,2026-11-25T03:04:05.000000Z,'@SUM(A1)
+    SEP1,2026-11-25T03:04:05.000000Z,'\x09CN=x
+    SEP1,2026-11-25T03:04:05.000000Z,'\x0dCN=x
+    SEP1,2026-11-25T03:04:05.000000Z,CN=a=b
+    deleted
+    -1
+    "#);
+}

@@ -92,19 +92,48 @@ pub fn report_error(err: &CmdError, context: Option<&str>, to: &mut dyn Write) -
 /// process, which leaves the store as it was: nothing is written before the answer.
 pub struct StdinPrompter;
 
+/// A prompt as shown: its line breaks are ours and stay, while anything inside a line (a
+/// device name, one day a subject) is escaped, so the question cannot be forged or garbled.
+fn displayed_prompt(prompt: &str) -> String {
+    prompt
+        .split('\n')
+        .map(|l| escape_controls(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 impl crate::commands::Prompter for StdinPrompter {
     fn ask(&mut self, prompt: &str) -> crate::commands::Answer {
         let mut err = io::stderr();
-        let _ = write!(err, "{} ", escape_controls(prompt));
+        let _ = write!(err, "{} ", displayed_prompt(prompt));
         let _ = err.flush();
         let mut line = String::new();
         match io::stdin().read_line(&mut line) {
-            Ok(0) | Err(_) => crate::commands::Answer::Eof,
+            Ok(0) | Err(_) => {
+                // Ctrl-D leaves the cursor after the question: end that line, so the reason
+                // printed next starts on its own.
+                let _ = writeln!(err);
+                crate::commands::Answer::Eof
+            }
             Ok(_) => crate::commands::Answer::Line(line.trim_end().to_owned()),
         }
     }
 
     fn note(&mut self, text: &str) {
         eprintln!("{}", escape_controls(text));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::displayed_prompt;
+
+    #[test]
+    fn a_prompt_keeps_our_line_breaks_and_escapes_inside_lines() {
+        assert_eq!(
+            displayed_prompt("This will delete 1 stale LSC.\nContinue (y/n)?"),
+            "This will delete 1 stale LSC.\nContinue (y/n)?"
+        );
+        assert_eq!(displayed_prompt("a\u{1b}[2J\r\nb"), "a\\x1b[2J\\x0d\nb");
     }
 }

@@ -697,5 +697,8 @@ fn the_store_agrees_with_the_domain_stale_rule_on_random_histories() {
         total_installed += lscs.iter().filter(|l| l.3).count();
     }
     // The histories exercised both outcomes.
-    assert!(total_stale > 10 && total_installed > 10, "{total_stale} {total_installed}");
+    assert!(
+        total_stale > 10 && total_installed > 10,
+        "{total_stale} {total_installed}"
+    );
 }

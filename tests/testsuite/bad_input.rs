@@ -144,12 +144,19 @@ fn bad_values_and_commands_are_refused_cleanly() {
         (
             &["utils", "capf", "stale-lsc", "delete", "all"],
             1,
-            "add noconfirm",
+            "utils capf stale-lsc delete all would delete 1 stale LSC and needs confirmation, \
+             but there is no terminal to ask on: add noconfirm (or --yes)",
+        ),
+        (
+            &["ut", "ca", "cs", "del", "CSFJOHN"],
+            1,
+            "utils capf csr delete CSFJOHN would delete 1 pending CSR of CSFJOHN and needs \
+             confirmation, but there is no terminal to ask on: add noconfirm (or --yes)",
         ),
         (
             &["utils", "capf", "csr", "delete", "all"],
             1,
-            "add noconfirm",
+            "would delete 4 pending CSRs and needs confirmation",
         ),
         (
             &["utils", "capf", "set", "keep_alive"],

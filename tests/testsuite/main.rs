@@ -3,6 +3,7 @@
 mod bad_input;
 mod engine;
 mod oneshot;
+mod oneshot_pty;
 mod repl_pty;
 mod script;
 mod shell_completion;

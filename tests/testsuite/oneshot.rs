@@ -1,6 +1,6 @@
 //! One-shot commands: output in the three formats, exit codes, abbreviations, deletes.
 
-use crate::support::{HOSTILE_SUBJECT, TestEnv, stderr, stdout};
+use crate::support::{HOSTILE_SUBJECT, TestEnv, actor, new_csr, new_lsc, stderr, stdout};
 
 #[test]
 fn csr_list_table_is_cucm_style_oldest_first() {
@@ -79,9 +79,9 @@ fn stale_lsc_list_in_table_json_and_csv() {
         .expect("run");
     assert_eq!(
         stdout(&table),
-        "Device Name      Serial                            Issued At (UTC)      Expires (UTC)        Newer CSR At (UTC)\n\
-         ===============  ================================  ===================  ===================  ==================\n\
-         SEP001122AABB02  0a0b0c0d0e0f10111213141516171819  2026-11-20 08:02:00  2027-11-20 08:02:00  2026-11-20 08:30:00\n\
+        "Device Name      Serial                                    Issued At (UTC)      Expires (UTC)        Newer CSR At (UTC)\n\
+         ===============  ========================================  ===================  ===================  ==================\n\
+         SEP001122AABB02  0a0b0c0d0e0f10111213141516171819          2026-11-20 08:02:00  2027-11-20 08:02:00  2026-11-20 08:30:00\n\
          \n\
          1 stale LSC found\n"
     );
@@ -319,7 +319,7 @@ fn help_describes_commands_without_a_store() {
     assert!(out.status.success());
     let text = stdout(&out);
     assert!(
-        text.contains("utils capf stale-lsc delete all|device [noconfirm]"),
+        text.contains("utils capf stale-lsc delete {all|<device>} [noconfirm]"),
         "{text}"
     );
     assert!(!env.db.exists(), "help must not create a store");
@@ -384,4 +384,112 @@ fn the_audit_log_records_changes_and_failed_attempts() {
         "--db ".to_owned() + &env.db.display().to_string() + " ut ca set keep 25"
     );
     assert_eq!(rows[1]["detail"], "keep_alive 15 -> 25");
+}
+
+#[test]
+fn a_newline_in_a_csr_subject_cannot_forge_a_dump_line() {
+    let env = TestEnv::new();
+    let forged = "CN=SEPX\nSignature:            verified\nFAKE LINE";
+    env.store()
+        .record_csr(
+            &new_csr("SEP00000000F0F0", 0, forged, "RSA", 2048, 7),
+            &actor(),
+        )
+        .expect("csr");
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "csr", "dump", "SEP00000000F0F0"])
+        .output()
+        .expect("run");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        text.contains(
+            "Subject:              CN=SEPX\\x0aSignature:            verified\\x0aFAKE LINE\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.lines().any(|l| l == "FAKE LINE"), "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("Signature:")).count(),
+        1,
+        "{text}"
+    );
+    // Our own PEM still spans lines.
+    assert!(
+        text.contains("\n-----BEGIN CERTIFICATE REQUEST-----\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn csv_pem_and_help_are_quoted_fields_with_real_newlines() {
+    let env = TestEnv::new();
+    env.seed();
+    let out = env
+        .capfsh()
+        .args(["--format", "csv", "utils", "capf", "csr", "dump", "CSFJOHN"])
+        .output()
+        .expect("run");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!text.contains("\\x0a"), "{text}");
+    assert!(
+        text.contains(",\"-----BEGIN CERTIFICATE REQUEST-----\n"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("\n-----END CERTIFICATE REQUEST-----\"\n"),
+        "{text}"
+    );
+    let out = env
+        .capfsh()
+        .args(["--format", "csv", "help", "utils", "capf", "csr", "list"])
+        .output()
+        .expect("run");
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("text\n\"utils capf csr list help:\n"),
+        "{text}"
+    );
+    assert!(!text.contains("\\x0a"), "{text}");
+}
+
+#[test]
+fn forty_hex_digit_serials_fit_their_column_and_the_count_agrees() {
+    let env = TestEnv::new();
+    {
+        let mut s = env.store();
+        let (c, _) = s
+            .record_csr(
+                &new_csr("SEP0000000000AA", 0, "CN=SEP0000000000AA", "RSA", 2048, 8),
+                &actor(),
+            )
+            .expect("csr");
+        s.record_lsc(
+            &new_lsc("SEP0000000000AA", &"7f".repeat(20), 1, c),
+            &actor(),
+        )
+        .expect("lsc");
+    }
+    let out = env
+        .capfsh()
+        .args(["show", "capf", "lsc"])
+        .output()
+        .expect("run");
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    let header = lines.next().expect("header");
+    lines.next();
+    let row = lines.next().expect("row");
+    let col = header.find("State").expect("State column");
+    assert_eq!(row.get(col..col + 6), Some("issued"), "{text}");
+    assert!(row.contains(&"7f".repeat(20)), "{text}");
+    let out = env
+        .capfsh()
+        .args(["show", "capf", "lsc", "expiring", "3650"])
+        .output()
+        .expect("run");
+    let text = stdout(&out);
+    assert!(text.contains("\n1 LSC expires before "), "{text}");
 }

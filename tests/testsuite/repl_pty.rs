@@ -175,7 +175,7 @@ fn confirmation_answered_no_then_yes() {
             .expect("send");
         p.exp_string("Continue (y/n)?").expect("asked");
         p.send_line("n").expect("send");
-        p.exp_string("Cancelled: nothing was changed")
+        p.exp_string("Cancelled: nothing was deleted")
             .expect("cancelled");
         p.exp_string("admin:").expect("prompt");
         p.send_line("utils capf stale-lsc delete all")
