@@ -132,6 +132,24 @@ fn for_completion(cmd: Command) -> Command {
         })
 }
 
+/// Whether `word` is one of capfsh's own options (`--format`, `--db=PATH`, `-y`, `--help`...):
+/// after an output modifier such a word is a misplaced option, not part of a regular expression.
+pub fn is_option(word: &str) -> bool {
+    let mut cmd = command();
+    cmd.build();
+    cmd.get_arguments().any(|a| {
+        let long = a.get_long().is_some_and(|l| {
+            word.strip_prefix("--")
+                .is_some_and(|w| w == l || w.strip_prefix(l).is_some_and(|r| r.starts_with('=')))
+        });
+        let short = a.get_short().is_some_and(|c| {
+            word.strip_prefix('-')
+                .is_some_and(|w| w.len() == c.len_utf8() && w.starts_with(c))
+        });
+        long || short
+    })
+}
+
 /// Meta command printing a static completion script.
 pub const COMPLETIONS: &str = "completions";
 /// Meta command printing the man page.

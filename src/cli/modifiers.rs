@@ -302,10 +302,7 @@ mod tests {
         assert_eq!(filter("x | count | include ZZZ", TEXT), "");
         assert_eq!(filter("x | count | include Count", TEXT), "Count: 7\n");
         assert_eq!(filter("x | inc SEP | count | exclude 2", TEXT), "");
-        assert_eq!(
-            filter("x | count | count | count", TEXT),
-            "Count: 1\n"
-        );
+        assert_eq!(filter("x | count | count | count", TEXT), "Count: 1\n");
     }
 
     #[test]

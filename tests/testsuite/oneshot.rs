@@ -385,3 +385,105 @@ fn the_audit_log_records_changes_and_failed_attempts() {
     );
     assert_eq!(rows[1]["detail"], "keep_alive 15 -> 25");
 }
+
+/// Arguments are bytes on Unix: a word that is not UTF-8 is a usage error naming it (not a
+/// panic), while a `--db` path may be any bytes, as paths are.
+#[cfg(unix)]
+#[test]
+fn non_utf8_arguments_are_usage_errors_but_db_paths_work() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let env = TestEnv::new();
+    let bad = OsStr::from_bytes(b"\xff");
+    for args in [
+        vec![
+            OsStr::new("utils"),
+            OsStr::new("capf"),
+            OsStr::new("csr"),
+            OsStr::new("list"),
+            OsStr::new("|"),
+            OsStr::new("include"),
+            bad,
+        ],
+        vec![
+            OsStr::new("utils"),
+            OsStr::new("capf"),
+            OsStr::new("csr"),
+            OsStr::new("dump"),
+            bad,
+        ],
+    ] {
+        let out = env.capfsh().args(&args).output().expect("run");
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.starts_with("argument "), "{err}");
+        assert!(err.contains("is not valid UTF-8"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let db = env.home().join(OsStr::from_bytes(b"store-\xff.db"));
+    let out = env
+        .capfsh_default()
+        .arg("--db")
+        .arg(&db)
+        .args(["utils", "capf", "csr", "count"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "0 CSRs pending\n");
+    assert!(db.is_file());
+}
+
+/// Modifiers and `-f` are honoured or refused, never silently dropped.
+#[test]
+fn modifiers_and_scripts_in_the_wrong_place_are_usage_errors() {
+    let env = TestEnv::new();
+    env.seed();
+    let script = env.home().join("s.txt");
+    std::fs::write(&script, "utils capf csr count\n").expect("write script");
+    let script = script.to_string_lossy().into_owned();
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &["|", "count"],
+            "utils capf csr count\n",
+            "output modifiers follow a command",
+        ),
+        (
+            &["-f", &script, "|", "include", "ZZZ"],
+            "",
+            "output modifiers follow a command",
+        ),
+        (
+            &["-f", &script, "utils", "capf", "csr", "list"],
+            "",
+            "either -f FILE or a command",
+        ),
+        (
+            &[
+                "utils", "capf", "csr", "list", "|", "include", "SEP", "--format", "json",
+            ],
+            "",
+            "put options before the command",
+        ),
+    ];
+    for (args, stdin, message) in cases {
+        let out = env
+            .capfsh()
+            .args(args)
+            .write_stdin(stdin)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stdout(&out));
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
+    }
+    // Options before the command, modifiers after it: honoured.
+    let out = env
+        .capfsh()
+        .args([
+            "--format", "csv", "utils", "capf", "csr", "list", "|", "include", "CSF",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("CSFJOHN,"), "{}", stdout(&out));
+}
