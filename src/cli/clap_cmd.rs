@@ -277,7 +277,7 @@ pub fn invocation(matches: &ArgMatches, argv: &[String]) -> Option<Result<Invoca
     }
     Some(resolve(&words, false).map(|mut inv| {
         // clap expanded prefixes; note whether the admin typed the words in full.
-        inv.abbreviated = inv.path.iter().any(|w| !argv.iter().any(|a| a == w));
+        inv.abbreviated |= inv.path.iter().any(|w| !argv.iter().any(|a| a == w));
         inv
     }))
 }

@@ -2,7 +2,7 @@
 //! shells' dynamic completion.
 
 use super::modifiers::{MODIFIERS, pipe_positions};
-use super::parse::{ParseError, Step, match_child, resolve, split_words, walk};
+use super::parse::{ParseError, Step, is_noconfirm, match_child, resolve, split_words, walk};
 use super::tree::{DeviceSource, NOCONFIRM, Node, Param, Runnable, ValueKind};
 
 /// How many device names a completion asks the store for: enough to choose from, few enough to
@@ -203,10 +203,7 @@ fn complete_words(
         }
         return;
     }
-    let noconfirm_given = run.confirm
-        && rest
-            .last()
-            .is_some_and(|l| l.eq_ignore_ascii_case(NOCONFIRM));
+    let noconfirm_given = run.confirm && rest.last().is_some_and(|l| is_noconfirm(l));
     let given = rest.len() - usize::from(noconfirm_given);
     if given > run.params.len() || (noconfirm_given && given < required(run)) {
         return;

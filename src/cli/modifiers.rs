@@ -43,6 +43,18 @@ pub struct Piped {
     pub modifiers: Vec<Modifier>,
     /// `| json` or `| csv`.
     pub format: Option<Format>,
+    /// The stages with their words in full (`include SEP`), for the warning scripts print
+    /// about abbreviations.
+    pub stages: Vec<String>,
+    /// Some modifier word was abbreviated (`| inc X`): scripts warn, as for command words.
+    pub abbreviated: bool,
+}
+
+impl Piped {
+    /// The modifiers as they would be written in full: ` | include SEP | count`, or nothing.
+    pub fn canonical_suffix(&self) -> String {
+        self.stages.iter().map(|s| format!(" | {s}")).collect()
+    }
 }
 
 /// Byte offsets of the `|` characters outside double quotes.
@@ -110,6 +122,12 @@ fn add_stage(piped: &mut Piped, word: &str, rest: &str) -> Result<(), String> {
             "Invalid output modifier {word:?} after |: use begin, count, csv, exclude, include or json"
         ));
     };
+    piped.abbreviated |= !word.eq_ignore_ascii_case(name);
+    piped.stages.push(if rest.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name} {rest}")
+    });
     let regex = || -> Result<Regex, String> {
         if rest.is_empty() {
             return Err(format!(
@@ -326,6 +344,14 @@ mod tests {
         let p = split("x | json | include SEP").expect("format first");
         assert_eq!(p.format, Some(Format::Json));
         assert_eq!(p.modifiers.len(), 1);
+    }
+
+    #[test]
+    fn abbreviated_modifier_words_are_noted() {
+        let p = split("x | inc SEP | cou").expect("split");
+        assert!(p.abbreviated);
+        assert_eq!(p.canonical_suffix(), " | include SEP | count");
+        assert!(!split("x | include SEP | COUNT").expect("split").abbreviated);
     }
 
     #[test]
