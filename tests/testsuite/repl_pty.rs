@@ -292,3 +292,24 @@ fn a_question_mark_inside_quotes_is_text() {
         quit(p);
     }
 }
+
+/// Tab where a value may come or the command may end inserts nothing (before, it inserted the
+/// modifier bar, `| `, the only insertable choice), and a second Tab lists the choices.
+#[test]
+fn tab_does_not_insert_the_modifier_bar() {
+    let env = TestEnv::new();
+    env.seed();
+    let mut p = spawn(&env, "xterm");
+    keys(&mut p, "utils capf csr list \t");
+    keys(&mut p, "\r");
+    p.exp_string("4 pending CSRs found")
+        .expect("the line ran as typed, without a bar");
+    p.exp_string("admin:").expect("prompt");
+    keys(&mut p, "utils capf set keep_alive \t\t");
+    p.exp_string("<minutes>").expect("second Tab lists the choices");
+    p.exp_string("<cr>").expect("listed");
+    keys(&mut p, "20\r");
+    p.exp_string("changed from 15 to 20").expect("value typed after the listing");
+    p.exp_string("admin:").expect("prompt");
+    quit(p);
+}
