@@ -190,17 +190,19 @@ fn complete_words(
             error: None,
             command: None,
         };
-        complete_words(rest, partial, repl, devices, &mut inner);
+        // Only command words: `help` describes commands and menus, it takes no values.
+        let none = |_: DeviceSource, _: &str| Vec::new();
+        complete_words(rest, partial, repl, &none, &mut inner);
         out.choices.extend(
             inner
                 .choices
                 .into_iter()
-                .filter(|c| c.kind != ChoiceKind::Cr),
+                .filter(|c| matches!(c.kind, ChoiceKind::Command(_))),
         );
-        out.error = inner.error;
-        if rest.is_empty() {
+        if inner.error.is_none() && partial.is_empty() {
             out.choices.push(cr());
         }
+        out.error = inner.error;
         return;
     }
     let noconfirm_given = run.confirm && rest.last().is_some_and(|l| is_noconfirm(l));
@@ -340,8 +342,11 @@ mod tests {
         assert_eq!(words("set cli pagination "), ["on", "off"]);
         assert_eq!(
             words("help ut ca "),
-            ["cert", "csr", "set", "stale-lsc", "trust"]
+            ["cert", "csr", "set", "stale-lsc", "trust", "<cr>", "|"]
         );
+        // `help` takes command words, not the described command's values.
+        assert_eq!(words("help utils capf csr dump "), ["<cr>", "|"]);
+        assert_eq!(words("help utils capf set mode "), ["<cr>", "|"]);
     }
 
     #[test]

@@ -306,10 +306,12 @@ fn tab_does_not_insert_the_modifier_bar() {
         .expect("the line ran as typed, without a bar");
     p.exp_string("admin:").expect("prompt");
     keys(&mut p, "utils capf set keep_alive \t\t");
-    p.exp_string("<minutes>").expect("second Tab lists the choices");
+    p.exp_string("<minutes>")
+        .expect("second Tab lists the choices");
     p.exp_string("<cr>").expect("listed");
     keys(&mut p, "20\r");
-    p.exp_string("changed from 15 to 20").expect("value typed after the listing");
+    p.exp_string("changed from 15 to 20")
+        .expect("value typed after the listing");
     p.exp_string("admin:").expect("prompt");
     quit(p);
 }
