@@ -315,3 +315,39 @@ fn tab_does_not_insert_the_modifier_bar() {
     p.exp_string("admin:").expect("prompt");
     quit(p);
 }
+
+/// Sets the pseudo-terminal's size, as a terminal window does when the admin resizes it.
+fn resize(p: &PtySession, cols: u16) {
+    use std::os::fd::AsRawFd;
+    let master = p.process().get_file_handle().expect("pty master");
+    let size = libc::winsize {
+        ws_row: 24,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads one winsize from a valid pointer; the fd is open.
+    let rc = unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &size) };
+    assert_eq!(rc, 0, "TIOCSWINSZ");
+}
+
+/// Tables follow the terminal's width as it changes during a session (it was read once, at
+/// start-up).
+#[test]
+fn tables_follow_the_terminal_width_after_a_resize() {
+    let env = TestEnv::new();
+    env.seed();
+    let mut p = spawn(&env, "vt100");
+    resize(&p, 60);
+    p.send_line("utils capf csr list").expect("send");
+    // The subject column starts at 48: at 60 columns it wraps under itself.
+    p.exp_regex(r"CN=CSFJOHN, \r?\n {48}O=Example")
+        .expect("wrapped at 60 columns");
+    p.exp_string("admin:").expect("prompt");
+    resize(&p, 200);
+    p.send_line("utils capf csr list").expect("send");
+    p.exp_string("CN=CSFJOHN, O=Example")
+        .expect("one line at 200 columns");
+    p.exp_string("admin:").expect("prompt");
+    quit(p);
+}
