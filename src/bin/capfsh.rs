@@ -78,7 +78,7 @@ fn run() -> u8 {
             return 0;
         }
         Some((clap_cmd::MAN, _)) => {
-            return match clap_mangen::Man::new(clap_cmd::command()).render(&mut io::stdout()) {
+            return match capfsh::cli::man::render(&mut io::stdout()) {
                 Ok(()) => 0,
                 Err(e) => fail(
                     &CmdError::Failed(format!("cannot write the man page: {e}")),

@@ -338,7 +338,21 @@ fn completions_and_man_page_are_generated() {
         assert!(stdout(&out).contains("stale-lsc"), "{shell}");
     }
     let out = env.capfsh().arg("man").output().expect("run");
-    assert!(stdout(&out).contains(".TH capfsh"));
+    let page = stdout(&out);
+    assert!(page.contains(".TH capfsh"));
+    // One page for the whole CLI: the commands, the modifiers, the exit codes.
+    for needle in [
+        "utils capf stale\\-lsc delete",
+        "| include REGEX",
+        "EXIT STATUS",
+        "Usage error",
+        "CAPFSH_DB",
+    ] {
+        assert!(
+            page.contains(needle),
+            "{needle:?} missing from the man page"
+        );
+    }
 }
 
 #[test]
