@@ -501,3 +501,83 @@ fn modifiers_and_scripts_in_the_wrong_place_are_usage_errors() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("CSFJOHN,"), "{}", stdout(&out));
 }
+
+/// `| begin` and `| json` end to end; a count flows through the stages after it.
+#[test]
+fn begin_json_and_count_chains_end_to_end() {
+    let env = TestEnv::new();
+    env.seed();
+    let run = |args: &[&str]| {
+        env.capfsh()
+            .args(["utils", "capf", "csr", "list"])
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    let out = run(&["|", "begin", "^CSFJOHN"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("CSFJOHN "), "{text}");
+    assert_eq!(text.lines().count(), 5, "3 rows, blank, summary: {text}");
+    let out = run(&["|", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v.as_array().map(Vec::len), Some(4));
+    let out = run(&["|", "json", "|", "count"]);
+    assert!(stdout(&out).starts_with("Count: "), "{}", stdout(&out));
+    let out = run(&["|", "include", "SEP", "|", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("must come right after the command"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&run(&["|", "count", "|", "count"])), "Count: 1\n");
+    assert_eq!(stdout(&run(&["|", "count", "|", "include", "ZZZ"])), "");
+}
+
+/// Table output to a pipe never wraps, whatever COLUMNS says: scripts get whole lines.
+#[test]
+fn table_output_to_a_pipe_never_wraps() {
+    let env = TestEnv::new();
+    env.seed();
+    let out = env
+        .capfsh()
+        .env("COLUMNS", "40")
+        .args(["utils", "capf", "csr", "list"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.lines()
+            .any(|l| l == "CSFJOHN          2026-11-20 08:10:00  EC-P256   CN=CSFJOHN, O=Example"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 8, "{text}");
+}
+
+/// NO_COLOR (and any output that is not a terminal) gives plain text: no escape sequence
+/// reaches stdout or stderr, even from a hostile CSR subject.
+#[test]
+fn no_color_output_has_no_escape_sequences() {
+    let env = TestEnv::new();
+    env.seed();
+    for args in [
+        &["utils", "capf", "csr", "list"][..],
+        &["utils", "capf", "csr", "dump", "SEPBADBADBAD001"],
+        &["show", "capf", "status"],
+        &["help", "utils", "capf"],
+        &["utils", "bogus"],
+    ] {
+        let out = env
+            .capfsh()
+            .env("NO_COLOR", "1")
+            .env("TERM", "xterm-256color")
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(!out.stdout.contains(&0x1b), "{args:?}: {}", stdout(&out));
+        assert!(!out.stderr.contains(&0x1b), "{args:?}: {}", stderr(&out));
+    }
+}

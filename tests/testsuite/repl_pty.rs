@@ -351,3 +351,29 @@ fn tables_follow_the_terminal_width_after_a_resize() {
     p.exp_string("admin:").expect("prompt");
     quit(p);
 }
+
+/// Output modifiers typed at the prompt, on a capable and a basic terminal.
+#[test]
+fn modifiers_work_in_the_interactive_shell() {
+    for term in ["xterm", "vt100"] {
+        let env = TestEnv::new();
+        env.seed();
+        let mut p = spawn(&env, term);
+        p.send_line("utils capf csr list | include SEP00 | count")
+            .expect("send");
+        p.exp_string("Count: 2").expect("filtered and counted");
+        p.exp_string("admin:").expect("prompt");
+        p.send_line("ut ca cs li | begin CSFJOHN | exclude found")
+            .expect("send");
+        p.exp_string("CSFJOHN ").expect("from the first match on");
+        p.exp_string("SEP001122AABB02").expect("the lines after it");
+        p.exp_string("admin:").expect("prompt");
+        p.send_line("utils capf csr list | include (")
+            .expect("send");
+        p.exp_string("invalid regular expression")
+            .expect("a bad regex is a clear error");
+        p.exp_string("Executed command unsuccessfully")
+            .expect("trailer");
+        quit(p);
+    }
+}
