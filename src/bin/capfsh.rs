@@ -1,6 +1,7 @@
 //! `capfsh`: the CAPF admin shell. One-shot with command words, a script without a terminal, the
 //! interactive `admin:` shell with one.
 
+use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,15 +22,11 @@ fn main() -> ExitCode {
 }
 
 fn run() -> u8 {
-    let all_args: Vec<String> = std::env::args().collect();
-    // `capfsh utils capf csr list '|' include SEP` : the modifiers follow the first lone `|`.
-    let (argv, piped) = match all_args.iter().position(|a| a == "|") {
-        None => (all_args, Piped::default()),
-        Some(i) => match modifiers::from_args(&all_args[i..]) {
-            Ok(p) => (all_args[..i].to_vec(), p),
-            Err(e) => return fail(&CmdError::Usage(e), None),
-        },
+    let args = match split_args(std::env::args_os().collect()) {
+        Ok(a) => a,
+        Err(e) => return fail(&CmdError::Usage(e), None),
     };
+    let Args { argv, words, piped } = args;
     let matches = match clap_cmd::command().try_get_matches_from(&argv) {
         Ok(m) => m,
         Err(e) => {
@@ -41,6 +38,32 @@ fn run() -> u8 {
             return u8::try_from(code).unwrap_or(2);
         }
     };
+    let subcommand = matches.subcommand_name();
+    if subcommand.is_some() && matches.get_one::<PathBuf>("file").is_some() {
+        return fail(
+            &CmdError::Usage(
+                "-f FILE runs the commands in FILE: give either -f FILE or a command, not both"
+                    .into(),
+            ),
+            None,
+        );
+    }
+    if piped.is_some()
+        && matches!(
+            subcommand,
+            None | Some(clap_cmd::COMPLETIONS | clap_cmd::MAN)
+        )
+    {
+        return fail(
+            &CmdError::Usage(
+                "output modifiers follow a command: capfsh <command> '|' include REGEX \
+                 (in a script, put them on the script's lines)"
+                    .into(),
+            ),
+            None,
+        );
+    }
+    let piped = piped.unwrap_or_default();
     match matches.subcommand() {
         Some((clap_cmd::COMPLETIONS, sub)) => {
             let Some(shell) = sub.get_one::<clap_complete::Shell>("shell") else {
@@ -55,7 +78,7 @@ fn run() -> u8 {
             return 0;
         }
         Some((clap_cmd::MAN, _)) => {
-            return match clap_mangen::Man::new(clap_cmd::command()).render(&mut io::stdout()) {
+            return match capfsh::cli::man::render(&mut io::stdout()) {
                 Ok(()) => 0,
                 Err(e) => fail(
                     &CmdError::Failed(format!("cannot write the man page: {e}")),
@@ -76,14 +99,14 @@ fn run() -> u8 {
         .unwrap_or_default();
     let stdin_tty = io::stdin().is_terminal();
 
-    if let Some(parsed) = clap_cmd::invocation(&matches, &argv) {
+    if let Some(parsed) = clap_cmd::invocation(&matches, &words) {
         let inv = match parsed {
             Ok(inv) => inv,
             Err(e) => return fail(&CmdError::from(e), None),
         };
         let mut session = Session::new(location, format, stdin_tty);
         session.assume_yes = matches.get_flag("yes");
-        let line = argv.get(1..).map(|a| a.join(" ")).unwrap_or_default();
+        let line = words.get(1..).map(|a| a.join(" ")).unwrap_or_default();
         let stdout = io::stdout();
         let mut out = stdout.lock();
         let result = if stdin_tty {
@@ -144,6 +167,82 @@ fn run() -> u8 {
     let mut session = Session::new(location, format, false);
     session.assume_yes = matches.get_flag("yes");
     script(&mut session, &mut io::stdin().lock(), "stdin", opts)
+}
+
+/// The command line, split where a one-shot command's output modifiers begin.
+struct Args {
+    /// The arguments before the first lone `|`, for clap (`--db` and `-f` values stay OS paths).
+    argv: Vec<OsString>,
+    /// The same, as text (a path that is not UTF-8 shows lossily): the audit log's command line.
+    words: Vec<String>,
+    /// The modifiers after the first lone `|`, when there is one.
+    piped: Option<Piped>,
+}
+
+/// Options whose value is a path: the only arguments that may be other than UTF-8, since a path
+/// on Unix is bytes and an admin's store may live under any name.
+const PATH_OPTIONS: &[&str] = &["--db", "--file", "-f"];
+
+/// Splits the process arguments into the command part and its modifiers (`capfsh utils capf
+/// csr list '|' include SEP`: the modifiers follow the first lone `|`).
+///
+/// Command words, values and regular expressions are text: a word that is not UTF-8 is a usage
+/// error naming it, not a panic. An option after a modifier would silently become part of its
+/// regular expression, so it is refused with a hint to put it before the command.
+fn split_args(all: Vec<OsString>) -> Result<Args, String> {
+    let pipe = all.iter().position(|a| a == "|");
+    let (before, after) = match pipe {
+        Some(i) => (&all[..i], Some(&all[i..])),
+        None => (&all[..], None),
+    };
+    let not_text = |n: usize, a: &OsString| {
+        format!(
+            "argument {n} is not valid UTF-8 ({:?}): command words, values and regular \
+             expressions must be text",
+            a.to_string_lossy()
+        )
+    };
+    let mut words = Vec::with_capacity(before.len());
+    for (n, a) in before.iter().enumerate() {
+        let path_value = n > 0
+            && before[n - 1]
+                .to_str()
+                .is_some_and(|prev| PATH_OPTIONS.contains(&prev));
+        let path_inline = a.as_encoded_bytes().starts_with(b"--db=")
+            || a.as_encoded_bytes().starts_with(b"--file=");
+        match a.to_str() {
+            Some(w) => words.push(w.to_owned()),
+            // The program's own name and paths may be any bytes.
+            None if n == 0 || path_value || path_inline => {
+                words.push(a.to_string_lossy().into_owned())
+            }
+            None => return Err(not_text(n, a)),
+        }
+    }
+    let piped = match after {
+        None => None,
+        Some(rest) => {
+            let mut texts = Vec::with_capacity(rest.len());
+            for (k, a) in rest.iter().enumerate() {
+                let Some(w) = a.to_str() else {
+                    return Err(not_text(before.len() + k, a));
+                };
+                if w != "|" && clap_cmd::is_option(w) {
+                    return Err(format!(
+                        "{w} after | would be read as part of the modifier: put options before \
+                         the command (capfsh {w} ... <command> '|' ...)"
+                    ));
+                }
+                texts.push(w.to_owned());
+            }
+            Some(modifiers::from_args(&texts)?)
+        }
+    };
+    Ok(Args {
+        argv: before.to_vec(),
+        words,
+        piped,
+    })
 }
 
 fn script(

@@ -106,9 +106,77 @@ pub fn command() -> Command {
 /// CLI accepts (`capfsh ut ca cs du CSF<Tab>` completed nothing): every unique prefix becomes
 /// a hidden alias here, so completion after abbreviated words works like the REPL's.
 pub fn completion_command() -> Command {
-    let mut cmd = command();
+    let mut line: Vec<std::ffi::OsString> = std::env::args_os()
+        .skip_while(|a| a != "--")
+        .skip(1)
+        .collect();
+    // bash, zsh and elvish pass the whole line and the index of the word at the cursor; fish
+    // passes the line cut at the cursor.
+    if let Some(index) = std::env::var("_CLAP_COMPLETE_INDEX")
+        .ok()
+        .and_then(|i| i.parse::<usize>().ok())
+    {
+        line.truncate(index + 1);
+    }
+    completion_command_for(&line)
+}
+
+/// [`completion_command`] for the line being completed (`line[0]` is the program, the last
+/// word the one at the cursor).
+///
+/// clap's engine hands a value completer only the word at the cursor, never the values of the
+/// same argument before it; `help`'s command path is several words (`help utils capf <Tab>`), so
+/// its completer is given the words of the line up front.
+pub fn completion_command_for(line: &[std::ffi::OsString]) -> Command {
+    let path = help_path_words(line);
+    let mut cmd = command().mut_subcommand(HELP, |help| {
+        help.mut_arg(HELP_PATH, |arg| arg.add(help_path_completer(path)))
+    });
     cmd.build();
     for_completion(cmd)
+}
+
+/// The `help` command, and the name of its command-path argument (the tree's parameter).
+const HELP: &str = "help";
+const HELP_PATH: &str = "command";
+
+/// The words after `help` (or its prefix) and before the word at the cursor, options left out.
+fn help_path_words(line: &[std::ffi::OsString]) -> Vec<String> {
+    let before_cursor = line.get(1..line.len().saturating_sub(1)).unwrap_or(&[]);
+    let mut words = Vec::new();
+    let mut it = before_cursor.iter().filter_map(|w| w.to_str());
+    while let Some(w) = it.next() {
+        if ["--db", "--format", "--file", "-f"].contains(&w) {
+            it.next();
+        } else if !w.starts_with('-') {
+            words.push(w.to_owned());
+        }
+    }
+    // The first word names `help` itself.
+    words.into_iter().skip(1).collect()
+}
+
+/// Completes `help <command path>` through the same [`complete`] as the REPL's Tab, so the
+/// shells offer after `capfsh help utils ` what `admin:help utils ` offers.
+fn help_path_completer(path: Vec<String>) -> ArgValueCompleter {
+    ArgValueCompleter::new(move |current: &OsStr| -> Vec<CompletionCandidate> {
+        let Some(current) = current.to_str() else {
+            return Vec::new();
+        };
+        let mut line = String::from("help ");
+        for w in &path {
+            line.push_str(w);
+            line.push(' ');
+        }
+        line.push_str(current);
+        let no_devices = |_, _: &str| Vec::new();
+        complete(&line, false, &no_devices)
+            .choices
+            .into_iter()
+            .filter(|c| c.insertable() && c.word != "|")
+            .map(|c| CompletionCandidate::new(c.word).help(Some(c.help.into())))
+            .collect()
+    })
 }
 
 fn for_completion(cmd: Command) -> Command {
@@ -130,6 +198,24 @@ fn for_completion(cmd: Command) -> Command {
                 .collect();
             for_completion(sub.aliases(prefixes))
         })
+}
+
+/// Whether `word` is one of capfsh's own options (`--format`, `--db=PATH`, `-y`, `--help`...):
+/// after an output modifier such a word is a misplaced option, not part of a regular expression.
+pub fn is_option(word: &str) -> bool {
+    let mut cmd = command();
+    cmd.build();
+    cmd.get_arguments().any(|a| {
+        let long = a.get_long().is_some_and(|l| {
+            word.strip_prefix("--")
+                .is_some_and(|w| w == l || w.strip_prefix(l).is_some_and(|r| r.starts_with('=')))
+        });
+        let short = a.get_short().is_some_and(|c| {
+            word.strip_prefix('-')
+                .is_some_and(|w| w.len() == c.len_utf8() && w.starts_with(c))
+        });
+        long || short
+    })
 }
 
 /// Meta command printing a static completion script.
@@ -259,7 +345,7 @@ pub fn invocation(matches: &ArgMatches, argv: &[String]) -> Option<Result<Invoca
     }
     Some(resolve(&words, false).map(|mut inv| {
         // clap expanded prefixes; note whether the admin typed the words in full.
-        inv.abbreviated = inv.path.iter().any(|w| !argv.iter().any(|a| a == w));
+        inv.abbreviated |= inv.path.iter().any(|w| !argv.iter().any(|a| a == w));
         inv
     }))
 }
@@ -335,6 +421,45 @@ mod tests {
             repl_sorted.sort();
             assert_eq!(shell_sorted, repl_sorted, "at {path:?}");
         }
+        // `help <path>`: at every menu and command, as typed in full and abbreviated.
+        let paths = all_menus()
+            .into_iter()
+            .chain(crate::cli::tree::all_commands())
+            .map(|(p, _)| p)
+            .filter(|p| p.first().is_none_or(|w| *w != "quit" && *w != "exit"));
+        for path in paths {
+            let short: Vec<&str> = path.iter().map(|w| &w[..w.len().min(3)]).collect();
+            for (help, words) in [("help", &path), ("he", &short)] {
+                let mut args: Vec<std::ffi::OsString> = vec!["capfsh".into(), help.into()];
+                args.extend(words.iter().map(|w| (*w).into()));
+                args.push("".into());
+                let index = args.len() - 1;
+                let mut shell: Vec<String> = clap_complete::engine::complete(
+                    &mut completion_command_for(&args),
+                    args,
+                    index,
+                    None,
+                )
+                .expect("complete")
+                .into_iter()
+                .map(|c| c.get_value().to_string_lossy().into_owned())
+                // Options are offered where nothing else is (after a command's full path).
+                .filter(|w| !w.starts_with('-'))
+                .collect();
+                let mut repl: Vec<String> =
+                    complete(&format!("help {} ", words.join(" ")), false, &none)
+                        .choices
+                        .into_iter()
+                        .filter(|c| c.insertable() && c.word != "|")
+                        .map(|c| c.word)
+                        .collect();
+                shell.sort();
+                repl.sort();
+                assert_eq!(shell, repl, "at {help} {words:?}");
+            }
+        }
+        let top = complete("help ", false, &none);
+        assert!(top.choices.iter().any(|c| c.word == "utils"));
     }
 
     /// Choice values (modes, on/off) agree too. (Device values come from the store named by the

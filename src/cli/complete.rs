@@ -2,7 +2,7 @@
 //! shells' dynamic completion.
 
 use super::modifiers::{MODIFIERS, pipe_positions};
-use super::parse::{ParseError, Step, match_child, resolve, split_words, walk};
+use super::parse::{ParseError, Step, is_noconfirm, match_child, resolve, split_words, walk};
 use super::tree::{DeviceSource, NOCONFIRM, Node, Param, Runnable, ValueKind};
 
 /// How many device names a completion asks the store for: enough to choose from, few enough to
@@ -190,23 +190,22 @@ fn complete_words(
             error: None,
             command: None,
         };
-        complete_words(rest, partial, repl, devices, &mut inner);
+        // Only command words: `help` describes commands and menus, it takes no values.
+        let none = |_: DeviceSource, _: &str| Vec::new();
+        complete_words(rest, partial, repl, &none, &mut inner);
         out.choices.extend(
             inner
                 .choices
                 .into_iter()
-                .filter(|c| c.kind != ChoiceKind::Cr),
+                .filter(|c| matches!(c.kind, ChoiceKind::Command(_))),
         );
-        out.error = inner.error;
-        if rest.is_empty() {
+        if inner.error.is_none() && partial.is_empty() {
             out.choices.push(cr());
         }
+        out.error = inner.error;
         return;
     }
-    let noconfirm_given = run.confirm
-        && rest
-            .last()
-            .is_some_and(|l| l.eq_ignore_ascii_case(NOCONFIRM));
+    let noconfirm_given = run.confirm && rest.last().is_some_and(|l| is_noconfirm(l));
     let given = rest.len() - usize::from(noconfirm_given);
     if given > run.params.len() || (noconfirm_given && given < required(run)) {
         return;
@@ -343,8 +342,11 @@ mod tests {
         assert_eq!(words("set cli pagination "), ["on", "off"]);
         assert_eq!(
             words("help ut ca "),
-            ["cert", "csr", "set", "stale-lsc", "trust"]
+            ["cert", "csr", "set", "stale-lsc", "trust", "<cr>", "|"]
         );
+        // `help` takes command words, not the described command's values.
+        assert_eq!(words("help utils capf csr dump "), ["<cr>", "|"]);
+        assert_eq!(words("help utils capf set mode "), ["<cr>", "|"]);
     }
 
     #[test]

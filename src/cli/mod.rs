@@ -3,6 +3,7 @@
 pub mod clap_cmd;
 pub mod complete;
 pub mod help;
+pub mod man;
 pub mod modifiers;
 pub mod parse;
 pub mod tree;

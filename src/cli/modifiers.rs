@@ -43,6 +43,18 @@ pub struct Piped {
     pub modifiers: Vec<Modifier>,
     /// `| json` or `| csv`.
     pub format: Option<Format>,
+    /// The stages with their words in full (`include SEP`), for the warning scripts print
+    /// about abbreviations.
+    pub stages: Vec<String>,
+    /// Some modifier word was abbreviated (`| inc X`): scripts warn, as for command words.
+    pub abbreviated: bool,
+}
+
+impl Piped {
+    /// The modifiers as they would be written in full: ` | include SEP | count`, or nothing.
+    pub fn canonical_suffix(&self) -> String {
+        self.stages.iter().map(|s| format!(" | {s}")).collect()
+    }
 }
 
 /// Byte offsets of the `|` characters outside double quotes.
@@ -110,6 +122,12 @@ fn add_stage(piped: &mut Piped, word: &str, rest: &str) -> Result<(), String> {
             "Invalid output modifier {word:?} after |: use begin, count, csv, exclude, include or json"
         ));
     };
+    piped.abbreviated |= !word.eq_ignore_ascii_case(name);
+    piped.stages.push(if rest.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name} {rest}")
+    });
     let regex = || -> Result<Regex, String> {
         if rest.is_empty() {
             return Err(format!(
@@ -151,13 +169,26 @@ fn add_stage(piped: &mut Piped, word: &str, rest: &str) -> Result<(), String> {
             no_arg()?;
             piped.modifiers.push(Modifier::Count);
         }
-        "json" => {
-            no_arg()?;
-            piped.format = Some(Format::Json);
-        }
         _ => {
             no_arg()?;
-            piped.format = Some(Format::Csv);
+            // A filter works on lines; JSON and CSV filtered line by line would be cut
+            // documents, so the format is chosen before any filter, once.
+            if piped.format.is_some() {
+                return Err(format!(
+                    "| {name}: the output format is already chosen; use one of | json, | csv"
+                ));
+            }
+            if !piped.modifiers.is_empty() {
+                return Err(format!(
+                    "| {name} must come right after the command, before any filter \
+                     (e.g. <command> | {name} | include REGEX)"
+                ));
+            }
+            piped.format = Some(if name == "json" {
+                Format::Json
+            } else {
+                Format::Csv
+            });
         }
     }
     Ok(())
@@ -187,9 +218,16 @@ impl<'w> LineFilter<'w> {
     }
 
     fn line(&mut self, line: &[u8]) -> io::Result<()> {
+        self.feed(0, line)
+    }
+
+    /// Passes `line` through the stages from `from` on. `count` stages absorb their lines; the
+    /// `Count: N` line they write at the end enters the stage after them, so `| count | count`
+    /// says 1 and `| count | include X` can drop it, as on IOS.
+    fn feed(&mut self, from: usize, line: &[u8]) -> io::Result<()> {
         let text = String::from_utf8_lossy(line);
         let text = text.trim_end_matches(['\n', '\r']);
-        for (i, m) in self.modifiers.iter().enumerate() {
+        for (i, m) in self.modifiers.iter().enumerate().skip(from) {
             let keep = match m {
                 Modifier::Include(r) => r.is_match(text),
                 Modifier::Exclude(r) => !r.is_match(text),
@@ -209,18 +247,17 @@ impl<'w> LineFilter<'w> {
         self.out.write_all(line)
     }
 
-    /// Writes what is left and the count, if any.
+    /// Writes what is left, then each count in stage order through the stages after it.
     pub fn finish(mut self) -> io::Result<()> {
         if !self.pending.is_empty() {
             let rest = std::mem::take(&mut self.pending);
             self.line(&rest)?;
         }
-        if let Some(i) = self
-            .modifiers
-            .iter()
-            .position(|m| matches!(m, Modifier::Count))
-        {
-            writeln!(self.out, "Count: {}", self.counts[i])?;
+        for i in 0..self.modifiers.len() {
+            if matches!(self.modifiers[i], Modifier::Count) {
+                let line = format!("Count: {}\n", self.counts[i]);
+                self.feed(i + 1, line.as_bytes())?;
+            }
         }
         self.out.flush()
     }
@@ -278,6 +315,15 @@ mod tests {
     }
 
     #[test]
+    fn the_count_line_flows_through_later_stages() {
+        assert_eq!(filter("x | count | count", TEXT), "Count: 1\n");
+        assert_eq!(filter("x | count | include ZZZ", TEXT), "");
+        assert_eq!(filter("x | count | include Count", TEXT), "Count: 7\n");
+        assert_eq!(filter("x | inc SEP | count | exclude 2", TEXT), "");
+        assert_eq!(filter("x | count | count | count", TEXT), "Count: 1\n");
+    }
+
+    #[test]
     fn errors_are_clear() {
         assert!(
             split("x | include (")
@@ -287,6 +333,25 @@ mod tests {
         assert!(split("x | include").is_err());
         assert!(split("x | frobnicate y").is_err());
         assert!(split("x | count 3").is_err());
+    }
+
+    #[test]
+    fn a_format_after_a_filter_is_refused() {
+        let e = split("x | include SEP | json").err().unwrap_or_default();
+        assert!(e.contains("must come right after the command"), "{e}");
+        assert!(split("x | count | csv").is_err());
+        assert!(split("x | json | csv").is_err());
+        let p = split("x | json | include SEP").expect("format first");
+        assert_eq!(p.format, Some(Format::Json));
+        assert_eq!(p.modifiers.len(), 1);
+    }
+
+    #[test]
+    fn abbreviated_modifier_words_are_noted() {
+        let p = split("x | inc SEP | cou").expect("split");
+        assert!(p.abbreviated);
+        assert_eq!(p.canonical_suffix(), " | include SEP | count");
+        assert!(!split("x | include SEP | COUNT").expect("split").abbreviated);
     }
 
     #[test]

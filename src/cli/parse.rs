@@ -224,11 +224,12 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
     };
     let mut rest: Vec<String> = words[w.consumed..].to_vec();
     let mut noconfirm = false;
+    let mut abbreviated = w.abbreviated;
     if run.confirm
-        && rest
-            .last()
-            .is_some_and(|l| l.eq_ignore_ascii_case(NOCONFIRM))
+        && let Some(last) = rest.last()
+        && is_noconfirm(last)
     {
+        abbreviated |= !last.eq_ignore_ascii_case(NOCONFIRM);
         rest.pop();
         noconfirm = true;
     }
@@ -267,7 +268,12 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
                     help: param.help,
                 });
             }
-            Some(v) => Some(check_value(param, v)?),
+            Some(v) => {
+                let checked = check_value(param, v.clone())?;
+                abbreviated |=
+                    matches!(param.kind, ValueKind::Choice(_)) && !checked.eq_ignore_ascii_case(&v);
+                Some(checked)
+            }
         });
     }
     if let Some(extra) = rest.next() {
@@ -281,8 +287,19 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
         path: w.path,
         args,
         noconfirm,
-        abbreviated: w.abbreviated,
+        abbreviated,
     })
+}
+
+/// The shortest prefix of `noconfirm` taken for it: CUCM takes abbreviated keywords, but a
+/// lone `n` or `no` reads as an answer, not as "do not ask".
+const NOCONFIRM_MIN_PREFIX: usize = 3;
+
+/// Whether `word` is `noconfirm` or an abbreviation of it (at least `noc`).
+pub fn is_noconfirm(word: &str) -> bool {
+    word.len() >= NOCONFIRM_MIN_PREFIX
+        && word.len() <= NOCONFIRM.len()
+        && NOCONFIRM.as_bytes()[..word.len()].eq_ignore_ascii_case(word.as_bytes())
 }
 
 fn check_value(param: &Param, value: String) -> Result<String, ParseError> {
@@ -379,6 +396,25 @@ mod tests {
         assert!(inv.noconfirm);
         let inv = parse("set cli pag of").expect("parse");
         assert_eq!(inv.arg(0), Some("off"));
+        let inv = parse("set cli pagination of").expect("parse");
+        assert!(inv.abbreviated, "an abbreviated value is an abbreviation");
+        let inv = parse("utils capf set mode on").expect("parse");
+        assert_eq!(inv.arg(0), Some("online"));
+        assert!(inv.abbreviated);
+        assert!(
+            !parse("utils capf set mode ONLINE")
+                .expect("parse")
+                .abbreviated
+        );
+        let inv = parse("utils capf stale-lsc delete all noconf").expect("parse");
+        assert!(inv.noconfirm && inv.abbreviated);
+        assert_eq!(inv.canonical(), "utils capf stale-lsc delete all noconfirm");
+        assert!(
+            !parse("utils capf stale-lsc delete all noconfirm")
+                .expect("parse")
+                .abbreviated
+        );
+        assert!(parse("utils capf stale-lsc delete all no").is_err());
         assert!(matches!(
             parse("set cli pagination maybe"),
             Err(ParseError::BadChoice { .. })

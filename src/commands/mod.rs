@@ -149,6 +149,12 @@ impl Session {
         }
     }
 
+    /// Reads the terminal's width again. The REPL calls it before each command: an admin
+    /// resizes the window during a session, and tables should follow (one ioctl, cheap).
+    pub fn refresh_terminal_width(&mut self) {
+        self.terminal_width = crate::render::terminal_width();
+    }
+
     /// The store location.
     pub fn location(&self) -> &StoreLocation {
         &self.location

@@ -9,7 +9,7 @@ use rustyline::{
     RepeatCount, Validator,
 };
 
-use crate::cli::complete::{ChoiceKind, DEVICE_LIMIT, complete};
+use crate::cli::complete::{Choice, ChoiceKind, Completion, DEVICE_LIMIT, complete};
 use crate::cli::help::question_mark;
 use crate::store::StoreDevices;
 
@@ -37,20 +37,43 @@ impl Completer for CapfHelper {
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
         let lookup = |s, p: &str| self.devices.lookup(s, p, DEVICE_LIMIT);
         let c = complete(&line[..pos], true, &lookup);
-        let pairs = c
+        Ok((c.start, tab_candidates(&c)))
+    }
+}
+
+/// What Tab offers rustyline for a completion.
+///
+/// Words that can be typed are inserted (a single one at once, several by their common
+/// prefix). The modifier bar alone is not: where the command takes a value or may end
+/// (`utils capf set keep_alive <Tab>`), inserting `| ` would guess the admin wants a filter.
+/// There every choice is listed as `?` lists it, each leaving the line as it is, so the
+/// second Tab shows `<minutes>  <cr>  |` and nothing is inserted (the shells insert nothing
+/// there either).
+fn tab_candidates(c: &Completion) -> Vec<Pair> {
+    let label = |ch: &Choice| match ch.kind {
+        ChoiceKind::Command(true) => format!("{}*", ch.word),
+        _ => ch.word.clone(),
+    };
+    let mut insertable = c.choices.iter().filter(|ch| ch.insertable()).peekable();
+    let only_the_bar = insertable.peek().is_some() && insertable.all(|ch| ch.word == "|");
+    if only_the_bar && c.choices.iter().any(|ch| !ch.insertable()) {
+        return c
             .choices
             .iter()
-            .filter(|ch| ch.insertable())
             .map(|ch| Pair {
-                display: match ch.kind {
-                    ChoiceKind::Command(true) => format!("{}*", ch.word),
-                    _ => ch.word.clone(),
-                },
-                replacement: format!("{} ", ch.word),
+                display: label(ch),
+                replacement: c.partial.clone(),
             })
             .collect();
-        Ok((c.start, pairs))
     }
+    c.choices
+        .iter()
+        .filter(|ch| ch.insertable())
+        .map(|ch| Pair {
+            display: label(ch),
+            replacement: format!("{} ", ch.word),
+        })
+        .collect()
 }
 
 /// The `?` key: prints what may come next below the line, then redraws the prompt and the line
@@ -92,5 +115,56 @@ impl ConditionalEventHandler for QuestionMark {
             return None;
         }
         Some(Cmd::Repaint)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::tree::DeviceSource;
+
+    fn tab(line: &str) -> Vec<(String, String)> {
+        let none = |_: DeviceSource, _: &str| Vec::<String>::new();
+        tab_candidates(&complete(line, true, &none))
+            .into_iter()
+            .map(|p| (p.display, p.replacement))
+            .collect()
+    }
+
+    /// Where a value is expected or the command may end, Tab lists the choices and inserts
+    /// nothing: never the bar of the output modifiers on its own.
+    #[test]
+    fn tab_never_inserts_the_bar_on_its_own() {
+        for line in [
+            "utils capf set keep_alive ",
+            "show capf audit ",
+            "utils capf csr list ",
+            "utils capf csr list | include SEP ",
+        ] {
+            let offered = tab(line);
+            assert!(offered.len() > 1, "{line:?}: {offered:?}");
+            assert!(
+                offered.iter().all(|(_, r)| r.is_empty()),
+                "{line:?}: {offered:?}"
+            );
+            assert!(offered.iter().any(|(d, _)| d == "<cr>"), "{line:?}");
+        }
+        assert_eq!(
+            tab("utils capf set keep_alive "),
+            [
+                ("<minutes>".to_owned(), String::new()),
+                ("<cr>".to_owned(), String::new()),
+                ("|".to_owned(), String::new()),
+            ]
+        );
+        // Words are still inserted as before.
+        assert_eq!(tab("ut"), [("utils*".to_owned(), "utils ".to_owned())]);
+        assert_eq!(
+            tab("utils capf set mode o"),
+            [
+                ("online".to_owned(), "online ".to_owned()),
+                ("offline".to_owned(), "offline ".to_owned()),
+            ]
+        );
     }
 }

@@ -105,6 +105,7 @@ pub fn run(session: &mut Session) -> io::Result<u8> {
                 source.save(h);
             }
         }
+        session.refresh_terminal_width();
         let stdout = io::stdout();
         let mut out = stdout.lock();
         let result = {

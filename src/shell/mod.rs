@@ -13,13 +13,15 @@ use crate::render::{self, escape_controls};
 
 /// Runs one typed line (REPL or script): parse, run, render to `out`.
 ///
-/// `quit`/`exit` are accepted here (automation sends them); blank lines do nothing.
+/// `quit`/`exit` are accepted here (automation sends them); blank lines do nothing. When any
+/// word (command, value, `noconfirm`, modifier) was abbreviated, `on_abbreviation` gets the
+/// line written in full, before the command runs.
 pub fn run_line(
     session: &mut Session,
     line: &str,
     prompter: &mut dyn Prompter,
     out: &mut dyn Write,
-    on_abbreviation: &mut dyn FnMut(&Invocation),
+    on_abbreviation: &mut dyn FnMut(&str),
 ) -> Result<Flow, CmdError> {
     let piped = modifiers::split(line).map_err(CmdError::Usage)?;
     let words = split_words(&piped.command).map_err(CmdError::Usage)?;
@@ -30,8 +32,8 @@ pub fn run_line(
         return Err(CmdError::Usage("no command before |".into()));
     }
     let inv = resolve(&words, true)?;
-    if inv.abbreviated {
-        on_abbreviation(&inv);
+    if inv.abbreviated || piped.abbreviated {
+        on_abbreviation(&format!("{}{}", inv.canonical(), piped.canonical_suffix()));
     }
     run_invocation(session, &inv, line, piped, prompter, out)
 }

@@ -83,12 +83,11 @@ pub fn run_script(
             continue;
         }
         result.commands += 1;
-        let mut warn = |inv: &crate::cli::parse::Invocation| {
+        let mut warn = |full: &str| {
             if !opts.quiet {
                 let _ = writeln!(
                     err,
-                    "warning: {context}: abbreviated command; write it in full: {}",
-                    inv.canonical()
+                    "warning: {context}: abbreviated command; write it in full: {full}"
                 );
             }
         };

@@ -493,3 +493,185 @@ fn forty_hex_digit_serials_fit_their_column_and_the_count_agrees() {
     let text = stdout(&out);
     assert!(text.contains("\n1 LSC expires before "), "{text}");
 }
+
+/// Arguments are bytes on Unix: a word that is not UTF-8 is a usage error naming it (not a
+/// panic), while a `--db` path may be any bytes, as paths are.
+#[cfg(unix)]
+#[test]
+fn non_utf8_arguments_are_usage_errors_but_db_paths_work() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let env = TestEnv::new();
+    let bad = OsStr::from_bytes(b"\xff");
+    for args in [
+        vec![
+            OsStr::new("utils"),
+            OsStr::new("capf"),
+            OsStr::new("csr"),
+            OsStr::new("list"),
+            OsStr::new("|"),
+            OsStr::new("include"),
+            bad,
+        ],
+        vec![
+            OsStr::new("utils"),
+            OsStr::new("capf"),
+            OsStr::new("csr"),
+            OsStr::new("dump"),
+            bad,
+        ],
+    ] {
+        let out = env.capfsh().args(&args).output().expect("run");
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.starts_with("argument "), "{err}");
+        assert!(err.contains("is not valid UTF-8"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let db = env.home().join(OsStr::from_bytes(b"store-\xff.db"));
+    let out = env
+        .capfsh_default()
+        .arg("--db")
+        .arg(&db)
+        .args(["utils", "capf", "csr", "count"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "0 CSRs pending\n");
+    assert!(db.is_file());
+}
+
+/// Modifiers and `-f` are honoured or refused, never silently dropped.
+#[test]
+fn modifiers_and_scripts_in_the_wrong_place_are_usage_errors() {
+    let env = TestEnv::new();
+    env.seed();
+    let script = env.home().join("s.txt");
+    std::fs::write(&script, "utils capf csr count\n").expect("write script");
+    let script = script.to_string_lossy().into_owned();
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &["|", "count"],
+            "utils capf csr count\n",
+            "output modifiers follow a command",
+        ),
+        (
+            &["-f", &script, "|", "include", "ZZZ"],
+            "",
+            "output modifiers follow a command",
+        ),
+        (
+            &["-f", &script, "utils", "capf", "csr", "list"],
+            "",
+            "either -f FILE or a command",
+        ),
+        (
+            &[
+                "utils", "capf", "csr", "list", "|", "include", "SEP", "--format", "json",
+            ],
+            "",
+            "put options before the command",
+        ),
+    ];
+    for (args, stdin, message) in cases {
+        let out = env
+            .capfsh()
+            .args(args)
+            .write_stdin(stdin)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stdout(&out));
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
+    }
+    // Options before the command, modifiers after it: honoured.
+    let out = env
+        .capfsh()
+        .args([
+            "--format", "csv", "utils", "capf", "csr", "list", "|", "include", "CSF",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("CSFJOHN,"), "{}", stdout(&out));
+}
+
+/// `| begin` and `| json` end to end; a count flows through the stages after it.
+#[test]
+fn begin_json_and_count_chains_end_to_end() {
+    let env = TestEnv::new();
+    env.seed();
+    let run = |args: &[&str]| {
+        env.capfsh()
+            .args(["utils", "capf", "csr", "list"])
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    let out = run(&["|", "begin", "^CSFJOHN"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("CSFJOHN "), "{text}");
+    assert_eq!(text.lines().count(), 5, "3 rows, blank, summary: {text}");
+    let out = run(&["|", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v.as_array().map(Vec::len), Some(4));
+    let out = run(&["|", "json", "|", "count"]);
+    assert!(stdout(&out).starts_with("Count: "), "{}", stdout(&out));
+    let out = run(&["|", "include", "SEP", "|", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("must come right after the command"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&run(&["|", "count", "|", "count"])), "Count: 1\n");
+    assert_eq!(stdout(&run(&["|", "count", "|", "include", "ZZZ"])), "");
+}
+
+/// Table output to a pipe never wraps, whatever COLUMNS says: scripts get whole lines.
+#[test]
+fn table_output_to_a_pipe_never_wraps() {
+    let env = TestEnv::new();
+    env.seed();
+    let out = env
+        .capfsh()
+        .env("COLUMNS", "40")
+        .args(["utils", "capf", "csr", "list"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.lines()
+            .any(|l| l == "CSFJOHN          2026-11-20 08:10:00  EC-P256   CN=CSFJOHN, O=Example"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 8, "{text}");
+}
+
+/// NO_COLOR (and any output that is not a terminal) gives plain text: no escape sequence
+/// reaches stdout or stderr, even from a hostile CSR subject.
+#[test]
+fn no_color_output_has_no_escape_sequences() {
+    let env = TestEnv::new();
+    env.seed();
+    for args in [
+        &["utils", "capf", "csr", "list"][..],
+        &["utils", "capf", "csr", "dump", "SEPBADBADBAD001"],
+        &["show", "capf", "status"],
+        &["help", "utils", "capf"],
+        &["utils", "bogus"],
+    ] {
+        let out = env
+            .capfsh()
+            .env("NO_COLOR", "1")
+            .env("TERM", "xterm-256color")
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(!out.stdout.contains(&0x1b), "{args:?}: {}", stdout(&out));
+        assert!(!out.stderr.contains(&0x1b), "{args:?}: {}", stderr(&out));
+    }
+}

@@ -292,3 +292,88 @@ fn a_question_mark_inside_quotes_is_text() {
         quit(p);
     }
 }
+
+/// Tab where a value may come or the command may end inserts nothing (before, it inserted the
+/// modifier bar, `| `, the only insertable choice), and a second Tab lists the choices.
+#[test]
+fn tab_does_not_insert_the_modifier_bar() {
+    let env = TestEnv::new();
+    env.seed();
+    let mut p = spawn(&env, "xterm");
+    keys(&mut p, "utils capf csr list \t");
+    keys(&mut p, "\r");
+    p.exp_string("4 pending CSRs found")
+        .expect("the line ran as typed, without a bar");
+    p.exp_string("admin:").expect("prompt");
+    keys(&mut p, "utils capf set keep_alive \t\t");
+    p.exp_string("<minutes>")
+        .expect("second Tab lists the choices");
+    p.exp_string("<cr>").expect("listed");
+    keys(&mut p, "20\r");
+    p.exp_string("changed from 15 to 20")
+        .expect("value typed after the listing");
+    p.exp_string("admin:").expect("prompt");
+    quit(p);
+}
+
+/// Sets the pseudo-terminal's size, as a terminal window does when the admin resizes it.
+fn resize(p: &PtySession, cols: u16) {
+    use std::os::fd::AsRawFd;
+    let master = p.process().get_file_handle().expect("pty master");
+    let size = libc::winsize {
+        ws_row: 24,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads one winsize from a valid pointer; the fd is open.
+    let rc = unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &size) };
+    assert_eq!(rc, 0, "TIOCSWINSZ");
+}
+
+/// Tables follow the terminal's width as it changes during a session (it was read once, at
+/// start-up).
+#[test]
+fn tables_follow_the_terminal_width_after_a_resize() {
+    let env = TestEnv::new();
+    env.seed();
+    let mut p = spawn(&env, "vt100");
+    resize(&p, 60);
+    p.send_line("utils capf csr list").expect("send");
+    // The subject column starts at 48: at 60 columns it wraps under itself.
+    p.exp_regex(r"CN=CSFJOHN, \r?\n {48}O=Example")
+        .expect("wrapped at 60 columns");
+    p.exp_string("admin:").expect("prompt");
+    resize(&p, 200);
+    p.send_line("utils capf csr list").expect("send");
+    p.exp_string("CN=CSFJOHN, O=Example")
+        .expect("one line at 200 columns");
+    p.exp_string("admin:").expect("prompt");
+    quit(p);
+}
+
+/// Output modifiers typed at the prompt, on a capable and a basic terminal.
+#[test]
+fn modifiers_work_in_the_interactive_shell() {
+    for term in ["xterm", "vt100"] {
+        let env = TestEnv::new();
+        env.seed();
+        let mut p = spawn(&env, term);
+        p.send_line("utils capf csr list | include SEP00 | count")
+            .expect("send");
+        p.exp_string("Count: 2").expect("filtered and counted");
+        p.exp_string("admin:").expect("prompt");
+        p.send_line("ut ca cs li | begin CSFJOHN | exclude found")
+            .expect("send");
+        p.exp_string("CSFJOHN ").expect("from the first match on");
+        p.exp_string("SEP001122AABB02").expect("the lines after it");
+        p.exp_string("admin:").expect("prompt");
+        p.send_line("utils capf csr list | include (")
+            .expect("send");
+        p.exp_string("invalid regular expression")
+            .expect("a bad regex is a clear error");
+        p.exp_string("Executed command unsuccessfully")
+            .expect("trailer");
+        quit(p);
+    }
+}

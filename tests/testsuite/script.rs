@@ -113,6 +113,43 @@ fn abbreviations_warn_unless_quiet_and_quit_ends_the_script() {
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 }
 
+/// A value, `noconfirm` or a modifier word abbreviated is as fragile as an abbreviated command
+/// word (`on` is `online` only while no other mode starts with it): warned about, in full.
+#[test]
+fn abbreviated_values_noconfirm_and_modifiers_warn_with_the_full_line() {
+    let env = TestEnv::new();
+    env.seed();
+    let out = env
+        .capfsh()
+        .write_stdin(
+            "utils capf set mode on\n\
+             set cli pagination of\n\
+             utils capf stale-lsc delete all noconf\n\
+             utils capf csr list | inc SEP | cou\n\
+             utils capf set mode online\n",
+        )
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    let warnings: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: stdin line 1: abbreviated command; write it in full: utils capf set mode online",
+            "warning: stdin line 2: abbreviated command; write it in full: set cli pagination off",
+            "warning: stdin line 3: abbreviated command; write it in full: utils capf stale-lsc delete all noconfirm",
+            "warning: stdin line 4: abbreviated command; write it in full: utils capf csr list | include SEP | count",
+        ],
+        "{err}"
+    );
+    assert!(
+        stdout(&out).contains("Deleted 1 stale LSC"),
+        "{}",
+        stdout(&out)
+    );
+}
+
 #[test]
 fn an_ssh_forced_command_runs_as_one_line() {
     let env = TestEnv::new();

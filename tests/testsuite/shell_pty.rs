@@ -133,6 +133,9 @@ fn fish_completes_words_and_devices() {
     );
     keys(&mut p, "capfsh ut\t");
     p.exp_string("utils").expect("ut<Tab> -> utils");
+    // The next Tab offers what follows `utils`: `capf`, its only word.
+    keys(&mut p, "\t");
+    p.exp_string("capf").expect("the second Tab gives capf");
     p.send_control('u').expect("clear");
     keys(&mut p, "capfsh utils capf csr dump CSF\t");
     p.exp_string("CSFJOHN").expect("device from the store");
