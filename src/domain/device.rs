@@ -5,7 +5,10 @@ use std::str::FromStr;
 
 use super::InvalidValue;
 
-/// A CUCM device name: 1 to 15 characters of `[A-Za-z0-9_.-]`.
+/// A CUCM device name: 1 to 15 characters of `[A-Za-z0-9_.-]`, kept in upper case.
+///
+/// CUCM stores device names in upper case and admins type them either way
+/// (`sep001122aabbcc`), so a name is upper-cased once, here, and every lookup agrees.
 ///
 /// Any prefix is accepted (SEP, CSF, BOT, TCT, TAB, ...) because clusters carry endpoint types we
 /// do not know; the character set and length are CUCM's own limits, and enforcing them keeps
@@ -48,7 +51,7 @@ impl FromStr for DeviceName {
                 s, bad
             )));
         }
-        Ok(DeviceName(s.to_owned()))
+        Ok(DeviceName(s.to_ascii_uppercase()))
     }
 }
 
@@ -64,12 +67,20 @@ mod tests {
 
     #[test]
     fn accepts_cucm_names_of_any_prefix() {
-        for ok in ["SEP001122AABBCC", "CSFJSMITH", "BOT-x.y_z", "A"] {
+        for ok in ["SEP001122AABBCC", "CSFJSMITH", "BOT-X.Y_Z", "A"] {
             assert_eq!(
                 ok.parse::<DeviceName>().map(|d| d.to_string()),
                 Ok(ok.to_string())
             );
         }
+    }
+
+    #[test]
+    fn names_are_kept_in_upper_case_as_cucm_does() {
+        assert_eq!(
+            "sep001122aabbcc".parse::<DeviceName>().map(|d| d.to_string()),
+            Ok("SEP001122AABBCC".to_string())
+        );
     }
 
     #[test]

@@ -216,6 +216,9 @@ impl Store {
         if !prefix.chars().all(DeviceName::is_name_char) {
             return Ok(Vec::new());
         }
+        // Names are stored upper-case (see DeviceName); `sep00<Tab>` finds `SEP00…`.
+        let prefix = prefix.to_ascii_uppercase();
+        let prefix = prefix.as_str();
         let table = match source {
             DeviceSource::PendingCsr => "csr WHERE state = 'pending' AND",
             DeviceSource::StaleLsc => "stale_lsc WHERE",
