@@ -221,3 +221,25 @@ fn mutated_csrs_and_certificates_never_panic() {
         }
     }
 }
+
+#[test]
+fn rsa_sizes_are_counted_in_bits_not_rounded_to_bytes() {
+    use csr::rsa_modulus_bits;
+    // DER INTEGER bytes: a leading zero byte when the top bit is set.
+    let modulus = |bits: usize| {
+        let mut m = vec![0u8; bits.div_ceil(8)];
+        m[0] = 1 << ((bits - 1) % 8);
+        if m[0] & 0x80 != 0 {
+            m.insert(0, 0);
+        }
+        m
+    };
+    for bits in [1023, 1024, 2040, 2047, 2048, 4096, 4097, 4100, 4103] {
+        assert_eq!(rsa_modulus_bits(&modulus(bits)), bits as u32, "{bits}");
+    }
+    // Redundant leading zeros do not count; negative or zero moduli have no size.
+    assert_eq!(rsa_modulus_bits(&[0, 0, 0x01, 0xff]), 9);
+    assert_eq!(rsa_modulus_bits(&[0x80, 0]), 0);
+    assert_eq!(rsa_modulus_bits(&[0, 0]), 0);
+    assert_eq!(rsa_modulus_bits(&[]), 0);
+}

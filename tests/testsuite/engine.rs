@@ -700,3 +700,58 @@ fn capfd_run_follows_settings_changes_and_stops_on_sigterm() {
         "{rest:?}"
     );
 }
+
+#[test]
+fn odd_rsa_sizes_are_judged_and_shown_by_their_true_bit_length() {
+    let env = TestEnv::new();
+    init(&env);
+    let dir = env.home();
+    // (requested modulus bits, device). OpenSSL's key generation sometimes lands one bit
+    // short, so the truth is what `openssl rsa -text` says the key has, not what was asked.
+    let cases = [
+        (4100, "SEP000000004100"),
+        (2047, "SEP000000002047"),
+        (1023, "SEP000000001023"),
+    ];
+    for (requested, device) in cases {
+        let key = format!("rsa{requested}.key");
+        openssl(dir, &["genrsa", "-out", &key, &requested.to_string()]);
+        let text = stdout(&openssl(dir, &["rsa", "-in", &key, "-noout", "-text"]));
+        let bits: u32 = text
+            .split_once("Private-Key: (")
+            .and_then(|(_, rest)| rest.split_once(' '))
+            .and_then(|(n, _)| n.parse().ok())
+            .expect("openssl prints the key size");
+        let csr = openssl_csr(
+            dir,
+            &format!("rsa{requested}"),
+            device,
+            &["-key", &key],
+            &[],
+        );
+        let out = env
+            .capfd()
+            .args(["enroll", "--device", device, "--csr"])
+            .arg(&csr)
+            .output()
+            .expect("enroll");
+        let err = stderr(&out);
+        if (1024..=4096).contains(&bits) {
+            assert!(out.status.success(), "{bits}: {err}");
+            assert!(err.contains(&format!("weak CSR (RSA-{bits} key")), "{err}");
+        } else {
+            assert_eq!(out.status.code(), Some(1), "{bits}: {err}");
+            assert!(
+                err.contains(&format!("unsupported key: RSA-{bits} ")),
+                "{bits}: {err}"
+            );
+        }
+    }
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "csr", "list"])
+        .output()
+        .expect("list");
+    assert!(stdout(&out).contains("RSA-204"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("RSA-2040"), "{}", stdout(&out));
+}
