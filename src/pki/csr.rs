@@ -14,7 +14,7 @@ use x509_parser::prelude::FromDer;
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
-use super::{PkiError, looks_like_pem, pem_blocks, sha256_hex, to_pem, verify};
+use super::{PkiError, first_common_name, looks_like_pem, pem_blocks, sha256_hex, to_pem, verify};
 
 /// The largest CSR input accepted: a real CSR is 1-3 KiB; anything far larger is not one.
 pub const MAX_CSR_INPUT_BYTES: usize = 64 * 1024;
@@ -211,12 +211,7 @@ impl ParsedCsr {
             .unwrap_or_default();
         let parsed = ParsedCsr {
             subject: info.subject.to_string(),
-            subject_cn: info
-                .subject
-                .iter_common_name()
-                .next()
-                .and_then(|cn| cn.as_str().ok())
-                .map(str::to_owned),
+            subject_cn: first_common_name(&info.subject),
             key,
             spki_der: info.subject_pki.raw.to_vec(),
             public_key_sha256: sha256_hex(info.subject_pki.raw),

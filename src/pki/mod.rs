@@ -10,6 +10,8 @@ pub mod csr;
 mod verify;
 
 use sha2::{Digest, Sha256};
+use x509_parser::asn1_rs::{Any, Tag};
+use x509_parser::x509::X509Name;
 
 pub use ca::{CaKeyKind, CaSubject, CapfCa, GeneratedCa, IssuedLsc};
 pub use cert::ParsedCert;
@@ -131,6 +133,74 @@ fn pem_blocks(
             }
         })
         .collect()
+}
+
+/// Decodes a directory string (an attribute value of a distinguished name) to text.
+///
+/// x509-parser's `as_str` reads only the UTF-8-compatible string types, so a BMPString or
+/// UniversalString Common Name used to look like no Common Name at all, which let a CA named
+/// `CAPF-...` in UTF-16 past the reserved-prefix rule. Every string type X.520 allows is read
+/// here; anything else (or bytes that do not decode) is an error with the reason.
+fn directory_string(value: &Any<'_>) -> Result<String, String> {
+    let bytes = value.as_bytes();
+    match value.tag() {
+        Tag::Utf8String
+        | Tag::PrintableString
+        | Tag::NumericString
+        | Tag::Ia5String
+        | Tag::VisibleString => std::str::from_utf8(bytes)
+            .map(str::to_owned)
+            .map_err(|_| format!("{} that is not valid text", tag_name(value.tag()))),
+        // T.61 is read as Latin-1, as OpenSSL displays it.
+        Tag::T61String => Ok(bytes.iter().map(|b| char::from(*b)).collect()),
+        Tag::BmpString => {
+            if bytes.len() % 2 != 0 {
+                return Err("a BMPString of odd length".into());
+            }
+            let units = bytes
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]));
+            char::decode_utf16(units)
+                .collect::<Result<String, _>>()
+                .map_err(|_| "a BMPString that is not valid UTF-16".into())
+        }
+        Tag::UniversalString => {
+            if bytes.len() % 4 != 0 {
+                return Err("a UniversalString whose length is not a multiple of 4".into());
+            }
+            bytes
+                .chunks_exact(4)
+                .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
+                .collect::<Option<String>>()
+                .ok_or_else(|| "a UniversalString that is not valid UTF-32".into())
+        }
+        t => Err(format!("a value of ASN.1 type {}", tag_name(t))),
+    }
+}
+
+/// The ASN.1 name of a string tag, for refusal reasons.
+fn tag_name(tag: Tag) -> String {
+    match tag {
+        Tag::Utf8String => "UTF8String".into(),
+        Tag::PrintableString => "PrintableString".into(),
+        Tag::NumericString => "NumericString".into(),
+        Tag::Ia5String => "IA5String".into(),
+        Tag::VisibleString => "VisibleString".into(),
+        t => format!("tag {}", t.0),
+    }
+}
+
+/// Every Common Name attribute of `name` (a DN may hold several, in separate or multi-valued
+/// RDNs), each decoded or the reason it cannot be.
+fn common_names(name: &X509Name<'_>) -> Vec<Result<String, String>> {
+    name.iter_common_name()
+        .map(|cn| directory_string(cn.attr_value()))
+        .collect()
+}
+
+/// The first Common Name of `name` that decodes: what listings show as the subject's CN.
+fn first_common_name(name: &X509Name<'_>) -> Option<String> {
+    common_names(name).into_iter().find_map(Result::ok)
 }
 
 /// Converts x509-parser's time to chrono.

@@ -243,3 +243,79 @@ fn rsa_sizes_are_counted_in_bits_not_rounded_to_bytes() {
     assert_eq!(rsa_modulus_bits(&[0, 0]), 0);
     assert_eq!(rsa_modulus_bits(&[]), 0);
 }
+
+/// A self-signed CA certificate (CA:TRUE, Certificate Sign) whose subject is `dn`.
+fn ca_cert_with(dn: rcgen::DistinguishedName) -> ParsedCert {
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let mut params = CertificateParams::default();
+    params.distinguished_name = dn;
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+    let cert = params.self_signed(&key).expect("cert");
+    ParsedCert::from_der(cert.der().to_vec()).expect("parse")
+}
+
+#[test]
+fn the_capf_prefix_is_found_in_every_common_name_and_string_type() {
+    use rcgen::string::{BmpString, UniversalString};
+    use rcgen::{DistinguishedName, DnValue};
+    let cn_oid = || DnType::CustomDnType(vec![2, 5, 4, 3]);
+    let reserved = |dn: DistinguishedName| matches!(ca_cert_with(dn).check_trust_anchor(), Err(PkiError::Rule(m)) if m.contains("reserved"));
+    let mut dn = DistinguishedName::new();
+    dn.push(
+        DnType::CommonName,
+        DnValue::BmpString(BmpString::try_from("CAPF-bmpstr").expect("bmp")),
+    );
+    assert!(reserved(dn), "BMPString");
+    let mut dn = DistinguishedName::new();
+    dn.push(
+        DnType::CommonName,
+        DnValue::UniversalString(UniversalString::try_from("x capf-univ").expect("univ")),
+    );
+    assert!(reserved(dn), "UniversalString, lower case");
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, "Benign");
+    dn.push(cn_oid(), "CAPF-second");
+    assert!(reserved(dn), "second CN");
+    // The CN shown is the first one, decoded whatever its string type.
+    let mut dn = DistinguishedName::new();
+    dn.push(
+        DnType::CommonName,
+        DnValue::BmpString(BmpString::try_from("Root é").expect("bmp")),
+    );
+    let ok = ca_cert_with(dn);
+    assert_eq!(ok.subject_cn.as_deref(), Some("Root é"));
+    ok.check_trust_anchor()
+        .expect("an ordinary BMPString CN is fine");
+}
+
+#[test]
+fn an_undecodable_common_name_is_refused_with_a_reason() {
+    use rcgen::string::BmpString;
+    use rcgen::{DistinguishedName, DnValue};
+    let mut dn = DistinguishedName::new();
+    dn.push(
+        DnType::CommonName,
+        DnValue::BmpString(BmpString::try_from("CAPF-X").expect("bmp")),
+    );
+    let der = ca_cert_with(dn).der;
+    // Turn the UTF-16 unit of "X" into an unpaired surrogate (0xD800), in place, in both the
+    // issuer and the subject (the whole BMPString is matched, not stray bytes of a key).
+    let bmp: Vec<u8> = [0x1e, 12]
+        .into_iter()
+        .chain("CAPF-X".encode_utf16().flat_map(u16::to_be_bytes))
+        .collect();
+    let mut bad = der.clone();
+    let mut patched = 0;
+    for i in 0..bad.len() - bmp.len() {
+        if bad[i..i + bmp.len()] == bmp[..] {
+            bad[i + bmp.len() - 2..i + bmp.len()].copy_from_slice(&[0xd8, 0x00]);
+            patched += 1;
+        }
+    }
+    assert_eq!(patched, 2);
+    let cert = ParsedCert::from_der(bad).expect("still parses");
+    assert!(
+        matches!(cert.check_trust_anchor(), Err(PkiError::Rule(m)) if m.contains("BMPString that is not valid UTF-16")),
+    );
+}

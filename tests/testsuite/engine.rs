@@ -755,3 +755,63 @@ fn odd_rsa_sizes_are_judged_and_shown_by_their_true_bit_length() {
     assert!(stdout(&out).contains("RSA-204"), "{}", stdout(&out));
     assert!(!stdout(&out).contains("RSA-2040"), "{}", stdout(&out));
 }
+
+#[test]
+fn trust_import_reads_every_common_name_in_every_string_type() {
+    let env = TestEnv::new();
+    env.capfsh()
+        .args(["show", "capf", "trust"])
+        .assert()
+        .success();
+    let dir = env.home();
+    // string_mask MASK:0x800 makes openssl write the subject as BMPString (UTF-16).
+    std::fs::write(
+        dir.join("bmp.cnf"),
+        "[req]\ndistinguished_name = dn\nstring_mask = MASK:0x800\n[dn]\n",
+    )
+    .expect("write");
+    let ca = |out: &str, subj: &str, extra: &[&str]| {
+        let mut args = vec![
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-subj",
+            subj,
+            "-days",
+            "1",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign",
+            "-out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        openssl(dir, &args);
+    };
+    ca("bmp.pem", "/CN=CAPF-bmpstr", &["-config", "bmp.cnf"]);
+    ca("two.pem", "/CN=Benign/CN=CAPF-second", &[]);
+    ca("lower.pem", "/CN=capf-lower", &[]);
+    for file in ["bmp.pem", "two.pem", "lower.pem"] {
+        let before = env.digest();
+        let out = env
+            .capfsh()
+            .args(["utils", "capf", "trust", "import"])
+            .arg(dir.join(file))
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{file}: {}", stdout(&out));
+        assert!(
+            stderr(&out).contains("reserved"),
+            "{file}: {}",
+            stderr(&out)
+        );
+        assert_eq!(env.digest(), before, "{file}");
+    }
+}
