@@ -95,13 +95,15 @@ pub fn to_pem(label: &str, der: &[u8]) -> String {
     pem::encode(&pem::Pem::new(label, der))
 }
 
-/// Whether `input` looks like PEM (starts, after blanks, with `-----BEGIN`).
+/// Whether `input` is PEM: some line starts (after blanks) with `-----BEGIN `.
+///
+/// Not only the first line: `openssl req -text`, `openssl x509 -text` and `openssl ca` put a
+/// human-readable dump before the block, and such files are what admins hand over. The PEM
+/// parser skips text outside the blocks; DER never has this line by accident in practice.
 fn looks_like_pem(input: &[u8]) -> bool {
-    let start = input
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(input.len());
-    input[start..].starts_with(b"-----BEGIN")
+    input
+        .split(|b| *b == b'\n')
+        .any(|line| line.trim_ascii_start().starts_with(b"-----BEGIN "))
 }
 
 /// The PEM blocks of `input`, each checked against `labels`.

@@ -319,3 +319,28 @@ fn an_undecodable_common_name_is_refused_with_a_reason() {
         matches!(cert.check_trust_anchor(), Err(PkiError::Rule(m)) if m.contains("BMPString that is not valid UTF-16")),
     );
 }
+
+#[test]
+fn pem_after_explanatory_text_is_read_as_pem() {
+    let pem = csr_pem(&rcgen::PKCS_ECDSA_P256_SHA256, "SEP1", false);
+    let text = format!(
+        "Certificate Request:\n    Data:\n        Version: 1 (0x0)\n        Subject: CN = SEP1\n{pem}"
+    );
+    let csr = ParsedCsr::parse(text.as_bytes()).expect("CSR after openssl -text output");
+    assert_eq!(csr.subject_cn.as_deref(), Some("SEP1"));
+    // Still exactly one block for a CSR, text or not.
+    let two = format!("{text}\nsome note\n{pem}");
+    assert!(
+        matches!(ParsedCsr::parse(two.as_bytes()), Err(PkiError::Malformed { reason, .. }) if reason.contains("2 PEM blocks"))
+    );
+    // Certificates: `openssl ca` output (text, block, text, block) gives every block.
+    let ca1 = ca().cert_pem();
+    let ca2 = ca().cert_pem();
+    let bundle = format!("Certificate:\n    Data: ...\n{ca1}Certificate:\n    Data: ...\n{ca2}");
+    assert_eq!(
+        ParsedCert::parse_many(bundle.as_bytes())
+            .expect("bundle")
+            .len(),
+        2
+    );
+}

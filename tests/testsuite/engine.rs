@@ -815,3 +815,27 @@ fn trust_import_reads_every_common_name_in_every_string_type() {
         assert_eq!(env.digest(), before, "{file}");
     }
 }
+
+#[test]
+fn a_csr_written_by_openssl_req_text_is_accepted() {
+    let env = TestEnv::new();
+    init(&env);
+    let dir = env.home();
+    let csr = openssl_csr(
+        dir,
+        "text",
+        "SEP000000000777",
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        &["-text"],
+    );
+    let content = std::fs::read_to_string(&csr).expect("read");
+    assert!(content.starts_with("Certificate Request:"), "{content}");
+    let out = env
+        .capfd()
+        .args(["enroll", "--device", "SEP000000000777", "--csr"])
+        .arg(&csr)
+        .output()
+        .expect("enroll");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("-----BEGIN CERTIFICATE-----"));
+}
