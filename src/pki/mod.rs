@@ -90,9 +90,13 @@ pub fn fingerprint(data: &[u8]) -> String {
         .join(":")
 }
 
-/// Encodes DER as PEM with `label`.
+/// Encodes DER as PEM with `label`, 64-column lines ending in LF.
+///
+/// The pem crate ends lines with CRLF by default; openssl, rcgen on Unix and every text tool
+/// admins pipe LSCs through expect LF, and a stray CR shows up in diffs and JSON.
 pub fn to_pem(label: &str, der: &[u8]) -> String {
-    pem::encode(&pem::Pem::new(label, der))
+    const LF: pem::EncodeConfig = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+    pem::encode_config(&pem::Pem::new(label, der), LF)
 }
 
 /// Whether `input` is PEM: some line starts (after blanks) with `-----BEGIN `.

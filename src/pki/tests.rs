@@ -344,3 +344,20 @@ fn pem_after_explanatory_text_is_read_as_pem() {
         2
     );
 }
+
+#[test]
+fn pem_output_has_lf_line_endings() {
+    let csr = ParsedCsr::parse(csr_pem(&rcgen::PKCS_ECDSA_P256_SHA256, "SEP1", false).as_bytes())
+        .expect("csr");
+    let lsc = ca().sign_lsc(&csr, "SEP1", 1, now()).expect("lsc");
+    for pem in [
+        csr.pem(),
+        lsc.pem(),
+        ca().cert_pem(),
+        to_pem("CERTIFICATE", &lsc.der),
+    ] {
+        assert!(!pem.contains('\r'), "{pem:?}");
+        assert!(pem.ends_with("-----\n"), "{pem:?}");
+        assert!(pem.lines().all(|l| l.len() <= 64), "{pem:?}");
+    }
+}

@@ -837,5 +837,7 @@ fn a_csr_written_by_openssl_req_text_is_accepted() {
         .output()
         .expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).starts_with("-----BEGIN CERTIFICATE-----"));
+    // LF line endings, as openssl writes them (no CR anywhere).
+    assert!(stdout(&out).starts_with("-----BEGIN CERTIFICATE-----\n"));
+    assert!(!stdout(&out).contains('\r'));
 }
