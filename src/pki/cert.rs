@@ -185,18 +185,20 @@ impl ParsedCert {
     }
 
     /// The CAPF rules for an LSC: Digital Signature and Key Encipherment, and not a CA.
+    ///
+    /// The reasons do not name the certificate: an import checks many and reports each
+    /// refusal as `<subject>: <reason>` (unlike `check_trust_anchor`, whose error is shown
+    /// on its own and so names the subject).
     pub fn check_lsc_usable(&self) -> Result<(), PkiError> {
         if self.is_ca {
-            return Err(PkiError::Rule(format!(
-                "refused {}: an LSC must not carry Basic Constraints CA:TRUE",
-                self.subject
-            )));
+            return Err(PkiError::Rule(
+                "an LSC must not carry Basic Constraints CA:TRUE".into(),
+            ));
         }
         if !(self.digital_signature && self.key_encipherment) {
-            return Err(PkiError::Rule(format!(
-                "refused {}: Key Usage must include Digital Signature and Key Encipherment",
-                self.subject
-            )));
+            return Err(PkiError::Rule(
+                "Key Usage must include Digital Signature and Key Encipherment".into(),
+            ));
         }
         let (_, x509) = X509Certificate::from_der(&self.der).map_err(|e| PkiError::Malformed {
             what: "certificate",

@@ -24,11 +24,14 @@ pub enum PkiError {
     #[error("the input is empty")]
     Empty,
     /// Input larger than the limit for its kind.
-    #[error("the input is {size} bytes, over the {limit}-byte limit for a {what}")]
+    ///
+    /// The message does not state the size: readers stop one byte past the limit, so the
+    /// size seen is rarely the file's.
+    #[error("the input is larger than the {} limit for a {what}", byte_size(*.limit))]
     TooLarge {
         /// What was expected.
         what: &'static str,
-        /// Its size.
+        /// How many bytes were seen (at least `limit + 1`; the reader may have stopped there).
         size: usize,
         /// The limit.
         limit: usize,
@@ -69,6 +72,19 @@ pub enum PkiError {
     /// rcgen refused to build the certificate.
     #[error("cannot issue the certificate: {0}")]
     Issue(String),
+}
+
+/// A byte count as admins read it: `64 KiB`, `1 MiB`, or bytes when not a whole KiB.
+fn byte_size(n: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * 1024;
+    if n >= MIB && n % MIB == 0 {
+        format!("{} MiB", n / MIB)
+    } else if n >= KIB && n % KIB == 0 {
+        format!("{} KiB", n / KIB)
+    } else {
+        format!("{n}-byte")
+    }
 }
 
 /// Lower-case hex SHA-256 of `data` (public-key fingerprints: stored, matched, never shown

@@ -361,3 +361,29 @@ fn pem_output_has_lf_line_endings() {
         assert!(pem.lines().all(|l| l.len() <= 64), "{pem:?}");
     }
 }
+
+#[test]
+fn an_oversized_input_is_described_by_the_limit_not_by_a_clipped_size() {
+    // Readers stop one byte past the limit, so the size seen is not the file's.
+    let clipped = vec![b'A'; csr::MAX_CSR_INPUT_BYTES + 1];
+    let msg = ParsedCsr::parse(&clipped)
+        .expect_err("too large")
+        .to_string();
+    assert_eq!(msg, "the input is larger than the 64 KiB limit for a CSR");
+    let msg = ParsedCert::parse_many(&vec![b'A'; cert::MAX_CERT_INPUT_BYTES + 1])
+        .expect_err("too large")
+        .to_string();
+    assert_eq!(
+        msg,
+        "the input is larger than the 1 MiB limit for a certificate file"
+    );
+}
+
+#[test]
+fn lsc_rule_reasons_do_not_repeat_the_subject() {
+    // The import prints "<subject>: <reason>"; the reason must not name the subject again.
+    let ca_cert = ParsedCert::from_der(ca().cert_der().to_vec()).expect("cert");
+    let reason = ca_cert.check_lsc_usable().expect_err("a CA").to_string();
+    assert_eq!(reason, "an LSC must not carry Basic Constraints CA:TRUE");
+    assert!(!reason.contains(&ca_cert.subject));
+}

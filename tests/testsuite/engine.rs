@@ -841,3 +841,43 @@ fn a_csr_written_by_openssl_req_text_is_accepted() {
     assert!(stdout(&out).starts_with("-----BEGIN CERTIFICATE-----\n"));
     assert!(!stdout(&out).contains('\r'));
 }
+
+#[test]
+fn an_import_refusal_names_the_certificate_once() {
+    let env = TestEnv::new();
+    init(&env);
+    let dir = env.home();
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "dup.key",
+            "-subj",
+            "/CN=Dup Test",
+            "-days",
+            "1",
+            "-out",
+            "dup.pem",
+        ],
+    );
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "cert", "import"])
+        .arg(dir.join("dup.pem"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let all = stdout(&out) + &stderr(&out);
+    assert!(
+        all.contains("CN=Dup Test: an LSC must not carry Basic Constraints CA:TRUE"),
+        "{all}"
+    );
+    assert_eq!(all.matches("Dup Test").count(), 1, "{all}");
+}
