@@ -3,8 +3,9 @@
 use std::str::FromStr;
 
 use chrono::Duration;
+use rcgen::string::PrintableString;
 use rcgen::{
-    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType,
+    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType, DnValue,
     ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, PublicKeyData, RsaKeySize,
     SerialNumber, SubjectPublicKeyInfo,
 };
@@ -78,7 +79,14 @@ impl FromStr for CaKeyKind {
     }
 }
 
+/// The X.520 upper bound on these attributes (ub-organization-name and its siblings are 64;
+/// locality and state allow 128, but 64 keeps one simple rule that every peer accepts).
+pub const MAX_SUBJECT_FIELD_CHARS: usize = 64;
+
 /// Organisation fields of the CAPF CA subject (the CN is always `CAPF-<8 hex>`).
+///
+/// They come from the `capfd init` options, so [`CaSubject::validate`] names the option in its
+/// errors: the admin fixes the command line, not an ASN.1 attribute.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaSubject {
     /// O.
@@ -91,6 +99,55 @@ pub struct CaSubject {
     pub state: Option<String>,
     /// C (two letters).
     pub country: Option<String>,
+}
+
+impl CaSubject {
+    /// Checks every field and returns the subject as it will be written (country upper-cased).
+    ///
+    /// Peers refuse or mangle CA certificates whose names break X.520: a country that is not
+    /// a two-letter ISO 3166 code, an empty attribute, an over-long one; control characters
+    /// would also be echoed to terminals that display the CA. Better to refuse at `init` than
+    /// to issue five years of LSCs under a CA phones reject.
+    pub fn validate(&self) -> Result<CaSubject, PkiError> {
+        fn text(option: &str, value: &Option<String>) -> Result<Option<String>, PkiError> {
+            let Some(v) = value else { return Ok(None) };
+            if v.trim().is_empty() {
+                return Err(PkiError::Rule(format!(
+                    "{option}: the value is empty (leave the option out instead)"
+                )));
+            }
+            if v.chars().any(char::is_control) {
+                return Err(PkiError::Rule(format!(
+                    "{option}: control characters are not allowed"
+                )));
+            }
+            let n = v.chars().count();
+            if n > MAX_SUBJECT_FIELD_CHARS {
+                return Err(PkiError::Rule(format!(
+                    "{option}: {n} characters, at most {MAX_SUBJECT_FIELD_CHARS} are allowed"
+                )));
+            }
+            Ok(Some(v.clone()))
+        }
+        let country = match text("--country", &self.country)? {
+            Some(c) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                Some(c.to_ascii_uppercase())
+            }
+            Some(c) => {
+                return Err(PkiError::Rule(format!(
+                    "--country {c:?}: use the two-letter ISO 3166 code (for example DE, US)"
+                )));
+            }
+            None => None,
+        };
+        Ok(CaSubject {
+            organization: text("--org", &self.organization)?,
+            organizational_unit: text("--ou", &self.organizational_unit)?,
+            locality: text("--locality", &self.locality)?,
+            state: text("--state", &self.state)?,
+            country,
+        })
+    }
 }
 
 /// What `CapfCa::generate` made: the certificate and the private key, both PEM. The key goes to
@@ -175,6 +232,8 @@ impl CapfCa {
         subject: &CaSubject,
         now: Timestamp,
     ) -> Result<(CapfCa, GeneratedCa), PkiError> {
+        // Before the key: a bad subject should not cost an RSA-4096 key generation.
+        let subject = subject.validate()?;
         let key = kind.generate()?;
         let mut suffix = [0u8; 4];
         aws_lc_rs::rand::fill(&mut suffix).map_err(|_| PkiError::Issue("no randomness".into()))?;
@@ -185,11 +244,16 @@ impl CapfCa {
             (DnType::OrganizationalUnitName, &subject.organizational_unit),
             (DnType::LocalityName, &subject.locality),
             (DnType::StateOrProvinceName, &subject.state),
-            (DnType::CountryName, &subject.country),
         ] {
             if let Some(v) = v {
                 dn.push(t, v.as_str());
             }
+        }
+        // X.520 and RFC 5280: countryName is a PrintableString (validate made it two letters).
+        if let Some(c) = &subject.country {
+            let printable = PrintableString::try_from(c.as_str())
+                .map_err(|e| PkiError::Rule(format!("--country {c:?}: {e}")))?;
+            dn.push(DnType::CountryName, DnValue::PrintableString(printable));
         }
         let mut params = CertificateParams::default();
         params.distinguished_name = dn;

@@ -387,3 +387,71 @@ fn lsc_rule_reasons_do_not_repeat_the_subject() {
     assert_eq!(reason, "an LSC must not carry Basic Constraints CA:TRUE");
     assert!(!reason.contains(&ca_cert.subject));
 }
+
+#[test]
+fn ca_subject_fields_are_checked_and_the_country_is_a_printable_string() {
+    let refused = |s: CaSubject, option: &str| {
+        let err = CapfCa::generate(CaKeyKind::EcP256, &s, now())
+            .expect_err("refused")
+            .to_string();
+        assert!(err.starts_with(option), "{option}: {err}");
+    };
+    let country = |c: &str| CaSubject {
+        country: Some(c.into()),
+        ..CaSubject::default()
+    };
+    refused(country("Germany"), "--country");
+    refused(country("D"), "--country");
+    refused(country("D1"), "--country");
+    refused(country("DÉ"), "--country");
+    refused(country(""), "--country");
+    let org = |o: &str| CaSubject {
+        organization: Some(o.into()),
+        ..CaSubject::default()
+    };
+    refused(org(""), "--org");
+    refused(org("  "), "--org");
+    refused(org("Evil\u{1b}[2J"), "--org");
+    refused(org(&"x".repeat(65)), "--org");
+    refused(
+        CaSubject {
+            organizational_unit: Some("a\nb".into()),
+            ..CaSubject::default()
+        },
+        "--ou",
+    );
+    refused(
+        CaSubject {
+            locality: Some(String::new()),
+            ..CaSubject::default()
+        },
+        "--locality",
+    );
+    refused(
+        CaSubject {
+            state: Some("é".repeat(65)),
+            ..CaSubject::default()
+        },
+        "--state",
+    );
+    // 64 characters (not bytes) is fine; the country is upper-cased and written as a
+    // PrintableString (tag 0x13) holding "DE".
+    let (ca, _) = CapfCa::generate(
+        CaKeyKind::EcP256,
+        &CaSubject {
+            organization: Some("é".repeat(64)),
+            country: Some("de".into()),
+            ..CaSubject::default()
+        },
+        now(),
+    )
+    .expect("valid");
+    assert!(ca.subject().contains("C=DE"), "{}", ca.subject());
+    let c_printable = [0x06, 0x03, 0x55, 0x04, 0x06, 0x13, 0x02, b'D', b'E'];
+    assert!(
+        ca.cert_der()
+            .windows(c_printable.len())
+            .any(|w| w == c_printable),
+        "countryName is not a PrintableString"
+    );
+}

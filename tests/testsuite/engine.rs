@@ -881,3 +881,41 @@ fn an_import_refusal_names_the_certificate_once() {
     );
     assert_eq!(all.matches("Dup Test").count(), 1, "{all}");
 }
+
+#[test]
+fn capfd_init_checks_the_subject_options() {
+    let env = TestEnv::new();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--country", "Germany"], "--country"),
+        (&["--org", ""], "--org"),
+        (&["--ou", "a\u{7}b"], "--ou"),
+        (&["--locality", &"x".repeat(65)], "--locality"),
+    ];
+    for (args, option) in cases {
+        let out = env.capfd().arg("init").args(*args).output().expect("init");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.starts_with(&format!("capfd: {option}")),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!capfsh::engine::key_path(&env.db).exists(), "{args:?}");
+    }
+    let out = env
+        .capfd()
+        .args(["init", "--org", "Example", "--country", "de"])
+        .output()
+        .expect("init");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = env.home();
+    let ca = ca_pem(&env, dir);
+    let text = text_of(dir, &ca);
+    assert!(text.contains(", O = Example, C = DE\n"), "{text}");
+    let asn1 = stdout(&openssl(dir, &["asn1parse", "-in", &ca.to_string_lossy()]));
+    assert!(
+        asn1.lines()
+            .any(|l| l.contains("PRINTABLESTRING") && l.ends_with(":DE")),
+        "{asn1}"
+    );
+}
