@@ -12,6 +12,7 @@ use rcgen::{
 use sha2::{Digest, Sha256};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
+use super::signer::CaSigner;
 use super::{ParsedCsr, PkiError, fingerprint, to_chrono, to_pem};
 use crate::domain::Timestamp;
 
@@ -27,7 +28,7 @@ const SKEW: Duration = Duration::minutes(1);
 pub enum CaKeyKind {
     /// ECDSA P-256 with SHA-256.
     EcP256,
-    /// ECDSA P-384 (rcgen signs P-384 with SHA-384, the digest matched to the curve).
+    /// ECDSA P-384, signing with SHA-256 as the CAPF rule wants (see `pki::signer`).
     EcP384,
     /// RSA 2048 with SHA-256.
     Rsa2048,
@@ -186,7 +187,7 @@ impl IssuedLsc {
 
 /// The loaded CAPF CA, ready to sign.
 pub struct CapfCa {
-    issuer: Issuer<'static, KeyPair>,
+    issuer: Issuer<'static, CaSigner>,
     cert_der: Vec<u8>,
     subject: String,
     not_before: Timestamp,
@@ -266,14 +267,17 @@ impl CapfCa {
         params.not_before = to_time(now - SKEW)?;
         params.not_after = to_time(now + Duration::days(CA_VALIDITY_DAYS))?;
         params.serial_number = Some(SerialNumber::from_slice(&random_serial()?));
+        // Self-signed, spelt out: the subject key is the plain key pair (so the SPKI names
+        // the real curve), the signer may sign with another digest than rcgen pairs with it.
+        let signer = CaSigner::new(key)?;
         let cert = params
-            .self_signed(&key)
+            .signed_by(signer.key_pair(), &Issuer::from_params(&params, &signer))
             .map_err(|e| PkiError::Issue(e.to_string()))?;
         let generated = GeneratedCa {
             cert_pem: cert.pem(),
-            key_pem: key.serialize_pem(),
+            key_pem: signer.key_pair().serialize_pem(),
         };
-        let ca = CapfCa::from_parts(cert.der().to_vec(), key)?;
+        let ca = CapfCa::from_parts(cert.der().to_vec(), signer)?;
         Ok((ca, generated))
     }
 
@@ -286,10 +290,10 @@ impl CapfCa {
         })?;
         let key = KeyPair::from_pem(key_pem)
             .map_err(|e| PkiError::Key(format!("cannot read the private key: {e}")))?;
-        CapfCa::from_parts(cert.into_contents(), key)
+        CapfCa::from_parts(cert.into_contents(), CaSigner::new(key)?)
     }
 
-    fn from_parts(cert_der: Vec<u8>, key: KeyPair) -> Result<CapfCa, PkiError> {
+    fn from_parts(cert_der: Vec<u8>, key: CaSigner) -> Result<CapfCa, PkiError> {
         let (_, x509) = X509Certificate::from_der(&cert_der).map_err(|e| PkiError::Malformed {
             what: "CA certificate",
             reason: e.to_string(),

@@ -7,6 +7,7 @@
 pub mod ca;
 pub mod cert;
 pub mod csr;
+mod signer;
 mod verify;
 
 use sha2::{Digest, Sha256};
@@ -78,9 +79,9 @@ pub enum PkiError {
 fn byte_size(n: usize) -> String {
     const KIB: usize = 1024;
     const MIB: usize = 1024 * 1024;
-    if n >= MIB && n % MIB == 0 {
+    if n >= MIB && n.is_multiple_of(MIB) {
         format!("{} MiB", n / MIB)
-    } else if n >= KIB && n % KIB == 0 {
+    } else if n >= KIB && n.is_multiple_of(KIB) {
         format!("{} KiB", n / KIB)
     } else {
         format!("{n}-byte")
@@ -176,7 +177,7 @@ fn directory_string(value: &Any<'_>) -> Result<String, String> {
         // T.61 is read as Latin-1, as OpenSSL displays it.
         Tag::T61String => Ok(bytes.iter().map(|b| char::from(*b)).collect()),
         Tag::BmpString => {
-            if bytes.len() % 2 != 0 {
+            if !bytes.len().is_multiple_of(2) {
                 return Err("a BMPString of odd length".into());
             }
             let units = bytes
@@ -187,7 +188,7 @@ fn directory_string(value: &Any<'_>) -> Result<String, String> {
                 .map_err(|_| "a BMPString that is not valid UTF-16".into())
         }
         Tag::UniversalString => {
-            if bytes.len() % 4 != 0 {
+            if !bytes.len().is_multiple_of(4) {
                 return Err("a UniversalString whose length is not a multiple of 4".into());
             }
             bytes

@@ -455,3 +455,44 @@ fn ca_subject_fields_are_checked_and_the_country_is_a_printable_string() {
         "countryName is not a PrintableString"
     );
 }
+
+#[test]
+fn a_p384_ca_signs_its_certificate_and_lscs_with_sha256() {
+    use x509_parser::oid_registry::{OID_NIST_EC_P384, OID_SIG_ECDSA_WITH_SHA256};
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let check = |der: &[u8], spki_curve_384: bool| {
+        let (_, x) = X509Certificate::from_der(der).expect("x509");
+        assert_eq!(x.signature_algorithm.algorithm, OID_SIG_ECDSA_WITH_SHA256);
+        assert_eq!(
+            x.tbs_certificate.signature.algorithm,
+            OID_SIG_ECDSA_WITH_SHA256
+        );
+        assert!(x.signature_algorithm.parameters.is_none());
+        let curve = x
+            .public_key()
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.as_oid().ok());
+        assert_eq!(curve == Some(OID_NIST_EC_P384), spki_curve_384);
+    };
+    let (ca, generated) =
+        CapfCa::generate(CaKeyKind::EcP384, &CaSubject::default(), now()).expect("ca");
+    check(ca.cert_der(), true);
+    let ca_cert = ParsedCert::from_der(ca.cert_der().to_vec()).expect("cert");
+    ca_cert
+        .verify_issued_by(&ca_cert)
+        .expect("self-signature verifies");
+    let csr = ParsedCsr::parse(csr_pem(&rcgen::PKCS_ECDSA_P256_SHA256, "SEP1", false).as_bytes())
+        .expect("csr");
+    // Freshly generated and reloaded from its files, the CA signs with SHA-256.
+    let reloaded = CapfCa::load(&generated.cert_pem, &generated.key_pem).expect("load");
+    for signer in [&ca, &reloaded] {
+        let lsc = signer.sign_lsc(&csr, "SEP1", 30, now()).expect("lsc");
+        check(&lsc.der, false);
+        ParsedCert::from_der(lsc.der)
+            .expect("lsc")
+            .verify_issued_by(&ca_cert)
+            .expect("LSC verifies against the CA");
+    }
+}

@@ -919,3 +919,58 @@ fn capfd_init_checks_the_subject_options() {
         "{asn1}"
     );
 }
+
+#[test]
+fn a_p384_capf_ca_signs_with_sha256_as_openssl_sees_it() {
+    let env = TestEnv::new();
+    let out = env
+        .capfd()
+        .args(["init", "--key", "ec-p384"])
+        .output()
+        .expect("init");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = env.home();
+    let ca = ca_pem(&env, dir);
+    let text = text_of(dir, &ca);
+    assert!(
+        text.contains("Signature Algorithm: ecdsa-with-SHA256"),
+        "{text}"
+    );
+    assert!(!text.contains("SHA384"), "{text}");
+    assert!(text.contains("Public-Key: (384 bit)"), "{text}");
+    assert!(text.contains("ASN1 OID: secp384r1"), "{text}");
+    let csr = openssl_csr(
+        dir,
+        "p256",
+        "SEP000000000384",
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        &[],
+    );
+    let lsc = dir.join("p384ca.lsc.pem");
+    let out = env
+        .capfd()
+        .args(["enroll", "--device", "SEP000000000384", "--csr"])
+        .arg(&csr)
+        .arg("--out")
+        .arg(&lsc)
+        .output()
+        .expect("enroll");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let verify = Command::new("openssl")
+        .args(["verify", "-CAfile"])
+        .arg(&ca)
+        .arg(&lsc)
+        .output()
+        .expect("verify");
+    assert!(
+        verify.status.success(),
+        "{}",
+        stdout(&verify) + &stderr(&verify)
+    );
+    let text = text_of(dir, &lsc);
+    assert!(
+        text.contains("Signature Algorithm: ecdsa-with-SHA256"),
+        "{text}"
+    );
+    assert!(!text.contains("SHA384"), "{text}");
+}
