@@ -3,14 +3,16 @@
 use std::str::FromStr;
 
 use chrono::Duration;
+use rcgen::string::PrintableString;
 use rcgen::{
-    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType,
+    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType, DnValue,
     ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, PublicKeyData, RsaKeySize,
     SerialNumber, SubjectPublicKeyInfo,
 };
 use sha2::{Digest, Sha256};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
+use super::signer::CaSigner;
 use super::{ParsedCsr, PkiError, fingerprint, to_chrono, to_pem};
 use crate::domain::Timestamp;
 
@@ -26,7 +28,7 @@ const SKEW: Duration = Duration::minutes(1);
 pub enum CaKeyKind {
     /// ECDSA P-256 with SHA-256.
     EcP256,
-    /// ECDSA P-384 (rcgen signs P-384 with SHA-384, the digest matched to the curve).
+    /// ECDSA P-384, signing with SHA-256 as the CAPF rule wants (see `pki::signer`).
     EcP384,
     /// RSA 2048 with SHA-256.
     Rsa2048,
@@ -78,7 +80,14 @@ impl FromStr for CaKeyKind {
     }
 }
 
+/// The X.520 upper bound on these attributes (ub-organization-name and its siblings are 64;
+/// locality and state allow 128, but 64 keeps one simple rule that every peer accepts).
+pub const MAX_SUBJECT_FIELD_CHARS: usize = 64;
+
 /// Organisation fields of the CAPF CA subject (the CN is always `CAPF-<8 hex>`).
+///
+/// They come from the `capfd init` options, so [`CaSubject::validate`] names the option in its
+/// errors: the admin fixes the command line, not an ASN.1 attribute.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaSubject {
     /// O.
@@ -91,6 +100,55 @@ pub struct CaSubject {
     pub state: Option<String>,
     /// C (two letters).
     pub country: Option<String>,
+}
+
+impl CaSubject {
+    /// Checks every field and returns the subject as it will be written (country upper-cased).
+    ///
+    /// Peers refuse or mangle CA certificates whose names break X.520: a country that is not
+    /// a two-letter ISO 3166 code, an empty attribute, an over-long one; control characters
+    /// would also be echoed to terminals that display the CA. Better to refuse at `init` than
+    /// to issue five years of LSCs under a CA phones reject.
+    pub fn validate(&self) -> Result<CaSubject, PkiError> {
+        fn text(option: &str, value: &Option<String>) -> Result<Option<String>, PkiError> {
+            let Some(v) = value else { return Ok(None) };
+            if v.trim().is_empty() {
+                return Err(PkiError::Rule(format!(
+                    "{option}: the value is empty (leave the option out instead)"
+                )));
+            }
+            if v.chars().any(char::is_control) {
+                return Err(PkiError::Rule(format!(
+                    "{option}: control characters are not allowed"
+                )));
+            }
+            let n = v.chars().count();
+            if n > MAX_SUBJECT_FIELD_CHARS {
+                return Err(PkiError::Rule(format!(
+                    "{option}: {n} characters, at most {MAX_SUBJECT_FIELD_CHARS} are allowed"
+                )));
+            }
+            Ok(Some(v.clone()))
+        }
+        let country = match text("--country", &self.country)? {
+            Some(c) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                Some(c.to_ascii_uppercase())
+            }
+            Some(c) => {
+                return Err(PkiError::Rule(format!(
+                    "--country {c:?}: use the two-letter ISO 3166 code (for example DE, US)"
+                )));
+            }
+            None => None,
+        };
+        Ok(CaSubject {
+            organization: text("--org", &self.organization)?,
+            organizational_unit: text("--ou", &self.organizational_unit)?,
+            locality: text("--locality", &self.locality)?,
+            state: text("--state", &self.state)?,
+            country,
+        })
+    }
 }
 
 /// What `CapfCa::generate` made: the certificate and the private key, both PEM. The key goes to
@@ -129,7 +187,7 @@ impl IssuedLsc {
 
 /// The loaded CAPF CA, ready to sign.
 pub struct CapfCa {
-    issuer: Issuer<'static, KeyPair>,
+    issuer: Issuer<'static, CaSigner>,
     cert_der: Vec<u8>,
     subject: String,
     not_before: Timestamp,
@@ -175,6 +233,8 @@ impl CapfCa {
         subject: &CaSubject,
         now: Timestamp,
     ) -> Result<(CapfCa, GeneratedCa), PkiError> {
+        // Before the key: a bad subject should not cost an RSA-4096 key generation.
+        let subject = subject.validate()?;
         let key = kind.generate()?;
         let mut suffix = [0u8; 4];
         aws_lc_rs::rand::fill(&mut suffix).map_err(|_| PkiError::Issue("no randomness".into()))?;
@@ -185,11 +245,16 @@ impl CapfCa {
             (DnType::OrganizationalUnitName, &subject.organizational_unit),
             (DnType::LocalityName, &subject.locality),
             (DnType::StateOrProvinceName, &subject.state),
-            (DnType::CountryName, &subject.country),
         ] {
             if let Some(v) = v {
                 dn.push(t, v.as_str());
             }
+        }
+        // X.520 and RFC 5280: countryName is a PrintableString (validate made it two letters).
+        if let Some(c) = &subject.country {
+            let printable = PrintableString::try_from(c.as_str())
+                .map_err(|e| PkiError::Rule(format!("--country {c:?}: {e}")))?;
+            dn.push(DnType::CountryName, DnValue::PrintableString(printable));
         }
         let mut params = CertificateParams::default();
         params.distinguished_name = dn;
@@ -202,14 +267,17 @@ impl CapfCa {
         params.not_before = to_time(now - SKEW)?;
         params.not_after = to_time(now + Duration::days(CA_VALIDITY_DAYS))?;
         params.serial_number = Some(SerialNumber::from_slice(&random_serial()?));
+        // Self-signed, spelt out: the subject key is the plain key pair (so the SPKI names
+        // the real curve), the signer may sign with another digest than rcgen pairs with it.
+        let signer = CaSigner::new(key)?;
         let cert = params
-            .self_signed(&key)
+            .signed_by(signer.key_pair(), &Issuer::from_params(&params, &signer))
             .map_err(|e| PkiError::Issue(e.to_string()))?;
         let generated = GeneratedCa {
             cert_pem: cert.pem(),
-            key_pem: key.serialize_pem(),
+            key_pem: signer.key_pair().serialize_pem(),
         };
-        let ca = CapfCa::from_parts(cert.der().to_vec(), key)?;
+        let ca = CapfCa::from_parts(cert.der().to_vec(), signer)?;
         Ok((ca, generated))
     }
 
@@ -222,10 +290,10 @@ impl CapfCa {
         })?;
         let key = KeyPair::from_pem(key_pem)
             .map_err(|e| PkiError::Key(format!("cannot read the private key: {e}")))?;
-        CapfCa::from_parts(cert.into_contents(), key)
+        CapfCa::from_parts(cert.into_contents(), CaSigner::new(key)?)
     }
 
-    fn from_parts(cert_der: Vec<u8>, key: KeyPair) -> Result<CapfCa, PkiError> {
+    fn from_parts(cert_der: Vec<u8>, key: CaSigner) -> Result<CapfCa, PkiError> {
         let (_, x509) = X509Certificate::from_der(&cert_der).map_err(|e| PkiError::Malformed {
             what: "CA certificate",
             reason: e.to_string(),

@@ -4,7 +4,8 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::csr::check_public_key;
 use super::{
-    PkiError, fingerprint, looks_like_pem, pem_blocks, sha256_hex, to_chrono, to_pem, verify,
+    PkiError, common_names, fingerprint, first_common_name, looks_like_pem, pem_blocks, sha256_hex,
+    to_chrono, to_pem, verify,
 };
 use crate::domain::Timestamp;
 
@@ -81,12 +82,7 @@ impl ParsedCert {
         let ku = x509.key_usage().ok().flatten().map(|k| k.value);
         let fields = ParsedCert {
             subject: x509.subject().to_string(),
-            subject_cn: x509
-                .subject()
-                .iter_common_name()
-                .next()
-                .and_then(|cn| cn.as_str().ok())
-                .map(str::to_owned),
+            subject_cn: first_common_name(x509.subject()),
             issuer: x509.issuer().to_string(),
             serial_hex: x509
                 .raw_serial()
@@ -145,16 +141,33 @@ impl ParsedCert {
 
     /// The CAPF rules for a CA allowed to issue LSCs: CA:TRUE, Certificate Sign, and a Common
     /// Name that does not use the `CAPF-` prefix reserved for CAPF's own certificates.
+    ///
+    /// Every Common Name counts, in any string type, matched without regard to case: a second
+    /// CN or a BMPString CN is still what TLS peers display. A CN that cannot be decoded is
+    /// refused, since the reserved prefix cannot be ruled out.
     pub fn check_trust_anchor(&self) -> Result<(), PkiError> {
-        if self
-            .subject_cn
-            .as_deref()
-            .is_some_and(|cn| cn.to_ascii_uppercase().contains("CAPF-"))
-        {
-            return Err(PkiError::Rule(format!(
-                "refused {}: the Common Name prefix CAPF- is reserved for CAPF certificates",
-                self.subject
-            )));
+        let (_, x509) = X509Certificate::from_der(&self.der).map_err(|e| PkiError::Malformed {
+            what: "certificate",
+            reason: e.to_string(),
+        })?;
+        for cn in common_names(x509.subject()) {
+            match cn {
+                Err(reason) => {
+                    return Err(PkiError::Rule(format!(
+                        "refused {}: its Common Name is {reason}, so the reserved CAPF- prefix \
+                         cannot be ruled out",
+                        self.subject
+                    )));
+                }
+                Ok(cn) if cn.to_ascii_uppercase().contains("CAPF-") => {
+                    return Err(PkiError::Rule(format!(
+                        "refused {}: the Common Name prefix CAPF- is reserved for CAPF \
+                         certificates",
+                        self.subject
+                    )));
+                }
+                Ok(_) => {}
+            }
         }
         if !self.is_ca {
             return Err(PkiError::Rule(format!(
@@ -172,18 +185,20 @@ impl ParsedCert {
     }
 
     /// The CAPF rules for an LSC: Digital Signature and Key Encipherment, and not a CA.
+    ///
+    /// The reasons do not name the certificate: an import checks many and reports each
+    /// refusal as `<subject>: <reason>` (unlike `check_trust_anchor`, whose error is shown
+    /// on its own and so names the subject).
     pub fn check_lsc_usable(&self) -> Result<(), PkiError> {
         if self.is_ca {
-            return Err(PkiError::Rule(format!(
-                "refused {}: an LSC must not carry Basic Constraints CA:TRUE",
-                self.subject
-            )));
+            return Err(PkiError::Rule(
+                "an LSC must not carry Basic Constraints CA:TRUE".into(),
+            ));
         }
         if !(self.digital_signature && self.key_encipherment) {
-            return Err(PkiError::Rule(format!(
-                "refused {}: Key Usage must include Digital Signature and Key Encipherment",
-                self.subject
-            )));
+            return Err(PkiError::Rule(
+                "Key Usage must include Digital Signature and Key Encipherment".into(),
+            ));
         }
         let (_, x509) = X509Certificate::from_der(&self.der).map_err(|e| PkiError::Malformed {
             what: "certificate",

@@ -14,7 +14,7 @@ use x509_parser::prelude::FromDer;
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
-use super::{PkiError, looks_like_pem, pem_blocks, sha256_hex, to_pem, verify};
+use super::{PkiError, first_common_name, looks_like_pem, pem_blocks, sha256_hex, to_pem, verify};
 
 /// The largest CSR input accepted: a real CSR is 1-3 KiB; anything far larger is not one.
 pub const MAX_CSR_INPUT_BYTES: usize = 64 * 1024;
@@ -59,14 +59,38 @@ impl fmt::Display for PublicKeyInfo {
     }
 }
 
+/// The bit length of an RSA modulus given as the big-endian bytes of its DER INTEGER.
+///
+/// x509-parser's `key_size()` drops one byte and multiplies by 8, which rounds odd sizes
+/// (a 4097-bit key reads as 4096, a 2047-bit one as 2040): the true length decides whether a
+/// key is accepted and is what admins see, so it is counted here. A negative or zero modulus
+/// (top bit set with no leading zero byte, or all zero bytes) has no meaningful size: 0.
+pub fn rsa_modulus_bits(modulus: &[u8]) -> u32 {
+    if modulus.first().is_some_and(|b| b & 0x80 != 0) {
+        return 0;
+    }
+    let digits = match modulus.iter().position(|b| *b != 0) {
+        Some(i) => &modulus[i..],
+        None => return 0,
+    };
+    let top = u32::from(digits[0]);
+    let rest = u32::try_from(digits.len() - 1)
+        .unwrap_or(u32::MAX / 16)
+        .saturating_mul(8);
+    rest.saturating_add(u32::BITS - top.leading_zeros())
+}
+
 /// Checks a public key against what CAPF accepts: RSA 1024-4096, EC P-256/P-384/P-521.
 pub fn check_public_key(spki: &SubjectPublicKeyInfo<'_>) -> Result<PublicKeyInfo, PkiError> {
     let alg = &spki.algorithm.algorithm;
     if *alg == OID_PKCS1_RSAENCRYPTION {
         let bits = match spki.parsed() {
-            Ok(PublicKey::RSA(rsa)) => rsa.key_size() as u32,
-            _ => return Err(PkiError::UnsupportedKey("malformed RSA public key".into())),
+            Ok(PublicKey::RSA(rsa)) => rsa_modulus_bits(rsa.modulus),
+            _ => 0,
         };
+        if bits == 0 {
+            return Err(PkiError::UnsupportedKey("malformed RSA public key".into()));
+        }
         if !(1024..=4096).contains(&bits) {
             return Err(PkiError::UnsupportedKey(format!("RSA-{bits}")));
         }
@@ -187,12 +211,7 @@ impl ParsedCsr {
             .unwrap_or_default();
         let parsed = ParsedCsr {
             subject: info.subject.to_string(),
-            subject_cn: info
-                .subject
-                .iter_common_name()
-                .next()
-                .and_then(|cn| cn.as_str().ok())
-                .map(str::to_owned),
+            subject_cn: first_common_name(&info.subject),
             key,
             spki_der: info.subject_pki.raw.to_vec(),
             public_key_sha256: sha256_hex(info.subject_pki.raw),

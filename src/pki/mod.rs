@@ -7,9 +7,12 @@
 pub mod ca;
 pub mod cert;
 pub mod csr;
+mod signer;
 mod verify;
 
 use sha2::{Digest, Sha256};
+use x509_parser::asn1_rs::{Any, Tag};
+use x509_parser::x509::X509Name;
 
 pub use ca::{CaKeyKind, CaSubject, CapfCa, GeneratedCa, IssuedLsc};
 pub use cert::ParsedCert;
@@ -22,11 +25,14 @@ pub enum PkiError {
     #[error("the input is empty")]
     Empty,
     /// Input larger than the limit for its kind.
-    #[error("the input is {size} bytes, over the {limit}-byte limit for a {what}")]
+    ///
+    /// The message does not state the size: readers stop one byte past the limit, so the
+    /// size seen is rarely the file's.
+    #[error("the input is larger than the {} limit for a {what}", byte_size(*.limit))]
     TooLarge {
         /// What was expected.
         what: &'static str,
-        /// Its size.
+        /// How many bytes were seen (at least `limit + 1`; the reader may have stopped there).
         size: usize,
         /// The limit.
         limit: usize,
@@ -69,6 +75,19 @@ pub enum PkiError {
     Issue(String),
 }
 
+/// A byte count as admins read it: `64 KiB`, `1 MiB`, or bytes when not a whole KiB.
+fn byte_size(n: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * 1024;
+    if n >= MIB && n.is_multiple_of(MIB) {
+        format!("{} MiB", n / MIB)
+    } else if n >= KIB && n.is_multiple_of(KIB) {
+        format!("{} KiB", n / KIB)
+    } else {
+        format!("{n}-byte")
+    }
+}
+
 /// Lower-case hex SHA-256 of `data` (public-key fingerprints: stored, matched, never shown
 /// split).
 pub fn sha256_hex(data: &[u8]) -> String {
@@ -88,18 +107,24 @@ pub fn fingerprint(data: &[u8]) -> String {
         .join(":")
 }
 
-/// Encodes DER as PEM with `label`.
+/// Encodes DER as PEM with `label`, 64-column lines ending in LF.
+///
+/// The pem crate ends lines with CRLF by default; openssl, rcgen on Unix and every text tool
+/// admins pipe LSCs through expect LF, and a stray CR shows up in diffs and JSON.
 pub fn to_pem(label: &str, der: &[u8]) -> String {
-    pem::encode(&pem::Pem::new(label, der))
+    const LF: pem::EncodeConfig = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+    pem::encode_config(&pem::Pem::new(label, der), LF)
 }
 
-/// Whether `input` looks like PEM (starts, after blanks, with `-----BEGIN`).
+/// Whether `input` is PEM: some line starts (after blanks) with `-----BEGIN `.
+///
+/// Not only the first line: `openssl req -text`, `openssl x509 -text` and `openssl ca` put a
+/// human-readable dump before the block, and such files are what admins hand over. The PEM
+/// parser skips text outside the blocks; DER never has this line by accident in practice.
 fn looks_like_pem(input: &[u8]) -> bool {
-    let start = input
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(input.len());
-    input[start..].starts_with(b"-----BEGIN")
+    input
+        .split(|b| *b == b'\n')
+        .any(|line| line.trim_ascii_start().starts_with(b"-----BEGIN "))
 }
 
 /// The PEM blocks of `input`, each checked against `labels`.
@@ -131,6 +156,74 @@ fn pem_blocks(
             }
         })
         .collect()
+}
+
+/// Decodes a directory string (an attribute value of a distinguished name) to text.
+///
+/// x509-parser's `as_str` reads only the UTF-8-compatible string types, so a BMPString or
+/// UniversalString Common Name used to look like no Common Name at all, which let a CA named
+/// `CAPF-...` in UTF-16 past the reserved-prefix rule. Every string type X.520 allows is read
+/// here; anything else (or bytes that do not decode) is an error with the reason.
+fn directory_string(value: &Any<'_>) -> Result<String, String> {
+    let bytes = value.as_bytes();
+    match value.tag() {
+        Tag::Utf8String
+        | Tag::PrintableString
+        | Tag::NumericString
+        | Tag::Ia5String
+        | Tag::VisibleString => std::str::from_utf8(bytes)
+            .map(str::to_owned)
+            .map_err(|_| format!("{} that is not valid text", tag_name(value.tag()))),
+        // T.61 is read as Latin-1, as OpenSSL displays it.
+        Tag::T61String => Ok(bytes.iter().map(|b| char::from(*b)).collect()),
+        Tag::BmpString => {
+            if !bytes.len().is_multiple_of(2) {
+                return Err("a BMPString of odd length".into());
+            }
+            let units = bytes
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]));
+            char::decode_utf16(units)
+                .collect::<Result<String, _>>()
+                .map_err(|_| "a BMPString that is not valid UTF-16".into())
+        }
+        Tag::UniversalString => {
+            if !bytes.len().is_multiple_of(4) {
+                return Err("a UniversalString whose length is not a multiple of 4".into());
+            }
+            bytes
+                .chunks_exact(4)
+                .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
+                .collect::<Option<String>>()
+                .ok_or_else(|| "a UniversalString that is not valid UTF-32".into())
+        }
+        t => Err(format!("a value of ASN.1 type {}", tag_name(t))),
+    }
+}
+
+/// The ASN.1 name of a string tag, for refusal reasons.
+fn tag_name(tag: Tag) -> String {
+    match tag {
+        Tag::Utf8String => "UTF8String".into(),
+        Tag::PrintableString => "PrintableString".into(),
+        Tag::NumericString => "NumericString".into(),
+        Tag::Ia5String => "IA5String".into(),
+        Tag::VisibleString => "VisibleString".into(),
+        t => format!("tag {}", t.0),
+    }
+}
+
+/// Every Common Name attribute of `name` (a DN may hold several, in separate or multi-valued
+/// RDNs), each decoded or the reason it cannot be.
+fn common_names(name: &X509Name<'_>) -> Vec<Result<String, String>> {
+    name.iter_common_name()
+        .map(|cn| directory_string(cn.attr_value()))
+        .collect()
+}
+
+/// The first Common Name of `name` that decodes: what listings show as the subject's CN.
+fn first_common_name(name: &X509Name<'_>) -> Option<String> {
+    common_names(name).into_iter().find_map(Result::ok)
 }
 
 /// Converts x509-parser's time to chrono.

@@ -221,3 +221,278 @@ fn mutated_csrs_and_certificates_never_panic() {
         }
     }
 }
+
+#[test]
+fn rsa_sizes_are_counted_in_bits_not_rounded_to_bytes() {
+    use csr::rsa_modulus_bits;
+    // DER INTEGER bytes: a leading zero byte when the top bit is set.
+    let modulus = |bits: usize| {
+        let mut m = vec![0u8; bits.div_ceil(8)];
+        m[0] = 1 << ((bits - 1) % 8);
+        if m[0] & 0x80 != 0 {
+            m.insert(0, 0);
+        }
+        m
+    };
+    for bits in [1023, 1024, 2040, 2047, 2048, 4096, 4097, 4100, 4103] {
+        assert_eq!(rsa_modulus_bits(&modulus(bits)), bits as u32, "{bits}");
+    }
+    // Redundant leading zeros do not count; negative or zero moduli have no size.
+    assert_eq!(rsa_modulus_bits(&[0, 0, 0x01, 0xff]), 9);
+    assert_eq!(rsa_modulus_bits(&[0x80, 0]), 0);
+    assert_eq!(rsa_modulus_bits(&[0, 0]), 0);
+    assert_eq!(rsa_modulus_bits(&[]), 0);
+}
+
+/// A self-signed CA certificate (CA:TRUE, Certificate Sign) whose subject is `dn`.
+fn ca_cert_with(dn: rcgen::DistinguishedName) -> ParsedCert {
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let mut params = CertificateParams::default();
+    params.distinguished_name = dn;
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+    let cert = params.self_signed(&key).expect("cert");
+    ParsedCert::from_der(cert.der().to_vec()).expect("parse")
+}
+
+#[test]
+fn the_capf_prefix_is_found_in_every_common_name_and_string_type() {
+    use rcgen::string::{BmpString, UniversalString};
+    use rcgen::{DistinguishedName, DnValue};
+    let cn_oid = || DnType::CustomDnType(vec![2, 5, 4, 3]);
+    let reserved = |dn: DistinguishedName| matches!(ca_cert_with(dn).check_trust_anchor(), Err(PkiError::Rule(m)) if m.contains("reserved"));
+    let mut dn = DistinguishedName::new();
+    dn.push(
+        DnType::CommonName,
+        DnValue::BmpString(BmpString::try_from("CAPF-bmpstr").expect("bmp")),
+    );
+    assert!(reserved(dn), "BMPString");
+    let mut dn = DistinguishedName::new();
+    dn.push(
+        DnType::CommonName,
+        DnValue::UniversalString(UniversalString::try_from("x capf-univ").expect("univ")),
+    );
+    assert!(reserved(dn), "UniversalString, lower case");
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, "Benign");
+    dn.push(cn_oid(), "CAPF-second");
+    assert!(reserved(dn), "second CN");
+    // The CN shown is the first one, decoded whatever its string type.
+    let mut dn = DistinguishedName::new();
+    dn.push(
+        DnType::CommonName,
+        DnValue::BmpString(BmpString::try_from("Root é").expect("bmp")),
+    );
+    let ok = ca_cert_with(dn);
+    assert_eq!(ok.subject_cn.as_deref(), Some("Root é"));
+    ok.check_trust_anchor()
+        .expect("an ordinary BMPString CN is fine");
+}
+
+#[test]
+fn an_undecodable_common_name_is_refused_with_a_reason() {
+    use rcgen::string::BmpString;
+    use rcgen::{DistinguishedName, DnValue};
+    let mut dn = DistinguishedName::new();
+    dn.push(
+        DnType::CommonName,
+        DnValue::BmpString(BmpString::try_from("CAPF-X").expect("bmp")),
+    );
+    let der = ca_cert_with(dn).der;
+    // Turn the UTF-16 unit of "X" into an unpaired surrogate (0xD800), in place, in both the
+    // issuer and the subject (the whole BMPString is matched, not stray bytes of a key).
+    let bmp: Vec<u8> = [0x1e, 12]
+        .into_iter()
+        .chain("CAPF-X".encode_utf16().flat_map(u16::to_be_bytes))
+        .collect();
+    let mut bad = der.clone();
+    let mut patched = 0;
+    for i in 0..bad.len() - bmp.len() {
+        if bad[i..i + bmp.len()] == bmp[..] {
+            bad[i + bmp.len() - 2..i + bmp.len()].copy_from_slice(&[0xd8, 0x00]);
+            patched += 1;
+        }
+    }
+    assert_eq!(patched, 2);
+    let cert = ParsedCert::from_der(bad).expect("still parses");
+    assert!(
+        matches!(cert.check_trust_anchor(), Err(PkiError::Rule(m)) if m.contains("BMPString that is not valid UTF-16")),
+    );
+}
+
+#[test]
+fn pem_after_explanatory_text_is_read_as_pem() {
+    let pem = csr_pem(&rcgen::PKCS_ECDSA_P256_SHA256, "SEP1", false);
+    let text = format!(
+        "Certificate Request:\n    Data:\n        Version: 1 (0x0)\n        Subject: CN = SEP1\n{pem}"
+    );
+    let csr = ParsedCsr::parse(text.as_bytes()).expect("CSR after openssl -text output");
+    assert_eq!(csr.subject_cn.as_deref(), Some("SEP1"));
+    // Still exactly one block for a CSR, text or not.
+    let two = format!("{text}\nsome note\n{pem}");
+    assert!(
+        matches!(ParsedCsr::parse(two.as_bytes()), Err(PkiError::Malformed { reason, .. }) if reason.contains("2 PEM blocks"))
+    );
+    // Certificates: `openssl ca` output (text, block, text, block) gives every block.
+    let ca1 = ca().cert_pem();
+    let ca2 = ca().cert_pem();
+    let bundle = format!("Certificate:\n    Data: ...\n{ca1}Certificate:\n    Data: ...\n{ca2}");
+    assert_eq!(
+        ParsedCert::parse_many(bundle.as_bytes())
+            .expect("bundle")
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn pem_output_has_lf_line_endings() {
+    let csr = ParsedCsr::parse(csr_pem(&rcgen::PKCS_ECDSA_P256_SHA256, "SEP1", false).as_bytes())
+        .expect("csr");
+    let lsc = ca().sign_lsc(&csr, "SEP1", 1, now()).expect("lsc");
+    for pem in [
+        csr.pem(),
+        lsc.pem(),
+        ca().cert_pem(),
+        to_pem("CERTIFICATE", &lsc.der),
+    ] {
+        assert!(!pem.contains('\r'), "{pem:?}");
+        assert!(pem.ends_with("-----\n"), "{pem:?}");
+        assert!(pem.lines().all(|l| l.len() <= 64), "{pem:?}");
+    }
+}
+
+#[test]
+fn an_oversized_input_is_described_by_the_limit_not_by_a_clipped_size() {
+    // Readers stop one byte past the limit, so the size seen is not the file's.
+    let clipped = vec![b'A'; csr::MAX_CSR_INPUT_BYTES + 1];
+    let msg = ParsedCsr::parse(&clipped)
+        .expect_err("too large")
+        .to_string();
+    assert_eq!(msg, "the input is larger than the 64 KiB limit for a CSR");
+    let msg = ParsedCert::parse_many(&vec![b'A'; cert::MAX_CERT_INPUT_BYTES + 1])
+        .expect_err("too large")
+        .to_string();
+    assert_eq!(
+        msg,
+        "the input is larger than the 1 MiB limit for a certificate file"
+    );
+}
+
+#[test]
+fn lsc_rule_reasons_do_not_repeat_the_subject() {
+    // The import prints "<subject>: <reason>"; the reason must not name the subject again.
+    let ca_cert = ParsedCert::from_der(ca().cert_der().to_vec()).expect("cert");
+    let reason = ca_cert.check_lsc_usable().expect_err("a CA").to_string();
+    assert_eq!(reason, "an LSC must not carry Basic Constraints CA:TRUE");
+    assert!(!reason.contains(&ca_cert.subject));
+}
+
+#[test]
+fn ca_subject_fields_are_checked_and_the_country_is_a_printable_string() {
+    let refused = |s: CaSubject, option: &str| {
+        let err = CapfCa::generate(CaKeyKind::EcP256, &s, now())
+            .expect_err("refused")
+            .to_string();
+        assert!(err.starts_with(option), "{option}: {err}");
+    };
+    let country = |c: &str| CaSubject {
+        country: Some(c.into()),
+        ..CaSubject::default()
+    };
+    refused(country("Germany"), "--country");
+    refused(country("D"), "--country");
+    refused(country("D1"), "--country");
+    refused(country("DÉ"), "--country");
+    refused(country(""), "--country");
+    let org = |o: &str| CaSubject {
+        organization: Some(o.into()),
+        ..CaSubject::default()
+    };
+    refused(org(""), "--org");
+    refused(org("  "), "--org");
+    refused(org("Evil\u{1b}[2J"), "--org");
+    refused(org(&"x".repeat(65)), "--org");
+    refused(
+        CaSubject {
+            organizational_unit: Some("a\nb".into()),
+            ..CaSubject::default()
+        },
+        "--ou",
+    );
+    refused(
+        CaSubject {
+            locality: Some(String::new()),
+            ..CaSubject::default()
+        },
+        "--locality",
+    );
+    refused(
+        CaSubject {
+            state: Some("é".repeat(65)),
+            ..CaSubject::default()
+        },
+        "--state",
+    );
+    // 64 characters (not bytes) is fine; the country is upper-cased and written as a
+    // PrintableString (tag 0x13) holding "DE".
+    let (ca, _) = CapfCa::generate(
+        CaKeyKind::EcP256,
+        &CaSubject {
+            organization: Some("é".repeat(64)),
+            country: Some("de".into()),
+            ..CaSubject::default()
+        },
+        now(),
+    )
+    .expect("valid");
+    assert!(ca.subject().contains("C=DE"), "{}", ca.subject());
+    let c_printable = [0x06, 0x03, 0x55, 0x04, 0x06, 0x13, 0x02, b'D', b'E'];
+    assert!(
+        ca.cert_der()
+            .windows(c_printable.len())
+            .any(|w| w == c_printable),
+        "countryName is not a PrintableString"
+    );
+}
+
+#[test]
+fn a_p384_ca_signs_its_certificate_and_lscs_with_sha256() {
+    use x509_parser::oid_registry::{OID_NIST_EC_P384, OID_SIG_ECDSA_WITH_SHA256};
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let check = |der: &[u8], spki_curve_384: bool| {
+        let (_, x) = X509Certificate::from_der(der).expect("x509");
+        assert_eq!(x.signature_algorithm.algorithm, OID_SIG_ECDSA_WITH_SHA256);
+        assert_eq!(
+            x.tbs_certificate.signature.algorithm,
+            OID_SIG_ECDSA_WITH_SHA256
+        );
+        assert!(x.signature_algorithm.parameters.is_none());
+        let curve = x
+            .public_key()
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.as_oid().ok());
+        assert_eq!(curve == Some(OID_NIST_EC_P384), spki_curve_384);
+    };
+    let (ca, generated) =
+        CapfCa::generate(CaKeyKind::EcP384, &CaSubject::default(), now()).expect("ca");
+    check(ca.cert_der(), true);
+    let ca_cert = ParsedCert::from_der(ca.cert_der().to_vec()).expect("cert");
+    ca_cert
+        .verify_issued_by(&ca_cert)
+        .expect("self-signature verifies");
+    let csr = ParsedCsr::parse(csr_pem(&rcgen::PKCS_ECDSA_P256_SHA256, "SEP1", false).as_bytes())
+        .expect("csr");
+    // Freshly generated and reloaded from its files, the CA signs with SHA-256.
+    let reloaded = CapfCa::load(&generated.cert_pem, &generated.key_pem).expect("load");
+    for signer in [&ca, &reloaded] {
+        let lsc = signer.sign_lsc(&csr, "SEP1", 30, now()).expect("lsc");
+        check(&lsc.der, false);
+        ParsedCert::from_der(lsc.der)
+            .expect("lsc")
+            .verify_issued_by(&ca_cert)
+            .expect("LSC verifies against the CA");
+    }
+}

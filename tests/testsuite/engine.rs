@@ -787,3 +787,277 @@ fn capfd_run_follows_settings_changes_and_stops_on_sigterm() {
         "{rest:?}"
     );
 }
+
+#[test]
+fn odd_rsa_sizes_are_judged_and_shown_by_their_true_bit_length() {
+    let env = TestEnv::new();
+    init(&env);
+    let dir = env.home();
+    // (requested modulus bits, device). OpenSSL's key generation sometimes lands one bit
+    // short, so the truth is what `openssl rsa -text` says the key has, not what was asked.
+    let cases = [
+        (4100, "SEP000000004100"),
+        (2047, "SEP000000002047"),
+        (1023, "SEP000000001023"),
+    ];
+    for (requested, device) in cases {
+        let key = format!("rsa{requested}.key");
+        openssl(dir, &["genrsa", "-out", &key, &requested.to_string()]);
+        let text = stdout(&openssl(dir, &["rsa", "-in", &key, "-noout", "-text"]));
+        let bits: u32 = text
+            .split_once("Private-Key: (")
+            .and_then(|(_, rest)| rest.split_once(' '))
+            .and_then(|(n, _)| n.parse().ok())
+            .expect("openssl prints the key size");
+        let csr = openssl_csr(
+            dir,
+            &format!("rsa{requested}"),
+            device,
+            &["-key", &key],
+            &[],
+        );
+        let out = env
+            .capfd()
+            .args(["enroll", "--device", device, "--csr"])
+            .arg(&csr)
+            .output()
+            .expect("enroll");
+        let err = stderr(&out);
+        if (1024..=4096).contains(&bits) {
+            assert!(out.status.success(), "{bits}: {err}");
+            assert!(err.contains(&format!("weak CSR (RSA-{bits} key")), "{err}");
+        } else {
+            assert_eq!(out.status.code(), Some(1), "{bits}: {err}");
+            assert!(
+                err.contains(&format!("unsupported key: RSA-{bits} ")),
+                "{bits}: {err}"
+            );
+        }
+    }
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "csr", "list"])
+        .output()
+        .expect("list");
+    assert!(stdout(&out).contains("RSA-204"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("RSA-2040"), "{}", stdout(&out));
+}
+
+#[test]
+fn trust_import_reads_every_common_name_in_every_string_type() {
+    let env = TestEnv::new();
+    env.capfsh()
+        .args(["show", "capf", "trust"])
+        .assert()
+        .success();
+    let dir = env.home();
+    // string_mask MASK:0x800 makes openssl write the subject as BMPString (UTF-16).
+    std::fs::write(
+        dir.join("bmp.cnf"),
+        "[req]\ndistinguished_name = dn\nstring_mask = MASK:0x800\n[dn]\n",
+    )
+    .expect("write");
+    let ca = |out: &str, subj: &str, extra: &[&str]| {
+        let mut args = vec![
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-subj",
+            subj,
+            "-days",
+            "1",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign",
+            "-out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        openssl(dir, &args);
+    };
+    ca("bmp.pem", "/CN=CAPF-bmpstr", &["-config", "bmp.cnf"]);
+    ca("two.pem", "/CN=Benign/CN=CAPF-second", &[]);
+    ca("lower.pem", "/CN=capf-lower", &[]);
+    for file in ["bmp.pem", "two.pem", "lower.pem"] {
+        let before = env.digest();
+        let out = env
+            .capfsh()
+            .args(["utils", "capf", "trust", "import"])
+            .arg(dir.join(file))
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{file}: {}", stdout(&out));
+        assert!(
+            stderr(&out).contains("reserved"),
+            "{file}: {}",
+            stderr(&out)
+        );
+        assert_eq!(env.digest(), before, "{file}");
+    }
+}
+
+#[test]
+fn a_csr_written_by_openssl_req_text_is_accepted() {
+    let env = TestEnv::new();
+    init(&env);
+    let dir = env.home();
+    let csr = openssl_csr(
+        dir,
+        "text",
+        "SEP000000000777",
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        &["-text"],
+    );
+    let content = std::fs::read_to_string(&csr).expect("read");
+    assert!(content.starts_with("Certificate Request:"), "{content}");
+    let out = env
+        .capfd()
+        .args(["enroll", "--device", "SEP000000000777", "--csr"])
+        .arg(&csr)
+        .output()
+        .expect("enroll");
+    assert!(out.status.success(), "{}", stderr(&out));
+    // LF line endings, as openssl writes them (no CR anywhere).
+    assert!(stdout(&out).starts_with("-----BEGIN CERTIFICATE-----\n"));
+    assert!(!stdout(&out).contains('\r'));
+}
+
+#[test]
+fn an_import_refusal_names_the_certificate_once() {
+    let env = TestEnv::new();
+    init(&env);
+    let dir = env.home();
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "dup.key",
+            "-subj",
+            "/CN=Dup Test",
+            "-days",
+            "1",
+            "-out",
+            "dup.pem",
+        ],
+    );
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "cert", "import"])
+        .arg(dir.join("dup.pem"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let all = stdout(&out) + &stderr(&out);
+    assert!(
+        all.contains("CN=Dup Test: an LSC must not carry Basic Constraints CA:TRUE"),
+        "{all}"
+    );
+    assert_eq!(all.matches("Dup Test").count(), 1, "{all}");
+}
+
+#[test]
+fn capfd_init_checks_the_subject_options() {
+    let env = TestEnv::new();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--country", "Germany"], "--country"),
+        (&["--org", ""], "--org"),
+        (&["--ou", "a\u{7}b"], "--ou"),
+        (&["--locality", &"x".repeat(65)], "--locality"),
+    ];
+    for (args, option) in cases {
+        let out = env.capfd().arg("init").args(*args).output().expect("init");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.starts_with(&format!("capfd: {option}")),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!capfsh::engine::key_path(&env.db).exists(), "{args:?}");
+    }
+    let out = env
+        .capfd()
+        .args(["init", "--org", "Example", "--country", "de"])
+        .output()
+        .expect("init");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = env.home();
+    let ca = ca_pem(&env, dir);
+    let text = text_of(dir, &ca);
+    assert!(text.contains(", O = Example, C = DE\n"), "{text}");
+    let asn1 = stdout(&openssl(dir, &["asn1parse", "-in", &ca.to_string_lossy()]));
+    assert!(
+        asn1.lines()
+            .any(|l| l.contains("PRINTABLESTRING") && l.ends_with(":DE")),
+        "{asn1}"
+    );
+}
+
+#[test]
+fn a_p384_capf_ca_signs_with_sha256_as_openssl_sees_it() {
+    let env = TestEnv::new();
+    let out = env
+        .capfd()
+        .args(["init", "--key", "ec-p384"])
+        .output()
+        .expect("init");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = env.home();
+    let ca = ca_pem(&env, dir);
+    let text = text_of(dir, &ca);
+    assert!(
+        text.contains("Signature Algorithm: ecdsa-with-SHA256"),
+        "{text}"
+    );
+    assert!(!text.contains("SHA384"), "{text}");
+    assert!(text.contains("Public-Key: (384 bit)"), "{text}");
+    assert!(text.contains("ASN1 OID: secp384r1"), "{text}");
+    let csr = openssl_csr(
+        dir,
+        "p256",
+        "SEP000000000384",
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        &[],
+    );
+    let lsc = dir.join("p384ca.lsc.pem");
+    let out = env
+        .capfd()
+        .args(["enroll", "--device", "SEP000000000384", "--csr"])
+        .arg(&csr)
+        .arg("--out")
+        .arg(&lsc)
+        .output()
+        .expect("enroll");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let verify = Command::new("openssl")
+        .args(["verify", "-CAfile"])
+        .arg(&ca)
+        .arg(&lsc)
+        .output()
+        .expect("verify");
+    assert!(
+        verify.status.success(),
+        "{}",
+        stdout(&verify) + &stderr(&verify)
+    );
+    let text = text_of(dir, &lsc);
+    assert!(
+        text.contains("Signature Algorithm: ecdsa-with-SHA256"),
+        "{text}"
+    );
+    assert!(!text.contains("SHA384"), "{text}");
+}
