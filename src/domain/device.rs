@@ -78,7 +78,9 @@ mod tests {
     #[test]
     fn names_are_kept_in_upper_case_as_cucm_does() {
         assert_eq!(
-            "sep001122aabbcc".parse::<DeviceName>().map(|d| d.to_string()),
+            "sep001122aabbcc"
+                .parse::<DeviceName>()
+                .map(|d| d.to_string()),
             Ok("SEP001122AABBCC".to_string())
         );
     }

@@ -963,7 +963,7 @@ fn an_import_refusal_names_the_certificate_once() {
     assert_eq!(out.status.code(), Some(1));
     let all = stdout(&out) + &stderr(&out);
     assert!(
-        all.contains("CN=Dup Test: an LSC must not carry Basic Constraints CA:TRUE"),
+        all.contains("dup.pem (CN=Dup Test): an LSC must not carry Basic Constraints CA:TRUE"),
         "{all}"
     );
     assert_eq!(all.matches("Dup Test").count(), 1, "{all}");
