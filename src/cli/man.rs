@@ -152,8 +152,9 @@ fn exit_status(roff: &mut Roff) {
     item(
         roff,
         "1",
-        "The command ran and failed, or was cancelled; in a script with --keep-going, some \
-         line failed.",
+        "The command ran and failed; in a script with --keep-going, some line failed. (A \
+         declined confirmation is not a failure: it exits 0 with a Cancelled line; Ctrl-C at \
+         a one-shot question interrupts capfsh, exit 130, with nothing changed.)",
     );
     item(
         roff,

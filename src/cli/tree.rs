@@ -331,8 +331,8 @@ const CAPF_CERT: &[Node] = &[Node::leaf(
         description: "Imports certificates signed by an external (offline) CA. Each must be \
             issued by a CA in the trust list, carry Key Usage Digital Signature and Key \
             Encipherment, and match a pending CSR by public key; it becomes that device's LSC. \
-            The accepted ones are recorded in one transaction; each refused one is named with \
-            its reason.",
+            All or nothing: if any certificate is refused, none is imported, and each refused \
+            one is named with its reason.",
         confirm: false,
     },
 )];

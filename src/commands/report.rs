@@ -77,10 +77,9 @@ pub fn status(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdEr
         (
             "ca_subject",
             "CAPF CA",
+            // No CA yet: null for scripts (`-` in the table), like its expiry.
             ca.as_ref()
-                .map_or(Cell::Text("none (run capfd init)".into()), |c| {
-                    Cell::Text(c.subject.clone())
-                }),
+                .map_or(Cell::Null, |c| Cell::Text(c.subject.clone())),
         ),
         (
             "ca_expires_at",
@@ -90,7 +89,7 @@ pub fn status(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdEr
         ("pending_csrs", "Pending CSRs", Cell::Int(pending as i64)),
         (
             "issued_lscs",
-            "LSCs issued, not installed",
+            "LSCs issued, awaiting install",
             Cell::Int(lscs.issued as i64),
         ),
         (

@@ -63,7 +63,13 @@ pub fn run_invocation(
         let mut renderer = render::renderer(format, Box::new(&mut filter), width);
         commands::run(inv, line, session, prompter, renderer.as_mut())
     };
-    let finished = filter.finish().and_then(|()| buffered.flush());
+    // `| count` counts what a command printed; a failed or cancelled one printed no answer.
+    let finished = if result.is_ok() {
+        filter.finish().and_then(|()| buffered.flush())
+    } else {
+        drop(filter);
+        buffered.flush()
+    };
     match result {
         // A closed pipe (`capfsh ... | head`) is the reader's choice, not a failure.
         Err(CmdError::Failed(m)) if m.contains("Broken pipe") => Ok(Flow::Continue),

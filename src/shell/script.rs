@@ -64,7 +64,13 @@ pub fn run_script(
             // An overlong line means the input is not a command list: stop.
             break;
         }
-        let line = match std::str::from_utf8(&buf) {
+        // Windows editors start a file with a byte-order mark; it is not part of the command.
+        let bytes = if lineno == 1 {
+            buf.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&buf)
+        } else {
+            &buf
+        };
+        let line = match std::str::from_utf8(bytes) {
             Ok(l) => l.trim(),
             Err(_) => {
                 let e = CmdError::Usage("line is not valid UTF-8".into());

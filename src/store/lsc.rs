@@ -41,7 +41,7 @@ pub enum LscFilter {
 /// Counts for `show capf status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LscCounts {
-    /// Issued, not installed (stale ones included).
+    /// Issued, waiting to be installed (stale ones are counted apart).
     pub issued: u64,
     /// Installed on the phone.
     pub installed: u64,
@@ -325,7 +325,7 @@ impl Store {
     /// Counts of issued, installed and stale LSCs.
     pub fn lsc_counts(&self) -> Result<LscCounts, StoreError> {
         Ok(self.conn.query_row(
-            "SELECT (SELECT count(*) FROM lsc WHERE installed_at IS NULL),
+            "SELECT (SELECT count(*) FROM lsc WHERE installed_at IS NULL AND superseded_at IS NULL),
                     (SELECT count(*) FROM lsc WHERE installed_at IS NOT NULL),
                     (SELECT count(*) FROM stale_lsc)",
             [],

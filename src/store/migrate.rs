@@ -22,6 +22,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_stale_mark_and_one_lsc_per_csr",
         include_str!("../../migrations/0003_stale_mark_and_one_lsc_per_csr.sql"),
     ),
+    (
+        "0004_upper_case_device_names",
+        include_str!("../../migrations/0004_upper_case_device_names.sql"),
+    ),
 ];
 
 /// The schema version this binary writes and understands.

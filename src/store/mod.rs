@@ -137,7 +137,9 @@ impl Store {
                 known: LATEST_VERSION,
             });
         }
-        if version == 0 && has_schema_objects(&conn)? {
+        if (version == 0 && has_schema_objects(&conn)?)
+            || (version > 0 && !has_capfsh_tables(&conn)?)
+        {
             return Err(StoreError::Foreign(path.to_path_buf()));
         }
         // Write bits for someone else (or a read-only mount) still leave us a read-only handle.
@@ -219,6 +221,18 @@ fn has_schema_objects(conn: &Connection) -> Result<bool, StoreError> {
             r.get(0)
         })?,
     )
+}
+
+/// Whether a versioned database has the tables every capfsh schema version has: a file of
+/// another program that happens to set `user_version` is not ours to migrate.
+fn has_capfsh_tables(conn: &Connection) -> Result<bool, StoreError> {
+    let n: i64 = conn.query_row(
+        "SELECT count(*) FROM sqlite_schema
+          WHERE type = 'table' AND name IN ('settings', 'csr', 'lsc', 'audit_log')",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(n == 4)
 }
 
 fn create_private_dir(dir: &Path) -> io::Result<()> {

@@ -257,7 +257,7 @@ fn stale_rule_needs_not_installed_and_a_newer_csr() {
     assert_eq!(stale_serials(&store), vec!["0a".to_string()]);
     assert_eq!(store.stale_lsc_count(&Scope::All).expect("count"), 1);
     let counts = store.lsc_counts().expect("counts");
-    assert_eq!((counts.issued, counts.installed, counts.stale), (4, 1, 1));
+    assert_eq!((counts.issued, counts.installed, counts.stale), (3, 1, 1));
 }
 
 #[test]
@@ -701,4 +701,68 @@ fn the_store_agrees_with_the_domain_stale_rule_on_random_histories() {
         total_stale > 10 && total_installed > 10,
         "{total_stale} {total_installed}"
     );
+}
+
+#[test]
+fn another_programs_database_with_a_user_version_is_refused_too() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("other.db");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute_batch("CREATE TABLE t (x INTEGER); PRAGMA user_version = 1;")
+            .expect("foreign table");
+    }
+    let before = std::fs::read(&path).expect("read");
+    let opened = Store::open(&path, &OpenOptions::default());
+    assert!(
+        matches!(opened, Err(StoreError::Foreign(_))),
+        "{:?}",
+        opened.err()
+    );
+    assert_eq!(std::fs::read(&path).expect("read"), before);
+}
+
+#[test]
+fn a_version_3_store_with_lower_case_names_is_folded_to_upper_case() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v3.db");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        for (_, sql) in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).expect("migration");
+        }
+        conn.pragma_update(None, "user_version", 3)
+            .expect("version");
+        // csfjohn got an LSC, then sent a newer CSR spelled CSFJOHN: two pending CSRs, and
+        // the LSC not marked stale, because the spellings differ.
+        conn.execute_batch(
+            "INSERT INTO csr (id, device, submitted_at, subject, key_algorithm, key_bits,
+                              public_key_sha256, der)
+             VALUES (1, 'csfjohn', 100, 'CN=csfjohn', 'RSA', 2048, printf('%064d', 1), x'30');
+             INSERT INTO lsc (device, serial, subject, issuer, not_before, not_after, issued_at,
+                              csr_id, der)
+             VALUES ('csfjohn', '0a', 'CN=csfjohn', 'CN=CAPF-1', 200, 900, 200, 1, x'30');
+             INSERT INTO csr (id, device, submitted_at, subject, key_algorithm, key_bits,
+                              public_key_sha256, der)
+             VALUES (2, 'CSFJOHN', 300, 'CN=CSFJOHN', 'RSA', 2048, printf('%064d', 2), x'30');",
+        )
+        .expect("data");
+    }
+    let store = Store::open(&path, &OpenOptions::default()).expect("migrate");
+    let pending = store.pending_csr(&dev("csfjohn")).expect("pending");
+    assert_eq!(
+        pending.map(|c| c.csr.id),
+        Some(2),
+        "the newer CSR stays pending"
+    );
+    assert_eq!(store.pending_csr_count().expect("count"), 1);
+    assert_eq!(stale_serials(&store), vec!["0a".to_string()]);
+    // And lower case written behind capfsh's back is refused from now on.
+    let raw = store.conn.execute(
+        "INSERT INTO csr (device, submitted_at, subject, key_algorithm, key_bits,
+                          public_key_sha256, der)
+         VALUES ('sepabc', 1, 'CN=x', 'RSA', 2048, printf('%064d', 3), x'30')",
+        [],
+    );
+    assert!(raw.is_err(), "{raw:?}");
 }

@@ -177,3 +177,33 @@ fn an_ssh_forced_command_runs_as_one_line() {
         stderr(&out)
     );
 }
+
+/// A script saved by a Windows editor starts with a byte-order mark: it is not part of the
+/// first command.
+#[test]
+fn a_byte_order_mark_before_the_first_line_is_ignored() {
+    let env = TestEnv::new();
+    let script = env.home().join("bom.txt");
+    std::fs::write(&script, "\u{feff}utils capf set keep_alive 30\r\n").expect("write");
+    let out = env.capfsh().arg("-f").arg(&script).output().expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("changed from 15 to 30 minutes"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// `| count` counts a command's answer: a failed command has none, so no `Count: 0`.
+#[test]
+fn a_failed_command_prints_no_count() {
+    let env = TestEnv::new();
+    env.seed();
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "csr", "dump", "SEP0000DEAD", "|", "count"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!stdout(&out).contains("Count"), "{}", stdout(&out));
+}
