@@ -69,17 +69,16 @@ fn run() -> u8 {
             let Some(shell) = sub.get_one::<clap_complete::Shell>("shell") else {
                 return 2;
             };
-            clap_complete::generate(
-                *shell,
-                &mut clap_cmd::command(),
-                "capfsh",
-                &mut io::stdout(),
-            );
-            return 0;
+            // Generated into memory first: clap_complete panics on a write error, and a
+            // reader that stops early (`| head`) is not one.
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut clap_cmd::command(), "capfsh", &mut script);
+            return write_out(&script, "the completion script");
         }
         Some((clap_cmd::MAN, _)) => {
-            return match capfsh::cli::man::render(&mut io::stdout()) {
-                Ok(()) => 0,
+            let mut page = Vec::new();
+            return match capfsh::cli::man::render(&mut page) {
+                Ok(()) => write_out(&page, "the man page"),
                 Err(e) => fail(
                     &CmdError::Failed(format!("cannot write the man page: {e}")),
                     None,
@@ -263,4 +262,14 @@ fn script(
 fn fail(e: &CmdError, context: Option<&str>) -> u8 {
     let _ = report_error(e, context, &mut io::stderr());
     e.exit_code()
+}
+
+/// Writes generated text to standard output; a closed pipe is the reader's choice (exit 0).
+fn write_out(bytes: &[u8], what: &str) -> u8 {
+    let mut out = io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => fail(&CmdError::Failed(format!("cannot write {what}: {e}")), None),
+    }
 }

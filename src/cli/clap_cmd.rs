@@ -12,7 +12,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command, ValueHint, value_parser};
 use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 
 use super::complete::{DEVICE_LIMIT, complete};
-use super::parse::{Invocation, ParseError, resolve};
+use super::parse::{Invocation, ParseError, is_noconfirm, match_choice, resolve};
 use super::tree::{NOCONFIRM, Node, ROOT, ValueKind};
 use crate::render::Format;
 use crate::store::{DB_ENV, StoreDevices, StoreLocation};
@@ -291,7 +291,7 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
                 .help(p.help)
                 .required(!p.optional);
             arg = match p.kind {
-                ValueKind::Choice(words) => arg.value_parser(words.to_vec()),
+                ValueKind::Choice(words) => arg.value_parser(PrefixChoice(words)),
                 ValueKind::Path => arg.value_hint(ValueHint::AnyPath),
                 ValueKind::CommandPath => arg.num_args(1..).trailing_var_arg(true),
                 ValueKind::Device(_) | ValueKind::AllOrDevice(_) => {
@@ -305,7 +305,7 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
             cmd = cmd.arg(
                 Arg::new(NOCONFIRM)
                     .value_name(NOCONFIRM)
-                    .value_parser([NOCONFIRM])
+                    .value_parser(PrefixChoice(&[NOCONFIRM]))
                     .help("Do not ask for confirmation"),
             );
         }
@@ -316,6 +316,56 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
         cmd = cmd.subcommand(node_command(child, &path));
     }
     cmd
+}
+
+/// A fixed-word value that, like the REPL and scripts, also takes an unambiguous prefix
+/// (`set mode onl`, `noc` for `noconfirm`); the full words stay visible to help and completion.
+#[derive(Clone, Copy)]
+struct PrefixChoice(&'static [&'static str]);
+
+impl clap::builder::TypedValueParser for PrefixChoice {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &Command,
+        arg: Option<&Arg>,
+        value: &OsStr,
+    ) -> Result<String, clap::Error> {
+        let text = value.to_str().unwrap_or_default();
+        let word = if self.0 == [NOCONFIRM] {
+            is_noconfirm(text).then_some(NOCONFIRM)
+        } else {
+            match_choice(self.0, text)
+        };
+        word.map(str::to_owned).ok_or_else(|| {
+            let mut err = clap::Error::new(clap::error::ErrorKind::InvalidValue).with_cmd(cmd);
+            use clap::error::{ContextKind, ContextValue};
+            err.insert(
+                ContextKind::InvalidValue,
+                ContextValue::String(text.to_owned()),
+            );
+            if let Some(arg) = arg {
+                err.insert(
+                    ContextKind::InvalidArg,
+                    ContextValue::String(arg.to_string()),
+                );
+            }
+            err.insert(
+                ContextKind::ValidValue,
+                ContextValue::Strings(self.0.iter().map(|w| (*w).to_owned()).collect()),
+            );
+            err
+        })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.0.iter().map(|w| clap::builder::PossibleValue::new(*w)),
+        ))
+    }
 }
 
 /// Turns clap's matches back into words and resolves them like a typed line. Returns `None`

@@ -675,3 +675,30 @@ fn no_color_output_has_no_escape_sequences() {
         assert!(!out.stderr.contains(&0x1b), "{args:?}: {}", stderr(&out));
     }
 }
+
+/// One-shot takes the same unambiguous value prefixes as the shell and scripts.
+#[test]
+fn one_shot_takes_abbreviated_values_like_the_shell() {
+    let env = TestEnv::new();
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "set", "mode", "offl"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("to offline"), "{}", stdout(&out));
+    // Ambiguous (online/offline) is a usage error; `no` is an answer, not `noconfirm`.
+    for args in [
+        &["utils", "capf", "set", "mode", "o"][..],
+        &["utils", "capf", "stale-lsc", "delete", "all", "no"],
+    ] {
+        let out = env.capfsh().args(args).output().expect("run");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "stale-lsc", "delete", "all", "noc"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -59,3 +59,22 @@ fn completion_never_creates_a_store() {
     let _ = bash_complete(&env, &["capfsh", "utils", "capf", "csr", "dump", "S"]);
     assert!(!env.db.exists());
 }
+
+/// A reader that stops early (`capfsh completions bash | head`) is not an error: no panic,
+/// exit 0.
+#[test]
+fn generated_text_to_a_closed_pipe_is_not_a_failure() {
+    for args in [&["completions", "bash"][..], &["man"]] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_capfsh"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
