@@ -47,6 +47,12 @@ BEGIN
      WHERE id = NEW.id;
 END;
 
--- One LSC per CSR (imported or signed); replaces the plain index on csr_id.
+-- One LSC per CSR (imported or signed); replaces the plain index on csr_id. Stores written by
+-- v2, where a racing engine could answer a CSR twice, keep the installed answer (else the
+-- newest) linked to its CSR; the extra copies stay listed as LSCs but no longer claim the CSR.
+UPDATE lsc SET csr_id = NULL
+ WHERE csr_id IS NOT NULL
+   AND id <> (SELECT k.id FROM lsc k WHERE k.csr_id = lsc.csr_id
+               ORDER BY k.installed_at IS NULL, k.id DESC LIMIT 1);
 DROP INDEX lsc_by_csr;
 CREATE UNIQUE INDEX lsc_one_per_csr ON lsc (csr_id) WHERE csr_id IS NOT NULL;

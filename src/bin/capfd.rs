@@ -212,6 +212,7 @@ fn serve(engine: &mut Engine, interval: Duration) -> Result<(), EngineError> {
         s.issuer_mode, s.keep_alive, s.validity
     ));
     let mut last_error = String::new();
+    let mut unsignable = std::collections::HashSet::new();
     while !stop.load(Ordering::Relaxed) {
         let started = Instant::now();
         let step = (|| -> Result<(), EngineError> {
@@ -222,9 +223,15 @@ fn serve(engine: &mut Engine, interval: Duration) -> Result<(), EngineError> {
                 ));
             }
             if watch.current().issuer_mode == capfsh::domain::IssuerMode::Capf {
-                let n = engine.sign_pending(25, chrono::Utc::now())?;
-                if n > 0 {
-                    log(&format!("signed {n} pending CSR(s)"));
+                let report = engine.sign_pending(25, chrono::Utc::now(), &mut unsignable)?;
+                if report.signed > 0 {
+                    log(&format!("signed {} pending CSR(s)", report.signed));
+                }
+                // Each unsignable CSR is named once, then passed over until capfd restarts.
+                for (device, reason) in &report.refused {
+                    log(&format!(
+                        "cannot sign the pending CSR of {device}: {reason} (left pending)"
+                    ));
                 }
             }
             Ok(())

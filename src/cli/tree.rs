@@ -270,9 +270,9 @@ const CAPF_CSR: &[Node] = &[
                 kind: ValueKind::Path,
                 optional: false,
             }],
-            description: "Writes each pending CSR as <device>.csr (PEM) into the folder, for \
-                signing by an offline CA, and says how many were written. Existing files are \
-                not overwritten.",
+            description: "Writes each pending CSR that no LSC answers yet as <device>.csr \
+                (PEM) into the folder, for signing by an offline CA, and says how many were \
+                written. Existing files are not overwritten.",
             confirm: false,
         },
     ),

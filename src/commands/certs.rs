@@ -66,7 +66,7 @@ pub fn csr_export(
     }
     let mut written = 0u64;
     let mut skipped = Vec::new();
-    session.store()?.each_pending_csr_der(|rec| {
+    session.store()?.each_unanswered_csr_der(|rec| {
         // Device names are [A-Za-z0-9_.-]{1,15} (checked by the schema), so they are safe file
         // names; `..` alone cannot pass the check as a whole name with the suffix.
         let path = folder.join(format!("{}.csr", rec.csr.device));

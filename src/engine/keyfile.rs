@@ -43,12 +43,35 @@ pub(super) fn retire_existing(path: &Path, now: Timestamp) -> Result<Option<Path
     if !path.exists() {
         return Ok(None);
     }
-    let mut name = path.as_os_str().to_os_string();
-    name.push(format!(".retired-{}", now.timestamp()));
-    let to = PathBuf::from(name);
-    fs::rename(path, &to)
-        .map_err(|e| EngineError::Other(format!("cannot retire {}: {e}", path.display())))?;
-    Ok(Some(to))
+    // Never onto an existing file (two replacements in one second would lose the first key):
+    // a hard link fails if the name is taken, and only then is the old name removed.
+    for attempt in 0..1000u32 {
+        let mut name = path.as_os_str().to_os_string();
+        name.push(format!(".retired-{}", now.timestamp()));
+        if attempt > 0 {
+            name.push(format!("-{attempt}"));
+        }
+        let to = PathBuf::from(name);
+        match fs::hard_link(path, &to) {
+            Ok(()) => {
+                fs::remove_file(path).map_err(|e| {
+                    EngineError::Other(format!("cannot retire {}: {e}", path.display()))
+                })?;
+                return Ok(Some(to));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(EngineError::Other(format!(
+                    "cannot retire {}: {e}",
+                    path.display()
+                )));
+            }
+        }
+    }
+    Err(EngineError::Other(format!(
+        "cannot retire {}: too many retired keys with this time stamp",
+        path.display()
+    )))
 }
 
 /// Reads the key, refusing a file that group or others may read.

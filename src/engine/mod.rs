@@ -56,6 +56,15 @@ pub struct ImportReport {
     pub committed: bool,
 }
 
+/// What one `sign_pending` pass did.
+#[derive(Debug, Default)]
+pub struct SignReport {
+    /// How many CSRs got their LSC.
+    pub signed: u64,
+    /// (device, reason) of each CSR that could not be signed; it stays pending.
+    pub refused: Vec<(String, String)>,
+}
+
 /// The engine over one open store.
 pub struct Engine<'s> {
     store: &'s mut Store,
@@ -188,32 +197,57 @@ impl<'s> Engine<'s> {
     }
 
     /// In `capf` mode, signs up to `limit` pending CSRs that have no LSC yet (left by an earlier
-    /// mode or a failed signing). Returns how many were signed.
-    pub fn sign_pending(&mut self, limit: u32, now: Timestamp) -> Result<u64, EngineError> {
-        let pending = self.store.unanswered_csrs(limit)?;
+    /// mode or a failed signing), oldest first, passing over the ids in `refused`. A CSR that
+    /// cannot be signed (a key this build refuses, say) is added to `refused` with its device
+    /// and reason in the report, and the others are still signed: one bad request must not
+    /// stall the queue.
+    pub fn sign_pending(
+        &mut self,
+        limit: u32,
+        now: Timestamp,
+        refused: &mut std::collections::HashSet<i64>,
+    ) -> Result<SignReport, EngineError> {
+        let extra = u32::try_from(refused.len()).unwrap_or(u32::MAX);
+        let pending: Vec<_> = self
+            .store
+            .unanswered_csrs(limit.saturating_add(extra))?
+            .into_iter()
+            .filter(|r| !refused.contains(&r.csr.id))
+            .take(limit as usize)
+            .collect();
+        let mut report = SignReport::default();
         if pending.is_empty() {
-            return Ok(0);
+            return Ok(report);
         }
         let ca = self.load_ca()?;
         let validity = self.store.settings()?.validity.days();
-        let mut n = 0;
         for rec in pending {
-            let device: DeviceName = rec
-                .csr
-                .device
-                .parse()
-                .map_err(|e: crate::domain::InvalidValue| EngineError::Other(e.0))?;
-            let csr = ParsedCsr::parse(&rec.der)?;
-            // Re-checked inside the write: another engine (or an enrollment) may have answered
-            // this CSR since it was listed.
-            let signed = self.store.answer_csr(rec.csr.id, &self.actor, || {
-                sign(&ca, &device, &csr, rec.csr.id, validity, now)
-            })?;
-            if signed.is_some() {
-                n += 1;
+            let attempt = (|| -> Result<bool, EngineError> {
+                let device: DeviceName = rec
+                    .csr
+                    .device
+                    .parse()
+                    .map_err(|e: crate::domain::InvalidValue| EngineError::Other(e.0))?;
+                let csr = ParsedCsr::parse(&rec.der)?;
+                // Re-checked inside the write: another engine (or an enrollment) may have
+                // answered this CSR since it was listed.
+                let signed = self.store.answer_csr(rec.csr.id, &self.actor, || {
+                    sign(&ca, &device, &csr, rec.csr.id, validity, now)
+                })?;
+                Ok(signed.is_some())
+            })();
+            match attempt {
+                Ok(true) => report.signed += 1,
+                Ok(false) => {}
+                // The store itself failing (busy, read-only) is not this CSR's fault.
+                Err(EngineError::Store(e)) => return Err(e.into()),
+                Err(e) => {
+                    refused.insert(rec.csr.id);
+                    report.refused.push((rec.csr.device.clone(), e.to_string()));
+                }
             }
         }
-        Ok(n)
+        Ok(report)
     }
 
     /// Records that the phone installed its LSC; returns the serial.
@@ -326,15 +360,18 @@ impl<'s> Engine<'s> {
         if anchors.is_empty() {
             return Err("no trusted CA: add the issuing CA with `utils capf trust import`".into());
         }
-        let issuer = anchors
+        // A renewed CA certificate (same key) sits beside the expired one: prefer a valid one.
+        let mut issuers: Vec<&ParsedCert> = anchors
             .iter()
-            .find(|a| cert.verify_issued_by(a).is_ok())
-            .ok_or_else(|| {
-                format!(
-                    "issuer {} is not in the trust list (or the signature does not verify)",
-                    cert.issuer
-                )
-            })?;
+            .filter(|a| cert.verify_issued_by(a).is_ok())
+            .collect();
+        issuers.sort_by_key(|a| std::cmp::Reverse(a.not_after));
+        let issuer = issuers.first().ok_or_else(|| {
+            format!(
+                "issuer {} is not in the trust list (or the signature does not verify)",
+                cert.issuer
+            )
+        })?;
         if issuer.not_after <= now {
             return Err(format!(
                 "the issuing CA {} expired on {}: import its renewed certificate first",
@@ -352,11 +389,29 @@ impl<'s> Engine<'s> {
                 cert.serial_hex
             ));
         }
-        let csr = self
+        let candidates = self
             .store
-            .pending_csr_by_public_key(&cert.public_key_sha256)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| "no pending CSR has this public key".to_owned())?;
+            .pending_csrs_by_public_key(&cert.public_key_sha256, 8)
+            .map_err(|e| e.to_string())?;
+        // Two devices with one key (a cloned phone): the certificate's CN must say which.
+        let csr = match candidates.as_slice() {
+            [] => return Err("no pending CSR has this public key".to_owned()),
+            [one] => one,
+            many => {
+                let cn = cert.subject_cn.as_deref().unwrap_or_default();
+                many.iter()
+                    .find(|c| c.device.eq_ignore_ascii_case(cn))
+                    .ok_or_else(|| {
+                        format!(
+                            "the public key matches the pending CSRs of {} and the certificate's CN does not name one of them",
+                            many.iter()
+                                .map(|c| c.device.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })?
+            }
+        };
         if let Some(serial) = self.store.lsc_for_csr(csr.id).map_err(|e| e.to_string())? {
             return Err(format!(
                 "the pending CSR of {} is already answered by LSC {serial}",

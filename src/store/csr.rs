@@ -146,15 +146,18 @@ impl Store {
             .optional()?)
     }
 
-    /// Every pending CSR with its DER, oldest first, streamed (for export to an offline CA).
-    pub fn each_pending_csr_der<E: From<StoreError>>(
+    /// Every pending CSR that no LSC answers yet, with its DER, oldest first, streamed (for
+    /// export to an offline CA: one already answered would be refused when its certificate comes
+    /// back, and would take the rest of the import with it).
+    pub fn each_unanswered_csr_der<E: From<StoreError>>(
         &self,
         mut f: impl FnMut(CsrRecord) -> Result<(), E>,
     ) -> Result<u64, E> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {PENDING_COLUMNS}, der FROM csr WHERE state = 'pending'
+                "SELECT {PENDING_COLUMNS}, der FROM csr c
+                  WHERE state = 'pending' AND NOT EXISTS (SELECT 1 FROM lsc l WHERE l.csr_id = c.id)
                   ORDER BY submitted_at, id"
             ))
             .map_err(StoreError::from)?;
@@ -171,23 +174,20 @@ impl Store {
         Ok(n)
     }
 
-    /// The pending CSR whose public key has this SHA-256 (to match an imported certificate).
-    pub fn pending_csr_by_public_key(
+    /// The pending CSRs whose public key has this SHA-256, newest first, at most `limit` (to
+    /// match an imported certificate; more than one means two devices sent the same key).
+    pub fn pending_csrs_by_public_key(
         &self,
         public_key_sha256: &str,
-    ) -> Result<Option<PendingCsr>, StoreError> {
-        Ok(self
-            .conn
-            .query_row(
-                &format!(
-                    "SELECT {PENDING_COLUMNS} FROM csr
-                      WHERE state = 'pending' AND public_key_sha256 = ?1
-                      ORDER BY submitted_at DESC LIMIT 1"
-                ),
-                [public_key_sha256],
-                pending_from_row,
-            )
-            .optional()?)
+        limit: u32,
+    ) -> Result<Vec<PendingCsr>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {PENDING_COLUMNS} FROM csr
+              WHERE state = 'pending' AND public_key_sha256 = ?1
+              ORDER BY submitted_at DESC, id DESC LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![public_key_sha256, limit], pending_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Deletes pending CSRs (all, or one device's) in one transaction; returns how many.

@@ -74,10 +74,30 @@ impl Store {
         sign: impl FnOnce(i64) -> Result<Option<(NewLsc, T)>, E>,
     ) -> Result<(i64, usize, Option<T>), E> {
         self.write_with(|tx| {
-            let (csr_id, superseded) = insert_csr(tx, csr)?;
+            // The clock was read before waiting for the write lock: an engine may have recorded
+            // an LSC of this device in the meantime, stamped later. This CSR arrived after it,
+            // so it is newer than it (and makes it stale), whatever the two clocks said.
+            let latest: Option<i64> = tx
+                .query_row(
+                    "SELECT max(issued_at) FROM lsc WHERE device = ?1",
+                    [csr.device.as_str()],
+                    |r| r.get(0),
+                )
+                .map_err(StoreError::from)?;
+            let mut csr = csr.clone();
+            if let Some(latest) = latest
+                && to_micros(&csr.submitted_at) <= latest
+            {
+                csr.submitted_at = super::from_micros(latest + 1)?;
+            }
+            let (csr_id, superseded) = insert_csr(tx, &csr)?;
             log_ok(tx, actor, &format!("csr recorded for {}", csr.device))?;
             let issued = match sign(csr_id)? {
-                Some((lsc, extra)) => {
+                Some((mut lsc, extra)) => {
+                    // Never recorded as issued before the request it answers.
+                    if lsc.issued_at < csr.submitted_at {
+                        lsc.issued_at = csr.submitted_at;
+                    }
                     insert_lsc(tx, &lsc)?;
                     log_ok(
                         tx,

@@ -266,6 +266,12 @@ fn to_micros(t: &Timestamp) -> i64 {
     t.timestamp_micros()
 }
 
+/// The inverse of `to_micros`, for values the store computed itself.
+fn from_micros(v: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_timestamp_micros(v)
+        .ok_or_else(|| StoreError::Sqlite(format!("timestamp {v} out of range")))
+}
+
 /// Reads a timestamp column inside a row mapper.
 fn ts_col(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Timestamp> {
     let v: i64 = row.get(idx)?;

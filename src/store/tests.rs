@@ -766,3 +766,56 @@ fn a_version_3_store_with_lower_case_names_is_folded_to_upper_case() {
     );
     assert!(raw.is_err(), "{raw:?}");
 }
+
+/// An enrollment whose clock was read before it waited for the lock, while an engine recorded
+/// an LSC of the device stamped later: the CSR still arrived after that LSC, so it is newer
+/// and makes it stale (the race `capfd run` + `capfd enroll` could produce).
+#[test]
+fn a_csr_that_waited_for_the_lock_still_supersedes_the_lsc_recorded_meanwhile() {
+    let (_d, _p, mut store) = tmp_store();
+    let (a, _) = store
+        .record_csr(&csr("SEPAAAAAAAAAAAA", t(0), 1), &actor())
+        .expect("csr a");
+    store
+        .record_lsc(&lsc("SEPAAAAAAAAAAAA", "0a", t(10), a), &actor())
+        .expect("lsc a, stamped at 10");
+    let (b, _, _) = store
+        .record_csr_and_lsc(&csr("SEPAAAAAAAAAAAA", t(5), 2), &actor(), |_| {
+            Ok::<Option<(NewLsc, ())>, StoreError>(None)
+        })
+        .expect("csr b, clock read at 5");
+    assert_eq!(stale_serials(&store), vec!["0a".to_string()]);
+    let pending = store.pending_csr(&dev("SEPAAAAAAAAAAAA")).expect("pending");
+    let pending = pending.expect("b is pending");
+    assert_eq!(pending.csr.id, b);
+    assert!(pending.csr.submitted_at > t(10));
+    let refused = store.mark_installed(&dev("SEPAAAAAAAAAAAA"), None, t(11), &actor());
+    assert!(refused.is_err(), "the old key's LSC is not installable");
+}
+
+#[test]
+fn a_version_2_store_with_a_doubly_answered_csr_migrates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v2dup.db");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute_batch(MIGRATIONS[0].1).expect("v1");
+        conn.execute_batch(MIGRATIONS[1].1).expect("v2");
+        conn.pragma_update(None, "user_version", 2)
+            .expect("version");
+        conn.execute_batch(
+            "INSERT INTO csr (id, device, submitted_at, subject, key_algorithm, key_bits,
+                              public_key_sha256, der)
+             VALUES (1, 'SEPA', 100, 'CN=SEPA', 'RSA', 2048, printf('%064d', 1), x'30');
+             INSERT INTO lsc (id, device, serial, subject, issuer, not_before, not_after,
+                              issued_at, installed_at, csr_id, der)
+             VALUES (1, 'SEPA', '0a', 'CN=SEPA', 'CN=CAPF-1', 200, 900, 200, 300, 1, x'30'),
+                    (2, 'SEPA', '0b', 'CN=SEPA', 'CN=CAPF-1', 200, 900, 201, NULL, 1, x'30');",
+        )
+        .expect("data");
+    }
+    let store = Store::open(&path, &OpenOptions::default()).expect("migrates");
+    // The installed answer keeps the CSR; the extra copy stays as an LSC without it.
+    assert_eq!(store.lsc_for_csr(1).expect("lsc"), Some("0a".to_string()));
+    assert!(store.lsc_serial_exists("0b").expect("kept"));
+}

@@ -558,6 +558,23 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         .output()
         .expect("run");
     assert!(out.status.success(), "{}", stderr(&out));
+    // The next export holds only the new phone: AA's CSR is answered (imported, not yet
+    // installed), and exporting it again would only get the next import refused.
+    let export2 = dir.join("export2");
+    std::fs::create_dir(&export2).expect("mkdir");
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "csr", "export"])
+        .arg(&export2)
+        .output()
+        .expect("run");
+    assert!(
+        stdout(&out).starts_with("Exported 1 CSR"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(export2.join("SEP0000000000BB.csr").is_file());
+    assert!(!export2.join("SEP0000000000AA.csr").exists());
     let batch = dir.join("batch");
     std::fs::create_dir(&batch).expect("mkdir");
     openssl(
@@ -1060,4 +1077,192 @@ fn a_p384_capf_ca_signs_with_sha256_as_openssl_sees_it() {
         "{text}"
     );
     assert!(!text.contains("SHA384"), "{text}");
+}
+
+/// One pending CSR the engine cannot sign (here: DER this build cannot parse, as an older
+/// build or a plain-SQL writer could leave) is named and passed over; the others are signed.
+#[test]
+fn an_unsignable_pending_csr_does_not_stall_the_others() {
+    use capfsh::engine::Engine;
+    let env = TestEnv::new();
+    init(&env);
+    let mut store = env.store();
+    let mut bad = crate::support::new_csr("SEP0000000000B0", 0, "CN=bad", "RSA", 2048, 1);
+    bad.der = vec![0x30, 0x03, 0x02, 0x01, 0x00];
+    store
+        .record_csr(&bad, &crate::support::actor())
+        .expect("bad");
+    let good = crate::support::new_csr("SEP0000000000C0", 1, "CN=good", "EC", 256, 2);
+    store
+        .record_csr(&good, &crate::support::actor())
+        .expect("good");
+    let mut refused = std::collections::HashSet::new();
+    let mut engine = Engine::new(&mut store, crate::support::actor());
+    let report = engine
+        .sign_pending(1, chrono::Utc::now(), &mut refused)
+        .expect("pass 1");
+    assert_eq!(report.signed, 0);
+    assert_eq!(report.refused.len(), 1, "{:?}", report.refused);
+    assert_eq!(report.refused[0].0, "SEP0000000000B0");
+    // The next pass (one at a time, the bad one first in line) reaches the good one.
+    let report = engine
+        .sign_pending(1, chrono::Utc::now(), &mut refused)
+        .expect("pass 2");
+    assert_eq!(report.signed, 1, "{:?}", report.refused);
+    assert!(report.refused.is_empty());
+}
+
+/// Two `capfd init --force` in one second keep both retired keys, each named by its record.
+#[test]
+fn retiring_twice_in_a_second_keeps_both_keys() {
+    let env = TestEnv::new();
+    init(&env);
+    for org in ["Second", "Third"] {
+        let out = env
+            .capfd()
+            .args(["init", "--force", "--org", org])
+            .output()
+            .expect("init");
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let conn = rusqlite::Connection::open(&env.db).expect("open");
+    let files: Vec<String> = conn
+        .prepare("SELECT key_file FROM capf_ca ORDER BY id")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(files.len(), 3);
+    let unique: std::collections::HashSet<_> = files.iter().collect();
+    assert_eq!(unique.len(), 3, "{files:?}");
+    let dir = env.db.parent().expect("dir");
+    for f in &files {
+        assert!(dir.join(f).is_file(), "{f} missing: {files:?}");
+    }
+}
+
+/// Two devices that sent the same key (a cloned phone): the certificate's CN decides, and
+/// without a CN naming one of them the import is refused, naming both.
+#[test]
+fn a_key_shared_by_two_pending_csrs_is_matched_by_the_certificate_cn() {
+    let env = TestEnv::new();
+    let dir = env.home();
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "set", "mode", "offline"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csr = openssl_csr(dir, "dup", "SEP0000000000D2", &["-newkey", "rsa:2048"], &[]);
+    for dev in ["SEP0000000000D1", "SEP0000000000D2"] {
+        let out = env
+            .capfd()
+            .args(["enroll", "--device", dev, "--csr"])
+            .arg(&csr)
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "extca.key",
+            "-subj",
+            "/CN=Example Issuing CA",
+            "-days",
+            "30",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+            "-out",
+            "extca.pem",
+        ],
+    );
+    std::fs::write(
+        dir.join("lsc.ext"),
+        "keyUsage=critical,digitalSignature,keyEncipherment\n",
+    )
+    .expect("write");
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "trust", "import"])
+        .arg(dir.join("extca.pem"))
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    // CN=SEP0000000000D2 (from the CSR): goes to D2, not to whichever came first.
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "dup.csr",
+            "-CA",
+            "extca.pem",
+            "-CAkey",
+            "extca.key",
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-extfile",
+            "lsc.ext",
+            "-out",
+            "d2.pem",
+        ],
+    );
+    // The same key under another CN: ambiguous, refused.
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "dup.csr",
+            "-CA",
+            "extca.pem",
+            "-CAkey",
+            "extca.key",
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-extfile",
+            "lsc.ext",
+            "-subj",
+            "/CN=Someone",
+            "-out",
+            "other.pem",
+        ],
+    );
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "cert", "import"])
+        .arg(dir.join("other.pem"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("SEP0000000000D1, SEP0000000000D2")
+            || stdout(&out).contains("SEP0000000000D2, SEP0000000000D1"),
+        "{}",
+        stdout(&out)
+    );
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "cert", "import"])
+        .arg(dir.join("d2.pem"))
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("SEP0000000000D2: LSC"),
+        "{}",
+        stdout(&out)
+    );
 }
