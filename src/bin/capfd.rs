@@ -153,6 +153,14 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
         Some(("enroll", m)) => {
             let device = device_arg(m)?;
             let input = read_input(m.get_one::<PathBuf>("csr"))?;
+            // Open the output before anything is recorded: an LSC the phone never receives
+            // would sit in the store as issued.
+            let mut out_file = match m.get_one::<PathBuf>("out") {
+                Some(p) => Some(std::fs::File::create(p).map_err(|e| {
+                    EngineError::Other(format!("cannot write {}: {e}", p.display()))
+                })?),
+                None => None,
+            };
             let e = engine.enroll(&device, &input, now)?;
             if let Some(w) = &e.csr.weak {
                 eprintln!("capfd: warning: {device}: {w}");
@@ -169,12 +177,19 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
             match &e.lsc {
                 Some(lsc) => {
                     eprintln!("capfd: {device}: LSC {} issued", lsc.serial_hex);
-                    write_output(m.get_one::<PathBuf>("out"), &lsc.pem())?;
+                    write_output(out_file.as_mut(), m.get_one::<PathBuf>("out"), &lsc.pem())?;
                 }
-                None => eprintln!(
-                    "capfd: {device}: CSR recorded as pending (issuer mode {})",
-                    e.mode
-                ),
+                None => {
+                    // Nothing to write: do not leave an empty file behind.
+                    if let (Some(f), Some(p)) = (out_file.take(), m.get_one::<PathBuf>("out")) {
+                        drop(f);
+                        let _ = std::fs::remove_file(p);
+                    }
+                    eprintln!(
+                        "capfd: {device}: CSR recorded as pending (issuer mode {})",
+                        e.mode
+                    );
+                }
             }
             Ok(())
         }
@@ -291,11 +306,16 @@ fn read_input(path: Option<&PathBuf>) -> Result<Vec<u8>, EngineError> {
     Ok(buf)
 }
 
-fn write_output(path: Option<&PathBuf>, pem: &str) -> Result<(), EngineError> {
-    match path {
-        Some(p) => std::fs::write(p, pem)
+fn write_output(
+    file: Option<&mut std::fs::File>,
+    path: Option<&PathBuf>,
+    pem: &str,
+) -> Result<(), EngineError> {
+    match (file, path) {
+        (Some(f), Some(p)) => f
+            .write_all(pem.as_bytes())
             .map_err(|e| EngineError::Other(format!("cannot write {}: {e}", p.display()))),
-        None => {
+        _ => {
             print!("{pem}");
             Ok(())
         }

@@ -1266,3 +1266,24 @@ fn a_key_shared_by_two_pending_csrs_is_matched_by_the_certificate_cn() {
         stdout(&out)
     );
 }
+
+/// `--out` that cannot be written is refused before anything is recorded.
+#[test]
+fn an_unwritable_out_file_records_nothing() {
+    let env = TestEnv::new();
+    init(&env);
+    let dir = env.home();
+    let csr = openssl_csr(dir, "o", "SEP0000000000E0", &["-newkey", "rsa:2048"], &[]);
+    let before = env.digest();
+    let out = env
+        .capfd()
+        .args(["enroll", "--device", "SEP0000000000E0", "--csr"])
+        .arg(&csr)
+        .arg("--out")
+        .arg(dir.join("no-such-folder").join("x.pem"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot write"), "{}", stderr(&out));
+    assert_eq!(env.digest(), before);
+}
