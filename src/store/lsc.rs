@@ -27,6 +27,17 @@ fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
     Ok(conn.last_insert_rowid())
 }
 
+/// Inserts one LSC with its audit line (every single-LSC write path).
+fn insert_logged_lsc(conn: &Connection, actor: &Actor, lsc: &NewLsc) -> Result<i64, StoreError> {
+    let id = insert_lsc(conn, lsc)?;
+    log_ok(
+        conn,
+        actor,
+        &format!("lsc {} recorded for {}", lsc.serial, lsc.device),
+    )?;
+    Ok(id)
+}
+
 /// Which LSCs `show capf lsc` reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LscFilter {
@@ -52,15 +63,7 @@ pub struct LscCounts {
 impl Store {
     /// Records an issued (or imported) LSC.
     pub fn record_lsc(&mut self, lsc: &NewLsc, actor: &Actor) -> Result<i64, StoreError> {
-        self.write(|tx| {
-            let id = insert_lsc(tx, lsc)?;
-            log_ok(
-                tx,
-                actor,
-                &format!("lsc {} recorded for {}", lsc.serial, lsc.device),
-            )?;
-            Ok(id)
-        })
+        self.write(|tx| insert_logged_lsc(tx, actor, lsc))
     }
 
     /// Records a CSR (as [`Store::record_csr`] does) and, in the same transaction, the LSC that
@@ -98,12 +101,7 @@ impl Store {
                     if lsc.issued_at < csr.submitted_at {
                         lsc.issued_at = csr.submitted_at;
                     }
-                    insert_lsc(tx, &lsc)?;
-                    log_ok(
-                        tx,
-                        actor,
-                        &format!("lsc {} recorded for {}", lsc.serial, lsc.device),
-                    )?;
+                    insert_logged_lsc(tx, actor, &lsc)?;
                     Some(extra)
                 }
                 None => None,
@@ -137,12 +135,7 @@ impl Store {
                 return Ok(None);
             }
             let (lsc, extra) = sign()?;
-            insert_lsc(tx, &lsc)?;
-            log_ok(
-                tx,
-                actor,
-                &format!("lsc {} recorded for {}", lsc.serial, lsc.device),
-            )?;
+            insert_logged_lsc(tx, actor, &lsc)?;
             Ok(Some(extra))
         })
     }
