@@ -58,6 +58,20 @@ fn lsc(device: &str, serial: &str, at: Timestamp, csr_id: i64) -> NewLsc {
     }
 }
 
+/// A store file left at schema `version` (as an older capfsh wrote it), holding `data_sql`.
+fn old_store(version: usize, data_sql: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(format!("v{version}.db"));
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    for (_, sql) in &MIGRATIONS[..version] {
+        conn.execute_batch(sql).expect("migration");
+    }
+    conn.pragma_update(None, "user_version", version as i64)
+        .expect("version");
+    conn.execute_batch(data_sql).expect("data");
+    (dir, path)
+}
+
 fn stale_serials(store: &Store) -> Vec<String> {
     let mut v = Vec::new();
     store
@@ -421,16 +435,7 @@ fn trust_anchors_are_deduplicated_by_fingerprint() {
 
 #[test]
 fn a_version_1_store_is_migrated_in_place_keeping_its_data() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("v1.db");
-    {
-        let conn = rusqlite::Connection::open(&path).expect("open");
-        conn.execute_batch(MIGRATIONS[0].1).expect("v1");
-        conn.pragma_update(None, "user_version", 1)
-            .expect("version");
-        conn.execute("UPDATE settings SET keep_alive_minutes = 42", [])
-            .expect("data");
-    }
+    let (_dir, path) = old_store(1, "UPDATE settings SET keep_alive_minutes = 42;");
     let store = Store::open(&path, &OpenOptions::default()).expect("migrate");
     assert_eq!(
         schema_version(&store.conn).expect("version"),
@@ -586,15 +591,8 @@ fn another_programs_sqlite_database_is_refused_and_left_alone() {
 
 #[test]
 fn a_version_2_store_keeps_its_stale_lscs_through_the_migration() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("v2.db");
-    {
-        let conn = rusqlite::Connection::open(&path).expect("open");
-        conn.execute_batch(MIGRATIONS[0].1).expect("v1");
-        conn.execute_batch(MIGRATIONS[1].1).expect("v2");
-        conn.pragma_update(None, "user_version", 2)
-            .expect("version");
-        conn.execute_batch(
+    let (_dir, path) = old_store(
+        2,
             "INSERT INTO csr (id, device, submitted_at, subject, key_algorithm, key_bits,
                               public_key_sha256, der, state)
              VALUES (1, 'SEPA', 100, 'CN=SEPA', 'RSA', 2048, printf('%064d', 1), x'30', 'superseded'),
@@ -602,9 +600,7 @@ fn a_version_2_store_keeps_its_stale_lscs_through_the_migration() {
              INSERT INTO lsc (device, serial, subject, issuer, not_before, not_after, issued_at,
                               csr_id, der)
              VALUES ('SEPA', '0a', 'CN=SEPA', 'CN=CAPF-1', 200, 900, 200, 1, x'30');",
-        )
-        .expect("data");
-    }
+    );
     let store = Store::open(&path, &OpenOptions::default()).expect("migrate");
     assert_eq!(stale_serials(&store), vec!["0a".to_string()]);
 }
@@ -724,19 +720,11 @@ fn another_programs_database_with_a_user_version_is_refused_too() {
 
 #[test]
 fn a_version_3_store_with_lower_case_names_is_folded_to_upper_case() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("v3.db");
-    {
-        let conn = rusqlite::Connection::open(&path).expect("open");
-        for (_, sql) in &MIGRATIONS[..3] {
-            conn.execute_batch(sql).expect("migration");
-        }
-        conn.pragma_update(None, "user_version", 3)
-            .expect("version");
-        // csfjohn got an LSC, then sent a newer CSR spelled CSFJOHN: two pending CSRs, and
-        // the LSC not marked stale, because the spellings differ.
-        conn.execute_batch(
-            "INSERT INTO csr (id, device, submitted_at, subject, key_algorithm, key_bits,
+    // csfjohn got an LSC, then sent a newer CSR spelled CSFJOHN: two pending CSRs, and
+    // the LSC not marked stale, because the spellings differ.
+    let (_dir, path) = old_store(
+        3,
+        "INSERT INTO csr (id, device, submitted_at, subject, key_algorithm, key_bits,
                               public_key_sha256, der)
              VALUES (1, 'csfjohn', 100, 'CN=csfjohn', 'RSA', 2048, printf('%064d', 1), x'30');
              INSERT INTO lsc (device, serial, subject, issuer, not_before, not_after, issued_at,
@@ -745,9 +733,7 @@ fn a_version_3_store_with_lower_case_names_is_folded_to_upper_case() {
              INSERT INTO csr (id, device, submitted_at, subject, key_algorithm, key_bits,
                               public_key_sha256, der)
              VALUES (2, 'CSFJOHN', 300, 'CN=CSFJOHN', 'RSA', 2048, printf('%064d', 2), x'30');",
-        )
-        .expect("data");
-    }
+    );
     let store = Store::open(&path, &OpenOptions::default()).expect("migrate");
     let pending = store.pending_csr(&dev("csfjohn")).expect("pending");
     assert_eq!(
@@ -795,25 +781,16 @@ fn a_csr_that_waited_for_the_lock_still_supersedes_the_lsc_recorded_meanwhile() 
 
 #[test]
 fn a_version_2_store_with_a_doubly_answered_csr_migrates() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("v2dup.db");
-    {
-        let conn = rusqlite::Connection::open(&path).expect("open");
-        conn.execute_batch(MIGRATIONS[0].1).expect("v1");
-        conn.execute_batch(MIGRATIONS[1].1).expect("v2");
-        conn.pragma_update(None, "user_version", 2)
-            .expect("version");
-        conn.execute_batch(
-            "INSERT INTO csr (id, device, submitted_at, subject, key_algorithm, key_bits,
+    let (_dir, path) = old_store(
+        2,
+        "INSERT INTO csr (id, device, submitted_at, subject, key_algorithm, key_bits,
                               public_key_sha256, der)
              VALUES (1, 'SEPA', 100, 'CN=SEPA', 'RSA', 2048, printf('%064d', 1), x'30');
              INSERT INTO lsc (id, device, serial, subject, issuer, not_before, not_after,
                               issued_at, installed_at, csr_id, der)
              VALUES (1, 'SEPA', '0a', 'CN=SEPA', 'CN=CAPF-1', 200, 900, 200, 300, 1, x'30'),
                     (2, 'SEPA', '0b', 'CN=SEPA', 'CN=CAPF-1', 200, 900, 201, NULL, 1, x'30');",
-        )
-        .expect("data");
-    }
+    );
     let store = Store::open(&path, &OpenOptions::default()).expect("migrates");
     // The installed answer keeps the CSR; the extra copy stays as an LSC without it.
     assert_eq!(store.lsc_for_csr(1).expect("lsc"), Some("0a".to_string()));

@@ -34,6 +34,30 @@ fn openssl_csr(dir: &Path, name: &str, cn: &str, newkey: &[&str], extra: &[&str]
     dir.join(csr)
 }
 
+/// Signs `csr` with the test's external CA (`extca.pem`/`extca.key`, extensions from
+/// `lsc.ext`), as an offline CA would, writing `out`; `extra` adds `openssl x509` options.
+fn sign_with_ext_ca(dir: &Path, csr: &str, out: &str, extra: &[&str]) {
+    let mut args = vec![
+        "x509",
+        "-req",
+        "-in",
+        csr,
+        "-CA",
+        "extca.pem",
+        "-CAkey",
+        "extca.key",
+        "-CAcreateserial",
+        "-days",
+        "30",
+        "-extfile",
+        "lsc.ext",
+        "-out",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    openssl(dir, &args);
+}
+
 fn ca_pem(env: &TestEnv, dir: &Path) -> PathBuf {
     let out = env
         .capfsh()
@@ -469,26 +493,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         ],
     );
     std::fs::write(dir.join("lsc.ext"), "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n").expect("write");
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "export/SEP0000000000AA.csr",
-            "-CA",
-            "extca.pem",
-            "-CAkey",
-            "extca.key",
-            "-CAcreateserial",
-            "-days",
-            "30",
-            "-extfile",
-            "lsc.ext",
-            "-out",
-            "signed.pem",
-        ],
-    );
+    sign_with_ext_ca(dir, "export/SEP0000000000AA.csr", "signed.pem", &[]);
     // Without trusting the CA, the import is refused and nothing is recorded.
     let before = env.digest();
     let out = env
@@ -577,26 +582,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
     assert!(!export2.join("SEP0000000000AA.csr").exists());
     let batch = dir.join("batch");
     std::fs::create_dir(&batch).expect("mkdir");
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "phone2.csr",
-            "-CA",
-            "extca.pem",
-            "-CAkey",
-            "extca.key",
-            "-CAcreateserial",
-            "-days",
-            "30",
-            "-extfile",
-            "lsc.ext",
-            "-out",
-            "batch/a-good.pem",
-        ],
-    );
+    sign_with_ext_ca(dir, "phone2.csr", "batch/a-good.pem", &[]);
     std::fs::copy(dir.join("signed.pem"), batch.join("b-again.pem")).expect("copy");
     let before = env.digest();
     let out = env
@@ -1197,49 +1183,9 @@ fn a_key_shared_by_two_pending_csrs_is_matched_by_the_certificate_cn() {
         .expect("run");
     assert!(out.status.success(), "{}", stderr(&out));
     // CN=SEP0000000000D2 (from the CSR): goes to D2, not to whichever came first.
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "dup.csr",
-            "-CA",
-            "extca.pem",
-            "-CAkey",
-            "extca.key",
-            "-CAcreateserial",
-            "-days",
-            "30",
-            "-extfile",
-            "lsc.ext",
-            "-out",
-            "d2.pem",
-        ],
-    );
+    sign_with_ext_ca(dir, "dup.csr", "d2.pem", &[]);
     // The same key under another CN: ambiguous, refused.
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "dup.csr",
-            "-CA",
-            "extca.pem",
-            "-CAkey",
-            "extca.key",
-            "-CAcreateserial",
-            "-days",
-            "30",
-            "-extfile",
-            "lsc.ext",
-            "-subj",
-            "/CN=Someone",
-            "-out",
-            "other.pem",
-        ],
-    );
+    sign_with_ext_ca(dir, "dup.csr", "other.pem", &["-subj", "/CN=Someone"]);
     let out = env
         .capfsh()
         .args(["utils", "capf", "cert", "import"])
