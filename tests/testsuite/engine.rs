@@ -34,6 +34,32 @@ fn openssl_csr(dir: &Path, name: &str, cn: &str, newkey: &[&str], extra: &[&str]
     dir.join(csr)
 }
 
+/// Makes the external (offline) CA the offline-flow tests trust: `extca.pem` and `extca.key`.
+fn make_ext_ca(dir: &Path) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "extca.key",
+            "-subj",
+            "/CN=Example Issuing CA",
+            "-days",
+            "30",
+            "-extensions",
+            "v3_ca",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+            "-out",
+            "extca.pem",
+        ],
+    );
+}
+
 /// Signs `csr` with the test's external CA (`extca.pem`/`extca.key`, extensions from
 /// `lsc.ext`), as an offline CA would, writing `out`; `extra` adds `openssl x509` options.
 fn sign_with_ext_ca(dir: &Path, csr: &str, out: &str, extra: &[&str]) {
@@ -470,28 +496,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         stdout(&out)
     );
     // An external CA made with openssl signs the exported CSR.
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "extca.key",
-            "-subj",
-            "/CN=Example Issuing CA",
-            "-days",
-            "30",
-            "-extensions",
-            "v3_ca",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-            "-out",
-            "extca.pem",
-        ],
-    );
+    make_ext_ca(dir);
     std::fs::write(dir.join("lsc.ext"), "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n").expect("write");
     sign_with_ext_ca(dir, "export/SEP0000000000AA.csr", "signed.pem", &[]);
     // Without trusting the CA, the import is refused and nothing is recorded.
@@ -1150,26 +1155,7 @@ fn a_key_shared_by_two_pending_csrs_is_matched_by_the_certificate_cn() {
             .expect("run");
         assert!(out.status.success(), "{}", stderr(&out));
     }
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "extca.key",
-            "-subj",
-            "/CN=Example Issuing CA",
-            "-days",
-            "30",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-            "-out",
-            "extca.pem",
-        ],
-    );
+    make_ext_ca(dir);
     std::fs::write(
         dir.join("lsc.ext"),
         "keyUsage=critical,digitalSignature,keyEncipherment\n",
