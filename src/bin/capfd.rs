@@ -13,6 +13,9 @@ use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 use capfsh::commands::os_user;
 use capfsh::domain::{DeviceName, format_rfc3339};
 use capfsh::engine::{Engine, EngineError, SettingsWatch};
+use capfsh::phone::log::Priority;
+use capfsh::phone::server::{self, PhoneServer, ServerOptions};
+use capfsh::phone::service::PhoneService;
 use capfsh::pki::{CaKeyKind, CaSubject, csr::MAX_CSR_INPUT_BYTES};
 use capfsh::render::escape_controls;
 use capfsh::store::{Actor, DB_ENV, StoreLocation};
@@ -96,6 +99,35 @@ fn cli() -> Command {
                         .value_parser(value_parser!(u64).range(50..=10_000))
                         .default_value("500")
                         .help("How often the store is polled"),
+                )
+                .arg(
+                    Arg::new("listen")
+                        .long("listen")
+                        .value_name("ADDR:PORT")
+                        .action(ArgAction::Append)
+                        .help("Serve phones (CAPF protocol over TLS) here; repeatable; port 0 picks a free port [default: 0.0.0.0:3804]"),
+                )
+                .arg(
+                    Arg::new("max-sessions")
+                        .long("max-sessions")
+                        .value_parser(value_parser!(u64).range(1..=100_000))
+                        .default_value("200")
+                        .help("Most phone sessions at once; more connections are closed at once and counted in the log"),
+                )
+                .arg(
+                    Arg::new("handshake-timeout-ms")
+                        .long("handshake-timeout-ms")
+                        .value_parser(value_parser!(u64).range(100..=600_000))
+                        .default_value("10000")
+                        .help("Time a connecting peer has to complete the TLS handshake"),
+                )
+                .arg(
+                    Arg::new("keep-alive-unit-ms")
+                        .long("keep-alive-unit-ms")
+                        .value_parser(value_parser!(u64).range(1..=60_000))
+                        .default_value("60000")
+                        .hide(true)
+                        .help("Length of one keep-alive minute (tests shorten it)"),
                 ),
         )
 }
@@ -206,7 +238,22 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
         Some(("run", m)) => {
             let interval =
                 Duration::from_millis(m.get_one::<u64>("interval-ms").copied().unwrap_or(500));
-            serve(&mut engine, interval)
+            let ms =
+                |k: &str, d: u64| Duration::from_millis(m.get_one::<u64>(k).copied().unwrap_or(d));
+            let listen: Vec<String> = m
+                .get_many::<String>("listen")
+                .map(|v| v.cloned().collect())
+                .unwrap_or_else(|| vec![format!("0.0.0.0:{}", server::DEFAULT_PORT)]);
+            let opts = ServerOptions {
+                listen,
+                max_sessions: m.get_one::<u64>("max-sessions").copied().unwrap_or(200) as usize,
+                handshake_timeout: ms("handshake-timeout-ms", 10_000),
+            };
+            let svc = Arc::new(PhoneService::new(
+                location.clone(),
+                ms("keep-alive-unit-ms", 60_000),
+            ));
+            serve(&mut engine, interval, &opts, svc)
         }
         _ => Err(EngineError::Other("no command: see capfd --help".into())),
     }
@@ -214,11 +261,35 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
 
 /// The service loop: polls the store for settings changes, signs pending CSRs in capf mode in
 /// small batches (bulk signing must not starve call processing), stops on SIGINT/SIGTERM.
-fn serve(engine: &mut Engine, interval: Duration) -> Result<(), EngineError> {
+fn serve(
+    engine: &mut Engine,
+    interval: Duration,
+    opts: &ServerOptions,
+    svc: Arc<PhoneService>,
+) -> Result<(), EngineError> {
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, stop.clone())
             .map_err(|e| EngineError::Other(format!("cannot handle signals: {e}")))?;
+    }
+    // Sessions a killed capfd left in progress are failed, saying so, before phones come back.
+    let interrupted = engine.store_mut().fail_interrupted_operations(
+        chrono::Utc::now(),
+        &Actor {
+            os_user: os_user(),
+            command: "capfd run".into(),
+        },
+    )?;
+    let server = PhoneServer::start(opts, svc.clone()).map_err(EngineError::Other)?;
+    for a in server.addrs() {
+        log(&format!(
+            "listening for phones on {a} (CAPF protocol over TLS)"
+        ));
+    }
+    if interrupted > 0 {
+        log(&format!(
+            "{interrupted} operation(s) left in progress by an earlier capfd are marked failed"
+        ));
     }
     let mut watch = SettingsWatch::new(engine.store())?;
     let s = watch.current().clone();
@@ -232,6 +303,7 @@ fn serve(engine: &mut Engine, interval: Duration) -> Result<(), EngineError> {
         let started = Instant::now();
         let step = (|| -> Result<(), EngineError> {
             if let Some(new) = watch.poll(engine.store())?.cloned() {
+                svc.mode_changed();
                 log(&format!(
                     "settings changed: issuer mode {}, keep-alive {} min, LSC validity {} days",
                     new.issuer_mode, new.keep_alive, new.validity
@@ -266,18 +338,18 @@ fn serve(engine: &mut Engine, interval: Duration) -> Result<(), EngineError> {
             std::thread::sleep(Duration::from_millis(20).min(interval));
         }
     }
+    server.stop();
     log("stopped");
     Ok(())
 }
 
 fn log(msg: &str) {
-    let mut err = io::stderr();
-    let _ = writeln!(
-        err,
-        "{} capfd: {}",
-        format_rfc3339(&chrono::Utc::now()),
-        escape_controls(msg)
-    );
+    let prio = if msg.starts_with("error") || msg.starts_with("cannot") {
+        Priority::Error
+    } else {
+        Priority::Info
+    };
+    capfsh::phone::log::log(prio, msg);
 }
 
 /// The `--device` argument as a checked device name.

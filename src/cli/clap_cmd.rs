@@ -294,9 +294,13 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
                 ValueKind::Choice(words) => arg.value_parser(PrefixChoice(words)),
                 ValueKind::Path => arg.value_hint(ValueHint::AnyPath),
                 ValueKind::CommandPath => arg.num_args(1..).trailing_var_arg(true),
-                ValueKind::Device(_) | ValueKind::AllOrDevice(_) => {
+                ValueKind::Device(_) | ValueKind::AllOrDevice(_) | ValueKind::WordOrDevice(..) => {
                     arg.add(device_completer(path.clone()))
                 }
+                ValueKind::Options(_) => arg
+                    .num_args(0..)
+                    .trailing_var_arg(true)
+                    .allow_hyphen_values(true),
                 ValueKind::Number => arg,
             };
             cmd = cmd.arg(arg);

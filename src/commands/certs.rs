@@ -256,10 +256,16 @@ pub fn trust_import(
         .map_err(|e| CmdError::Failed(format!("cannot read {}: {e}", path.display())))?;
     let certs = ParsedCert::parse_many(&buf).map_err(EngineError::from)?;
     let store = session.store()?;
-    let added = Engine::new(store, actor.clone()).trust(&certs, chrono::Utc::now())?;
+    let purpose = inv.arg(1).unwrap_or("lsc");
+    let added = Engine::new(store, actor.clone()).trust_for(&certs, purpose, chrono::Utc::now())?;
     // One element per output line: a CA subject is untrusted and escaped whole.
+    let what = if purpose == "mic" {
+        " as manufacturer (MIC) CAs"
+    } else {
+        ""
+    };
     let mut text = vec![format!(
-        "Trusted {} ({} new)",
+        "Trusted {}{what} ({} new)",
         plural(certs.len() as u64, "CA certificate", "CA certificates"),
         added
     )];

@@ -4,6 +4,7 @@
 
 mod certs;
 mod csr;
+mod operation;
 mod report;
 mod settings;
 mod stale_lsc;
@@ -13,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::parse::{Invocation, ParseError};
 use crate::cli::tree::CommandId;
-use crate::domain::{DeviceName, InvalidValue};
+use crate::domain::{DeviceName, InvalidValue, OperationKind};
 use crate::render::{Format, Renderer};
 pub use crate::store::StoreLocation;
 use crate::store::{Actor, Scope, Store, StoreError};
@@ -175,10 +176,12 @@ impl Session {
         }
     }
 
+    /// Who acts, with the line as typed, authentication strings masked (`****`): the audit
+    /// log must never hold one.
     fn actor(&self, line: &str) -> Actor {
         Actor {
             os_user: self.os_user.clone(),
-            command: line.to_owned(),
+            command: crate::cli::parse::redact_secrets(line),
         }
     }
 
@@ -257,6 +260,11 @@ pub fn mutates(id: CommandId) -> bool {
             | CommandId::StaleDelete
             | CommandId::CertImport
             | CommandId::TrustImport
+            | CommandId::OperationInstall
+            | CommandId::OperationInstallFile
+            | CommandId::OperationTroubleshoot
+            | CommandId::OperationDelete
+            | CommandId::OperationCancel
     )
 }
 
@@ -316,6 +324,15 @@ fn dispatch(
         ShowLscExpiring => report::lsc(inv, report::LscReport::Expiring, session, out)?,
         ShowLscDevice => report::lsc(inv, report::LscReport::Device, session, out)?,
         SetPagination => settings::set_pagination(inv, session, out)?,
+        OperationInstall => operation::schedule(inv, OperationKind::Install, session, &actor, out)?,
+        OperationTroubleshoot => {
+            operation::schedule(inv, OperationKind::Troubleshoot, session, &actor, out)?
+        }
+        OperationDelete => operation::schedule(inv, OperationKind::Delete, session, &actor, out)?,
+        OperationInstallFile => operation::install_file(inv, session, &actor, out)?,
+        OperationCancel => operation::cancel(inv, session, &actor, out)?,
+        ShowOperation => operation::show(inv, session, out)?,
+        ShowPhone => operation::phone(inv, session, out)?,
         CsrList => csr::list(session, out)?,
         CsrCount => csr::count(session, out)?,
         CsrDump => csr::dump(inv, session, out)?,

@@ -181,6 +181,11 @@ pub const TRUST_COLUMNS: &[Column] = &[
         width: 95,
     },
     Column {
+        field: "purpose",
+        title: "Purpose",
+        width: 7,
+    },
+    Column {
         field: "subject",
         title: "Subject",
         width: 0,
@@ -189,12 +194,13 @@ pub const TRUST_COLUMNS: &[Column] = &[
 
 /// `show capf trust`.
 pub fn trust(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
-    let anchors = session.store()?.trust_anchors()?;
+    let anchors = session.store()?.trust_anchors_with_purpose()?;
     out.begin_list(TRUST_COLUMNS)?;
-    for a in &anchors {
+    for (a, purpose) in &anchors {
         out.row(&[
             Cell::Time(a.not_after),
             Cell::Text(a.sha256_fingerprint.clone()),
+            Cell::Text(purpose.clone()),
             Cell::Text(a.subject.clone()),
         ])?;
     }

@@ -4,12 +4,17 @@
 //! (a `KeepAlive` can only hold 5–60), so the rest of the code can trust them.
 
 mod device;
+mod operation;
 mod records;
 mod settings;
 mod stale;
 mod time;
 
 pub use device::DeviceName;
+pub use operation::{
+    AuthMode, AuthString, KeySpec, NewOperation, Operation, OperationKind, OperationStatus,
+    auth_secret_matches, deadline_from_date,
+};
 pub use records::{CsrRecord, LscRecord, LscState, NewCsr, NewLsc, PendingCsr, StaleLsc};
 pub use settings::{IssuerMode, KeepAlive, Settings, ValidityDays};
 pub use stale::stale_since;

@@ -352,6 +352,12 @@ impl CapfCa {
         to_pem("CERTIFICATE", &self.cert_der)
     }
 
+    /// The CA's private key as PKCS#8 DER: capfd's TLS identity on port 3804 is the CAPF
+    /// certificate and its key, as phones expect. Never written anywhere by this crate.
+    pub fn private_key_pkcs8_der(&self) -> Vec<u8> {
+        self.issuer.key().key_pair().serialized_der().to_vec()
+    }
+
     /// SHA-256 fingerprint of the CA certificate, as openssl prints it.
     pub fn fingerprint(&self) -> String {
         fingerprint(&self.cert_der)
@@ -371,7 +377,20 @@ impl CapfCa {
         validity_days: u32,
         now: Timestamp,
     ) -> Result<IssuedLsc, PkiError> {
-        let spki = SubjectPublicKeyInfo::from_der(&csr.spki_der)
+        self.sign_lsc_for_key(&csr.spki_der, device_name, validity_days, now)
+    }
+
+    /// Signs an LSC for a public key a phone sent in the CAPF protocol's key-generate response
+    /// (no CSR): the same certificate [`CapfCa::sign_lsc`] builds, by the same code. The caller
+    /// checks the key first ([`crate::pki::public_key_info`]).
+    pub fn sign_lsc_for_key(
+        &self,
+        spki_der: &[u8],
+        device_name: &str,
+        validity_days: u32,
+        now: Timestamp,
+    ) -> Result<IssuedLsc, PkiError> {
+        let spki = SubjectPublicKeyInfo::from_der(spki_der)
             .map_err(|e| PkiError::UnsupportedKey(format!("cannot certify this key: {e}")))?;
         if now >= self.not_after {
             return Err(PkiError::Rule(format!(

@@ -100,7 +100,8 @@ pub fn run(session: &mut Session) -> io::Result<u8> {
             continue;
         }
         if !trimmed.trim().is_empty() {
-            source.remember(trimmed);
+            // Never keep an authentication string in the history file.
+            source.remember(&crate::cli::parse::redact_secrets(trimmed));
             if let Some(h) = &history {
                 source.save(h);
             }

@@ -35,6 +35,28 @@ pub(super) fn log_ok(conn: &Connection, actor: &Actor, detail: &str) -> Result<(
     insert(conn, actor, "ok", detail)
 }
 
+/// Appends a phone session's outcome (`ok` or `failed`) at `at`, inside the caller's
+/// transaction.
+pub(super) fn insert_outcome(
+    conn: &Connection,
+    actor: &Actor,
+    ok: bool,
+    detail: &str,
+    at: crate::domain::Timestamp,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO audit_log (at, os_user, command, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            to_micros(&at),
+            actor.os_user,
+            actor.command,
+            if ok { "ok" } else { "failed" },
+            detail
+        ],
+    )?;
+    Ok(())
+}
+
 fn insert(conn: &Connection, actor: &Actor, outcome: &str, detail: &str) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO audit_log (at, os_user, command, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5)",

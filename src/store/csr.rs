@@ -7,7 +7,7 @@ use super::{Actor, Scope, Store, StoreError, to_micros, ts_col};
 use crate::domain::{CsrRecord, DeviceName, NewCsr, PendingCsr};
 
 const PENDING_COLUMNS: &str =
-    "id, device, submitted_at, subject, key_algorithm, key_bits, public_key_sha256";
+    "id, device, submitted_at, subject, key_algorithm, key_bits, public_key_sha256, kind = 'key'";
 
 fn pending_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PendingCsr> {
     Ok(PendingCsr {
@@ -18,6 +18,7 @@ fn pending_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PendingCsr> {
         key_algorithm: r.get(4)?,
         key_bits: r.get(5)?,
         public_key_sha256: r.get(6)?,
+        from_key_generate: r.get(7)?,
     })
 }
 
@@ -30,18 +31,30 @@ pub enum DeviceSource {
     StaleLsc,
     /// Devices with any LSC.
     Lsc,
+    /// Devices with a scheduled certificate operation.
+    Operation,
 }
 
 /// Inserts one CSR, superseding the device's older pending CSR; returns (id, superseded count).
 pub(super) fn insert_csr(conn: &Connection, csr: &NewCsr) -> Result<(i64, usize), StoreError> {
+    insert_request(conn, csr, "csr")
+}
+
+/// Inserts a pending request of `kind` (`csr`, or `key` for a key from a phone's key-generate
+/// response, whose `der` is the SubjectPublicKeyInfo), superseding the device's older one.
+pub(super) fn insert_request(
+    conn: &Connection,
+    csr: &NewCsr,
+    kind: &str,
+) -> Result<(i64, usize), StoreError> {
     let superseded = conn.execute(
         "UPDATE csr SET state = 'superseded' WHERE device = ?1 AND state = 'pending'",
         [csr.device.as_str()],
     )?;
     conn.execute(
         "INSERT INTO csr (device, submitted_at, subject, key_algorithm, key_bits,
-                          public_key_sha256, der)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                          public_key_sha256, der, kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             csr.device.as_str(),
             to_micros(&csr.submitted_at),
@@ -49,7 +62,8 @@ pub(super) fn insert_csr(conn: &Connection, csr: &NewCsr) -> Result<(i64, usize)
             csr.key_algorithm,
             csr.key_bits,
             csr.public_key_sha256,
-            csr.der
+            csr.der,
+            kind
         ],
     )?;
     Ok((conn.last_insert_rowid(), superseded))
@@ -106,13 +120,14 @@ impl Store {
     pub fn unanswered_csrs(&self, limit: u32) -> Result<Vec<CsrRecord>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {PENDING_COLUMNS}, der FROM csr c
-              WHERE state = 'pending' AND NOT EXISTS (SELECT 1 FROM lsc l WHERE l.csr_id = c.id)
+              WHERE state = 'pending' AND kind = 'csr'
+                AND NOT EXISTS (SELECT 1 FROM lsc l WHERE l.csr_id = c.id)
               ORDER BY submitted_at, id LIMIT ?1"
         ))?;
         let rows = stmt.query_map([limit], |r| {
             Ok(CsrRecord {
                 csr: pending_from_row(r)?,
-                der: r.get(7)?,
+                der: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -139,7 +154,7 @@ impl Store {
                 |r| {
                     Ok(CsrRecord {
                         csr: pending_from_row(r)?,
-                        der: r.get(7)?,
+                        der: r.get(8)?,
                     })
                 },
             )
@@ -157,7 +172,8 @@ impl Store {
             .conn
             .prepare_cached(&format!(
                 "SELECT {PENDING_COLUMNS}, der FROM csr c
-                  WHERE state = 'pending' AND NOT EXISTS (SELECT 1 FROM lsc l WHERE l.csr_id = c.id)
+                  WHERE state = 'pending' AND kind = 'csr'
+                    AND NOT EXISTS (SELECT 1 FROM lsc l WHERE l.csr_id = c.id)
                   ORDER BY submitted_at, id"
             ))
             .map_err(StoreError::from)?;
@@ -166,7 +182,7 @@ impl Store {
         while let Some(r) = rows.next().map_err(StoreError::from)? {
             let rec = CsrRecord {
                 csr: pending_from_row(r).map_err(StoreError::from)?,
-                der: r.get(7).map_err(StoreError::from)?,
+                der: r.get(8).map_err(StoreError::from)?,
             };
             f(rec)?;
             n += 1;
@@ -223,6 +239,7 @@ impl Store {
             DeviceSource::PendingCsr => "csr WHERE state = 'pending' AND",
             DeviceSource::StaleLsc => "stale_lsc WHERE",
             DeviceSource::Lsc => "lsc WHERE",
+            DeviceSource::Operation => "operation WHERE",
         };
         // The upper bound of the prefix range: every name starting with `prefix` sorts below
         // `prefix` followed by U+10FFFF; device names are ASCII, so '~' (after 'z') suffices.

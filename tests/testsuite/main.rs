@@ -4,6 +4,8 @@ mod bad_input;
 mod engine;
 mod oneshot;
 mod oneshot_pty;
+mod phone_emulator;
+mod phones;
 mod repl_pty;
 mod script;
 mod shell_completion;
