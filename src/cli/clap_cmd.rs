@@ -285,6 +285,10 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
         .disable_help_subcommand(true);
     if let Some(run) = node.run {
         cmd = cmd.long_about(run.description).allow_negative_numbers(true);
+        if !node.children.is_empty() {
+            // `install file <csv>` beside `install <device>`: the subcommand stands alone.
+            cmd = cmd.subcommand_negates_reqs(true);
+        }
         for p in run.params {
             let mut arg = Arg::new(p.name)
                 .value_name(p.name)

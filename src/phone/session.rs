@@ -180,10 +180,12 @@ impl Session<'_> {
         match self.steps() {
             Ok(report) => report,
             Err(stop) => {
+                // The store first, then the phone: when the phone hears the outcome, the
+                // status and the audit line already say it.
+                self.record_stop(&stop);
                 if let Some(code) = stop.reason {
                     self.end(code);
                 }
-                self.record_stop(&stop);
                 SessionReport {
                     device: self.device.as_ref().map(|d| d.to_string()),
                     operation: self.op.as_ref().map(|o| o.kind),

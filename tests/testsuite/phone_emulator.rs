@@ -371,6 +371,12 @@ impl Conn {
             .map_err(|e| format!("send: {e}"))
     }
 
+    /// Ends the phone's side of the TLS stream (close_notify): the server sees end of input.
+    pub fn close_write(&mut self) {
+        self.s.conn.send_close_notify();
+        let _ = self.s.conn.complete_io(&mut self.s.sock);
+    }
+
     /// Sends a message.
     pub fn send(&mut self, m: &Message) -> Result<(), String> {
         self.send_raw(&m.encode().map_err(|e| e.to_string())?)
