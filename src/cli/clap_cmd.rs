@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use clap::{Arg, ArgAction, ArgMatches, Command, ValueHint, value_parser};
 use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 
-use super::complete::{DEVICE_LIMIT, complete};
+use super::complete::{ChoiceKind, DEVICE_LIMIT, complete};
 use super::parse::{Invocation, ParseError, is_noconfirm, match_choice, resolve};
 use super::tree::{NOCONFIRM, Node, ROOT, ValueKind};
 use crate::render::Format;
@@ -240,7 +240,8 @@ fn device_completer(path: Vec<&'static str>) -> ArgValueCompleter {
         complete(&line, false, &lookup)
             .choices
             .into_iter()
-            .filter(|c| c.insertable())
+            // Subcommands beside the value (`install file`) are clap's to offer.
+            .filter(|c| c.insertable() && !matches!(c.kind, ChoiceKind::Command(_)))
             .map(|c| CompletionCandidate::new(c.word).help(Some(c.help.into())))
             .collect()
     })

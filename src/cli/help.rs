@@ -193,6 +193,7 @@ mod tests {
             [
                 "  cert*       Certificates signed by an external CA",
                 "  csr*        Pending certificate signing requests",
+                "  operation*  Per-device certificate operations for phones",
                 "  set*        Change CAPF settings",
                 "  stale-lsc*  LSCs issued but never installed",
                 "  trust*      CA certificates trusted to issue LSCs",

@@ -676,7 +676,7 @@ impl Session<'_> {
             detail: format!("cannot issue the LSC: {e}"),
             fail_operation: true,
         })?;
-        let wrapped = wrap_certificate(cert_type::LSC, &lsc.der).map_err(|e| Stop::store(e))?;
+        let wrapped = wrap_certificate(cert_type::LSC, &lsc.der).map_err(Stop::store)?;
         let store_req = Message::new(Command::STORE_CERT_REQUEST, self.session_id)
             .with_u8(Tag::CERT_TYPE, cert_type::LSC)
             .with(Tag::CERTIFICATE, wrapped);
