@@ -13,6 +13,7 @@ pub mod cli;
 pub mod commands;
 pub mod domain;
 pub mod engine;
+pub mod logging;
 pub mod pki;
 pub mod render;
 pub mod repl;

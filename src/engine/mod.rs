@@ -61,6 +61,8 @@ pub struct ImportReport {
 pub struct SignReport {
     /// How many CSRs got their LSC.
     pub signed: u64,
+    /// (device, serial) of each LSC issued, so the service log can name every device.
+    pub issued: Vec<(String, String)>,
     /// (device, reason) of each CSR that could not be signed; it stays pending.
     pub refused: Vec<(String, String)>,
 }
@@ -222,7 +224,7 @@ impl<'s> Engine<'s> {
         let ca = self.load_ca()?;
         let validity = self.store.settings()?.validity.days();
         for rec in pending {
-            let attempt = (|| -> Result<bool, EngineError> {
+            let attempt = (|| -> Result<Option<String>, EngineError> {
                 let device: DeviceName = rec
                     .csr
                     .device
@@ -234,11 +236,14 @@ impl<'s> Engine<'s> {
                 let signed = self.store.answer_csr(rec.csr.id, &self.actor, || {
                     sign(&ca, &device, &csr, rec.csr.id, validity, now)
                 })?;
-                Ok(signed.is_some())
+                Ok(signed.map(|lsc| lsc.serial_hex))
             })();
             match attempt {
-                Ok(true) => report.signed += 1,
-                Ok(false) => {}
+                Ok(Some(serial)) => {
+                    report.signed += 1;
+                    report.issued.push((rec.csr.device.clone(), serial));
+                }
+                Ok(None) => {}
                 // The store itself failing (busy, read-only) is not this CSR's fault.
                 Err(EngineError::Store(e)) => return Err(e.into()),
                 Err(e) => {
