@@ -4,6 +4,7 @@ mod bad_input;
 mod engine;
 mod oneshot;
 mod oneshot_pty;
+mod pki_standards;
 mod repl_pty;
 mod script;
 mod shell_completion;
