@@ -305,7 +305,7 @@ _capfd() {
             fi
             case "${prev}" in
                 --key)
-                    COMPREPLY=($(compgen -W "ec-p256 ec-p384 rsa-2048 rsa-3072 rsa-4096" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "ec-p256 ec-p384 ec-p521 rsa-2048 rsa-3072 rsa-4096" -- "${cur}"))
                     return 0
                     ;;
                 --org)

@@ -36,6 +36,7 @@ complete -c capfd -n "__fish_capfd_needs_command" -f -a "completions" -d 'Print 
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c capfd -n "__fish_capfd_using_subcommand init" -l key -d 'Key type of the CA (LSCs are signed with SHA-256)' -r -f -a "ec-p256\t''
 ec-p384\t''
+ec-p521\t''
 rsa-2048\t''
 rsa-3072\t''
 rsa-4096\t''"

@@ -218,6 +218,16 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
                 country: text("country"),
             };
             let ca = engine.init_ca(kind, &subject, m.get_flag("force"), now)?;
+            let validity = engine.store().settings()?.validity.days();
+            let ca_days = (ca.not_after() - now).num_days();
+            if ca_days <= i64::from(validity) {
+                eprintln!(
+                    "capfd: warning: the CAPF CA is valid for {ca_days} days, not longer than the \
+                     LSC validity setting ({validity} days): every LSC it signs ends with it, on {} \
+                     UTC",
+                    format_cli(&ca.not_after())
+                );
+            }
             println!("CAPF CA created: {}", escape_controls(ca.subject()));
             println!("Valid until:     {} UTC", format_cli(&ca.not_after()));
             println!("SHA-256:         {}", ca.fingerprint());
@@ -254,6 +264,12 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
             match &e.lsc {
                 Some(lsc) => {
                     eprintln!("capfd: {device}: LSC {} issued", lsc.serial_hex);
+                    if let Some(wanted) = lsc.cut_from {
+                        eprintln!(
+                            "capfd: warning: {device}: {}",
+                            cut_warning(&lsc.not_after, &wanted)
+                        );
+                    }
                     write_output(out_file.as_mut(), m.get_one::<PathBuf>("out"), &lsc.pem())?;
                 }
                 None => {
@@ -322,6 +338,9 @@ fn serve(engine: &mut Engine, interval: Duration) -> Result<(), EngineError> {
                     log.device_info(device, &format!("LSC {serial} issued for its pending CSR"));
                 }
                 // Each unsignable CSR is named once, then passed over until capfd restarts.
+                for (device, end, wanted) in &report.cut {
+                    log.device_warning(device, &cut_warning(end, wanted));
+                }
                 for (device, reason) in &report.refused {
                     log.device_warning(
                         device,
@@ -452,6 +471,24 @@ fn write_out(bytes: &[u8]) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The warning for an LSC cut to its CA's end of validity: how much shorter, both dates, and
+/// what to do.
+fn cut_warning(end: &capfsh::domain::Timestamp, wanted: &capfsh::domain::Timestamp) -> String {
+    let days = (*wanted - *end).num_days();
+    let short = match days {
+        0 => "less than a day".to_owned(),
+        1 => "1 day".to_owned(),
+        n => format!("{n} days"),
+    };
+    format!(
+        "LSC cut to the CAPF CA's end of validity, {} UTC ({short} shorter than the \
+         validity setting, which asked for {} UTC); renew the CA with `capfd init --force` for \
+         full-length LSCs",
+        format_cli(end),
+        format_cli(wanted)
+    )
 }
 
 /// The `--device` argument as a checked device name.

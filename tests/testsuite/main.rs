@@ -5,6 +5,7 @@ mod engine;
 mod oneshot;
 mod oneshot_pty;
 mod packaging;
+mod pki_standards;
 mod repl_pty;
 mod script;
 mod service_log;
