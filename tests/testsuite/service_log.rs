@@ -16,6 +16,11 @@ fn store_with_two_pending(env: &TestEnv) {
         .args(["utils", "capf", "set", "mode", "offline"])
         .assert()
         .success();
+    // Shorter than the CA's own five years: no LSC is cut, so each device has one line.
+    env.capfsh()
+        .args(["utils", "capf", "set", "validity", "365"])
+        .assert()
+        .success();
     for dev in ["SEP0000000000A1", "SEP0000000000A2"] {
         let csr = env.home().join(format!("{dev}.csr"));
         std::fs::write(&csr, csr_pem(dev)).expect("csr");
