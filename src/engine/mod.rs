@@ -126,6 +126,25 @@ pub enum Refusal {
     /// The certificate has expired.
     #[error("expired on {}", format_cli(.0))]
     Expired(Timestamp),
+    /// The certificate's validity has not started.
+    #[error("not valid yet: its validity starts on {}", format_cli(.0))]
+    NotYetValid(Timestamp),
+    /// The trusted CA signed with an algorithm capfsh cannot check.
+    #[error("unsupported signature algorithm {0}")]
+    UnsupportedAlgorithm(String),
+    /// The key matched a pending CSR, but the certificate names another device.
+    #[error(
+        "its Common Name {cn:?} is not the device name {device} of the pending CSR with this key"
+    )]
+    CnNotDevice {
+        /// The certificate's CN.
+        cn: String,
+        /// The device of the CSR.
+        device: String,
+    },
+    /// The certificate has no CN to name its device.
+    #[error("it has no Common Name: an LSC's CN is the device name ({0})")]
+    NoCn(String),
     /// The trust list is empty.
     #[error("no trusted CA: add the issuing CA with `utils capf trust import`")]
     NoTrustedCa,
@@ -203,6 +222,9 @@ pub struct SignReport {
     pub signed: u64,
     /// (device, reason) of each CSR that could not be signed; it stays pending.
     pub refused: Vec<(String, EngineError)>,
+    /// (device, effective end, end the validity setting asked for) of each LSC cut to the
+    /// CA's end of validity.
+    pub cut: Vec<(String, Timestamp, Timestamp)>,
 }
 
 /// The engine over one open store.
@@ -357,7 +379,7 @@ impl<'s> Engine<'s> {
         let ca = self.load_ca()?;
         let validity = self.store.settings()?.validity.days();
         for rec in pending {
-            let attempt = (|| -> Result<bool, EngineError> {
+            let attempt = (|| -> Result<Option<IssuedLsc>, EngineError> {
                 let device: DeviceName = rec.csr.device.parse()?;
                 let csr = ParsedCsr::parse(&rec.der)?;
                 // Re-checked inside the write: another engine (or an enrollment) may have
@@ -365,11 +387,18 @@ impl<'s> Engine<'s> {
                 let signed = self.store.answer_csr(rec.csr.id, &self.actor, || {
                     sign(&ca, &device, &csr, rec.csr.id, validity, now)
                 })?;
-                Ok(signed.is_some())
+                Ok(signed)
             })();
             match attempt {
-                Ok(true) => report.signed += 1,
-                Ok(false) => {}
+                Ok(Some(lsc)) => {
+                    report.signed += 1;
+                    if let Some(wanted) = lsc.cut_from {
+                        report
+                            .cut
+                            .push((rec.csr.device.clone(), lsc.not_after, wanted));
+                    }
+                }
+                Ok(None) => {}
                 // The store itself failing (busy, read-only) is not this CSR's fault.
                 Err(EngineError::Store(e)) => return Err(e.into()),
                 Err(e) => {
@@ -482,17 +511,30 @@ impl<'s> Engine<'s> {
         if cert.not_after <= now {
             return Ok(Err(Refusal::Expired(cert.not_after)));
         }
+        // RFC 5280 section 6.1.3: the current time must lie inside the validity, both ends.
+        if cert.not_before > now {
+            return Ok(Err(Refusal::NotYetValid(cert.not_before)));
+        }
         if anchors.is_empty() {
             return Ok(Err(Refusal::NoTrustedCa));
         }
         // A renewed CA certificate (same key) sits beside the expired one: prefer a valid one.
-        let mut issuers: Vec<&ParsedCert> = anchors
-            .iter()
-            .filter(|a| cert.verify_issued_by(a).is_ok())
-            .collect();
+        let mut issuers: Vec<&ParsedCert> = Vec::new();
+        let mut unsupported = None;
+        for a in anchors {
+            match cert.verify_issued_by(a) {
+                Ok(()) => issuers.push(a),
+                // The trusted CA signed with an algorithm capfsh cannot check: say so by name,
+                // not as a trust problem the admin would chase in the trust list.
+                Err(PkiError::UnsupportedAlgorithm(name)) => unsupported = Some(name),
+                Err(_) => {}
+            }
+        }
         issuers.sort_by_key(|a| std::cmp::Reverse(a.not_after));
-        let Some(issuer) = issuers.first() else {
-            return Ok(Err(Refusal::IssuerNotTrusted(cert.issuer.clone())));
+        let issuer = match (issuers.first(), unsupported) {
+            (Some(i), _) => i,
+            (None, Some(name)) => return Ok(Err(Refusal::UnsupportedAlgorithm(name))),
+            (None, None) => return Ok(Err(Refusal::IssuerNotTrusted(cert.issuer.clone()))),
         };
         if issuer.not_after <= now {
             return Ok(Err(Refusal::IssuerExpired {
@@ -522,6 +564,17 @@ impl<'s> Engine<'s> {
                 }
             }
         };
+        // The key matched; the name must too: an LSC says which device it is for.
+        match cert.subject_cn.as_deref() {
+            Some(cn) if cn.eq_ignore_ascii_case(&csr.device) => {}
+            Some(cn) => {
+                return Ok(Err(Refusal::CnNotDevice {
+                    cn: cn.to_owned(),
+                    device: csr.device.clone(),
+                }));
+            }
+            None => return Ok(Err(Refusal::NoCn(csr.device.clone()))),
+        }
         if let Some(serial) = self.store.lsc_for_csr(csr.id)? {
             return Ok(Err(Refusal::AlreadyAnswered {
                 device: csr.device.clone(),

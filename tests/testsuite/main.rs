@@ -5,6 +5,7 @@ mod engine;
 mod exit_codes;
 mod oneshot;
 mod oneshot_pty;
+mod pki_standards;
 mod repl_pty;
 mod script;
 mod shell_completion;
