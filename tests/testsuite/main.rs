@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod engine;
+mod exit_codes;
 mod oneshot;
 mod oneshot_pty;
 mod packaging;
