@@ -4,7 +4,8 @@
 use super::modifiers::{MODIFIERS, pipe_positions};
 use super::parse::{ParseError, Step, is_noconfirm, match_child, resolve, split_words, walk};
 use super::tree::{
-    DeviceSource, NOCONFIRM, Node, OptionSpec, OptionValue, Param, Runnable, ValueKind,
+    Choice as TreeChoice, DeviceSource, NOCONFIRM, Node, OptionSpec, OptionValue, Param, Runnable,
+    ValueKind,
 };
 
 /// How many device names a completion asks the store for: enough to choose from, few enough to
@@ -222,13 +223,21 @@ fn complete_words(
             return;
         }
         if rest.len() > idx || idx >= required(run) {
-            if push_options(specs, &rest[idx..], partial, &mut out.choices) && partial.is_empty() {
+            let complete = push_options(specs, &rest[idx..], partial, &mut out.choices);
+            if complete && run.confirms() && starts_with_ci(NOCONFIRM, partial) {
+                out.choices.push(Choice {
+                    word: NOCONFIRM.into(),
+                    help: "Do not ask for confirmation".into(),
+                    kind: ChoiceKind::Value,
+                });
+            }
+            if complete && partial.is_empty() {
                 out.choices.push(cr());
             }
             return;
         }
     }
-    let noconfirm_given = run.confirm && rest.last().is_some_and(|l| is_noconfirm(l));
+    let noconfirm_given = run.confirms() && rest.last().is_some_and(|l| is_noconfirm(l));
     let given = rest.len() - usize::from(noconfirm_given);
     if given > run.params.len() || (noconfirm_given && given < required(run)) {
         return;
@@ -237,7 +246,7 @@ fn complete_words(
         push_values(param, partial, devices, &mut out.choices);
     }
     if given >= required(run) {
-        if run.confirm && !noconfirm_given && starts_with_ci(NOCONFIRM, partial) {
+        if run.confirms() && !noconfirm_given && starts_with_ci(NOCONFIRM, partial) {
             out.choices.push(Choice {
                 word: NOCONFIRM.into(),
                 help: "Do not ask for confirmation".into(),
@@ -307,8 +316,8 @@ fn push_options(
                     out.push(value(&format!("<{name}>"), o.help, ChoiceKind::Placeholder))
                 }
                 OptionValue::Choice { words, .. } => {
-                    for w in words.iter().filter(|w| starts_with_ci(w, partial)) {
-                        out.push(value(w, o.help, ChoiceKind::Value));
+                    for w in words.iter().filter(|w| starts_with_ci(w.word, partial)) {
+                        out.push(value(w.word, o.help, ChoiceKind::Value));
                     }
                 }
             }
@@ -325,15 +334,15 @@ fn push_options(
 fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &mut Vec<Choice>) {
     let placeholder = Choice {
         word: format!("<{}>", param.name),
-        help: param.help.into(),
+        help: param.help_text(),
         kind: ChoiceKind::Placeholder,
     };
     match param.kind {
         ValueKind::Choice(words) => {
-            for w in words.iter().filter(|w| starts_with_ci(w, partial)) {
+            for w in words.iter().filter(|w| starts_with_ci(w.word, partial)) {
                 out.push(Choice {
-                    word: (*w).into(),
-                    help: param.help.into(),
+                    word: w.word.into(),
+                    help: param.help_text(),
                     kind: ChoiceKind::Value,
                 });
             }
@@ -341,15 +350,19 @@ fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &m
         ValueKind::Device(source)
         | ValueKind::AllOrDevice(source)
         | ValueKind::WordOrDevice(_, source) => {
-            let words: &[&str] = match param.kind {
-                ValueKind::AllOrDevice(_) => &["all"],
+            const ALL: &[TreeChoice] = &[TreeChoice {
+                word: "all",
+                help: "",
+            }];
+            let words: &[TreeChoice] = match param.kind {
+                ValueKind::AllOrDevice(_) => ALL,
                 ValueKind::WordOrDevice(words, _) => words,
                 _ => &[],
             };
-            for w in words.iter().filter(|w| starts_with_ci(w, partial)) {
+            for w in words.iter().filter(|w| starts_with_ci(w.word, partial)) {
                 out.push(Choice {
-                    word: (*w).into(),
-                    help: param.help.into(),
+                    word: w.word.into(),
+                    help: param.help_text(),
                     kind: ChoiceKind::Value,
                 });
             }
@@ -366,7 +379,7 @@ fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &m
                 });
             }
         }
-        ValueKind::Number | ValueKind::Path | ValueKind::CommandPath => out.push(placeholder),
+        ValueKind::Number(_) | ValueKind::Path | ValueKind::CommandPath => out.push(placeholder),
         ValueKind::Options(specs) => {
             push_options(specs, &[], partial, out);
         }

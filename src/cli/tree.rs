@@ -5,6 +5,7 @@
 //! shell completion scripts and the man page are all functions over this tree, so they cannot
 //! disagree.
 
+use crate::domain::{InvalidValue, IssuerMode, KeepAlive, ValidityDays};
 pub use crate::store::DeviceSource;
 
 /// What a complete command does; dispatch matches on this.
@@ -74,23 +75,127 @@ pub enum CommandId {
     Exit,
 }
 
-/// How a parameter's value is checked and completed.
+/// What a command does to the store. Every command declares it (the field has no default), so
+/// a new command that changes the store cannot forget to be audited, failures included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Reads the store, or changes only the session (`set cli pagination`).
+    Reads,
+    /// Changes the store: audited, and a refused change leaves a `failed` audit line.
+    Writes,
+    /// Changes the store and removes data: audited like [`Effect::Writes`], and asks
+    /// `Continue (y/n)?` unless `noconfirm` or `--yes` is given.
+    Destroys,
+}
+
+impl Effect {
+    /// Whether the command changes the store (and so is audited, failures included).
+    pub const fn mutates(self) -> bool {
+        !matches!(self, Effect::Reads)
+    }
+
+    /// Whether the command asks for confirmation and takes `noconfirm`.
+    pub const fn confirms(self) -> bool {
+        matches!(self, Effect::Destroys)
+    }
+}
+
+/// A domain type's own check of a typed number (`KeepAlive`'s), returning the number.
+pub type NumberCheck = fn(&str) -> Result<i64, InvalidValue>;
+
+/// A whole number between `min` and `max`, checked before the command runs; the help text
+/// (`5-60, default 15`) is generated from it, so it cannot drift from the check.
+#[derive(Debug, Clone, Copy)]
+pub struct Range {
+    /// Lowest accepted value.
+    pub min: i64,
+    /// Highest accepted value.
+    pub max: i64,
+    /// The value an optional parameter takes when left out.
+    pub default: Option<i64>,
+    /// Unit shown after the range in help (`entries`), or empty.
+    pub unit: &'static str,
+    /// The domain's own check, whose message names the setting (`keep_alive 99 is out of
+    /// range ...`); without one, a value outside the range is refused with a message naming
+    /// the parameter.
+    pub check: Option<NumberCheck>,
+}
+
+impl PartialEq for Range {
+    fn eq(&self, other: &Range) -> bool {
+        (self.min, self.max, self.default, self.unit)
+            == (other.min, other.max, other.default, other.unit)
+    }
+}
+
+impl Eq for Range {}
+
+impl Range {
+    /// `min` to `max`, no default, no unit, the generic check.
+    pub const fn new(min: i64, max: i64) -> Range {
+        Range {
+            min,
+            max,
+            default: None,
+            unit: "",
+            check: None,
+        }
+    }
+
+    /// Checks a typed value: the domain's check when there is one, else the range.
+    pub fn check(&self, name: &str, raw: &str) -> Result<i64, InvalidValue> {
+        if let Some(check) = self.check {
+            return check(raw);
+        }
+        raw.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (self.min..=self.max).contains(n))
+            .ok_or_else(|| {
+                InvalidValue(format!(
+                    "{name} {raw:?} is not valid: enter a number between {} and {}",
+                    self.min, self.max
+                ))
+            })
+    }
+}
+
+/// One word a choice parameter takes, with a few words on what it means (or none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Choice {
+    /// The word.
+    pub word: &'static str,
+    /// What it means, for help (`CAPF signs`); empty when the word says it all.
+    pub help: &'static str,
+}
+
+impl Choice {
+    /// The choice of an issuer mode, from the domain's keyword and summary.
+    pub const fn mode(mode: IssuerMode) -> Choice {
+        Choice {
+            word: mode.as_str(),
+            help: mode.summary(),
+        }
+    }
+}
+
+/// How a parameter's value is checked, completed and handed to the command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
-    /// A whole number (the command checks the range through the domain type).
-    Number,
+    /// A whole number in a range (handed over as [`Value::Number`](super::parse::Value)).
+    Number(Range),
     /// A device name; completes from the store's devices of this source.
     Device(DeviceSource),
     /// The keyword `all` or a device name.
     AllOrDevice(DeviceSource),
     /// One of fixed words (unique prefixes accepted).
-    Choice(&'static [&'static str]),
+    Choice(&'static [Choice]),
     /// A file or folder path.
     Path,
     /// A command path (for `help`).
     CommandPath,
     /// One of fixed words, or a device name completing from the store.
-    WordOrDevice(&'static [&'static str], DeviceSource),
+    WordOrDevice(&'static [Choice], DeviceSource),
     /// Keyword options, each once, in any order (`auth string 1234 key ec-p256 by 2026-12-31`):
     /// takes the rest of the line.
     Options(&'static [OptionSpec]),
@@ -116,7 +221,7 @@ pub enum OptionValue {
     /// (`string <digits>`).
     Choice {
         /// The words.
-        words: &'static [&'static str],
+        words: &'static [Choice],
         /// (word, name of its value).
         extra: Option<(&'static str, &'static str)>,
     },
@@ -127,7 +232,8 @@ pub enum OptionValue {
 pub struct Param {
     /// Name shown in syntax blocks (`minutes`, `device`).
     pub name: &'static str,
-    /// One line for `?` and the syntax block (`5-60, default 15`).
+    /// What the value is, for `?` and the syntax block. For numbers and choices the range or
+    /// the words come first, generated from the kind; this adds to them (or is empty).
     pub help: &'static str,
     /// How the value is checked and completed.
     pub kind: ValueKind,
@@ -135,7 +241,57 @@ pub struct Param {
     pub optional: bool,
 }
 
-/// What makes a node runnable.
+impl Param {
+    /// The help line of the parameter, generated from its kind: `5-60, default 15`,
+    /// `capf (CAPF signs), online (external CA), offline (export/import)`, `on or off`.
+    pub fn help_text(&self) -> String {
+        let generated = match self.kind {
+            ValueKind::Number(r) => {
+                let mut s = format!("{}-{}", r.min, r.max);
+                if !r.unit.is_empty() {
+                    s.push(' ');
+                    s.push_str(r.unit);
+                }
+                if let (true, Some(d)) = (self.optional, r.default) {
+                    s.push_str(&format!(", default {d}"));
+                }
+                s
+            }
+            ValueKind::Choice(choices) if choices.iter().all(|c| !c.help.is_empty()) => choices
+                .iter()
+                .map(|c| format!("{} ({})", c.word, c.help))
+                .collect::<Vec<_>>()
+                .join(", "),
+            ValueKind::Choice(choices) => {
+                let words: Vec<&str> = choices.iter().map(|c| c.word).collect();
+                match words.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => {
+                        format!("{} or {last}", rest.join(", "))
+                    }
+                    _ => words.concat(),
+                }
+            }
+            _ => return self.help.to_owned(),
+        };
+        if self.help.is_empty() {
+            generated
+        } else {
+            format!("{generated}: {}", self.help)
+        }
+    }
+}
+
+/// What makes a node runnable. All fields are required: a command states what it does to the
+/// store ([`Effect`]) where it is defined, and one that does not say does not compile:
+///
+/// ```compile_fail,E0063
+/// use capfsh::cli::tree::{CommandId, Runnable};
+/// const FROB: Runnable = Runnable {
+///     id: CommandId::CsrDelete,
+///     params: &[],
+///     description: "Frobs every CSR.",
+/// };
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Runnable {
     /// Dispatch key.
@@ -144,8 +300,15 @@ pub struct Runnable {
     pub params: &'static [Param],
     /// The longer text `help <command>` prints.
     pub description: &'static str,
+    /// Whether it reads, writes, or destroys (and so asks `Continue (y/n)?`).
+    pub effect: Effect,
+}
+
+impl Runnable {
     /// Destructive: asks `Continue (y/n)?` unless `noconfirm`/`--yes` is given.
-    pub confirm: bool,
+    pub const fn confirms(&self) -> bool {
+        self.effect.confirms()
+    }
 }
 
 /// One word of the tree. A node may both run and have children (`show capf lsc` later).
@@ -196,6 +359,41 @@ impl Node {
 /// The trailing keyword that skips a confirmation, as on CUCM.
 pub const NOCONFIRM: &str = "noconfirm";
 
+/// `utils capf set keep_alive [minutes]`: the domain's range, default and message.
+const KEEP_ALIVE: Range = Range {
+    min: KeepAlive::MIN as i64,
+    max: KeepAlive::MAX as i64,
+    default: Some(KeepAlive::DEFAULT.minutes() as i64),
+    unit: "",
+    check: Some(|s| s.parse::<KeepAlive>().map(|k| i64::from(k.minutes()))),
+};
+
+/// `utils capf set validity <days>`.
+const VALIDITY: Range = Range {
+    min: ValidityDays::MIN as i64,
+    max: ValidityDays::MAX as i64,
+    default: Some(ValidityDays::DEFAULT.days() as i64),
+    unit: "",
+    check: Some(|s| s.parse::<ValidityDays>().map(|d| i64::from(d.days()))),
+};
+
+/// `show capf lsc expiring <days>`: up to ten years ahead.
+const EXPIRING_DAYS: Range = Range::new(0, 3650);
+
+/// `show capf audit [count]`.
+const AUDIT_ENTRIES: Range = Range {
+    default: Some(50),
+    unit: "entries",
+    ..Range::new(1, 10_000)
+};
+
+/// The issuer modes, in the domain's order.
+const ISSUER_MODES: &[Choice] = &[
+    Choice::mode(IssuerMode::ALL[0]),
+    Choice::mode(IssuerMode::ALL[1]),
+    Choice::mode(IssuerMode::ALL[2]),
+];
+
 const DEVICE_PENDING: Param = Param {
     name: "device",
     help: "device name of a pending CSR, e.g. SEP001122AABBCC",
@@ -217,8 +415,19 @@ const ALL_OR_STALE: Param = Param {
     optional: false,
 };
 
+/// A choice word that needs no explanation.
+const fn word(word: &'static str) -> Choice {
+    Choice { word, help: "" }
+}
+
 /// The authentication modes an operation may be scheduled with.
-pub const AUTH_CHOICES: &[&str] = &["existing-lsc", "existing-mic", "generate", "null", "string"];
+pub const AUTH_CHOICES: &[Choice] = &[
+    word("existing-lsc"),
+    word("existing-mic"),
+    word("generate"),
+    word("null"),
+    word("string"),
+];
 
 const OPT_AUTH: OptionSpec = OptionSpec {
     word: "auth",
@@ -240,7 +449,13 @@ const OPT_KEY: OptionSpec = OptionSpec {
     help: "rsa-1024, rsa-2048 (default), rsa-3072, rsa-4096, ec-p256, ec-p384 or ec-p521",
     value: OptionValue::Choice {
         words: &[
-            "ec-p256", "ec-p384", "ec-p521", "rsa-1024", "rsa-2048", "rsa-3072", "rsa-4096",
+            word("ec-p256"),
+            word("ec-p384"),
+            word("ec-p521"),
+            word("rsa-1024"),
+            word("rsa-2048"),
+            word("rsa-3072"),
+            word("rsa-4096"),
         ],
         extra: None,
     },
@@ -268,10 +483,10 @@ const CAPF_OPERATION: &[Node] = &[
         "Cancel a device's operation (No Pending Operation)",
         Runnable {
             id: CommandId::OperationCancel,
+            effect: Effect::Writes,
             params: &[DEVICE_ANY],
             description: "Removes the certificate operation scheduled for a device, as setting \
                 No Pending Operation in CUCM: the phone gets no action when it next connects.",
-            confirm: false,
         },
     ),
     Node::leaf(
@@ -279,11 +494,11 @@ const CAPF_OPERATION: &[Node] = &[
         "Schedule the deletion of a device's LSC",
         Runnable {
             id: CommandId::OperationDelete,
+            effect: Effect::Destroys,
             params: &[DEVICE_ANY, options(&[OPT_AUTH, OPT_BY])],
             description: "Schedules Delete for a device: when the phone next connects to capfd \
                 and proves itself (auth, default null), it is asked to delete its LSC, and the \
                 store records that it holds none. Replaces the device's scheduled operation.",
-            confirm: false,
         },
     ),
     Node {
@@ -294,6 +509,7 @@ const CAPF_OPERATION: &[Node] = &[
             "Schedule Install/Upgrade for the devices of a CSV file",
             Runnable {
                 id: CommandId::OperationInstallFile,
+                effect: Effect::Writes,
                 params: &[
                     Param {
                         name: "csv",
@@ -313,11 +529,11 @@ const CAPF_OPERATION: &[Node] = &[
                     schedules nothing and is named. A line with auth generate (or auth string \
                     and no string) gets a unique random string; the strings are written to the \
                     new file given with output (mode 0600), never shown.",
-                confirm: false,
             },
         )],
         run: Some(Runnable {
             id: CommandId::OperationInstall,
+            effect: Effect::Writes,
             params: &[DEVICE_ANY, options(&[OPT_AUTH, OPT_BY, OPT_KEY])],
             description: "Schedules Install/Upgrade for a device: when the phone next connects \
                 to capfd and proves itself (auth: string with the given 4-10 digits, generate \
@@ -325,7 +541,6 @@ const CAPF_OPERATION: &[Node] = &[
                 with precedence to the LSC or the MIC), it generates the key (default rsa-2048) \
                 and capfd issues its LSC. After the by date the phone is refused and the status \
                 says expired. Replaces the device's scheduled operation.",
-            confirm: false,
         }),
         repl_only: false,
     },
@@ -334,11 +549,11 @@ const CAPF_OPERATION: &[Node] = &[
         "Schedule fetching the certificate a device holds",
         Runnable {
             id: CommandId::OperationTroubleshoot,
+            effect: Effect::Writes,
             params: &[DEVICE_ANY, options(&[OPT_AUTH, OPT_BY])],
             description: "Schedules Troubleshoot for a device: when the phone next connects and \
                 proves itself, it sends the certificate it holds, which the store records (see \
                 show capf phone). Replaces the device's scheduled operation.",
-            confirm: false,
         },
     ),
 ];
@@ -351,15 +566,15 @@ const CAPF_SET: &[Node] = &[
             id: CommandId::SetKeepAlive,
             params: &[Param {
                 name: "minutes",
-                help: "5-60, default 15",
-                kind: ValueKind::Number,
+                help: "",
+                kind: ValueKind::Number(KEEP_ALIVE),
                 optional: true,
             }],
             description: "Sets the cluster-wide keep-alive timer (in minutes) of the connection \
                 between CAPF and the endpoints, so firewalls do not time it out. Without a value \
                 the command asks for one. The engine picks up the new value within seconds; no \
                 service restart is needed.",
-            confirm: false,
+            effect: Effect::Writes,
         },
     ),
     Node::leaf(
@@ -369,14 +584,14 @@ const CAPF_SET: &[Node] = &[
             id: CommandId::SetMode,
             params: &[Param {
                 name: "mode",
-                help: "capf (CAPF signs), online (external CA), offline (export/import)",
-                kind: ValueKind::Choice(&["capf", "online", "offline"]),
+                help: "",
+                kind: ValueKind::Choice(ISSUER_MODES),
                 optional: false,
             }],
             description: "Sets the Certificate Issuer to Endpoint: capf signs LSCs with the CAPF \
                 CA certificate, online forwards CSRs to an external CA, offline keeps CSRs \
                 pending for export and imports the signed certificates by hand.",
-            confirm: false,
+            effect: Effect::Writes,
         },
     ),
     Node::leaf(
@@ -386,13 +601,13 @@ const CAPF_SET: &[Node] = &[
             id: CommandId::SetValidity,
             params: &[Param {
                 name: "days",
-                help: "1-1825",
-                kind: ValueKind::Number,
+                help: "",
+                kind: ValueKind::Number(VALIDITY),
                 optional: false,
             }],
             description: "Sets the Duration Of Certificate Validity (in days) of LSCs issued from \
                 now on; issued LSCs keep their validity.",
-            confirm: false,
+            effect: Effect::Writes,
         },
     ),
 ];
@@ -405,7 +620,7 @@ const CAPF_CSR: &[Node] = &[
             id: CommandId::CsrCount,
             params: &[],
             description: "Prints how many CSRs are pending.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
     Node::leaf(
@@ -416,7 +631,7 @@ const CAPF_CSR: &[Node] = &[
             params: &[ALL_OR_PENDING],
             description: "Deletes all pending CSRs, or the pending CSR of one device, in one \
                 transaction. Asks for confirmation unless noconfirm is given.",
-            confirm: true,
+            effect: Effect::Destroys,
         },
     ),
     Node::leaf(
@@ -427,7 +642,7 @@ const CAPF_CSR: &[Node] = &[
             params: &[DEVICE_PENDING],
             description: "Decodes the pending CSR of a device: subject, key, requested \
                 extensions, the result of checking its signature, and the PEM.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
     Node::leaf(
@@ -444,7 +659,7 @@ const CAPF_CSR: &[Node] = &[
             description: "Writes each pending CSR that no LSC answers yet as <device>.csr \
                 (PEM) into the folder, for signing by an offline CA, and says how many were \
                 written. Existing files are not overwritten.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
     Node::leaf(
@@ -455,7 +670,7 @@ const CAPF_CSR: &[Node] = &[
             params: &[],
             description: "Lists the pending CAPF certificate signing requests with the device, \
                 when each was submitted (UTC), its key and subject, oldest first.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
 ];
@@ -470,7 +685,7 @@ const CAPF_STALE: &[Node] = &[
             description: "Deletes all stale LSCs, or those of one device, in one transaction \
                 (all or nothing), and reports how many were deleted. Asks for confirmation \
                 unless noconfirm is given.",
-            confirm: true,
+            effect: Effect::Destroys,
         },
     ),
     Node::leaf(
@@ -483,7 +698,7 @@ const CAPF_STALE: &[Node] = &[
                 CSR but never installed, because the endpoint sent a newer CSR before the old LSC \
                 was installed. Shows the device, serial, when it was issued and expires, and when \
                 the superseding CSR arrived.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
 ];
@@ -500,13 +715,27 @@ const CAPF_CERT: &[Node] = &[Node::leaf(
             optional: false,
         }],
         description: "Imports certificates signed by an external (offline) CA. Each must be \
-            issued by a CA in the trust list, carry Key Usage Digital Signature and Key \
-            Encipherment, and match a pending CSR by public key; it becomes that device's LSC. \
-            All or nothing: if any certificate is refused, none is imported, and each refused \
-            one is named with its reason.",
-        confirm: false,
+            issued by a CA in the trust list, be valid now, carry Key Usage Digital Signature \
+            (with Key Encipherment for an RSA key, without it for an EC key), allow TLS client \
+            and server authentication, match a pending CSR by public key and name its device \
+            as the Common Name; it becomes that device's LSC. All or nothing: if any \
+            certificate is refused, none is imported, and each refused one is named with its \
+            reason.",
+        effect: Effect::Writes,
     },
 )];
+
+/// What a trusted CA is for.
+const TRUST_PURPOSES: &[Choice] = &[
+    Choice {
+        word: "lsc",
+        help: "may issue LSCs",
+    },
+    Choice {
+        word: "mic",
+        help: "manufacturer CA of phones' MICs",
+    },
+];
 
 const CAPF_TRUST: &[Node] = &[Node::leaf(
     "import",
@@ -522,8 +751,8 @@ const CAPF_TRUST: &[Node] = &[Node::leaf(
             },
             Param {
                 name: "purpose",
-                help: "lsc (default: may issue LSCs) or mic (manufacturer CA of phones' MICs)",
-                kind: ValueKind::Choice(&["lsc", "mic"]),
+                help: "default lsc",
+                kind: ValueKind::Choice(TRUST_PURPOSES),
                 optional: true,
             },
         ],
@@ -532,7 +761,7 @@ const CAPF_TRUST: &[Node] = &[Node::leaf(
             CAs, trusted only to vouch for phones' MICs and SUDI certificates (By Existing \
             Certificate), never to issue LSCs. A CA must carry Basic Constraints CA:TRUE and \
             Key Usage Certificate Sign; a Common Name containing CAPF- is reserved and refused.",
-        confirm: false,
+        effect: Effect::Writes,
     },
 )];
 
@@ -563,7 +792,7 @@ const SHOW_CAPF_LSC: &[Node] = &[
             }],
             description: "Lists the LSCs of one device with their state (issued, installed, \
                 stale), serial, issue and expiry dates.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
     Node::leaf(
@@ -573,13 +802,13 @@ const SHOW_CAPF_LSC: &[Node] = &[
             id: CommandId::ShowLscExpiring,
             params: &[Param {
                 name: "days",
-                help: "0-3650: LSCs whose validity ends before now + days",
-                kind: ValueKind::Number,
+                help: "LSCs whose validity ends before now + days",
+                kind: ValueKind::Number(EXPIRING_DAYS),
                 optional: false,
             }],
             description: "Lists LSCs whose validity ends within the given number of days, soonest \
                 first: the Bulk Administration query \"phones where LSC expires before a date\".",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
 ];
@@ -592,14 +821,14 @@ const SHOW_CAPF: &[Node] = &[
             id: CommandId::ShowAudit,
             params: &[Param {
                 name: "count",
-                help: "1-10000 entries, default 50",
-                kind: ValueKind::Number,
+                help: "",
+                kind: ValueKind::Number(AUDIT_ENTRIES),
                 optional: true,
             }],
             description: "Lists the audit log, newest first: when, which OS user, the command as \
                 typed, whether it succeeded, and what changed or why it failed. Every command \
                 that changes the store is logged, by capfsh and capfd alike.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
     Node::leaf(
@@ -610,7 +839,7 @@ const SHOW_CAPF: &[Node] = &[
             params: &[],
             description: "Prints the CAPF CA certificate: subject, validity, SHA-256 \
                 fingerprint and the PEM, which admins load into other systems' trust stores.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
     Node::leaf(
@@ -621,7 +850,7 @@ const SHOW_CAPF: &[Node] = &[
             params: &[],
             description: "Shows the current keep-alive timer, and when and by whom it was last \
                 set.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
     Node {
@@ -633,7 +862,7 @@ const SHOW_CAPF: &[Node] = &[
             params: &[],
             description: "Lists every LSC with its device, serial, state (issued, installed, \
                 stale), issue and expiry dates, soonest expiry first.",
-            confirm: false,
+            effect: Effect::Reads,
         }),
         repl_only: false,
     },
@@ -642,10 +871,14 @@ const SHOW_CAPF: &[Node] = &[
         "Scheduled certificate operations and their status",
         Runnable {
             id: CommandId::ShowOperation,
+            effect: Effect::Reads,
             params: &[Param {
                 name: "filter",
                 help: "pending, failed, or a device name; all operations when left out",
-                kind: ValueKind::WordOrDevice(&["failed", "pending"], DeviceSource::Operation),
+                kind: ValueKind::WordOrDevice(
+                    &[word("failed"), word("pending")],
+                    DeviceSource::Operation,
+                ),
                 optional: true,
             }],
             description: "Lists scheduled certificate operations: device, operation, \
@@ -653,7 +886,6 @@ const SHOW_CAPF: &[Node] = &[
                 failed, expired) with its reason, and the last attempt. pending shows those a \
                 phone may still be served, failed those that failed or expired. \
                 Authentication strings are never shown.",
-            confirm: false,
         },
     ),
     Node::leaf(
@@ -661,6 +893,7 @@ const SHOW_CAPF: &[Node] = &[
         "One device's CAPF view",
         Runnable {
             id: CommandId::ShowPhone,
+            effect: Effect::Reads,
             params: &[Param {
                 name: "device",
                 help: "device name, e.g. SEP001122AABBCC",
@@ -670,7 +903,6 @@ const SHOW_CAPF: &[Node] = &[
             description: "Shows a device's scheduled operation and its status, its LSCs \
                 (issued, installed, stale) with serials, its pending request, and the \
                 certificate the phone last reported (troubleshoot, delete).",
-            confirm: false,
         },
     ),
     Node::leaf(
@@ -682,7 +914,7 @@ const SHOW_CAPF: &[Node] = &[
             description: "Shows the issuer mode, keep-alive, LSC validity, the CAPF CA \
                 certificate's subject and expiry, and the counts of pending CSRs and of issued, \
                 installed and stale LSCs.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
     Node::leaf(
@@ -693,7 +925,7 @@ const SHOW_CAPF: &[Node] = &[
             params: &[],
             description: "Lists the CA certificates allowed to issue LSCs in online and offline \
                 mode: subject, expiry and SHA-256 fingerprint.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
 ];
@@ -705,13 +937,22 @@ const SET_CLI: &[Node] = &[Node::leaf(
         id: CommandId::SetPagination,
         params: &[Param {
             name: "on|off",
-            help: "on or off",
-            kind: ValueKind::Choice(&["on", "off"]),
+            help: "",
+            kind: ValueKind::Choice(&[
+                Choice {
+                    word: "on",
+                    help: "",
+                },
+                Choice {
+                    word: "off",
+                    help: "",
+                },
+            ]),
             optional: false,
         }],
         description: "Accepted for compatibility with CUCM automation, which sends \
             'set cli pagination off' first. capfsh never pages, so output is always complete.",
-        confirm: false,
+        effect: Effect::Reads,
     },
 )];
 
@@ -723,7 +964,7 @@ const ROOT_CHILDREN: &[Node] = &[
             id: CommandId::Exit,
             params: &[],
             description: "Ends the admin session (same as quit).",
-            confirm: false,
+            effect: Effect::Reads,
         },
     )
     .repl_only(),
@@ -740,7 +981,7 @@ const ROOT_CHILDREN: &[Node] = &[
             }],
             description: "Prints the syntax and description of a command, or how to get around \
                 the CLI when no command is given.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
     Node::leaf(
@@ -750,7 +991,7 @@ const ROOT_CHILDREN: &[Node] = &[
             id: CommandId::Quit,
             params: &[],
             description: "Ends the admin session.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     )
     .repl_only(),
@@ -841,7 +1082,7 @@ pub fn syntax_line(path: &[&str], run: &Runnable) -> String {
         s.push(' ');
         s.push_str(&param_syntax(p));
     }
-    if run.confirm {
+    if run.confirms() {
         s.push_str(&format!(" [{NOCONFIRM}]"));
     }
     s
@@ -860,9 +1101,15 @@ fn param_syntax(p: &Param) -> String {
         return format!("[{}]", p.name);
     }
     match p.kind {
-        ValueKind::Choice(words) => format!("{{{}}}", words.join("|")),
+        ValueKind::Choice(choices) => format!(
+            "{{{}}}",
+            choices.iter().map(|c| c.word).collect::<Vec<_>>().join("|")
+        ),
         ValueKind::AllOrDevice(_) => "{all|<device>}".to_owned(),
-        ValueKind::WordOrDevice(words, _) => format!("{{{}|<device>}}", words.join("|")),
+        ValueKind::WordOrDevice(words, _) => format!(
+            "{{{}|<device>}}",
+            words.iter().map(|c| c.word).collect::<Vec<_>>().join("|")
+        ),
         _ => format!("<{}>", p.name),
     }
 }
@@ -875,9 +1122,9 @@ fn option_syntax(o: &OptionSpec) -> String {
             "{{{}}}",
             words
                 .iter()
-                .map(|w| match extra {
-                    Some((x, n)) if x == *w => format!("{w} <{n}>"),
-                    _ => (*w).to_owned(),
+                .map(|c| match extra {
+                    Some((x, n)) if x == c.word => format!("{} <{n}>", c.word),
+                    _ => c.word.to_owned(),
                 })
                 .collect::<Vec<_>>()
                 .join("|")
@@ -943,12 +1190,79 @@ mod tests {
         );
         assert_eq!(
             line(&["utils", "capf", "operation", "delete"]),
-            "utils capf operation delete <device> [auth {existing-lsc|existing-mic|generate|null|string <digits>}] [by <YYYY-MM-DD>]"
+            "utils capf operation delete <device> [auth {existing-lsc|existing-mic|generate|null|string <digits>}] [by <YYYY-MM-DD>] [noconfirm]"
         );
         assert_eq!(
             line(&["show", "capf", "operation"]),
             "show capf operation [filter]"
         );
+    }
+
+    #[test]
+    fn parameter_help_is_generated_from_the_domain() {
+        let help = |words: &[&str]| {
+            let (_, node) = all_commands()
+                .into_iter()
+                .find(|(p, _)| p == words)
+                .expect("command");
+            node.run.expect("runnable").params[0].help_text()
+        };
+        assert_eq!(
+            help(&["utils", "capf", "set", "keep_alive"]),
+            "5-60, default 15"
+        );
+        assert_eq!(help(&["utils", "capf", "set", "validity"]), "1-1825");
+        assert_eq!(
+            help(&["utils", "capf", "set", "mode"]),
+            "capf (CAPF signs), online (external CA), offline (export/import)"
+        );
+        assert_eq!(
+            help(&["show", "capf", "lsc", "expiring"]),
+            "0-3650: LSCs whose validity ends before now + days"
+        );
+        assert_eq!(
+            help(&["show", "capf", "audit"]),
+            "1-10000 entries, default 50"
+        );
+        assert_eq!(help(&["set", "cli", "pagination"]), "on or off");
+        let words: Vec<&str> = ISSUER_MODES.iter().map(|c| c.word).collect();
+        let modes: Vec<&str> = IssuerMode::ALL.iter().map(|m| m.as_str()).collect();
+        assert_eq!(words, modes);
+    }
+
+    #[test]
+    fn exactly_the_commands_that_change_the_store_are_audited() {
+        let mutating: Vec<CommandId> = all_commands()
+            .into_iter()
+            .filter_map(|(_, n)| n.run)
+            .filter(|r| r.effect.mutates())
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(
+            mutating,
+            [
+                CommandId::CertImport,
+                CommandId::CsrDelete,
+                CommandId::OperationCancel,
+                CommandId::OperationDelete,
+                CommandId::OperationInstall,
+                CommandId::OperationInstallFile,
+                CommandId::OperationTroubleshoot,
+                CommandId::SetKeepAlive,
+                CommandId::SetMode,
+                CommandId::SetValidity,
+                CommandId::StaleDelete,
+                CommandId::TrustImport,
+            ]
+        );
+        for (path, node) in all_commands() {
+            let run = node.run.expect("runnable");
+            assert_eq!(
+                run.confirms(),
+                path.last() == Some(&"delete"),
+                "{path:?}: the deletes, and only they, ask"
+            );
+        }
     }
 
     #[test]

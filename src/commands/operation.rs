@@ -7,14 +7,13 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::{CmdError, Session, found, plural};
-use crate::cli::parse::Invocation;
+use super::{CommandError, Cx, found, plural, required, row_sink};
 use crate::domain::{
     AuthMode, AuthString, DeviceName, KeySpec, NewOperation, Operation, OperationKind, Timestamp,
     deadline_from_date,
 };
-use crate::render::{Cell, Column, Renderer};
-use crate::store::{Actor, LscFilter, OperationFilter};
+use crate::render::{Cell, Column};
+use crate::store::{LscFilter, OperationFilter};
 
 /// Largest bulk file read (a few hundred thousand phones at ~60 bytes a line).
 const MAX_BULK_BYTES: u64 = 16 * 1024 * 1024;
@@ -38,12 +37,12 @@ struct Request {
     by: Option<Timestamp>,
 }
 
-fn random_digits(n: usize) -> Result<String, CmdError> {
+fn random_digits(n: usize) -> Result<String, CommandError> {
     let mut out = String::with_capacity(n);
     while out.len() < n {
         let mut b = [0u8; 16];
         aws_lc_rs::rand::fill(&mut b)
-            .map_err(|_| CmdError::Failed("the system random generator failed".into()))?;
+            .map_err(|_| CommandError::refused("the system random generator failed"))?;
         // 250 is the largest multiple of 10 below 256: reject above it so digits stay uniform.
         out.extend(
             b.iter()
@@ -55,20 +54,20 @@ fn random_digits(n: usize) -> Result<String, CmdError> {
     Ok(out)
 }
 
-fn salt() -> Result<[u8; 16], CmdError> {
+fn salt() -> Result<[u8; 16], CommandError> {
     let mut s = [0u8; 16];
     aws_lc_rs::rand::fill(&mut s)
-        .map_err(|_| CmdError::Failed("the system random generator failed".into()))?;
+        .map_err(|_| CommandError::refused("the system random generator failed"))?;
     Ok(s)
 }
 
-fn parse_auth(word: &str, value: Option<&str>) -> Result<AuthChoice, CmdError> {
+fn parse_auth(word: &str, value: Option<&str>) -> Result<AuthChoice, CommandError> {
     Ok(match word {
         "generate" => AuthChoice::Generate,
         "string" => AuthChoice::String(
             value
                 .ok_or_else(|| {
-                    CmdError::Failed("auth string needs the string: 4 to 10 digits".into())
+                    CommandError::refused("auth string needs the string: 4 to 10 digits")
                 })?
                 .parse()?,
         ),
@@ -76,10 +75,10 @@ fn parse_auth(word: &str, value: Option<&str>) -> Result<AuthChoice, CmdError> {
     })
 }
 
-fn parse_deadline(date: &str, now: Timestamp) -> Result<Timestamp, CmdError> {
+fn parse_deadline(date: &str, now: Timestamp) -> Result<Timestamp, CommandError> {
     let by = deadline_from_date(date)?;
     if by < now {
-        return Err(CmdError::Failed(format!(
+        return Err(CommandError::refused(format!(
             "the date {date} has passed: give today or a later day"
         )));
     }
@@ -87,7 +86,7 @@ fn parse_deadline(date: &str, now: Timestamp) -> Result<Timestamp, CmdError> {
 }
 
 /// Reads the canonical option words (`auth string 1234 key ec-p256 by 2026-12-31`).
-fn parse_options(words: Option<&str>, now: Timestamp) -> Result<Request, CmdError> {
+fn parse_options(words: Option<&str>, now: Timestamp) -> Result<Request, CommandError> {
     let words: Vec<&str> = words.unwrap_or_default().split_whitespace().collect();
     let mut req = Request {
         auth: AuthChoice::Mode(AuthMode::Null),
@@ -106,7 +105,7 @@ fn parse_options(words: Option<&str>, now: Timestamp) -> Result<Request, CmdErro
             }
             "key" => req.key = Some(value.parse()?),
             "by" => req.by = Some(parse_deadline(value, now)?),
-            other => return Err(CmdError::Usage(format!("unknown option {other:?}"))),
+            other => return Err(CommandError::usage(format!("unknown option {other:?}"))),
         }
         i += 2;
     }
@@ -119,11 +118,11 @@ fn operation(
     kind: OperationKind,
     req: Request,
     now: Timestamp,
-) -> Result<(NewOperation, Option<AuthString>), CmdError> {
+) -> Result<(NewOperation, Option<AuthString>), CommandError> {
     let (auth_mode, string) = match req.auth {
         AuthChoice::Mode(AuthMode::String) => {
-            return Err(CmdError::Failed(
-                "auth string needs the string: 4 to 10 digits".into(),
+            return Err(CommandError::refused(
+                "auth string needs the string: 4 to 10 digits",
             ));
         }
         AuthChoice::Mode(m) => (m, None),
@@ -170,21 +169,38 @@ fn describe(op: &NewOperation) -> String {
     s
 }
 
-/// `utils capf operation install|troubleshoot|delete <device> [options]`.
-pub fn schedule(
-    inv: &Invocation,
-    kind: OperationKind,
-    session: &mut Session,
-    actor: &Actor,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    let device: DeviceName = inv.arg(0).unwrap_or_default().parse()?;
+/// `utils capf operation install <device> [options]`.
+pub fn install(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    schedule(cx, OperationKind::Install)
+}
+
+/// `utils capf operation troubleshoot <device> [options]`.
+pub fn troubleshoot(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    schedule(cx, OperationKind::Troubleshoot)
+}
+
+/// `utils capf operation delete <device> [options] [noconfirm]`: the phone will delete its
+/// LSC, so it asks first.
+pub fn delete(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    schedule(cx, OperationKind::Delete)
+}
+
+/// Schedules `kind` for the device, replacing its operation; prints a generated string once.
+fn schedule(cx: &mut Cx<'_>, kind: OperationKind) -> Result<(), CommandError> {
+    let device = required(cx.args.device(0), "device")?.clone();
     let now = chrono::Utc::now();
-    let req = parse_options(inv.arg(1), now)?;
+    let req = parse_options(cx.args.text(1), now)?;
     let (op, generated) = operation(device.clone(), kind, req, now)?;
-    let store = session.store()?;
+    if kind == OperationKind::Delete {
+        cx.confirm(
+            &format!("have {device} delete its LSC when it next connects"),
+            "Cancelled: nothing was scheduled",
+        )?;
+    }
+    let actor = cx.actor.clone();
+    let store = cx.store()?;
     let replaced = store.operation(&device)?;
-    store.schedule_operation(&op, actor)?;
+    store.schedule_operation(&op, &actor)?;
     let mut lines = vec![format!("Scheduled {kind} for {device} ({})", describe(&op))];
     if let Some(old) = &replaced {
         lines.push(format!(
@@ -211,26 +227,22 @@ pub fn schedule(
         ));
         fields.push(("auth_string", Cell::Text(s.expose().to_owned())));
     }
-    out.outcome_lines(&lines, &fields)?;
+    cx.out.outcome_lines(&lines, &fields)?;
     Ok(())
 }
 
 /// `utils capf operation cancel <device>`.
-pub fn cancel(
-    inv: &Invocation,
-    session: &mut Session,
-    actor: &Actor,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    let device: DeviceName = inv.arg(0).unwrap_or_default().parse()?;
-    let store = session.store()?;
+pub fn cancel(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let device = required(cx.args.device(0), "device")?.clone();
+    let actor = cx.actor.clone();
+    let store = cx.store()?;
     let Some(op) = store.operation(&device)? else {
-        return Err(CmdError::Failed(format!(
+        return Err(CommandError::refused(format!(
             "no operation is scheduled for {device}"
         )));
     };
-    store.cancel_operation(&device, actor)?;
-    out.outcome(
+    store.cancel_operation(&device, &actor)?;
+    cx.out.outcome(
         &format!(
             "Cancelled the {} operation of {device} ({}): No Pending Operation",
             op.kind, op.status
@@ -244,23 +256,19 @@ pub fn cancel(
 }
 
 /// `utils capf operation install file <csv> [output <csv>]`: all or nothing.
-pub fn install_file(
-    inv: &Invocation,
-    session: &mut Session,
-    actor: &Actor,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    let path = PathBuf::from(inv.arg(0).unwrap_or_default());
-    let output = inv
-        .arg(1)
+pub fn install_file(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let path = required(cx.args.path(0), "csv")?.to_path_buf();
+    let output = cx
+        .args
+        .text(1)
         .and_then(|o| o.strip_prefix("output "))
         .map(PathBuf::from);
     let mut text = String::new();
     fs::File::open(&path)
         .and_then(|f| f.take(MAX_BULK_BYTES + 1).read_to_string(&mut text))
-        .map_err(|e| CmdError::Failed(format!("cannot read {}: {e}", path.display())))?;
+        .map_err(|e| CommandError::refused(format!("cannot read {}: {e}", path.display())))?;
     if text.len() as u64 > MAX_BULK_BYTES {
-        return Err(CmdError::Failed(format!(
+        return Err(CommandError::refused(format!(
             "{} is larger than 16 MiB: split it",
             path.display()
         )));
@@ -281,25 +289,25 @@ pub fn install_file(
             continue;
         }
         if ops.len() + errors.len() >= MAX_BULK_LINES {
-            return Err(CmdError::Failed(format!(
+            return Err(CommandError::refused(format!(
                 "{} has more than {MAX_BULK_LINES} lines: split it",
                 path.display()
             )));
         }
-        let parsed = (|| -> Result<(NewOperation, Option<AuthString>), CmdError> {
+        let parsed = (|| -> Result<(NewOperation, Option<AuthString>), CommandError> {
             let f: Vec<&str> = line.split(',').map(str::trim).collect();
             if f.len() > 5 {
-                return Err(CmdError::Failed(format!(
+                return Err(CommandError::refused(format!(
                     "{} fields, expected device,auth,string,key,by",
                     f.len()
                 )));
             }
             let field = |i: usize| f.get(i).copied().filter(|v| !v.is_empty());
             let device: DeviceName = field(0)
-                .ok_or_else(|| CmdError::Failed("no device name".into()))?
+                .ok_or_else(|| CommandError::refused("no device name"))?
                 .parse()?;
             if !seen.insert(device.clone()) {
-                return Err(CmdError::Failed(format!("{device} appears twice")));
+                return Err(CommandError::refused(format!("{device} appears twice")));
             }
             let auth_word = field(1).map(str::to_ascii_lowercase);
             let auth = match (auth_word.as_deref(), field(2)) {
@@ -308,7 +316,7 @@ pub fn install_file(
                 (Some("string" | "generate"), None) => AuthChoice::Generate,
                 (Some(a), None) => parse_auth(a, None)?,
                 (Some(a), Some(_)) => {
-                    return Err(CmdError::Failed(format!(
+                    return Err(CommandError::refused(format!(
                         "a string is given but auth is {a}"
                     )));
                 }
@@ -341,7 +349,7 @@ pub fn install_file(
         }
     }
     if !errors.is_empty() {
-        return Err(CmdError::Failed(format!(
+        return Err(CommandError::refused(format!(
             "nothing scheduled: {} of {}: {}",
             plural(errors.len() as u64, "line is wrong", "lines are wrong"),
             path.display(),
@@ -349,14 +357,14 @@ pub fn install_file(
         )));
     }
     if ops.is_empty() {
-        return Err(CmdError::Failed(format!(
+        return Err(CommandError::refused(format!(
             "{} has no device lines",
             path.display()
         )));
     }
     let written = match (&output, generated.is_empty()) {
         (None, false) => {
-            return Err(CmdError::Failed(format!(
+            return Err(CommandError::refused(format!(
                 "{} generated strings need a file to go to: add output <new csv file>",
                 generated.len()
             )));
@@ -371,7 +379,8 @@ pub fn install_file(
         }
         _ => None,
     };
-    if let Err(e) = session.store()?.schedule_operations(&ops, actor) {
+    let actor = cx.actor.clone();
+    if let Err(e) = cx.store()?.schedule_operations(&ops, &actor) {
         // The strings file must not outlive a schedule that did not happen.
         if let Some(o) = &written {
             let _ = fs::remove_file(o);
@@ -393,7 +402,7 @@ pub fn install_file(
             o.display()
         ));
     }
-    out.outcome_lines(
+    cx.out.outcome_lines(
         &lines,
         &[
             ("scheduled", Cell::Int(ops.len() as i64)),
@@ -405,11 +414,11 @@ pub fn install_file(
 
 /// Writes a new file, mode 0600: through a temporary file in the same folder, fsync, then a
 /// hard link to the final name (which fails rather than overwrite or follow a symlink).
-fn write_private_new(path: &Path, body: &[u8]) -> Result<(), CmdError> {
+fn write_private_new(path: &Path, body: &[u8]) -> Result<(), CommandError> {
     let fail =
-        |e: std::io::Error| CmdError::Failed(format!("cannot write {}: {e}", path.display()));
+        |e: std::io::Error| CommandError::refused(format!("cannot write {}: {e}", path.display()));
     if fs::symlink_metadata(path).is_ok() {
-        return Err(CmdError::Failed(format!(
+        return Err(CommandError::refused(format!(
             "{} exists: give a new file name (strings are never written over a file)",
             path.display()
         )));
@@ -502,40 +511,31 @@ fn operation_row(o: &Operation) -> [Cell; 8] {
 }
 
 /// `show capf operation [<device>|pending|failed]`.
-pub fn show(
-    inv: &Invocation,
-    session: &mut Session,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    let filter = match inv.arg(0) {
-        None => OperationFilter::All,
-        Some("pending") => OperationFilter::Pending,
-        Some("failed") => OperationFilter::Failed,
-        Some(d) => OperationFilter::Device(d.parse()?),
+pub fn show(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let filter = match (cx.args.word(0), cx.args.device(0)) {
+        (Some("pending"), _) => OperationFilter::Pending,
+        (Some("failed"), _) => OperationFilter::Failed,
+        (_, Some(d)) => OperationFilter::Device(d.clone()),
+        _ => OperationFilter::All,
     };
-    let interrupted = session.interrupted.clone();
-    let store = session.store()?;
-    out.begin_list(OPERATION_COLUMNS)?;
-    let n = store.each_operation(&filter, super::row_sink(interrupted, out, operation_row))?;
+    let store = cx.act.store()?;
+    cx.out.begin_list(OPERATION_COLUMNS)?;
+    let n = store.each_operation(&filter, row_sink(cx.talk, cx.out, operation_row))?;
     let (one, many) = match filter {
         OperationFilter::Pending => ("pending operation", "pending operations"),
         OperationFilter::Failed => ("failed operation", "failed operations"),
         _ => ("operation", "operations"),
     };
-    out.end_list(&found(n, one, many))?;
+    cx.out.end_list(&found(n, one, many))?;
     Ok(())
 }
 
 /// `show capf phone <device>`.
-pub fn phone(
-    inv: &Invocation,
-    session: &mut Session,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    let device: DeviceName = inv.arg(0).unwrap_or_default().parse()?;
-    let store = session.store()?;
+pub fn phone(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let device = required(cx.args.device(0), "device")?.clone();
+    let store = cx.act.store()?;
     if !store.device_known(&device)? && store.phone_cert(&device)?.is_none() {
-        return Err(CmdError::Failed(format!(
+        return Err(CommandError::refused(format!(
             "unknown device {device}: no operation, request or LSC"
         )));
     }
@@ -548,7 +548,7 @@ pub fn phone(
             crate::domain::LscState::Stale => 2,
         };
         lscs[i].push(l.serial);
-        Ok::<_, CmdError>(())
+        Ok::<_, CommandError>(())
     })?;
     let pending = store.pending_csr(&device)?;
     let reported = store.phone_cert(&device)?;
@@ -570,7 +570,7 @@ pub fn phone(
         ),
         None => "none: the phone holds no LSC".to_owned(),
     });
-    out.record(&[
+    cx.out.record(&[
         ("device", "Device", Cell::Text(device.to_string())),
         (
             "operation",

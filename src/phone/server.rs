@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
-use super::log::{Priority, log};
 use super::service::PhoneService;
 use super::session::{self, Wire, WireError};
+use crate::logging::{Level, Logger};
 use crate::protocol::{CodecError, HEADER_LEN, Message, parse_header};
 
 /// The CAPF port.
@@ -87,7 +87,11 @@ pub fn tls_config(cert_der: &[u8], key_pkcs8: Vec<u8>) -> Result<ServerConfig, S
 impl PhoneServer {
     /// Binds every address (all or nothing) and starts accepting. The bound addresses are
     /// returned by [`PhoneServer::addrs`] (with the real port when 0 was asked).
-    pub fn start(opts: &ServerOptions, svc: Arc<PhoneService>) -> Result<PhoneServer, String> {
+    pub fn start(
+        opts: &ServerOptions,
+        svc: Arc<PhoneService>,
+        log: Logger,
+    ) -> Result<PhoneServer, String> {
         let mut listeners = Vec::new();
         for spec in &opts.listen {
             let addrs: Vec<SocketAddr> = spec
@@ -121,6 +125,7 @@ impl PhoneServer {
                 max: opts.max_sessions.max(1),
                 handshake_timeout: opts.handshake_timeout,
                 last_refusal_log: Arc::new(Mutex::new((Instant::now(), 0))),
+                log: log.clone(),
             };
             let t = std::thread::Builder::new()
                 .name("capf-accept".into())
@@ -177,6 +182,7 @@ struct Accept {
     max: usize,
     handshake_timeout: Duration,
     last_refusal_log: Arc<Mutex<(Instant, u64)>>,
+    log: Logger,
 }
 
 /// Decrements the session count however the session thread ends.
@@ -199,7 +205,7 @@ impl Accept {
                 Ok(x) => x,
                 Err(e) => {
                     // Out of file descriptors and the like: say so, breathe, go on.
-                    log(Priority::Error, &format!("accept failed: {e}"));
+                    self.log.error(&format!("accept failed: {e}"));
                     std::thread::sleep(Duration::from_millis(50));
                     continue;
                 }
@@ -222,10 +228,8 @@ impl Accept {
                     connection(stream, peer, &svc, &tls, hs);
                 });
             if let Err(e) = spawned {
-                log(
-                    Priority::Error,
-                    &format!("cannot start a session thread: {e}"),
-                );
+                self.log
+                    .error(&format!("cannot start a session thread: {e}"));
             }
         }
     }
@@ -239,8 +243,9 @@ impl Accept {
             .unwrap_or_else(|p| p.into_inner());
         last.1 += 1;
         if last.0.elapsed() >= Duration::from_secs(1) || total == 1 {
-            log(
-                Priority::Warning,
+            self.log.log(
+                Level::Warning,
+                None,
                 &format!(
                     "connection limit {} reached: closed {} connection(s) at once (last from {peer}; {total} in all)",
                     self.max, last.1
@@ -276,10 +281,9 @@ fn connection(
     let cfg = match tls.get(svc) {
         Ok(c) => c,
         Err(e) => {
-            log(
-                Priority::Error,
-                &format!("connection from {peer_s} closed: no TLS identity: {e}"),
-            );
+            svc.log.error(&format!(
+                "connection from {peer_s} closed: no TLS identity: {e}"
+            ));
             return;
         }
     };
@@ -288,14 +292,15 @@ fn connection(
     let conn = match ServerConnection::new(cfg) {
         Ok(c) => c,
         Err(e) => {
-            log(Priority::Error, &format!("TLS: {e}"));
+            svc.log.error(&format!("TLS: {e}"));
             return;
         }
     };
     let mut tls_stream = StreamOwned::new(conn, stream);
     if let Err(e) = handshake(&mut tls_stream, handshake_timeout) {
-        log(
-            Priority::Warning,
+        svc.log.log(
+            Level::Warning,
+            None,
             &format!("connection from {peer_s} closed: TLS handshake: {e}"),
         );
         return;
@@ -303,12 +308,16 @@ fn connection(
     let session_id = random_session_id();
     let mut wire = TlsWire { s: tls_stream };
     let report = session::serve(&mut wire, svc, &peer_s, session_id);
-    let prio = match report.result {
-        "success" | "no action" | "waiting" => Priority::Info,
-        "error" => Priority::Error,
-        _ => Priority::Warning,
+    let level = match report.result {
+        "success" | "no action" | "waiting" => Level::Info,
+        "error" => Level::Error,
+        _ => Level::Warning,
     };
-    log(prio, &report.log_line(&peer_s, session_id));
+    svc.log.log(
+        level,
+        report.device.as_deref(),
+        &report.log_line(&peer_s, session_id),
+    );
     wire.s.conn.send_close_notify();
     let _ = wire.s.conn.complete_io(&mut wire.s.sock);
 }

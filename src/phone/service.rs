@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::log::{Priority, log};
 use crate::engine::{Engine, EngineError};
+use crate::logging::{Level, Logger};
 use crate::pki::CapfCa;
 use crate::store::{Actor, Store, StoreError, StoreLocation};
 
@@ -22,6 +22,8 @@ pub struct PhoneService {
     ca: Mutex<Option<(i64, Arc<CapfCa>)>>,
     busy: Mutex<HashSet<String>>,
     waiting_logged: Mutex<HashSet<String>>,
+    /// Where log lines go.
+    pub log: Logger,
     /// How long one keep-alive "minute" lasts: a minute in service; tests shorten it so an idle
     /// phone can be timed out in milliseconds.
     pub keep_alive_unit: Duration,
@@ -35,8 +37,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl PhoneService {
     /// A service over the store at `location`.
-    pub fn new(location: StoreLocation, keep_alive_unit: Duration) -> PhoneService {
+    pub fn new(location: StoreLocation, keep_alive_unit: Duration, log: Logger) -> PhoneService {
         PhoneService {
+            log,
             location,
             pool: Mutex::new(Vec::new()),
             ca: Mutex::new(None),
@@ -77,9 +80,7 @@ impl PhoneService {
 
     /// [`PhoneService::ca`] with the store's id of that CA (the TLS identity follows it).
     pub fn ca_versioned(&self, store: &mut Store) -> Result<(i64, Arc<CapfCa>), EngineError> {
-        let id = store.active_ca()?.map(|r| r.id).ok_or_else(|| {
-            EngineError::Other("no CAPF CA certificate yet: run `capfd init` first".into())
-        })?;
+        let id = store.active_ca()?.map(|r| r.id).ok_or(EngineError::NoCa)?;
         if let Some((cached, ca)) = lock(&self.ca).as_ref()
             && *cached == id
         {
@@ -108,7 +109,7 @@ impl PhoneService {
     /// changes ([`PhoneService::mode_changed`]).
     pub fn log_waiting_once(&self, device: &str, msg: &str) {
         if lock(&self.waiting_logged).insert(device.to_owned()) {
-            log(Priority::Warning, msg);
+            self.log.log(Level::Warning, Some(device), msg);
         }
     }
 

@@ -59,11 +59,11 @@ pub struct SessionReport {
 }
 
 impl SessionReport {
-    /// The one log line of this session.
+    /// The one log line of this session (the logger puts the device in front, when the phone
+    /// named one).
     pub fn log_line(&self, peer: &str, session_id: u32) -> String {
         format!(
-            "session {session_id:08x} from {peer}: device {}, operation {}, result {}, reason {}: {}",
-            self.device.as_deref().unwrap_or("-"),
+            "session {session_id:08x} from {peer}: operation {}, result {}, reason {}: {}",
             self.operation.map(|o| o.as_str()).unwrap_or("-"),
             self.result,
             self.reason_code
@@ -438,10 +438,8 @@ impl Session<'_> {
                 })
                 .ok();
         }
-        self.svc.log_waiting_once(
-            device.as_str(),
-            &format!("{device}: install left pending: {why}"),
-        );
+        self.svc
+            .log_waiting_once(device.as_str(), &format!("install left pending: {why}"));
         self.end(reason::NO_ACTION);
         SessionReport {
             device: Some(device.to_string()),

@@ -2,12 +2,16 @@
 
 mod bad_input;
 mod engine;
+mod exit_codes;
 mod oneshot;
 mod oneshot_pty;
+mod packaging;
 mod phone_emulator;
 mod phones;
+mod pki_standards;
 mod repl_pty;
 mod script;
+mod service_log;
 mod shell_completion;
 mod shell_pty;
 mod support;

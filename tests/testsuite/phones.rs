@@ -24,10 +24,18 @@ struct Capfd {
 
 impl Capfd {
     fn start(env: &TestEnv, extra: &[&str]) -> Capfd {
-        Self::start_with_env(env, extra, &[])
+        Self::start_logging(env, extra, false)
     }
 
-    fn start_with_env(env: &TestEnv, extra: &[&str], vars: &[(&str, &str)]) -> Capfd {
+    /// With `journal`, standard error is a pipe named by `JOURNAL_STREAM`, as systemd does.
+    fn start_logging(env: &TestEnv, extra: &[&str], journal: bool) -> Capfd {
+        use std::os::unix::fs::MetadataExt;
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        let meta = std::fs::File::from(std::os::fd::OwnedFd::from(
+            writer.try_clone().expect("clone"),
+        ))
+        .metadata()
+        .expect("fstat");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_capfd"));
         cmd.args([
             "run",
@@ -41,12 +49,14 @@ impl Capfd {
         .args(extra)
         .env("HOME", env.home())
         .env_remove("JOURNAL_STREAM")
-        .stderr(Stdio::piped());
-        for (k, v) in vars {
-            cmd.env(k, v);
+        .stderr(Stdio::from(writer));
+        if journal {
+            cmd.env("JOURNAL_STREAM", format!("{}:{}", meta.dev(), meta.ino()));
         }
-        let mut child = cmd.spawn().expect("spawn capfd");
-        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        let child = cmd.spawn().expect("spawn capfd");
+        // Our copy of the write end must go, or the reader never sees the end.
+        drop(cmd);
+        let mut lines = BufReader::new(reader).lines();
         let first = lines.next().expect("a log line").expect("read");
         let addr: SocketAddr = first
             .split("listening for phones on ")
@@ -211,7 +221,8 @@ fn install_with_null_string_issues_an_lsc_that_openssl_verifies() {
     assert!(v.contains(": OK"), "{v}");
     let cert = capfsh::pki::ParsedCert::from_der(lsc.clone()).expect("cert");
     assert_eq!(cert.subject, "CN=SEP001122AABB01");
-    assert!(cert.digital_signature && cert.key_encipherment && !cert.is_ca);
+    // An EC key cannot encipher: its LSC carries Digital Signature alone (the pki rules).
+    assert!(cert.digital_signature && !cert.is_ca);
     assert_eq!(
         cert.public_key_sha256,
         capfsh::pki::sha256_hex(&o.key.expect("key").spki_der())
@@ -233,7 +244,11 @@ fn install_with_null_string_issues_an_lsc_that_openssl_verifies() {
         ),
         1
     );
-    let line = d.wait_log("device SEP001122AABB01, operation install, result success, reason 1");
+    let line = d.wait_log("SEP001122AABB01: session ");
+    assert!(
+        line.contains("operation install, result success, reason 1"),
+        "{line}"
+    );
     assert!(line.contains("127.0.0.1:"), "{line}");
     // The audit names the device and the peer as the actor.
     let audit = sh(&env, &["show", "capf", "audit", "3"]);
@@ -267,10 +282,7 @@ fn issue(
 ) -> Vec<u8> {
     let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
     p.distinguished_name.push(rcgen::DnType::CommonName, cn);
-    p.key_usages = vec![
-        rcgen::KeyUsagePurpose::DigitalSignature,
-        rcgen::KeyUsagePurpose::KeyEncipherment,
-    ];
+    p.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
     if expired {
         p.not_before = rcgen::date_time_ymd(2020, 1, 1);
         p.not_after = rcgen::date_time_ymd(2021, 1, 1);
@@ -498,6 +510,7 @@ fn existing_lsc_proofs_with_sha1_and_sha512_for_ec_and_rsa_keys() {
                 device,
                 "auth",
                 "existing-lsc",
+                "noconfirm",
             ],
         );
         let o = emu::run(d.addr, cfg(&ca), &proven(ProofHash::Sha1)).expect("session");
@@ -609,9 +622,21 @@ fn unknown_device_nothing_scheduled_and_deadline_passed() {
     let audit = sh(&env, &["show", "capf", "audit", "1"]);
     assert!(audit.contains("unknown device"), "{audit}");
     // Known (an operation was scheduled, then cancelled): nothing to do.
-    sh(
+    let out = sh_fails(
         &env,
         &["utils", "capf", "operation", "delete", "SEP00000000BEEF"],
+    );
+    assert!(out.contains("needs confirmation"), "{out}");
+    sh(
+        &env,
+        &[
+            "utils",
+            "capf",
+            "operation",
+            "delete",
+            "SEP00000000BEEF",
+            "noconfirm",
+        ],
     );
     let out = sh(
         &env,
@@ -844,7 +869,8 @@ fn malformed_messages_end_the_session_and_change_nothing() {
     )
     .expect("session");
     assert!(o.end_reason.is_none());
-    d.wait_log("device SEP001122AABB07, operation install, result failed");
+    let line = d.wait_log("SEP001122AABB07: session ");
+    assert!(line.contains("operation install, result failed"), "{line}");
     let (status, why) = op_status(&env, "SEP001122AABB07");
     assert_eq!(status, "failed");
     assert!(why.contains("stays issued, not installed"), "{why}");
@@ -1147,13 +1173,20 @@ fn kill_9_mid_session_leaves_the_store_consistent() {
 fn journal_lines_carry_syslog_priorities_without_timestamps() {
     let env = TestEnv::new();
     let ca = init(&env);
-    let d = Capfd::start_with_env(&env, &[], &[("JOURNAL_STREAM", "8:12345")]);
+    let d = Capfd::start_logging(&env, &[], true);
     let first = d.wait_log("listening for phones");
-    assert!(first.starts_with("<6>capfd: listening"), "{first}");
+    assert!(
+        first.starts_with("<5>listening for phones on 127.0.0.1:"),
+        "{first}"
+    );
     let o = emu::run(d.addr, cfg(&ca), &Phone::new("SEP0000000000AA")).expect("session");
     assert_eq!(o.end_reason, Some(reason::UNKNOWN_DEVICE));
-    let line = d.wait_log("device SEP0000000000AA");
-    assert!(line.starts_with("<4>capfd: session "), "{line}");
+    let line = d.wait_log("SEP0000000000AA: session");
+    assert!(line.starts_with("<4>SEP0000000000AA: session "), "{line}");
+    assert!(
+        line.contains("result refused, reason 9: unknown device"),
+        "{line}"
+    );
 }
 
 #[test]
