@@ -11,6 +11,7 @@
 
 pub mod actor;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod domain;
 pub mod engine;

@@ -11,27 +11,21 @@ use std::time::{Duration, Instant};
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 
 use capfsh::actor::os_user;
+use capfsh::cli::global_args;
+use capfsh::clock::Clock;
 use capfsh::domain::{DeviceName, format_rfc3339};
 use capfsh::engine::{Engine, EngineError, SettingsWatch};
 use capfsh::error::Program;
 use capfsh::pki::{CaKeyKind, CaSubject, csr::MAX_CSR_INPUT_BYTES};
 use capfsh::render::escape_controls;
-use capfsh::store::{Actor, DB_ENV, StoreLocation};
+use capfsh::store::{Actor, StoreLocation};
 
 fn cli() -> Command {
-    Command::new("capfd")
+    let capfd = Command::new("capfd")
         .about("The CAPF engine: CAPF CA, CSR intake, LSC issuance, over the capfsh store")
         .version(env!("CARGO_PKG_VERSION"))
-        .subcommand_required(true)
-        .arg(
-            Arg::new("db")
-                .long("db")
-                .env(DB_ENV)
-                .value_name("PATH")
-                .value_parser(value_parser!(PathBuf))
-                .global(true)
-                .help("Store to use [default: <data dir>/capfsh/capf.db]"),
-        )
+        .subcommand_required(true);
+    global_args::add_to(capfd, Program::Capfd)
         .subcommand(
             Command::new("init")
                 .about("Create the CAPF CA certificate (key in a 0600 file beside the store)")
@@ -113,7 +107,9 @@ fn main() -> ExitCode {
 }
 
 fn run(matches: &ArgMatches) -> Result<(), EngineError> {
-    let location = StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path))?;
+    let clock = Clock::from_env().map_err(EngineError::Environment)?;
+    let location = StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path))?
+        .with_clock(clock);
     let mut store = location.open().map_err(|source| EngineError::OpenStore {
         path: location.path.clone(),
         source,
@@ -126,7 +122,7 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
             command: format!("capfd {line}"),
         },
     );
-    let now = chrono::Utc::now();
+    let now = clock.now();
     match matches.subcommand() {
         Some(("init", m)) => {
             let kind: CaKeyKind = m
@@ -223,7 +219,7 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
         Some(("run", m)) => {
             let interval =
                 Duration::from_millis(m.get_one::<u64>("interval-ms").copied().unwrap_or(500));
-            serve(&mut engine, interval)
+            serve(&mut engine, interval, clock)
         }
         _ => Err(EngineError::NoCommand),
     }
@@ -231,7 +227,8 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
 
 /// The service loop: polls the store for settings changes, signs pending CSRs in capf mode in
 /// small batches (bulk signing must not starve call processing), stops on SIGINT/SIGTERM.
-fn serve(engine: &mut Engine, interval: Duration) -> Result<(), EngineError> {
+fn serve(engine: &mut Engine, interval: Duration, clock: Clock) -> Result<(), EngineError> {
+    let log = |msg: &str| log(clock, msg);
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, stop.clone()).map_err(EngineError::Signals)?;
@@ -254,7 +251,7 @@ fn serve(engine: &mut Engine, interval: Duration) -> Result<(), EngineError> {
                 ));
             }
             if watch.current().issuer_mode == capfsh::domain::IssuerMode::Capf {
-                let report = engine.sign_pending(25, chrono::Utc::now(), &mut unsignable)?;
+                let report = engine.sign_pending(25, clock.now(), &mut unsignable)?;
                 if report.signed > 0 {
                     log(&format!("signed {} pending CSR(s)", report.signed));
                 }
@@ -311,12 +308,12 @@ fn cut_warning(
     )
 }
 
-fn log(msg: &str) {
+fn log(clock: Clock, msg: &str) {
     let mut err = io::stderr();
     let _ = writeln!(
         err,
         "{} capfd: {}",
-        format_rfc3339(&chrono::Utc::now()),
+        format_rfc3339(&clock.now()),
         escape_controls(msg)
     );
 }

@@ -1,6 +1,7 @@
 //! capfsh's integration tests: one binary, so the crate links once.
 
 mod bad_input;
+mod clock;
 mod engine;
 mod exit_codes;
 mod oneshot;
