@@ -6,6 +6,7 @@
 //! up front instead of halfway through a change.
 
 mod audit;
+mod backup;
 mod ca;
 mod csr;
 mod error;
@@ -24,6 +25,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use crate::domain::Timestamp;
 
 pub use audit::{Actor, AuditEntry};
+pub use backup::check_copy;
 pub use ca::{CaRecord, NewCa, NewTrustAnchor};
 pub use csr::DeviceSource;
 pub use error::StoreError;
