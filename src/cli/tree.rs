@@ -973,6 +973,7 @@ mod tests {
         assert_eq!(
             mutating,
             [
+                CommandId::Backup,
                 CommandId::CertImport,
                 CommandId::CsrDelete,
                 CommandId::SetKeepAlive,
