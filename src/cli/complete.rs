@@ -342,7 +342,16 @@ mod tests {
         assert_eq!(words("set cli pagination "), ["on", "off"]);
         assert_eq!(
             words("help ut ca "),
-            ["backup", "cert", "csr", "set", "stale-lsc", "trust", "<cr>", "|"]
+            [
+                "backup",
+                "cert",
+                "csr",
+                "set",
+                "stale-lsc",
+                "trust",
+                "<cr>",
+                "|"
+            ]
         );
         // `help` takes command words, not the described command's values.
         assert_eq!(words("help utils capf csr dump "), ["<cr>", "|"]);
