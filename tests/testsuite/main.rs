@@ -9,6 +9,7 @@ mod oneshot_pty;
 mod packaging;
 mod pki_standards;
 mod repl_pty;
+mod roles;
 mod script;
 mod service_log;
 mod shell_completion;
