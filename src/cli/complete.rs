@@ -406,7 +406,15 @@ mod tests {
     fn menus_list_their_children() {
         assert_eq!(
             words("utils capf "),
-            ["cert", "csr", "operation", "set", "stale-lsc", "trust"]
+            [
+                "backup",
+                "cert",
+                "csr",
+                "operation",
+                "set",
+                "stale-lsc",
+                "trust"
+            ]
         );
         assert_eq!(words("ut"), ["utils"]);
         assert_eq!(
@@ -432,6 +440,7 @@ mod tests {
         assert_eq!(
             words("help ut ca "),
             [
+                "backup",
                 "cert",
                 "csr",
                 "operation",

@@ -188,7 +188,7 @@ pub fn delete(cx: &mut Cx<'_>) -> Result<(), CommandError> {
 /// Schedules `kind` for the device, replacing its operation; prints a generated string once.
 fn schedule(cx: &mut Cx<'_>, kind: OperationKind) -> Result<(), CommandError> {
     let device = required(cx.args.device(0), "device")?.clone();
-    let now = chrono::Utc::now();
+    let now = cx.act.now();
     let req = parse_options(cx.args.text(1), now)?;
     let (op, generated) = operation(device.clone(), kind, req, now)?;
     if kind == OperationKind::Delete {
@@ -273,7 +273,7 @@ pub fn install_file(cx: &mut Cx<'_>) -> Result<(), CommandError> {
             path.display()
         )));
     }
-    let now = chrono::Utc::now();
+    let now = cx.act.now();
     let mut ops = Vec::new();
     let mut generated: Vec<(String, AuthString)> = Vec::new();
     let mut errors = Vec::new();

@@ -36,6 +36,9 @@ pub enum EngineError {
     /// No subcommand was given.
     #[error("no command: see capfd --help")]
     NoCommand,
+    /// An environment variable holds a value that cannot be used (`CAPFSH_NOW`).
+    #[error("{0}")]
+    Environment(InvalidValue),
     /// A CSR, certificate or key was refused.
     #[error("{0}")]
     Pki(#[from] PkiError),
@@ -92,6 +95,15 @@ pub enum EngineError {
     /// The service could not install its SIGINT/SIGTERM handlers.
     #[error("cannot handle signals: {0}")]
     Signals(#[source] std::io::Error),
+    /// A backup could not be restored (nothing was changed).
+    #[error("{0}")]
+    Backup(#[from] crate::backup::BackupError),
+    /// The user's role does not allow the command (see [`crate::roles`]).
+    #[error("{0}")]
+    Role(#[from] crate::roles::RoleError),
+    /// `capfd setup` could not lay out or check the store's folder.
+    #[error("{0}")]
+    Layout(#[from] crate::layout::LayoutError),
 }
 
 impl EngineError {
@@ -108,7 +120,7 @@ impl EngineError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             EngineError::Store(e) | EngineError::OpenStore { source: e, .. } => e.kind(),
-            EngineError::NoCommand => ErrorKind::Usage,
+            EngineError::NoCommand | EngineError::Environment(_) => ErrorKind::Usage,
             EngineError::Signals(_) => ErrorKind::Internal,
             _ => ErrorKind::Refused,
         }

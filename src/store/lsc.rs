@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::log_ok;
 use super::csr::insert_request;
-use super::{Actor, Scope, Store, StoreError, opt_ts_col, to_micros, ts_col};
+use super::{Actor, Scope, Store, StoreError, Tx, opt_ts_col, to_micros, ts_col};
 use crate::domain::{DeviceName, LscRecord, LscState, NewCsr, NewLsc, StaleLsc, Timestamp};
 
 fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
@@ -28,10 +28,10 @@ fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
 }
 
 /// Inserts one LSC with its audit line (every single-LSC write path).
-fn insert_logged_lsc(conn: &Connection, actor: &Actor, lsc: &NewLsc) -> Result<i64, StoreError> {
-    let id = insert_lsc(conn, lsc)?;
+fn insert_logged_lsc(tx: &Tx<'_>, actor: &Actor, lsc: &NewLsc) -> Result<i64, StoreError> {
+    let id = insert_lsc(tx, lsc)?;
     log_ok(
-        conn,
+        tx,
         actor,
         &format!("lsc {} recorded for {}", lsc.serial, lsc.device),
     )?;
@@ -214,7 +214,7 @@ impl Store {
 /// The body of [`Store::mark_installed`], inside the caller's transaction (a phone session
 /// records the installation and its operation's success together).
 pub(super) fn mark_installed_in(
-    tx: &Connection,
+    tx: &Tx<'_>,
     device: &DeviceName,
     serial: Option<&str>,
     at: Timestamp,

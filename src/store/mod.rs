@@ -6,6 +6,7 @@
 //! up front instead of halfway through a change.
 
 mod audit;
+mod backup;
 mod ca;
 mod csr;
 mod error;
@@ -17,14 +18,17 @@ mod settings;
 
 use std::fs;
 use std::io;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, FileControl, OpenFlags, Transaction, TransactionBehavior};
 
+use crate::clock::Clock;
 use crate::domain::Timestamp;
 
 pub use audit::{Actor, AuditEntry};
+pub use backup::check_copy;
 pub use ca::{CaRecord, NewCa, NewTrustAnchor};
 pub use csr::DeviceSource;
 pub use error::StoreError;
@@ -53,6 +57,8 @@ pub struct OpenOptions {
     pub create_folder: bool,
     /// Busy timeout for lock waits.
     pub busy_timeout: Duration,
+    /// Where the timestamps of writes come from.
+    pub clock: Clock,
 }
 
 impl Default for OpenOptions {
@@ -60,6 +66,7 @@ impl Default for OpenOptions {
         OpenOptions {
             create_folder: false,
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
+            clock: Clock::System,
         }
     }
 }
@@ -70,6 +77,29 @@ pub struct Store {
     path: PathBuf,
     read_only: bool,
     busy_timeout: std::time::Duration,
+    clock: Clock,
+}
+
+/// A write transaction and the one instant its rows and audit line carry, read from the
+/// store's clock when the write lock was taken.
+pub(crate) struct Tx<'c> {
+    tx: Transaction<'c>,
+    now: Timestamp,
+}
+
+impl<'c> Deref for Tx<'c> {
+    type Target = Transaction<'c>;
+
+    fn deref(&self) -> &Transaction<'c> {
+        &self.tx
+    }
+}
+
+impl Tx<'_> {
+    /// When this write happens.
+    pub(crate) fn now(&self) -> Timestamp {
+        self.now
+    }
 }
 
 /// The default store location: `<data dir>/capfsh/capf.db`.
@@ -100,7 +130,7 @@ impl Store {
         }
         let read_only = match fs::metadata(path) {
             Ok(m) if !m.is_file() => return Err(StoreError::NotAFile(path.to_path_buf())),
-            Ok(m) => m.permissions().readonly(),
+            Ok(m) => m.permissions().readonly() || !may_write(path),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 create_private_file(path).map_err(|source| StoreError::CannotOpen {
                     path: path.to_path_buf(),
@@ -153,6 +183,13 @@ impl Store {
                 return Err(StoreError::NotWal(mode));
             }
             conn.pragma_update(None, "synchronous", "NORMAL")?;
+            // Keep `-wal`/`-shm` when the last writer closes: a reader that may not create
+            // them (or must not, to leave no files of its own) can then read while we write.
+            let mut persist = 1;
+            conn.file_control(
+                Some(rusqlite::MAIN_DB),
+                FileControl::PersistWal(&mut persist),
+            )?;
         }
         if version < LATEST_VERSION {
             if read_only {
@@ -165,12 +202,18 @@ impl Store {
             path: path.to_path_buf(),
             read_only,
             busy_timeout: opts.busy_timeout,
+            clock: opts.clock,
         })
     }
 
     /// Where the store lives.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The clock this store's writes take their timestamps from.
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     /// Whether the file was opened read-only (its permission bits allow no writes).
@@ -189,7 +232,7 @@ impl Store {
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction: all of it commits, or none of it.
     fn write<T>(
         &mut self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.write_with(f)
     }
@@ -198,7 +241,7 @@ impl Store {
     /// with their own error type.
     fn write_with<T, E: From<StoreError>>(
         &mut self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
         if self.read_only {
             return Err(StoreError::ReadOnly.into());
@@ -207,8 +250,12 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
+        let tx = Tx {
+            tx,
+            now: self.clock.now(),
+        };
         let value = f(&tx)?;
-        tx.commit().map_err(StoreError::from)?;
+        tx.tx.commit().map_err(StoreError::from)?;
         Ok(value)
     }
 }
@@ -232,6 +279,16 @@ fn has_capfsh_tables(conn: &Connection) -> Result<bool, StoreError> {
         |r| r.get(0),
     )?;
     Ok(n == 4)
+}
+
+/// Whether this user may write the file (ACLs and groups included), as the kernel decides.
+fn may_write(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: a valid NUL-terminated path.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
 }
 
 fn create_private_dir(dir: &Path) -> io::Result<()> {

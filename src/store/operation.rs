@@ -1,11 +1,11 @@
 //! Per-device certificate operations (scheduled by the admin, served to phones by `capfd run`)
 //! and the certificate each phone last reported.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 
 use super::audit::{insert_outcome, log_ok};
 use super::lsc::mark_installed_in;
-use super::{Actor, Store, StoreError, opt_ts_col, to_micros, ts_col};
+use super::{Actor, Store, StoreError, Tx, opt_ts_col, to_micros, ts_col};
 use crate::domain::{DeviceName, NewOperation, Operation, OperationStatus, Timestamp};
 
 /// Which operations `show capf operation` lists.
@@ -108,7 +108,7 @@ fn operation_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Operation> {
     })
 }
 
-fn upsert_operation(tx: &Connection, op: &NewOperation, actor: &Actor) -> Result<(), StoreError> {
+fn upsert_operation(tx: &Tx<'_>, op: &NewOperation, actor: &Actor) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO operation (device, kind, auth_mode, auth_secret, key_type, completes_by,
                                 status, reason, scheduled_at, scheduled_by)
@@ -417,7 +417,7 @@ impl Store {
     }
 }
 
-fn finish_in(tx: &Connection, result: &SessionResult<'_>, actor: &Actor) -> Result<(), StoreError> {
+fn finish_in(tx: &Tx<'_>, result: &SessionResult<'_>, actor: &Actor) -> Result<(), StoreError> {
     if let Some(status) = result.status {
         tx.execute(
             "UPDATE operation SET status = ?2, reason = ?3, last_attempt_at = ?4, last_peer = ?5

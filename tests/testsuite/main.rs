@@ -1,6 +1,8 @@
 //! capfsh's integration tests: one binary, so the crate links once.
 
+mod backup;
 mod bad_input;
+mod clock;
 mod engine;
 mod exit_codes;
 mod oneshot;
@@ -10,6 +12,7 @@ mod phone_emulator;
 mod phones;
 mod pki_standards;
 mod repl_pty;
+mod roles;
 mod script;
 mod service_log;
 mod shell_completion;
