@@ -659,6 +659,29 @@ mod tests {
     }
 
     #[test]
+    fn keyword_options_are_checked_expanded_and_secrets_masked() {
+        let inv = parse("ut ca op inst SEP1 k ec-p3 au str 1234 by 2099-01-01").expect("parse");
+        assert_eq!(inv.id, CommandId::OperationInstall);
+        assert_eq!(
+            inv.arg(1),
+            Some("key ec-p384 auth string 1234 by 2099-01-01")
+        );
+        assert!(inv.abbreviated);
+        assert!(parse("utils capf operation install SEP1 key ec-p999").is_err());
+        assert!(parse("utils capf operation install SEP1 key").is_err());
+        assert!(parse("utils capf operation install SEP1 auth string").is_err());
+        assert!(parse("utils capf operation install SEP1 key ec-p256 key rsa-2048").is_err());
+        assert!(parse("utils capf operation troubleshoot SEP1 key ec-p256").is_err());
+        let inv = parse("utils capf operation delete SEP1 auth null noconfirm").expect("parse");
+        assert!(inv.noconfirm);
+        assert_eq!(
+            redact_secrets("--db x utils capf operation install SEP1 au st 98765 key ec-p256"),
+            "--db x utils capf operation install SEP1 au st **** key ec-p256"
+        );
+        assert_eq!(redact_secrets("utils capf csr list"), "utils capf csr list");
+    }
+
+    #[test]
     fn abbreviations_resolve_at_every_level() {
         let inv = parse("ut ca cs li").expect("parse");
         assert_eq!(inv.id, CommandId::CsrList);

@@ -223,10 +223,7 @@ impl Accept {
             let spawned = std::thread::Builder::new()
                 .name("capf-session".into())
                 .stack_size(SESSION_STACK)
-                .spawn(move || {
-                    let _guard = guard;
-                    connection(stream, peer, &svc, &tls, hs);
-                });
+                .spawn(move || connection(stream, peer, &svc, &tls, hs, guard));
             if let Err(e) = spawned {
                 self.log
                     .error(&format!("cannot start a session thread: {e}"));
@@ -270,12 +267,15 @@ fn random_session_id() -> u32 {
     u32::from_be_bytes(b)
 }
 
+/// Serves one connection. The session's slot (`slot`) is given back before the closing log
+/// line is written, so whoever reads the log can rely on the slot being free again.
 fn connection(
     stream: TcpStream,
     peer: SocketAddr,
     svc: &PhoneService,
     tls: &TlsCache,
     handshake_timeout: Duration,
+    slot: ActiveGuard,
 ) {
     let peer_s = peer.to_string();
     let cfg = match tls.get(svc) {
@@ -298,6 +298,8 @@ fn connection(
     };
     let mut tls_stream = StreamOwned::new(conn, stream);
     if let Err(e) = handshake(&mut tls_stream, handshake_timeout) {
+        drop(tls_stream);
+        drop(slot);
         svc.log.log(
             Level::Warning,
             None,
@@ -308,6 +310,10 @@ fn connection(
     let session_id = random_session_id();
     let mut wire = TlsWire { s: tls_stream };
     let report = session::serve(&mut wire, svc, &peer_s, session_id);
+    wire.s.conn.send_close_notify();
+    let _ = wire.s.conn.complete_io(&mut wire.s.sock);
+    drop(wire);
+    drop(slot);
     let level = match report.result {
         "success" | "no action" | "waiting" => Level::Info,
         "error" => Level::Error,
@@ -318,8 +324,6 @@ fn connection(
         report.device.as_deref(),
         &report.log_line(&peer_s, session_id),
     );
-    wire.s.conn.send_close_notify();
-    let _ = wire.s.conn.complete_io(&mut wire.s.sock);
 }
 
 /// Completes the handshake within `limit` in total (a peer trickling bytes cannot stretch it).

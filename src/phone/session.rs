@@ -171,6 +171,13 @@ impl Session<'_> {
     }
 
     fn end(&mut self, code: u8) {
+        // The device is free before the phone hears the end: it may reconnect at once.
+        if self.claimed
+            && let Some(d) = &self.device
+        {
+            self.svc.release(d.as_str());
+            self.claimed = false;
+        }
         let _ = self
             .wire
             .send(&Message::new(Command::END_SESSION, self.session_id).with_u8(Tag::REASON, code));

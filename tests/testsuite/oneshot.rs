@@ -14,12 +14,12 @@ fn csr_list_table_is_cucm_style_oldest_first() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "Device Name      Submitted At (UTC)   Key       Subject\n\
-         ===============  ===================  ========  =======\n\
-         SEP001122AABB01  2026-11-20 08:00:00  RSA-2048  CN=SEP001122AABB01\n\
-         CSFJOHN          2026-11-20 08:10:00  EC-P256   CN=CSFJOHN, O=Example\n\
-         SEPBADBADBAD001  2026-11-20 08:20:00  RSA-2048  CN=SEPBADBADBAD001\\x1b[2J\\u{202e}gnp.exe\n\
-         SEP001122AABB02  2026-11-20 08:30:00  RSA-2048  CN=SEP001122AABB02\n\
+        "Device Name      Submitted At (UTC)   Key              Subject\n\
+         ===============  ===================  ===============  =======\n\
+         SEP001122AABB01  2026-11-20 08:00:00  RSA-2048         CN=SEP001122AABB01\n\
+         CSFJOHN          2026-11-20 08:10:00  EC-P256          CN=CSFJOHN, O=Example\n\
+         SEPBADBADBAD001  2026-11-20 08:20:00  RSA-2048         CN=SEPBADBADBAD001\\x1b[2J\\u{202e}gnp.exe\n\
+         SEP001122AABB02  2026-11-20 08:30:00  RSA-2048         CN=SEP001122AABB02\n\
          \n\
          4 pending CSRs found\n"
     );

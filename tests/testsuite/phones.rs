@@ -882,6 +882,11 @@ fn malformed_messages_end_the_session_and_change_nothing() {
         csrs.contains("SEP001122AABB07") && csrs.contains("RSA-2048 keygen"),
         "{csrs}"
     );
+    let dump = sh(&env, &["utils", "capf", "csr", "dump", "SEP001122AABB07"]);
+    assert!(
+        dump.contains("key-generate response") && dump.contains("BEGIN PUBLIC KEY"),
+        "{dump}"
+    );
     let o = emu::run(d.addr, cfg(&ca), &Phone::new("SEP001122AABB07")).expect("session");
     assert_eq!(o.end_reason, Some(reason::UPDATE_CERTIFICATE));
     let stale = sh(&env, &["utils", "capf", "stale-lsc", "list"]);
