@@ -18,3 +18,4 @@ pub mod render;
 pub mod repl;
 pub mod shell;
 pub mod store;
+pub mod sys;

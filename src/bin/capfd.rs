@@ -12,10 +12,11 @@ use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 
 use capfsh::commands::os_user;
 use capfsh::domain::{DeviceName, format_rfc3339};
-use capfsh::engine::{Engine, EngineError, SettingsWatch};
+use capfsh::engine::{Engine, EngineError, SettingsWatch, refuse_store_file};
 use capfsh::pki::{CaKeyKind, CaSubject, csr::MAX_CSR_INPUT_BYTES};
 use capfsh::render::escape_controls;
-use capfsh::store::{Actor, DB_ENV, StoreLocation};
+use capfsh::store::{Actor, DB_ENV, Store, StoreLocation};
+use capfsh::sys::{Existing, SafeFile};
 
 fn cli() -> Command {
     Command::new("capfd")
@@ -117,13 +118,25 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
         .open()
         .map_err(|e| EngineError::Other(format!("{}: {e}", location.path.display())))?;
     let line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
-    let mut engine = Engine::new(
-        &mut store,
-        Actor {
-            os_user: os_user(),
-            command: format!("capfd {line}"),
-        },
-    );
+    let actor = Actor {
+        os_user: os_user(),
+        command: format!("capfd {line}"),
+    };
+    let result = run_on(&mut store, actor.clone(), matches);
+    // A refused change leaves one failed line, as capfsh's do (when the store can take it).
+    if let Err(e) = &result
+        && matches!(
+            matches.subcommand_name(),
+            Some("init" | "enroll" | "installed")
+        )
+    {
+        store.log_failure(&actor, &e.to_string());
+    }
+    result
+}
+
+fn run_on(store: &mut Store, actor: Actor, matches: &ArgMatches) -> Result<(), EngineError> {
+    let mut engine = Engine::new(store, actor);
     let now = chrono::Utc::now();
     match matches.subcommand() {
         Some(("init", m)) => {
@@ -144,21 +157,29 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
             println!("CAPF CA created: {}", escape_controls(ca.subject()));
             println!("Valid until:     {}", format_rfc3339(&ca.not_after()));
             println!("SHA-256:         {}", ca.fingerprint());
-            println!(
-                "Private key:     {} (mode 0600)",
-                capfsh::engine::key_path(&location.path).display()
-            );
+            if let Some(key) = engine.active_key_path()? {
+                println!(
+                    "Private key:     {} (mode 0600)",
+                    escape_controls(&key.display().to_string())
+                );
+            }
             Ok(())
         }
         Some(("enroll", m)) => {
             let device = device_arg(m)?;
             let input = read_input(m.get_one::<PathBuf>("csr"))?;
-            // Open the output before anything is recorded: an LSC the phone never receives
-            // would sit in the store as issued.
-            let mut out_file = match m.get_one::<PathBuf>("out") {
-                Some(p) => Some(std::fs::File::create(p).map_err(|e| {
-                    EngineError::Other(format!("cannot write {}: {e}", p.display()))
-                })?),
+            // The output is checked and its temporary file made before anything is recorded
+            // (an LSC the phone never receives would sit in the store as issued); the file
+            // itself appears only once the LSC is recorded, and never through a link or over
+            // the store or a key.
+            let out_path = m.get_one::<PathBuf>("out");
+            let out_file = match out_path {
+                Some(p) => {
+                    refuse_store_file(engine.store(), p)?;
+                    Some(SafeFile::create(p, 0o644, Existing::Replace).map_err(|e| {
+                        EngineError::Other(format!("cannot write {}: {e}", p.display()))
+                    })?)
+                }
                 None => None,
             };
             let e = engine.enroll(&device, &input, now)?;
@@ -177,14 +198,24 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
             match &e.lsc {
                 Some(lsc) => {
                     eprintln!("capfd: {device}: LSC {} issued", lsc.serial_hex);
-                    write_output(out_file.as_mut(), m.get_one::<PathBuf>("out"), &lsc.pem())?;
+                    match out_file {
+                        Some(mut f) => {
+                            let dest = f.dest().display().to_string();
+                            f.write_all(lsc.pem().as_bytes())
+                                .and_then(|()| f.commit())
+                                .map_err(|e| {
+                                    EngineError::Other(format!(
+                                        "cannot write {dest}: {e} (the LSC is recorded; \
+                                         `show capf lsc device {device}` shows it)"
+                                    ))
+                                })?;
+                        }
+                        None => print!("{}", lsc.pem()),
+                    }
                 }
                 None => {
-                    // Nothing to write: do not leave an empty file behind.
-                    if let (Some(f), Some(p)) = (out_file.take(), m.get_one::<PathBuf>("out")) {
-                        drop(f);
-                        let _ = std::fs::remove_file(p);
-                    }
+                    // Nothing to write: the temporary file goes, an existing file stays.
+                    drop(out_file);
                     eprintln!(
                         "capfd: {device}: CSR recorded as pending (issuer mode {})",
                         e.mode
@@ -304,20 +335,4 @@ fn read_input(path: Option<&PathBuf>) -> Result<Vec<u8>, EngineError> {
     };
     res?;
     Ok(buf)
-}
-
-fn write_output(
-    file: Option<&mut std::fs::File>,
-    path: Option<&PathBuf>,
-    pem: &str,
-) -> Result<(), EngineError> {
-    match (file, path) {
-        (Some(f), Some(p)) => f
-            .write_all(pem.as_bytes())
-            .map_err(|e| EngineError::Other(format!("cannot write {}: {e}", p.display()))),
-        _ => {
-            print!("{pem}");
-            Ok(())
-        }
-    }
 }

@@ -28,6 +28,22 @@ pub enum Read {
     Interrupted,
     /// Ctrl-D or end of input.
     Eof,
+    /// A line that is not text (a byte that is not UTF-8): the message says so; the session
+    /// goes on (over SSH, ending it would log the admin out).
+    Invalid(String),
+}
+
+/// What the admin is told about a line that is not UTF-8 text.
+fn invalid_line_message(bad_byte: Option<u8>) -> String {
+    match bad_byte {
+        Some(b) => format!(
+            "invalid input: the line holds the byte 0x{b:02X}, which is not UTF-8 text; nothing \
+             was run, type the command again"
+        ),
+        None => "invalid input: the line is not UTF-8 text; nothing was run, type the command \
+                 again"
+            .to_owned(),
+    }
 }
 
 /// A source of typed lines with history.
@@ -66,20 +82,83 @@ pub fn is_basic_terminal() -> bool {
     )
 }
 
-fn save_history(history: &mut FileHistory, path: &Path) {
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
+/// The largest history file read back (1000 lines of commands are far less).
+const MAX_HISTORY_BYTES: u64 = 1024 * 1024;
+
+/// Reads history saved by [`save_history`] (rustyline's `#V2` format, or plain lines), never
+/// through a symbolic link and never more than [`MAX_HISTORY_BYTES`].
+fn load_history(history: &mut FileHistory, path: &Path) {
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt;
+    let Ok(f) = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)
+    else {
+        return;
+    };
+    if !f.metadata().is_ok_and(|m| m.is_file()) {
+        return;
     }
+    let mut bytes = Vec::new();
+    if f.take(MAX_HISTORY_BYTES).read_to_end(&mut bytes).is_err() {
+        return;
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let mut lines = text.lines().peekable();
+    let v2 = lines.peek() == Some(&"#V2");
+    if v2 {
+        lines.next();
+    }
+    for line in lines.filter(|l| !l.is_empty()) {
+        let entry = if v2 {
+            unescape_v2(line)
+        } else {
+            line.to_owned()
+        };
+        let _ = history.add(&entry);
+    }
+}
+
+/// Undoes rustyline's `#V2` escaping (`\\n` is a line feed, `\\\\` a backslash).
+fn unescape_v2(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('\\') => out.push('\\'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Writes history to `path` (mode 0600) in rustyline's `#V2` format, through the one safe
+/// file writer: its folder is made 0700, a link planted at `path` is refused, not followed.
+fn save_history(history: &FileHistory, path: &Path) {
     if history.is_empty() {
         return;
     }
-    if history.save(path).is_ok() {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-        }
+    if let Some(dir) = path.parent()
+        && crate::sys::create_private_dir(dir).is_err()
+    {
+        return;
     }
+    let mut text = String::from("#V2\n");
+    for entry in history.iter() {
+        text.push_str(&entry.replace('\\', "\\\\").replace('\n', "\\n"));
+        text.push('\n');
+    }
+    let _ = crate::sys::write_file(path, text.as_bytes(), 0o600, crate::sys::Existing::Replace);
 }
 
 /// rustyline, with Tab and `?` bound to the command tree.
@@ -107,7 +186,7 @@ impl EditorSource {
             EventHandler::Conditional(Box::new(QuestionMark::new(devices))),
         );
         if let Some(h) = history {
-            let _ = editor.load_history(h);
+            load_history(editor.history_mut(), h);
         }
         Ok(EditorSource { editor })
     }
@@ -123,6 +202,13 @@ impl LineSource for EditorSource {
         match r {
             Ok(l) => Read::Line(l),
             Err(ReadlineError::Interrupted) => Read::Interrupted,
+            Err(ReadlineError::Io(e)) if e.kind() == io::ErrorKind::InvalidData => {
+                // The rest of the bad line is still waiting on the terminal: drop it, so it
+                // is not read as a command of its own.
+                let _ =
+                    nix::sys::termios::tcflush(io::stdin(), nix::sys::termios::FlushArg::TCIFLUSH);
+                Read::Invalid(invalid_line_message(None))
+            }
             Err(_) => Read::Eof,
         }
     }
@@ -132,7 +218,7 @@ impl LineSource for EditorSource {
     }
 
     fn save(&mut self, path: &Path) {
-        save_history(self.editor.history_mut(), path);
+        save_history(self.editor.history(), path);
     }
 }
 
@@ -140,7 +226,7 @@ impl LineSource for EditorSource {
 /// thread hands over whole lines so Ctrl-C (a SIGINT in cooked mode, which also discards the
 /// half-typed line) can be noticed while waiting.
 pub struct PlainSource {
-    lines: Receiver<Option<String>>,
+    lines: Receiver<Option<Result<String, String>>>,
     interrupted: Arc<AtomicBool>,
     history: FileHistory,
     eof: bool,
@@ -154,15 +240,21 @@ impl PlainSource {
             let stdin = io::stdin();
             let mut lock = stdin.lock();
             loop {
-                let mut line = String::new();
-                match lock.read_line(&mut line) {
+                let mut line = Vec::new();
+                match lock.read_until(b'\n', &mut line) {
                     Ok(0) | Err(_) => {
                         let _ = tx.send(None);
                         return;
                     }
                     Ok(_) => {
-                        let l = line.trim_end_matches(['\n', '\r']).to_owned();
-                        if tx.send(Some(l)).is_err() {
+                        while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                            line.pop();
+                        }
+                        let text = String::from_utf8(line).map_err(|e| {
+                            let bad = e.utf8_error().valid_up_to();
+                            invalid_line_message(e.as_bytes().get(bad).copied())
+                        });
+                        if tx.send(Some(text)).is_err() {
                             return;
                         }
                     }
@@ -171,7 +263,7 @@ impl PlainSource {
         });
         let mut h = FileHistory::new();
         if let Some(p) = history {
-            let _ = h.load(p);
+            load_history(&mut h, p);
         }
         PlainSource {
             lines: rx,
@@ -195,7 +287,8 @@ impl LineSource for PlainSource {
         let _ = out.flush();
         loop {
             match self.lines.recv_timeout(Duration::from_millis(50)) {
-                Ok(Some(l)) => return Read::Line(format!("{initial}{l}")),
+                Ok(Some(Ok(l))) => return Read::Line(format!("{initial}{l}")),
+                Ok(Some(Err(why))) => return Read::Invalid(why),
                 Ok(None) | Err(RecvTimeoutError::Disconnected) => {
                     self.eof = true;
                     let _ = writeln!(out);
@@ -216,6 +309,6 @@ impl LineSource for PlainSource {
     }
 
     fn save(&mut self, path: &Path) {
-        save_history(&mut self.history, path);
+        save_history(&self.history, path);
     }
 }

@@ -1,6 +1,8 @@
 //! capfsh's integration tests: one binary, so the crate links once.
 
 mod bad_input;
+mod ca_keys;
+mod crash;
 mod engine;
 mod oneshot;
 mod oneshot_pty;
