@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 
-use capfsh::commands::os_user;
+use capfsh::actor::os_user;
 use capfsh::domain::{DeviceName, format_rfc3339};
 use capfsh::engine::{Engine, EngineError, SettingsWatch, refuse_store_file};
+use capfsh::error::Program;
 use capfsh::pki::{CaKeyKind, CaSubject, csr::MAX_CSR_INPUT_BYTES};
 use capfsh::render::escape_controls;
 use capfsh::store::{Actor, DB_ENV, Store, StoreLocation};
@@ -107,16 +108,17 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("capfd: {}", escape_controls(&e.to_string()));
-            ExitCode::from(1)
+            ExitCode::from(e.kind().exit_code(Program::Capfd))
         }
     }
 }
 
 fn run(matches: &ArgMatches) -> Result<(), EngineError> {
     let location = StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path))?;
-    let mut store = location
-        .open()
-        .map_err(|e| EngineError::Other(format!("{}: {e}", location.path.display())))?;
+    let mut store = location.open().map_err(|source| EngineError::OpenStore {
+        path: location.path.clone(),
+        source,
+    })?;
     let line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     let actor = Actor {
         os_user: os_user(),
@@ -154,6 +156,15 @@ fn run_on(store: &mut Store, actor: Actor, matches: &ArgMatches) -> Result<(), E
                 country: text("country"),
             };
             let ca = engine.init_ca(kind, &subject, m.get_flag("force"), now)?;
+            let validity = engine.store().settings()?.validity.days();
+            let ca_days = (ca.not_after() - now).num_days();
+            if ca_days <= i64::from(validity) {
+                eprintln!(
+                    "capfd: warning: the CAPF CA is valid for {ca_days} days, not longer than the \
+                     LSC validity setting ({validity} days): every LSC it signs ends with it, on {}",
+                    format_rfc3339(&ca.not_after())
+                );
+            }
             println!("CAPF CA created: {}", escape_controls(ca.subject()));
             println!("Valid until:     {}", format_rfc3339(&ca.not_after()));
             println!("SHA-256:         {}", ca.fingerprint());
@@ -172,13 +183,13 @@ fn run_on(store: &mut Store, actor: Actor, matches: &ArgMatches) -> Result<(), E
             // (an LSC the phone never receives would sit in the store as issued); the file
             // itself appears only once the LSC is recorded, and never through a link or over
             // the store or a key.
-            let out_path = m.get_one::<PathBuf>("out");
-            let out_file = match out_path {
+            let out_file = match m.get_one::<PathBuf>("out") {
                 Some(p) => {
                     refuse_store_file(engine.store(), p)?;
-                    Some(SafeFile::create(p, 0o644, Existing::Replace).map_err(|e| {
-                        EngineError::Other(format!("cannot write {}: {e}", p.display()))
-                    })?)
+                    Some(
+                        SafeFile::create(p, 0o644, Existing::Replace)
+                            .map_err(|e| EngineError::file("write", p, e))?,
+                    )
                 }
                 None => None,
             };
@@ -198,17 +209,18 @@ fn run_on(store: &mut Store, actor: Actor, matches: &ArgMatches) -> Result<(), E
             match &e.lsc {
                 Some(lsc) => {
                     eprintln!("capfd: {device}: LSC {} issued", lsc.serial_hex);
+                    if let Some(wanted) = lsc.cut_from {
+                        eprintln!(
+                            "capfd: warning: {}",
+                            cut_warning(device.as_str(), &lsc.not_after, &wanted)
+                        );
+                    }
                     match out_file {
                         Some(mut f) => {
-                            let dest = f.dest().display().to_string();
+                            let dest = f.dest().to_path_buf();
                             f.write_all(lsc.pem().as_bytes())
                                 .and_then(|()| f.commit())
-                                .map_err(|e| {
-                                    EngineError::Other(format!(
-                                        "cannot write {dest}: {e} (the LSC is recorded; \
-                                         `show capf lsc device {device}` shows it)"
-                                    ))
-                                })?;
+                                .map_err(|e| EngineError::file("write", &dest, e))?;
                         }
                         None => print!("{}", lsc.pem()),
                     }
@@ -239,7 +251,7 @@ fn run_on(store: &mut Store, actor: Actor, matches: &ArgMatches) -> Result<(), E
                 Duration::from_millis(m.get_one::<u64>("interval-ms").copied().unwrap_or(500));
             serve(&mut engine, interval)
         }
-        _ => Err(EngineError::Other("no command: see capfd --help".into())),
+        _ => Err(EngineError::NoCommand),
     }
 }
 
@@ -248,8 +260,7 @@ fn run_on(store: &mut Store, actor: Actor, matches: &ArgMatches) -> Result<(), E
 fn serve(engine: &mut Engine, interval: Duration) -> Result<(), EngineError> {
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, stop.clone())
-            .map_err(|e| EngineError::Other(format!("cannot handle signals: {e}")))?;
+        signal_hook::flag::register(sig, stop.clone()).map_err(EngineError::Signals)?;
     }
     let mut watch = SettingsWatch::new(engine.store())?;
     let s = watch.current().clone();
@@ -274,6 +285,9 @@ fn serve(engine: &mut Engine, interval: Duration) -> Result<(), EngineError> {
                     log(&format!("signed {} pending CSR(s)", report.signed));
                 }
                 // Each unsignable CSR is named once, then passed over until capfd restarts.
+                for (device, end, wanted) in &report.cut {
+                    log(&format!("warning: {}", cut_warning(device, end, wanted)));
+                }
                 for (device, reason) in &report.refused {
                     log(&format!(
                         "cannot sign the pending CSR of {device}: {reason} (left pending)"
@@ -301,6 +315,28 @@ fn serve(engine: &mut Engine, interval: Duration) -> Result<(), EngineError> {
     Ok(())
 }
 
+/// The warning for an LSC cut to its CA's end of validity: how much shorter, both dates, and
+/// what to do.
+fn cut_warning(
+    device: &str,
+    end: &capfsh::domain::Timestamp,
+    wanted: &capfsh::domain::Timestamp,
+) -> String {
+    let days = (*wanted - *end).num_days();
+    let short = match days {
+        0 => "less than a day".to_owned(),
+        1 => "1 day".to_owned(),
+        n => format!("{n} days"),
+    };
+    format!(
+        "{device}: LSC cut to the CAPF CA's end of validity, {} ({short} shorter than the \
+         validity setting, which asked for {}); renew the CA with `capfd init --force` for \
+         full-length LSCs",
+        format_rfc3339(end),
+        format_rfc3339(wanted)
+    )
+}
+
 fn log(msg: &str) {
     let mut err = io::stderr();
     let _ = writeln!(
@@ -313,11 +349,10 @@ fn log(msg: &str) {
 
 /// The `--device` argument as a checked device name.
 fn device_arg(m: &ArgMatches) -> Result<DeviceName, EngineError> {
-    m.get_one::<String>("device")
+    Ok(m.get_one::<String>("device")
         .map(String::as_str)
         .unwrap_or_default()
-        .parse()
-        .map_err(|e: capfsh::domain::InvalidValue| EngineError::Other(e.0))
+        .parse()?)
 }
 
 /// Reads a CSR from a file or `-` (stdin), refusing more than the CSR size limit.
@@ -327,11 +362,11 @@ fn read_input(path: Option<&PathBuf>) -> Result<Vec<u8>, EngineError> {
     let res = match path {
         Some(p) if p.as_os_str() != "-" => std::fs::File::open(p)
             .and_then(|f| f.take(limit).read_to_end(&mut buf))
-            .map_err(|e| EngineError::Other(format!("cannot read {}: {e}", p.display()))),
+            .map_err(|e| EngineError::file("read", p, e)),
         _ => io::stdin()
             .take(limit)
             .read_to_end(&mut buf)
-            .map_err(|e| EngineError::Other(format!("cannot read standard input: {e}"))),
+            .map_err(EngineError::Stdin),
     };
     res?;
     Ok(buf)

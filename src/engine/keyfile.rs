@@ -80,10 +80,10 @@ pub(super) fn write_new_key(path: &Path, pem: &str) -> Result<(), EngineError> {
         .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC);
     let mut f = o
         .open(path)
-        .map_err(|e| EngineError::Other(format!("cannot create {}: {e}", path.display())))?;
+        .map_err(|e| EngineError::file("create", path, e))?;
     f.write_all(pem.as_bytes())
         .and_then(|_| f.sync_all())
-        .map_err(|e| EngineError::Other(format!("cannot write {}: {e}", path.display())))?;
+        .map_err(|e| EngineError::file("write", path, e))?;
     if let Some(dir) = path.parent()
         && let Ok(d) = fs::File::open(dir)
     {
@@ -119,36 +119,29 @@ pub(super) fn remove_orphans(db_path: &Path, named: &[String]) -> Vec<PathBuf> {
     removed
 }
 
-/// Reads the key, refusing a file that group or others may read.
+/// Reads the key, refusing a file that group or others may read (checked on the open file).
 pub fn read_private_key(path: &Path) -> Result<String, EngineError> {
-    let f = fs::File::open(path).map_err(|e| {
-        EngineError::Other(format!("cannot read the CA key {}: {e}", path.display()))
-    })?;
-    let meta = f.metadata().map_err(|e| {
-        EngineError::Other(format!("cannot read the CA key {}: {e}", path.display()))
-    })?;
+    let f = fs::File::open(path).map_err(|e| EngineError::file("read the CA key", path, e))?;
+    let meta = f
+        .metadata()
+        .map_err(|e| EngineError::file("read the CA key", path, e))?;
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            return Err(EngineError::Other(format!(
-                "refusing the CA key {}: mode {mode:04o} lets others read it; run chmod 600 on it",
-                path.display()
-            )));
+            return Err(EngineError::KeyReadable {
+                path: path.to_path_buf(),
+                mode,
+            });
         }
     }
     if meta.len() > MAX_KEY_BYTES {
-        return Err(EngineError::Other(format!(
-            "the CA key {} is too large to be a key",
-            path.display()
-        )));
+        return Err(EngineError::KeyTooLarge(path.to_path_buf()));
     }
     let mut pem = String::new();
     f.take(MAX_KEY_BYTES)
         .read_to_string(&mut pem)
-        .map_err(|e| {
-            EngineError::Other(format!("cannot read the CA key {}: {e}", path.display()))
-        })?;
+        .map_err(|e| EngineError::file("read the CA key", path, e))?;
     Ok(pem)
 }
 

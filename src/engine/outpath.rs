@@ -48,11 +48,11 @@ pub fn refuse_store_file(store: &Store, out: &Path) -> Result<(), EngineError> {
             }
         }
     }
-    let refuse = |what: &str| {
-        Err(EngineError::Other(format!(
-            "refusing to write {}: it is {what}; choose another file",
-            out.display()
-        )))
+    let refuse = |what: &'static str| {
+        Err(EngineError::ProtectedFile {
+            path: out.to_path_buf(),
+            what,
+        })
     };
     if let Some(real_out) = real_location(out) {
         for (p, what) in &protected {

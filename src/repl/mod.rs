@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use crate::cli::complete::{DEVICE_LIMIT, complete};
 use crate::cli::help::question_mark;
-use crate::commands::{Answer, CmdError, Flow, Prompter, Session};
+use crate::commands::{Answer, CommandError, Flow, Prompter, Session};
 use crate::render::escape_controls;
 use crate::shell::{report_error, run_line};
 use crate::store::StoreDevices;
@@ -74,10 +74,13 @@ pub fn run(session: &mut Session) -> io::Result<u8> {
     let devices = Arc::new(StoreDevices::new(session.location().clone()));
     let history = history_path();
     // Ctrl-C while a command runs must stop the command, not end an admin's SSH session.
-    let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, session.interrupted.clone());
+    let _ = signal_hook::flag::register(
+        signal_hook::consts::SIGINT,
+        session.talk.interrupted.clone(),
+    );
     let mut source: Box<dyn LineSource> = if is_basic_terminal() {
         Box::new(PlainSource::new(
-            session.interrupted.clone(),
+            session.talk.interrupted.clone(),
             history.as_deref(),
         ))
     } else {
@@ -94,7 +97,7 @@ pub fn run(session: &mut Session) -> io::Result<u8> {
             Read::Interrupted => continue,
             Read::Eof => break,
             Read::Invalid(why) => {
-                report_error(&CmdError::Failed(why), None, &mut io::stdout().lock())?;
+                report_error(&CommandError::refused(why), None, &mut io::stdout().lock())?;
                 continue;
             }
         };
@@ -114,7 +117,7 @@ pub fn run(session: &mut Session) -> io::Result<u8> {
                 source.save(h);
             }
         }
-        session.refresh_terminal_width();
+        session.talk.refresh_terminal_width();
         let stdout = io::stdout();
         let mut out = stdout.lock();
         let result = {

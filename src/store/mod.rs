@@ -91,9 +91,11 @@ impl Store {
         };
         if !parent.is_dir() {
             if opts.create_folder {
-                crate::sys::create_private_dir(&parent).map_err(|e| StoreError::CannotOpen {
-                    path: parent.clone(),
-                    reason: e.to_string(),
+                crate::sys::create_private_dir(&parent).map_err(|source| {
+                    StoreError::CannotOpen {
+                        path: parent.clone(),
+                        source,
+                    }
                 })?;
             } else {
                 return Err(StoreError::FolderMissing(parent));
@@ -103,16 +105,16 @@ impl Store {
             Ok(m) if !m.is_file() => return Err(StoreError::NotAFile(path.to_path_buf())),
             Ok(m) => m.permissions().readonly() || !may_write(path),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                create_private_file(path).map_err(|e| StoreError::CannotOpen {
+                create_private_file(path).map_err(|source| StoreError::CannotOpen {
                     path: path.to_path_buf(),
-                    reason: e.to_string(),
+                    source,
                 })?;
                 false
             }
-            Err(e) => {
+            Err(source) => {
                 return Err(StoreError::CannotOpen {
                     path: path.to_path_buf(),
-                    reason: e.to_string(),
+                    source,
                 });
             }
         };
@@ -126,9 +128,9 @@ impl Store {
                 path,
                 OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
-            .map_err(|e| StoreError::CannotOpen {
+            .map_err(|source| StoreError::CannotOpenDb {
                 path: path.to_path_buf(),
-                reason: e.to_string(),
+                source,
             })?
         };
         // Until the store is known to be ours and not newer, closing must not checkpoint: a
@@ -139,9 +141,7 @@ impl Store {
                 .min(Duration::from_millis(i32::MAX as u64)),
         )?;
         let version = schema_version(&conn).map_err(|e| match e {
-            StoreError::Sqlite(m) if m.contains("not a database") => {
-                StoreError::NotADatabase(path.to_path_buf())
-            }
+            StoreError::FileNotDatabase(_) => StoreError::NotADatabase(path.to_path_buf()),
             other => other,
         })?;
         if version > LATEST_VERSION {
@@ -163,9 +163,7 @@ impl Store {
             let mode: String =
                 conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("wal") {
-                return Err(StoreError::Sqlite(format!(
-                    "could not switch the store to WAL mode (got {mode})"
-                )));
+                return Err(StoreError::NotWal(mode));
             }
             conn.pragma_update(None, "synchronous", "NORMAL")?;
             // Keep `-wal`/`-shm` when the last writer closes: a reader that may not create
@@ -290,10 +288,13 @@ fn check_wal_files_writable(path: &Path) -> Result<(), StoreError> {
                 .unwrap_or_else(|_| "another user".into());
             return Err(StoreError::CannotOpen {
                 path: path.to_path_buf(),
-                reason: format!(
-                    "{} belongs to {owner} and this user cannot write it: have root give it to \
-                     the store's owner (chown), then try again",
-                    file.display()
+                source: io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    format!(
+                        "{} belongs to {owner} and this user cannot write it: have root give it \
+                         to the store's owner (chown), then try again",
+                        file.display()
+                    ),
                 ),
             });
         }
@@ -307,9 +308,9 @@ fn check_wal_files_writable(path: &Path) -> Result<(), StoreError> {
 /// as immutable instead.
 fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let cannot = |e: rusqlite::Error| StoreError::CannotOpen {
+    let cannot = |source: rusqlite::Error| StoreError::CannotOpenDb {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        source,
     };
     if sidecar(path, "-wal").exists() && sidecar(path, "-shm").exists() {
         return Connection::open_with_flags(path, flags).map_err(cannot);
@@ -373,8 +374,7 @@ fn to_micros(t: &Timestamp) -> i64 {
 
 /// The inverse of `to_micros`, for values the store computed itself.
 fn from_micros(v: i64) -> Result<Timestamp, StoreError> {
-    Timestamp::from_timestamp_micros(v)
-        .ok_or_else(|| StoreError::Sqlite(format!("timestamp {v} out of range")))
+    Timestamp::from_timestamp_micros(v).ok_or(StoreError::TimestampOutOfRange(v))
 }
 
 /// Reads a timestamp column inside a row mapper.

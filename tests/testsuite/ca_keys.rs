@@ -247,7 +247,8 @@ fn a_failed_replacement_leaves_the_old_ca_and_key_and_no_new_file() {
         .output()
         .expect("init");
     drop(tx);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // 75: the store is unavailable (busy), per the exit-code table.
+    assert_eq!(out.status.code(), Some(75), "{}", stderr(&out));
     assert!(stderr(&out).contains("busy"), "{}", stderr(&out));
     assert_eq!(env.key_files(), files);
     assert_eq!(std::fs::read(&key).expect("key"), bytes);

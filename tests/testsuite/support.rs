@@ -22,7 +22,7 @@ pub fn at(minutes: i64) -> Timestamp {
 
 /// The real uid's user name: who the audit log names, whatever `$USER` says.
 pub fn me() -> String {
-    capfsh::sys::os_user().name
+    capfsh::actor::current().name
 }
 
 pub fn actor() -> Actor {

@@ -1,4 +1,10 @@
-//! Who runs this process, for the audit log.
+//! Who is acting: the OS user written to the audit log by capfsh and capfd alike.
+
+/// The OS user running us, as the audit log names it: the real uid's passwd name (never an
+/// environment variable, which the caller sets), `root (sudo: alice)` under sudo.
+pub fn os_user() -> String {
+    current().audit_name()
+}
 
 /// The acting OS user: the real uid's passwd name. Environment variables are the caller's to
 /// set (`USER=someone capfsh ...`), so they never name the actor; `SUDO_USER` is kept as a
@@ -24,7 +30,7 @@ impl OsUser {
 
 /// The OS user of this process, from `getuid()` and its passwd entry (the one place that
 /// decides who an audit line names).
-pub fn os_user() -> OsUser {
+pub fn current() -> OsUser {
     use nix::unistd::{Uid, User};
     let uid = Uid::current();
     let name = match User::from_uid(uid) {
@@ -47,7 +53,7 @@ mod tests {
 
     #[test]
     fn the_name_is_the_real_uids_not_the_environments() {
-        let me = os_user();
+        let me = current();
         let uid = nix::unistd::Uid::current();
         let expected = nix::unistd::User::from_uid(uid)
             .ok()
