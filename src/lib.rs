@@ -15,6 +15,7 @@ pub mod commands;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod logging;
 pub mod pki;
 pub mod render;
 pub mod repl;
