@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'Take a phone''s CSR (PEM or DER); in capf mode, sign and print its LSC')
             [CompletionResult]::new('installed', 'installed', [CompletionResultType]::ParameterValue, 'Record that a phone installed its LSC')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the engine: follow settings changes, sign pending CSRs in capf mode')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup made by `utils capf backup` as the store --db names')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the capfd(1) man page (roff) on standard output')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script for capfd')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -72,6 +73,13 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'capfd;restore' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing store (its CA key files are never replaced)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'capfd;man' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -89,6 +97,7 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'Take a phone''s CSR (PEM or DER); in capf mode, sign and print its LSC')
             [CompletionResult]::new('installed', 'installed', [CompletionResultType]::ParameterValue, 'Record that a phone installed its LSC')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the engine: follow settings changes, sign pending CSRs in capf mode')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup made by `utils capf backup` as the store --db names')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the capfd(1) man page (roff) on standard output')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script for capfd')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -104,6 +113,9 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             break
         }
         'capfd;help;run' {
+            break
+        }
+        'capfd;help;restore' {
             break
         }
         'capfd;help;man' {

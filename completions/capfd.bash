@@ -34,6 +34,9 @@ _capfd() {
             capfd,man)
                 cmd="capfd__subcmd__man"
                 ;;
+            capfd,restore)
+                cmd="capfd__subcmd__restore"
+                ;;
             capfd,run)
                 cmd="capfd__subcmd__run"
                 ;;
@@ -55,6 +58,9 @@ _capfd() {
             capfd__subcmd__help,man)
                 cmd="capfd__subcmd__help__subcmd__man"
                 ;;
+            capfd__subcmd__help,restore)
+                cmd="capfd__subcmd__help__subcmd__restore"
+                ;;
             capfd__subcmd__help,run)
                 cmd="capfd__subcmd__help__subcmd__run"
                 ;;
@@ -65,7 +71,7 @@ _capfd() {
 
     case "${cmd}" in
         capfd)
-            opts="-h -V --db --help --version init enroll installed run man completions help"
+            opts="-h -V --db --help --version init enroll installed run restore man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -186,7 +192,7 @@ _capfd() {
             return 0
             ;;
         capfd__subcmd__help)
-            opts="init enroll installed run man completions help"
+            opts="init enroll installed run restore man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -270,6 +276,20 @@ _capfd() {
             return 0
             ;;
         capfd__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfd__subcmd__help__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -389,6 +409,35 @@ _capfd() {
             ;;
         capfd__subcmd__man)
             opts="-h --db --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfd__subcmd__restore)
+            opts="-h --force --db --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -27,6 +27,7 @@ set edit:completion:arg-completer[capfd] = {|@words|
             cand enroll 'Take a phone''s CSR (PEM or DER); in capf mode, sign and print its LSC'
             cand installed 'Record that a phone installed its LSC'
             cand run 'Run the engine: follow settings changes, sign pending CSRs in capf mode'
+            cand restore 'Restore a backup made by `utils capf backup` as the store --db names'
             cand man 'Print the capfd(1) man page (roff) on standard output'
             cand completions 'Print a shell completion script for capfd'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -64,6 +65,12 @@ set edit:completion:arg-completer[capfd] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'capfd;restore'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --force 'Replace an existing store (its CA key files are never replaced)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'capfd;man'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
             cand -h 'Print help'
@@ -79,6 +86,7 @@ set edit:completion:arg-completer[capfd] = {|@words|
             cand enroll 'Take a phone''s CSR (PEM or DER); in capf mode, sign and print its LSC'
             cand installed 'Record that a phone installed its LSC'
             cand run 'Run the engine: follow settings changes, sign pending CSRs in capf mode'
+            cand restore 'Restore a backup made by `utils capf backup` as the store --db names'
             cand man 'Print the capfd(1) man page (roff) on standard output'
             cand completions 'Print a shell completion script for capfd'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -90,6 +98,8 @@ set edit:completion:arg-completer[capfd] = {|@words|
         &'capfd;help;installed'= {
         }
         &'capfd;help;run'= {
+        }
+        &'capfd;help;restore'= {
         }
         &'capfd;help;man'= {
         }

@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod actor;
+pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod domain;

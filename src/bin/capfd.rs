@@ -140,6 +140,24 @@ fn cli() -> Command {
                 ),
         )
         .subcommand(
+            Command::new(RESTORE)
+                .about("Restore a backup made by `utils capf backup` as the store --db names")
+                .arg(
+                    Arg::new("folder")
+                        .required(true)
+                        .value_name("FOLDER")
+                        .value_hint(ValueHint::DirPath)
+                        .value_parser(value_parser!(PathBuf))
+                        .help("The backup folder (its manifest, store and CA key files)"),
+                )
+                .arg(
+                    Arg::new("force")
+                        .long("force")
+                        .action(ArgAction::SetTrue)
+                        .help("Replace an existing store (its CA key files are never replaced)"),
+                ),
+        )
+        .subcommand(
             Command::new(MAN).about("Print the capfd(1) man page (roff) on standard output"),
         )
         .subcommand(
@@ -154,6 +172,8 @@ fn cli() -> Command {
         )
 }
 
+/// `capfd restore`: must not open (and so create) the store it is about to write.
+const RESTORE: &str = "restore";
 /// `capfd man`: prints the man page; needs no store.
 const MAN: &str = "man";
 /// `capfd completions <shell>`: prints a completion script; needs no store.
@@ -192,11 +212,41 @@ fn main() -> ExitCode {
 
 fn run(matches: &ArgMatches) -> Result<(), EngineError> {
     let location = StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path))?;
+    let line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+    if let Some((RESTORE, m)) = matches.subcommand() {
+        let folder = m
+            .get_one::<PathBuf>("folder")
+            .ok_or(EngineError::NoCommand)?;
+        let actor = Actor {
+            os_user: os_user(),
+            command: format!("capfd {line}"),
+        };
+        let report = capfsh::backup::restore(folder, &location.path, m.get_flag("force"), &actor)?;
+        let verb = if report.replaced {
+            "replaced by"
+        } else {
+            "restored from"
+        };
+        println!(
+            "Store {} {verb} the backup in {}",
+            escape_controls(&report.db.display().to_string()),
+            escape_controls(&folder.display().to_string())
+        );
+        for k in &report.keys_written {
+            println!("CA key written:  {}", escape_controls(k));
+        }
+        for k in &report.keys_present {
+            println!(
+                "CA key present:  {} (same content, kept)",
+                escape_controls(k)
+            );
+        }
+        return Ok(());
+    }
     let mut store = location.open().map_err(|source| EngineError::OpenStore {
         path: location.path.clone(),
         source,
     })?;
-    let line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     let actor = Actor {
         os_user: os_user(),
         command: format!("capfd {line}"),

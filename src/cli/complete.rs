@@ -317,7 +317,7 @@ mod tests {
     fn menus_list_their_children() {
         assert_eq!(
             words("utils capf "),
-            ["cert", "csr", "set", "stale-lsc", "trust"]
+            ["backup", "cert", "csr", "set", "stale-lsc", "trust"]
         );
         assert_eq!(words("ut"), ["utils"]);
         assert_eq!(
@@ -342,7 +342,16 @@ mod tests {
         assert_eq!(words("set cli pagination "), ["on", "off"]);
         assert_eq!(
             words("help ut ca "),
-            ["cert", "csr", "set", "stale-lsc", "trust", "<cr>", "|"]
+            [
+                "backup",
+                "cert",
+                "csr",
+                "set",
+                "stale-lsc",
+                "trust",
+                "<cr>",
+                "|"
+            ]
         );
         // `help` takes command words, not the described command's values.
         assert_eq!(words("help utils capf csr dump "), ["<cr>", "|"]);

@@ -7,6 +7,7 @@
 //! command that changes the store, as its [`Effect`](crate::cli::tree::Effect) in the tree says.
 
 mod act;
+mod backup;
 mod certs;
 mod csr;
 mod delete;
@@ -119,6 +120,7 @@ fn handler(id: CommandId) -> Handler {
         CsrExport => certs::csr_export,
         CertImport => certs::cert_import,
         TrustImport => certs::trust_import,
+        Backup => backup::run,
         CsrList => csr::list,
         CsrCount => csr::count,
         CsrDump => csr::dump,

@@ -121,6 +121,9 @@ pub enum EngineError {
     /// The service could not install its SIGINT/SIGTERM handlers.
     #[error("cannot handle signals: {0}")]
     Signals(#[source] std::io::Error),
+    /// A backup could not be restored (nothing was changed).
+    #[error("{0}")]
+    Backup(#[from] crate::backup::BackupError),
 }
 
 impl EngineError {

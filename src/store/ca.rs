@@ -136,13 +136,6 @@ impl Store {
         })
     }
 
-    /// Every key file name the store's CAPF CAs (active and retired) name.
-    pub fn ca_key_files(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT key_file FROM capf_ca")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
     /// Runs `f` with the key file names the store names while holding the write lock (and
     /// changing nothing), so no replacement can be between writing its key and committing:
     /// what `f` sees unnamed is an orphan of a crash, safe to remove.

@@ -6,6 +6,7 @@
 //! up front instead of halfway through a change.
 
 mod audit;
+mod backup;
 mod ca;
 mod csr;
 mod error;
@@ -25,6 +26,7 @@ use rusqlite::{Connection, FileControl, OpenFlags, Transaction, TransactionBehav
 use crate::domain::Timestamp;
 
 pub use audit::{Actor, AuditEntry};
+pub use backup::check_copy;
 pub use ca::{CaRecord, NewCa, NewTrustAnchor};
 pub use csr::DeviceSource;
 pub use error::StoreError;

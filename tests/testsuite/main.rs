@@ -1,5 +1,6 @@
 //! capfsh's integration tests: one binary, so the crate links once.
 
+mod backup;
 mod bad_input;
 mod ca_keys;
 mod crash;
