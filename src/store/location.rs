@@ -19,7 +19,7 @@ pub const MAX_BUSY_TIMEOUT_MS: u64 = 3_600_000;
 /// `CAPFSH_BUSY_TIMEOUT_MS`, checked: a value that is not a whole number of milliseconds in
 /// range is refused, not replaced by the default behind the admin's back.
 pub fn busy_timeout_from_env() -> Result<Duration, StoreError> {
-    let Some(raw) = std::env::var_os(BUSY_TIMEOUT_ENV) else {
+    let Some(raw) = std::env::var_os(BUSY_TIMEOUT_ENV).filter(|v| !v.is_empty()) else {
         return Ok(DEFAULT_BUSY_TIMEOUT);
     };
     let text = raw.to_string_lossy();

@@ -304,18 +304,37 @@ fn check_wal_files_writable(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// A read-only connection. With `-wal` and `-shm` in place SQLite reads through them without
-/// writing either; without them it would create them (owned by the reader) or fail in a
-/// folder the reader cannot write, so the main file, which then holds every commit, is read
-/// as immutable instead.
+/// A read-only connection that never creates a file. With `-wal` and `-shm` in place and
+/// readable, SQLite reads through them (a `-shm` the reader may not write is used read-only),
+/// so commits still in the `-wal` are seen. Without them, or with an empty `-wal` it may not
+/// read, the main file holds every commit and is read as immutable: opening it normally would
+/// create `-wal`/`-shm` owned by the reader, which the owner's next write trips over, or fail
+/// in a folder the reader cannot write.
 fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let cannot = |source: rusqlite::Error| StoreError::CannotOpenDb {
         path: path.to_path_buf(),
         source,
     };
-    if sidecar(path, "-wal").exists() && sidecar(path, "-shm").exists() {
+    let (wal, shm) = (sidecar(path, "-wal"), sidecar(path, "-shm"));
+    let readable = |p: &Path| nix::unistd::access(p, nix::unistd::AccessFlags::R_OK).is_ok();
+    if wal.exists() && shm.exists() && readable(&wal) && readable(&shm) {
         return Connection::open_with_flags(path, flags).map_err(cannot);
+    }
+    let wal_len = fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    if wal_len > 0 {
+        return Err(StoreError::CannotOpen {
+            path: path.to_path_buf(),
+            source: io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "{} holds changes not yet in the store file, and this user cannot read it \
+                     or its -shm: the store's owner gives them the store's mode with any \
+                     change (or chmod them like the store)",
+                    wal.display()
+                ),
+            ),
+        });
     }
     let uri = format!("file:{}?immutable=1", uri_escape(path));
     Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI).map_err(cannot)
