@@ -210,8 +210,14 @@ fn a_newer_schema_only_in_the_wal_is_refused_before_anything_can_checkpoint() {
     let out = env.capfd().arg("init").output().expect("run");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("newer"), "{}", stderr(&out));
-    assert_eq!(std::fs::read(&env.db).expect("main"), main_before);
-    assert_eq!(std::fs::read(&wal).expect("-wal kept"), wal_before);
+    assert!(
+        std::fs::read(&env.db).expect("main") == main_before,
+        "the main file changed"
+    );
+    assert!(
+        std::fs::read(&wal).expect("-wal kept") == wal_before,
+        "the -wal changed"
+    );
 }
 
 // --- CSRs with subjects that do not decode (item 11) ---
