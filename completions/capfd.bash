@@ -40,6 +40,9 @@ _capfd() {
             capfd,run)
                 cmd="capfd__subcmd__run"
                 ;;
+            capfd,setup)
+                cmd="capfd__subcmd__setup"
+                ;;
             capfd__subcmd__help,completions)
                 cmd="capfd__subcmd__help__subcmd__completions"
                 ;;
@@ -64,6 +67,9 @@ _capfd() {
             capfd__subcmd__help,run)
                 cmd="capfd__subcmd__help__subcmd__run"
                 ;;
+            capfd__subcmd__help,setup)
+                cmd="capfd__subcmd__help__subcmd__setup"
+                ;;
             *)
                 ;;
         esac
@@ -71,7 +77,7 @@ _capfd() {
 
     case "${cmd}" in
         capfd)
-            opts="-h -V --db --help --version init enroll installed run restore man completions help"
+            opts="-h -V --db --help --version init enroll installed run setup restore man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -192,7 +198,7 @@ _capfd() {
             return 0
             ;;
         capfd__subcmd__help)
-            opts="init enroll installed run restore man completions help"
+            opts="init enroll installed run setup restore man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -304,6 +310,20 @@ _capfd() {
             return 0
             ;;
         capfd__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfd__subcmd__help__subcmd__setup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -473,6 +493,51 @@ _capfd() {
             fi
             case "${prev}" in
                 --interval-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfd__subcmd__setup)
+            opts="-h --admins --operators --readers --service --check --db --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --admins)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operators)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --readers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

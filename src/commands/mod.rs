@@ -143,6 +143,17 @@ pub fn run(
 ) -> Result<Flow, CommandError> {
     session.talk.interrupted.store(false, Ordering::Relaxed);
     let actor = session.act.actor(line);
+    if let Err(e) = permitted(inv, session) {
+        // A refused role is audited like any refused change, where the user may write at all
+        // (a reader cannot write the store by any means, so the refusal is only reported).
+        if inv.effect.mutates()
+            && let Ok(store) = session.act.store()
+        {
+            store.log_failure(&actor, e.message());
+        }
+        out.flush()?;
+        return Err(e);
+    }
     let result = inv.values().map_err(CommandError::from).and_then(|args| {
         let mut cx = Cx {
             inv,
@@ -171,6 +182,18 @@ pub fn run(
 }
 
 /// `help [command]`.
+/// Whether the user running us has the role the command needs (its [`Effect`](crate::cli::tree::Effect)
+/// decides which).
+fn permitted(inv: &Invocation, session: &Session) -> Result<(), CommandError> {
+    crate::roles::check(
+        &session.location().path,
+        inv.id,
+        inv.effect,
+        &inv.canonical(),
+    )
+    .map_err(|e| CommandError::refused(e.to_string()))
+}
+
 fn help(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     let lines = match cx.args.text(0) {
         None => crate::cli::help::general_help(),

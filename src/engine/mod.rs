@@ -124,6 +124,12 @@ pub enum EngineError {
     /// A backup could not be restored (nothing was changed).
     #[error("{0}")]
     Backup(#[from] crate::backup::BackupError),
+    /// The user's role does not allow the command (see [`crate::roles`]).
+    #[error("{0}")]
+    Role(#[from] crate::roles::RoleError),
+    /// `capfd setup` could not lay out or check the store's folder.
+    #[error("{0}")]
+    Layout(#[from] crate::layout::LayoutError),
 }
 
 impl EngineError {

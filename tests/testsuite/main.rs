@@ -14,6 +14,7 @@ mod packaging;
 mod pki_standards;
 mod repl_pty;
 mod repl_safety;
+mod roles;
 mod script;
 mod service_log;
 mod shell_completion;
