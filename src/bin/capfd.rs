@@ -601,9 +601,11 @@ fn man_page(out: &mut dyn Write) -> io::Result<()> {
     )]);
     roff.control("SH", ["FILES"]);
     roff.control("TP", []);
-    roff.text([bold("<store>.ca-key.pem")]);
+    roff.text([bold("<store>.ca-key-<16 hex>.pem")]);
     roff.text([roman(
-        "The CAPF CA private key, beside the store, mode 0600; never inside the store.",
+        "The private key of each CAPF CA, beside the store, mode 0600; never inside the \
+         store, which records each key's file name with its certificate (older stores: \
+         <store>.ca-key.pem).",
     )]);
     roff.control("SH", ["EXIT STATUS"]);
     roff.text([roman(
