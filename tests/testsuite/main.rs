@@ -2,6 +2,7 @@
 
 mod backup;
 mod bad_input;
+mod clock;
 mod engine;
 mod exit_codes;
 mod oneshot;
