@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use clap::{Arg, ArgAction, ArgMatches, Command, ValueHint, value_parser};
 
 use capfsh::actor::os_user;
+use capfsh::cli::global_args;
+use capfsh::clock::Clock;
 use capfsh::domain::{DeviceName, format_cli};
 use capfsh::engine::{Engine, EngineError, SettingsWatch, refuse_store_file};
 use capfsh::error::Program;
@@ -22,20 +24,11 @@ use capfsh::store::{Actor, DB_ENV, Store, StoreLocation};
 use capfsh::sys::{Existing, SafeFile};
 
 fn cli() -> Command {
-    Command::new("capfd")
+    let capfd = Command::new("capfd")
         .about("The CAPF engine: CAPF CA, CSR intake, LSC issuance, over the capfsh store")
         .version(env!("CARGO_PKG_VERSION"))
-        .subcommand_required(true)
-        .arg(
-            Arg::new("db")
-                .long("db")
-                .env(DB_ENV)
-                .value_name("PATH")
-                .value_hint(ValueHint::FilePath)
-                .value_parser(value_parser!(PathBuf))
-                .global(true)
-                .help("Store to use [default: <data dir>/capfsh/capf.db]"),
-        )
+        .subcommand_required(true);
+    global_args::add_to(capfd, Program::Capfd)
         .subcommand(
             Command::new("init")
                 .about("Create the CAPF CA certificate (key in a 0600 file beside the store)")
@@ -265,7 +258,9 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
     if let Some((SETUP, m)) = matches.subcommand() {
         return setup(matches, m);
     }
-    let location = StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path))?;
+    let clock = Clock::from_env().map_err(EngineError::Environment)?;
+    let location = StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path))?
+        .with_clock(clock);
     let line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     // What each engine command needs: the CA and restores are the admin's, the rest an
     // operator's (the service account is admin by the roles file, or owns the store).
@@ -329,7 +324,7 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
         os_user: os_user(),
         command: format!("capfd {line}"),
     };
-    let result = run_on(&mut store, actor.clone(), matches);
+    let result = run_on(&mut store, actor.clone(), matches, clock);
     // A refused change leaves one failed line, as capfsh's do (when the store can take it).
     if let Err(e) = &result
         && matches!(
@@ -342,9 +337,14 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
     result
 }
 
-fn run_on(store: &mut Store, actor: Actor, matches: &ArgMatches) -> Result<(), EngineError> {
+fn run_on(
+    store: &mut Store,
+    actor: Actor,
+    matches: &ArgMatches,
+    clock: Clock,
+) -> Result<(), EngineError> {
     let mut engine = Engine::new(store, actor);
-    let now = chrono::Utc::now();
+    let now = clock.now();
     match matches.subcommand() {
         Some(("init", m)) => {
             let kind: CaKeyKind = m
@@ -455,7 +455,7 @@ fn run_on(store: &mut Store, actor: Actor, matches: &ArgMatches) -> Result<(), E
         Some(("run", m)) => {
             let interval =
                 Duration::from_millis(m.get_one::<u64>("interval-ms").copied().unwrap_or(500));
-            serve(&mut engine, interval)
+            serve(&mut engine, interval, clock)
         }
         _ => Err(EngineError::NoCommand),
     }
@@ -463,12 +463,12 @@ fn run_on(store: &mut Store, actor: Actor, matches: &ArgMatches) -> Result<(), E
 
 /// The service loop: polls the store for settings changes, signs pending CSRs in capf mode in
 /// small batches (bulk signing must not starve call processing), stops on SIGINT/SIGTERM.
-fn serve(engine: &mut Engine, interval: Duration) -> Result<(), EngineError> {
+fn serve(engine: &mut Engine, interval: Duration, clock: Clock) -> Result<(), EngineError> {
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, stop.clone()).map_err(EngineError::Signals)?;
     }
-    let log = Logger::from_env("capfd");
+    let log = Logger::from_env("capfd").with_clock(clock);
     let mut watch = SettingsWatch::new(engine.store())?;
     let s = watch.current().clone();
     log.notice(&format!(
@@ -487,7 +487,7 @@ fn serve(engine: &mut Engine, interval: Duration) -> Result<(), EngineError> {
                 ));
             }
             if watch.current().issuer_mode == capfsh::domain::IssuerMode::Capf {
-                let report = engine.sign_pending(25, chrono::Utc::now(), &mut unsignable)?;
+                let report = engine.sign_pending(25, clock.now(), &mut unsignable)?;
                 // One line per device, so the log answers "what happened to this phone".
                 for (device, serial) in &report.issued {
                     log.device_info(device, &format!("LSC {serial} issued for its pending CSR"));

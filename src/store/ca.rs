@@ -94,7 +94,7 @@ impl Store {
         write_key: impl FnOnce() -> Result<(), E>,
     ) -> Result<i64, E> {
         self.write_with(|tx| {
-            let now = to_micros(&chrono::Utc::now());
+            let now = to_micros(&tx.now());
             let active: Option<String> = tx
                 .query_row("SELECT subject FROM capf_ca WHERE retired_at IS NULL", [], |r| {
                     r.get(0)
@@ -183,7 +183,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<usize, StoreError> {
         self.write(|tx| {
-            let now = to_micros(&chrono::Utc::now());
+            let now = to_micros(&tx.now());
             let mut added = 0;
             for a in anchors {
                 added += tx.execute(

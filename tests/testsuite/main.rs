@@ -3,6 +3,7 @@
 mod backup;
 mod bad_input;
 mod ca_keys;
+mod clock;
 mod crash;
 mod engine;
 mod exit_codes;
@@ -11,6 +12,7 @@ mod oneshot;
 mod oneshot_pty;
 mod os_users;
 mod packaging;
+mod pager_pty;
 mod pki_standards;
 mod repl_pty;
 mod repl_safety;
