@@ -9,6 +9,7 @@ pub mod cert;
 pub mod csr;
 mod describe;
 pub mod proof;
+mod subject;
 mod verify;
 
 use sha2::{Digest, Sha256};

@@ -121,17 +121,28 @@ impl Store {
             } else {
                 "csr"
             };
-            log_ok(tx, actor, &format!("{what} recorded for {}", csr.device))?;
+            // One change, one audit line: it names the request and, in capf mode, its LSC.
             let issued = match sign(csr_id)? {
                 Some((mut lsc, extra)) => {
                     // Never recorded as issued before the request it answers.
                     if lsc.issued_at < csr.submitted_at {
                         lsc.issued_at = csr.submitted_at;
                     }
-                    insert_logged_lsc(tx, actor, &lsc)?;
+                    insert_lsc(tx, &lsc)?;
+                    log_ok(
+                        tx,
+                        actor,
+                        &format!(
+                            "{what} recorded for {} and answered by lsc {}",
+                            csr.device, lsc.serial
+                        ),
+                    )?;
                     Some(extra)
                 }
-                None => None,
+                None => {
+                    log_ok(tx, actor, &format!("{what} recorded for {}", csr.device))?;
+                    None
+                }
             };
             Ok((csr_id, superseded, issued))
         })
