@@ -648,7 +648,8 @@ fn table_output_to_a_pipe_never_wraps() {
     let text = stdout(&out);
     assert!(
         text.lines()
-            .any(|l| l == "CSFJOHN          2026-11-20 08:10:00  EC-P256   CN=CSFJOHN, O=Example"),
+            .any(|l| l
+                == "CSFJOHN          2026-11-20 08:10:00  EC-P256          CN=CSFJOHN, O=Example"),
         "{text}"
     );
     assert_eq!(text.lines().count(), 8, "{text}");
