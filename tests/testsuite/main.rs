@@ -8,6 +8,7 @@ mod exit_codes;
 mod oneshot;
 mod oneshot_pty;
 mod packaging;
+mod pager_pty;
 mod pki_standards;
 mod repl_pty;
 mod roles;
