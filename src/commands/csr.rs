@@ -1,10 +1,12 @@
 //! `utils capf csr list|count|dump|delete`.
 
-use super::{CmdError, Deletion, Prompter, Session, found, plural, row_sink, scoped_delete};
+use std::sync::atomic::Ordering;
+
+use super::{CmdError, Deletion, Prompter, Session, found, plural, scoped_delete};
 use crate::cli::parse::Invocation;
-use crate::domain::{DeviceName, PendingCsr};
+use crate::domain::DeviceName;
 use crate::pki::{ParsedCsr, to_pem};
-use crate::render::{Cell, Column, Renderer};
+use crate::render::{Cell, Column, Renderer, RowCell};
 use crate::store::{Actor, Scope, Store};
 
 /// Columns of `utils capf csr list` (field names are a documented contract).
@@ -31,21 +33,34 @@ pub const CSR_COLUMNS: &[Column] = &[
     },
 ];
 
-fn csr_row(c: &PendingCsr) -> [Cell; 4] {
-    [
-        Cell::Text(c.device.clone()),
-        Cell::Time(c.submitted_at),
-        Cell::Text(c.key_label()),
-        Cell::Text(c.subject.clone()),
-    ]
-}
-
-/// Lists pending CSRs oldest first, streaming; Ctrl-C stops the listing.
+/// Lists pending CSRs oldest first, streaming rows borrowed from the store (no allocation per
+/// row); Ctrl-C stops the listing.
 pub fn list(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
     let interrupted = session.interrupted.clone();
     let store = session.store()?;
     out.begin_list(CSR_COLUMNS)?;
-    let n = store.each_pending_csr(row_sink(interrupted, out, csr_row))?;
+    // The key label of the previous row, reused while the key kind repeats (it mostly does).
+    let mut key = String::new();
+    let mut key_of: Option<(String, u32)> = None;
+    let n = store.each_pending_csr_row(|c| {
+        if interrupted.load(Ordering::Relaxed) {
+            return Err(CmdError::Cancelled("Control-C pressed".into()));
+        }
+        match &mut key_of {
+            Some((alg, bits)) if *bits == c.key_bits && alg == c.key_algorithm => {}
+            _ => {
+                c.key_label_into(&mut key);
+                key_of = Some((c.key_algorithm.to_owned(), c.key_bits));
+            }
+        }
+        out.row_ref(&[
+            RowCell::Text(c.device),
+            RowCell::Micros(c.submitted_at_micros),
+            RowCell::Text(&key),
+            RowCell::Text(c.subject),
+        ])
+        .map_err(CmdError::from)
+    })?;
     out.end_list(&found(n, "pending CSR", "pending CSRs"))?;
     Ok(())
 }

@@ -10,8 +10,8 @@ use crate::domain::{DeviceName, LscRecord, LscState, NewCsr, NewLsc, StaleLsc, T
 fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
     conn.execute(
         "INSERT INTO lsc (device, serial, subject, issuer, not_before, not_after, issued_at,
-                          csr_id, der)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                          csr_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             lsc.device.as_str(),
             lsc.serial,
@@ -21,10 +21,16 @@ fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
             to_micros(&lsc.not_after),
             to_micros(&lsc.issued_at),
             lsc.csr_id,
-            lsc.der
         ],
     )?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    // The certificate lives apart from the narrow lsc row (v5); a trigger moves it to
+    // stale_lsc_der when the LSC is born stale.
+    conn.execute(
+        "INSERT INTO lsc_der (lsc_id, der) VALUES (?1, ?2)",
+        params![id, lsc.der],
+    )?;
+    Ok(id)
 }
 
 /// Inserts one LSC with its audit line (every single-LSC write path).
