@@ -31,6 +31,13 @@ SELECT id, der FROM lsc WHERE installed_at IS NULL AND superseded_at IS NOT NULL
 
 DROP INDEX lsc_not_installed;
 ALTER TABLE lsc DROP COLUMN der;
+-- DROP COLUMN leaves every page as empty as the DERs made it: write the rows again so they sit
+-- together (whatever columns lsc has, so later migrations may add theirs). No trigger of this
+-- file exists yet, and nothing references lsc rows, so this only moves them.
+CREATE TEMP TABLE lsc_rows AS SELECT * FROM lsc;
+DELETE FROM lsc;
+INSERT INTO lsc SELECT * FROM lsc_rows ORDER BY id;
+DROP TABLE lsc_rows;
 
 -- Every LSC's DER, wherever it sits (for readers that do not care whether it is stale).
 CREATE VIEW lsc_der_any AS

@@ -11,7 +11,7 @@ mod time;
 
 pub use device::DeviceName;
 pub use records::{
-    CsrRecord, LscRecord, LscState, NewCsr, NewLsc, PendingCsr, PendingCsrRow, StaleLsc,
+    CsrRecord, LscRecord, LscState, NewCsr, NewLsc, PendingCsr, PendingCsrRow, StaleLsc, key_label,
 };
 pub use settings::{IssuerMode, KeepAlive, Settings, ValidityDays};
 pub use stale::stale_since;

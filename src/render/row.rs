@@ -280,6 +280,82 @@ mod tests {
         assert_eq!(cli(i64::MAX), i64::MAX.to_string());
     }
 
+    /// The borrowed path writes byte for byte what the owned path writes, hostile text included.
+    #[test]
+    fn borrowed_rows_render_exactly_as_owned_rows() {
+        use crate::render::{Column, Format, renderer};
+        const COLUMNS: &[Column] = &[
+            Column {
+                field: "device",
+                title: "Device Name",
+                width: 15,
+            },
+            Column {
+                field: "at",
+                title: "At (UTC)",
+                width: 19,
+            },
+            Column {
+                field: "subject",
+                title: "Subject",
+                width: 0,
+            },
+        ];
+        let texts = [
+            "SEP001122AABBCC",
+            "CN=A, O=B",
+            "=HYPERLINK(\"x\")",
+            "+1",
+            "-1",
+            "@x",
+            "\tx",
+            "\rx",
+            " lead",
+            "trail ",
+            "say \"hi\"",
+            "a\u{1b}[2Jb\nforged",
+            "bidi\u{202e}x",
+            "Zürich",
+            "wide\u{3000}",
+            "nbsp\u{a0}",
+            "",
+            "ümlaut device",
+            "\u{9b}c1",
+        ];
+        let instants = [0, 1_767_225_602_123_456, FAST_MAX + 1, -1];
+        for format in [Format::Table, Format::Csv, Format::Json] {
+            let render = |borrowed: bool| -> String {
+                let mut out = Vec::new();
+                {
+                    let mut r = renderer(format, Box::new(&mut out), None);
+                    r.begin_list(COLUMNS).expect("begin");
+                    for (i, a) in texts.iter().enumerate() {
+                        let b = texts[(i * 7 + 3) % texts.len()];
+                        let at = instants[i % instants.len()];
+                        if borrowed {
+                            r.row_ref(&[RowCell::Text(a), RowCell::Micros(at), RowCell::Text(b)])
+                                .expect("row");
+                        } else {
+                            let t = DateTime::from_timestamp_micros(at).expect("time");
+                            r.row(&[
+                                Cell::Text((*a).to_owned()),
+                                Cell::Time(t),
+                                Cell::Text(b.to_owned()),
+                            ])
+                            .expect("row");
+                        }
+                    }
+                    r.end_list("19 rows found").expect("end");
+                    r.flush().expect("flush");
+                }
+                String::from_utf8(out).expect("utf8")
+            };
+            let (owned, borrowed) = (render(false), render(true));
+            assert_eq!(borrowed, owned, "{format:?}");
+            assert!(owned.lines().count() >= texts.len(), "{format:?}: {owned}");
+        }
+    }
+
     #[test]
     fn plain_ascii_is_printable_ascii_only() {
         assert!(plain_ascii("CN=SEP001122AABBCC, O=Example"));

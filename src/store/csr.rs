@@ -125,8 +125,13 @@ impl Store {
                     submitted_at_micros: checked_micros(r.get_ref(1)?.as_i64()?, 1)?,
                     subject: r.get_ref(2)?.as_str()?,
                     key_algorithm: r.get_ref(3)?.as_str()?,
-                    key_bits: u32::try_from(r.get_ref(4)?.as_i64()?)
-                        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Integer, Box::new(e)))?,
+                    key_bits: u32::try_from(r.get_ref(4)?.as_i64()?).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            4,
+                            rusqlite::types::Type::Integer,
+                            Box::new(e),
+                        )
+                    })?,
                 })
             })()
             .map_err(StoreError::from)?;
