@@ -205,7 +205,7 @@ fn complete_words(
         out.error = inner.error;
         return;
     }
-    let noconfirm_given = run.confirm && rest.last().is_some_and(|l| is_noconfirm(l));
+    let noconfirm_given = run.confirms() && rest.last().is_some_and(|l| is_noconfirm(l));
     let given = rest.len() - usize::from(noconfirm_given);
     if given > run.params.len() || (noconfirm_given && given < required(run)) {
         return;
@@ -214,7 +214,7 @@ fn complete_words(
         push_values(param, partial, devices, &mut out.choices);
     }
     if given >= required(run) {
-        if run.confirm && !noconfirm_given && starts_with_ci(NOCONFIRM, partial) {
+        if run.confirms() && !noconfirm_given && starts_with_ci(NOCONFIRM, partial) {
             out.choices.push(Choice {
                 word: NOCONFIRM.into(),
                 help: "Do not ask for confirmation".into(),
@@ -259,15 +259,15 @@ fn push_children(node: &'static Node, partial: &str, repl: bool, out: &mut Vec<C
 fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &mut Vec<Choice>) {
     let placeholder = Choice {
         word: format!("<{}>", param.name),
-        help: param.help.into(),
+        help: param.help_text(),
         kind: ChoiceKind::Placeholder,
     };
     match param.kind {
         ValueKind::Choice(words) => {
-            for w in words.iter().filter(|w| starts_with_ci(w, partial)) {
+            for w in words.iter().filter(|w| starts_with_ci(w.word, partial)) {
                 out.push(Choice {
-                    word: (*w).into(),
-                    help: param.help.into(),
+                    word: w.word.into(),
+                    help: param.help_text(),
                     kind: ChoiceKind::Value,
                 });
             }
@@ -276,7 +276,7 @@ fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &m
             if matches!(param.kind, ValueKind::AllOrDevice(_)) && starts_with_ci("all", partial) {
                 out.push(Choice {
                     word: "all".into(),
-                    help: param.help.into(),
+                    help: param.help_text(),
                     kind: ChoiceKind::Value,
                 });
             }
@@ -293,7 +293,7 @@ fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &m
                 });
             }
         }
-        ValueKind::Number | ValueKind::Path | ValueKind::CommandPath => out.push(placeholder),
+        ValueKind::Number(_) | ValueKind::Path | ValueKind::CommandPath => out.push(placeholder),
     }
 }
 
@@ -317,7 +317,7 @@ mod tests {
     fn menus_list_their_children() {
         assert_eq!(
             words("utils capf "),
-            ["cert", "csr", "set", "stale-lsc", "trust"]
+            ["backup", "cert", "csr", "set", "stale-lsc", "trust"]
         );
         assert_eq!(words("ut"), ["utils"]);
         assert_eq!(
@@ -342,7 +342,16 @@ mod tests {
         assert_eq!(words("set cli pagination "), ["on", "off"]);
         assert_eq!(
             words("help ut ca "),
-            ["cert", "csr", "set", "stale-lsc", "trust", "<cr>", "|"]
+            [
+                "backup",
+                "cert",
+                "csr",
+                "set",
+                "stale-lsc",
+                "trust",
+                "<cr>",
+                "|"
+            ]
         );
         // `help` takes command words, not the described command's values.
         assert_eq!(words("help utils capf csr dump "), ["<cr>", "|"]);

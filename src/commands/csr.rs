@@ -2,12 +2,11 @@
 
 use std::sync::atomic::Ordering;
 
-use super::{CmdError, Deletion, Prompter, Session, found, plural, scoped_delete};
-use crate::cli::parse::Invocation;
-use crate::domain::DeviceName;
+use super::delete::{Deletion, scoped_delete};
+use super::{CONTROL_C, CommandError, Cx, found, plural, required};
 use crate::pki::{ParsedCsr, to_pem};
-use crate::render::{Cell, Column, Renderer, RowCell};
-use crate::store::{Actor, Scope, Store};
+use crate::render::{Cell, Column, RowCell};
+use crate::store::{Scope, Store};
 
 /// Columns of `utils capf csr list` (field names are a documented contract).
 pub const CSR_COLUMNS: &[Column] = &[
@@ -35,16 +34,17 @@ pub const CSR_COLUMNS: &[Column] = &[
 
 /// Lists pending CSRs oldest first, streaming rows borrowed from the store (no allocation per
 /// row); Ctrl-C stops the listing.
-pub fn list(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
-    let interrupted = session.interrupted.clone();
-    let store = session.store()?;
+pub fn list(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let interrupted = cx.talk.interrupted.clone();
+    let store = cx.act.store()?;
+    let out = &mut *cx.out;
     out.begin_list(CSR_COLUMNS)?;
     // The key label of the previous row, reused while the key kind repeats (it mostly does).
     let mut key = String::new();
     let mut key_of: Option<(String, u32)> = None;
     let n = store.each_pending_csr_row(|c| {
         if interrupted.load(Ordering::Relaxed) {
-            return Err(CmdError::Cancelled("Control-C pressed".into()));
+            return Err(CommandError::cancelled(CONTROL_C));
         }
         match &mut key_of {
             Some((alg, bits)) if *bits == c.key_bits && alg == c.key_algorithm => {}
@@ -59,16 +59,16 @@ pub fn list(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdErro
             RowCell::Text(&key),
             RowCell::Text(c.subject),
         ])
-        .map_err(CmdError::from)
+        .map_err(CommandError::from)
     })?;
     out.end_list(&found(n, "pending CSR", "pending CSRs"))?;
     Ok(())
 }
 
 /// Counts pending CSRs.
-pub fn count(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
-    let n = session.store()?.pending_csr_count()?;
-    out.outcome(
+pub fn count(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let n = cx.store()?.pending_csr_count()?;
+    cx.out.outcome(
         &format!("{} pending", plural(n, "CSR", "CSRs")),
         &[("pending_csrs", Cell::Int(n as i64))],
     )?;
@@ -76,16 +76,12 @@ pub fn count(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdErr
 }
 
 /// Shows one device's pending CSR.
-pub fn dump(
-    inv: &Invocation,
-    session: &mut Session,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    let device: DeviceName = inv.arg(0).unwrap_or_default().parse()?;
-    let record = session
+pub fn dump(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let device = required(cx.args.device(0), "device")?.clone();
+    let record = cx
         .store()?
         .pending_csr(&device)?
-        .ok_or_else(|| CmdError::Failed(format!("no pending CSR for device {device}")))?;
+        .ok_or_else(|| CommandError::refused(format!("no pending CSR for device {device}")))?;
     let c = &record.csr;
     // Decode again from the stored DER: the dump shows what the request really says.
     let decoded = ParsedCsr::parse(&record.der);
@@ -140,18 +136,12 @@ pub fn dump(
         "PEM",
         Cell::Block(to_pem("CERTIFICATE REQUEST", &record.der)),
     ));
-    out.record(&fields)?;
+    cx.out.record(&fields)?;
     Ok(())
 }
 
 /// Deletes pending CSRs after confirmation, in one transaction.
-pub fn delete(
-    inv: &Invocation,
-    session: &mut Session,
-    actor: &Actor,
-    prompter: &mut dyn Prompter,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
+pub fn delete(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     let target = Deletion {
         one: "pending CSR",
         many: "pending CSRs",
@@ -161,5 +151,5 @@ pub fn delete(
         },
         delete: Store::delete_pending_csrs,
     };
-    scoped_delete(inv, session, actor, prompter, out, &target)
+    scoped_delete(cx, &target)
 }

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use comfy_table::{ContentArrangement, Table, presets};
 
 use super::row::{InstantWriter, RowCell, plain_ascii};
-use super::{Cell, Column, Field, Renderer, escape_controls};
+use super::{Cell, Column, Field, Framing, Renderer, escape_controls};
 use crate::domain::format_cli;
 
 /// Renders for people.
@@ -14,7 +14,8 @@ pub struct TableRenderer<'w> {
     columns: &'static [Column],
     rows: u64,
     width: Option<usize>,
-    /// The line being built by [`Renderer::row_ref`], kept between rows for its capacity.
+    framing: Framing,
+    /// Rows [`Renderer::row_ref`] built and has not written out yet (kept for its capacity).
     line_buf: Vec<u8>,
     instants: InstantWriter,
 }
@@ -22,27 +23,49 @@ pub struct TableRenderer<'w> {
 impl<'w> TableRenderer<'w> {
     /// Writes to `out`; `width` is the terminal's width (the last column wraps to it), or
     /// `None` for pipes and files, where nothing is ever wrapped or cut.
-    pub fn new(out: Box<dyn Write + 'w>, width: Option<usize>) -> Self {
+    /// `framing` is on while a list's header, rule, blank line and closing count are written.
+    pub fn new(out: Box<dyn Write + 'w>, width: Option<usize>, framing: Framing) -> Self {
         TableRenderer {
             out,
             columns: &[],
             rows: 0,
             width,
+            framing,
             line_buf: Vec::new(),
             instants: InstantWriter::default(),
         }
     }
 
-    /// The header line and the `=` rule, before the first row.
+    /// The header line and the `=` rule, before the first row (frame, not data).
     fn header(&mut self) -> io::Result<()> {
-        let titles: Vec<String> = self.columns.iter().map(|c| c.title.to_owned()).collect();
-        self.line(&titles)?;
-        let rules: Vec<String> = self
-            .columns
-            .iter()
-            .map(|c| "=".repeat(c.width.max(c.title.len())))
-            .collect();
-        self.line(&rules)
+        self.frame(|t| {
+            let titles: Vec<String> = t.columns.iter().map(|c| c.title.to_owned()).collect();
+            t.line(&titles)?;
+            let rules: Vec<String> = t
+                .columns
+                .iter()
+                .map(|c| "=".repeat(c.width.max(c.title.len())))
+                .collect();
+            t.line(&rules)
+        })
+    }
+
+    /// Writes out the rows gathered so far.
+    fn flush_rows(&mut self) -> io::Result<()> {
+        if self.line_buf.is_empty() {
+            return Ok(());
+        }
+        let written = self.out.write_all(&self.line_buf);
+        self.line_buf.clear();
+        written
+    }
+
+    /// Writes frame lines (not data) with `f`.
+    fn frame(&mut self, f: impl FnOnce(&mut Self) -> io::Result<()>) -> io::Result<()> {
+        self.framing.set(true);
+        let result = f(self);
+        self.framing.set(false);
+        result
     }
 
     fn line(&mut self, cells: &[String]) -> io::Result<()> {
@@ -78,18 +101,6 @@ impl<'w> TableRenderer<'w> {
 
 /// Bytes of rows [`Renderer::row_ref`] gathers before writing them out.
 const ROW_BATCH: usize = 64 * 1024;
-
-impl TableRenderer<'_> {
-    /// Writes out the rows gathered so far.
-    fn flush_rows(&mut self) -> io::Result<()> {
-        if self.line_buf.is_empty() {
-            return Ok(());
-        }
-        let written = self.out.write_all(&self.line_buf);
-        self.line_buf.clear();
-        written
-    }
-}
 
 impl Drop for TableRenderer<'_> {
     /// A listing that stops early (an error, Ctrl-C) still shows the rows it produced.
@@ -138,10 +149,10 @@ impl Renderer for TableRenderer<'_> {
             self.header()?;
         }
         self.rows += 1;
-        // The same line as `row` writes, built in one reused buffer: padded columns, two
-        // spaces between them, the last column unpadded, trailing whitespace trimmed.
-        // Rows gather in one buffer written out every 64 KiB or before anything else: one write
-        // through the output layers per batch instead of per row.
+        // The same line as `row` writes (padded columns, two spaces between them, the last
+        // column unpadded, trailing whitespace trimmed), built in one buffer that gathers rows
+        // and goes out every 64 KiB or before anything else: one write through the output
+        // layers per batch instead of per row.
         let mut line = std::mem::take(&mut self.line_buf);
         let row_start = line.len();
         let mut ascii = true;
@@ -189,10 +200,12 @@ impl Renderer for TableRenderer<'_> {
 
     fn end_list(&mut self, summary: &str) -> io::Result<()> {
         self.flush_rows()?;
-        if self.rows > 0 {
-            writeln!(self.out)?;
-        }
-        writeln!(self.out, "{}", escape_controls(summary))
+        self.frame(|t| {
+            if t.rows > 0 {
+                writeln!(t.out)?;
+            }
+            writeln!(t.out, "{}", escape_controls(summary))
+        })
     }
 
     fn record(&mut self, fields: &[Field<'_>]) -> io::Result<()> {

@@ -6,6 +6,7 @@
 //! up front instead of halfway through a change.
 
 mod audit;
+mod backup;
 mod ca;
 mod csr;
 mod error;
@@ -19,11 +20,12 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, FileControl, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::domain::Timestamp;
 
 pub use audit::{Actor, AuditEntry};
+pub use backup::check_copy;
 pub use ca::{CaRecord, NewCa, NewTrustAnchor};
 pub use csr::DeviceSource;
 pub use error::StoreError;
@@ -88,9 +90,9 @@ impl Store {
         };
         if !parent.is_dir() {
             if opts.create_folder {
-                create_private_dir(&parent).map_err(|e| StoreError::CannotOpen {
+                create_private_dir(&parent).map_err(|source| StoreError::CannotOpen {
                     path: parent.clone(),
-                    reason: e.to_string(),
+                    source,
                 })?;
             } else {
                 return Err(StoreError::FolderMissing(parent));
@@ -98,18 +100,18 @@ impl Store {
         }
         let read_only = match fs::metadata(path) {
             Ok(m) if !m.is_file() => return Err(StoreError::NotAFile(path.to_path_buf())),
-            Ok(m) => m.permissions().readonly(),
+            Ok(m) => m.permissions().readonly() || !may_write(path),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                create_private_file(path).map_err(|e| StoreError::CannotOpen {
+                create_private_file(path).map_err(|source| StoreError::CannotOpen {
                     path: path.to_path_buf(),
-                    reason: e.to_string(),
+                    source,
                 })?;
                 false
             }
-            Err(e) => {
+            Err(source) => {
                 return Err(StoreError::CannotOpen {
                     path: path.to_path_buf(),
-                    reason: e.to_string(),
+                    source,
                 });
             }
         };
@@ -118,16 +120,15 @@ impl Store {
         } else {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
         };
-        let mut conn =
-            Connection::open_with_flags(path, flags).map_err(|e| StoreError::CannotOpen {
+        let mut conn = Connection::open_with_flags(path, flags).map_err(|source| {
+            StoreError::CannotOpenDb {
                 path: path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
+                source,
+            }
+        })?;
         conn.busy_timeout(opts.busy_timeout)?;
         let version = schema_version(&conn).map_err(|e| match e {
-            StoreError::Sqlite(m) if m.contains("not a database") => {
-                StoreError::NotADatabase(path.to_path_buf())
-            }
+            StoreError::FileNotDatabase(_) => StoreError::NotADatabase(path.to_path_buf()),
             other => other,
         })?;
         if version > LATEST_VERSION {
@@ -149,11 +150,16 @@ impl Store {
             let mode: String =
                 conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("wal") {
-                return Err(StoreError::Sqlite(format!(
-                    "could not switch the store to WAL mode (got {mode})"
-                )));
+                return Err(StoreError::NotWal(mode));
             }
             conn.pragma_update(None, "synchronous", "NORMAL")?;
+            // Keep `-wal`/`-shm` when the last writer closes: a reader that may not create
+            // them (or must not, to leave no files of its own) can then read while we write.
+            let mut persist = 1;
+            conn.file_control(
+                Some(rusqlite::MAIN_DB),
+                FileControl::PersistWal(&mut persist),
+            )?;
         }
         if version < LATEST_VERSION {
             if read_only {
@@ -235,6 +241,16 @@ fn has_capfsh_tables(conn: &Connection) -> Result<bool, StoreError> {
     Ok(n == 4)
 }
 
+/// Whether this user may write the file (ACLs and groups included), as the kernel decides.
+fn may_write(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: a valid NUL-terminated path.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
 fn create_private_dir(dir: &Path) -> io::Result<()> {
     let mut b = fs::DirBuilder::new();
     b.recursive(true);
@@ -268,8 +284,7 @@ fn to_micros(t: &Timestamp) -> i64 {
 
 /// The inverse of `to_micros`, for values the store computed itself.
 fn from_micros(v: i64) -> Result<Timestamp, StoreError> {
-    Timestamp::from_timestamp_micros(v)
-        .ok_or_else(|| StoreError::Sqlite(format!("timestamp {v} out of range")))
+    Timestamp::from_timestamp_micros(v).ok_or(StoreError::TimestampOutOfRange(v))
 }
 
 /// Reads a timestamp column inside a row mapper.

@@ -1,11 +1,17 @@
 //! capfsh's integration tests: one binary, so the crate links once.
 
+mod backup;
 mod bad_input;
 mod engine;
+mod exit_codes;
 mod oneshot;
 mod oneshot_pty;
+mod packaging;
+mod pki_standards;
 mod repl_pty;
+mod roles;
 mod script;
+mod service_log;
 mod shell_completion;
 mod shell_pty;
 mod support;
