@@ -12,6 +12,7 @@
 pub mod actor;
 pub mod backup;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod domain;
 pub mod engine;
@@ -24,3 +25,4 @@ pub mod repl;
 pub mod roles;
 pub mod shell;
 pub mod store;
+pub mod sys;

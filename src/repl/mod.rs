@@ -8,7 +8,9 @@
 //! for help.
 
 mod helper;
+pub mod pager;
 mod source;
+mod term;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -16,7 +18,7 @@ use std::sync::Arc;
 
 use crate::cli::complete::{DEVICE_LIMIT, complete};
 use crate::cli::help::question_mark;
-use crate::commands::{Answer, Flow, Prompter, Session};
+use crate::commands::{Answer, CommandError, Flow, Prompter, Session};
 use crate::render::escape_controls;
 use crate::shell::{report_error, run_line};
 use crate::store::StoreDevices;
@@ -38,6 +40,16 @@ fn inside_quotes(text: &str) -> bool {
     text.chars().filter(|c| *c == '"').count() % 2 == 1
 }
 
+/// Whether a typed line is `quit` or `exit` (in any abbreviation the parser takes).
+fn ends_session(line: &str) -> bool {
+    use crate::cli::parse::{resolve, split_words};
+    use crate::cli::tree::CommandId;
+    split_words(line)
+        .ok()
+        .and_then(|w| resolve(&w, true).ok())
+        .is_some_and(|inv| matches!(inv.id, CommandId::Quit | CommandId::Exit))
+}
+
 /// Asks questions on the REPL's own line source.
 struct SourcePrompter<'a> {
     source: &'a mut dyn LineSource,
@@ -56,6 +68,11 @@ impl Prompter for SourcePrompter<'_> {
             Read::Line(l) => Answer::Line(l),
             Read::Interrupted => Answer::Interrupted,
             Read::Eof => Answer::Eof,
+            // Not an answer: the question is asked again.
+            Read::Invalid(why) => {
+                println!("{}", escape_controls(&why));
+                Answer::Line(String::new())
+            }
         }
     }
 
@@ -91,6 +108,10 @@ pub fn run(session: &mut Session) -> io::Result<u8> {
             Read::Line(l) => l,
             Read::Interrupted => continue,
             Read::Eof => break,
+            Read::Invalid(why) => {
+                report_error(&CommandError::refused(why), None, &mut io::stdout().lock())?;
+                continue;
+            }
         };
         let trimmed = line.trim_end();
         // A `?` typed at the end of a line read plain: help, then the line again for editing.
@@ -102,7 +123,9 @@ pub fn run(session: &mut Session) -> io::Result<u8> {
             initial = before.to_owned();
             continue;
         }
-        if !trimmed.trim().is_empty() {
+        // `quit` and `exit` are not kept: Up and Enter after a restart must not end the
+        // session.
+        if !trimmed.trim().is_empty() && !ends_session(trimmed) {
             source.remember(trimmed);
             if let Some(h) = &history {
                 source.save(h);
@@ -111,15 +134,36 @@ pub fn run(session: &mut Session) -> io::Result<u8> {
         session.talk.refresh_terminal_width();
         let stdout = io::stdout();
         let mut out = stdout.lock();
+        // CUCM pages on a terminal until `set cli pagination off`.
+        let page = if session.talk.pagination {
+            term::size()
+        } else {
+            None
+        };
+        let mut quit_listing = false;
         let result = {
             let mut prompter = SourcePrompter {
                 source: source.as_mut(),
             };
-            run_line(session, trimmed, &mut prompter, &mut out, &mut |_| {})
+            match page {
+                Some((rows, cols)) => {
+                    let interrupted = session.talk.interrupted.clone();
+                    let keys = pager::TerminalKeys {
+                        interrupted: interrupted.clone(),
+                    };
+                    let mut pager = pager::Pager::new(&mut out, keys, rows, cols, interrupted);
+                    let r = run_line(session, trimmed, &mut prompter, &mut pager, &mut |_| {});
+                    quit_listing = pager.quit();
+                    r
+                }
+                None => run_line(session, trimmed, &mut prompter, &mut out, &mut |_| {}),
+            }
         };
         match result {
             Ok(Flow::Quit) => break,
             Ok(Flow::Continue) => {}
+            // `q` at the pager's question stops the listing quietly.
+            Err(e) if quit_listing && e.kind() == crate::error::ErrorKind::Cancelled => {}
             Err(e) => report_error(&e, None, &mut out)?,
         }
         out.flush()?;

@@ -1,11 +1,10 @@
 //! Where typed lines come from: rustyline on capable terminals, plain cooked-mode lines on basic
 //! ones (vt100, dumb), where automation needs the echo of a typed line to be exactly the line.
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Duration;
 
 use rustyline::config::{BellStyle, CompletionType, Config};
@@ -28,6 +27,22 @@ pub enum Read {
     Interrupted,
     /// Ctrl-D or end of input.
     Eof,
+    /// A line that is not text (a byte that is not UTF-8): the message says so; the session
+    /// goes on (over SSH, ending it would log the admin out).
+    Invalid(String),
+}
+
+/// What the admin is told about a line that is not UTF-8 text.
+fn invalid_line_message(bad_byte: Option<u8>) -> String {
+    match bad_byte {
+        Some(b) => format!(
+            "invalid input: the line holds the byte 0x{b:02X}, which is not UTF-8 text; nothing \
+             was run, type the command again"
+        ),
+        None => "invalid input: the line is not UTF-8 text; nothing was run, type the command \
+                 again"
+            .to_owned(),
+    }
 }
 
 /// A source of typed lines with history.
@@ -66,20 +81,83 @@ pub fn is_basic_terminal() -> bool {
     )
 }
 
-fn save_history(history: &mut FileHistory, path: &Path) {
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
+/// The largest history file read back (1000 lines of commands are far less).
+const MAX_HISTORY_BYTES: u64 = 1024 * 1024;
+
+/// Reads history saved by [`save_history`] (rustyline's `#V2` format, or plain lines), never
+/// through a symbolic link and never more than [`MAX_HISTORY_BYTES`].
+fn load_history(history: &mut FileHistory, path: &Path) {
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt;
+    let Ok(f) = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)
+    else {
+        return;
+    };
+    if !f.metadata().is_ok_and(|m| m.is_file()) {
+        return;
     }
+    let mut bytes = Vec::new();
+    if f.take(MAX_HISTORY_BYTES).read_to_end(&mut bytes).is_err() {
+        return;
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let mut lines = text.lines().peekable();
+    let v2 = lines.peek() == Some(&"#V2");
+    if v2 {
+        lines.next();
+    }
+    for line in lines.filter(|l| !l.is_empty()) {
+        let entry = if v2 {
+            unescape_v2(line)
+        } else {
+            line.to_owned()
+        };
+        let _ = history.add(&entry);
+    }
+}
+
+/// Undoes rustyline's `#V2` escaping (`\\n` is a line feed, `\\\\` a backslash).
+fn unescape_v2(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('\\') => out.push('\\'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Writes history to `path` (mode 0600) in rustyline's `#V2` format, through the one safe
+/// file writer: its folder is made 0700, a link planted at `path` is refused, not followed.
+fn save_history(history: &FileHistory, path: &Path) {
     if history.is_empty() {
         return;
     }
-    if history.save(path).is_ok() {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-        }
+    if let Some(dir) = path.parent()
+        && crate::sys::create_private_dir(dir).is_err()
+    {
+        return;
     }
+    let mut text = String::from("#V2\n");
+    for entry in history.iter() {
+        text.push_str(&entry.replace('\\', "\\\\").replace('\n', "\\n"));
+        text.push('\n');
+    }
+    let _ = crate::sys::write_file(path, text.as_bytes(), 0o600, crate::sys::Existing::Replace);
 }
 
 /// rustyline, with Tab and `?` bound to the command tree.
@@ -107,7 +185,7 @@ impl EditorSource {
             EventHandler::Conditional(Box::new(QuestionMark::new(devices))),
         );
         if let Some(h) = history {
-            let _ = editor.load_history(h);
+            load_history(editor.history_mut(), h);
         }
         Ok(EditorSource { editor })
     }
@@ -123,6 +201,13 @@ impl LineSource for EditorSource {
         match r {
             Ok(l) => Read::Line(l),
             Err(ReadlineError::Interrupted) => Read::Interrupted,
+            Err(ReadlineError::Io(e)) if e.kind() == io::ErrorKind::InvalidData => {
+                // The rest of the bad line is still waiting on the terminal: drop it, so it
+                // is not read as a command of its own.
+                let _ =
+                    nix::sys::termios::tcflush(io::stdin(), nix::sys::termios::FlushArg::TCIFLUSH);
+                Read::Invalid(invalid_line_message(None))
+            }
             Err(_) => Read::Eof,
         }
     }
@@ -132,15 +217,16 @@ impl LineSource for EditorSource {
     }
 
     fn save(&mut self, path: &Path) {
-        save_history(self.editor.history_mut(), path);
+        save_history(self.editor.history(), path);
     }
 }
 
-/// Plain lines: the prompt is printed as is, the terminal echoes what is typed, a reader
-/// thread hands over whole lines so Ctrl-C (a SIGINT in cooked mode, which also discards the
-/// half-typed line) can be noticed while waiting.
+/// Plain lines: the prompt is printed as is, the terminal echoes what is typed, and whole lines
+/// are read from standard input between checks for Ctrl-C (a SIGINT in cooked mode, which also
+/// discards the half-typed line). No reader thread: the pager reads its key from the same input
+/// between two lines.
 pub struct PlainSource {
-    lines: Receiver<Option<String>>,
+    pending: Vec<u8>,
     interrupted: Arc<AtomicBool>,
     history: FileHistory,
     eof: bool,
@@ -149,37 +235,62 @@ pub struct PlainSource {
 impl PlainSource {
     /// Reads standard input; `interrupted` is the SIGINT flag.
     pub fn new(interrupted: Arc<AtomicBool>, history: Option<&Path>) -> Self {
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            let stdin = io::stdin();
-            let mut lock = stdin.lock();
-            loop {
-                let mut line = String::new();
-                match lock.read_line(&mut line) {
-                    Ok(0) | Err(_) => {
-                        let _ = tx.send(None);
-                        return;
-                    }
-                    Ok(_) => {
-                        let l = line.trim_end_matches(['\n', '\r']).to_owned();
-                        if tx.send(Some(l)).is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
-        });
         let mut h = FileHistory::new();
         if let Some(p) = history {
-            let _ = h.load(p);
+            load_history(&mut h, p);
         }
         PlainSource {
-            lines: rx,
+            pending: Vec::new(),
             interrupted,
             history: h,
             eof: false,
         }
     }
+
+    /// The next whole line already read, without its line end and without the escape
+    /// sequences a basic terminal sends for arrow and function keys (which are no command).
+    /// A line that is not UTF-8 comes back as the message saying so: nothing of it runs.
+    fn take_line(&mut self) -> Option<Result<String, String>> {
+        let end = self.pending.iter().position(|b| *b == b'\n')?;
+        let line: Vec<u8> = self.pending.drain(..=end).collect();
+        Some(match String::from_utf8(line) {
+            Ok(text) => Ok(strip_escape_sequences(text.trim_end_matches(['\n', '\r']))),
+            Err(e) => {
+                let bad = e.utf8_error().valid_up_to();
+                Err(invalid_line_message(e.as_bytes().get(bad).copied()))
+            }
+        })
+    }
+}
+
+/// Removes terminal escape sequences (`ESC [ ... final`, `ESC O x`, a lone `ESC`) from a line
+/// read plain: on a vt100 an arrow key arrives as `\x1b[A` inside the typed line.
+pub fn strip_escape_sequences(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            Some('[') => {
+                chars.next();
+                // Parameters and intermediates, then one final byte in @..~.
+                for d in chars.by_ref() {
+                    if ('@'..='~').contains(&d) {
+                        break;
+                    }
+                }
+            }
+            Some('O') => {
+                chars.next();
+                chars.next();
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 impl LineSource for PlainSource {
@@ -194,19 +305,36 @@ impl LineSource for PlainSource {
         let _ = write!(out, "{prompt}{initial}");
         let _ = out.flush();
         loop {
-            match self.lines.recv_timeout(Duration::from_millis(50)) {
-                Ok(Some(l)) => return Read::Line(format!("{initial}{l}")),
-                Ok(None) | Err(RecvTimeoutError::Disconnected) => {
+            match self.take_line() {
+                Some(Ok(l)) => return Read::Line(format!("{initial}{l}")),
+                Some(Err(why)) => return Read::Invalid(why),
+                None => {}
+            }
+            if self.interrupted.swap(false, Ordering::Relaxed) {
+                // Ctrl-C discarded the half-typed line in the terminal; drop ours too.
+                self.pending.clear();
+                let _ = writeln!(out);
+                return Read::Interrupted;
+            }
+            if !super::term::wait_readable(Duration::from_millis(50)) {
+                continue;
+            }
+            let mut buf = [0u8; 4096];
+            match super::term::read_stdin(&mut buf) {
+                Some(0) => {
                     self.eof = true;
                     let _ = writeln!(out);
                     return Read::Eof;
                 }
-                Err(RecvTimeoutError::Timeout) => {
-                    if self.interrupted.swap(false, Ordering::Relaxed) {
-                        let _ = writeln!(out);
-                        return Read::Interrupted;
+                Some(n) => {
+                    self.pending.extend_from_slice(&buf[..n]);
+                    if self.pending.len() > 64 * 1024 && !self.pending.contains(&b'\n') {
+                        // Not a command line: drop it rather than grow without bound.
+                        self.pending.clear();
                     }
                 }
+                // EINTR (Ctrl-C) or a failed read: the flag or the next poll decides.
+                None => {}
             }
         }
     }
@@ -216,6 +344,21 @@ impl LineSource for PlainSource {
     }
 
     fn save(&mut self, path: &Path) {
-        save_history(&mut self.history, path);
+        save_history(&self.history, path);
+    }
+}
+
+#[cfg(test)]
+mod plain_tests {
+    use super::strip_escape_sequences;
+
+    #[test]
+    fn arrow_and_function_keys_are_no_text() {
+        assert_eq!(strip_escape_sequences("\u{1b}[A"), "");
+        assert_eq!(strip_escape_sequences("\u{1b}[A\u{1b}[B"), "");
+        assert_eq!(strip_escape_sequences("show\u{1b}[D capf"), "show capf");
+        assert_eq!(strip_escape_sequences("\u{1b}OP"), "");
+        assert_eq!(strip_escape_sequences("\u{1b}[1;5C x"), " x");
+        assert_eq!(strip_escape_sequences("plain"), "plain");
     }
 }

@@ -104,7 +104,7 @@ impl Store {
     /// Streams the pending CSRs, oldest first, to `f` as rows borrowed from SQLite's own buffers
     /// (the listing's hot path: no copy, no allocation per row); returns how many there were.
     ///
-    /// The query reads only the covering index `csr_pending_list` (v5), never the CSR table.
+    /// The query reads only the covering index `csr_pending_list` (v6), never the CSR table.
     pub fn each_pending_csr_row<E: From<StoreError>>(
         &self,
         mut f: impl FnMut(&PendingCsrRow<'_>) -> Result<(), E>,

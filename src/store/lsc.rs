@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::log_ok;
 use super::csr::insert_csr;
-use super::{Actor, Scope, Store, StoreError, opt_ts_col, to_micros, ts_col};
+use super::{Actor, Scope, Store, StoreError, Tx, opt_ts_col, to_micros, ts_col};
 use crate::domain::{DeviceName, LscRecord, LscState, NewCsr, NewLsc, StaleLsc, Timestamp};
 
 fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
@@ -24,7 +24,7 @@ fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
         ],
     )?;
     let id = conn.last_insert_rowid();
-    // The certificate lives apart from the narrow lsc row (v5); a trigger moves it to
+    // The certificate lives apart from the narrow lsc row (v6); a trigger moves it to
     // stale_lsc_der when the LSC is born stale.
     conn.execute(
         "INSERT INTO lsc_der (lsc_id, der) VALUES (?1, ?2)",
@@ -34,10 +34,10 @@ fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
 }
 
 /// Inserts one LSC with its audit line (every single-LSC write path).
-fn insert_logged_lsc(conn: &Connection, actor: &Actor, lsc: &NewLsc) -> Result<i64, StoreError> {
-    let id = insert_lsc(conn, lsc)?;
+fn insert_logged_lsc(tx: &Tx<'_>, actor: &Actor, lsc: &NewLsc) -> Result<i64, StoreError> {
+    let id = insert_lsc(tx, lsc)?;
     log_ok(
-        conn,
+        tx,
         actor,
         &format!("lsc {} recorded for {}", lsc.serial, lsc.device),
     )?;
@@ -100,17 +100,28 @@ impl Store {
                 csr.submitted_at = super::from_micros(latest + 1)?;
             }
             let (csr_id, superseded) = insert_csr(tx, &csr)?;
-            log_ok(tx, actor, &format!("csr recorded for {}", csr.device))?;
+            // One change, one audit line: it names the CSR and, in capf mode, its LSC.
             let issued = match sign(csr_id)? {
                 Some((mut lsc, extra)) => {
                     // Never recorded as issued before the request it answers.
                     if lsc.issued_at < csr.submitted_at {
                         lsc.issued_at = csr.submitted_at;
                     }
-                    insert_logged_lsc(tx, actor, &lsc)?;
+                    insert_lsc(tx, &lsc)?;
+                    log_ok(
+                        tx,
+                        actor,
+                        &format!(
+                            "csr recorded for {} and answered by lsc {}",
+                            csr.device, lsc.serial
+                        ),
+                    )?;
                     Some(extra)
                 }
-                None => None,
+                None => {
+                    log_ok(tx, actor, &format!("csr recorded for {}", csr.device))?;
+                    None
+                }
             };
             Ok((csr_id, superseded, issued))
         })

@@ -1,4 +1,4 @@
--- capfsh store, schema version 5: what the lists read and what a stale delete drags along.
+-- capfsh store, schema version 6: what the lists read and what a stale delete drags along.
 --
 -- 1. `utils capf csr list` reads one covering index in list order: the pending CSRs' listed
 --    columns sit together in a few pages instead of spread over a table that also holds every

@@ -1,4 +1,4 @@
-//! Store v5: the covering list index, LSC DERs apart from the lsc rows (stale ones in their own
+//! Store v6: the covering list index, LSC DERs apart from the lsc rows (stale ones in their own
 //! table), and the migration from v4 that moves them.
 
 use std::path::PathBuf;
@@ -133,7 +133,7 @@ fn a_version_4_store_moves_lsc_ders_apart_keeping_every_one_and_every_id() {
         schema_version(&store.conn).expect("version"),
         LATEST_VERSION
     );
-    const { assert!(LATEST_VERSION >= 5) };
+    const { assert!(LATEST_VERSION >= 6) };
 
     // Every DER kept, each where its LSC's state puts it; ids and the stale mark unchanged.
     for (serial, der, table) in [
