@@ -5,6 +5,7 @@ mod bad_input;
 mod clock;
 mod engine;
 mod exit_codes;
+mod json_errors;
 mod oneshot;
 mod oneshot_pty;
 mod packaging;
