@@ -245,6 +245,31 @@ impl Store {
         })
     }
 
+    /// How many distinct names of `source` start with `prefix` (what completion leaves out
+    /// when it shows only the first ones). Reads the same index range as
+    /// [`Store::device_names`].
+    pub fn count_device_names(
+        &self,
+        source: DeviceSource,
+        prefix: &str,
+    ) -> Result<u64, StoreError> {
+        if !prefix.chars().all(DeviceName::is_name_char) {
+            return Ok(0);
+        }
+        let prefix = prefix.to_ascii_uppercase();
+        let table = match source {
+            DeviceSource::PendingCsr => "csr WHERE state = 'pending' AND",
+            DeviceSource::StaleLsc => "stale_lsc WHERE",
+            DeviceSource::Lsc => "lsc WHERE",
+        };
+        let upper = format!("{prefix}~");
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT count(DISTINCT device) FROM {table} device >= ?1 AND device < ?2"
+        ))?;
+        let n: i64 = stmt.query_row(params![prefix, upper], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// Device names starting with `prefix`, for completion: an indexed range scan with a limit,
     /// so it answers at once even with a million devices.
     pub fn device_names(
