@@ -15,7 +15,9 @@ pub use operation::{
     AuthMode, AuthString, KeySpec, NewOperation, Operation, OperationKind, OperationStatus,
     auth_secret_matches, deadline_from_date,
 };
-pub use records::{CsrRecord, LscRecord, LscState, NewCsr, NewLsc, PendingCsr, StaleLsc};
+pub use records::{
+    CsrRecord, LscRecord, LscState, NewCsr, NewLsc, PendingCsr, PendingCsrRow, StaleLsc, key_label,
+};
 pub use settings::{IssuerMode, KeepAlive, Settings, ValidityDays};
 pub use stale::stale_since;
 pub use time::{Timestamp, format_cli, format_rfc3339};

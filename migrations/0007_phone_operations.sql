@@ -1,4 +1,4 @@
--- capfsh store, schema version 6: phones talk to capfd (the CAPF protocol on port 3804).
+-- capfsh store, schema version 7: phones talk to capfd (the CAPF protocol on port 3804).
 --
 -- 1. The certificate operation the admin schedules per device (CUCM's Certificate Operation,
 --    Authentication Mode, key, Operation Completes By) and how it went.
@@ -10,6 +10,12 @@
 --    (manufacturer CAs that vouch for phones' MICs and SUDI certificates, never LSC issuers).
 
 ALTER TABLE csr ADD COLUMN kind TEXT NOT NULL DEFAULT 'csr' CHECK (kind IN ('csr', 'key'));
+
+-- `utils capf csr list` reads one covering index (v6): it now also says the kind.
+DROP INDEX csr_pending_list;
+CREATE INDEX csr_pending_list
+    ON csr (submitted_at, id, device, key_algorithm, key_bits, subject, kind)
+ WHERE state = 'pending';
 
 ALTER TABLE trust_anchor ADD COLUMN purpose TEXT NOT NULL DEFAULT 'lsc'
     CHECK (purpose IN ('lsc', 'mic'));
