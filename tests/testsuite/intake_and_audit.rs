@@ -379,6 +379,9 @@ fn a_value_refused_before_the_store_was_needed_is_audited_when_the_store_exists(
     assert_eq!(log.len(), before + 1, "{log:?}");
     let (user, command, outcome, detail) = log.last().expect("line").clone();
     assert_eq!((user.as_str(), outcome.as_str()), (me().as_str(), "failed"));
-    assert!(command.ends_with("utils capf set keep_alive 99"), "{command}");
+    assert!(
+        command.ends_with("utils capf set keep_alive 99"),
+        "{command}"
+    );
     assert!(detail.is_some_and(|d| d.contains("99")));
 }
