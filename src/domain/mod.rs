@@ -10,7 +10,9 @@ mod stale;
 mod time;
 
 pub use device::DeviceName;
-pub use records::{CsrRecord, LscRecord, LscState, NewCsr, NewLsc, PendingCsr, StaleLsc};
+pub use records::{
+    CsrRecord, LscRecord, LscState, NewCsr, NewLsc, PendingCsr, PendingCsrRow, StaleLsc, key_label,
+};
 pub use settings::{IssuerMode, KeepAlive, Settings, ValidityDays};
 pub use stale::stale_since;
 pub use time::{Timestamp, format_cli, format_rfc3339};

@@ -30,6 +30,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_ca_key_file_names",
         include_str!("../../migrations/0005_ca_key_file_names.sql"),
     ),
+    (
+        "0006_list_index_and_lsc_der_apart",
+        include_str!("../../migrations/0006_list_index_and_lsc_der_apart.sql"),
+    ),
 ];
 
 /// The schema version this binary writes and understands.

@@ -456,3 +456,5 @@ fn opt_ts_col(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Option<Ti
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_v6;
