@@ -148,8 +148,10 @@ fn systemd_unit_is_hardened_and_passes_systemd_analyze_verify() {
     );
 }
 
-/// An exclusive `flock` on a file, held until dropped.
-struct MachineLock(std::fs::File);
+/// An exclusive `flock` on a file, held until dropped (the lock lives as long as the open file).
+struct MachineLock {
+    _file: std::fs::File,
+}
 
 impl MachineLock {
     fn take(path: &str) -> MachineLock {
@@ -163,7 +165,7 @@ impl MachineLock {
         // SAFETY: a valid open descriptor.
         let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
         assert_eq!(rc, 0, "flock {path}");
-        MachineLock(f)
+        MachineLock { _file: f }
     }
 }
 
