@@ -3,6 +3,7 @@
 //! use them too, so every list the shell shows has one true source.
 
 mod keyfile;
+mod online;
 mod watch;
 
 use std::path::{Path, PathBuf};

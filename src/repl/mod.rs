@@ -62,6 +62,9 @@ impl Prompter for SourcePrompter<'_> {
     fn note(&mut self, text: &str) {
         println!("{}", escape_controls(text));
     }
+    fn ask_secret(&mut self, prompt: &str) -> crate::commands::Answer {
+        crate::commands::ask_secret_on_terminal(prompt)
+    }
 }
 
 /// Runs the shell until `quit`, `exit` or Ctrl-D. Returns the process exit code (0).
@@ -99,7 +102,8 @@ pub fn run(session: &mut Session) -> io::Result<u8> {
             initial = before.to_owned();
             continue;
         }
-        if !trimmed.trim().is_empty() {
+        // A line where a password may have been typed (refused by the parser) is not kept.
+        if !trimmed.trim().is_empty() && !crate::cli::parse::may_hold_password(trimmed) {
             source.remember(trimmed);
             if let Some(h) = &history {
                 source.save(h);

@@ -12,6 +12,7 @@ mod error;
 mod location;
 mod lsc;
 mod migrate;
+mod online_ca;
 mod settings;
 
 use std::fs;
@@ -30,6 +31,7 @@ pub use error::StoreError;
 pub use location::{BUSY_TIMEOUT_ENV, DB_ENV, StoreDevices, StoreLocation};
 pub use lsc::{LscCounts, LscFilter};
 pub use migrate::{LATEST_VERSION, MIGRATIONS, schema_version};
+pub use online_ca::{EstAttempt, NewOnlineCa};
 
 /// How long a command waits for another process's write lock before giving up.
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
