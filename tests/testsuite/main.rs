@@ -2,8 +2,10 @@
 
 mod bad_input;
 mod engine;
+mod est_server;
 mod oneshot;
 mod oneshot_pty;
+mod online_ca;
 mod repl_pty;
 mod script;
 mod shell_completion;
