@@ -167,6 +167,15 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
                 country: text("country"),
             };
             let ca = engine.init_ca(kind, &subject, m.get_flag("force"), now)?;
+            let validity = engine.store().settings()?.validity.days();
+            let ca_days = (ca.not_after() - now).num_days();
+            if ca_days <= i64::from(validity) {
+                eprintln!(
+                    "capfd: warning: the CAPF CA is valid for {ca_days} days, not longer than the \
+                     LSC validity setting ({validity} days): every LSC it signs ends with it, on {}",
+                    format_rfc3339(&ca.not_after())
+                );
+            }
             println!("CAPF CA created: {}", escape_controls(ca.subject()));
             println!("Valid until:     {}", format_rfc3339(&ca.not_after()));
             println!("SHA-256:         {}", ca.fingerprint());
@@ -203,6 +212,12 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
             match &e.lsc {
                 Some(lsc) => {
                     eprintln!("capfd: {device}: LSC {} issued", lsc.serial_hex);
+                    if let Some(wanted) = lsc.cut_from {
+                        eprintln!(
+                            "capfd: warning: {}",
+                            cut_warning(device.as_str(), &lsc.not_after, &wanted)
+                        );
+                    }
                     write_output(out_file.as_mut(), m.get_one::<PathBuf>("out"), &lsc.pem())?;
                 }
                 None => {
@@ -291,6 +306,9 @@ fn serve(engine: &mut Engine, interval: Duration, pacing: Pacing) -> Result<(), 
                     log(&format!("signed {} pending CSR(s)", report.signed));
                 }
                 // Each unsignable CSR is named once, then passed over until capfd restarts.
+                for (device, end, wanted) in &report.cut {
+                    log(&format!("warning: {}", cut_warning(device, end, wanted)));
+                }
                 for (device, reason) in &report.refused {
                     log(&format!(
                         "cannot sign the pending CSR of {device}: {reason} (left pending)"
@@ -322,6 +340,28 @@ fn serve(engine: &mut Engine, interval: Duration, pacing: Pacing) -> Result<(), 
     }
     log("stopped");
     Ok(())
+}
+
+/// The warning for an LSC cut to its CA's end of validity: how much shorter, both dates, and
+/// what to do.
+fn cut_warning(
+    device: &str,
+    end: &capfsh::domain::Timestamp,
+    wanted: &capfsh::domain::Timestamp,
+) -> String {
+    let days = (*wanted - *end).num_days();
+    let short = match days {
+        0 => "less than a day".to_owned(),
+        1 => "1 day".to_owned(),
+        n => format!("{n} days"),
+    };
+    format!(
+        "{device}: LSC cut to the CAPF CA's end of validity, {} ({short} shorter than the \
+         validity setting, which asked for {}); renew the CA with `capfd init --force` for \
+         full-length LSCs",
+        format_rfc3339(end),
+        format_rfc3339(wanted)
+    )
 }
 
 fn log(msg: &str) {

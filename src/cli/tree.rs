@@ -410,10 +410,12 @@ const CAPF_CERT: &[Node] = &[Node::leaf(
             optional: false,
         }],
         description: "Imports certificates signed by an external (offline) CA. Each must be \
-            issued by a CA in the trust list, carry Key Usage Digital Signature and Key \
-            Encipherment, and match a pending CSR by public key; it becomes that device's LSC. \
-            All or nothing: if any certificate is refused, none is imported, and each refused \
-            one is named with its reason.",
+            issued by a CA in the trust list, be valid now, carry Key Usage Digital Signature \
+            (with Key Encipherment for an RSA key, without it for an EC key), allow TLS client \
+            and server authentication, match a pending CSR by public key and name its device \
+            as the Common Name; it becomes that device's LSC. All or nothing: if any \
+            certificate is refused, none is imported, and each refused one is named with its \
+            reason.",
         confirm: false,
     },
 )];

@@ -58,7 +58,7 @@ pub fn status(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdEr
     let ca = store.active_ca()?;
     let pending = store.pending_csr_count()?;
     let lscs = store.lsc_counts()?;
-    out.record(&[
+    let mut fields = vec![
         (
             "issuer_mode",
             "Certificate issuer",
@@ -86,6 +86,13 @@ pub fn status(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdEr
             "CAPF CA expires (UTC)",
             ca.as_ref().map_or(Cell::Null, |c| Cell::Time(c.not_after)),
         ),
+        (
+            "ca_days_left",
+            "CAPF CA days left",
+            ca.as_ref().map_or(Cell::Null, |c| {
+                Cell::Int((c.not_after - Utc::now()).num_days().max(0))
+            }),
+        ),
         ("pending_csrs", "Pending CSRs", Cell::Int(pending as i64)),
         (
             "issued_lscs",
@@ -98,7 +105,25 @@ pub fn status(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdEr
             Cell::Int(lscs.installed as i64),
         ),
         ("stale_lscs", "Stale LSCs", Cell::Int(lscs.stale as i64)),
-    ])?;
+    ];
+    // LSCs are cut at the CA's end: say so while the admin can still act.
+    if let Some(c) = &ca {
+        let left = (c.not_after - Utc::now()).num_days();
+        let validity = i64::from(settings.validity.days());
+        if left < validity {
+            fields.push((
+                "warning",
+                "Warning",
+                Cell::Text(format!(
+                    "the CAPF CA has {} days left, fewer than the LSC validity ({validity} days): \
+                     new LSCs end with the CA on {}; renew it with `capfd init --force`",
+                    left.max(0),
+                    format_cli(&c.not_after)
+                )),
+            ));
+        }
+    }
+    out.record(&fields)?;
     Ok(())
 }
 

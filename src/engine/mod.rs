@@ -64,6 +64,9 @@ pub struct SignReport {
     pub signed: u64,
     /// (device, reason) of each CSR that could not be signed; it stays pending.
     pub refused: Vec<(String, String)>,
+    /// (device, effective end, end the validity setting asked for) of each LSC cut to the
+    /// CA's end of validity.
+    pub cut: Vec<(String, Timestamp, Timestamp)>,
 }
 
 /// The engine over one open store.
@@ -223,7 +226,7 @@ impl<'s> Engine<'s> {
         let ca = self.load_ca()?;
         let validity = self.store.settings()?.validity.days();
         for rec in pending {
-            let attempt = (|| -> Result<bool, EngineError> {
+            let attempt = (|| -> Result<Option<IssuedLsc>, EngineError> {
                 let device: DeviceName = rec
                     .csr
                     .device
@@ -235,11 +238,18 @@ impl<'s> Engine<'s> {
                 let signed = self.store.answer_csr(rec.csr.id, &self.actor, || {
                     sign(&ca, &device, &csr, rec.csr.id, validity, now)
                 })?;
-                Ok(signed.is_some())
+                Ok(signed)
             })();
             match attempt {
-                Ok(true) => report.signed += 1,
-                Ok(false) => {}
+                Ok(Some(lsc)) => {
+                    report.signed += 1;
+                    if let Some(wanted) = lsc.cut_from {
+                        report
+                            .cut
+                            .push((rec.csr.device.clone(), lsc.not_after, wanted));
+                    }
+                }
+                Ok(None) => {}
                 // The store itself failing (busy, read-only) is not this CSR's fault.
                 Err(EngineError::Store(e)) => return Err(e.into()),
                 Err(e) => {
@@ -358,21 +368,39 @@ impl<'s> Engine<'s> {
                 crate::domain::format_cli(&cert.not_after)
             ));
         }
+        // RFC 5280 section 6.1.3: the current time must lie inside the validity, both ends.
+        if cert.not_before > now {
+            return Err(format!(
+                "not valid yet: its validity starts on {}",
+                crate::domain::format_cli(&cert.not_before)
+            ));
+        }
         if anchors.is_empty() {
             return Err("no trusted CA: add the issuing CA with `utils capf trust import`".into());
         }
         // A renewed CA certificate (same key) sits beside the expired one: prefer a valid one.
-        let mut issuers: Vec<&ParsedCert> = anchors
-            .iter()
-            .filter(|a| cert.verify_issued_by(a).is_ok())
-            .collect();
+        let mut issuers: Vec<&ParsedCert> = Vec::new();
+        let mut unsupported = None;
+        for a in anchors {
+            match cert.verify_issued_by(a) {
+                Ok(()) => issuers.push(a),
+                // The trusted CA signed with an algorithm capfsh cannot check: say so by name,
+                // not as a trust problem the admin would chase in the trust list.
+                Err(PkiError::UnsupportedAlgorithm(name)) => unsupported = Some(name),
+                Err(_) => {}
+            }
+        }
         issuers.sort_by_key(|a| std::cmp::Reverse(a.not_after));
-        let issuer = issuers.first().ok_or_else(|| {
-            format!(
-                "issuer {} is not in the trust list (or the signature does not verify)",
-                cert.issuer
-            )
-        })?;
+        let issuer = match (issuers.first(), unsupported) {
+            (Some(i), _) => i,
+            (None, Some(name)) => return Err(format!("unsupported signature algorithm {name}")),
+            (None, None) => {
+                return Err(format!(
+                    "issuer {} is not in the trust list (or the signature does not verify)",
+                    cert.issuer
+                ));
+            }
+        };
         if issuer.not_after <= now {
             return Err(format!(
                 "the issuing CA {} expired on {}: import its renewed certificate first",
@@ -413,6 +441,23 @@ impl<'s> Engine<'s> {
                     })?
             }
         };
+        // The key matched; the name must too: an LSC says which device it is for.
+        match cert.subject_cn.as_deref() {
+            Some(cn) if cn.eq_ignore_ascii_case(&csr.device) => {}
+            Some(cn) => {
+                return Err(format!(
+                    "its Common Name {cn:?} is not the device name {} of the pending CSR with \
+                     this key",
+                    csr.device
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "it has no Common Name: an LSC's CN is the device name ({})",
+                    csr.device
+                ));
+            }
+        }
         if let Some(serial) = self.store.lsc_for_csr(csr.id).map_err(|e| e.to_string())? {
             return Err(format!(
                 "the pending CSR of {} is already answered by LSC {serial}",

@@ -6,14 +6,13 @@ use chrono::Duration;
 use rcgen::string::PrintableString;
 use rcgen::{
     BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType, DnValue,
-    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, PublicKeyData, RsaKeySize,
-    SerialNumber, SubjectPublicKeyInfo,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, PublicKeyData,
+    RsaKeySize, SerialNumber, SubjectPublicKeyInfo,
 };
 use sha2::{Digest, Sha256};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use super::signer::CaSigner;
-use super::{ParsedCsr, PkiError, fingerprint, to_chrono, to_pem};
+use super::{KeyAlgorithm, ParsedCsr, PkiError, fingerprint, to_chrono, to_pem};
 use crate::domain::Timestamp;
 
 /// Validity of the CAPF CA certificate: five years, as CUCM.
@@ -28,8 +27,11 @@ const SKEW: Duration = Duration::minutes(1);
 pub enum CaKeyKind {
     /// ECDSA P-256 with SHA-256.
     EcP256,
-    /// ECDSA P-384, signing with SHA-256 as the CAPF rule wants (see `pki::signer`).
+    /// ECDSA P-384 with SHA-384 (RFC 5480 section 4 pairs the curve with that hash; GnuTLS's
+    /// Suite B profile refuses P-384 with SHA-256).
     EcP384,
+    /// ECDSA P-521 with SHA-512 (RFC 5480 section 4).
+    EcP521,
     /// RSA 2048 with SHA-256.
     Rsa2048,
     /// RSA 3072 with SHA-256.
@@ -40,12 +42,15 @@ pub enum CaKeyKind {
 
 impl CaKeyKind {
     /// The names `--key` accepts.
-    pub const NAMES: [&'static str; 5] = ["ec-p256", "ec-p384", "rsa-2048", "rsa-3072", "rsa-4096"];
+    pub const NAMES: [&'static str; 6] = [
+        "ec-p256", "ec-p384", "ec-p521", "rsa-2048", "rsa-3072", "rsa-4096",
+    ];
 
     fn generate(self) -> Result<KeyPair, PkiError> {
         let k = match self {
             CaKeyKind::EcP256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
             CaKeyKind::EcP384 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384),
+            CaKeyKind::EcP521 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512),
             CaKeyKind::Rsa2048 => {
                 KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_2048)
             }
@@ -67,6 +72,7 @@ impl FromStr for CaKeyKind {
         Ok(match s.to_ascii_lowercase().as_str() {
             "ec-p256" => CaKeyKind::EcP256,
             "ec-p384" => CaKeyKind::EcP384,
+            "ec-p521" => CaKeyKind::EcP521,
             "rsa-2048" => CaKeyKind::Rsa2048,
             "rsa-3072" => CaKeyKind::Rsa3072,
             "rsa-4096" => CaKeyKind::Rsa4096,
@@ -176,6 +182,9 @@ pub struct IssuedLsc {
     pub not_before: Timestamp,
     /// End of validity.
     pub not_after: Timestamp,
+    /// The end the validity setting asked for, when the CA's own end came first and the LSC
+    /// was cut to it (an LSC must not outlive its issuer): callers warn with both dates.
+    pub cut_from: Option<Timestamp>,
 }
 
 impl IssuedLsc {
@@ -187,7 +196,7 @@ impl IssuedLsc {
 
 /// The loaded CAPF CA, ready to sign.
 pub struct CapfCa {
-    issuer: Issuer<'static, CaSigner>,
+    issuer: Issuer<'static, KeyPair>,
     cert_der: Vec<u8>,
     subject: String,
     not_before: Timestamp,
@@ -259,25 +268,26 @@ impl CapfCa {
         let mut params = CertificateParams::default();
         params.distinguished_name = dn;
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        // Exactly the CAPF rule; CRL Sign would only belong here if CAPF published CRLs.
+        // The CAPF rule, plus CRL Sign: the CA publishes the CRL of revoked LSCs
+        // (`capfd crl`), and validators refuse a CRL whose issuer lacks it.
         params.key_usages = vec![
             KeyUsagePurpose::DigitalSignature,
             KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
         ];
         params.not_before = to_time(now - SKEW)?;
         params.not_after = to_time(now + Duration::days(CA_VALIDITY_DAYS))?;
         params.serial_number = Some(SerialNumber::from_slice(&random_serial()?));
-        // Self-signed, spelt out: the subject key is the plain key pair (so the SPKI names
-        // the real curve), the signer may sign with another digest than rcgen pairs with it.
-        let signer = CaSigner::new(key)?;
+        params.key_identifier_method =
+            KeyIdMethod::PreSpecified(key_identifier(&key.subject_public_key_info())?);
         let cert = params
-            .signed_by(signer.key_pair(), &Issuer::from_params(&params, &signer))
+            .self_signed(&key)
             .map_err(|e| PkiError::Issue(e.to_string()))?;
         let generated = GeneratedCa {
             cert_pem: cert.pem(),
-            key_pem: signer.key_pair().serialize_pem(),
+            key_pem: key.serialize_pem(),
         };
-        let ca = CapfCa::from_parts(cert.der().to_vec(), signer)?;
+        let ca = CapfCa::from_parts(cert.der().to_vec(), key)?;
         Ok((ca, generated))
     }
 
@@ -290,10 +300,10 @@ impl CapfCa {
         })?;
         let key = KeyPair::from_pem(key_pem)
             .map_err(|e| PkiError::Key(format!("cannot read the private key: {e}")))?;
-        CapfCa::from_parts(cert.into_contents(), CaSigner::new(key)?)
+        CapfCa::from_parts(cert.into_contents(), key)
     }
 
-    fn from_parts(cert_der: Vec<u8>, key: CaSigner) -> Result<CapfCa, PkiError> {
+    fn from_parts(cert_der: Vec<u8>, key: KeyPair) -> Result<CapfCa, PkiError> {
         let (_, x509) = X509Certificate::from_der(&cert_der).map_err(|e| PkiError::Malformed {
             what: "CA certificate",
             reason: e.to_string(),
@@ -362,8 +372,11 @@ impl CapfCa {
     /// The certificate is built from scratch (never from the CSR's requested extensions, so a
     /// CSR asking for CA:TRUE still gets an end-entity certificate): subject CN = device name,
     /// a random 16-byte positive serial, validity from `now` for `validity_days`, Key Usage
-    /// Digital Signature + Key Encipherment, EKU serverAuth + clientAuth, authority and subject
-    /// key identifiers.
+    /// Digital Signature + Key Encipherment for an RSA key, Digital Signature alone for an EC
+    /// key (RFC 5480 section 3 forbids Key Encipherment there), EKU serverAuth + clientAuth,
+    /// a subject key identifier by RFC 7093 method 1 and an authority key identifier equal to
+    /// the CA's subject key identifier. The signature hash follows the CA key: SHA-256 for
+    /// RSA and P-256, SHA-384 for P-384, SHA-512 for P-521 (RFC 5480 section 4).
     pub fn sign_lsc(
         &self,
         csr: &ParsedCsr,
@@ -381,23 +394,29 @@ impl CapfCa {
         }
         let serial = random_serial()?;
         let not_before = now - SKEW;
-        // An LSC cannot outlive the CA that signed it: clamp to the CA's end of validity.
-        let not_after = (now + Duration::days(i64::from(validity_days))).min(self.not_after);
+        // An LSC cannot outlive the CA that signed it: clamp to the CA's end of validity, and
+        // say so (the caller warns with both dates).
+        let wanted = now + Duration::days(i64::from(validity_days));
+        let not_after = wanted.min(self.not_after);
+        let cut_from = (wanted > self.not_after).then(|| whole_seconds(wanted));
         let mut dn = DistinguishedName::new();
         dn.push(DnType::CommonName, device_name);
         let mut params = CertificateParams::default();
         params.distinguished_name = dn;
         params.is_ca = IsCa::NoCa;
-        params.key_usages = vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::KeyEncipherment,
-        ];
+        params.key_usages = match csr.key.algorithm {
+            KeyAlgorithm::Rsa => vec![
+                KeyUsagePurpose::DigitalSignature,
+                KeyUsagePurpose::KeyEncipherment,
+            ],
+            KeyAlgorithm::Ec => vec![KeyUsagePurpose::DigitalSignature],
+        };
         params.extended_key_usages = vec![
             ExtendedKeyUsagePurpose::ServerAuth,
             ExtendedKeyUsagePurpose::ClientAuth,
         ];
         params.use_authority_key_identifier_extension = true;
-        params.custom_extensions = vec![subject_key_identifier(&spki)];
+        params.custom_extensions = vec![subject_key_identifier(&csr.spki_der)?];
         params.not_before = to_time(not_before)?;
         params.not_after = to_time(not_after)?;
         params.serial_number = Some(SerialNumber::from_slice(&serial));
@@ -411,16 +430,29 @@ impl CapfCa {
             issuer: self.subject.clone(),
             not_before: whole_seconds(not_before),
             not_after: whole_seconds(not_after),
+            cut_from,
         })
     }
 }
 
-/// The subject key identifier extension (RFC 7093 method 1: the leftmost 160 bits of the
-/// SHA-256 of the subject public key), added by hand because rcgen writes it only together with
-/// a Basic Constraints extension, which an LSC does not carry.
-fn subject_key_identifier(spki: &SubjectPublicKeyInfo) -> CustomExtension {
-    let digest = Sha256::digest(spki.der_bytes());
+/// A key identifier by RFC 7093 section 2 method 1: the leftmost 160 bits of the SHA-256 of
+/// the subjectPublicKey BIT STRING's bits (not of the whole SubjectPublicKeyInfo, which is what
+/// draws pkilint's notice), from the DER of a SubjectPublicKeyInfo.
+pub(crate) fn key_identifier(spki_der: &[u8]) -> Result<Vec<u8>, PkiError> {
+    let (_, spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(spki_der).map_err(|e| {
+        PkiError::Malformed {
+            what: "public key",
+            reason: e.to_string(),
+        }
+    })?;
+    Ok(Sha256::digest(&spki.subject_public_key.data)[..20].to_vec())
+}
+
+/// The subject key identifier extension, added by hand because rcgen writes it only together
+/// with a Basic Constraints extension, which an LSC does not carry.
+fn subject_key_identifier(spki_der: &[u8]) -> Result<CustomExtension, PkiError> {
+    let id = key_identifier(spki_der)?;
     let mut content = vec![0x04, 20];
-    content.extend_from_slice(&digest[..20]);
-    CustomExtension::from_oid_content(&[2, 5, 29, 14], content)
+    content.extend_from_slice(&id);
+    Ok(CustomExtension::from_oid_content(&[2, 5, 29, 14], content))
 }

@@ -2,7 +2,7 @@
 
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use super::csr::check_public_key;
+use super::csr::{KeyAlgorithm, PublicKeyInfo, check_public_key};
 use super::{
     PkiError, common_names, fingerprint, first_common_name, looks_like_pem, pem_blocks, sha256_hex,
     to_chrono, to_pem, verify,
@@ -38,6 +38,13 @@ pub struct ParsedCert {
     pub key_encipherment: bool,
     /// Key Usage Certificate Sign.
     pub key_cert_sign: bool,
+    /// Key Usage CRL Sign.
+    pub crl_sign: bool,
+    /// The purposes of the Extended Key Usage extension, when it is present: (serverAuth,
+    /// clientAuth). Absent means any purpose.
+    pub eku: Option<(bool, bool)>,
+    /// The public key, when CAPF accepts its type and size (an LSC's must).
+    pub key: Option<PublicKeyInfo>,
     /// SHA-256 of the SubjectPublicKeyInfo (same definition as a CSR's).
     pub public_key_sha256: String,
     /// Colon-separated SHA-256 of the DER, as openssl prints it.
@@ -100,6 +107,13 @@ impl ParsedCert {
             digital_signature: ku.is_some_and(|k| k.digital_signature()),
             key_encipherment: ku.is_some_and(|k| k.key_encipherment()),
             key_cert_sign: ku.is_some_and(|k| k.key_cert_sign()),
+            crl_sign: ku.is_some_and(|k| k.crl_sign()),
+            eku: x509
+                .extended_key_usage()
+                .ok()
+                .flatten()
+                .map(|e| (e.value.server_auth, e.value.client_auth)),
+            key: check_public_key(x509.public_key()).ok(),
             public_key_sha256: sha256_hex(x509.public_key().raw),
             fingerprint: fingerprint(&der),
             der: Vec::new(),
@@ -184,7 +198,11 @@ impl ParsedCert {
         Ok(())
     }
 
-    /// The CAPF rules for an LSC: Digital Signature and Key Encipherment, and not a CA.
+    /// The CAPF rules for an LSC: not a CA, a key CAPF accepts, Key Usage Digital Signature
+    /// with Key Encipherment for an RSA key and without it for an EC key (RFC 5480 section 3
+    /// forbids it there), and an Extended Key Usage, when present, that allows both TLS
+    /// client and server authentication (the phone is both; openssl calls anything less an
+    /// "unsuitable certificate purpose").
     ///
     /// The reasons do not name the certificate: an import checks many and reports each
     /// refusal as `<subject>: <reason>` (unlike `check_trust_anchor`, whose error is shown
@@ -195,16 +213,45 @@ impl ParsedCert {
                 "an LSC must not carry Basic Constraints CA:TRUE".into(),
             ));
         }
-        if !(self.digital_signature && self.key_encipherment) {
-            return Err(PkiError::Rule(
-                "Key Usage must include Digital Signature and Key Encipherment".into(),
-            ));
-        }
         let (_, x509) = X509Certificate::from_der(&self.der).map_err(|e| PkiError::Malformed {
             what: "certificate",
             reason: e.to_string(),
         })?;
-        check_public_key(x509.public_key())?;
+        let key = check_public_key(x509.public_key())?;
+        match key.algorithm {
+            KeyAlgorithm::Rsa if !(self.digital_signature && self.key_encipherment) => {
+                return Err(PkiError::Rule(
+                    "Key Usage of an RSA LSC must include Digital Signature and Key Encipherment"
+                        .into(),
+                ));
+            }
+            KeyAlgorithm::Ec if !self.digital_signature => {
+                return Err(PkiError::Rule(
+                    "Key Usage of an EC LSC must include Digital Signature".into(),
+                ));
+            }
+            KeyAlgorithm::Ec if self.key_encipherment => {
+                return Err(PkiError::Rule(
+                    "Key Usage Key Encipherment is not allowed for an EC key (RFC 5480 section 3)"
+                        .into(),
+                ));
+            }
+            _ => {}
+        }
+        if let Some((server, client)) = self.eku {
+            let missing: Vec<&str> = [(server, "serverAuth"), (client, "clientAuth")]
+                .iter()
+                .filter(|(on, _)| !on)
+                .map(|(_, n)| *n)
+                .collect();
+            if !missing.is_empty() {
+                return Err(PkiError::Rule(format!(
+                    "Extended Key Usage lacks {}: the LSC must allow TLS client and server \
+                     authentication",
+                    missing.join(" and ")
+                )));
+            }
+        }
         Ok(())
     }
 }

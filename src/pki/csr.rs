@@ -3,12 +3,10 @@
 use std::fmt;
 
 use x509_parser::certification_request::X509CertificationRequest;
-use x509_parser::extensions::ParsedExtension;
+use x509_parser::cri_attributes::ParsedCriAttribute;
 use x509_parser::oid_registry::{
     OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384, OID_NIST_EC_P521,
-    OID_PKCS1_RSAENCRYPTION, OID_PKCS1_SHA1WITHRSA, OID_PKCS1_SHA256WITHRSA,
-    OID_PKCS1_SHA384WITHRSA, OID_PKCS1_SHA512WITHRSA, OID_SIG_ECDSA_WITH_SHA256,
-    OID_SIG_ECDSA_WITH_SHA384, OID_SIG_ECDSA_WITH_SHA512,
+    OID_PKCS1_RSAENCRYPTION,
 };
 use x509_parser::prelude::FromDer;
 use x509_parser::public_key::PublicKey;
@@ -121,7 +119,9 @@ pub fn check_public_key(spki: &SubjectPublicKeyInfo<'_>) -> Result<PublicKeyInfo
             bits,
         });
     }
-    Err(PkiError::UnsupportedKey(format!("key algorithm {alg}")))
+    Err(PkiError::UnsupportedKey(super::describe::algorithm_name(
+        alg,
+    )))
 }
 
 /// A verified CSR, with what the store and the dump need.
@@ -139,7 +139,8 @@ pub struct ParsedCsr {
     pub public_key_sha256: String,
     /// Signature algorithm name (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`, ...).
     pub signature_algorithm: String,
-    /// The requested extensions, one line each (shown by `csr dump`; never copied to an LSC).
+    /// The requested extensions, one line each as `openssl req -text` names them (shown by
+    /// `csr dump`; never copied to an LSC).
     pub requested_extensions: Vec<String>,
     /// Why this CSR is weak but still accepted (RSA-1024, SHA-1), if it is.
     pub weak: Option<String>,
@@ -205,9 +206,17 @@ impl ParsedCsr {
         if signature_algorithm.to_ascii_lowercase().contains("sha1") {
             weak.push("SHA-1 signature".to_owned());
         }
-        let requested_extensions = csr
-            .requested_extensions()
-            .map(|exts| exts.map(describe_extension).collect())
+        let requested_extensions = info
+            .iter_attributes()
+            .find_map(|attr| match attr.parsed_attribute() {
+                ParsedCriAttribute::ExtensionRequest(req) => Some(
+                    req.extensions
+                        .iter()
+                        .map(super::describe::describe_extension)
+                        .collect(),
+                ),
+                _ => None,
+            })
             .unwrap_or_default();
         let parsed = ParsedCsr {
             subject: info.subject.to_string(),
@@ -234,63 +243,8 @@ impl ParsedCsr {
     }
 }
 
-/// The conventional name of a signature algorithm OID.
+/// The conventional name of a signature algorithm OID (`ecdsa-with-SHA256`, `Ed25519`,
+/// `RSASSA-PSS`), the dotted OID for one without a name.
 pub fn signature_name(oid: &x509_parser::oid_registry::Oid<'_>) -> String {
-    let known = [
-        (OID_PKCS1_SHA1WITHRSA, "sha1WithRSAEncryption"),
-        (OID_PKCS1_SHA256WITHRSA, "sha256WithRSAEncryption"),
-        (OID_PKCS1_SHA384WITHRSA, "sha384WithRSAEncryption"),
-        (OID_PKCS1_SHA512WITHRSA, "sha512WithRSAEncryption"),
-        (OID_SIG_ECDSA_WITH_SHA256, "ecdsa-with-SHA256"),
-        (OID_SIG_ECDSA_WITH_SHA384, "ecdsa-with-SHA384"),
-        (OID_SIG_ECDSA_WITH_SHA512, "ecdsa-with-SHA512"),
-    ];
-    known
-        .iter()
-        .find(|(o, _)| o == oid)
-        .map(|(_, n)| (*n).to_owned())
-        .unwrap_or_else(|| {
-            if oid.to_id_string() == "1.2.840.10045.4.1" {
-                "ecdsa-with-SHA1".to_owned()
-            } else {
-                oid.to_id_string()
-            }
-        })
-}
-
-/// One line describing a requested extension.
-fn describe_extension(ext: &ParsedExtension<'_>) -> String {
-    match ext {
-        ParsedExtension::BasicConstraints(bc) => format!(
-            "basicConstraints: CA:{}{}",
-            if bc.ca { "TRUE" } else { "FALSE" },
-            bc.path_len_constraint
-                .map(|p| format!(", pathlen:{p}"))
-                .unwrap_or_default()
-        ),
-        ParsedExtension::KeyUsage(ku) => format!("keyUsage: {ku}"),
-        ParsedExtension::ExtendedKeyUsage(eku) => {
-            let mut v = Vec::new();
-            if eku.server_auth {
-                v.push("serverAuth");
-            }
-            if eku.client_auth {
-                v.push("clientAuth");
-            }
-            if eku.any {
-                v.push("any");
-            }
-            format!("extendedKeyUsage: {}", v.join(", "))
-        }
-        ParsedExtension::SubjectKeyIdentifier(_) => "subjectKeyIdentifier".to_owned(),
-        ParsedExtension::SubjectAlternativeName(san) => format!(
-            "subjectAltName: {}",
-            san.general_names
-                .iter()
-                .map(|n| n.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        other => format!("{other:?}").chars().take(80).collect(),
-    }
+    super::describe::algorithm_name(oid)
 }

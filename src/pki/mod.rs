@@ -7,7 +7,7 @@
 pub mod ca;
 pub mod cert;
 pub mod csr;
-mod signer;
+mod describe;
 mod verify;
 
 use sha2::{Digest, Sha256};
@@ -64,6 +64,10 @@ pub enum PkiError {
     /// A key type or size CAPF does not accept.
     #[error("unsupported key: {0} (accepted: RSA 1024-4096, EC P-256/P-384/P-521)")]
     UnsupportedKey(String),
+    /// A signature algorithm capfsh cannot verify, by name (never a trust or signature reason:
+    /// the admin must learn that the algorithm is the problem).
+    #[error("unsupported signature algorithm {0}")]
+    UnsupportedAlgorithm(String),
     /// A certificate that breaks the CAPF certificate rules.
     #[error("{0}")]
     Rule(String),

@@ -140,7 +140,9 @@ fn an_lsc_is_an_end_entity_even_when_the_csr_asks_for_ca() {
         .expect("sign");
     let cert = ParsedCert::from_der(lsc.der.clone()).expect("cert");
     assert!(!cert.is_ca);
-    assert!(cert.digital_signature && cert.key_encipherment && !cert.key_cert_sign);
+    // An EC key: Digital Signature only (RFC 5480 section 3 forbids Key Encipherment).
+    assert!(cert.digital_signature && !cert.key_encipherment && !cert.key_cert_sign);
+    assert_eq!(cert.eku, Some((true, true)));
     assert_eq!(cert.subject, "CN=SEP001122AABBCC");
     assert_eq!(cert.public_key_sha256, csr.public_key_sha256);
     assert_eq!(lsc.serial_hex.len(), 32);
@@ -457,42 +459,168 @@ fn ca_subject_fields_are_checked_and_the_country_is_a_printable_string() {
 }
 
 #[test]
-fn a_p384_ca_signs_its_certificate_and_lscs_with_sha256() {
-    use x509_parser::oid_registry::{OID_NIST_EC_P384, OID_SIG_ECDSA_WITH_SHA256};
-    use x509_parser::prelude::{FromDer, X509Certificate};
-    let check = |der: &[u8], spki_curve_384: bool| {
-        let (_, x) = X509Certificate::from_der(der).expect("x509");
-        assert_eq!(x.signature_algorithm.algorithm, OID_SIG_ECDSA_WITH_SHA256);
-        assert_eq!(
-            x.tbs_certificate.signature.algorithm,
-            OID_SIG_ECDSA_WITH_SHA256
-        );
-        assert!(x.signature_algorithm.parameters.is_none());
-        let curve = x
-            .public_key()
-            .algorithm
-            .parameters
-            .as_ref()
-            .and_then(|p| p.as_oid().ok());
-        assert_eq!(curve == Some(OID_NIST_EC_P384), spki_curve_384);
+fn each_ec_ca_signs_with_the_hash_of_its_curve() {
+    use x509_parser::oid_registry::{
+        OID_EC_P256, OID_NIST_EC_P384, OID_NIST_EC_P521, OID_SIG_ECDSA_WITH_SHA256,
+        OID_SIG_ECDSA_WITH_SHA384, OID_SIG_ECDSA_WITH_SHA512,
     };
-    let (ca, generated) =
-        CapfCa::generate(CaKeyKind::EcP384, &CaSubject::default(), now()).expect("ca");
-    check(ca.cert_der(), true);
-    let ca_cert = ParsedCert::from_der(ca.cert_der().to_vec()).expect("cert");
-    ca_cert
-        .verify_issued_by(&ca_cert)
-        .expect("self-signature verifies");
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    for (kind, curve, sig) in [
+        (CaKeyKind::EcP256, OID_EC_P256, OID_SIG_ECDSA_WITH_SHA256),
+        (
+            CaKeyKind::EcP384,
+            OID_NIST_EC_P384,
+            OID_SIG_ECDSA_WITH_SHA384,
+        ),
+        (
+            CaKeyKind::EcP521,
+            OID_NIST_EC_P521,
+            OID_SIG_ECDSA_WITH_SHA512,
+        ),
+    ] {
+        let check = |der: &[u8], ca_itself: bool| {
+            let (_, x) = X509Certificate::from_der(der).expect("x509");
+            assert_eq!(x.signature_algorithm.algorithm, sig, "{kind:?}");
+            assert_eq!(x.tbs_certificate.signature.algorithm, sig, "{kind:?}");
+            assert!(x.signature_algorithm.parameters.is_none());
+            if ca_itself {
+                let c = x
+                    .public_key()
+                    .algorithm
+                    .parameters
+                    .as_ref()
+                    .and_then(|p| p.as_oid().ok());
+                assert_eq!(c, Some(curve.clone()), "{kind:?}");
+            }
+        };
+        let (ca, generated) = CapfCa::generate(kind, &CaSubject::default(), now()).expect("ca");
+        check(ca.cert_der(), true);
+        let ca_cert = ParsedCert::from_der(ca.cert_der().to_vec()).expect("cert");
+        assert!(ca_cert.key_cert_sign && ca_cert.crl_sign && ca_cert.digital_signature);
+        ca_cert.verify_issued_by(&ca_cert).expect("self-signed");
+        let csr =
+            ParsedCsr::parse(csr_pem(&rcgen::PKCS_ECDSA_P256_SHA256, "SEP1", false).as_bytes())
+                .expect("csr");
+        // Freshly generated and reloaded from its files, the CA signs alike.
+        let reloaded = CapfCa::load(&generated.cert_pem, &generated.key_pem).expect("load");
+        for signer in [&ca, &reloaded] {
+            let lsc = signer.sign_lsc(&csr, "SEP1", 30, now()).expect("lsc");
+            check(&lsc.der, false);
+            ParsedCert::from_der(lsc.der)
+                .expect("lsc")
+                .verify_issued_by(&ca_cert)
+                .expect("LSC verifies against the CA");
+        }
+    }
+}
+
+#[test]
+fn key_identifiers_hash_the_public_key_bits_and_the_aki_is_the_ca_ski() {
+    use sha2::{Digest, Sha256};
+    use x509_parser::extensions::ParsedExtension;
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let ids = |der: &[u8]| {
+        let (_, x) = X509Certificate::from_der(der).expect("x509");
+        let mut ski = None;
+        let mut aki = None;
+        for e in x.extensions() {
+            match e.parsed_extension() {
+                ParsedExtension::SubjectKeyIdentifier(k) => ski = Some(k.0.to_vec()),
+                ParsedExtension::AuthorityKeyIdentifier(a) => {
+                    aki = a.key_identifier.as_ref().map(|k| k.0.to_vec())
+                }
+                _ => {}
+            }
+        }
+        let bits = Sha256::digest(&x.public_key().subject_public_key.data)[..20].to_vec();
+        (ski, aki, bits)
+    };
+    for kind in [CaKeyKind::EcP256, CaKeyKind::Rsa2048] {
+        let ca = CapfCa::generate(kind, &CaSubject::default(), now())
+            .expect("ca")
+            .0;
+        let (ca_ski, _, ca_bits) = ids(ca.cert_der());
+        assert_eq!(
+            ca_ski.as_deref(),
+            Some(ca_bits.as_slice()),
+            "RFC 7093 method 1"
+        );
+        let csr =
+            ParsedCsr::parse(csr_pem(&rcgen::PKCS_ECDSA_P256_SHA256, "SEP1", false).as_bytes())
+                .expect("csr");
+        let lsc = ca.sign_lsc(&csr, "SEP1", 30, now()).expect("lsc");
+        let (ski, aki, bits) = ids(&lsc.der);
+        assert_eq!(ski, Some(bits));
+        assert_eq!(aki, ca_ski, "the LSC's AKI is the CA's SKI");
+    }
+}
+
+#[test]
+fn rsa_lscs_keep_key_encipherment_and_ec_or_eku_mistakes_are_refused() {
+    let ca = ca();
+    let rsa = KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
+        .expect("rsa key");
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.distinguished_name.push(DnType::CommonName, "SEP1");
+    let csr = ParsedCsr::parse(
+        params
+            .serialize_request(&rsa)
+            .expect("csr")
+            .pem()
+            .expect("pem")
+            .as_bytes(),
+    )
+    .expect("csr");
+    let lsc =
+        ParsedCert::from_der(ca.sign_lsc(&csr, "SEP1", 30, now()).expect("lsc").der).expect("cert");
+    assert!(lsc.digital_signature && lsc.key_encipherment);
+    lsc.check_lsc_usable().expect("usable");
+    // EC certificates with Key Encipherment, or whose EKU lacks a TLS purpose.
+    let ec = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("ec key");
+    let issuer_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("ca key");
+    let issuer_params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    let issuer = rcgen::Issuer::new(issuer_params, issuer_key);
+    let make = |ku: Vec<rcgen::KeyUsagePurpose>, eku: Vec<rcgen::ExtendedKeyUsagePurpose>| {
+        let mut p = CertificateParams::new(Vec::<String>::new()).expect("params");
+        p.distinguished_name.push(DnType::CommonName, "SEP1");
+        p.key_usages = ku;
+        p.extended_key_usages = eku;
+        ParsedCert::from_der(p.signed_by(&ec, &issuer).expect("sign").der().to_vec()).expect("cert")
+    };
+    use rcgen::{ExtendedKeyUsagePurpose as E, KeyUsagePurpose as K};
+    let ke = make(
+        vec![K::DigitalSignature, K::KeyEncipherment],
+        vec![E::ServerAuth, E::ClientAuth],
+    );
+    assert!(
+        matches!(ke.check_lsc_usable(), Err(PkiError::Rule(m)) if m.contains("not allowed for an EC key"))
+    );
+    let server_only = make(vec![K::DigitalSignature], vec![E::ServerAuth]);
+    assert!(
+        matches!(server_only.check_lsc_usable(), Err(PkiError::Rule(m)) if m.contains("lacks clientAuth"))
+    );
+    let code = make(vec![K::DigitalSignature], vec![E::CodeSigning]);
+    assert!(
+        matches!(code.check_lsc_usable(), Err(PkiError::Rule(m)) if m.contains("lacks serverAuth and clientAuth"))
+    );
+    make(vec![K::DigitalSignature], vec![])
+        .check_lsc_usable()
+        .expect("no EKU means any purpose");
+}
+
+#[test]
+fn an_lsc_cut_at_the_ca_end_says_what_was_asked_for() {
+    let ca = ca();
     let csr = ParsedCsr::parse(csr_pem(&rcgen::PKCS_ECDSA_P256_SHA256, "SEP1", false).as_bytes())
         .expect("csr");
-    // Freshly generated and reloaded from its files, the CA signs with SHA-256.
-    let reloaded = CapfCa::load(&generated.cert_pem, &generated.key_pem).expect("load");
-    for signer in [&ca, &reloaded] {
-        let lsc = signer.sign_lsc(&csr, "SEP1", 30, now()).expect("lsc");
-        check(&lsc.der, false);
-        ParsedCert::from_der(lsc.der)
-            .expect("lsc")
-            .verify_issued_by(&ca_cert)
-            .expect("LSC verifies against the CA");
-    }
+    let short = ca.sign_lsc(&csr, "SEP1", 30, now()).expect("lsc");
+    assert_eq!(short.cut_from, None);
+    let later = now() + chrono::Duration::days(100);
+    let long = ca.sign_lsc(&csr, "SEP1", 1825, later).expect("lsc");
+    assert_eq!(long.not_after, ca.not_after());
+    assert_eq!(
+        long.cut_from,
+        Some(later + chrono::Duration::days(1825)),
+        "the end the setting asked for"
+    );
 }

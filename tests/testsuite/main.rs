@@ -6,6 +6,7 @@ mod est_server;
 mod oneshot;
 mod oneshot_pty;
 mod online_ca;
+mod pki_standards;
 mod repl_pty;
 mod script;
 mod shell_completion;
