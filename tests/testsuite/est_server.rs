@@ -107,7 +107,7 @@ impl EstServer {
         std::fs::write(
             dir.join("lsc.ext"),
             "keyUsage=critical,digitalSignature,keyEncipherment\n\
-             extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n",
+             extendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n",
         )
         .expect("ext");
         std::fs::write(
