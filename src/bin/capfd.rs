@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 
-use capfsh::commands::os_user;
+use capfsh::actor::os_user;
 use capfsh::domain::{DeviceName, format_rfc3339};
 use capfsh::engine::{Engine, EngineError, SettingsWatch};
+use capfsh::error::Program;
 use capfsh::est::Timeouts;
 use capfsh::est::worker::Pacing;
 use capfsh::pki::{CaKeyKind, CaSubject, csr::MAX_CSR_INPUT_BYTES};
@@ -132,16 +133,17 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("capfd: {}", escape_controls(&e.to_string()));
-            ExitCode::from(1)
+            ExitCode::from(e.kind().exit_code(Program::Capfd))
         }
     }
 }
 
 fn run(matches: &ArgMatches) -> Result<(), EngineError> {
     let location = StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path))?;
-    let mut store = location
-        .open()
-        .map_err(|e| EngineError::Other(format!("{}: {e}", location.path.display())))?;
+    let mut store = location.open().map_err(|source| EngineError::OpenStore {
+        path: location.path.clone(),
+        source,
+    })?;
     let line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     let mut engine = Engine::new(
         &mut store,
@@ -191,9 +193,9 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
             // Open the output before anything is recorded: an LSC the phone never receives
             // would sit in the store as issued.
             let mut out_file = match m.get_one::<PathBuf>("out") {
-                Some(p) => Some(std::fs::File::create(p).map_err(|e| {
-                    EngineError::Other(format!("cannot write {}: {e}", p.display()))
-                })?),
+                Some(p) => {
+                    Some(std::fs::File::create(p).map_err(|e| EngineError::file("write", p, e))?)
+                }
                 None => None,
             };
             let e = engine.enroll(&device, &input, now)?;
@@ -258,7 +260,7 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
             };
             serve(&mut engine, interval, pacing)
         }
-        _ => Err(EngineError::Other("no command: see capfd --help".into())),
+        _ => Err(EngineError::NoCommand),
     }
 }
 
@@ -267,8 +269,7 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
 fn serve(engine: &mut Engine, interval: Duration, pacing: Pacing) -> Result<(), EngineError> {
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, stop.clone())
-            .map_err(|e| EngineError::Other(format!("cannot handle signals: {e}")))?;
+        signal_hook::flag::register(sig, stop.clone()).map_err(EngineError::Signals)?;
     }
     // The online CA works on a thread of its own: a slow or silent EST server must not hold
     // up signing, settings or anything else this loop does.
@@ -282,7 +283,7 @@ fn serve(engine: &mut Engine, interval: Duration, pacing: Pacing) -> Result<(), 
         stop.clone(),
         log,
     )
-    .map_err(|e| EngineError::Other(format!("cannot start the online CA worker: {e}")))?;
+    .map_err(EngineError::Worker)?;
     let mut watch = SettingsWatch::new(engine.store())?;
     let s = watch.current().clone();
     log(&format!(
@@ -376,11 +377,10 @@ fn log(msg: &str) {
 
 /// The `--device` argument as a checked device name.
 fn device_arg(m: &ArgMatches) -> Result<DeviceName, EngineError> {
-    m.get_one::<String>("device")
+    Ok(m.get_one::<String>("device")
         .map(String::as_str)
         .unwrap_or_default()
-        .parse()
-        .map_err(|e: capfsh::domain::InvalidValue| EngineError::Other(e.0))
+        .parse()?)
 }
 
 /// Reads a CSR from a file or `-` (stdin), refusing more than the CSR size limit.
@@ -390,11 +390,11 @@ fn read_input(path: Option<&PathBuf>) -> Result<Vec<u8>, EngineError> {
     let res = match path {
         Some(p) if p.as_os_str() != "-" => std::fs::File::open(p)
             .and_then(|f| f.take(limit).read_to_end(&mut buf))
-            .map_err(|e| EngineError::Other(format!("cannot read {}: {e}", p.display()))),
+            .map_err(|e| EngineError::file("read", p, e)),
         _ => io::stdin()
             .take(limit)
             .read_to_end(&mut buf)
-            .map_err(|e| EngineError::Other(format!("cannot read standard input: {e}"))),
+            .map_err(EngineError::Stdin),
     };
     res?;
     Ok(buf)
@@ -408,7 +408,7 @@ fn write_output(
     match (file, path) {
         (Some(f), Some(p)) => f
             .write_all(pem.as_bytes())
-            .map_err(|e| EngineError::Other(format!("cannot write {}: {e}", p.display()))),
+            .map_err(|e| EngineError::file("write", p, e)),
         _ => {
             print!("{pem}");
             Ok(())

@@ -213,7 +213,7 @@ fn complete_words(
         complete_keyed(run, rest, partial, devices, &mut out.choices);
         return;
     }
-    let noconfirm_given = run.confirm && rest.last().is_some_and(|l| is_noconfirm(l));
+    let noconfirm_given = run.confirms() && rest.last().is_some_and(|l| is_noconfirm(l));
     let given = rest.len() - usize::from(noconfirm_given);
     if given > run.params.len() || (noconfirm_given && given < required(run)) {
         return;
@@ -222,7 +222,7 @@ fn complete_words(
         push_values(param, partial, devices, &mut out.choices);
     }
     if given >= required(run) {
-        if run.confirm && !noconfirm_given && starts_with_ci(NOCONFIRM, partial) {
+        if run.confirms() && !noconfirm_given && starts_with_ci(NOCONFIRM, partial) {
             out.choices.push(Choice {
                 word: NOCONFIRM.into(),
                 help: "Do not ask for confirmation".into(),
@@ -256,7 +256,7 @@ fn complete_keyed(
         if awaiting.take().is_some() {
             continue;
         }
-        let Some(name) = super::parse::match_choice(&names, word) else {
+        let Some(&name) = super::parse::match_word(&names, |n| n, word) else {
             return;
         };
         given.push(name);
@@ -276,7 +276,7 @@ fn complete_keyed(
         if !given.contains(&p.name) && starts_with_ci(p.name, partial) {
             out.push(Choice {
                 word: p.name.into(),
-                help: p.help.into(),
+                help: p.help_text(),
                 kind: ChoiceKind::Value,
             });
         }
@@ -319,15 +319,15 @@ fn push_children(node: &'static Node, partial: &str, repl: bool, out: &mut Vec<C
 fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &mut Vec<Choice>) {
     let placeholder = Choice {
         word: format!("<{}>", param.name),
-        help: param.help.into(),
+        help: param.help_text(),
         kind: ChoiceKind::Placeholder,
     };
     match param.kind {
         ValueKind::Choice(words) => {
-            for w in words.iter().filter(|w| starts_with_ci(w, partial)) {
+            for w in words.iter().filter(|w| starts_with_ci(w.word, partial)) {
                 out.push(Choice {
-                    word: (*w).into(),
-                    help: param.help.into(),
+                    word: w.word.into(),
+                    help: param.help_text(),
                     kind: ChoiceKind::Value,
                 });
             }
@@ -336,7 +336,7 @@ fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &m
             if matches!(param.kind, ValueKind::AllOrDevice(_)) && starts_with_ci("all", partial) {
                 out.push(Choice {
                     word: "all".into(),
-                    help: param.help.into(),
+                    help: param.help_text(),
                     kind: ChoiceKind::Value,
                 });
             }
@@ -353,7 +353,7 @@ fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &m
                 });
             }
         }
-        ValueKind::Number
+        ValueKind::Number(_)
         | ValueKind::Path
         | ValueKind::CommandPath
         | ValueKind::Text

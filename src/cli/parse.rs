@@ -4,7 +4,11 @@
 //! level (`ut ca cs li` is `utils capf csr list`). The REPL, scripts and the one-shot CLI all go
 //! through [`resolve`], so abbreviations and errors read the same everywhere.
 
-use super::tree::{CommandId, NOCONFIRM, Node, Param, ROOT, ValueKind};
+use std::path::{Path, PathBuf};
+
+use super::tree::{Choice, CommandId, Effect, NOCONFIRM, Node, Param, ROOT, ValueKind};
+use crate::domain::{DeviceName, InvalidValue};
+use crate::store::Scope;
 
 /// A fully parsed command, ready to dispatch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,19 +25,97 @@ pub struct Invocation {
     /// Some word was abbreviated (scripts warn about this: a later command could make the
     /// prefix ambiguous).
     pub abbreviated: bool,
+    /// What the command does to the store, from its definition in the tree.
+    pub effect: Effect,
+    /// The command's parameters, for [`Invocation::values`].
+    params: &'static [Param],
+}
+
+/// One parameter's value, typed by its [`ValueKind`]: the command gets these, never text to
+/// parse again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// A number inside its range.
+    Number(i64),
+    /// One of the choice words, in full.
+    Word(&'static str),
+    /// A checked device name (upper case).
+    Device(DeviceName),
+    /// `all` or one device.
+    Scope(Scope),
+    /// A file or folder.
+    Path(PathBuf),
+    /// Free words (a command path for `help`).
+    Text(String),
+}
+
+/// The typed values of a command's parameters, by position; `None` where an optional one was
+/// left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Args(Vec<Option<Value>>);
+
+impl Args {
+    /// The value at `i`, if given.
+    pub fn get(&self, i: usize) -> Option<&Value> {
+        self.0.get(i).and_then(Option::as_ref)
+    }
+
+    /// A number parameter.
+    pub fn number(&self, i: usize) -> Option<i64> {
+        match self.get(i) {
+            Some(Value::Number(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// A choice parameter's word.
+    pub fn word(&self, i: usize) -> Option<&'static str> {
+        match self.get(i) {
+            Some(Value::Word(w)) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// A device parameter.
+    pub fn device(&self, i: usize) -> Option<&DeviceName> {
+        match self.get(i) {
+            Some(Value::Device(d)) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// An `all|<device>` parameter.
+    pub fn scope(&self, i: usize) -> Option<&Scope> {
+        match self.get(i) {
+            Some(Value::Scope(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A path parameter.
+    pub fn path(&self, i: usize) -> Option<&Path> {
+        match self.get(i) {
+            Some(Value::Path(p)) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// A free-text parameter.
+    pub fn text(&self, i: usize) -> Option<&str> {
+        match self.get(i) {
+            Some(Value::Text(t)) => Some(t),
+            _ => None,
+        }
+    }
 }
 
 impl Invocation {
-    /// The canonical command line (`utils capf csr list`) with its arguments (keyed ones after
-    /// their keyword: `port 8443`).
+    /// The canonical command line (`utils capf csr list`) with its arguments.
     pub fn canonical(&self) -> String {
         let mut words: Vec<String> = self.path.iter().map(|w| (*w).to_owned()).collect();
-        let params = super::tree::node_at(&self.path)
-            .and_then(|n| n.run)
-            .map_or(&[][..], |r| r.params);
         for (i, value) in self.args.iter().enumerate() {
             let Some(value) = value else { continue };
-            if let Some(p) = params.get(i)
+            if let Some(p) = self.params.get(i)
                 && matches!(p.kind, ValueKind::Keyed { .. })
             {
                 words.push(p.name.to_owned());
@@ -46,9 +128,50 @@ impl Invocation {
         words.join(" ")
     }
 
-    /// The value of parameter `i`, if given.
+    /// The value of parameter `i` as typed (choices in full), if given.
     pub fn arg(&self, i: usize) -> Option<&str> {
         self.args.get(i).and_then(|a| a.as_deref())
+    }
+
+    /// The default the tree declares for parameter `i` (a number's), used when it is left out.
+    pub fn default_of(&self, i: usize) -> Option<i64> {
+        match self.params.get(i)?.kind {
+            ValueKind::Number(range) => range.default,
+            _ => None,
+        }
+    }
+
+    /// The parameters as typed values, checked against the domain (a device name's rules, a
+    /// number's range). A value that fails is refused (exit 1, audited for a command that
+    /// changes the store), not a usage error: the command was right, the value was not.
+    pub fn values(&self) -> Result<Args, InvalidValue> {
+        let mut values = Vec::with_capacity(self.params.len());
+        for (param, raw) in self.params.iter().zip(&self.args) {
+            let Some(raw) = raw else {
+                values.push(None);
+                continue;
+            };
+            let kind = match param.kind {
+                ValueKind::Keyed { kind, .. } => *kind,
+                other => other,
+            };
+            values.push(Some(match kind {
+                ValueKind::Number(range) => Value::Number(range.check(param.name, raw)?),
+                ValueKind::Choice(choices) => Value::Word(
+                    match_choice(choices, raw)
+                        .map(|c| c.word)
+                        .ok_or_else(|| InvalidValue(format!("{raw:?} is not a choice")))?,
+                ),
+                ValueKind::Device(_) => Value::Device(raw.parse()?),
+                ValueKind::AllOrDevice(_) if raw == "all" => Value::Scope(Scope::All),
+                ValueKind::AllOrDevice(_) => Value::Scope(Scope::Device(raw.parse()?)),
+                ValueKind::Path => Value::Path(PathBuf::from(raw)),
+                ValueKind::CommandPath | ValueKind::Text | ValueKind::Keyed { .. } => {
+                    Value::Text(raw.clone())
+                }
+            }));
+        }
+        Ok(Args(values))
     }
 }
 
@@ -90,17 +213,17 @@ pub enum ParseError {
         /// Parameter name.
         param: &'static str,
         /// Its help line.
-        help: &'static str,
+        help: String,
     },
     /// A choice parameter got a value outside its choices.
-    #[error("Invalid value {value:?} for <{param}>: use {}", .choices.join(" or "))]
+    #[error("Invalid value {value:?} for <{param}>: use {}", .choices.iter().map(|c| c.word).collect::<Vec<_>>().join(" or "))]
     BadChoice {
         /// Parameter name.
         param: &'static str,
         /// What was typed.
         value: String,
         /// The accepted words.
-        choices: &'static [&'static str],
+        choices: &'static [Choice],
     },
     /// A password typed on the command line (`password s3cret`): refused without echoing it.
     #[error(
@@ -216,14 +339,20 @@ pub fn walk(words: &[String], repl: bool) -> Result<Walk, ParseError> {
 }
 
 /// Matches a choice value by exact word or unique prefix.
-pub fn match_choice<'a>(choices: &[&'a str], value: &str) -> Option<&'a str> {
+pub fn match_choice<'a>(choices: &'a [Choice], value: &str) -> Option<&'a Choice> {
+    match_word(choices, |c| c.word, value)
+}
+
+/// Matches `value` against the words of `items` by exact word or unique prefix, ignoring
+/// case: the one rule for choices and output modifiers.
+pub fn match_word<'a, T>(items: &'a [T], word: impl Fn(&T) -> &str, value: &str) -> Option<&'a T> {
     let lower = value.to_ascii_lowercase();
-    if let Some(exact) = choices.iter().find(|c| **c == lower) {
-        return Some(*exact);
+    if let Some(exact) = items.iter().find(|c| word(c) == lower) {
+        return Some(exact);
     }
-    let mut hits = choices.iter().filter(|c| c.starts_with(&lower));
+    let mut hits = items.iter().filter(|c| word(c).starts_with(&lower));
     match (hits.next(), hits.next()) {
-        (Some(one), None) if !lower.is_empty() => Some(*one),
+        (Some(one), None) if !lower.is_empty() => Some(one),
         _ => None,
     }
 }
@@ -249,7 +378,7 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
     let mut rest: Vec<String> = words[w.consumed..].to_vec();
     let mut noconfirm = false;
     let mut abbreviated = w.abbreviated;
-    if run.confirm
+    if run.confirms()
         && let Some(last) = rest.last()
         && is_noconfirm(last)
     {
@@ -281,7 +410,7 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
             args.push(None);
             continue;
         }
-        let value = if param.kind == ValueKind::CommandPath {
+        let value = if matches!(param.kind, ValueKind::CommandPath) {
             let all: Vec<String> = rest.by_ref().collect();
             (!all.is_empty()).then(|| all.join(" "))
         } else {
@@ -293,7 +422,7 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
                 return Err(ParseError::MissingParam {
                     path: w.path,
                     param: param.name,
-                    help: param.help,
+                    help: param.help_text(),
                 });
             }
             Some(v) => {
@@ -316,7 +445,7 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
             if looks_like_password(&word) {
                 return Err(ParseError::PasswordOnLine);
             }
-            let Some(name) = match_choice(&names, &word).filter(|n| {
+            let Some(name) = match_word(&names, |n| n, &word).copied().filter(|n| {
                 // `password-file` only from `password-f` on: a shorter word may be someone
                 // typing a password, and its value must never reach an error or the audit log.
                 *n != PASSWORD_FILE || word.len() >= PASSWORD_FILE_MIN_PREFIX
@@ -340,7 +469,7 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
                 return Err(ParseError::MissingParam {
                     path: w.path,
                     param: param.name,
-                    help: param.help,
+                    help: param.help_text(),
                 });
             };
             let inner = Param {
@@ -356,7 +485,7 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
             return Err(ParseError::MissingParam {
                 path: w.path,
                 param: missing.name,
-                help: missing.help,
+                help: missing.help_text(),
             });
         }
     }
@@ -372,6 +501,8 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
         args,
         noconfirm,
         abbreviated,
+        effect: run.effect,
+        params: run.params,
     })
 }
 
@@ -409,15 +540,13 @@ pub fn is_noconfirm(word: &str) -> bool {
 
 fn check_value(param: &Param, value: String) -> Result<String, ParseError> {
     match param.kind {
-        ValueKind::Choice(choices) => {
-            match_choice(choices, &value)
-                .map(str::to_owned)
-                .ok_or(ParseError::BadChoice {
-                    param: param.name,
-                    value,
-                    choices,
-                })
-        }
+        ValueKind::Choice(choices) => match_choice(choices, &value)
+            .map(|c| c.word.to_owned())
+            .ok_or(ParseError::BadChoice {
+                param: param.name,
+                value,
+                choices,
+            }),
         ValueKind::AllOrDevice(_) if value.eq_ignore_ascii_case("all") => Ok("all".into()),
         _ => Ok(value),
     }

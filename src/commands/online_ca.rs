@@ -4,8 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::{Answer, CmdError, Prompter, Session, found, plural, row_sink};
-use crate::cli::parse::Invocation;
+use super::{Answer, CONTROL_C, CommandError, Cx, Prompter, found, plural, row_sink};
 use crate::domain::{
     DEFAULT_EST_PORT, EstHost, EstLabel, EstPassword, EstRequest, EstUser, format_cli,
     parse_est_port,
@@ -13,8 +12,8 @@ use crate::domain::{
 use crate::est::client::{self, Timeouts};
 use crate::est::secret;
 use crate::pki::ParsedCert;
-use crate::render::{Cell, Column, Renderer, escape_controls};
-use crate::store::{Actor, NewOnlineCa, NewTrustAnchor};
+use crate::render::{Cell, Column, escape_controls};
+use crate::store::{NewOnlineCa, NewTrustAnchor};
 
 /// How long `cacerts` waits for the server.
 const CACERTS_TIMEOUT: Duration = Duration::from_secs(30);
@@ -24,33 +23,30 @@ const MAX_SERVER_CAS: usize = 16;
 
 /// `utils capf set online-ca host <host> [port <port>] [label <label>] user <user>
 /// [password-file <path>]`.
-pub fn set(
-    inv: &Invocation,
-    session: &mut Session,
-    actor: &Actor,
-    prompter: &mut dyn Prompter,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
+pub fn set(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let inv = cx.inv;
     let host: EstHost = inv.arg(0).unwrap_or_default().parse()?;
     let port = inv.arg(1).map(parse_est_port).transpose()?;
     let label: Option<EstLabel> = inv.arg(2).map(str::parse).transpose()?;
     let user: EstUser = inv.arg(3).unwrap_or_default().parse()?;
     // Refuse a store we cannot write before asking for anything.
-    if session.store()?.is_read_only() {
+    if cx.store()?.is_read_only() {
         return Err(crate::store::StoreError::ReadOnly.into());
     }
     let password = match inv.arg(4) {
-        Some(file) => secret::read_password(Path::new(file), false).map_err(CmdError::Failed)?,
-        None if !session.interactive => {
-            return Err(CmdError::Failed(
+        Some(file) => {
+            secret::read_password(Path::new(file), false).map_err(CommandError::refused)?
+        }
+        None if !cx.talk.interactive => {
+            return Err(CommandError::refused(
                 "no password-file given and no terminal to ask the password on: add \
-                 password-file <path> (a file holding the password on its first line)"
-                    .into(),
+                 password-file <path> (a file holding the password on its first line)",
             ));
         }
-        None => ask_password(prompter)?,
+        None => ask_password(cx.prompter)?,
     };
-    let store = session.store()?;
+    let actor = cx.actor.clone();
+    let store = cx.store()?;
     let db_path = store.path().to_path_buf();
     let path = secret::password_path(&db_path);
     let file_name = path
@@ -58,7 +54,7 @@ pub fn set(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let previous = secret::read_password(&path, true).ok();
-    secret::write_password(&path, &password).map_err(CmdError::Failed)?;
+    secret::write_password(&path, &password).map_err(CommandError::refused)?;
     let record = NewOnlineCa {
         host,
         port: port.unwrap_or(DEFAULT_EST_PORT),
@@ -66,7 +62,7 @@ pub fn set(
         user,
         password_file: file_name,
     };
-    if let Err(e) = store.set_online_ca(&record, actor) {
+    if let Err(e) = store.set_online_ca(&record, &actor) {
         // Leave things as they were: the old settings with the old password.
         match previous {
             Some(old) => {
@@ -78,7 +74,7 @@ pub fn set(
         }
         return Err(e.into());
     }
-    out.outcome_lines(
+    cx.out.outcome_lines(
         &[
             format!(
                 "Online CA set: {}:{} label {} user {}",
@@ -108,12 +104,10 @@ pub fn set(
 
 /// Asks for the password twice at a hidden prompt; three mismatches, Ctrl-C or end of input
 /// cancel.
-fn ask_password(prompter: &mut dyn Prompter) -> Result<EstPassword, CmdError> {
+fn ask_password(prompter: &mut dyn Prompter) -> Result<EstPassword, CommandError> {
     let cancelled = |a: &Answer| match a {
-        Answer::Interrupted => Some(CmdError::Cancelled("Control-C pressed".into())),
-        Answer::Eof => Some(CmdError::Cancelled(
-            "Cancelled: online CA not changed".into(),
-        )),
+        Answer::Interrupted => Some(CommandError::cancelled(CONTROL_C)),
+        Answer::Eof => Some(CommandError::cancelled("Cancelled: online CA not changed")),
         Answer::Line(_) => None,
     };
     for _ in 0..3 {
@@ -138,29 +132,22 @@ fn ask_password(prompter: &mut dyn Prompter) -> Result<EstPassword, CmdError> {
         }
         prompter.note("The passwords do not match.");
     }
-    Err(CmdError::Failed(
-        "the password was not entered the same twice: online CA not changed".into(),
+    Err(CommandError::refused(
+        "the password was not entered the same twice: online CA not changed",
     ))
 }
 
 /// `utils capf online-ca cacerts [noconfirm]`: fetch, show, check, ask, trust.
-pub fn cacerts(
-    inv: &Invocation,
-    session: &mut Session,
-    actor: &Actor,
-    prompter: &mut dyn Prompter,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    let ca = session.store()?.online_ca()?.ok_or_else(|| {
-        CmdError::Failed(
-            "no online CA is set: use utils capf set online-ca host <host> user <user> first"
-                .into(),
+pub fn cacerts(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let ca = cx.store()?.online_ca()?.ok_or_else(|| {
+        CommandError::refused(
+            "no online CA is set: use utils capf set online-ca host <host> user <user> first",
         )
     })?;
     let timeouts = Timeouts::with_exchange(CACERTS_TIMEOUT);
-    let ders = client::fetch_cacerts(&ca, timeouts).map_err(CmdError::Failed)?;
+    let ders = client::fetch_cacerts(&ca, timeouts).map_err(CommandError::refused)?;
     if ders.len() > MAX_SERVER_CAS {
-        return Err(CmdError::Failed(format!(
+        return Err(CommandError::refused(format!(
             "{} returned {} certificates from /cacerts; at most {MAX_SERVER_CAS} are taken: nothing trusted",
             ca.address(),
             ders.len()
@@ -171,7 +158,7 @@ pub fn cacerts(
         .map(|d| ParsedCert::from_der(d.clone()))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| {
-            CmdError::Failed(format!(
+            CommandError::refused(format!(
                 "{} returned a certificate that cannot be read: {e}; nothing trusted",
                 ca.address()
             ))
@@ -183,7 +170,7 @@ pub fn cacerts(
         listing.push(format!("  Valid until: {}", format_cli(&c.not_after)));
     }
     client::check_server_trust(&ca, &ders, timeouts).map_err(|e| {
-        CmdError::Failed(format!(
+        CommandError::refused(format!(
             "the TLS certificate of {} does not chain to the {} it returned from /cacerts \
              ({e}): trusting them would not let capfd connect, so nothing was trusted",
             ca.address(),
@@ -197,7 +184,7 @@ pub fn cacerts(
         ca.address(),
         listing.join("\n")
     );
-    session.confirm(inv, &effect, "Cancelled: nothing was trusted", prompter)?;
+    cx.confirm(&effect, "Cancelled: nothing was trusted")?;
     let anchors: Vec<NewTrustAnchor> = certs
         .iter()
         .map(|c| NewTrustAnchor {
@@ -207,7 +194,8 @@ pub fn cacerts(
             der: c.der.clone(),
         })
         .collect();
-    let replaced = session.store()?.replace_est_server_cas(&anchors, actor)?;
+    let actor = cx.actor.clone();
+    let replaced = cx.store()?.replace_est_server_cas(&anchors, &actor)?;
     // One element per line: subjects come from the network and are escaped whole.
     let mut text = vec![format!(
         "Trusted {} for the online CA {} (replacing {replaced})",
@@ -222,7 +210,7 @@ pub fn cacerts(
         .map(|c| c.fingerprint.as_str())
         .collect::<Vec<_>>()
         .join(" ");
-    out.outcome_lines(
+    cx.out.outcome_lines(
         &text,
         &[
             ("trusted", Cell::Int(certs.len() as i64)),
@@ -234,8 +222,8 @@ pub fn cacerts(
 }
 
 /// `show capf online-ca`.
-pub fn show(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
-    let store = session.store()?;
+pub fn show(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let store = cx.store()?;
     let mode = store.settings()?.issuer_mode;
     let ca = store.online_ca()?;
     let server_cas = store.est_server_cas()?;
@@ -264,7 +252,7 @@ pub fn show(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdErro
             Err(e) => format!("unusable: {e}"),
         }
     });
-    out.record(&[
+    cx.out.record(&[
         ("issuer_mode", "Issuer mode", mode.as_str().into()),
         (
             "host",
@@ -370,12 +358,11 @@ fn request_row(r: &EstRequest) -> [Cell; 6] {
 }
 
 /// `show capf online-ca requests`: streamed, oldest first; Ctrl-C stops the listing.
-pub fn requests(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
-    let interrupted = session.interrupted.clone();
-    let store = session.store()?;
-    out.begin_list(REQUEST_COLUMNS)?;
-    let n = store.each_est_request(row_sink(interrupted, out, request_row))?;
-    out.end_list(&found(
+pub fn requests(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let store = cx.act.store()?;
+    cx.out.begin_list(REQUEST_COLUMNS)?;
+    let n = store.each_est_request(row_sink(cx.talk, cx.out, request_row))?;
+    cx.out.end_list(&found(
         n,
         "CSR waiting on the online CA",
         "CSRs waiting on the online CA",

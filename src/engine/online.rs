@@ -48,7 +48,10 @@ impl Engine<'_> {
             .into_iter()
             .filter_map(|a| ParsedCert::from_der(a.der).ok())
             .collect();
-        let lsc = self.check_import(cert, &anchors, now)?;
+        let lsc = self
+            .check_import(cert, &anchors, now)
+            .map_err(|e| e.to_string())?
+            .map_err(|r| r.to_string())?;
         if lsc.csr_id != Some(csr.csr.id) {
             return Err(format!(
                 "the certificate answers the pending CSR of {}, not the one sent for {}",

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use super::{Cell, Column, Field, Renderer, escape_controls};
+use super::{Cell, Column, Field, Framing, Renderer, escape_controls};
 use crate::domain::format_cli;
 
 /// Renders for people.
@@ -13,18 +13,29 @@ pub struct TableRenderer<'w> {
     columns: &'static [Column],
     rows: u64,
     width: Option<usize>,
+    framing: Framing,
 }
 
 impl<'w> TableRenderer<'w> {
     /// Writes to `out`; `width` is the terminal's width (the last column wraps to it), or
     /// `None` for pipes and files, where nothing is ever wrapped or cut.
-    pub fn new(out: Box<dyn Write + 'w>, width: Option<usize>) -> Self {
+    /// `framing` is on while a list's header, rule, blank line and closing count are written.
+    pub fn new(out: Box<dyn Write + 'w>, width: Option<usize>, framing: Framing) -> Self {
         TableRenderer {
             out,
             columns: &[],
             rows: 0,
             width,
+            framing,
         }
+    }
+
+    /// Writes frame lines (not data) with `f`.
+    fn frame(&mut self, f: impl FnOnce(&mut Self) -> io::Result<()>) -> io::Result<()> {
+        self.framing.set(true);
+        let result = f(self);
+        self.framing.set(false);
+        result
     }
 
     fn line(&mut self, cells: &[String]) -> io::Result<()> {
@@ -79,14 +90,16 @@ impl Renderer for TableRenderer<'_> {
     fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
         // The header waits for the first row: an empty listing is only its sentence.
         if self.rows == 0 {
-            let titles: Vec<String> = self.columns.iter().map(|c| c.title.to_owned()).collect();
-            self.line(&titles)?;
-            let rules: Vec<String> = self
-                .columns
-                .iter()
-                .map(|c| "=".repeat(c.width.max(c.title.len())))
-                .collect();
-            self.line(&rules)?;
+            self.frame(|t| {
+                let titles: Vec<String> = t.columns.iter().map(|c| c.title.to_owned()).collect();
+                t.line(&titles)?;
+                let rules: Vec<String> = t
+                    .columns
+                    .iter()
+                    .map(|c| "=".repeat(c.width.max(c.title.len())))
+                    .collect();
+                t.line(&rules)
+            })?;
         }
         self.rows += 1;
         let texts: Vec<String> = cells.iter().map(cell_text).collect();
@@ -94,10 +107,12 @@ impl Renderer for TableRenderer<'_> {
     }
 
     fn end_list(&mut self, summary: &str) -> io::Result<()> {
-        if self.rows > 0 {
-            writeln!(self.out)?;
-        }
-        writeln!(self.out, "{}", escape_controls(summary))
+        self.frame(|t| {
+            if t.rows > 0 {
+                writeln!(t.out)?;
+            }
+            writeln!(t.out, "{}", escape_controls(summary))
+        })
     }
 
     fn record(&mut self, fields: &[Field<'_>]) -> io::Result<()> {

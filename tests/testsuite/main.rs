@@ -3,6 +3,7 @@
 mod bad_input;
 mod engine;
 mod est_server;
+mod exit_codes;
 mod oneshot;
 mod oneshot_pty;
 mod online_ca;
