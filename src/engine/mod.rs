@@ -224,6 +224,8 @@ pub struct ImportReport {
 pub struct SignReport {
     /// How many CSRs got their LSC.
     pub signed: u64,
+    /// (device, serial) of each LSC issued, so the service log can name every device.
+    pub issued: Vec<(String, String)>,
     /// (device, reason) of each CSR that could not be signed; it stays pending.
     pub refused: Vec<(String, EngineError)>,
     /// (device, effective end, end the validity setting asked for) of each LSC cut to the
@@ -396,6 +398,9 @@ impl<'s> Engine<'s> {
             match attempt {
                 Ok(Some(lsc)) => {
                     report.signed += 1;
+                    report
+                        .issued
+                        .push((rec.csr.device.clone(), lsc.serial_hex.clone()));
                     if let Some(wanted) = lsc.cut_from {
                         report
                             .cut

@@ -11,6 +11,7 @@ use super::client::{self, EnrollReply, Timeouts};
 use super::secret;
 use crate::domain::{EstState, IssuerMode, Timestamp, format_cli};
 use crate::engine::Engine;
+use crate::logging::{Level, Logger};
 use crate::store::{Actor, OpenOptions, Store, StoreError};
 
 /// How the worker paces itself.
@@ -59,7 +60,7 @@ pub fn spawn(
     actor: Actor,
     pacing: Pacing,
     stop: Arc<AtomicBool>,
-    log: fn(&str),
+    log: Logger,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
         .name("est".into())
@@ -90,7 +91,7 @@ struct Worker {
     db_path: PathBuf,
     actor: Actor,
     pacing: Pacing,
-    log: fn(&str),
+    log: Logger,
     store: Option<Store>,
     /// No request before this instant (after a server error or a 401, for every CSR).
     gate: Option<Timestamp>,
@@ -117,7 +118,7 @@ impl From<StoreError> for Idle {
 impl Worker {
     fn say_once(&mut self, msg: String) {
         if msg != self.said {
-            (self.log)(&msg);
+            self.log.log(Level::Warning, None, &msg);
             self.said = msg;
         }
     }
@@ -162,7 +163,7 @@ impl Worker {
             self.revision = Some(ca.revision);
             self.gate = None;
             self.said.clear();
-            (self.log)(&format!(
+            self.log.notice(&format!(
                 "online CA {} (label {}, user {}): sending pending CSRs to simpleenroll",
                 ca.address(),
                 ca.label.as_ref().map_or("-", |l| l.as_str()),
@@ -207,10 +208,13 @@ impl Worker {
                     let mut engine = Engine::new(store, actor);
                     match engine.accept_online_lsc(&rec, &certs, &ca.address(), now) {
                         Ok(Some(serial)) => {
-                            (self.log)(&format!(
-                                "{device}: LSC {serial} issued by the online CA {} and recorded",
-                                ca.address()
-                            ));
+                            self.log.device_info(
+                                &device,
+                                &format!(
+                                    "LSC {serial} issued by the online CA {} and recorded",
+                                    ca.address()
+                                ),
+                            );
                             self.store()?.note_online_ca_contact(
                                 now,
                                 &format!("LSC {serial} issued for {device}"),
@@ -218,9 +222,10 @@ impl Worker {
                             continue;
                         }
                         Ok(None) => {
-                            (self.log)(&format!(
-                                "{device}: the online CA answered a CSR that is no longer pending; nothing recorded"
-                            ));
+                            self.log.device_info(
+                                &device,
+                                "the online CA answered a CSR that is no longer pending; nothing recorded",
+                            );
                             continue;
                         }
                         Err(reason) => (
@@ -269,10 +274,19 @@ impl Worker {
                 .as_ref()
                 .is_some_and(|p| p.state == state && p.detail == detail);
             if !same {
-                (self.log)(&format!(
-                    "{device}: {detail}; left pending, next try {} (attempt {attempts})",
-                    format_cli(&next)
-                ));
+                let level = if state == EstState::Accepted {
+                    Level::Info
+                } else {
+                    Level::Warning
+                };
+                self.log.log(
+                    level,
+                    Some(&device),
+                    &format!(
+                        "{detail}; left pending, next try {} (attempt {attempts})",
+                        format_cli(&next)
+                    ),
+                );
             }
             if halt {
                 self.gate = Some(next);
