@@ -267,6 +267,15 @@ impl Worker {
             };
             let next = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
             let store = self.store()?;
+            // Answered meanwhile (mode capf signed it, an import): the reply no longer matters.
+            if let Some(serial) = store.lsc_for_csr(rec.csr.id)? {
+                store.note_online_ca_contact(now, &format!("{device}: {detail}"))?;
+                self.log.device_info(
+                    &device,
+                    &format!("{detail}; the CSR was answered meanwhile by LSC {serial}"),
+                );
+                continue;
+            }
             let attempts =
                 store.record_est_attempt(rec.csr.id, state, &detail, now, next, ca.revision)?;
             store.note_online_ca_contact(now, &format!("{device}: {detail}"))?;

@@ -449,7 +449,8 @@ fn a_silent_server_times_out_and_never_blocks_settings_or_signing() {
     h.ok(&["utils", "capf", "set", "keep_alive", "33"]);
     h.wait_log("keep-alive 33 min");
     h.ok(&["utils", "capf", "set", "mode", "capf"]);
-    h.wait_log("signed 1 pending CSR");
+    h.wait_log("SEP00AA00BB0006: LSC ");
+    h.wait_log("issued for its pending CSR");
     assert!(
         changed.elapsed() < Duration::from_secs(8),
         "settings and signing waited for the EST server: {:?}",
@@ -459,6 +460,7 @@ fn a_silent_server_times_out_and_never_blocks_settings_or_signing() {
     h.ok(&["utils", "capf", "set", "mode", "online"]);
     let line = h.wait_log("timed out");
     assert!(line.contains("no complete answer within 8 s"), "{line}");
+    assert!(line.contains("answered meanwhile by LSC"), "{line}");
     assert_eq!(h.lsc_count(), 1);
 }
 
@@ -547,4 +549,73 @@ fn the_password_never_shows_and_its_file_is_private() {
     assert_eq!(out.status.code(), Some(1));
     let all = format!("{}{}", stdout(&out), stderr(&out));
     assert!(all.contains("add noconfirm"), "{all}");
+}
+
+#[test]
+fn on_a_terminal_the_password_is_asked_twice_and_never_echoed() {
+    use rexpect::reader::Options;
+    use rexpect::session::spawn_with_options;
+    let env = TestEnv::new();
+    let home = env.home();
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("stty echo; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_capfsh"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("USER", "tester")
+        .env("TERM", "xterm")
+        .arg("--db")
+        .arg(&env.db)
+        .args([
+            "utils",
+            "capf",
+            "set",
+            "online-ca",
+            "host",
+            "est.example.com",
+            "user",
+            "capf-ra",
+        ]);
+    let mut p = spawn_with_options(
+        cmd,
+        Options::new()
+            .timeout_ms(Some(20_000))
+            .strip_ansi_escape_codes(true),
+    )
+    .expect("spawn capfsh in a pty");
+    let mut seen = String::new();
+    seen += &p
+        .exp_string("Enter the online CA password:")
+        .expect("first prompt");
+    p.send_line("pty-s3cret-1").expect("send");
+    seen += &p
+        .exp_string("Re-enter the password:")
+        .expect("second prompt");
+    p.send_line("pty-s3cret-2").expect("send");
+    seen += &p.exp_string("do not match").expect("mismatch said");
+    seen += &p
+        .exp_string("Enter the online CA password:")
+        .expect("asked again");
+    p.send_line("pty-s3cret-1").expect("send");
+    seen += &p
+        .exp_string("Re-enter the password:")
+        .expect("second prompt");
+    p.send_line("pty-s3cret-1").expect("send");
+    seen += &p
+        .exp_string("Online CA set: est.example.com:443")
+        .expect("set");
+    seen += &p.exp_eof().expect("exits");
+    assert!(
+        !seen.contains("pty-s3cret"),
+        "the password was echoed: {seen}"
+    );
+    let pw = env.db.with_file_name("capf.db.est-password");
+    assert_eq!(
+        std::fs::read_to_string(pw).expect("password file"),
+        "pty-s3cret-1\n"
+    );
 }
