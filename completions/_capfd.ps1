@@ -30,6 +30,8 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'Take a phone''s CSR (PEM or DER); in capf mode, sign and print its LSC')
             [CompletionResult]::new('installed', 'installed', [CompletionResultType]::ParameterValue, 'Record that a phone installed its LSC')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Create or check the multi-user layout: owners, modes, ACLs, roles file')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup made by `utils capf backup` as the store --db names')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the capfd(1) man page (roff) on standard output')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script for capfd')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -75,6 +77,24 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'capfd;setup' {
+            [CompletionResult]::new('--admins', '--admins', [CompletionResultType]::ParameterName, 'Group whose members are admins (everything)')
+            [CompletionResult]::new('--operators', '--operators', [CompletionResultType]::ParameterName, 'Group whose members are operators (all but CA and trust changes)')
+            [CompletionResult]::new('--readers', '--readers', [CompletionResultType]::ParameterName, 'Group whose members may only read (show, list, dump, count)')
+            [CompletionResult]::new('--service', '--service', [CompletionResultType]::ParameterName, 'The account capfd runs as; it owns the store and the CA keys')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Only report what differs from the layout; change nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfd;restore' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing store (its CA key files are never replaced)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'capfd;man' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -92,6 +112,8 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'Take a phone''s CSR (PEM or DER); in capf mode, sign and print its LSC')
             [CompletionResult]::new('installed', 'installed', [CompletionResultType]::ParameterValue, 'Record that a phone installed its LSC')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Create or check the multi-user layout: owners, modes, ACLs, roles file')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup made by `utils capf backup` as the store --db names')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the capfd(1) man page (roff) on standard output')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script for capfd')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -107,6 +129,12 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             break
         }
         'capfd;help;run' {
+            break
+        }
+        'capfd;help;setup' {
+            break
+        }
+        'capfd;help;restore' {
             break
         }
         'capfd;help;man' {

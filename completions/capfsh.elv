@@ -195,12 +195,21 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand --yes 'Answer yes to confirmations (same as noconfirm)'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand backup 'Copy the store and its CA keys to a new folder'
             cand cert 'Certificates signed by an external CA'
             cand csr 'Pending certificate signing requests'
             cand online-ca 'The online CA (EST server) of mode online'
             cand set 'Change CAPF settings'
             cand stale-lsc 'LSCs issued but never installed'
             cand trust 'CA certificates trusted to issue LSCs'
+        }
+        &'capfsh;utils;capf;backup'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'capfsh;utils;capf;cert'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'

@@ -381,7 +381,15 @@ mod tests {
     fn menus_list_their_children() {
         assert_eq!(
             words("utils capf "),
-            ["cert", "csr", "online-ca", "set", "stale-lsc", "trust"]
+            [
+                "backup",
+                "cert",
+                "csr",
+                "online-ca",
+                "set",
+                "stale-lsc",
+                "trust"
+            ]
         );
         assert_eq!(words("ut"), ["utils"]);
         assert_eq!(
@@ -426,6 +434,7 @@ mod tests {
         assert_eq!(
             words("help ut ca "),
             [
+                "backup",
                 "cert",
                 "csr",
                 "online-ca",

@@ -43,6 +43,8 @@ pub enum CommandId {
     CertImport,
     /// `utils capf trust import <file>`
     TrustImport,
+    /// `utils capf backup <folder>`
+    Backup,
     /// `show capf trust`
     ShowTrust,
     /// `show capf lsc`
@@ -81,6 +83,13 @@ pub enum Effect {
     /// Changes the store and removes data: audited like [`Effect::Writes`], and asks
     /// `Continue (y/n)?` unless `noconfirm` or `--yes` is given.
     Destroys,
+    /// Touches what decides who may issue LSCs (trust anchors, the issuer mode) or copies the
+    /// CA keys: audited like [`Effect::Writes`], and only the admin role may run it.
+    Administers,
+    /// Replaces certificates trusted for the online CA's TLS server after showing their
+    /// fingerprints (`utils capf online-ca cacerts`): admin only like [`Effect::Administers`],
+    /// and asks `Continue (y/n)?` like [`Effect::Destroys`], since the admin must compare them.
+    ReplacesTrust,
 }
 
 impl Effect {
@@ -91,7 +100,7 @@ impl Effect {
 
     /// Whether the command asks for confirmation and takes `noconfirm`.
     pub const fn confirms(self) -> bool {
-        matches!(self, Effect::Destroys)
+        matches!(self, Effect::Destroys | Effect::ReplacesTrust)
     }
 }
 
@@ -423,7 +432,7 @@ const CAPF_SET: &[Node] = &[
             description: "Sets the Certificate Issuer to Endpoint: capf signs LSCs with the CAPF \
                 CA certificate, online forwards CSRs to an external CA, offline keeps CSRs \
                 pending for export and imports the signed certificates by hand.",
-            effect: Effect::Writes,
+            effect: Effect::Administers,
         },
     ),
     Node::leaf(
@@ -484,7 +493,7 @@ const CAPF_SET: &[Node] = &[
                 line, never shown or logged, and kept in a 0600 file beside the store. capfd \
                 picks up the change within seconds. Trust the server's CA with utils capf \
                 online-ca cacerts.",
-            effect: Effect::Writes,
+            effect: Effect::Administers,
         },
     ),
     Node::leaf(
@@ -632,7 +641,7 @@ const CAPF_TRUST: &[Node] = &[Node::leaf(
         description: "Adds CA certificates allowed to issue LSCs in online and offline mode, \
             all or nothing. A CA must carry Basic Constraints CA:TRUE and Key Usage \
             Certificate Sign; a Common Name containing CAPF- is reserved and refused.",
-        effect: Effect::Writes,
+        effect: Effect::Administers,
     },
 )];
 
@@ -648,11 +657,30 @@ const CAPF_ONLINE_CA: &[Node] = &[Node::leaf(
             server (they replace the ones trusted before). Compare the fingerprints with the \
             CA's administrator before you answer y. This trust is for the TLS connection only: \
             the CA that issues LSCs must also be in the trust list (utils capf trust import).",
-        effect: Effect::Destroys,
+        effect: Effect::ReplacesTrust,
     },
 )];
 
 const UTILS_CAPF: &[Node] = &[
+    Node::leaf(
+        "backup",
+        "Copy the store and its CA keys to a new folder",
+        Runnable {
+            id: CommandId::Backup,
+            params: &[Param {
+                name: "folder",
+                help: "a new (or empty) folder; it is created, mode 0700",
+                kind: ValueKind::Path,
+                optional: false,
+            }],
+            description: "Writes a consistent copy of the store (taken online: capfd and other \
+                shells keep working) and every CA key file it names, active and retired, with \
+                their modes, into a new or empty folder, with a manifest of SHA-256 sums. The \
+                copy passes SQLite's integrity check before it is kept; nothing is ever \
+                overwritten. capfd restore <folder> --db PATH puts it back, under any name.",
+            effect: Effect::Administers,
+        },
+    ),
     Node::menu("cert", "Certificates signed by an external CA", CAPF_CERT),
     Node::menu("csr", "Pending certificate signing requests", CAPF_CSR),
     Node::menu(
@@ -1101,6 +1129,7 @@ mod tests {
         assert_eq!(
             mutating,
             [
+                CommandId::Backup,
                 CommandId::CertImport,
                 CommandId::CsrDelete,
                 CommandId::OnlineCaCacerts,

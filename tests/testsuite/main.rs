@@ -1,5 +1,6 @@
 //! capfsh's integration tests: one binary, so the crate links once.
 
+mod backup;
 mod bad_input;
 mod engine;
 mod est_server;
@@ -10,6 +11,7 @@ mod online_ca;
 mod packaging;
 mod pki_standards;
 mod repl_pty;
+mod roles;
 mod script;
 mod service_log;
 mod shell_completion;
