@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use clap::{Arg, ArgAction, ArgMatches, Command, ValueHint, value_parser};
 
 use capfsh::actor::os_user;
+use capfsh::cli::global_args;
+use capfsh::clock::Clock;
 use capfsh::domain::{DeviceName, format_cli};
 use capfsh::engine::{Engine, EngineError, SettingsWatch};
 use capfsh::error::Program;
@@ -23,20 +25,11 @@ use capfsh::roles::Role;
 use capfsh::store::{Actor, DB_ENV, StoreLocation};
 
 fn cli() -> Command {
-    Command::new("capfd")
+    let capfd = Command::new("capfd")
         .about("The CAPF engine: CAPF CA, CSR intake, LSC issuance, over the capfsh store")
         .version(env!("CARGO_PKG_VERSION"))
-        .subcommand_required(true)
-        .arg(
-            Arg::new("db")
-                .long("db")
-                .env(DB_ENV)
-                .value_name("PATH")
-                .value_hint(ValueHint::FilePath)
-                .value_parser(value_parser!(PathBuf))
-                .global(true)
-                .help("Store to use [default: <data dir>/capfsh/capf.db]"),
-        )
+        .subcommand_required(true);
+    global_args::add_to(capfd, Program::Capfd)
         .subcommand(
             Command::new("init")
                 .about("Create the CAPF CA certificate (key in a 0600 file beside the store)")
@@ -290,7 +283,9 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
     if let Some((SETUP, m)) = matches.subcommand() {
         return setup(matches, m);
     }
-    let location = StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path))?;
+    let clock = Clock::from_env().map_err(EngineError::Environment)?;
+    let location = StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path))?
+        .with_clock(clock);
     let line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     // What each engine command needs: the CA and restores are the admin's, the rest an
     // operator's (the service account is admin by the roles file, or owns the store).
@@ -357,7 +352,7 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
             command: format!("capfd {line}"),
         },
     );
-    let now = chrono::Utc::now();
+    let now = clock.now();
     match matches.subcommand() {
         Some(("init", m)) => {
             let kind: CaKeyKind = m
@@ -464,7 +459,7 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
                 retry_base,
                 retry_max: secs("est-retry-max", 3600).max(retry_base),
             };
-            serve(&mut engine, interval, pacing)
+            serve(&mut engine, interval, clock, pacing)
         }
         _ => Err(EngineError::NoCommand),
     }
@@ -472,12 +467,17 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
 
 /// The service loop: polls the store for settings changes, signs pending CSRs in capf mode in
 /// small batches (bulk signing must not starve call processing), stops on SIGINT/SIGTERM.
-fn serve(engine: &mut Engine, interval: Duration, pacing: Pacing) -> Result<(), EngineError> {
+fn serve(
+    engine: &mut Engine,
+    interval: Duration,
+    clock: Clock,
+    pacing: Pacing,
+) -> Result<(), EngineError> {
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, stop.clone()).map_err(EngineError::Signals)?;
     }
-    let log = Logger::from_env("capfd");
+    let log = Logger::from_env("capfd").with_clock(clock);
     // The online CA works on a thread of its own: a slow or silent EST server must not hold
     // up signing, settings or anything else this loop does.
     let est = capfsh::est::worker::spawn(
@@ -486,6 +486,7 @@ fn serve(engine: &mut Engine, interval: Duration, pacing: Pacing) -> Result<(), 
             os_user: os_user(),
             command: "capfd run (online CA)".into(),
         },
+        clock,
         pacing,
         stop.clone(),
         log.clone(),
@@ -509,7 +510,7 @@ fn serve(engine: &mut Engine, interval: Duration, pacing: Pacing) -> Result<(), 
                 ));
             }
             if watch.current().issuer_mode == capfsh::domain::IssuerMode::Capf {
-                let report = engine.sign_pending(25, chrono::Utc::now(), &mut unsignable)?;
+                let report = engine.sign_pending(25, clock.now(), &mut unsignable)?;
                 // One line per device, so the log answers "what happened to this phone".
                 for (device, serial) in &report.issued {
                     log.device_info(device, &format!("LSC {serial} issued for its pending CSR"));

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::client::{self, EnrollReply, Timeouts};
 use super::secret;
+use crate::clock::Clock;
 use crate::domain::{EstState, IssuerMode, Timestamp, format_cli};
 use crate::engine::Engine;
 use crate::logging::{Level, Logger};
@@ -53,11 +54,12 @@ impl Pacing {
 /// How many due CSRs one pass takes.
 const BATCH: u32 = 10;
 
-/// Starts the worker thread on the store at `db_path`. It stops when `stop` is set (within
+/// Starts the worker thread on the store at `db_path` (its writes stamped by `clock`). It stops when `stop` is set (within
 /// one request's timeout at most); `log` gets one line per event worth an admin's attention.
 pub fn spawn(
     db_path: PathBuf,
     actor: Actor,
+    clock: Clock,
     pacing: Pacing,
     stop: Arc<AtomicBool>,
     log: Logger,
@@ -68,6 +70,7 @@ pub fn spawn(
             let mut w = Worker {
                 db_path,
                 actor,
+                clock,
                 pacing,
                 log,
                 store: None,
@@ -90,6 +93,9 @@ pub fn spawn(
 struct Worker {
     db_path: PathBuf,
     actor: Actor,
+    /// The clock the store's rows and audit lines take; the schedule (timeouts, Retry-After,
+    /// backoff) follows real time, since the server does.
+    clock: Clock,
     pacing: Pacing,
     log: Logger,
     store: Option<Store>,
@@ -132,7 +138,10 @@ impl Worker {
 
     fn store(&mut self) -> Result<&mut Store, Idle> {
         if self.store.is_none() {
-            let opts = OpenOptions::default();
+            let opts = OpenOptions {
+                clock: self.clock,
+                ..OpenOptions::default()
+            };
             self.store = Some(Store::open(&self.db_path, &opts)?);
         }
         self.store

@@ -324,8 +324,8 @@ impl CapfCa {
             ));
         }
         let subject = x509.subject().to_string();
-        let not_before = to_chrono(x509.validity().not_before);
-        let not_after = to_chrono(x509.validity().not_after);
+        let not_before = to_chrono(x509.validity().not_before)?;
+        let not_after = to_chrono(x509.validity().not_after)?;
         let issuer = Issuer::from_ca_cert_der(&cert_der.clone().into(), key)
             .map_err(|e| PkiError::Issue(e.to_string()))?;
         Ok(CapfCa {

@@ -86,7 +86,7 @@ impl Store {
     /// server and the user, and says the password was replaced, never what it is.
     pub fn set_online_ca(&mut self, ca: &NewOnlineCa, actor: &Actor) -> Result<i64, StoreError> {
         self.write(|tx| {
-            let now = to_micros(&chrono::Utc::now());
+            let now = to_micros(&tx.now());
             tx.execute(
                 "INSERT INTO online_ca (id, host, port, label, username, password_file, set_at,
                                         set_by, revision)
@@ -170,7 +170,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<usize, StoreError> {
         self.write(|tx| {
-            let now = to_micros(&chrono::Utc::now());
+            let now = to_micros(&tx.now());
             let before = tx.execute("DELETE FROM est_server_ca", [])?;
             for a in cas {
                 tx.execute(

@@ -2,6 +2,7 @@
 
 mod backup;
 mod bad_input;
+mod clock;
 mod engine;
 mod est_server;
 mod exit_codes;
