@@ -10,6 +10,7 @@ mod oneshot;
 mod oneshot_pty;
 mod online_ca;
 mod packaging;
+mod pager_pty;
 mod pki_standards;
 mod repl_pty;
 mod roles;
