@@ -8,6 +8,7 @@ pub mod ca;
 pub mod cert;
 pub mod csr;
 mod describe;
+mod subject;
 mod verify;
 
 use sha2::{Digest, Sha256};

@@ -27,8 +27,12 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0004_upper_case_device_names.sql"),
     ),
     (
-        "0005_online_ca",
-        include_str!("../../migrations/0005_online_ca.sql"),
+        "0005_ca_key_file_names",
+        include_str!("../../migrations/0005_ca_key_file_names.sql"),
+    ),
+    (
+        "0006_online_ca",
+        include_str!("../../migrations/0006_online_ca.sql"),
     ),
 ];
 

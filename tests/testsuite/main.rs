@@ -2,17 +2,22 @@
 
 mod backup;
 mod bad_input;
+mod ca_keys;
 mod clock;
+mod crash;
 mod engine;
 mod est_server;
 mod exit_codes;
+mod intake_and_audit;
 mod oneshot;
 mod oneshot_pty;
 mod online_ca;
+mod os_users;
 mod packaging;
 mod pager_pty;
 mod pki_standards;
 mod repl_pty;
+mod repl_safety;
 mod roles;
 mod script;
 mod service_log;
