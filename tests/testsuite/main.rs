@@ -9,6 +9,7 @@ mod engine;
 mod est_server;
 mod exit_codes;
 mod intake_and_audit;
+mod json_errors;
 mod oneshot;
 mod oneshot_pty;
 mod online_ca;

@@ -249,9 +249,11 @@ impl Drop for Harness {
 fn write_lsc_pem(h: &Harness, device: &str) -> PathBuf {
     let conn = rusqlite::Connection::open(&h.env.db).expect("open");
     let der: Vec<u8> = conn
-        .query_row("SELECT der FROM lsc WHERE device = ?1", [device], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT d.der FROM lsc l JOIN lsc_der d ON d.lsc_id = l.id WHERE l.device = ?1",
+            [device],
+            |r| r.get(0),
+        )
         .expect("lsc");
     let path = h.files.path().join(format!("{device}.lsc.pem"));
     std::fs::write(&path, capfsh::pki::to_pem("CERTIFICATE", &der)).expect("write");

@@ -1,4 +1,4 @@
--- capfsh store, schema version 6: the online CA (EST, RFC 7030) that capfd forwards pending CSRs
+-- capfsh store, schema version 7: the online CA (EST, RFC 7030) that capfd forwards pending CSRs
 -- to in mode 'online'. The password is never stored here: online_ca.password_file names a 0600
 -- file beside the database, as capf_ca.key_file does for the CA key.
 
