@@ -486,7 +486,7 @@ _capfd() {
             return 0
             ;;
         capfd__subcmd__run)
-            opts="-h --interval-ms --listen --max-sessions --handshake-timeout-ms --keep-alive-unit-ms --db --help"
+            opts="-h --interval-ms --listen --max-sessions --handshake-timeout-ms --keep-alive-unit-ms --est-timeout --est-retry --est-retry-max --db --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -509,6 +509,18 @@ _capfd() {
                     return 0
                     ;;
                 --keep-alive-unit-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --est-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --est-retry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --est-retry-max)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -16,6 +16,8 @@ use capfsh::clock::Clock;
 use capfsh::domain::{DeviceName, format_cli};
 use capfsh::engine::{Engine, EngineError, SettingsWatch, refuse_store_file};
 use capfsh::error::Program;
+use capfsh::est::Timeouts;
+use capfsh::est::worker::Pacing;
 use capfsh::logging::{Level, Logger};
 use capfsh::phone::server::{self, PhoneServer, ServerOptions};
 use capfsh::phone::service::PhoneService;
@@ -125,7 +127,7 @@ fn cli() -> Command {
         )
         .subcommand(
             Command::new("run")
-                .about("Run the engine: follow settings changes, sign pending CSRs in capf mode")
+                .about("Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode")
                 .arg(
                     Arg::new("interval-ms")
                         .long("interval-ms")
@@ -165,6 +167,30 @@ fn cli() -> Command {
                         .default_value("60000")
                         .hide(true)
                         .help("Length of one keep-alive minute (tests shorten it)"),
+                )
+                .arg(
+                    Arg::new("est-timeout")
+                        .long("est-timeout")
+                        .value_name("SECS")
+                        .value_parser(value_parser!(u64).range(1..=600))
+                        .default_value("60")
+                        .help("Online CA: most seconds one EST exchange may take (connect 10 s at most)"),
+                )
+                .arg(
+                    Arg::new("est-retry")
+                        .long("est-retry")
+                        .value_name("SECS")
+                        .value_parser(value_parser!(u64).range(1..=3600))
+                        .default_value("30")
+                        .help("Online CA: first wait after a server or network error, doubled at each further one"),
+                )
+                .arg(
+                    Arg::new("est-retry-max")
+                        .long("est-retry-max")
+                        .value_name("SECS")
+                        .value_parser(value_parser!(u64).range(1..=86400))
+                        .default_value("3600")
+                        .help("Online CA: longest wait between tries, and the pause after a refusal"),
                 ),
         )
         .subcommand(
@@ -490,6 +516,15 @@ fn run_on(
         Some(("run", m)) => {
             let interval =
                 Duration::from_millis(m.get_one::<u64>("interval-ms").copied().unwrap_or(500));
+            let secs =
+                |k: &str, d: u64| Duration::from_secs(m.get_one::<u64>(k).copied().unwrap_or(d));
+            let retry_base = secs("est-retry", 30);
+            let pacing = Pacing {
+                interval: interval.max(Duration::from_millis(200)),
+                timeouts: Timeouts::with_exchange(secs("est-timeout", 60)),
+                retry_base,
+                retry_max: secs("est-retry-max", 3600).max(retry_base),
+            };
             let ms =
                 |k: &str, d: u64| Duration::from_millis(m.get_one::<u64>(k).copied().unwrap_or(d));
             let listen: Vec<String> = m
@@ -506,7 +541,7 @@ fn run_on(
                 ms("keep-alive-unit-ms", 60_000),
                 Logger::from_env("capfd").with_clock(clock),
             ));
-            serve(&mut engine, interval, clock, &opts, svc)
+            serve(&mut engine, interval, clock, pacing, &opts, svc)
         }
         _ => Err(EngineError::NoCommand),
     }
@@ -518,6 +553,7 @@ fn serve(
     engine: &mut Engine,
     interval: Duration,
     clock: Clock,
+    pacing: Pacing,
     opts: &ServerOptions,
     svc: Arc<PhoneService>,
 ) -> Result<(), EngineError> {
@@ -551,6 +587,20 @@ fn serve(
             ),
         );
     }
+    // The online CA works on a thread of its own: a slow or silent EST server must not hold
+    // up signing, settings or anything else this loop does.
+    let est = capfsh::est::worker::spawn(
+        engine.store().path().to_path_buf(),
+        Actor {
+            os_user: os_user(),
+            command: "capfd run (online CA)".into(),
+        },
+        clock,
+        pacing,
+        stop.clone(),
+        log.clone(),
+    )
+    .map_err(EngineError::Worker)?;
     let mut watch = SettingsWatch::new(engine.store())?;
     let s = watch.current().clone();
     log.notice(&format!(
@@ -612,6 +662,12 @@ fn serve(
         }
     }
     server.stop();
+    // An EST exchange in flight ends within its timeout; do not wait that long to stop (the
+    // store is transactional, so an exchange cut short records nothing).
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !est.is_finished() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     log.notice("stopped");
     Ok(())
 }

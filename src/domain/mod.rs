@@ -4,6 +4,7 @@
 //! (a `KeepAlive` can only hold 5–60), so the rest of the code can trust them.
 
 mod device;
+mod online_ca;
 mod operation;
 mod records;
 mod settings;
@@ -11,6 +12,10 @@ mod stale;
 mod time;
 
 pub use device::DeviceName;
+pub use online_ca::{
+    DEFAULT_EST_PORT, EstHost, EstLabel, EstPassword, EstRequest, EstState, EstUser, OnlineCa,
+    parse_est_port,
+};
 pub use operation::{
     AuthMode, AuthString, KeySpec, NewOperation, Operation, OperationKind, OperationStatus,
     auth_secret_matches, deadline_from_date,

@@ -35,8 +35,12 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0006_list_index_and_lsc_der_apart.sql"),
     ),
     (
-        "0007_phone_operations",
-        include_str!("../../migrations/0007_phone_operations.sql"),
+        "0007_online_ca",
+        include_str!("../../migrations/0007_online_ca.sql"),
+    ),
+    (
+        "0008_phone_operations",
+        include_str!("../../migrations/0008_phone_operations.sql"),
     ),
 ];
 

@@ -13,6 +13,7 @@ mod error;
 mod location;
 mod lsc;
 mod migrate;
+mod online_ca;
 mod operation;
 mod settings;
 
@@ -38,6 +39,7 @@ pub use location::{
 };
 pub use lsc::{LscCounts, LscFilter};
 pub use migrate::{LATEST_VERSION, MIGRATIONS, schema_version};
+pub use online_ca::{EstAttempt, NewOnlineCa};
 pub use operation::{OperationFilter, PhoneCert, ReportedCert, SessionResult};
 
 /// How long a command waits for another process's write lock before giving up.

@@ -1,4 +1,4 @@
--- capfsh store, schema version 7: phones talk to capfd (the CAPF protocol on port 3804).
+-- capfsh store, schema version 8: phones talk to capfd (the CAPF protocol on port 3804).
 --
 -- 1. The certificate operation the admin schedules per device (CUCM's Certificate Operation,
 --    Authentication Mode, key, Operation Completes By) and how it went.
