@@ -326,9 +326,9 @@ fn main() {
     );
     println!();
     println!(
-        "| devices | command | format | capfsh ms | peak RSS MiB | lines | peer | peer ms | peer RSS MiB | ratio |"
+        "| devices | command | format | capfsh ms | peak RSS MiB | lines | peer | peer ms | peer RSS MiB | ratio | cpu ratio |"
     );
-    println!("|---:|---|---|---:|---:|---:|---|---:|---:|---:|");
+    println!("|---:|---|---|---:|---:|---:|---|---:|---:|---:|---:|");
     for &n in &sizes {
         let db = cached_store(n, LATEST_VERSION as usize);
         let lists: [(&str, &[&str], &str, &str); 4] = [
@@ -374,7 +374,7 @@ fn main() {
             if peers.is_empty() {
                 let p = Pairs::measure(runs, |_| {}, capfsh, capfsh, true);
                 println!(
-                    "| {n} | `{name}` | {format} | {:.0} | {:.1} | {} | - | - | - | - |",
+                    "| {n} | `{name}` | {format} | {:.0} | {:.1} | {} | - | - | - | - | - |",
                     p.a_ms(),
                     p.a_rss_mib(),
                     p.a[0].lines
@@ -393,14 +393,15 @@ fn main() {
                     true,
                 );
                 println!(
-                    "| {n} | `{name}` | {format} | {:.0} | {:.1} | {} | `sqlite3 {}` | {:.0} | {:.1} | {:.2} |",
+                    "| {n} | `{name}` | {format} | {:.0} | {:.1} | {} | `sqlite3 {}` | {:.0} | {:.1} | {:.2} | {:.2} |",
                     p.a_ms(),
                     p.a_rss_mib(),
                     p.a[0].lines,
                     peer.join(" "),
                     p.b_ms(),
                     p.b_rss_mib(),
-                    p.ratio()
+                    p.ratio(),
+                    p.cpu_ratio()
                 );
             }
         }
@@ -445,13 +446,14 @@ fn main() {
             false,
         );
         println!(
-            "| {n} | `utils capf stale-lsc delete all noconfirm` | table | {:.0} | {:.1} | {} | same delete, v4 store | {:.0} | {:.1} | {:.2} |",
+            "| {n} | `utils capf stale-lsc delete all noconfirm` | table | {:.0} | {:.1} | {} | same delete, v4 store | {:.0} | {:.1} | {:.2} | {:.2} |",
             p.a_ms(),
             p.a_rss_mib(),
             p.a[0].lines,
             p.b_ms(),
             p.b_rss_mib(),
-            p.ratio()
+            p.ratio(),
+            p.cpu_ratio()
         );
         if sqlite3 {
             let p = Pairs::measure(
@@ -466,13 +468,14 @@ fn main() {
                 false,
             );
             println!(
-                "| {n} | `utils capf stale-lsc delete all noconfirm` | table | {:.0} | {:.1} | {} | `sqlite3` raw DELETE, same store | {:.0} | {:.1} | {:.2} |",
+                "| {n} | `utils capf stale-lsc delete all noconfirm` | table | {:.0} | {:.1} | {} | `sqlite3` raw DELETE, same store | {:.0} | {:.1} | {:.2} | {:.2} |",
                 p.a_ms(),
                 p.a_rss_mib(),
                 p.a[0].lines,
                 p.b_ms(),
                 p.b_rss_mib(),
-                p.ratio()
+                p.ratio(),
+                p.cpu_ratio()
             );
         }
         remove_store(&a_copy);
@@ -525,15 +528,15 @@ fn main() {
             assert!(String::from_utf8_lossy(&out.stdout).contains("SEP0000000001"));
         }
         println!(
-            "| {n} | device completion: prefix query (in-process) | - | {:.3} | - | 50 | - | - | - | - |",
+            "| {n} | device completion: prefix query (in-process) | - | {:.3} | - | 50 | - | - | - | - | - |",
             median(&q)
         );
         println!(
-            "| {n} | stale device completion: prefix query (in-process) | - | {:.3} | - | 50 | - | - | - | - |",
+            "| {n} | stale device completion: prefix query (in-process) | - | {:.3} | - | 50 | - | - | - | - | - |",
             median(&sq)
         );
         println!(
-            "| {n} | device completion: `COMPLETE=bash capfsh` (process) | - | {:.1} | - | - | - | - | - | - |",
+            "| {n} | device completion: `COMPLETE=bash capfsh` (process) | - | {:.1} | - | - | - | - | - | - | - |",
             median(&c)
         );
     }

@@ -78,6 +78,9 @@ pub struct Run {
     pub wall: Duration,
     /// Peak resident set of the process, from `wait4`.
     pub rss_kib: u64,
+    /// CPU time (user + system), from `wait4`: what the process computed, without the time it
+    /// waited for the disk or for a core on a shared machine.
+    pub cpu: Duration,
     /// Newlines it wrote to standard output (drained through a pipe).
     pub lines: u64,
 }
@@ -111,9 +114,12 @@ pub fn run(cmd: &mut Command) -> Run {
     let exit = std::process::ExitStatus::from_raw(status);
     assert!(exit.success(), "{cmd:?} failed: {exit:?}");
     std::mem::forget(child);
+    let tv =
+        |t: libc::timeval| Duration::from_micros(t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64);
     Run {
         wall,
         rss_kib: usage.ru_maxrss as u64,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
         lines,
     }
 }
@@ -182,6 +188,27 @@ impl Pairs {
             .map(|(a, b)| ms(a.wall) / ms(b.wall))
             .collect();
         median(&r)
+    }
+
+    /// Median of the pair-by-pair ratios A/B of CPU time.
+    pub fn cpu_ratio(&self) -> f64 {
+        let r: Vec<f64> = self
+            .a
+            .iter()
+            .zip(&self.b)
+            .map(|(a, b)| ms(a.cpu) / ms(b.cpu).max(0.001))
+            .collect();
+        median(&r)
+    }
+
+    /// Median CPU time of A, in ms.
+    pub fn a_cpu_ms(&self) -> f64 {
+        median(&self.a.iter().map(|r| ms(r.cpu)).collect::<Vec<_>>())
+    }
+
+    /// Median CPU time of B, in ms.
+    pub fn b_cpu_ms(&self) -> f64 {
+        median(&self.b.iter().map(|r| ms(r.cpu)).collect::<Vec<_>>())
     }
 
     /// Largest peak RSS of A, in MiB.
