@@ -476,6 +476,14 @@ fn serve(engine: &mut Engine, interval: Duration, clock: Clock) -> Result<(), En
         s.issuer_mode, s.keep_alive, s.validity
     ));
     let mut last_error = String::new();
+    // An active CA that cannot load its key is named at start, not first when a CSR waits.
+    if s.issuer_mode == capfsh::domain::IssuerMode::Capf
+        && engine.store().active_ca()?.is_some()
+        && let Err(e) = engine.load_ca()
+    {
+        last_error = e.to_string();
+        log.error(&last_error);
+    }
     let mut unsignable = std::collections::HashSet::new();
     while !stop.load(Ordering::Relaxed) {
         let started = Instant::now();
@@ -530,11 +538,7 @@ fn man_page(out: &mut dyn Write) -> io::Result<()> {
     use clap_mangen::roff::{Roff, bold, italic, roman};
     let root = cli();
     let man = clap_mangen::Man::new(root.clone());
-    man.render_title(out)?;
-    man.render_name_section(out)?;
-    man.render_synopsis_section(out)?;
-    man.render_description_section(out)?;
-    man.render_options_section(out)?;
+    capfsh::cli::man::render_head(&man, out)?;
     let mut roff = Roff::new();
     roff.control("SH", ["COMMANDS"]);
     for sub in root.get_subcommands() {
