@@ -65,17 +65,7 @@ impl Store {
                 "SELECT id, subject, not_after, sha256_fingerprint, der, key_file, created_at
                    FROM capf_ca WHERE retired_at IS NULL",
                 [],
-                |r| {
-                    Ok(CaRecord {
-                        id: r.get(0)?,
-                        subject: r.get(1)?,
-                        not_after: ts_col(r, 2)?,
-                        sha256_fingerprint: r.get(3)?,
-                        der: r.get(4)?,
-                        key_file: Some(r.get(5)?),
-                        added_at: ts_col(r, 6)?,
-                    })
-                },
+                ca_row,
             )
             .optional()?)
     }
@@ -158,20 +148,10 @@ impl Store {
     /// The trusted external CAs, oldest first.
     pub fn trust_anchors(&self) -> Result<Vec<CaRecord>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, subject, not_after, sha256_fingerprint, der, added_at
+            "SELECT id, subject, not_after, sha256_fingerprint, der, NULL, added_at
                FROM trust_anchor ORDER BY added_at, id",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(CaRecord {
-                id: r.get(0)?,
-                subject: r.get(1)?,
-                not_after: ts_col(r, 2)?,
-                sha256_fingerprint: r.get(3)?,
-                der: r.get(4)?,
-                key_file: None,
-                added_at: ts_col(r, 5)?,
-            })
-        })?;
+        let rows = stmt.query_map([], ca_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -205,4 +185,18 @@ impl Store {
             Ok(added)
         })
     }
+}
+
+/// A CA certificate row: id, subject, not_after, fingerprint, der, key file (NULL for a trust
+/// anchor), when it was added.
+fn ca_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaRecord> {
+    Ok(CaRecord {
+        id: r.get(0)?,
+        subject: r.get(1)?,
+        not_after: ts_col(r, 2)?,
+        sha256_fingerprint: r.get(3)?,
+        der: r.get(4)?,
+        key_file: r.get(5)?,
+        added_at: ts_col(r, 6)?,
+    })
 }
