@@ -26,7 +26,7 @@ set edit:completion:arg-completer[capfd] = {|@words|
             cand init 'Create the CAPF CA certificate (key in a 0600 file beside the store)'
             cand enroll 'Take a phone''s CSR (PEM or DER); in capf mode, sign and print its LSC'
             cand installed 'Record that a phone installed its LSC'
-            cand run 'Run the engine: follow settings changes, sign pending CSRs in capf mode'
+            cand run 'Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode'
             cand setup 'Create or check the multi-user layout: owners, modes, ACLs, roles file'
             cand restore 'Restore a backup made by `utils capf backup` as the store --db names'
             cand man 'Print the capfd(1) man page (roff) on standard output'
@@ -62,6 +62,9 @@ set edit:completion:arg-completer[capfd] = {|@words|
         }
         &'capfd;run'= {
             cand --interval-ms 'How often the store is polled, in milliseconds (50-10000)'
+            cand --est-timeout 'Online CA: most seconds one EST exchange may take (connect 10 s at most)'
+            cand --est-retry 'Online CA: first wait after a server or network error, doubled at each further one'
+            cand --est-retry-max 'Online CA: longest wait between tries, and the pause after a refusal'
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -96,7 +99,7 @@ set edit:completion:arg-completer[capfd] = {|@words|
             cand init 'Create the CAPF CA certificate (key in a 0600 file beside the store)'
             cand enroll 'Take a phone''s CSR (PEM or DER); in capf mode, sign and print its LSC'
             cand installed 'Record that a phone installed its LSC'
-            cand run 'Run the engine: follow settings changes, sign pending CSRs in capf mode'
+            cand run 'Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode'
             cand setup 'Create or check the multi-user layout: owners, modes, ACLs, roles file'
             cand restore 'Restore a backup made by `utils capf backup` as the store --db names'
             cand man 'Print the capfd(1) man page (roff) on standard output'

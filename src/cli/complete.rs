@@ -206,6 +206,14 @@ fn complete_words(
         out.error = inner.error;
         return;
     }
+    if run
+        .params
+        .iter()
+        .any(|p| matches!(p.kind, ValueKind::Keyed { .. }))
+    {
+        complete_keyed(run, rest, partial, devices, &mut out.choices);
+        return;
+    }
     let noconfirm_given = run.confirms() && rest.last().is_some_and(|l| is_noconfirm(l));
     let given = rest.len() - usize::from(noconfirm_given);
     if given > run.params.len() || (noconfirm_given && given < required(run)) {
@@ -225,6 +233,58 @@ fn complete_words(
         if partial.is_empty() {
             out.choices.push(cr());
         }
+    }
+}
+
+/// Completes `keyword value` pairs: after a keyword its value, otherwise the keywords not
+/// given yet, and `<cr>` once every mandatory one is there.
+fn complete_keyed(
+    run: Runnable,
+    rest: &[String],
+    partial: &str,
+    devices: &DeviceLookup<'_>,
+    out: &mut Vec<Choice>,
+) {
+    let keyed: Vec<&Param> = run
+        .params
+        .iter()
+        .filter(|p| matches!(p.kind, ValueKind::Keyed { .. }))
+        .collect();
+    let names: Vec<&'static str> = keyed.iter().map(|p| p.name).collect();
+    let mut given: Vec<&'static str> = Vec::new();
+    let mut awaiting: Option<&Param> = None;
+    for word in rest {
+        if awaiting.take().is_some() {
+            continue;
+        }
+        let Some(&name) = super::parse::match_word(&names, |n| n, word) else {
+            return;
+        };
+        given.push(name);
+        awaiting = keyed.iter().copied().find(|p| p.name == name);
+    }
+    if let Some(param) = awaiting {
+        if let ValueKind::Keyed { kind, .. } = param.kind {
+            let inner = Param {
+                kind: *kind,
+                ..*param
+            };
+            push_values(&inner, partial, devices, out);
+        }
+        return;
+    }
+    for p in &keyed {
+        if !given.contains(&p.name) && starts_with_ci(p.name, partial) {
+            out.push(Choice {
+                word: p.name.into(),
+                help: p.help_text(),
+                kind: ChoiceKind::Value,
+            });
+        }
+    }
+    let complete = keyed.iter().all(|p| p.optional || given.contains(&p.name));
+    if complete && partial.is_empty() {
+        out.push(cr());
     }
 }
 
@@ -309,7 +369,11 @@ fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &m
                 });
             }
         }
-        ValueKind::Number(_) | ValueKind::Path | ValueKind::CommandPath => out.push(placeholder),
+        ValueKind::Number(_)
+        | ValueKind::Path
+        | ValueKind::CommandPath
+        | ValueKind::Text
+        | ValueKind::Keyed { .. } => out.push(placeholder),
     }
 }
 
@@ -333,7 +397,15 @@ mod tests {
     fn menus_list_their_children() {
         assert_eq!(
             words("utils capf "),
-            ["backup", "cert", "csr", "set", "stale-lsc", "trust"]
+            [
+                "backup",
+                "cert",
+                "csr",
+                "online-ca",
+                "set",
+                "stale-lsc",
+                "trust"
+            ]
         );
         assert_eq!(words("ut"), ["utils"]);
         assert_eq!(
@@ -341,6 +413,25 @@ mod tests {
             ["count", "delete", "dump", "export", "list"]
         );
         assert_eq!(words("utils capf s"), ["set", "stale-lsc"]);
+    }
+
+    #[test]
+    fn keyword_value_pairs_complete_keyword_then_value() {
+        let set = "utils capf set online-ca ";
+        assert_eq!(
+            words(set),
+            ["host", "port", "label", "user", "password-file"]
+        );
+        assert_eq!(words(&format!("{set}host ")), ["<host>"]);
+        assert_eq!(
+            words(&format!("{set}host est p")),
+            ["port", "password-file"]
+        );
+        assert_eq!(
+            words(&format!("{set}user capf host est ")),
+            ["port", "label", "password-file", "<cr>", "|"]
+        );
+        assert_eq!(words(&format!("{set}bogus ")), Vec::<String>::new());
     }
 
     #[test]
@@ -362,6 +453,7 @@ mod tests {
                 "backup",
                 "cert",
                 "csr",
+                "online-ca",
                 "set",
                 "stale-lsc",
                 "trust",

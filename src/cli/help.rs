@@ -231,6 +231,7 @@ mod tests {
                 "  backup      Copy the store and its CA keys to a new folder",
                 "  cert*       Certificates signed by an external CA",
                 "  csr*        Pending certificate signing requests",
+                "  online-ca*  The online CA (EST server) of mode online",
                 "  set*        Change CAPF settings",
                 "  stale-lsc*  LSCs issued but never installed",
                 "  trust*      CA certificates trusted to issue LSCs",

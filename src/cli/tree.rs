@@ -61,6 +61,15 @@ pub enum CommandId {
     Quit,
     /// `exit`
     Exit,
+    /// `utils capf set online-ca host <host> [port <port>] [label <label>] user <user>
+    /// [password-file <path>]`
+    SetOnlineCa,
+    /// `utils capf online-ca cacerts [noconfirm]`
+    OnlineCaCacerts,
+    /// `show capf online-ca`
+    ShowOnlineCa,
+    /// `show capf online-ca requests`
+    ShowOnlineCaRequests,
 }
 
 /// What a command does to the store. Every command declares it (the field has no default), so
@@ -77,6 +86,10 @@ pub enum Effect {
     /// Touches what decides who may issue LSCs (trust anchors, the issuer mode) or copies the
     /// CA keys: audited like [`Effect::Writes`], and only the admin role may run it.
     Administers,
+    /// Replaces certificates trusted for the online CA's TLS server after showing their
+    /// fingerprints (`utils capf online-ca cacerts`): admin only like [`Effect::Administers`],
+    /// and asks `Continue (y/n)?` like [`Effect::Destroys`], since the admin must compare them.
+    ReplacesTrust,
 }
 
 impl Effect {
@@ -87,7 +100,7 @@ impl Effect {
 
     /// Whether the command asks for confirmation and takes `noconfirm`.
     pub const fn confirms(self) -> bool {
-        matches!(self, Effect::Destroys)
+        matches!(self, Effect::Destroys | Effect::ReplacesTrust)
     }
 }
 
@@ -185,6 +198,17 @@ pub enum ValueKind {
     Path,
     /// A command path (for `help`).
     CommandPath,
+    /// Free text checked by the command (a host name, a user name).
+    Text,
+    /// A `keyword value` pair (`port 8443`): the parameter's name is the keyword, `value` names
+    /// the value in syntax lines and `kind` says what it is. Keyed parameters follow the
+    /// positional ones, in any order, each at most once.
+    Keyed {
+        /// The value's name in syntax lines (`<port>`).
+        value: &'static str,
+        /// How the value is checked and completed.
+        kind: &'static ValueKind,
+    },
 }
 
 /// A positional parameter of a command.
@@ -412,6 +436,67 @@ const CAPF_SET: &[Node] = &[
         },
     ),
     Node::leaf(
+        "online-ca",
+        "Set the online CA (EST server) capfd sends CSRs to",
+        Runnable {
+            id: CommandId::SetOnlineCa,
+            params: &[
+                Param {
+                    name: "host",
+                    help: "EST server host name or IP address",
+                    kind: ValueKind::Keyed {
+                        value: "host",
+                        kind: &ValueKind::Text,
+                    },
+                    optional: false,
+                },
+                Param {
+                    name: "port",
+                    help: "1-65535, default 443",
+                    kind: ValueKind::Keyed {
+                        value: "port",
+                        kind: &ValueKind::Number(Range::new(1, 65535)),
+                    },
+                    optional: true,
+                },
+                Param {
+                    name: "label",
+                    help: "EST CA label (Certificate Enrollment Profile Label), optional",
+                    kind: ValueKind::Keyed {
+                        value: "label",
+                        kind: &ValueKind::Text,
+                    },
+                    optional: true,
+                },
+                Param {
+                    name: "user",
+                    help: "user name for HTTP Basic authentication",
+                    kind: ValueKind::Keyed {
+                        value: "user",
+                        kind: &ValueKind::Text,
+                    },
+                    optional: false,
+                },
+                Param {
+                    name: "password-file",
+                    help: "read the password from this file (scripts); else a hidden prompt",
+                    kind: ValueKind::Keyed {
+                        value: "path",
+                        kind: &ValueKind::Path,
+                    },
+                    optional: true,
+                },
+            ],
+            description: "Sets the online CA, an EST server (RFC 7030), that capfd sends \
+                pending CSRs to in mode online. The password is asked at a hidden prompt, or \
+                read from password-file (its first line); it is never taken on the command \
+                line, never shown or logged, and kept in a 0600 file beside the store. capfd \
+                picks up the change within seconds. Trust the server's CA with utils capf \
+                online-ca cacerts.",
+            effect: Effect::Administers,
+        },
+    ),
+    Node::leaf(
         "validity",
         "Set the validity of new LSCs in days",
         Runnable {
@@ -560,6 +645,22 @@ const CAPF_TRUST: &[Node] = &[Node::leaf(
     },
 )];
 
+const CAPF_ONLINE_CA: &[Node] = &[Node::leaf(
+    "cacerts",
+    "Fetch the EST server's CA certificates and trust them",
+    Runnable {
+        id: CommandId::OnlineCaCacerts,
+        params: &[],
+        description: "Fetches /cacerts from the online CA (RFC 7030 section 4.1), shows each \
+            certificate's subject and SHA-256 fingerprint, checks that the server's TLS \
+            certificate chains to them, and asks before trusting them to authenticate the \
+            server (they replace the ones trusted before). Compare the fingerprints with the \
+            CA's administrator before you answer y. This trust is for the TLS connection only: \
+            the CA that issues LSCs must also be in the trust list (utils capf trust import).",
+        effect: Effect::ReplacesTrust,
+    },
+)];
+
 const UTILS_CAPF: &[Node] = &[
     Node::leaf(
         "backup",
@@ -582,6 +683,11 @@ const UTILS_CAPF: &[Node] = &[
     ),
     Node::menu("cert", "Certificates signed by an external CA", CAPF_CERT),
     Node::menu("csr", "Pending certificate signing requests", CAPF_CSR),
+    Node::menu(
+        "online-ca",
+        "The online CA (EST server) of mode online",
+        CAPF_ONLINE_CA,
+    ),
     Node::menu("set", "Change CAPF settings", CAPF_SET),
     Node::menu("stale-lsc", "LSCs issued but never installed", CAPF_STALE),
     Node::menu("trust", "CA certificates trusted to issue LSCs", CAPF_TRUST),
@@ -671,6 +777,33 @@ const SHOW_CAPF: &[Node] = &[
             params: &[],
             description: "Lists every LSC with its device, serial, state (issued, installed, \
                 stale), issue and expiry dates, soonest expiry first.",
+            effect: Effect::Reads,
+        }),
+        repl_only: false,
+    },
+    Node {
+        word: "online-ca",
+        help: "Online CA (EST) settings, trust and last result",
+        children: &[Node::leaf(
+            "requests",
+            "Where each pending CSR stands with the online CA",
+            Runnable {
+                id: CommandId::ShowOnlineCaRequests,
+                params: &[],
+                description: "Lists the pending CSRs without an LSC, oldest first, with where \
+                    each stands with the online CA: waiting (not sent yet), accepted (HTTP 202, \
+                    the CA answers later), retry (server or network error), refused (401/403) \
+                    or rejected (the certificate failed the import rules), the attempts, the \
+                    next try and the reason.",
+                effect: Effect::Reads,
+            },
+        )],
+        run: Some(Runnable {
+            id: CommandId::ShowOnlineCa,
+            params: &[],
+            description: "Shows the online CA (EST server): host, port, label, user, the CA \
+                certificates trusted for its TLS server, when capfd last reached it and with \
+                what result, and how many CSRs wait on it. Never the password.",
             effect: Effect::Reads,
         }),
         repl_only: false,
@@ -824,6 +957,15 @@ pub fn all_commands() -> Vec<(Vec<&'static str>, &'static Node)> {
     out
 }
 
+/// The node at `path` (canonical words), if there is one.
+pub fn node_at(path: &[&str]) -> Option<&'static Node> {
+    let mut node: &'static Node = &ROOT;
+    for word in path {
+        node = node.children.iter().find(|c| c.word == *word)?;
+    }
+    Some(node)
+}
+
 /// Every menu path (nodes with children), including the root as the empty path.
 pub fn all_menus() -> Vec<(Vec<&'static str>, &'static Node)> {
     fn walk(
@@ -863,6 +1005,11 @@ pub fn syntax_line(path: &[&str], run: &Runnable) -> String {
 
 /// How one parameter shows in a syntax line.
 fn param_syntax(p: &Param) -> String {
+    match p.kind {
+        ValueKind::Keyed { value, .. } if p.optional => return format!("[{} <{value}>]", p.name),
+        ValueKind::Keyed { value, .. } => return format!("{} <{value}>", p.name),
+        _ => {}
+    }
     if p.optional {
         return format!("[{}]", p.name);
     }
@@ -931,6 +1078,15 @@ mod tests {
             line(&["utils", "capf", "csr", "list"]),
             "utils capf csr list"
         );
+        assert_eq!(
+            line(&["utils", "capf", "set", "online-ca"]),
+            "utils capf set online-ca host <host> [port <port>] [label <label>] user <user> \
+             [password-file <path>]"
+        );
+        assert_eq!(
+            line(&["utils", "capf", "online-ca", "cacerts"]),
+            "utils capf online-ca cacerts [noconfirm]"
+        );
     }
 
     #[test]
@@ -979,8 +1135,10 @@ mod tests {
                 CommandId::Backup,
                 CommandId::CertImport,
                 CommandId::CsrDelete,
+                CommandId::OnlineCaCacerts,
                 CommandId::SetKeepAlive,
                 CommandId::SetMode,
+                CommandId::SetOnlineCa,
                 CommandId::SetValidity,
                 CommandId::StaleDelete,
                 CommandId::TrustImport,
@@ -990,8 +1148,9 @@ mod tests {
             let run = node.run.expect("runnable");
             assert_eq!(
                 run.confirms(),
-                path.last() == Some(&"delete"),
-                "{path:?}: the deletes, and only they, ask"
+                path.last() == Some(&"delete") || path.last() == Some(&"cacerts"),
+                "{path:?}: the deletes and online-ca cacerts (which replaces the trusted server \
+                 CAs after showing their fingerprints), and only they, ask"
             );
         }
     }

@@ -12,6 +12,7 @@ mod certs;
 mod csr;
 mod delete;
 mod error;
+mod online_ca;
 mod report;
 mod settings;
 mod stale_lsc;
@@ -21,7 +22,7 @@ use std::sync::atomic::Ordering;
 
 pub use act::Act;
 pub use error::{CommandError, FAILURE_TRAILER};
-pub use talk::{Answer, CONTROL_C, NoPrompter, Prompter, Talk};
+pub use talk::{Answer, CONTROL_C, NoPrompter, Prompter, Talk, ask_secret_on_terminal};
 
 use crate::cli::parse::{Args, Invocation};
 use crate::cli::tree::CommandId;
@@ -127,6 +128,10 @@ fn handler(id: CommandId) -> Handler {
         CsrDelete => csr::delete,
         StaleList => stale_lsc::list,
         StaleDelete => stale_lsc::delete,
+        SetOnlineCa => online_ca::set,
+        OnlineCaCacerts => online_ca::cacerts,
+        ShowOnlineCa => online_ca::show,
+        ShowOnlineCaRequests => online_ca::requests,
         Help => help,
         Quit | Exit => |_| Ok(()),
     }

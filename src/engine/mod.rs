@@ -3,6 +3,7 @@
 //! use them too, so every list the shell shows has one true source.
 
 mod keyfile;
+mod online;
 mod outpath;
 mod watch;
 
@@ -124,6 +125,9 @@ pub enum EngineError {
     /// The service could not install its SIGINT/SIGTERM handlers.
     #[error("cannot handle signals: {0}")]
     Signals(#[source] std::io::Error),
+    /// The online CA worker thread could not be started.
+    #[error("cannot start the online CA worker: {0}")]
+    Worker(#[source] std::io::Error),
     /// A backup could not be restored (nothing was changed).
     #[error("{0}")]
     Backup(#[from] crate::backup::BackupError),
@@ -150,7 +154,7 @@ impl EngineError {
         match self {
             EngineError::Store(e) | EngineError::OpenStore { source: e, .. } => e.kind(),
             EngineError::NoCommand | EngineError::Environment(_) => ErrorKind::Usage,
-            EngineError::Signals(_) => ErrorKind::Internal,
+            EngineError::Signals(_) | EngineError::Worker(_) => ErrorKind::Internal,
             _ => ErrorKind::Refused,
         }
     }

@@ -34,6 +34,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_list_index_and_lsc_der_apart",
         include_str!("../../migrations/0006_list_index_and_lsc_der_apart.sql"),
     ),
+    (
+        "0007_online_ca",
+        include_str!("../../migrations/0007_online_ca.sql"),
+    ),
 ];
 
 /// The schema version this binary writes and understands.

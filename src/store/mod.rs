@@ -13,6 +13,7 @@ mod error;
 mod location;
 mod lsc;
 mod migrate;
+mod online_ca;
 mod settings;
 
 use std::fs;
@@ -37,6 +38,7 @@ pub use location::{
 };
 pub use lsc::{LscCounts, LscFilter};
 pub use migrate::{LATEST_VERSION, MIGRATIONS, schema_version};
+pub use online_ca::{EstAttempt, NewOnlineCa};
 
 /// How long a command waits for another process's write lock before giving up.
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
