@@ -232,6 +232,7 @@ mod tests {
                 "  cert*       Certificates signed by an external CA",
                 "  csr*        Pending certificate signing requests",
                 "  online-ca*  The online CA (EST server) of mode online",
+                "  operation*  Per-device certificate operations for phones",
                 "  set*        Change CAPF settings",
                 "  stale-lsc*  LSCs issued but never installed",
                 "  trust*      CA certificates trusted to issue LSCs",

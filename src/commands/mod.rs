@@ -13,6 +13,7 @@ mod csr;
 mod delete;
 mod error;
 mod online_ca;
+mod operation;
 mod report;
 mod settings;
 mod stale_lsc;
@@ -128,6 +129,13 @@ fn handler(id: CommandId) -> Handler {
         CsrDelete => csr::delete,
         StaleList => stale_lsc::list,
         StaleDelete => stale_lsc::delete,
+        OperationInstall => operation::install,
+        OperationTroubleshoot => operation::troubleshoot,
+        OperationDelete => operation::delete,
+        OperationInstallFile => operation::install_file,
+        OperationCancel => operation::cancel,
+        ShowOperation => operation::show,
+        ShowPhone => operation::phone,
         SetOnlineCa => online_ca::set,
         OnlineCaCacerts => online_ca::cacerts,
         ShowOnlineCa => online_ca::show,

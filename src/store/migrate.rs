@@ -38,6 +38,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_online_ca",
         include_str!("../../migrations/0007_online_ca.sql"),
     ),
+    (
+        "0008_phone_operations",
+        include_str!("../../migrations/0008_phone_operations.sql"),
+    ),
 ];
 
 /// The schema version this binary writes and understands.

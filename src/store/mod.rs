@@ -14,6 +14,7 @@ mod location;
 mod lsc;
 mod migrate;
 mod online_ca;
+mod operation;
 mod settings;
 
 use std::fs;
@@ -39,6 +40,7 @@ pub use location::{
 pub use lsc::{LscCounts, LscFilter};
 pub use migrate::{LATEST_VERSION, MIGRATIONS, schema_version};
 pub use online_ca::{EstAttempt, NewOnlineCa};
+pub use operation::{OperationFilter, PhoneCert, ReportedCert, SessionResult};
 
 /// How long a command waits for another process's write lock before giving up.
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -83,6 +83,10 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
         .disable_help_subcommand(true);
     if let Some(run) = node.run {
         cmd = cmd.long_about(run.description).allow_negative_numbers(true);
+        if !node.children.is_empty() {
+            // `install file <csv>` beside `install <device>`: the subcommand stands alone.
+            cmd = cmd.subcommand_negates_reqs(true);
+        }
         let keyed: Vec<_> = run
             .params
             .iter()
@@ -121,13 +125,23 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
                 ValueKind::CommandPath => arg.num_args(1..).trailing_var_arg(true),
                 ValueKind::Device(_)
                 | ValueKind::AllOrDevice(_)
+                | ValueKind::WordOrDevice(..)
                 | ValueKind::Number(_)
                 | ValueKind::Text
                 | ValueKind::Keyed { .. } => arg,
+                ValueKind::Options(_) => arg
+                    .num_args(0..)
+                    .trailing_var_arg(true)
+                    .allow_hyphen_values(true),
             };
             cmd = cmd.arg(arg);
         }
-        if run.confirms() {
+        // After keyword options, `noconfirm` is one more trailing word (the parser takes it).
+        let options = run
+            .params
+            .iter()
+            .any(|p| matches!(p.kind, ValueKind::Options(_)));
+        if run.confirms() && !options {
             cmd = cmd.arg(
                 Arg::new(NOCONFIRM)
                     .value_name(NOCONFIRM)
@@ -229,7 +243,7 @@ pub fn invocation(matches: &ArgMatches, argv: &[String]) -> Option<Result<Invoca
         if let Ok(Some(values)) = m.try_get_many::<String>(KEYED_ARG) {
             words.extend(values.cloned());
         }
-        if run.confirms() && m.get_one::<String>(NOCONFIRM).is_some() {
+        if run.confirms() && m.try_get_one::<String>(NOCONFIRM).ok().flatten().is_some() {
             words.push(NOCONFIRM.into());
         }
     }
