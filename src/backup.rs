@@ -3,7 +3,8 @@
 //!
 //! A backup folder holds a consistent copy of the store, every CA key file the store names
 //! (under the name it records, relative to the store's folder, so the restored store finds its
-//! keys beside it whatever it is called), and a manifest with each file's mode and SHA-256.
+//! keys beside it whatever it is called), the online CA password file `<store>.est-password`
+//! when there is one (restored under the restored store's name), and a manifest with each file's mode and SHA-256.
 //! Nothing is ever overwritten: every file is written to a temporary name in the same folder,
 //! synced, checked, and then linked to its final name, which fails if that name exists.
 
@@ -55,6 +56,9 @@ pub enum FileKind {
     Store,
     /// A CA private key file.
     Key,
+    /// The online CA password file (`<store>.est-password`): without it a restored store
+    /// could not reach its EST CA.
+    EstPassword,
 }
 
 /// What a backup wrote.
@@ -79,6 +83,8 @@ pub struct RestoreReport {
     pub keys_written: Vec<String>,
     /// Key files that were already there with the same content.
     pub keys_present: Vec<String>,
+    /// Where the online CA password file was restored (or found with the same content).
+    pub est_password: Option<PathBuf>,
     /// Whether an existing store was replaced (`--force`).
     pub replaced: bool,
 }
@@ -162,6 +168,30 @@ fn write_backup(store: &Store, folder: &Path) -> Result<BackupReport, BackupErro
         });
     }
 
+    // The online CA password, under the store's name so a restore can rename it with the store.
+    let pw_src = crate::est::secret::password_path(db_path);
+    match read_small(&pw_src) {
+        Ok(bytes) => {
+            let mode = mode_of(&pw_src).unwrap_or(0o600);
+            let name = format!("{store_name}.est-password");
+            write_new_file(&folder.join(&name), &bytes, mode)?;
+            files.push(BackupFile {
+                kind: FileKind::EstPassword,
+                name,
+                mode,
+                sha256: hex(&Sha256::digest(&bytes)),
+            });
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(BackupError(format!(
+                "cannot read the online CA password {}: {e} (run the backup as the store's \
+                 owner or root)",
+                pw_src.display()
+            )));
+        }
+    }
+
     let manifest = render_manifest(&files, schema_version, store.clock().now());
     write_new_file(&folder.join(MANIFEST), manifest.as_bytes(), 0o600)?;
     sync_dir(folder)?;
@@ -227,23 +257,33 @@ pub fn restore(
         )));
     }
 
-    // Keys first, checked all before any is written.
+    // Keys (and the online CA password, named after the restored store) first, checked all
+    // before any is written.
     let mut to_write = Vec::new();
     let mut keys_present = Vec::new();
-    for f in files.iter().filter(|f| f.kind == FileKind::Key) {
+    let mut est_password = None;
+    for f in files.iter().filter(|f| f.kind != FileKind::Store) {
         let rel = safe_relative(&f.name)?;
-        let dest = target_dir.join(&rel);
+        let dest = match f.kind {
+            FileKind::EstPassword => {
+                est_password = Some(crate::est::secret::password_path(db));
+                crate::est::secret::password_path(db)
+            }
+            _ => target_dir.join(&rel),
+        };
         match fs::symlink_metadata(&dest) {
             Ok(_) => {
                 let same = sha256_file(&dest).is_ok_and(|s| s == f.sha256);
                 if !same {
                     return Err(BackupError(format!(
-                        "{} exists with other content (another store's CA key?): move it away \
-                         or restore into another folder; nothing was restored",
+                        "{} exists with other content (another store's CA key or password?): \
+                         move it away or restore into another folder; nothing was restored",
                         dest.display()
                     )));
                 }
-                keys_present.push(f.name.clone());
+                if f.kind == FileKind::Key {
+                    keys_present.push(f.name.clone());
+                }
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => to_write.push((f, rel, dest)),
             Err(e) => return Err(BackupError(format!("{}: {e}", dest.display()))),
@@ -296,8 +336,13 @@ pub fn restore(
             sync_dir(&target_dir)?;
             Ok(RestoreReport {
                 db: db.to_path_buf(),
-                keys_written: to_write.iter().map(|(f, _, _)| f.name.clone()).collect(),
+                keys_written: to_write
+                    .iter()
+                    .filter(|(f, _, _)| f.kind == FileKind::Key)
+                    .map(|(f, _, _)| f.name.clone())
+                    .collect(),
                 keys_present,
+                est_password,
                 replaced,
             })
         }
@@ -366,6 +411,7 @@ fn render_manifest(
         let kind = match f.kind {
             FileKind::Store => "store",
             FileKind::Key => "key",
+            FileKind::EstPassword => "est-password",
         };
         s.push_str(&format!("{kind} {:04o} {} {}\n", f.mode, f.sha256, f.name));
     }
@@ -399,6 +445,7 @@ pub fn read_manifest(folder: &Path) -> Result<Vec<BackupFile>, BackupError> {
         let kind = match parts.next() {
             Some("store") => FileKind::Store,
             Some("key") => FileKind::Key,
+            Some("est-password") => FileKind::EstPassword,
             _ => return Err(bad()),
         };
         let mode = parts

@@ -15,7 +15,7 @@ use capfsh::cli::global_args;
 use capfsh::clock::Clock;
 use capfsh::domain::{DeviceName, format_cli};
 use capfsh::engine::{Engine, EngineError, SettingsWatch, refuse_store_file};
-use capfsh::error::Program;
+use capfsh::error::{ErrorKind, Program};
 use capfsh::est::Timeouts;
 use capfsh::est::worker::Pacing;
 use capfsh::logging::{Level, Logger};
@@ -26,6 +26,24 @@ use capfsh::render::escape_controls;
 use capfsh::roles::Role;
 use capfsh::store::{Actor, DB_ENV, Store, StoreLocation};
 use capfsh::sys::{Existing, SafeFile};
+
+/// `println!` without its panic: a closed standard output (`capfd init | head -1`) ends the
+/// command as the reader's choice (exit 0), any other write failure is an error.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        out!("{}\n", format_args!($($arg)*))
+    };
+}
+
+/// `print!` without its panic, flushed so a closed pipe is seen here (see [`outln!`]).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let mut stdout = io::stdout().lock();
+        write!(stdout, $($arg)*)
+            .and_then(|()| stdout.flush())
+            .map_err(EngineError::Output)?;
+    }};
+}
 
 fn cli() -> Command {
     let capfd = Command::new("capfd")
@@ -308,7 +326,10 @@ fn main() -> ExitCode {
     match run(&matches) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("capfd: {}", escape_controls(&e.to_string()));
+            // A closed pipe is the reader's choice: nothing to say.
+            if e.kind() != ErrorKind::BrokenPipe {
+                eprintln!("capfd: {}", escape_controls(&e.to_string()));
+            }
             ExitCode::from(e.kind().exit_code(Program::Capfd))
         }
     }
@@ -360,16 +381,22 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
         } else {
             "restored from"
         };
-        println!(
+        outln!(
             "Store {} {verb} the backup in {}",
             escape_controls(&report.db.display().to_string()),
             escape_controls(&folder.display().to_string())
         );
         for k in &report.keys_written {
-            println!("CA key written:  {}", escape_controls(k));
+            outln!("CA key written:  {}", escape_controls(k));
+        }
+        if let Some(pw) = &report.est_password {
+            outln!(
+                "Online CA password: {}",
+                escape_controls(&pw.display().to_string())
+            );
         }
         for k in &report.keys_present {
-            println!(
+            outln!(
                 "CA key present:  {} (same content, kept)",
                 escape_controls(k)
             );
@@ -432,11 +459,11 @@ fn run_on(
                     format_cli(&ca.not_after())
                 );
             }
-            println!("CAPF CA created: {}", escape_controls(ca.subject()));
-            println!("Valid until:     {} UTC", format_cli(&ca.not_after()));
-            println!("SHA-256:         {}", ca.fingerprint());
+            outln!("CAPF CA created: {}", escape_controls(ca.subject()));
+            outln!("Valid until:     {} UTC", format_cli(&ca.not_after()));
+            outln!("SHA-256:         {}", ca.fingerprint());
             if let Some(key) = engine.active_key_path()? {
-                println!(
+                outln!(
                     "Private key:     {} (mode 0600)",
                     escape_controls(&key.display().to_string())
                 );
@@ -489,7 +516,7 @@ fn run_on(
                                 .and_then(|()| f.commit())
                                 .map_err(|e| EngineError::file("write", &dest, e))?;
                         }
-                        None => print!("{}", lsc.pem()),
+                        None => out!("{}", lsc.pem()),
                     }
                 }
                 None => {
@@ -510,7 +537,7 @@ fn run_on(
                 m.get_one::<String>("serial").map(String::as_str),
                 now,
             )?;
-            println!("{device}: LSC {serial} installed");
+            outln!("{device}: LSC {serial} installed");
             Ok(())
         }
         Some(("run", m)) => {
@@ -797,7 +824,7 @@ fn setup(matches: &ArgMatches, m: &ArgMatches) -> Result<(), EngineError> {
         if f.problem {
             problems += 1;
         }
-        println!(
+        outln!(
             "{state}{}: {}",
             escape_controls(&f.path.display().to_string()),
             escape_controls(&f.what)
@@ -809,7 +836,7 @@ fn setup(matches: &ArgMatches, m: &ArgMatches) -> Result<(), EngineError> {
         ))
         .into());
     }
-    println!(
+    outln!(
         "Layout {} for {}: admins {}, operators {}, readers {}, service account {}",
         if check_only { "checked" } else { "in place" },
         escape_controls(&db.display().to_string()),

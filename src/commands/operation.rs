@@ -412,9 +412,11 @@ pub fn install_file(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     Ok(())
 }
 
-/// Writes a new file, mode 0600: through a temporary file in the same folder, fsync, then a
-/// hard link to the final name (which fails rather than overwrite or follow a symlink).
+/// Writes a new file, mode 0600, through the shared safe writer (a temporary file in the same
+/// folder, fsync, then a hard link to the final name, which fails rather than overwrite or
+/// follow a symlink).
 fn write_private_new(path: &Path, body: &[u8]) -> Result<(), CommandError> {
+    use crate::sys::{Existing, SafeFile};
     let fail =
         |e: std::io::Error| CommandError::refused(format!("cannot write {}: {e}", path.display()));
     if fs::symlink_metadata(path).is_ok() {
@@ -423,34 +425,9 @@ fn write_private_new(path: &Path, body: &[u8]) -> Result<(), CommandError> {
             path.display()
         )));
     }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let mut o = fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    let result = (|| {
-        let mut f = o.open(&tmp)?;
-        f.write_all(body)?;
-        f.sync_all()?;
-        fs::hard_link(&tmp, path)?;
-        if let Ok(d) = fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    let _ = fs::remove_file(&tmp);
-    result.map_err(fail)
+    let mut f = SafeFile::create(path, 0o600, Existing::Refuse).map_err(fail)?;
+    f.write_all(body).map_err(fail)?;
+    f.commit().map_err(fail)
 }
 
 /// Columns of `show capf operation` (field names are a documented contract).

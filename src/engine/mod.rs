@@ -140,6 +140,9 @@ pub enum EngineError {
     /// `capfd setup` could not lay out or check the store's folder.
     #[error("{0}")]
     Layout(#[from] crate::layout::LayoutError),
+    /// Standard output could not be written (a closed pipe is the reader's choice, exit 0).
+    #[error("cannot write to standard output: {0}")]
+    Output(#[source] std::io::Error),
 }
 
 impl EngineError {
@@ -158,6 +161,10 @@ impl EngineError {
             EngineError::Store(e) | EngineError::OpenStore { source: e, .. } => e.kind(),
             EngineError::NoCommand | EngineError::Environment(_) => ErrorKind::Usage,
             EngineError::Signals(_) | EngineError::Worker(_) => ErrorKind::Internal,
+            EngineError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                ErrorKind::BrokenPipe
+            }
+            EngineError::Output(_) => ErrorKind::Internal,
             _ => ErrorKind::Refused,
         }
     }

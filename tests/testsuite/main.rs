@@ -8,6 +8,7 @@ mod crash;
 mod engine;
 mod est_server;
 mod exit_codes;
+mod followups;
 mod intake_and_audit;
 mod json_errors;
 mod oneshot;
