@@ -110,6 +110,15 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand --yes 'Answer yes to confirmations (same as noconfirm)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand all 'Every CAPF CA certificate: active and retired'
+        }
+        &'capfsh;show;capf;cert;all'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'capfsh;show;capf;keep_alive'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
@@ -179,8 +188,10 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand --help 'Print help'
             cand cert 'Certificates signed by an external CA'
             cand csr 'Pending certificate signing requests'
+            cand lsc 'Issued LSCs: revoke, export'
             cand set 'Change CAPF settings'
             cand stale-lsc 'LSCs issued but never installed'
+            cand tidy 'Delete expired LSCs and superseded CSRs past a margin'
             cand trust 'CA certificates trusted to issue LSCs'
         }
         &'capfsh;utils;capf;cert'= {
@@ -253,6 +264,41 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'capfsh;utils;capf;lsc'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand export 'Write LSCs as PEM files with their CA chain'
+            cand revoke 'Revoke a device''s LSCs, or one LSC by serial'
+        }
+        &'capfsh;utils;capf;lsc;export'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;lsc;revoke'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand serial 'Revoke the LSC with this serial'
+        }
+        &'capfsh;utils;capf;lsc;revoke;serial'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'capfsh;utils;capf;set'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
             cand --format 'Output format [default: table]'
@@ -307,6 +353,14 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'capfsh;utils;capf;stale-lsc;list'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;tidy'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
             cand --format 'Output format [default: table]'
             cand -y 'Answer yes to confirmations (same as noconfirm)'

@@ -88,6 +88,18 @@ fn cli() -> Command {
                 .arg(Arg::new("serial").long("serial").value_name("HEX")),
         )
         .subcommand(
+            Command::new("crl")
+                .about("Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)")
+                .arg(
+                    Arg::new("out")
+                        .long("out")
+                        .value_name("FILE")
+                        .value_parser(value_parser!(PathBuf))
+                        .help("Write the CRL here (replaced whole) instead of standard output"),
+                )
+                .arg(crl_days_arg("days")),
+        )
+        .subcommand(
             Command::new("run")
                 .about("Run the engine: follow settings changes, sign pending CSRs in capf mode")
                 .arg(
@@ -96,8 +108,29 @@ fn cli() -> Command {
                         .value_parser(value_parser!(u64).range(50..=10_000))
                         .default_value("500")
                         .help("How often the store is polled"),
-                ),
+                )
+                .arg(
+                    Arg::new("crl")
+                        .long("crl")
+                        .value_name("FILE")
+                        .value_parser(value_parser!(PathBuf))
+                        .help(
+                            "Keep a CRL (PEM) current in FILE: reissued on each revocation \
+                             and when half of its validity has passed",
+                        ),
+                )
+                .arg(crl_days_arg("crl-days")),
         )
+}
+
+/// `--days`/`--crl-days`: how long a CRL is valid (its nextUpdate).
+fn crl_days_arg(name: &'static str) -> Arg {
+    Arg::new(name)
+        .long(name)
+        .value_name("N")
+        .value_parser(value_parser!(u32).range(1..=i64::from(capfsh::pki::crl::MAX_CRL_DAYS)))
+        .default_value("7")
+        .help("Days until the CRL's nextUpdate")
 }
 
 fn main() -> ExitCode {
@@ -218,10 +251,35 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
             println!("{device}: LSC {serial} installed");
             Ok(())
         }
+        Some(("crl", m)) => {
+            let days = m.get_one::<u32>("days").copied().unwrap_or(7);
+            let crl = engine.issue_crl(days, now)?;
+            let pem = capfsh::pki::to_pem("X509 CRL", &crl.der);
+            match m.get_one::<PathBuf>("out") {
+                Some(p) => {
+                    capfsh::engine::atomic::replace(p, pem.as_bytes(), 0o644).map_err(|e| {
+                        EngineError::Other(format!("cannot write {}: {e}", p.display()))
+                    })?;
+                    eprintln!(
+                        "capfd: CRL {} written to {} ({} revoked, next update {})",
+                        crl.number,
+                        escape_controls(&p.display().to_string()),
+                        crl.entries,
+                        format_rfc3339(&crl.next_update)
+                    );
+                }
+                None => print!("{pem}"),
+            }
+            Ok(())
+        }
         Some(("run", m)) => {
             let interval =
                 Duration::from_millis(m.get_one::<u64>("interval-ms").copied().unwrap_or(500));
-            serve(&mut engine, interval)
+            let crl = m.get_one::<PathBuf>("crl").map(|p| CrlTarget {
+                path: p.clone(),
+                days: m.get_one::<u32>("crl-days").copied().unwrap_or(7),
+            });
+            serve(&mut engine, interval, crl.as_ref())
         }
         _ => Err(EngineError::Other("no command: see capfd --help".into())),
     }
@@ -229,7 +287,37 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
 
 /// The service loop: polls the store for settings changes, signs pending CSRs in capf mode in
 /// small batches (bulk signing must not starve call processing), stops on SIGINT/SIGTERM.
-fn serve(engine: &mut Engine, interval: Duration) -> Result<(), EngineError> {
+/// Where `capfd run --crl` keeps the CRL, and for how long each one is valid.
+struct CrlTarget {
+    path: PathBuf,
+    days: u32,
+}
+
+/// Reissues the CRL into `target` when it is due or the file is gone.
+fn keep_crl_current(engine: &mut Engine, target: &CrlTarget) -> Result<(), EngineError> {
+    let now = chrono::Utc::now();
+    if !engine.crl_due(now)? && target.path.exists() {
+        return Ok(());
+    }
+    let crl = engine.issue_crl(target.days, now)?;
+    let pem = capfsh::pki::to_pem("X509 CRL", &crl.der);
+    capfsh::engine::atomic::replace(&target.path, pem.as_bytes(), 0o644)
+        .map_err(|e| EngineError::Other(format!("cannot write {}: {e}", target.path.display())))?;
+    log(&format!(
+        "CRL {} written to {} ({} revoked, next update {})",
+        crl.number,
+        target.path.display(),
+        crl.entries,
+        format_rfc3339(&crl.next_update)
+    ));
+    Ok(())
+}
+
+fn serve(
+    engine: &mut Engine,
+    interval: Duration,
+    crl: Option<&CrlTarget>,
+) -> Result<(), EngineError> {
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, stop.clone())
@@ -266,6 +354,9 @@ fn serve(engine: &mut Engine, interval: Duration) -> Result<(), EngineError> {
                         "cannot sign the pending CSR of {device}: {reason} (left pending)"
                     ));
                 }
+            }
+            if let Some(target) = crl {
+                keep_crl_current(engine, target)?;
             }
             Ok(())
         })();

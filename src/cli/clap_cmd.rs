@@ -240,7 +240,10 @@ fn device_completer(path: Vec<&'static str>) -> ArgValueCompleter {
         complete(&line, false, &lookup)
             .choices
             .into_iter()
-            .filter(|c| c.insertable())
+            // Values only: clap offers the node's subcommand words itself (`revoke serial`).
+            .filter(|c| {
+                c.insertable() && !matches!(c.kind, super::complete::ChoiceKind::Command(_))
+            })
             .map(|c| CompletionCandidate::new(c.word).help(Some(c.help.into())))
             .collect()
     })
@@ -285,6 +288,10 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
         .disable_help_subcommand(true);
     if let Some(run) = node.run {
         cmd = cmd.long_about(run.description).allow_negative_numbers(true);
+        // `revoke <device>` beside `revoke serial <hex>`: the subcommand word stands alone.
+        if !node.children.is_empty() && !run.params.is_empty() {
+            cmd = cmd.args_conflicts_with_subcommands(true);
+        }
         for p in run.params {
             let mut arg = Arg::new(p.name)
                 .value_name(p.name)
@@ -294,6 +301,8 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
                 ValueKind::Choice(words) => arg.value_parser(PrefixChoice(words)),
                 ValueKind::Path => arg.value_hint(ValueHint::AnyPath),
                 ValueKind::CommandPath => arg.num_args(1..).trailing_var_arg(true),
+                // Checked by the tree's parser, which every one-shot line goes through.
+                ValueKind::Keywords(_) => arg.num_args(0..).trailing_var_arg(true),
                 ValueKind::Device(_) | ValueKind::AllOrDevice(_) => {
                     arg.add(device_completer(path.clone()))
                 }
@@ -301,7 +310,8 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
             };
             cmd = cmd.arg(arg);
         }
-        if run.confirm {
+        // A keywords parameter takes every remaining word, `noconfirm` included.
+        if run.confirm && !takes_keywords(&run) {
             cmd = cmd.arg(
                 Arg::new(NOCONFIRM)
                     .value_name(NOCONFIRM)
@@ -368,6 +378,13 @@ impl clap::builder::TypedValueParser for PrefixChoice {
     }
 }
 
+/// Whether the command ends with a [`ValueKind::Keywords`] parameter.
+fn takes_keywords(run: &crate::cli::tree::Runnable) -> bool {
+    run.params
+        .iter()
+        .any(|p| matches!(p.kind, ValueKind::Keywords(_)))
+}
+
 /// Turns clap's matches back into words and resolves them like a typed line. Returns `None`
 /// when no command was given.
 pub fn invocation(matches: &ArgMatches, argv: &[String]) -> Option<Result<Invocation, ParseError>> {
@@ -389,7 +406,7 @@ pub fn invocation(matches: &ArgMatches, argv: &[String]) -> Option<Result<Invoca
                 words.extend(values.cloned());
             }
         }
-        if run.confirm && m.get_one::<String>(NOCONFIRM).is_some() {
+        if run.confirm && !takes_keywords(&run) && m.get_one::<String>(NOCONFIRM).is_some() {
             words.push(NOCONFIRM.into());
         }
     }

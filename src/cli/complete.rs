@@ -2,8 +2,12 @@
 //! shells' dynamic completion.
 
 use super::modifiers::{MODIFIERS, pipe_positions};
-use super::parse::{ParseError, Step, is_noconfirm, match_child, resolve, split_words, walk};
-use super::tree::{DeviceSource, NOCONFIRM, Node, Param, Runnable, ValueKind};
+use super::parse::{
+    ParseError, Step, is_noconfirm, match_child, match_choice, resolve, split_words, walk,
+};
+use super::tree::{
+    DeviceSource, Keyword, KeywordValue, NOCONFIRM, Node, Param, Runnable, ValueKind,
+};
 
 /// How many device names a completion asks the store for: enough to choose from, few enough to
 /// stay instant with a million devices.
@@ -207,6 +211,26 @@ fn complete_words(
     }
     let noconfirm_given = run.confirm && rest.last().is_some_and(|l| is_noconfirm(l));
     let given = rest.len() - usize::from(noconfirm_given);
+    if let Some((at, keywords)) = run
+        .params
+        .iter()
+        .enumerate()
+        .find_map(|(i, p)| match p.kind {
+            ValueKind::Keywords(k) => Some((i, k)),
+            _ => None,
+        })
+        && given >= at
+        && !noconfirm_given
+    {
+        complete_keywords(
+            &rest[at..],
+            keywords,
+            partial,
+            run.confirm,
+            &mut out.choices,
+        );
+        return;
+    }
     if given > run.params.len() || (noconfirm_given && given < required(run)) {
         return;
     }
@@ -224,6 +248,76 @@ fn complete_words(
         if partial.is_empty() {
             out.choices.push(cr());
         }
+    }
+}
+
+/// Completes inside a [`ValueKind::Keywords`] parameter: the value a keyword just typed
+/// expects, or else the keywords not used yet, `noconfirm` and `<cr>`.
+fn complete_keywords(
+    typed: &[String],
+    keywords: &'static [Keyword],
+    partial: &str,
+    confirm: bool,
+    out: &mut Vec<Choice>,
+) {
+    let names: Vec<&'static str> = keywords.iter().map(|k| k.word).collect();
+    let mut used = Vec::new();
+    let mut expecting = None;
+    for word in typed {
+        if expecting.take().is_some() {
+            continue;
+        }
+        if let Some(k) =
+            match_choice(&names, word).and_then(|n| keywords.iter().find(|k| k.word == n))
+        {
+            used.push(k.word);
+            if k.value != KeywordValue::Flag {
+                expecting = Some(k);
+            }
+        }
+    }
+    if let Some(k) = expecting {
+        match k.value {
+            KeywordValue::Choice(words) => {
+                for w in words.iter().filter(|w| starts_with_ci(w, partial)) {
+                    out.push(Choice {
+                        word: (*w).into(),
+                        help: k.word.into(),
+                        kind: ChoiceKind::Value,
+                    });
+                }
+            }
+            KeywordValue::Number(name) => out.push(Choice {
+                word: format!("<{name}>"),
+                help: format!("{} <{name}>", k.word),
+                kind: ChoiceKind::Placeholder,
+            }),
+            KeywordValue::Flag => {}
+        }
+        return;
+    }
+    for k in keywords.iter().filter(|k| !used.contains(&k.word)) {
+        if starts_with_ci(k.word, partial) {
+            out.push(Choice {
+                word: k.word.into(),
+                help: match k.value {
+                    KeywordValue::Flag => k.word.to_owned(),
+                    KeywordValue::Number(name) => format!("{} <{name}>", k.word),
+                    KeywordValue::Choice(words) => format!("{} {{{}}}", k.word, words.join("|")),
+                },
+                kind: ChoiceKind::Value,
+            });
+        }
+    }
+    if confirm && starts_with_ci(NOCONFIRM, partial) {
+        out.push(Choice {
+            word: NOCONFIRM.into(),
+            help: "Do not ask for confirmation".into(),
+            kind: ChoiceKind::Value,
+        });
+    }
+    if partial.is_empty() {
+        out.push(cr());
     }
 }
 
@@ -294,6 +388,7 @@ fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &m
             }
         }
         ValueKind::Number | ValueKind::Path | ValueKind::CommandPath => out.push(placeholder),
+        ValueKind::Keywords(_) => {}
     }
 }
 
@@ -317,7 +412,7 @@ mod tests {
     fn menus_list_their_children() {
         assert_eq!(
             words("utils capf "),
-            ["cert", "csr", "set", "stale-lsc", "trust"]
+            ["cert", "csr", "lsc", "set", "stale-lsc", "tidy", "trust"]
         );
         assert_eq!(words("ut"), ["utils"]);
         assert_eq!(
@@ -342,7 +437,17 @@ mod tests {
         assert_eq!(words("set cli pagination "), ["on", "off"]);
         assert_eq!(
             words("help ut ca "),
-            ["cert", "csr", "set", "stale-lsc", "trust", "<cr>", "|"]
+            [
+                "cert",
+                "csr",
+                "lsc",
+                "set",
+                "stale-lsc",
+                "tidy",
+                "trust",
+                "<cr>",
+                "|"
+            ]
         );
         // `help` takes command words, not the described command's values.
         assert_eq!(words("help utils capf csr dump "), ["<cr>", "|"]);

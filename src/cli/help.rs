@@ -193,8 +193,10 @@ mod tests {
             [
                 "  cert*       Certificates signed by an external CA",
                 "  csr*        Pending certificate signing requests",
+                "  lsc*        Issued LSCs: revoke, export",
                 "  set*        Change CAPF settings",
                 "  stale-lsc*  LSCs issued but never installed",
+                "  tidy        Delete expired LSCs and superseded CSRs past a margin",
                 "  trust*      CA certificates trusted to issue LSCs",
             ]
         );

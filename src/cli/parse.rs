@@ -4,7 +4,7 @@
 //! level (`ut ca cs li` is `utils capf csr list`). The REPL, scripts and the one-shot CLI all go
 //! through [`resolve`], so abbreviations and errors read the same everywhere.
 
-use super::tree::{CommandId, NOCONFIRM, Node, Param, ROOT, ValueKind};
+use super::tree::{CommandId, Keyword, KeywordValue, NOCONFIRM, Node, Param, ROOT, ValueKind};
 
 /// A fully parsed command, ready to dispatch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,10 +194,13 @@ pub fn walk(words: &[String], repl: bool) -> Result<Walk, ParseError> {
 /// Matches a choice value by exact word or unique prefix.
 pub fn match_choice<'a>(choices: &[&'a str], value: &str) -> Option<&'a str> {
     let lower = value.to_ascii_lowercase();
-    if let Some(exact) = choices.iter().find(|c| **c == lower) {
+    // Choices may be camelCase (`keyCompromise`, as RFC 5280 spells reasons): compare folded.
+    if let Some(exact) = choices.iter().find(|c| c.eq_ignore_ascii_case(&lower)) {
         return Some(*exact);
     }
-    let mut hits = choices.iter().filter(|c| c.starts_with(&lower));
+    let mut hits = choices
+        .iter()
+        .filter(|c| c.to_ascii_lowercase().starts_with(&lower));
     match (hits.next(), hits.next()) {
         (Some(one), None) if !lower.is_empty() => Some(*one),
         _ => None,
@@ -253,6 +256,13 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
     let mut args = Vec::with_capacity(run.params.len());
     let mut rest = rest.into_iter();
     for param in run.params {
+        if let ValueKind::Keywords(keywords) = param.kind {
+            let all: Vec<String> = rest.by_ref().collect();
+            let (normal, abbrev) = check_keywords(&w.path, param, keywords, &all)?;
+            abbreviated |= abbrev;
+            args.push((!normal.is_empty()).then_some(normal));
+            continue;
+        }
         let value = if param.kind == ValueKind::CommandPath {
             let all: Vec<String> = rest.by_ref().collect();
             (!all.is_empty()).then(|| all.join(" "))
@@ -289,6 +299,94 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
         noconfirm,
         abbreviated,
     })
+}
+
+/// Checks the words of a [`ValueKind::Keywords`] parameter: each keyword at most once, by its
+/// word or a unique prefix, followed by its value where it takes one. Returns the canonical
+/// words joined by spaces (`older-than 30 dry-run`) and whether any was abbreviated.
+fn check_keywords(
+    path: &[&'static str],
+    param: &Param,
+    keywords: &'static [Keyword],
+    words: &[String],
+) -> Result<(String, bool), ParseError> {
+    let names: Vec<&'static str> = keywords.iter().map(|k| k.word).collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    let mut abbreviated = false;
+    let mut it = words.iter();
+    while let Some(word) = it.next() {
+        let Some(name) = match_choice(&names, word) else {
+            return Err(ParseError::Extra {
+                path: path.to_vec(),
+                extra: word.clone(),
+            });
+        };
+        abbreviated |= !name.eq_ignore_ascii_case(word);
+        if seen.contains(&name) {
+            return Err(ParseError::Extra {
+                path: path.to_vec(),
+                extra: word.clone(),
+            });
+        }
+        seen.push(name);
+        out.push(name.to_owned());
+        let Some(keyword) = keywords.iter().find(|k| k.word == name) else {
+            continue;
+        };
+        match keyword.value {
+            KeywordValue::Flag => {}
+            KeywordValue::Number(what) => match it.next() {
+                Some(v) if v.parse::<u32>().is_ok() => out.push(v.clone()),
+                Some(v) => {
+                    return Err(ParseError::BadChoice {
+                        param: what,
+                        value: v.clone(),
+                        choices: &["a whole number"],
+                    });
+                }
+                None => {
+                    return Err(ParseError::MissingParam {
+                        path: path.to_vec(),
+                        param: what,
+                        help: param.help,
+                    });
+                }
+            },
+            KeywordValue::Choice(choices) => match it.next() {
+                Some(v) => {
+                    let c = match_choice(choices, v).ok_or(ParseError::BadChoice {
+                        param: keyword.word,
+                        value: v.clone(),
+                        choices,
+                    })?;
+                    abbreviated |= !c.eq_ignore_ascii_case(v);
+                    out.push(c.to_owned());
+                }
+                None => {
+                    return Err(ParseError::MissingParam {
+                        path: path.to_vec(),
+                        param: keyword.word,
+                        help: param.help,
+                    });
+                }
+            },
+        }
+    }
+    Ok((out.join(" "), abbreviated))
+}
+
+/// The value after `keyword` in a canonical [`ValueKind::Keywords`] argument:
+/// `keyword_value(Some("older-than 30 dry-run"), "older-than")` is `Some("30")`.
+pub fn keyword_value<'a>(arg: Option<&'a str>, keyword: &str) -> Option<&'a str> {
+    let mut words = arg?.split(' ');
+    words.by_ref().find(|w| *w == keyword)?;
+    words.next()
+}
+
+/// Whether a canonical [`ValueKind::Keywords`] argument holds the flag `keyword`.
+pub fn has_keyword(arg: Option<&str>, keyword: &str) -> bool {
+    arg.is_some_and(|a| a.split(' ').any(|w| w == keyword))
 }
 
 /// The shortest prefix of `noconfirm` taken for it: CUCM takes abbreviated keywords, but a

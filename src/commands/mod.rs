@@ -4,6 +4,7 @@
 
 mod certs;
 mod csr;
+mod lifecycle;
 mod report;
 mod settings;
 mod stale_lsc;
@@ -257,6 +258,9 @@ pub fn mutates(id: CommandId) -> bool {
             | CommandId::StaleDelete
             | CommandId::CertImport
             | CommandId::TrustImport
+            | CommandId::LscRevoke
+            | CommandId::LscRevokeSerial
+            | CommandId::Tidy
     )
 }
 
@@ -308,6 +312,10 @@ fn dispatch(
         ShowStatus => report::status(session, out)?,
         ShowAudit => report::audit(inv, session, out)?,
         ShowCert => certs::show_cert(session, out)?,
+        ShowCertAll => lifecycle::show_cert_all(session, out)?,
+        LscRevoke | LscRevokeSerial => lifecycle::revoke(inv, session, &actor, prompter, out)?,
+        LscExport => lifecycle::export(inv, session, out)?,
+        Tidy => lifecycle::tidy(inv, session, &actor, prompter, out)?,
         CsrExport => certs::csr_export(inv, session, out)?,
         CertImport => certs::cert_import(inv, session, &actor, out)?,
         TrustImport => certs::trust_import(inv, session, &actor, out)?,

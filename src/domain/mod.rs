@@ -5,12 +5,14 @@
 
 mod device;
 mod records;
+mod revocation;
 mod settings;
 mod stale;
 mod time;
 
 pub use device::DeviceName;
 pub use records::{CsrRecord, LscRecord, LscState, NewCsr, NewLsc, PendingCsr, StaleLsc};
+pub use revocation::{Revocation, RevocationReason};
 pub use settings::{IssuerMode, KeepAlive, Settings, ValidityDays};
 pub use stale::stale_since;
 pub use time::{Timestamp, format_cli, format_rfc3339};

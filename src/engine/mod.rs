@@ -2,6 +2,7 @@
 //! and certificates signed by an external CA. `capfd` drives these; capfsh's import commands
 //! use them too, so every list the shell shows has one true source.
 
+pub mod atomic;
 mod keyfile;
 mod watch;
 
@@ -9,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::domain::{DeviceName, IssuerMode, NewCsr, NewLsc, Timestamp};
 use crate::pki::{CaKeyKind, CaSubject, CapfCa, IssuedLsc, ParsedCert, ParsedCsr, PkiError};
-use crate::store::{Actor, NewCa, NewTrustAnchor, Scope, Store, StoreError};
+use crate::store::{Actor, CrlRecord, NewCa, NewCrl, NewTrustAnchor, Scope, Store, StoreError};
 
 pub use keyfile::{key_path, read_private_key};
 pub use watch::SettingsWatch;
@@ -129,6 +130,40 @@ impl<'s> Engine<'s> {
             return Err(e.into());
         }
         Ok(ca)
+    }
+
+    /// Issues a CRL signed by the active CAPF CA, listing every revoked LSC it issued, valid
+    /// for `days` days from `now`; records it (with its CRL number) and returns it.
+    pub fn issue_crl(&mut self, days: u32, now: Timestamp) -> Result<CrlRecord, EngineError> {
+        let ca = self.load_ca()?;
+        let revoked = self.store.revocations_by_issuer(ca.subject())?;
+        let last = revoked.iter().map(|r| r.id).max().unwrap_or(0);
+        let fingerprint = ca.fingerprint();
+        self.store.issue_crl(&self.actor, |number| {
+            let der = ca.sign_crl(number, &revoked, now, days)?;
+            Ok::<_, EngineError>(NewCrl {
+                ca_fingerprint: fingerprint.clone(),
+                this_update: whole_seconds(now),
+                next_update: whole_seconds(now + chrono::Duration::days(i64::from(days))),
+                entries: revoked.len() as i64,
+                last_revocation_id: last,
+                der,
+            })
+        })
+    }
+
+    /// Whether the active CA's CRL must be reissued: there is none, an LSC was revoked since,
+    /// or half of its validity has passed (so a fresh one is out well before nextUpdate).
+    pub fn crl_due(&self, now: Timestamp) -> Result<bool, EngineError> {
+        let Some(ca) = self.store.active_ca()? else {
+            return Ok(false);
+        };
+        let Some(latest) = self.store.latest_crl(&ca.sha256_fingerprint)? else {
+            return Ok(true);
+        };
+        let halfway = latest.this_update + (latest.next_update - latest.this_update) / 2;
+        Ok(now >= halfway
+            || self.store.last_revocation_id(&ca.subject)? > latest.last_revocation_id)
     }
 
     /// Loads the active CAPF CA with its key (refusing a key file others can read).
@@ -510,4 +545,9 @@ fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+/// Certificates and CRLs carry whole seconds.
+fn whole_seconds(t: Timestamp) -> Timestamp {
+    chrono::DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
 }

@@ -77,20 +77,41 @@ impl Renderer for TableRenderer<'_> {
     }
 
     fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
+        // Our own multi-line values (an LSC's PEM) are not table cells: they follow their row,
+        // newlines kept, and their column has no title.
+        let inline = |i: usize| !matches!(cells.get(i), Some(Cell::Block(_)));
         // The header waits for the first row: an empty listing is only its sentence.
         if self.rows == 0 {
-            let titles: Vec<String> = self.columns.iter().map(|c| c.title.to_owned()).collect();
-            self.line(&titles)?;
-            let rules: Vec<String> = self
+            let shown: Vec<&Column> = self
                 .columns
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| inline(*i))
+                .map(|(_, c)| c)
+                .collect();
+            let titles: Vec<String> = shown.iter().map(|c| c.title.to_owned()).collect();
+            self.line(&titles)?;
+            let rules: Vec<String> = shown
                 .iter()
                 .map(|c| "=".repeat(c.width.max(c.title.len())))
                 .collect();
             self.line(&rules)?;
         }
         self.rows += 1;
-        let texts: Vec<String> = cells.iter().map(cell_text).collect();
-        self.line(&texts)
+        let texts: Vec<String> = cells
+            .iter()
+            .filter(|c| !matches!(c, Cell::Block(_)))
+            .map(cell_text)
+            .collect();
+        self.line(&texts)?;
+        for cell in cells {
+            if let Cell::Block(text) = cell {
+                for l in text.lines() {
+                    writeln!(self.out, "{}", escape_controls(l))?;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn end_list(&mut self, summary: &str) -> io::Result<()> {

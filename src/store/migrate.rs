@@ -26,6 +26,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_upper_case_device_names",
         include_str!("../../migrations/0004_upper_case_device_names.sql"),
     ),
+    (
+        "0005_revocation_and_crl",
+        include_str!("../../migrations/0005_revocation_and_crl.sql"),
+    ),
 ];
 
 /// The schema version this binary writes and understands.

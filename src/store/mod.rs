@@ -12,7 +12,9 @@ mod error;
 mod location;
 mod lsc;
 mod migrate;
+mod revocation;
 mod settings;
+mod tidy;
 
 use std::fs;
 use std::io;
@@ -24,12 +26,14 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use crate::domain::Timestamp;
 
 pub use audit::{Actor, AuditEntry};
-pub use ca::{CaRecord, NewCa, NewTrustAnchor};
+pub use ca::{CaRecord, CapfCaEntry, NewCa, NewTrustAnchor};
 pub use csr::DeviceSource;
 pub use error::StoreError;
 pub use location::{BUSY_TIMEOUT_ENV, DB_ENV, StoreDevices, StoreLocation};
 pub use lsc::{LscCounts, LscFilter};
 pub use migrate::{LATEST_VERSION, MIGRATIONS, schema_version};
+pub use revocation::{CrlRecord, NewCrl};
+pub use tidy::{TidyPlan, TidyScope};
 
 /// How long a command waits for another process's write lock before giving up.
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
