@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod engine;
+mod lifecycle;
 mod oneshot;
 mod oneshot_pty;
 mod pki_standards;
