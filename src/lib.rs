@@ -9,10 +9,13 @@
 
 #![warn(missing_docs)]
 
+pub mod actor;
 pub mod cli;
 pub mod commands;
 pub mod domain;
 pub mod engine;
+pub mod error;
+pub mod logging;
 pub mod pki;
 pub mod render;
 pub mod repl;

@@ -8,11 +8,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
+use clap::{Arg, ArgAction, ArgMatches, Command, ValueHint, value_parser};
 
-use capfsh::commands::os_user;
-use capfsh::domain::{DeviceName, format_rfc3339};
+use capfsh::actor::os_user;
+use capfsh::domain::{DeviceName, format_cli};
 use capfsh::engine::{Engine, EngineError, SettingsWatch};
+use capfsh::error::Program;
+use capfsh::logging::Logger;
 use capfsh::pki::{CaKeyKind, CaSubject, csr::MAX_CSR_INPUT_BYTES};
 use capfsh::render::escape_controls;
 use capfsh::store::{Actor, DB_ENV, StoreLocation};
@@ -27,6 +29,7 @@ fn cli() -> Command {
                 .long("db")
                 .env(DB_ENV)
                 .value_name("PATH")
+                .value_hint(ValueHint::FilePath)
                 .value_parser(value_parser!(PathBuf))
                 .global(true)
                 .help("Store to use [default: <data dir>/capfsh/capf.db]"),
@@ -38,13 +41,39 @@ fn cli() -> Command {
                     Arg::new("key")
                         .long("key")
                         .value_parser(CaKeyKind::NAMES)
-                        .default_value("ec-p256"),
+                        .default_value("ec-p256")
+                        .help("Key type of the CA (LSCs are signed with SHA-256)"),
                 )
-                .arg(Arg::new("org").long("org").value_name("O"))
-                .arg(Arg::new("ou").long("ou").value_name("OU"))
-                .arg(Arg::new("locality").long("locality").value_name("L"))
-                .arg(Arg::new("state").long("state").value_name("ST"))
-                .arg(Arg::new("country").long("country").value_name("C"))
+                .arg(
+                    Arg::new("org")
+                        .long("org")
+                        .value_name("O")
+                        .help("Organization (O) of the CA subject"),
+                )
+                .arg(
+                    Arg::new("ou")
+                        .long("ou")
+                        .value_name("OU")
+                        .help("Organizational unit (OU) of the CA subject"),
+                )
+                .arg(
+                    Arg::new("locality")
+                        .long("locality")
+                        .value_name("L")
+                        .help("Locality (L) of the CA subject"),
+                )
+                .arg(
+                    Arg::new("state")
+                        .long("state")
+                        .value_name("ST")
+                        .help("State or province (ST) of the CA subject"),
+                )
+                .arg(
+                    Arg::new("country")
+                        .long("country")
+                        .value_name("C")
+                        .help("Country (C) of the CA subject: two letters"),
+                )
                 .arg(
                     Arg::new("force")
                         .long("force")
@@ -59,19 +88,23 @@ fn cli() -> Command {
                     Arg::new("device")
                         .long("device")
                         .required(true)
-                        .value_name("NAME"),
+                        .value_name("NAME")
+                        .help("Device name the CSR is for, e.g. SEP001122AABBCC"),
                 )
                 .arg(
                     Arg::new("csr")
                         .long("csr")
                         .required(true)
                         .value_name("FILE|-")
-                        .value_parser(value_parser!(PathBuf)),
+                        .value_hint(ValueHint::FilePath)
+                        .value_parser(value_parser!(PathBuf))
+                        .help("The CSR file (PEM or DER, at most 64 KiB); - reads standard input"),
                 )
                 .arg(
                     Arg::new("out")
                         .long("out")
                         .value_name("FILE")
+                        .value_hint(ValueHint::FilePath)
                         .value_parser(value_parser!(PathBuf))
                         .help("Write the LSC PEM here instead of standard output"),
                 ),
@@ -83,9 +116,15 @@ fn cli() -> Command {
                     Arg::new("device")
                         .long("device")
                         .required(true)
-                        .value_name("NAME"),
+                        .value_name("NAME")
+                        .help("Device that installed its LSC"),
                 )
-                .arg(Arg::new("serial").long("serial").value_name("HEX")),
+                .arg(
+                    Arg::new("serial")
+                        .long("serial")
+                        .value_name("HEX")
+                        .help("Serial of the installed LSC [default: the newest one not stale]"),
+                ),
         )
         .subcommand(
             Command::new("crl")
@@ -105,9 +144,10 @@ fn cli() -> Command {
                 .arg(
                     Arg::new("interval-ms")
                         .long("interval-ms")
+                        .value_name("MS")
                         .value_parser(value_parser!(u64).range(50..=10_000))
                         .default_value("500")
-                        .help("How often the store is polled"),
+                        .help("How often the store is polled, in milliseconds (50-10000)"),
                 )
                 .arg(
                     Arg::new("crl")
@@ -121,6 +161,19 @@ fn cli() -> Command {
                 )
                 .arg(crl_days_arg("crl-days")),
         )
+        .subcommand(
+            Command::new(MAN).about("Print the capfd(1) man page (roff) on standard output"),
+        )
+        .subcommand(
+            Command::new(COMPLETIONS)
+                .about("Print a shell completion script for capfd")
+                .arg(
+                    Arg::new("shell")
+                        .required(true)
+                        .value_parser(value_parser!(clap_complete::Shell))
+                        .help("The shell to complete in"),
+                ),
+        )
 }
 
 /// `--days`/`--crl-days`: how long a CRL is valid (its nextUpdate).
@@ -130,25 +183,51 @@ fn crl_days_arg(name: &'static str) -> Arg {
         .value_name("N")
         .value_parser(value_parser!(u32).range(1..=i64::from(capfsh::pki::crl::MAX_CRL_DAYS)))
         .default_value("7")
-        .help("Days until the CRL's nextUpdate")
+        .help("Days until the CRL's nextUpdate (1-366)")
 }
+
+/// `capfd man`: prints the man page; needs no store.
+const MAN: &str = "man";
+/// `capfd completions <shell>`: prints a completion script; needs no store.
+const COMPLETIONS: &str = "completions";
 
 fn main() -> ExitCode {
     let matches = cli().get_matches();
+    match matches.subcommand() {
+        Some((MAN, _)) => {
+            let mut page = Vec::new();
+            if let Err(e) = man_page(&mut page) {
+                eprintln!("capfd: cannot render the man page: {e}");
+                return ExitCode::from(1);
+            }
+            return write_out(&page);
+        }
+        Some((COMPLETIONS, m)) => {
+            let Some(shell) = m.get_one::<clap_complete::Shell>("shell") else {
+                return ExitCode::from(2);
+            };
+            // Into memory first: clap_complete panics on a write error (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut cli(), "capfd", &mut script);
+            return write_out(&script);
+        }
+        _ => {}
+    }
     match run(&matches) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("capfd: {}", escape_controls(&e.to_string()));
-            ExitCode::from(1)
+            ExitCode::from(e.kind().exit_code(Program::Capfd))
         }
     }
 }
 
 fn run(matches: &ArgMatches) -> Result<(), EngineError> {
     let location = StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path))?;
-    let mut store = location
-        .open()
-        .map_err(|e| EngineError::Other(format!("{}: {e}", location.path.display())))?;
+    let mut store = location.open().map_err(|source| EngineError::OpenStore {
+        path: location.path.clone(),
+        source,
+    })?;
     let line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     let mut engine = Engine::new(
         &mut store,
@@ -179,12 +258,13 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
             if ca_days <= i64::from(validity) {
                 eprintln!(
                     "capfd: warning: the CAPF CA is valid for {ca_days} days, not longer than the \
-                     LSC validity setting ({validity} days): every LSC it signs ends with it, on {}",
-                    format_rfc3339(&ca.not_after())
+                     LSC validity setting ({validity} days): every LSC it signs ends with it, on {} \
+                     UTC",
+                    format_cli(&ca.not_after())
                 );
             }
             println!("CAPF CA created: {}", escape_controls(ca.subject()));
-            println!("Valid until:     {}", format_rfc3339(&ca.not_after()));
+            println!("Valid until:     {} UTC", format_cli(&ca.not_after()));
             println!("SHA-256:         {}", ca.fingerprint());
             println!(
                 "Private key:     {} (mode 0600)",
@@ -198,9 +278,9 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
             // Open the output before anything is recorded: an LSC the phone never receives
             // would sit in the store as issued.
             let mut out_file = match m.get_one::<PathBuf>("out") {
-                Some(p) => Some(std::fs::File::create(p).map_err(|e| {
-                    EngineError::Other(format!("cannot write {}: {e}", p.display()))
-                })?),
+                Some(p) => {
+                    Some(std::fs::File::create(p).map_err(|e| EngineError::file("write", p, e))?)
+                }
                 None => None,
             };
             let e = engine.enroll(&device, &input, now)?;
@@ -221,8 +301,8 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
                     eprintln!("capfd: {device}: LSC {} issued", lsc.serial_hex);
                     if let Some(wanted) = lsc.cut_from {
                         eprintln!(
-                            "capfd: warning: {}",
-                            cut_warning(device.as_str(), &lsc.not_after, &wanted)
+                            "capfd: warning: {device}: {}",
+                            cut_warning(&lsc.not_after, &wanted)
                         );
                     }
                     write_output(out_file.as_mut(), m.get_one::<PathBuf>("out"), &lsc.pem())?;
@@ -257,15 +337,19 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
             let pem = capfsh::pki::to_pem("X509 CRL", &crl.der);
             match m.get_one::<PathBuf>("out") {
                 Some(p) => {
-                    capfsh::engine::atomic::replace(p, pem.as_bytes(), 0o644).map_err(|e| {
-                        EngineError::Other(format!("cannot write {}: {e}", p.display()))
-                    })?;
+                    capfsh::engine::atomic::replace(p, pem.as_bytes(), 0o644).map_err(
+                        |source| EngineError::File {
+                            action: "write",
+                            path: p.clone(),
+                            source,
+                        },
+                    )?;
                     eprintln!(
                         "capfd: CRL {} written to {} ({} revoked, next update {})",
                         crl.number,
                         escape_controls(&p.display().to_string()),
                         crl.entries,
-                        format_rfc3339(&crl.next_update)
+                        format_cli(&crl.next_update)
                     );
                 }
                 None => print!("{pem}"),
@@ -281,12 +365,10 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
             });
             serve(&mut engine, interval, crl.as_ref())
         }
-        _ => Err(EngineError::Other("no command: see capfd --help".into())),
+        _ => Err(EngineError::NoCommand),
     }
 }
 
-/// The service loop: polls the store for settings changes, signs pending CSRs in capf mode in
-/// small batches (bulk signing must not starve call processing), stops on SIGINT/SIGTERM.
 /// Where `capfd run --crl` keeps the CRL, and for how long each one is valid.
 struct CrlTarget {
     path: PathBuf,
@@ -294,25 +376,37 @@ struct CrlTarget {
 }
 
 /// Reissues the CRL into `target` when it is due or the file is gone.
-fn keep_crl_current(engine: &mut Engine, target: &CrlTarget) -> Result<(), EngineError> {
+fn keep_crl_current(
+    engine: &mut Engine,
+    target: &CrlTarget,
+    log: &Logger,
+) -> Result<(), EngineError> {
     let now = chrono::Utc::now();
     if !engine.crl_due(now)? && target.path.exists() {
         return Ok(());
     }
     let crl = engine.issue_crl(target.days, now)?;
     let pem = capfsh::pki::to_pem("X509 CRL", &crl.der);
-    capfsh::engine::atomic::replace(&target.path, pem.as_bytes(), 0o644)
-        .map_err(|e| EngineError::Other(format!("cannot write {}: {e}", target.path.display())))?;
-    log(&format!(
+    capfsh::engine::atomic::replace(&target.path, pem.as_bytes(), 0o644).map_err(|source| {
+        EngineError::File {
+            action: "write",
+            path: target.path.clone(),
+            source,
+        }
+    })?;
+    log.notice(&format!(
         "CRL {} written to {} ({} revoked, next update {})",
         crl.number,
         target.path.display(),
         crl.entries,
-        format_rfc3339(&crl.next_update)
+        format_cli(&crl.next_update)
     ));
     Ok(())
 }
 
+/// The service loop: polls the store for settings changes, signs pending CSRs in capf mode in
+/// small batches (bulk signing must not starve call processing), keeps the CRL current when
+/// asked, stops on SIGINT/SIGTERM.
 fn serve(
     engine: &mut Engine,
     interval: Duration,
@@ -320,12 +414,12 @@ fn serve(
 ) -> Result<(), EngineError> {
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, stop.clone())
-            .map_err(|e| EngineError::Other(format!("cannot handle signals: {e}")))?;
+        signal_hook::flag::register(sig, stop.clone()).map_err(EngineError::Signals)?;
     }
+    let log = Logger::from_env("capfd");
     let mut watch = SettingsWatch::new(engine.store())?;
     let s = watch.current().clone();
-    log(&format!(
+    log.notice(&format!(
         "started: issuer mode {}, keep-alive {} min, LSC validity {} days",
         s.issuer_mode, s.keep_alive, s.validity
     ));
@@ -335,28 +429,30 @@ fn serve(
         let started = Instant::now();
         let step = (|| -> Result<(), EngineError> {
             if let Some(new) = watch.poll(engine.store())?.cloned() {
-                log(&format!(
+                log.notice(&format!(
                     "settings changed: issuer mode {}, keep-alive {} min, LSC validity {} days",
                     new.issuer_mode, new.keep_alive, new.validity
                 ));
             }
             if watch.current().issuer_mode == capfsh::domain::IssuerMode::Capf {
                 let report = engine.sign_pending(25, chrono::Utc::now(), &mut unsignable)?;
-                if report.signed > 0 {
-                    log(&format!("signed {} pending CSR(s)", report.signed));
+                // One line per device, so the log answers "what happened to this phone".
+                for (device, serial) in &report.issued {
+                    log.device_info(device, &format!("LSC {serial} issued for its pending CSR"));
                 }
                 // Each unsignable CSR is named once, then passed over until capfd restarts.
                 for (device, end, wanted) in &report.cut {
-                    log(&format!("warning: {}", cut_warning(device, end, wanted)));
+                    log.device_warning(device, &cut_warning(end, wanted));
                 }
                 for (device, reason) in &report.refused {
-                    log(&format!(
-                        "cannot sign the pending CSR of {device}: {reason} (left pending)"
-                    ));
+                    log.device_warning(
+                        device,
+                        &format!("cannot sign the pending CSR: {reason} (left pending)"),
+                    );
                 }
             }
             if let Some(target) = crl {
-                keep_crl_current(engine, target)?;
+                keep_crl_current(engine, target, &log)?;
             }
             Ok(())
         })();
@@ -366,7 +462,7 @@ fn serve(
                 // Log a failure once, not every tick (a missing CA, a locked store).
                 let msg = e.to_string();
                 if msg != last_error {
-                    log(&format!("error: {msg}"));
+                    log.error(&msg);
                     last_error = msg;
                 }
             }
@@ -375,17 +471,117 @@ fn serve(
             std::thread::sleep(Duration::from_millis(20).min(interval));
         }
     }
-    log("stopped");
+    log.notice("stopped");
     Ok(())
+}
+
+/// The capfd(1) page: clap_mangen's header and global options, then every command with all of
+/// its options (clap_mangen alone would only name them and point at pages nobody installs).
+fn man_page(out: &mut dyn Write) -> io::Result<()> {
+    use clap_mangen::roff::{Roff, bold, italic, roman};
+    let root = cli();
+    let man = clap_mangen::Man::new(root.clone());
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    man.render_options_section(out)?;
+    let mut roff = Roff::new();
+    roff.control("SH", ["COMMANDS"]);
+    for sub in root.get_subcommands() {
+        roff.control("TP", []);
+        let mut usage = format!("capfd {}", sub.get_name());
+        for a in sub.get_arguments().filter(|a| !a.is_global_set()) {
+            let value = a
+                .get_value_names()
+                .and_then(|v| v.first())
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| a.get_id().to_string().to_uppercase());
+            let piece = match a.get_long() {
+                Some(long) if a.get_action().takes_values() => {
+                    format!("--{long} {value}")
+                }
+                Some(long) => format!("--{long}"),
+                None => format!("<{value}>"),
+            };
+            if a.is_required_set() {
+                usage.push_str(&format!(" {piece}"));
+            } else {
+                usage.push_str(&format!(" [{piece}]"));
+            }
+        }
+        roff.text([bold(usage)]);
+        roff.text([roman(
+            sub.get_about().map(|a| a.to_string()).unwrap_or_default(),
+        )]);
+        for a in sub.get_arguments().filter(|a| !a.is_global_set()) {
+            roff.control("br", []);
+            let name = match a.get_long() {
+                Some(long) => format!("--{long}"),
+                None => a.get_id().to_string(),
+            };
+            let mut text = format!(
+                ": {}",
+                a.get_help().map(|h| h.to_string()).unwrap_or_default()
+            );
+            let choices: Vec<String> = a
+                .get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_owned())
+                .collect();
+            if !choices.is_empty() && choices.len() <= 8 {
+                text.push_str(&format!(" ({})", choices.join(", ")));
+            }
+            if let Some(d) = a.get_default_values().first() {
+                text.push_str(&format!(" [default: {}]", d.to_string_lossy()));
+            }
+            roff.text([italic(name), roman(text)]);
+        }
+    }
+    roff.control("SH", ["ENVIRONMENT"]);
+    roff.control("TP", []);
+    roff.text([bold(DB_ENV)]);
+    roff.text([roman("The store, when --db is not given.")]);
+    roff.control("TP", []);
+    roff.text([bold("JOURNAL_STREAM")]);
+    roff.text([roman(
+        "Set by systemd. When it names capfd's standard error, capfd run writes each event \
+         with a syslog priority prefix (<3> error, <4> warning, <5> notice, <6> info) and no \
+         timestamp of its own; otherwise each line starts with the UTC time as \
+         YYYY-MM-DD HH:MM:SS.",
+    )]);
+    roff.control("SH", ["FILES"]);
+    roff.control("TP", []);
+    roff.text([bold("<store>.ca-key.pem")]);
+    roff.text([roman(
+        "The CAPF CA private key, beside the store, mode 0600; never inside the store.",
+    )]);
+    roff.control("SH", ["EXIT STATUS"]);
+    roff.text([roman(
+        "0 success, 1 failure (one line on standard error says why), 2 usage error.",
+    )]);
+    roff.control("SH", ["SEE ALSO"]);
+    roff.text([roman("capfsh(1)")]);
+    roff.to_writer(out)?;
+    man.render_version_section(out)
+}
+
+/// Writes generated text to standard output; a closed pipe is the reader's choice (exit 0).
+fn write_out(bytes: &[u8]) -> ExitCode {
+    let mut out = io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("capfd: cannot write to standard output: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// The warning for an LSC cut to its CA's end of validity: how much shorter, both dates, and
 /// what to do.
-fn cut_warning(
-    device: &str,
-    end: &capfsh::domain::Timestamp,
-    wanted: &capfsh::domain::Timestamp,
-) -> String {
+fn cut_warning(end: &capfsh::domain::Timestamp, wanted: &capfsh::domain::Timestamp) -> String {
     let days = (*wanted - *end).num_days();
     let short = match days {
         0 => "less than a day".to_owned(),
@@ -393,31 +589,20 @@ fn cut_warning(
         n => format!("{n} days"),
     };
     format!(
-        "{device}: LSC cut to the CAPF CA's end of validity, {} ({short} shorter than the \
-         validity setting, which asked for {}); renew the CA with `capfd init --force` for \
+        "LSC cut to the CAPF CA's end of validity, {} UTC ({short} shorter than the \
+         validity setting, which asked for {} UTC); renew the CA with `capfd init --force` for \
          full-length LSCs",
-        format_rfc3339(end),
-        format_rfc3339(wanted)
+        format_cli(end),
+        format_cli(wanted)
     )
-}
-
-fn log(msg: &str) {
-    let mut err = io::stderr();
-    let _ = writeln!(
-        err,
-        "{} capfd: {}",
-        format_rfc3339(&chrono::Utc::now()),
-        escape_controls(msg)
-    );
 }
 
 /// The `--device` argument as a checked device name.
 fn device_arg(m: &ArgMatches) -> Result<DeviceName, EngineError> {
-    m.get_one::<String>("device")
+    Ok(m.get_one::<String>("device")
         .map(String::as_str)
         .unwrap_or_default()
-        .parse()
-        .map_err(|e: capfsh::domain::InvalidValue| EngineError::Other(e.0))
+        .parse()?)
 }
 
 /// Reads a CSR from a file or `-` (stdin), refusing more than the CSR size limit.
@@ -427,11 +612,11 @@ fn read_input(path: Option<&PathBuf>) -> Result<Vec<u8>, EngineError> {
     let res = match path {
         Some(p) if p.as_os_str() != "-" => std::fs::File::open(p)
             .and_then(|f| f.take(limit).read_to_end(&mut buf))
-            .map_err(|e| EngineError::Other(format!("cannot read {}: {e}", p.display()))),
+            .map_err(|e| EngineError::file("read", p, e)),
         _ => io::stdin()
             .take(limit)
             .read_to_end(&mut buf)
-            .map_err(|e| EngineError::Other(format!("cannot read standard input: {e}"))),
+            .map_err(EngineError::Stdin),
     };
     res?;
     Ok(buf)
@@ -445,10 +630,39 @@ fn write_output(
     match (file, path) {
         (Some(f), Some(p)) => f
             .write_all(pem.as_bytes())
-            .map_err(|e| EngineError::Other(format!("cannot write {}: {e}", p.display()))),
+            .map_err(|e| EngineError::file("write", p, e)),
         _ => {
             print!("{pem}");
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cli;
+
+    /// `capfd --help` explains every option of every command, so none is a bare name.
+    #[test]
+    fn every_option_has_help() {
+        let root = cli();
+        root.clone().debug_assert();
+        let mut missing = Vec::new();
+        for arg in root.get_arguments() {
+            if arg.get_help().is_none() && !arg.is_hide_set() {
+                missing.push(format!("capfd --{}", arg.get_id()));
+            }
+        }
+        for sub in root.get_subcommands() {
+            if sub.get_about().is_none() {
+                missing.push(format!("capfd {}", sub.get_name()));
+            }
+            for arg in sub.get_arguments() {
+                if arg.get_help().is_none() && !arg.is_hide_set() && !arg.is_global_set() {
+                    missing.push(format!("capfd {} {}", sub.get_name(), arg.get_id()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no help text: {missing:?}");
     }
 }

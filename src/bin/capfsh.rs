@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use capfsh::cli::clap_cmd;
 use capfsh::cli::modifiers::{self, Piped};
-use capfsh::commands::{CmdError, NoPrompter, Session};
+use capfsh::commands::{CommandError, NoPrompter, Session};
 use capfsh::render::Format;
 use capfsh::repl;
 use capfsh::shell::script::{ScriptOptions, run_script};
@@ -24,7 +24,7 @@ fn main() -> ExitCode {
 fn run() -> u8 {
     let args = match split_args(std::env::args_os().collect()) {
         Ok(a) => a,
-        Err(e) => return fail(&CmdError::Usage(e), None),
+        Err(e) => return fail(&CommandError::usage(e), None),
     };
     let Args { argv, words, piped } = args;
     let matches = match clap_cmd::command().try_get_matches_from(&argv) {
@@ -41,9 +41,8 @@ fn run() -> u8 {
     let subcommand = matches.subcommand_name();
     if subcommand.is_some() && matches.get_one::<PathBuf>("file").is_some() {
         return fail(
-            &CmdError::Usage(
-                "-f FILE runs the commands in FILE: give either -f FILE or a command, not both"
-                    .into(),
+            &CommandError::usage(
+                "-f FILE runs the commands in FILE: give either -f FILE or a command, not both",
             ),
             None,
         );
@@ -55,10 +54,9 @@ fn run() -> u8 {
         )
     {
         return fail(
-            &CmdError::Usage(
+            &CommandError::usage(
                 "output modifiers follow a command: capfsh <command> '|' include REGEX \
-                 (in a script, put them on the script's lines)"
-                    .into(),
+                 (in a script, put them on the script's lines)",
             ),
             None,
         );
@@ -80,7 +78,7 @@ fn run() -> u8 {
             return match capfsh::cli::man::render(&mut page) {
                 Ok(()) => write_out(&page, "the man page"),
                 Err(e) => fail(
-                    &CmdError::Failed(format!("cannot write the man page: {e}")),
+                    &CommandError::internal(format!("cannot write the man page: {e}")),
                     None,
                 ),
             };
@@ -90,7 +88,7 @@ fn run() -> u8 {
     let location =
         match StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path)) {
             Ok(l) => l,
-            Err(e) => return fail(&CmdError::from(e), None),
+            Err(e) => return fail(&CommandError::from(e), None),
         };
     let format = matches
         .get_one::<String>("format")
@@ -101,10 +99,10 @@ fn run() -> u8 {
     if let Some(parsed) = clap_cmd::invocation(&matches, &words) {
         let inv = match parsed {
             Ok(inv) => inv,
-            Err(e) => return fail(&CmdError::from(e), None),
+            Err(e) => return fail(&CommandError::from(e), None),
         };
         let mut session = Session::new(location, format, stdin_tty);
-        session.assume_yes = matches.get_flag("yes");
+        session.talk.assume_yes = matches.get_flag("yes");
         let line = words.get(1..).map(|a| a.join(" ")).unwrap_or_default();
         let stdout = io::stdout();
         let mut out = stdout.lock();
@@ -127,12 +125,12 @@ fn run() -> u8 {
     };
     if let Some(file) = matches.get_one::<PathBuf>("file") {
         let mut session = Session::new(location, format, false);
-        session.assume_yes = matches.get_flag("yes");
+        session.talk.assume_yes = matches.get_flag("yes");
         let f = match std::fs::File::open(file) {
             Ok(f) => f,
             Err(e) => {
                 return fail(
-                    &CmdError::Failed(format!("cannot read script {}: {e}", file.display())),
+                    &CommandError::refused(format!("cannot read script {}: {e}", file.display())),
                     None,
                 );
             }
@@ -151,20 +149,23 @@ fn run() -> u8 {
         .filter(|l| !l.trim().is_empty())
     {
         let mut session = Session::new(location, format, false);
-        session.assume_yes = matches.get_flag("yes");
+        session.talk.assume_yes = matches.get_flag("yes");
         let mut input = io::Cursor::new(line.into_bytes());
         return script(&mut session, &mut input, "ssh command", opts);
     }
     if stdin_tty {
         let mut session = Session::new(location, format, true);
-        session.assume_yes = matches.get_flag("yes");
+        session.talk.assume_yes = matches.get_flag("yes");
         return match repl::run(&mut session) {
             Ok(code) => code,
-            Err(e) => fail(&CmdError::Failed(format!("terminal error: {e}")), None),
+            Err(e) => fail(
+                &CommandError::internal(format!("terminal error: {e}")),
+                None,
+            ),
         };
     }
     let mut session = Session::new(location, format, false);
-    session.assume_yes = matches.get_flag("yes");
+    session.talk.assume_yes = matches.get_flag("yes");
     script(&mut session, &mut io::stdin().lock(), "stdin", opts)
 }
 
@@ -255,11 +256,14 @@ fn script(
     let mut err = io::stderr();
     match run_script(session, input, name, opts, &mut out, &mut err) {
         Ok(r) => r.exit_code,
-        Err(e) => fail(&CmdError::Failed(format!("cannot read {name}: {e}")), None),
+        Err(e) => fail(
+            &CommandError::refused(format!("cannot read {name}: {e}")),
+            None,
+        ),
     }
 }
 
-fn fail(e: &CmdError, context: Option<&str>) -> u8 {
+fn fail(e: &CommandError, context: Option<&str>) -> u8 {
     let _ = report_error(e, context, &mut io::stderr());
     e.exit_code()
 }
@@ -270,6 +274,9 @@ fn write_out(bytes: &[u8], what: &str) -> u8 {
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => 0,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
-        Err(e) => fail(&CmdError::Failed(format!("cannot write {what}: {e}")), None),
+        Err(e) => fail(
+            &CommandError::internal(format!("cannot write {what}: {e}")),
+            None,
+        ),
     }
 }

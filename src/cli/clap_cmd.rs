@@ -13,7 +13,7 @@ use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 
 use super::complete::{DEVICE_LIMIT, complete};
 use super::parse::{Invocation, ParseError, is_noconfirm, match_choice, resolve};
-use super::tree::{NOCONFIRM, Node, ROOT, ValueKind};
+use super::tree::{Choice, NOCONFIRM, Node, ROOT, ValueKind};
 use crate::render::Format;
 use crate::store::{DB_ENV, StoreDevices, StoreLocation};
 
@@ -295,27 +295,28 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
         for p in run.params {
             let mut arg = Arg::new(p.name)
                 .value_name(p.name)
-                .help(p.help)
+                .help(p.help_text())
                 .required(!p.optional);
             arg = match p.kind {
-                ValueKind::Choice(words) => arg.value_parser(PrefixChoice(words)),
+                ValueKind::Choice(choices) => arg.value_parser(PrefixChoice(choices)),
                 ValueKind::Path => arg.value_hint(ValueHint::AnyPath),
                 ValueKind::CommandPath => arg.num_args(1..).trailing_var_arg(true),
                 // Checked by the tree's parser, which every one-shot line goes through.
                 ValueKind::Keywords(_) => arg.num_args(0..).trailing_var_arg(true),
+                ValueKind::Word => arg,
                 ValueKind::Device(_) | ValueKind::AllOrDevice(_) => {
                     arg.add(device_completer(path.clone()))
                 }
-                ValueKind::Number => arg,
+                ValueKind::Number(_) => arg,
             };
             cmd = cmd.arg(arg);
         }
         // A keywords parameter takes every remaining word, `noconfirm` included.
-        if run.confirm && !takes_keywords(&run) {
+        if run.confirms() && !takes_keywords(&run) {
             cmd = cmd.arg(
                 Arg::new(NOCONFIRM)
                     .value_name(NOCONFIRM)
-                    .value_parser(PrefixChoice(&[NOCONFIRM]))
+                    .value_parser(PrefixChoice(NOCONFIRM_CHOICE))
                     .help("Do not ask for confirmation"),
             );
         }
@@ -331,7 +332,13 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
 /// A fixed-word value that, like the REPL and scripts, also takes an unambiguous prefix
 /// (`set mode onl`, `noc` for `noconfirm`); the full words stay visible to help and completion.
 #[derive(Clone, Copy)]
-struct PrefixChoice(&'static [&'static str]);
+struct PrefixChoice(&'static [Choice]);
+
+/// `noconfirm` as the one choice of its argument.
+const NOCONFIRM_CHOICE: &[Choice] = &[Choice {
+    word: NOCONFIRM,
+    help: "",
+}];
 
 impl clap::builder::TypedValueParser for PrefixChoice {
     type Value = String;
@@ -343,10 +350,10 @@ impl clap::builder::TypedValueParser for PrefixChoice {
         value: &OsStr,
     ) -> Result<String, clap::Error> {
         let text = value.to_str().unwrap_or_default();
-        let word = if self.0 == [NOCONFIRM] {
+        let word = if self.0 == NOCONFIRM_CHOICE {
             is_noconfirm(text).then_some(NOCONFIRM)
         } else {
-            match_choice(self.0, text)
+            match_choice(self.0, text).map(|c| c.word)
         };
         word.map(str::to_owned).ok_or_else(|| {
             let mut err = clap::Error::new(clap::error::ErrorKind::InvalidValue).with_cmd(cmd);
@@ -363,7 +370,7 @@ impl clap::builder::TypedValueParser for PrefixChoice {
             }
             err.insert(
                 ContextKind::ValidValue,
-                ContextValue::Strings(self.0.iter().map(|w| (*w).to_owned()).collect()),
+                ContextValue::Strings(self.0.iter().map(|c| c.word.to_owned()).collect()),
             );
             err
         })
@@ -373,7 +380,9 @@ impl clap::builder::TypedValueParser for PrefixChoice {
         &self,
     ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
         Some(Box::new(
-            self.0.iter().map(|w| clap::builder::PossibleValue::new(*w)),
+            self.0
+                .iter()
+                .map(|c| clap::builder::PossibleValue::new(c.word)),
         ))
     }
 }
@@ -406,7 +415,7 @@ pub fn invocation(matches: &ArgMatches, argv: &[String]) -> Option<Result<Invoca
                 words.extend(values.cloned());
             }
         }
-        if run.confirm && !takes_keywords(&run) && m.get_one::<String>(NOCONFIRM).is_some() {
+        if run.confirms() && !takes_keywords(&run) && m.get_one::<String>(NOCONFIRM).is_some() {
             words.push(NOCONFIRM.into());
         }
     }

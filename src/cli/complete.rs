@@ -3,7 +3,7 @@
 
 use super::modifiers::{MODIFIERS, pipe_positions};
 use super::parse::{
-    ParseError, Step, is_noconfirm, match_child, match_choice, resolve, split_words, walk,
+    ParseError, Step, is_noconfirm, match_child, match_word, resolve, split_words, walk,
 };
 use super::tree::{
     DeviceSource, Keyword, KeywordValue, NOCONFIRM, Node, Param, Runnable, ValueKind,
@@ -209,7 +209,7 @@ fn complete_words(
         out.error = inner.error;
         return;
     }
-    let noconfirm_given = run.confirm && rest.last().is_some_and(|l| is_noconfirm(l));
+    let noconfirm_given = run.confirms() && rest.last().is_some_and(|l| is_noconfirm(l));
     let given = rest.len() - usize::from(noconfirm_given);
     if let Some((at, keywords)) = run
         .params
@@ -226,7 +226,7 @@ fn complete_words(
             &rest[at..],
             keywords,
             partial,
-            run.confirm,
+            run.confirms(),
             &mut out.choices,
         );
         return;
@@ -238,7 +238,7 @@ fn complete_words(
         push_values(param, partial, devices, &mut out.choices);
     }
     if given >= required(run) {
-        if run.confirm && !noconfirm_given && starts_with_ci(NOCONFIRM, partial) {
+        if run.confirms() && !noconfirm_given && starts_with_ci(NOCONFIRM, partial) {
             out.choices.push(Choice {
                 word: NOCONFIRM.into(),
                 help: "Do not ask for confirmation".into(),
@@ -260,16 +260,13 @@ fn complete_keywords(
     confirm: bool,
     out: &mut Vec<Choice>,
 ) {
-    let names: Vec<&'static str> = keywords.iter().map(|k| k.word).collect();
     let mut used = Vec::new();
     let mut expecting = None;
     for word in typed {
         if expecting.take().is_some() {
             continue;
         }
-        if let Some(k) =
-            match_choice(&names, word).and_then(|n| keywords.iter().find(|k| k.word == n))
-        {
+        if let Some(k) = match_word(keywords, |k| k.word, word) {
             used.push(k.word);
             if k.value != KeywordValue::Flag {
                 expecting = Some(k);
@@ -279,17 +276,17 @@ fn complete_keywords(
     if let Some(k) = expecting {
         match k.value {
             KeywordValue::Choice(words) => {
-                for w in words.iter().filter(|w| starts_with_ci(w, partial)) {
+                for w in words.iter().filter(|w| starts_with_ci(w.word, partial)) {
                     out.push(Choice {
-                        word: (*w).into(),
+                        word: w.word.into(),
                         help: k.word.into(),
                         kind: ChoiceKind::Value,
                     });
                 }
             }
-            KeywordValue::Number(name) => out.push(Choice {
+            KeywordValue::Number(name, r) => out.push(Choice {
                 word: format!("<{name}>"),
-                help: format!("{} <{name}>", k.word),
+                help: format!("{} <{name}>: {}-{}", k.word, r.min, r.max),
                 kind: ChoiceKind::Placeholder,
             }),
             KeywordValue::Flag => {}
@@ -302,8 +299,12 @@ fn complete_keywords(
                 word: k.word.into(),
                 help: match k.value {
                     KeywordValue::Flag => k.word.to_owned(),
-                    KeywordValue::Number(name) => format!("{} <{name}>", k.word),
-                    KeywordValue::Choice(words) => format!("{} {{{}}}", k.word, words.join("|")),
+                    KeywordValue::Number(name, _) => format!("{} <{name}>", k.word),
+                    KeywordValue::Choice(words) => format!(
+                        "{} {{{}}}",
+                        k.word,
+                        words.iter().map(|c| c.word).collect::<Vec<_>>().join("|")
+                    ),
                 },
                 kind: ChoiceKind::Value,
             });
@@ -353,15 +354,15 @@ fn push_children(node: &'static Node, partial: &str, repl: bool, out: &mut Vec<C
 fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &mut Vec<Choice>) {
     let placeholder = Choice {
         word: format!("<{}>", param.name),
-        help: param.help.into(),
+        help: param.help_text(),
         kind: ChoiceKind::Placeholder,
     };
     match param.kind {
         ValueKind::Choice(words) => {
-            for w in words.iter().filter(|w| starts_with_ci(w, partial)) {
+            for w in words.iter().filter(|w| starts_with_ci(w.word, partial)) {
                 out.push(Choice {
-                    word: (*w).into(),
-                    help: param.help.into(),
+                    word: w.word.into(),
+                    help: param.help_text(),
                     kind: ChoiceKind::Value,
                 });
             }
@@ -370,7 +371,7 @@ fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &m
             if matches!(param.kind, ValueKind::AllOrDevice(_)) && starts_with_ci("all", partial) {
                 out.push(Choice {
                     word: "all".into(),
-                    help: param.help.into(),
+                    help: param.help_text(),
                     kind: ChoiceKind::Value,
                 });
             }
@@ -387,7 +388,9 @@ fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &m
                 });
             }
         }
-        ValueKind::Number | ValueKind::Path | ValueKind::CommandPath => out.push(placeholder),
+        ValueKind::Number(_) | ValueKind::Path | ValueKind::CommandPath | ValueKind::Word => {
+            out.push(placeholder)
+        }
         ValueKind::Keywords(_) => {}
     }
 }

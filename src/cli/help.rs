@@ -24,14 +24,14 @@ pub fn syntax_block(path: &[&str], run: &Runnable) -> Vec<String> {
         .params
         .iter()
         .map(|p| p.name.len())
-        .chain(run.confirm.then_some(NOCONFIRM.len()))
+        .chain(run.confirms().then_some(NOCONFIRM.len()))
         .max()
         .unwrap_or(0);
     for p in run.params {
         let need = if p.optional { "optional" } else { "mandatory" };
-        lines.push(format!("{:<width$}  {need:<9}  {}", p.name, p.help));
+        lines.push(format!("{:<width$}  {need:<9}  {}", p.name, p.help_text()));
     }
-    if run.confirm {
+    if run.confirms() {
         lines.push(format!(
             "{NOCONFIRM:<width$}  {:<9}  do not ask for confirmation",
             "optional"

@@ -72,9 +72,12 @@ fn commands(roff: &mut Roff) {
         for p in run.params {
             let need = if p.optional { "optional" } else { "mandatory" };
             roff.control("br", []);
-            roff.text([italic(p.name), roman(format!(" ({need}): {}", p.help))]);
+            roff.text([
+                italic(p.name),
+                roman(format!(" ({need}): {}", p.help_text())),
+            ]);
         }
-        if run.confirm {
+        if run.confirms() {
             roff.control("br", []);
             roff.text([
                 italic(NOCONFIRM),

@@ -5,13 +5,16 @@ use std::io::{self, Write};
 
 use regex::Regex;
 
-use super::parse::match_choice;
-use crate::render::Format;
+use super::parse::match_word;
+use crate::render::{Format, Framing};
 
 /// Modifier words, in the order `?` lists them.
 pub const MODIFIERS: &[(&str, &str)] = &[
     ("begin", "Show lines from the first one matching REGEX"),
-    ("count", "Count the lines instead of showing them"),
+    (
+        "count",
+        "Count the lines instead of showing them (of a table, the data lines only)",
+    ),
     ("csv", "Show the result as CSV"),
     ("exclude", "Hide lines matching REGEX"),
     ("include", "Show only lines matching REGEX"),
@@ -116,8 +119,7 @@ pub fn from_args(args: &[String]) -> Result<Piped, String> {
 
 /// Parses one modifier stage (`include REGEX`, `count`, ...) onto `piped`.
 fn add_stage(piped: &mut Piped, word: &str, rest: &str) -> Result<(), String> {
-    let names: Vec<&'static str> = MODIFIERS.iter().map(|(n, _)| *n).collect();
-    let Some(name) = match_choice(&names, word) else {
+    let Some(&(name, _)) = match_word(MODIFIERS, |(n, _)| n, word) else {
         return Err(format!(
             "Invalid output modifier {word:?} after |: use begin, count, csv, exclude, include or json"
         ));
@@ -202,6 +204,7 @@ pub struct LineFilter<'w> {
     begun: Vec<bool>,
     counts: Vec<u64>,
     pending: Vec<u8>,
+    framing: Framing,
 }
 
 impl<'w> LineFilter<'w> {
@@ -214,17 +217,26 @@ impl<'w> LineFilter<'w> {
             begun: vec![false; n],
             counts: vec![0; n],
             pending: Vec::new(),
+            framing: Framing::default(),
         }
     }
 
-    fn line(&mut self, line: &[u8]) -> io::Result<()> {
-        self.feed(0, line)
+    /// Lines written while `framing` is on are a table's frame (header, rule, closing count):
+    /// they pass the filters but `| count` does not count them.
+    pub fn with_framing(mut self, framing: Framing) -> Self {
+        self.framing = framing;
+        self
     }
 
-    /// Passes `line` through the stages from `from` on. `count` stages absorb their lines; the
-    /// `Count: N` line they write at the end enters the stage after them, so `| count | count`
-    /// says 1 and `| count | include X` can drop it, as on IOS.
-    fn feed(&mut self, from: usize, line: &[u8]) -> io::Result<()> {
+    fn line(&mut self, line: &[u8]) -> io::Result<()> {
+        let data = !self.framing.is_on();
+        self.feed(0, line, data)
+    }
+
+    /// Passes `line` through the stages from `from` on. `count` stages absorb their lines,
+    /// counting the data lines; the `Count: N` line they write at the end enters the stage
+    /// after them, so `| count | count` says 1 and `| count | include X` can drop it, as on IOS.
+    fn feed(&mut self, from: usize, line: &[u8], data: bool) -> io::Result<()> {
         let text = String::from_utf8_lossy(line);
         let text = text.trim_end_matches(['\n', '\r']);
         for (i, m) in self.modifiers.iter().enumerate().skip(from) {
@@ -236,7 +248,7 @@ impl<'w> LineFilter<'w> {
                     self.begun[i]
                 }
                 Modifier::Count => {
-                    self.counts[i] += 1;
+                    self.counts[i] += u64::from(data);
                     false
                 }
             };
@@ -256,7 +268,7 @@ impl<'w> LineFilter<'w> {
         for i in 0..self.modifiers.len() {
             if matches!(self.modifiers[i], Modifier::Count) {
                 let line = format!("Count: {}\n", self.counts[i]);
-                self.feed(i + 1, line.as_bytes())?;
+                self.feed(i + 1, line.as_bytes(), true)?;
             }
         }
         self.out.flush()

@@ -4,7 +4,13 @@
 //! level (`ut ca cs li` is `utils capf csr list`). The REPL, scripts and the one-shot CLI all go
 //! through [`resolve`], so abbreviations and errors read the same everywhere.
 
-use super::tree::{CommandId, Keyword, KeywordValue, NOCONFIRM, Node, Param, ROOT, ValueKind};
+use std::path::{Path, PathBuf};
+
+use super::tree::{
+    Choice, CommandId, Effect, Keyword, KeywordValue, NOCONFIRM, Node, Param, ROOT, ValueKind,
+};
+use crate::domain::{DeviceName, InvalidValue};
+use crate::store::Scope;
 
 /// A fully parsed command, ready to dispatch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +27,88 @@ pub struct Invocation {
     /// Some word was abbreviated (scripts warn about this: a later command could make the
     /// prefix ambiguous).
     pub abbreviated: bool,
+    /// What the command does to the store, from its definition in the tree.
+    pub effect: Effect,
+    /// The command's parameters, for [`Invocation::values`].
+    params: &'static [Param],
+}
+
+/// One parameter's value, typed by its [`ValueKind`]: the command gets these, never text to
+/// parse again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// A number inside its range.
+    Number(i64),
+    /// One of the choice words, in full.
+    Word(&'static str),
+    /// A checked device name (upper case).
+    Device(DeviceName),
+    /// `all` or one device.
+    Scope(Scope),
+    /// A file or folder.
+    Path(PathBuf),
+    /// Free words (a command path for `help`).
+    Text(String),
+}
+
+/// The typed values of a command's parameters, by position; `None` where an optional one was
+/// left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Args(Vec<Option<Value>>);
+
+impl Args {
+    /// The value at `i`, if given.
+    pub fn get(&self, i: usize) -> Option<&Value> {
+        self.0.get(i).and_then(Option::as_ref)
+    }
+
+    /// A number parameter.
+    pub fn number(&self, i: usize) -> Option<i64> {
+        match self.get(i) {
+            Some(Value::Number(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// A choice parameter's word.
+    pub fn word(&self, i: usize) -> Option<&'static str> {
+        match self.get(i) {
+            Some(Value::Word(w)) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// A device parameter.
+    pub fn device(&self, i: usize) -> Option<&DeviceName> {
+        match self.get(i) {
+            Some(Value::Device(d)) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// An `all|<device>` parameter.
+    pub fn scope(&self, i: usize) -> Option<&Scope> {
+        match self.get(i) {
+            Some(Value::Scope(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A path parameter.
+    pub fn path(&self, i: usize) -> Option<&Path> {
+        match self.get(i) {
+            Some(Value::Path(p)) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// A free-text parameter.
+    pub fn text(&self, i: usize) -> Option<&str> {
+        match self.get(i) {
+            Some(Value::Text(t)) => Some(t),
+            _ => None,
+        }
+    }
 }
 
 impl Invocation {
@@ -34,9 +122,48 @@ impl Invocation {
         words.join(" ")
     }
 
-    /// The value of parameter `i`, if given.
+    /// The value of parameter `i` as typed (choices in full), if given.
     pub fn arg(&self, i: usize) -> Option<&str> {
         self.args.get(i).and_then(|a| a.as_deref())
+    }
+
+    /// The default the tree declares for parameter `i` (a number's), used when it is left out.
+    pub fn default_of(&self, i: usize) -> Option<i64> {
+        match self.params.get(i)?.kind {
+            ValueKind::Number(range) => range.default,
+            _ => None,
+        }
+    }
+
+    /// The parameters as typed values, checked against the domain (a device name's rules, a
+    /// number's range). A value that fails is refused (exit 1, audited for a command that
+    /// changes the store), not a usage error: the command was right, the value was not.
+    pub fn values(&self) -> Result<Args, InvalidValue> {
+        let mut values = Vec::with_capacity(self.params.len());
+        for (param, raw) in self.params.iter().zip(&self.args) {
+            let Some(raw) = raw else {
+                values.push(None);
+                continue;
+            };
+            values.push(Some(match param.kind {
+                ValueKind::Number(range) => Value::Number(range.check(param.name, raw)?),
+                ValueKind::Choice(choices) => Value::Word(
+                    match_choice(choices, raw)
+                        .map(|c| c.word)
+                        .ok_or_else(|| InvalidValue(format!("{raw:?} is not a choice")))?,
+                ),
+                ValueKind::Device(_) => Value::Device(raw.parse()?),
+                ValueKind::AllOrDevice(_) if raw == "all" => Value::Scope(Scope::All),
+                ValueKind::AllOrDevice(_) => Value::Scope(Scope::Device(raw.parse()?)),
+                ValueKind::Path => Value::Path(PathBuf::from(raw)),
+                ValueKind::CommandPath | ValueKind::Word => Value::Text(raw.clone()),
+                ValueKind::Keywords(keywords) => {
+                    check_keyword_values(keywords, raw)?;
+                    Value::Text(raw.clone())
+                }
+            }));
+        }
+        Ok(Args(values))
     }
 }
 
@@ -78,17 +205,17 @@ pub enum ParseError {
         /// Parameter name.
         param: &'static str,
         /// Its help line.
-        help: &'static str,
+        help: String,
     },
     /// A choice parameter got a value outside its choices.
-    #[error("Invalid value {value:?} for <{param}>: use {}", .choices.join(" or "))]
+    #[error("Invalid value {value:?} for <{param}>: use {}", .choices.iter().map(|c| c.word).collect::<Vec<_>>().join(" or "))]
     BadChoice {
         /// Parameter name.
         param: &'static str,
         /// What was typed.
         value: String,
         /// The accepted words.
-        choices: &'static [&'static str],
+        choices: &'static [Choice],
     },
     /// More words than the command takes.
     #[error("Too many arguments: {extra:?} is not expected after {}", .path.join(" "))]
@@ -192,17 +319,23 @@ pub fn walk(words: &[String], repl: bool) -> Result<Walk, ParseError> {
 }
 
 /// Matches a choice value by exact word or unique prefix.
-pub fn match_choice<'a>(choices: &[&'a str], value: &str) -> Option<&'a str> {
+pub fn match_choice<'a>(choices: &'a [Choice], value: &str) -> Option<&'a Choice> {
+    match_word(choices, |c| c.word, value)
+}
+
+/// Matches `value` against the words of `items` by exact word or unique prefix, ignoring
+/// case: the one rule for choices and output modifiers.
+pub fn match_word<'a, T>(items: &'a [T], word: impl Fn(&T) -> &str, value: &str) -> Option<&'a T> {
     let lower = value.to_ascii_lowercase();
-    // Choices may be camelCase (`keyCompromise`, as RFC 5280 spells reasons): compare folded.
-    if let Some(exact) = choices.iter().find(|c| c.eq_ignore_ascii_case(&lower)) {
-        return Some(*exact);
+    // Words may be camelCase (`keyCompromise`, as RFC 5280 spells reasons): compare folded.
+    if let Some(exact) = items.iter().find(|c| word(c).eq_ignore_ascii_case(&lower)) {
+        return Some(exact);
     }
-    let mut hits = choices
+    let mut hits = items
         .iter()
-        .filter(|c| c.to_ascii_lowercase().starts_with(&lower));
+        .filter(|c| word(c).to_ascii_lowercase().starts_with(&lower));
     match (hits.next(), hits.next()) {
-        (Some(one), None) if !lower.is_empty() => Some(*one),
+        (Some(one), None) if !lower.is_empty() => Some(one),
         _ => None,
     }
 }
@@ -228,7 +361,7 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
     let mut rest: Vec<String> = words[w.consumed..].to_vec();
     let mut noconfirm = false;
     let mut abbreviated = w.abbreviated;
-    if run.confirm
+    if run.confirms()
         && let Some(last) = rest.last()
         && is_noconfirm(last)
     {
@@ -263,7 +396,7 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
             args.push((!normal.is_empty()).then_some(normal));
             continue;
         }
-        let value = if param.kind == ValueKind::CommandPath {
+        let value = if matches!(param.kind, ValueKind::CommandPath) {
             let all: Vec<String> = rest.by_ref().collect();
             (!all.is_empty()).then(|| all.join(" "))
         } else {
@@ -275,7 +408,7 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
                 return Err(ParseError::MissingParam {
                     path: w.path,
                     param: param.name,
-                    help: param.help,
+                    help: param.help_text(),
                 });
             }
             Some(v) => {
@@ -298,6 +431,8 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
         args,
         noconfirm,
         abbreviated,
+        effect: run.effect,
+        params: run.params,
     })
 }
 
@@ -310,70 +445,57 @@ fn check_keywords(
     keywords: &'static [Keyword],
     words: &[String],
 ) -> Result<(String, bool), ParseError> {
-    let names: Vec<&'static str> = keywords.iter().map(|k| k.word).collect();
     let mut out: Vec<String> = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     let mut abbreviated = false;
     let mut it = words.iter();
     while let Some(word) = it.next() {
-        let Some(name) = match_choice(&names, word) else {
-            return Err(ParseError::Extra {
-                path: path.to_vec(),
-                extra: word.clone(),
-            });
+        let keyword = match match_word(keywords, |k| k.word, word) {
+            Some(k) if !seen.contains(&k.word) => k,
+            _ => {
+                return Err(ParseError::Extra {
+                    path: path.to_vec(),
+                    extra: word.clone(),
+                });
+            }
         };
-        abbreviated |= !name.eq_ignore_ascii_case(word);
-        if seen.contains(&name) {
-            return Err(ParseError::Extra {
-                path: path.to_vec(),
-                extra: word.clone(),
-            });
-        }
-        seen.push(name);
-        out.push(name.to_owned());
-        let Some(keyword) = keywords.iter().find(|k| k.word == name) else {
-            continue;
+        abbreviated |= !keyword.word.eq_ignore_ascii_case(word);
+        seen.push(keyword.word);
+        out.push(keyword.word.to_owned());
+        let missing = |name: &'static str| ParseError::MissingParam {
+            path: path.to_vec(),
+            param: name,
+            help: param.help_text(),
         };
         match keyword.value {
             KeywordValue::Flag => {}
-            KeywordValue::Number(what) => match it.next() {
-                Some(v) if v.parse::<u32>().is_ok() => out.push(v.clone()),
-                Some(v) => {
-                    return Err(ParseError::BadChoice {
-                        param: what,
-                        value: v.clone(),
-                        choices: &["a whole number"],
-                    });
-                }
-                None => {
-                    return Err(ParseError::MissingParam {
-                        path: path.to_vec(),
-                        param: what,
-                        help: param.help,
-                    });
-                }
-            },
-            KeywordValue::Choice(choices) => match it.next() {
-                Some(v) => {
-                    let c = match_choice(choices, v).ok_or(ParseError::BadChoice {
-                        param: keyword.word,
-                        value: v.clone(),
-                        choices,
-                    })?;
-                    abbreviated |= !c.eq_ignore_ascii_case(v);
-                    out.push(c.to_owned());
-                }
-                None => {
-                    return Err(ParseError::MissingParam {
-                        path: path.to_vec(),
-                        param: keyword.word,
-                        help: param.help,
-                    });
-                }
-            },
+            KeywordValue::Number(name, _) => out.push(it.next().ok_or(missing(name))?.clone()),
+            KeywordValue::Choice(choices) => {
+                let v = it.next().ok_or(missing(keyword.word))?;
+                let c = match_choice(choices, v).ok_or(ParseError::BadChoice {
+                    param: keyword.word,
+                    value: v.clone(),
+                    choices,
+                })?;
+                abbreviated |= !c.word.eq_ignore_ascii_case(v);
+                out.push(c.word.to_owned());
+            }
         }
     }
     Ok((out.join(" "), abbreviated))
+}
+
+/// Checks the numbers of a canonical [`ValueKind::Keywords`] argument against their ranges
+/// (a value out of range is refused like any number parameter's, not a usage error).
+fn check_keyword_values(keywords: &[Keyword], canonical: &str) -> Result<(), InvalidValue> {
+    for k in keywords {
+        if let KeywordValue::Number(_, range) = k.value
+            && let Some(v) = keyword_value(Some(canonical), k.word)
+        {
+            range.check(k.word, v)?;
+        }
+    }
+    Ok(())
 }
 
 /// The value after `keyword` in a canonical [`ValueKind::Keywords`] argument:
@@ -402,15 +524,13 @@ pub fn is_noconfirm(word: &str) -> bool {
 
 fn check_value(param: &Param, value: String) -> Result<String, ParseError> {
     match param.kind {
-        ValueKind::Choice(choices) => {
-            match_choice(choices, &value)
-                .map(str::to_owned)
-                .ok_or(ParseError::BadChoice {
-                    param: param.name,
-                    value,
-                    choices,
-                })
-        }
+        ValueKind::Choice(choices) => match_choice(choices, &value)
+            .map(|c| c.word.to_owned())
+            .ok_or(ParseError::BadChoice {
+                param: param.name,
+                value,
+                choices,
+            }),
         ValueKind::AllOrDevice(_) if value.eq_ignore_ascii_case("all") => Ok("all".into()),
         _ => Ok(value),
     }

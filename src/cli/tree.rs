@@ -5,6 +5,7 @@
 //! shell completion scripts and the man page are all functions over this tree, so they cannot
 //! disagree.
 
+use crate::domain::{InvalidValue, IssuerMode, KeepAlive, RevocationReason, ValidityDays};
 pub use crate::store::DeviceSource;
 
 /// What a complete command does; dispatch matches on this.
@@ -70,21 +71,127 @@ pub enum CommandId {
     Exit,
 }
 
-/// How a parameter's value is checked and completed.
+/// What a command does to the store. Every command declares it (the field has no default), so
+/// a new command that changes the store cannot forget to be audited, failures included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Reads the store, or changes only the session (`set cli pagination`).
+    Reads,
+    /// Changes the store: audited, and a refused change leaves a `failed` audit line.
+    Writes,
+    /// Changes the store and removes data: audited like [`Effect::Writes`], and asks
+    /// `Continue (y/n)?` unless `noconfirm` or `--yes` is given.
+    Destroys,
+}
+
+impl Effect {
+    /// Whether the command changes the store (and so is audited, failures included).
+    pub const fn mutates(self) -> bool {
+        !matches!(self, Effect::Reads)
+    }
+
+    /// Whether the command asks for confirmation and takes `noconfirm`.
+    pub const fn confirms(self) -> bool {
+        matches!(self, Effect::Destroys)
+    }
+}
+
+/// A domain type's own check of a typed number (`KeepAlive`'s), returning the number.
+pub type NumberCheck = fn(&str) -> Result<i64, InvalidValue>;
+
+/// A whole number between `min` and `max`, checked before the command runs; the help text
+/// (`5-60, default 15`) is generated from it, so it cannot drift from the check.
+#[derive(Debug, Clone, Copy)]
+pub struct Range {
+    /// Lowest accepted value.
+    pub min: i64,
+    /// Highest accepted value.
+    pub max: i64,
+    /// The value an optional parameter takes when left out.
+    pub default: Option<i64>,
+    /// Unit shown after the range in help (`entries`), or empty.
+    pub unit: &'static str,
+    /// The domain's own check, whose message names the setting (`keep_alive 99 is out of
+    /// range ...`); without one, a value outside the range is refused with a message naming
+    /// the parameter.
+    pub check: Option<NumberCheck>,
+}
+
+impl PartialEq for Range {
+    fn eq(&self, other: &Range) -> bool {
+        (self.min, self.max, self.default, self.unit)
+            == (other.min, other.max, other.default, other.unit)
+    }
+}
+
+impl Eq for Range {}
+
+impl Range {
+    /// `min` to `max`, no default, no unit, the generic check.
+    pub const fn new(min: i64, max: i64) -> Range {
+        Range {
+            min,
+            max,
+            default: None,
+            unit: "",
+            check: None,
+        }
+    }
+
+    /// Checks a typed value: the domain's check when there is one, else the range.
+    pub fn check(&self, name: &str, raw: &str) -> Result<i64, InvalidValue> {
+        if let Some(check) = self.check {
+            return check(raw);
+        }
+        raw.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (self.min..=self.max).contains(n))
+            .ok_or_else(|| {
+                InvalidValue(format!(
+                    "{name} {raw:?} is not valid: enter a number between {} and {}",
+                    self.min, self.max
+                ))
+            })
+    }
+}
+
+/// One word a choice parameter takes, with a few words on what it means (or none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Choice {
+    /// The word.
+    pub word: &'static str,
+    /// What it means, for help (`CAPF signs`); empty when the word says it all.
+    pub help: &'static str,
+}
+
+impl Choice {
+    /// The choice of an issuer mode, from the domain's keyword and summary.
+    pub const fn mode(mode: IssuerMode) -> Choice {
+        Choice {
+            word: mode.as_str(),
+            help: mode.summary(),
+        }
+    }
+}
+
+/// How a parameter's value is checked, completed and handed to the command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
-    /// A whole number (the command checks the range through the domain type).
-    Number,
+    /// A whole number in a range (handed over as [`Value::Number`](super::parse::Value)).
+    Number(Range),
     /// A device name; completes from the store's devices of this source.
     Device(DeviceSource),
     /// The keyword `all` or a device name.
     AllOrDevice(DeviceSource),
     /// One of fixed words (unique prefixes accepted).
-    Choice(&'static [&'static str]),
+    Choice(&'static [Choice]),
     /// A file or folder path.
     Path,
     /// A command path (for `help`).
     CommandPath,
+    /// One free word the command checks itself (a serial number in hex).
+    Word,
     /// Optional keywords in any order, some followed by a value (`reason keyCompromise`,
     /// `older-than 30`, `dry-run`): takes every remaining word, so it comes last.
     Keywords(&'static [Keyword]),
@@ -104,10 +211,10 @@ pub struct Keyword {
 pub enum KeywordValue {
     /// Nothing: the keyword is a flag.
     Flag,
-    /// A whole number, shown as `<name>`.
-    Number(&'static str),
+    /// A whole number in a range, shown as `<name>`.
+    Number(&'static str, Range),
     /// One of these words.
-    Choice(&'static [&'static str]),
+    Choice(&'static [Choice]),
 }
 
 /// A positional parameter of a command.
@@ -115,7 +222,8 @@ pub enum KeywordValue {
 pub struct Param {
     /// Name shown in syntax blocks (`minutes`, `device`).
     pub name: &'static str,
-    /// One line for `?` and the syntax block (`5-60, default 15`).
+    /// What the value is, for `?` and the syntax block. For numbers and choices the range or
+    /// the words come first, generated from the kind; this adds to them (or is empty).
     pub help: &'static str,
     /// How the value is checked and completed.
     pub kind: ValueKind,
@@ -123,7 +231,57 @@ pub struct Param {
     pub optional: bool,
 }
 
-/// What makes a node runnable.
+impl Param {
+    /// The help line of the parameter, generated from its kind: `5-60, default 15`,
+    /// `capf (CAPF signs), online (external CA), offline (export/import)`, `on or off`.
+    pub fn help_text(&self) -> String {
+        let generated = match self.kind {
+            ValueKind::Number(r) => {
+                let mut s = format!("{}-{}", r.min, r.max);
+                if !r.unit.is_empty() {
+                    s.push(' ');
+                    s.push_str(r.unit);
+                }
+                if let (true, Some(d)) = (self.optional, r.default) {
+                    s.push_str(&format!(", default {d}"));
+                }
+                s
+            }
+            ValueKind::Choice(choices) if choices.iter().all(|c| !c.help.is_empty()) => choices
+                .iter()
+                .map(|c| format!("{} ({})", c.word, c.help))
+                .collect::<Vec<_>>()
+                .join(", "),
+            ValueKind::Choice(choices) => {
+                let words: Vec<&str> = choices.iter().map(|c| c.word).collect();
+                match words.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => {
+                        format!("{} or {last}", rest.join(", "))
+                    }
+                    _ => words.concat(),
+                }
+            }
+            _ => return self.help.to_owned(),
+        };
+        if self.help.is_empty() {
+            generated
+        } else {
+            format!("{generated}: {}", self.help)
+        }
+    }
+}
+
+/// What makes a node runnable. All fields are required: a command states what it does to the
+/// store ([`Effect`]) where it is defined, and one that does not say does not compile:
+///
+/// ```compile_fail,E0063
+/// use capfsh::cli::tree::{CommandId, Runnable};
+/// const FROB: Runnable = Runnable {
+///     id: CommandId::CsrDelete,
+///     params: &[],
+///     description: "Frobs every CSR.",
+/// };
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Runnable {
     /// Dispatch key.
@@ -132,8 +290,15 @@ pub struct Runnable {
     pub params: &'static [Param],
     /// The longer text `help <command>` prints.
     pub description: &'static str,
+    /// Whether it reads, writes, or destroys (and so asks `Continue (y/n)?`).
+    pub effect: Effect,
+}
+
+impl Runnable {
     /// Destructive: asks `Continue (y/n)?` unless `noconfirm`/`--yes` is given.
-    pub confirm: bool,
+    pub const fn confirms(&self) -> bool {
+        self.effect.confirms()
+    }
 }
 
 /// One word of the tree. A node may both run and have children (`show capf lsc` later).
@@ -184,6 +349,41 @@ impl Node {
 /// The trailing keyword that skips a confirmation, as on CUCM.
 pub const NOCONFIRM: &str = "noconfirm";
 
+/// `utils capf set keep_alive [minutes]`: the domain's range, default and message.
+const KEEP_ALIVE: Range = Range {
+    min: KeepAlive::MIN as i64,
+    max: KeepAlive::MAX as i64,
+    default: Some(KeepAlive::DEFAULT.minutes() as i64),
+    unit: "",
+    check: Some(|s| s.parse::<KeepAlive>().map(|k| i64::from(k.minutes()))),
+};
+
+/// `utils capf set validity <days>`.
+const VALIDITY: Range = Range {
+    min: ValidityDays::MIN as i64,
+    max: ValidityDays::MAX as i64,
+    default: Some(ValidityDays::DEFAULT.days() as i64),
+    unit: "",
+    check: Some(|s| s.parse::<ValidityDays>().map(|d| i64::from(d.days()))),
+};
+
+/// `show capf lsc expiring <days>`: up to ten years ahead.
+const EXPIRING_DAYS: Range = Range::new(0, 3650);
+
+/// `show capf audit [count]`.
+const AUDIT_ENTRIES: Range = Range {
+    default: Some(50),
+    unit: "entries",
+    ..Range::new(1, 10_000)
+};
+
+/// The issuer modes, in the domain's order.
+const ISSUER_MODES: &[Choice] = &[
+    Choice::mode(IssuerMode::ALL[0]),
+    Choice::mode(IssuerMode::ALL[1]),
+    Choice::mode(IssuerMode::ALL[2]),
+];
+
 const DEVICE_PENDING: Param = Param {
     name: "device",
     help: "device name of a pending CSR, e.g. SEP001122AABBCC",
@@ -213,15 +413,15 @@ const CAPF_SET: &[Node] = &[
             id: CommandId::SetKeepAlive,
             params: &[Param {
                 name: "minutes",
-                help: "5-60, default 15",
-                kind: ValueKind::Number,
+                help: "",
+                kind: ValueKind::Number(KEEP_ALIVE),
                 optional: true,
             }],
             description: "Sets the cluster-wide keep-alive timer (in minutes) of the connection \
                 between CAPF and the endpoints, so firewalls do not time it out. Without a value \
                 the command asks for one. The engine picks up the new value within seconds; no \
                 service restart is needed.",
-            confirm: false,
+            effect: Effect::Writes,
         },
     ),
     Node::leaf(
@@ -231,14 +431,14 @@ const CAPF_SET: &[Node] = &[
             id: CommandId::SetMode,
             params: &[Param {
                 name: "mode",
-                help: "capf (CAPF signs), online (external CA), offline (export/import)",
-                kind: ValueKind::Choice(&["capf", "online", "offline"]),
+                help: "",
+                kind: ValueKind::Choice(ISSUER_MODES),
                 optional: false,
             }],
             description: "Sets the Certificate Issuer to Endpoint: capf signs LSCs with the CAPF \
                 CA certificate, online forwards CSRs to an external CA, offline keeps CSRs \
                 pending for export and imports the signed certificates by hand.",
-            confirm: false,
+            effect: Effect::Writes,
         },
     ),
     Node::leaf(
@@ -248,13 +448,13 @@ const CAPF_SET: &[Node] = &[
             id: CommandId::SetValidity,
             params: &[Param {
                 name: "days",
-                help: "1-1825",
-                kind: ValueKind::Number,
+                help: "",
+                kind: ValueKind::Number(VALIDITY),
                 optional: false,
             }],
             description: "Sets the Duration Of Certificate Validity (in days) of LSCs issued from \
                 now on; issued LSCs keep their validity.",
-            confirm: false,
+            effect: Effect::Writes,
         },
     ),
 ];
@@ -267,7 +467,7 @@ const CAPF_CSR: &[Node] = &[
             id: CommandId::CsrCount,
             params: &[],
             description: "Prints how many CSRs are pending.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
     Node::leaf(
@@ -278,7 +478,7 @@ const CAPF_CSR: &[Node] = &[
             params: &[ALL_OR_PENDING],
             description: "Deletes all pending CSRs, or the pending CSR of one device, in one \
                 transaction. Asks for confirmation unless noconfirm is given.",
-            confirm: true,
+            effect: Effect::Destroys,
         },
     ),
     Node::leaf(
@@ -289,7 +489,7 @@ const CAPF_CSR: &[Node] = &[
             params: &[DEVICE_PENDING],
             description: "Decodes the pending CSR of a device: subject, key, requested \
                 extensions, the result of checking its signature, and the PEM.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
     Node::leaf(
@@ -306,7 +506,7 @@ const CAPF_CSR: &[Node] = &[
             description: "Writes each pending CSR that no LSC answers yet as <device>.csr \
                 (PEM) into the folder, for signing by an offline CA, and says how many were \
                 written. Existing files are not overwritten.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
     Node::leaf(
@@ -317,7 +517,7 @@ const CAPF_CSR: &[Node] = &[
             params: &[],
             description: "Lists the pending CAPF certificate signing requests with the device, \
                 when each was submitted (UTC), its key and subject, oldest first.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
 ];
@@ -332,7 +532,7 @@ const CAPF_STALE: &[Node] = &[
             description: "Deletes all stale LSCs, or those of one device, in one transaction \
                 (all or nothing), and reports how many were deleted. Asks for confirmation \
                 unless noconfirm is given.",
-            confirm: true,
+            effect: Effect::Destroys,
         },
     ),
     Node::leaf(
@@ -345,7 +545,7 @@ const CAPF_STALE: &[Node] = &[
                 CSR but never installed, because the endpoint sent a newer CSR before the old LSC \
                 was installed. Shows the device, serial, when it was issued and expires, and when \
                 the superseding CSR arrived.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
 ];
@@ -368,7 +568,7 @@ const CAPF_CERT: &[Node] = &[Node::leaf(
             as the Common Name; it becomes that device's LSC. All or nothing: if any \
             certificate is refused, none is imported, and each refused one is named with its \
             reason.",
-        confirm: false,
+        effect: Effect::Writes,
     },
 )];
 
@@ -386,121 +586,9 @@ const CAPF_TRUST: &[Node] = &[Node::leaf(
         description: "Adds CA certificates allowed to issue LSCs in online and offline mode, \
             all or nothing. A CA must carry Basic Constraints CA:TRUE and Key Usage \
             Certificate Sign; a Common Name containing CAPF- is reserved and refused.",
-        confirm: false,
+        effect: Effect::Writes,
     },
 )];
-
-const REVOKE_KEYWORDS: &[Keyword] = &[Keyword {
-    word: "reason",
-    value: KeywordValue::Choice(crate::domain::RevocationReason::NAMES),
-}];
-
-const REVOKE_REASON: Param = Param {
-    name: "reason",
-    help: "reason {cessationOfOperation|keyCompromise|superseded|unspecified}, default unspecified",
-    kind: ValueKind::Keywords(REVOKE_KEYWORDS),
-    optional: true,
-};
-
-const CAPF_LSC_REVOKE: &[Node] = &[Node::leaf(
-    "serial",
-    "Revoke the LSC with this serial",
-    Runnable {
-        id: CommandId::LscRevokeSerial,
-        params: &[
-            Param {
-                name: "hex",
-                help: "the LSC's serial number in hex, as show capf lsc lists it",
-                kind: ValueKind::Number,
-                optional: false,
-            },
-            REVOKE_REASON,
-        ],
-        description: "Revokes one LSC by its serial number: it shows as revoked, cannot be \
-            installed, and the next CRL (capfd crl, capfd run --crl) lists it with the reason. \
-            Asks for confirmation unless noconfirm is given.",
-        confirm: true,
-    },
-)];
-
-const CAPF_LSC: &[Node] = &[
-    Node::leaf(
-        "export",
-        "Write LSCs as PEM files with their CA chain",
-        Runnable {
-            id: CommandId::LscExport,
-            params: &[
-                Param {
-                    name: "all|device",
-                    help: "every device's current LSC, or one device's",
-                    kind: ValueKind::AllOrDevice(DeviceSource::Lsc),
-                    optional: false,
-                },
-                Param {
-                    name: "folder",
-                    help: "existing folder to write <device>.pem files into",
-                    kind: ValueKind::Path,
-                    optional: false,
-                },
-                Param {
-                    name: "chain",
-                    help: "chain (default: the LSC, then its CA certificate) or nochain",
-                    kind: ValueKind::Choice(&["chain", "nochain"]),
-                    optional: true,
-                },
-            ],
-            description: "Writes the current LSC of a device (or of every device) as \
-                <device>.pem, followed by the certificate of the CA that issued it unless \
-                nochain is given. The current LSC is the newest one that is neither revoked nor \
-                stale. Never overwrites: if any file exists already, nothing is written. Each \
-                file is written whole (temporary file, then renamed).",
-            confirm: false,
-        },
-    ),
-    Node {
-        word: "revoke",
-        help: "Revoke a device's LSCs, or one LSC by serial",
-        children: CAPF_LSC_REVOKE,
-        run: Some(Runnable {
-            id: CommandId::LscRevoke,
-            params: &[
-                Param {
-                    name: "device",
-                    help: "device name: every LSC of the device that is not revoked yet",
-                    kind: ValueKind::Device(DeviceSource::Lsc),
-                    optional: false,
-                },
-                REVOKE_REASON,
-            ],
-            description: "Revokes every LSC of a device that is not revoked yet, in one \
-                transaction: they show as revoked, cannot be installed, and the next CRL \
-                (capfd crl, capfd run --crl) lists them with the reason. Revoked LSCs are never \
-                deleted as stale, and deleting an LSC never takes it off the CRL. Asks for \
-                confirmation unless noconfirm is given.",
-            confirm: true,
-        }),
-        repl_only: false,
-    },
-];
-
-const TIDY_KEYWORDS: &[Keyword] = &[
-    Keyword {
-        word: "dry-run",
-        value: KeywordValue::Flag,
-    },
-    Keyword {
-        word: "expired-lscs",
-        value: KeywordValue::Flag,
-    },
-    Keyword {
-        word: "older-than",
-        value: KeywordValue::Number("days"),
-    },
-    Keyword {
-        word: "superseded-csrs",
-        value: KeywordValue::Flag,
-    },
-];
 
 const UTILS_CAPF: &[Node] = &[
     Node::menu("cert", "Certificates signed by an external CA", CAPF_CERT),
@@ -525,10 +613,161 @@ const UTILS_CAPF: &[Node] = &[
                 one transaction, and reports how many. Without expired-lscs or superseded-csrs \
                 it does both. dry-run lists what would be deleted and changes nothing. Revoked \
                 LSCs stay on the CRL. Asks for confirmation unless noconfirm is given.",
-            confirm: true,
+            effect: Effect::Destroys,
         },
     ),
     Node::menu("trust", "CA certificates trusted to issue LSCs", CAPF_TRUST),
+];
+
+/// The reasons `revoke` takes, from the domain's names.
+const REVOKE_REASONS: &[Choice] = &[
+    Choice {
+        word: RevocationReason::NAMES[0],
+        help: "",
+    },
+    Choice {
+        word: RevocationReason::NAMES[1],
+        help: "",
+    },
+    Choice {
+        word: RevocationReason::NAMES[2],
+        help: "",
+    },
+    Choice {
+        word: RevocationReason::NAMES[3],
+        help: "",
+    },
+];
+
+const REVOKE_KEYWORDS: &[Keyword] = &[Keyword {
+    word: "reason",
+    value: KeywordValue::Choice(REVOKE_REASONS),
+}];
+
+const REVOKE_REASON: Param = Param {
+    name: "reason",
+    help: "reason {cessationOfOperation|keyCompromise|superseded|unspecified}, default \
+        unspecified",
+    kind: ValueKind::Keywords(REVOKE_KEYWORDS),
+    optional: true,
+};
+
+const CAPF_LSC_REVOKE: &[Node] = &[Node::leaf(
+    "serial",
+    "Revoke the LSC with this serial",
+    Runnable {
+        id: CommandId::LscRevokeSerial,
+        params: &[
+            Param {
+                name: "hex",
+                help: "the LSC's serial number in hex, as show capf lsc lists it",
+                kind: ValueKind::Word,
+                optional: false,
+            },
+            REVOKE_REASON,
+        ],
+        description: "Revokes one LSC by its serial number: it shows as revoked, cannot be \
+            installed, and the next CRL (capfd crl, capfd run --crl) lists it with the reason. \
+            Asks for confirmation unless noconfirm is given.",
+        effect: Effect::Destroys,
+    },
+)];
+
+const CAPF_LSC: &[Node] = &[
+    Node::leaf(
+        "export",
+        "Write LSCs as PEM files with their CA chain",
+        Runnable {
+            id: CommandId::LscExport,
+            params: &[
+                Param {
+                    name: "all|device",
+                    help: "every device's current LSC, or one device's",
+                    kind: ValueKind::AllOrDevice(DeviceSource::Lsc),
+                    optional: false,
+                },
+                Param {
+                    name: "folder",
+                    help: "existing folder to write <device>.pem files into",
+                    kind: ValueKind::Path,
+                    optional: false,
+                },
+                Param {
+                    name: "chain",
+                    help: "default chain",
+                    kind: ValueKind::Choice(&[
+                        Choice {
+                            word: "chain",
+                            help: "the LSC, then its CA certificate",
+                        },
+                        Choice {
+                            word: "nochain",
+                            help: "the LSC alone",
+                        },
+                    ]),
+                    optional: true,
+                },
+            ],
+            description: "Writes the current LSC of a device (or of every device) as \
+                <device>.pem, followed by the certificate of the CA that issued it unless \
+                nochain is given. The current LSC is the newest one that is neither revoked nor \
+                stale. Never overwrites: if any file exists already, nothing is written. Each \
+                file is written whole (temporary file, then linked into place).",
+            effect: Effect::Reads,
+        },
+    ),
+    Node {
+        word: "revoke",
+        help: "Revoke a device's LSCs, or one LSC by serial",
+        children: CAPF_LSC_REVOKE,
+        run: Some(Runnable {
+            id: CommandId::LscRevoke,
+            params: &[
+                Param {
+                    name: "device",
+                    help: "device name: every LSC of the device that is not revoked yet",
+                    kind: ValueKind::Device(DeviceSource::Lsc),
+                    optional: false,
+                },
+                REVOKE_REASON,
+            ],
+            description: "Revokes every LSC of a device that is not revoked yet, in one \
+                transaction: they show as revoked, cannot be installed, and the next CRL \
+                (capfd crl, capfd run --crl) lists them with the reason. Revoked LSCs are never \
+                deleted as stale, and deleting an LSC never takes it off the CRL. Asks for \
+                confirmation unless noconfirm is given.",
+            effect: Effect::Destroys,
+        }),
+        repl_only: false,
+    },
+];
+
+/// `tidy older-than <days>`: up to a hundred years, default 30.
+const TIDY_DAYS: Range = Range {
+    min: 0,
+    max: 36_500,
+    default: Some(30),
+    unit: "days",
+    check: None,
+};
+
+const TIDY_KEYWORDS: &[Keyword] = &[
+    Keyword {
+        word: "dry-run",
+        value: KeywordValue::Flag,
+    },
+    Keyword {
+        word: "expired-lscs",
+        value: KeywordValue::Flag,
+    },
+    Keyword {
+        word: "older-than",
+        value: KeywordValue::Number("days", TIDY_DAYS),
+    },
+    Keyword {
+        word: "superseded-csrs",
+        value: KeywordValue::Flag,
+    },
 ];
 
 const SHOW_CAPF_LSC: &[Node] = &[
@@ -546,15 +785,18 @@ const SHOW_CAPF_LSC: &[Node] = &[
                 },
                 Param {
                     name: "pem",
-                    help: "pem: print each LSC's PEM as well",
-                    kind: ValueKind::Choice(&["pem"]),
+                    help: "print each LSC's PEM as well",
+                    kind: ValueKind::Choice(&[Choice {
+                        word: "pem",
+                        help: "",
+                    }]),
                     optional: true,
                 },
             ],
             description: "Lists the LSCs of one device with their state (issued, installed, \
                 stale, revoked), serial, issuer, issue and expiry dates; with pem, each \
-                certificate's PEM too (JSON always carries a pem field).",
-            confirm: false,
+                certificate's PEM too (JSON and CSV always carry a pem field).",
+            effect: Effect::Reads,
         },
     ),
     Node::leaf(
@@ -564,13 +806,13 @@ const SHOW_CAPF_LSC: &[Node] = &[
             id: CommandId::ShowLscExpiring,
             params: &[Param {
                 name: "days",
-                help: "0-3650: LSCs whose validity ends before now + days",
-                kind: ValueKind::Number,
+                help: "LSCs whose validity ends before now + days",
+                kind: ValueKind::Number(EXPIRING_DAYS),
                 optional: false,
             }],
             description: "Lists LSCs whose validity ends within the given number of days, soonest \
                 first: the Bulk Administration query \"phones where LSC expires before a date\".",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
 ];
@@ -583,14 +825,14 @@ const SHOW_CAPF: &[Node] = &[
             id: CommandId::ShowAudit,
             params: &[Param {
                 name: "count",
-                help: "1-10000 entries, default 50",
-                kind: ValueKind::Number,
+                help: "",
+                kind: ValueKind::Number(AUDIT_ENTRIES),
                 optional: true,
             }],
             description: "Lists the audit log, newest first: when, which OS user, the command as \
                 typed, whether it succeeded, and what changed or why it failed. Every command \
                 that changes the store is logged, by capfsh and capfd alike.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
     Node {
@@ -605,7 +847,7 @@ const SHOW_CAPF: &[Node] = &[
                 description: "Lists the active CAPF CA certificate and those capfd init --force \
                     retired, newest first: state, subject, serial, validity and SHA-256 \
                     fingerprint, so LSCs signed by an old CA can be told apart.",
-                confirm: false,
+                effect: Effect::Reads,
             },
         )],
         run: Some(Runnable {
@@ -613,7 +855,7 @@ const SHOW_CAPF: &[Node] = &[
             params: &[],
             description: "Prints the CAPF CA certificate: subject, validity, SHA-256 \
                 fingerprint and the PEM, which admins load into other systems' trust stores.",
-            confirm: false,
+            effect: Effect::Reads,
         }),
         repl_only: false,
     },
@@ -625,7 +867,7 @@ const SHOW_CAPF: &[Node] = &[
             params: &[],
             description: "Shows the current keep-alive timer, and when and by whom it was last \
                 set.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
     Node {
@@ -638,7 +880,7 @@ const SHOW_CAPF: &[Node] = &[
             description: "Lists every LSC with its device, serial, state (issued, installed, \
                 stale, revoked), issuer (the CA's CN, marked retired for an LSC of a CAPF CA \
                 that was replaced), issue and expiry dates, soonest expiry first.",
-            confirm: false,
+            effect: Effect::Reads,
         }),
         repl_only: false,
     },
@@ -651,7 +893,7 @@ const SHOW_CAPF: &[Node] = &[
             description: "Shows the issuer mode, keep-alive, LSC validity, the CAPF CA \
                 certificate's subject and expiry, and the counts of pending CSRs and of issued, \
                 installed and stale LSCs.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
     Node::leaf(
@@ -662,7 +904,7 @@ const SHOW_CAPF: &[Node] = &[
             params: &[],
             description: "Lists the CA certificates allowed to issue LSCs in online and offline \
                 mode: subject, expiry and SHA-256 fingerprint.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
 ];
@@ -674,13 +916,22 @@ const SET_CLI: &[Node] = &[Node::leaf(
         id: CommandId::SetPagination,
         params: &[Param {
             name: "on|off",
-            help: "on or off",
-            kind: ValueKind::Choice(&["on", "off"]),
+            help: "",
+            kind: ValueKind::Choice(&[
+                Choice {
+                    word: "on",
+                    help: "",
+                },
+                Choice {
+                    word: "off",
+                    help: "",
+                },
+            ]),
             optional: false,
         }],
         description: "Accepted for compatibility with CUCM automation, which sends \
             'set cli pagination off' first. capfsh never pages, so output is always complete.",
-        confirm: false,
+        effect: Effect::Reads,
     },
 )];
 
@@ -692,7 +943,7 @@ const ROOT_CHILDREN: &[Node] = &[
             id: CommandId::Exit,
             params: &[],
             description: "Ends the admin session (same as quit).",
-            confirm: false,
+            effect: Effect::Reads,
         },
     )
     .repl_only(),
@@ -709,7 +960,7 @@ const ROOT_CHILDREN: &[Node] = &[
             }],
             description: "Prints the syntax and description of a command, or how to get around \
                 the CLI when no command is given.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     ),
     Node::leaf(
@@ -719,7 +970,7 @@ const ROOT_CHILDREN: &[Node] = &[
             id: CommandId::Quit,
             params: &[],
             description: "Ends the admin session.",
-            confirm: false,
+            effect: Effect::Reads,
         },
     )
     .repl_only(),
@@ -810,7 +1061,7 @@ pub fn syntax_line(path: &[&str], run: &Runnable) -> String {
         s.push(' ');
         s.push_str(&param_syntax(p));
     }
-    if run.confirm {
+    if run.confirms() {
         s.push_str(&format!(" [{NOCONFIRM}]"));
     }
     s
@@ -823,8 +1074,12 @@ fn param_syntax(p: &Param) -> String {
             .iter()
             .map(|k| match k.value {
                 KeywordValue::Flag => format!("[{}]", k.word),
-                KeywordValue::Number(name) => format!("[{} <{name}>]", k.word),
-                KeywordValue::Choice(words) => format!("[{} {{{}}}]", k.word, words.join("|")),
+                KeywordValue::Number(name, _) => format!("[{} <{name}>]", k.word),
+                KeywordValue::Choice(words) => format!(
+                    "[{} {{{}}}]",
+                    k.word,
+                    words.iter().map(|c| c.word).collect::<Vec<_>>().join("|")
+                ),
             })
             .collect::<Vec<_>>()
             .join(" ");
@@ -833,7 +1088,10 @@ fn param_syntax(p: &Param) -> String {
         return format!("[{}]", p.name);
     }
     match p.kind {
-        ValueKind::Choice(words) => format!("{{{}}}", words.join("|")),
+        ValueKind::Choice(choices) => format!(
+            "{{{}}}",
+            choices.iter().map(|c| c.word).collect::<Vec<_>>().join("|")
+        ),
         ValueKind::AllOrDevice(_) => "{all|<device>}".to_owned(),
         _ => format!("<{}>", p.name),
     }
@@ -902,6 +1160,71 @@ mod tests {
             line(&["utils", "capf", "csr", "list"]),
             "utils capf csr list"
         );
+    }
+
+    #[test]
+    fn parameter_help_is_generated_from_the_domain() {
+        let help = |words: &[&str]| {
+            let (_, node) = all_commands()
+                .into_iter()
+                .find(|(p, _)| p == words)
+                .expect("command");
+            node.run.expect("runnable").params[0].help_text()
+        };
+        assert_eq!(
+            help(&["utils", "capf", "set", "keep_alive"]),
+            "5-60, default 15"
+        );
+        assert_eq!(help(&["utils", "capf", "set", "validity"]), "1-1825");
+        assert_eq!(
+            help(&["utils", "capf", "set", "mode"]),
+            "capf (CAPF signs), online (external CA), offline (export/import)"
+        );
+        assert_eq!(
+            help(&["show", "capf", "lsc", "expiring"]),
+            "0-3650: LSCs whose validity ends before now + days"
+        );
+        assert_eq!(
+            help(&["show", "capf", "audit"]),
+            "1-10000 entries, default 50"
+        );
+        assert_eq!(help(&["set", "cli", "pagination"]), "on or off");
+        let words: Vec<&str> = ISSUER_MODES.iter().map(|c| c.word).collect();
+        let modes: Vec<&str> = IssuerMode::ALL.iter().map(|m| m.as_str()).collect();
+        assert_eq!(words, modes);
+    }
+
+    #[test]
+    fn exactly_the_commands_that_change_the_store_are_audited() {
+        let mutating: Vec<CommandId> = all_commands()
+            .into_iter()
+            .filter_map(|(_, n)| n.run)
+            .filter(|r| r.effect.mutates())
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(
+            mutating,
+            [
+                CommandId::CertImport,
+                CommandId::CsrDelete,
+                CommandId::LscRevoke,
+                CommandId::LscRevokeSerial,
+                CommandId::SetKeepAlive,
+                CommandId::SetMode,
+                CommandId::SetValidity,
+                CommandId::StaleDelete,
+                CommandId::Tidy,
+                CommandId::TrustImport,
+            ]
+        );
+        for (path, node) in all_commands() {
+            let run = node.run.expect("runnable");
+            assert_eq!(
+                run.confirms(),
+                path.last() == Some(&"delete"),
+                "{path:?}: the deletes, and only they, ask"
+            );
+        }
     }
 
     #[test]

@@ -5,30 +5,22 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::{CmdError, Session, plural};
-use crate::cli::parse::Invocation;
-use crate::engine::{Engine, EngineError};
+use super::{CommandError, Cx, plural, required};
+use crate::engine::{Engine, EngineError, Refusal};
 use crate::pki::cert::MAX_CERT_INPUT_BYTES;
 use crate::pki::{ParsedCert, to_pem};
-use crate::render::{Cell, Renderer};
-use crate::store::Actor;
+use crate::render::Cell;
 
 /// Most files `cert import` reads from one folder.
 const MAX_IMPORT_FILES: usize = 10_000;
 
-impl From<EngineError> for CmdError {
-    fn from(e: EngineError) -> Self {
-        CmdError::Failed(e.to_string())
-    }
-}
-
 /// `show capf cert`.
-pub fn show_cert(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
-    let ca = session.store()?.active_ca()?.ok_or_else(|| {
-        CmdError::Failed("no CAPF CA certificate yet: create it with `capfd init`".into())
+pub fn show_cert(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let ca = cx.store()?.active_ca()?.ok_or_else(|| {
+        CommandError::refused("no CAPF CA certificate yet: create it with `capfd init`")
     })?;
     let parsed = ParsedCert::from_der(ca.der.clone()).map_err(EngineError::from)?;
-    out.record(&[
+    cx.out.record(&[
         ("subject", "Subject", Cell::Text(parsed.subject.clone())),
         (
             "not_before",
@@ -52,21 +44,17 @@ pub fn show_cert(session: &mut Session, out: &mut dyn Renderer) -> Result<(), Cm
 }
 
 /// `utils capf csr export <folder>`: one `<device>.csr` per pending CSR; never overwrites.
-pub fn csr_export(
-    inv: &Invocation,
-    session: &mut Session,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    let folder = PathBuf::from(inv.arg(0).unwrap_or_default());
+pub fn csr_export(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let folder = required(cx.args.path(0), "folder")?.to_path_buf();
     if !folder.is_dir() {
-        return Err(CmdError::Failed(format!(
+        return Err(CommandError::refused(format!(
             "{} is not a folder: create it first",
             folder.display()
         )));
     }
     let mut written = 0u64;
     let mut skipped = Vec::new();
-    session.store()?.each_unanswered_csr_der(|rec| {
+    cx.store()?.each_unanswered_csr_der(|rec| {
         // Device names are [A-Za-z0-9_.-]{1,15} (checked by the schema), so they are safe file
         // names; `..` alone cannot pass the check as a whole name with the suffix.
         let path = folder.join(format!("{}.csr", rec.csr.device));
@@ -76,18 +64,11 @@ pub fn csr_export(
             Ok(mut f) => {
                 use std::io::Write;
                 f.write_all(to_pem("CERTIFICATE REQUEST", &rec.der).as_bytes())
-                    .map_err(|e| {
-                        CmdError::Failed(format!("cannot write {}: {e}", path.display()))
-                    })?;
+                    .map_err(|e| cannot("write", &path, e))?;
                 written += 1;
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => skipped.push(rec.csr.device),
-            Err(e) => {
-                return Err(CmdError::Failed(format!(
-                    "cannot write {}: {e}",
-                    path.display()
-                )));
-            }
+            Err(e) => return Err(cannot("write", &path, e)),
         }
         Ok(())
     })?;
@@ -104,7 +85,7 @@ pub fn csr_export(
             skipped.join(", ")
         ));
     }
-    out.outcome_lines(
+    cx.out.outcome_lines(
         &text,
         &[
             ("exported", Cell::Int(written as i64)),
@@ -114,20 +95,25 @@ pub fn csr_export(
     Ok(())
 }
 
+/// A file that could not be read or written, as a refusal naming it.
+fn cannot(action: &str, path: &Path, e: std::io::Error) -> CommandError {
+    CommandError::refused(format!("cannot {action} {}: {e}", path.display())).with_source(e)
+}
+
 /// One file read for import: its name, and its certificates or why it could not be read.
-type CertFile = (String, Result<Vec<ParsedCert>, String>);
+type CertFile = (String, Result<Vec<ParsedCert>, Refusal>);
 
 /// Reads certificate files: `path` itself, or every regular file in it when it is a folder.
-fn read_cert_files(path: &Path) -> Result<Vec<CertFile>, CmdError> {
+fn read_cert_files(path: &Path) -> Result<Vec<CertFile>, CommandError> {
     let files: Vec<PathBuf> = if path.is_dir() {
         let mut v: Vec<PathBuf> = fs::read_dir(path)
-            .map_err(|e| CmdError::Failed(format!("cannot read {}: {e}", path.display())))?
+            .map_err(|e| cannot("read", path, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.is_file())
             .take(MAX_IMPORT_FILES + 1)
             .collect();
         if v.len() > MAX_IMPORT_FILES {
-            return Err(CmdError::Failed(format!(
+            return Err(CommandError::refused(format!(
                 "{} holds more than {MAX_IMPORT_FILES} files: import in smaller folders",
                 path.display()
             )));
@@ -137,7 +123,7 @@ fn read_cert_files(path: &Path) -> Result<Vec<CertFile>, CmdError> {
     } else if path.is_file() {
         vec![path.to_path_buf()]
     } else {
-        return Err(CmdError::Failed(format!(
+        return Err(CommandError::refused(format!(
             "{} does not exist",
             path.display()
         )));
@@ -152,31 +138,26 @@ fn read_cert_files(path: &Path) -> Result<Vec<CertFile>, CmdError> {
                     h.take(MAX_CERT_INPUT_BYTES as u64 + 1)
                         .read_to_end(&mut buf)
                 })
-                .map_err(|e| format!("cannot read: {e}"))
-                .and_then(|_| ParsedCert::parse_many(&buf).map_err(|e| e.to_string()));
+                .map_err(Refusal::Unreadable)
+                .and_then(|_| ParsedCert::parse_many(&buf).map_err(Refusal::from));
             (name, parsed)
         })
         .collect())
 }
 
 /// `utils capf cert import <file|folder>`.
-pub fn cert_import(
-    inv: &Invocation,
-    session: &mut Session,
-    actor: &Actor,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    let files = read_cert_files(Path::new(inv.arg(0).unwrap_or_default()))?;
+pub fn cert_import(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let files = read_cert_files(required(cx.args.path(0), "file|folder")?)?;
     let mut certs = Vec::new();
-    let mut unreadable: Vec<(String, String)> = Vec::new();
+    let mut unreadable: Vec<(String, Refusal)> = Vec::new();
     for (name, parsed) in files {
         match parsed {
             Ok(c) => certs.extend(c.into_iter().map(|c| (name.clone(), c))),
             Err(reason) => unreadable.push((name, reason)),
         }
     }
-    let store = session.store()?;
-    let mut report = Engine::new(store, actor.clone()).import_certs(
+    let store = cx.act.store()?;
+    let mut report = Engine::new(store, cx.actor.clone()).import_certs(
         &certs,
         chrono::Utc::now(),
         unreadable.is_empty(),
@@ -214,7 +195,7 @@ pub fn cert_import(
         .map(|(what, why)| format!("{what}: {why}"))
         .collect::<Vec<_>>()
         .join("\n");
-    out.outcome_lines(
+    cx.out.outcome_lines(
         &text,
         &[
             ("imported", Cell::Int(imported as i64)),
@@ -225,7 +206,7 @@ pub fn cert_import(
     if refused.is_empty() {
         Ok(())
     } else {
-        Err(CmdError::Failed(format!(
+        Err(CommandError::refused(format!(
             "{} refused, so none was imported: fix or remove {} and run the import again",
             plural(refused.len() as u64, "certificate was", "certificates were"),
             if refused.len() == 1 { "it" } else { "them" }
@@ -234,15 +215,11 @@ pub fn cert_import(
 }
 
 /// `utils capf trust import <file>`: all or nothing.
-pub fn trust_import(
-    inv: &Invocation,
-    session: &mut Session,
-    actor: &Actor,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    let path = Path::new(inv.arg(0).unwrap_or_default());
+pub fn trust_import(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let path = required(cx.args.path(0), "file")?.to_path_buf();
+    let path = path.as_path();
     if !path.is_file() {
-        return Err(CmdError::Failed(format!(
+        return Err(CommandError::refused(format!(
             "{} is not a file",
             path.display()
         )));
@@ -253,10 +230,10 @@ pub fn trust_import(
             h.take(MAX_CERT_INPUT_BYTES as u64 + 1)
                 .read_to_end(&mut buf)
         })
-        .map_err(|e| CmdError::Failed(format!("cannot read {}: {e}", path.display())))?;
+        .map_err(|e| cannot("read", path, e))?;
     let certs = ParsedCert::parse_many(&buf).map_err(EngineError::from)?;
-    let store = session.store()?;
-    let added = Engine::new(store, actor.clone()).trust(&certs, chrono::Utc::now())?;
+    let store = cx.act.store()?;
+    let added = Engine::new(store, cx.actor.clone()).trust(&certs, chrono::Utc::now())?;
     // One element per output line: a CA subject is untrusted and escaped whole.
     let mut text = vec![format!(
         "Trusted {} ({} new)",
@@ -266,6 +243,7 @@ pub fn trust_import(
     for c in &certs {
         text.push(format!("  {}  {}", c.fingerprint, c.subject));
     }
-    out.outcome_lines(&text, &[("added", Cell::Int(added as i64))])?;
+    cx.out
+        .outcome_lines(&text, &[("added", Cell::Int(added as i64))])?;
     Ok(())
 }

@@ -1,11 +1,11 @@
 //! `utils capf csr list|count|dump|delete`.
 
-use super::{CmdError, Deletion, Prompter, Session, found, plural, row_sink, scoped_delete};
-use crate::cli::parse::Invocation;
-use crate::domain::{DeviceName, PendingCsr};
+use super::delete::{Deletion, scoped_delete};
+use super::{CommandError, Cx, found, plural, required, row_sink};
+use crate::domain::PendingCsr;
 use crate::pki::{ParsedCsr, to_pem};
-use crate::render::{Cell, Column, Renderer};
-use crate::store::{Actor, Scope, Store};
+use crate::render::{Cell, Column};
+use crate::store::{Scope, Store};
 
 /// Columns of `utils capf csr list` (field names are a documented contract).
 pub const CSR_COLUMNS: &[Column] = &[
@@ -41,19 +41,18 @@ fn csr_row(c: &PendingCsr) -> [Cell; 4] {
 }
 
 /// Lists pending CSRs oldest first, streaming; Ctrl-C stops the listing.
-pub fn list(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
-    let interrupted = session.interrupted.clone();
-    let store = session.store()?;
-    out.begin_list(CSR_COLUMNS)?;
-    let n = store.each_pending_csr(row_sink(interrupted, out, csr_row))?;
-    out.end_list(&found(n, "pending CSR", "pending CSRs"))?;
+pub fn list(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let store = cx.act.store()?;
+    cx.out.begin_list(CSR_COLUMNS)?;
+    let n = store.each_pending_csr(row_sink(cx.talk, cx.out, csr_row))?;
+    cx.out.end_list(&found(n, "pending CSR", "pending CSRs"))?;
     Ok(())
 }
 
 /// Counts pending CSRs.
-pub fn count(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
-    let n = session.store()?.pending_csr_count()?;
-    out.outcome(
+pub fn count(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let n = cx.store()?.pending_csr_count()?;
+    cx.out.outcome(
         &format!("{} pending", plural(n, "CSR", "CSRs")),
         &[("pending_csrs", Cell::Int(n as i64))],
     )?;
@@ -61,16 +60,12 @@ pub fn count(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdErr
 }
 
 /// Shows one device's pending CSR.
-pub fn dump(
-    inv: &Invocation,
-    session: &mut Session,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    let device: DeviceName = inv.arg(0).unwrap_or_default().parse()?;
-    let record = session
+pub fn dump(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let device = required(cx.args.device(0), "device")?.clone();
+    let record = cx
         .store()?
         .pending_csr(&device)?
-        .ok_or_else(|| CmdError::Failed(format!("no pending CSR for device {device}")))?;
+        .ok_or_else(|| CommandError::refused(format!("no pending CSR for device {device}")))?;
     let c = &record.csr;
     // Decode again from the stored DER: the dump shows what the request really says.
     let decoded = ParsedCsr::parse(&record.der);
@@ -125,18 +120,12 @@ pub fn dump(
         "PEM",
         Cell::Block(to_pem("CERTIFICATE REQUEST", &record.der)),
     ));
-    out.record(&fields)?;
+    cx.out.record(&fields)?;
     Ok(())
 }
 
 /// Deletes pending CSRs after confirmation, in one transaction.
-pub fn delete(
-    inv: &Invocation,
-    session: &mut Session,
-    actor: &Actor,
-    prompter: &mut dyn Prompter,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
+pub fn delete(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     let target = Deletion {
         one: "pending CSR",
         many: "pending CSRs",
@@ -146,5 +135,5 @@ pub fn delete(
         },
         delete: Store::delete_pending_csrs,
     };
-    scoped_delete(inv, session, actor, prompter, out, &target)
+    scoped_delete(cx, &target)
 }

@@ -5,14 +5,14 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Duration, Utc};
 
-use super::{CmdError, Prompter, Session, plural, scope};
-use crate::cli::parse::{Invocation, has_keyword, keyword_value};
+use super::{CommandError, Cx, plural, required};
+use crate::cli::parse::{has_keyword, keyword_value};
 use crate::cli::tree::CommandId;
-use crate::domain::{DeviceName, InvalidValue, LscRecord, LscState, RevocationReason, format_cli};
+use crate::domain::{InvalidValue, LscRecord, LscState, RevocationReason, format_cli};
 use crate::engine::EngineError;
 use crate::pki::{ParsedCert, to_pem};
-use crate::render::{Cell, Column, Renderer};
-use crate::store::{Actor, LscFilter, Scope, TidyScope};
+use crate::render::{Cell, Column};
+use crate::store::{LscFilter, Scope, TidyScope};
 
 /// Columns of `show capf cert all`.
 pub const CA_COLUMNS: &[Column] = &[
@@ -49,8 +49,9 @@ pub const CA_COLUMNS: &[Column] = &[
 ];
 
 /// `show capf cert all`: the active CAPF CA and the retired ones.
-pub fn show_cert_all(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
-    let cas = session.store()?.capf_cas()?;
+pub fn show_cert_all(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let cas = cx.store()?.capf_cas()?;
+    let out = &mut *cx.out;
     out.begin_list(CA_COLUMNS)?;
     for ca in &cas {
         let serial = ParsedCert::from_der(ca.der.clone())
@@ -100,44 +101,38 @@ fn parse_serial(raw: &str) -> Result<String, InvalidValue> {
 }
 
 /// `utils capf lsc revoke <device> [reason R]` and `... revoke serial <hex> [reason R]`.
-pub fn revoke(
-    inv: &Invocation,
-    session: &mut Session,
-    actor: &Actor,
-    prompter: &mut dyn Prompter,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    let reason: RevocationReason = keyword_value(inv.arg(1), "reason")
+pub fn revoke(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let reason: RevocationReason = keyword_value(cx.args.text(1), "reason")
         .map(str::parse)
         .transpose()?
         .unwrap_or_default();
-    let (filter, whose) = if inv.id == CommandId::LscRevokeSerial {
-        let serial = parse_serial(inv.arg(0).unwrap_or_default())?;
+    let (filter, whose) = if cx.inv.id == CommandId::LscRevokeSerial {
+        let serial = parse_serial(required(cx.args.text(0), "hex")?)?;
         (
             LscFilter::Serial(serial.clone()),
             format!("serial {serial}"),
         )
     } else {
-        let device: DeviceName = inv.arg(0).unwrap_or_default().parse()?;
+        let device = required(cx.args.device(0), "device")?.clone();
         (
             LscFilter::Device(device.clone()),
             format!("device {device}"),
         )
     };
     let mut found: Vec<LscRecord> = Vec::new();
-    session.store()?.each_lsc(&filter, |l| {
+    cx.store()?.each_lsc(&filter, |l| {
         found.push(l);
-        Ok::<_, CmdError>(())
+        Ok::<_, CommandError>(())
     })?;
     if found.is_empty() {
-        return Err(CmdError::Failed(format!("no LSC found for {whose}")));
+        return Err(CommandError::refused(format!("no LSC found for {whose}")));
     }
     let targets: Vec<&LscRecord> = found
         .iter()
         .filter(|l| l.state != LscState::Revoked)
         .collect();
     if targets.is_empty() {
-        return Err(CmdError::Failed(format!(
+        return Err(CommandError::refused(format!(
             "the LSC{} of {whose} {} already revoked",
             if found.len() == 1 { "" } else { "s" },
             if found.len() == 1 { "is" } else { "are" }
@@ -151,11 +146,12 @@ pub fn revoke(
             targets[0].device
         ),
     };
-    session.confirm(inv, &effect, "Cancelled: nothing was revoked", prompter)?;
+    cx.confirm(&effect, "Cancelled: nothing was revoked")?;
+    let actor = cx.actor.clone();
     let serials: Vec<String> = targets.iter().map(|l| l.serial.clone()).collect();
-    let n = session
+    let n = cx
         .store()?
-        .revoke_lscs(&serials, reason, Utc::now(), actor)?;
+        .revoke_lscs(&serials, reason, Utc::now(), &actor)?;
     let mut text = vec![format!("Revoked {} ({reason})", plural(n, "LSC", "LSCs"))];
     for l in &targets {
         text.push(format!("  {}: LSC {}", l.device, l.serial));
@@ -163,7 +159,7 @@ pub fn revoke(
     text.push(
         "The next CRL lists them: `capfd crl`, or at once under `capfd run --crl FILE`".into(),
     );
-    out.outcome_lines(
+    cx.out.outcome_lines(
         &text,
         &[
             ("revoked", Cell::Int(n as i64)),
@@ -184,29 +180,25 @@ fn issuing_ca(lsc: &ParsedCert, cas: &[ParsedCert]) -> Option<String> {
 
 /// `utils capf lsc export {all|<device>} <folder> [chain|nochain]`: all or nothing, never
 /// overwriting, each file written whole.
-pub fn export(
-    inv: &Invocation,
-    session: &mut Session,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    let scope = scope(inv.arg(0))?;
-    let folder = PathBuf::from(inv.arg(1).unwrap_or_default());
-    let chain = inv.arg(2) != Some("nochain");
+pub fn export(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let scope = required(cx.args.scope(0), "all|device")?.clone();
+    let folder = required(cx.args.path(1), "folder")?.to_path_buf();
+    let chain = cx.args.word(2) != Some("nochain");
     if !folder.is_dir() {
-        return Err(CmdError::Failed(format!(
+        return Err(CommandError::refused(format!(
             "{} is not a folder: create it first",
             folder.display()
         )));
     }
-    let store = session.store()?;
+    let store = cx.act.store()?;
     let lscs = store.current_lscs(&scope)?;
     if lscs.is_empty() {
         return match scope {
-            Scope::Device(d) => Err(CmdError::Failed(format!(
+            Scope::Device(d) => Err(CommandError::refused(format!(
                 "device {d} has no current LSC (revoked and stale ones are not exported)"
             ))),
             Scope::All => {
-                out.outcome(
+                cx.out.outcome(
                     "No LSCs to export",
                     &[
                         ("exported", Cell::Int(0)),
@@ -235,7 +227,7 @@ pub fn export(
         if chain {
             let cert = ParsedCert::from_der(l.der.clone()).map_err(EngineError::from)?;
             let ca = issuing_ca(&cert, &cas).ok_or_else(|| {
-                CmdError::Failed(format!(
+                CommandError::refused(format!(
                     "no CA certificate in the store issued the LSC {} of {}: export it with \
                      nochain; nothing was written",
                     l.serial, l.device
@@ -252,7 +244,7 @@ pub fn export(
         .map(|(p, _)| p.display().to_string())
         .collect();
     if !existing.is_empty() {
-        return Err(CmdError::Failed(format!(
+        return Err(CommandError::refused(format!(
             "{} already exist{}, nothing was written (export never overwrites): {}",
             plural(existing.len() as u64, "file", "files"),
             if existing.len() == 1 { "s" } else { "" },
@@ -266,7 +258,7 @@ pub fn export(
             for w in &written {
                 let _ = std::fs::remove_file(w);
             }
-            return Err(CmdError::Failed(format!(
+            return Err(CommandError::refused(format!(
                 "cannot write {}: {e}; nothing was written",
                 path.display()
             )));
@@ -286,7 +278,7 @@ pub fn export(
     for l in &lscs {
         text.push(format!("  {}.pem: LSC {}", l.device, l.serial));
     }
-    out.outcome_lines(
+    cx.out.outcome_lines(
         &text,
         &[
             ("exported", Cell::Int(files.len() as i64)),
@@ -309,14 +301,9 @@ pub fn export(
 const MAX_TIDY_DAYS: u32 = 36_500;
 
 /// `utils capf tidy [expired-lscs] [superseded-csrs] [older-than <days>] [dry-run]`.
-pub fn tidy(
-    inv: &Invocation,
-    session: &mut Session,
-    actor: &Actor,
-    prompter: &mut dyn Prompter,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    let args = inv.arg(0);
+pub fn tidy(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let args = cx.args.text(0).map(str::to_owned);
+    let args = args.as_deref();
     let mut expired_lscs = has_keyword(args, "expired-lscs");
     let mut superseded_csrs = has_keyword(args, "superseded-csrs");
     if !expired_lscs && !superseded_csrs {
@@ -342,7 +329,7 @@ pub fn tidy(
         superseded_csrs,
         cutoff,
     };
-    let plan = session.store()?.tidy_plan(&tidy)?;
+    let plan = cx.store()?.tidy_plan(&tidy)?;
     let what = |l: u64, c: u64| {
         let mut parts = Vec::new();
         if expired_lscs {
@@ -369,7 +356,7 @@ pub fn tidy(
         for (device, at) in &plan.csrs {
             text.push(format!("  CSR of {device}, submitted {}", format_cli(at)));
         }
-        out.outcome_lines(
+        cx.out.outcome_lines(
             &text,
             &[
                 ("would_delete_lscs", Cell::Int(nl as i64)),
@@ -380,7 +367,7 @@ pub fn tidy(
         return Ok(());
     }
     if nl + nc == 0 {
-        out.outcome(
+        cx.out.outcome(
             &format!(
                 "Nothing to tidy: no {} ({margin})",
                 what(0, 0).replace("0 ", "")
@@ -392,14 +379,13 @@ pub fn tidy(
         )?;
         return Ok(());
     }
-    session.confirm(
-        inv,
+    cx.confirm(
         &format!("delete {} ({margin})", what(nl, nc)),
         "Cancelled: nothing was deleted",
-        prompter,
     )?;
-    let (dl, dc) = session.store()?.tidy(&tidy, actor)?;
-    out.outcome(
+    let actor = cx.actor.clone();
+    let (dl, dc) = cx.store()?.tidy(&tidy, &actor)?;
+    cx.out.outcome(
         &format!("Deleted {}", what(dl, dc)),
         &[
             ("deleted_lscs", Cell::Int(dl as i64)),

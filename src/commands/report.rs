@@ -2,14 +2,10 @@
 
 use chrono::{Duration, Utc};
 
-use super::{CmdError, Session, plural, row_sink};
-use crate::cli::parse::Invocation;
-use crate::domain::{DeviceName, InvalidValue, LscRecord, format_cli};
-use crate::render::{Cell, Column, Renderer};
+use super::{CommandError, Cx, plural, required, row_sink};
+use crate::domain::{LscRecord, format_cli};
+use crate::render::{Cell, Column};
 use crate::store::LscFilter;
-
-/// The longest look-ahead of `show capf lsc expiring`, in days (ten years).
-const MAX_EXPIRING_DAYS: i64 = 3650;
 
 /// Columns of `show capf lsc` (field names are a documented contract).
 pub const LSC_COLUMNS: &[Column] = &[
@@ -92,8 +88,8 @@ fn lsc_pem_row(l: &LscRecord) -> [Cell; 7] {
 }
 
 /// `show capf status`.
-pub fn status(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
-    let store = session.store()?;
+pub fn status(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let store = cx.act.store()?;
     let settings = store.settings()?;
     let ca = store.active_ca()?;
     let pending = store.pending_csr_count()?;
@@ -173,31 +169,31 @@ pub fn status(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdEr
             ));
         }
     }
-    out.record(&fields)?;
+    cx.out.record(&fields)?;
     Ok(())
 }
 
-/// `show capf lsc`, `show capf lsc expiring <days>`, `show capf lsc device <name>`.
-pub fn lsc(
-    inv: &Invocation,
-    filter_kind: LscReport,
-    session: &mut Session,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
+/// `show capf lsc`.
+pub fn lsc_all(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    lsc(cx, LscReport::All)
+}
+
+/// `show capf lsc expiring <days>`.
+pub fn lsc_expiring(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    lsc(cx, LscReport::Expiring)
+}
+
+/// `show capf lsc device <name>`.
+pub fn lsc_device(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    lsc(cx, LscReport::Device)
+}
+
+/// The LSC report, filtered as `filter_kind` says.
+fn lsc(cx: &mut Cx<'_>, filter_kind: LscReport) -> Result<(), CommandError> {
     let (filter, empty, found) = match filter_kind {
         LscReport::All => (LscFilter::All, "No LSCs found".to_owned(), String::new()),
         LscReport::Expiring => {
-            let raw = inv.arg(0).unwrap_or_default();
-            let days = raw
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|d| (0..=MAX_EXPIRING_DAYS).contains(d))
-                .ok_or_else(|| {
-                    InvalidValue(format!(
-                        "days {raw:?} is not valid: enter a number between 0 and {MAX_EXPIRING_DAYS}"
-                    ))
-                })?;
+            let days = required(cx.args.number(0), "days")?;
             let before = Utc::now() + Duration::days(days);
             (
                 LscFilter::ExpiringBefore(before),
@@ -206,7 +202,7 @@ pub fn lsc(
             )
         }
         LscReport::Device => {
-            let device: DeviceName = inv.arg(0).unwrap_or_default().parse()?;
+            let device = required(cx.args.device(0), "device")?.clone();
             (
                 LscFilter::Device(device.clone()),
                 format!("No LSCs found for {device}"),
@@ -217,17 +213,16 @@ pub fn lsc(
     // One device's LSCs carry their certificates: always in JSON and CSV, in a table when
     // `pem` is asked for.
     let with_pem = filter_kind == LscReport::Device
-        && (inv.arg(1) == Some("pem") || session.format != crate::render::Format::Table);
-    let interrupted = session.interrupted.clone();
-    let store = session.store()?;
+        && (cx.args.word(1) == Some("pem") || cx.talk.format != crate::render::Format::Table);
+    let store = cx.act.store()?;
     let n = if with_pem {
-        out.begin_list(LSC_PEM_COLUMNS)?;
-        store.each_lsc(&filter, row_sink(interrupted, out, lsc_pem_row))?
+        cx.out.begin_list(LSC_PEM_COLUMNS)?;
+        store.each_lsc(&filter, row_sink(cx.talk, cx.out, lsc_pem_row))?
     } else {
-        out.begin_list(LSC_COLUMNS)?;
-        store.each_lsc(&filter, row_sink(interrupted, out, lsc_row))?
+        cx.out.begin_list(LSC_COLUMNS)?;
+        store.each_lsc(&filter, row_sink(cx.talk, cx.out, lsc_row))?
     };
-    out.end_list(&if n == 0 {
+    cx.out.end_list(&if n == 0 {
         empty
     } else if found.is_empty() {
         format!("{} found", plural(n, "LSC", "LSCs"))
@@ -243,7 +238,7 @@ pub fn lsc(
 
 /// Which LSC report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LscReport {
+enum LscReport {
     /// Every LSC.
     All,
     /// Those expiring within N days.
@@ -272,17 +267,17 @@ pub const TRUST_COLUMNS: &[Column] = &[
 ];
 
 /// `show capf trust`.
-pub fn trust(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
-    let anchors = session.store()?.trust_anchors()?;
-    out.begin_list(TRUST_COLUMNS)?;
+pub fn trust(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let anchors = cx.store()?.trust_anchors()?;
+    cx.out.begin_list(TRUST_COLUMNS)?;
     for a in &anchors {
-        out.row(&[
+        cx.out.row(&[
             Cell::Time(a.not_after),
             Cell::Text(a.sha256_fingerprint.clone()),
             Cell::Text(a.subject.clone()),
         ])?;
     }
-    out.end_list(&if anchors.is_empty() {
+    cx.out.end_list(&if anchors.is_empty() {
         "No trusted CA certificates found".to_owned()
     } else {
         format!(
@@ -327,28 +322,17 @@ pub const AUDIT_COLUMNS: &[Column] = &[
 ];
 
 /// `show capf audit [count]`.
-pub fn audit(
-    inv: &Invocation,
-    session: &mut Session,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    let count = match inv.arg(0) {
-        None => 50,
-        Some(raw) => raw
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=10_000).contains(n))
-            .ok_or_else(|| {
-                InvalidValue(format!(
-                    "count {raw:?} is not valid: enter a number between 1 and 10000"
-                ))
-            })?,
-    };
-    let entries = session.store()?.recent_audit(count)?;
-    out.begin_list(AUDIT_COLUMNS)?;
+pub fn audit(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let count = cx
+        .args
+        .number(0)
+        .or(cx.inv.default_of(0))
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| CommandError::internal("show capf audit: no count"))?;
+    let entries = cx.store()?.recent_audit(count)?;
+    cx.out.begin_list(AUDIT_COLUMNS)?;
     for e in &entries {
-        out.row(&[
+        cx.out.row(&[
             Cell::Time(e.at),
             Cell::Text(e.os_user.clone()),
             Cell::Text(e.outcome.clone()),
@@ -356,7 +340,7 @@ pub fn audit(
             Cell::Text(e.command.clone()),
         ])?;
     }
-    out.end_list(&if entries.is_empty() {
+    cx.out.end_list(&if entries.is_empty() {
         "No audit entries found".to_owned()
     } else {
         format!(

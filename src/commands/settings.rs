@@ -1,23 +1,15 @@
 //! `utils capf set ...`, `show capf keep_alive`, `set cli pagination`.
 
-use super::{Answer, CmdError, Prompter, Session};
-use crate::cli::parse::Invocation;
+use super::{Answer, CONTROL_C, CommandError, Cx, Prompter, required};
 use crate::domain::{IssuerMode, KeepAlive, ValidityDays};
-use crate::render::{Cell, Renderer};
-use crate::store::Actor;
+use crate::render::Cell;
 
 /// `utils capf set keep_alive [minutes]`: asks for the value in the REPL when none is given.
-pub fn set_keep_alive(
-    inv: &Invocation,
-    session: &mut Session,
-    actor: &Actor,
-    prompter: &mut dyn Prompter,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    let value = match inv.arg(0) {
-        Some(v) => v.parse::<KeepAlive>()?,
-        None if !session.interactive => {
-            return Err(CmdError::Failed(format!(
+pub fn set_keep_alive(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let value = match cx.args.number(0) {
+        Some(v) => KeepAlive::from_minutes(v)?,
+        None if !cx.talk.interactive => {
+            return Err(CommandError::refused(format!(
                 "no keep_alive value given and no terminal to ask on: pass the minutes, e.g. \
                  'utils capf set keep_alive {}' ({}-{})",
                 KeepAlive::DEFAULT,
@@ -25,10 +17,10 @@ pub fn set_keep_alive(
                 KeepAlive::MAX
             )));
         }
-        None => ask_keep_alive(prompter)?,
+        None => ask_keep_alive(cx.prompter)?,
     };
-    let old = session.store()?.set_keep_alive(value, actor)?;
-    out.outcome(
+    let old = cx.act.store()?.set_keep_alive(value, &cx.actor)?;
+    cx.out.outcome(
         &format!("CAPF keep-alive changed from {old} to {value} minutes"),
         &[
             ("setting", "keep_alive".into()),
@@ -40,7 +32,7 @@ pub fn set_keep_alive(
 }
 
 /// Asks until a valid number comes, as CUCM does; Ctrl-C or end of input cancels.
-fn ask_keep_alive(prompter: &mut dyn Prompter) -> Result<KeepAlive, CmdError> {
+fn ask_keep_alive(prompter: &mut dyn Prompter) -> Result<KeepAlive, CommandError> {
     let prompt = format!(
         "Enter the keep-alive timer in minutes, a number between {} and {}:",
         KeepAlive::MIN,
@@ -52,20 +44,18 @@ fn ask_keep_alive(prompter: &mut dyn Prompter) -> Result<KeepAlive, CmdError> {
                 Ok(v) => return Ok(v),
                 Err(e) => prompter.note(&e.0),
             },
-            Answer::Interrupted => return Err(CmdError::Cancelled("Control-C pressed".into())),
+            Answer::Interrupted => return Err(CommandError::cancelled(CONTROL_C)),
             Answer::Eof => {
-                return Err(CmdError::Cancelled(
-                    "Cancelled: keep-alive not changed".into(),
-                ));
+                return Err(CommandError::cancelled("Cancelled: keep-alive not changed"));
             }
         }
     }
 }
 
 /// `show capf keep_alive`.
-pub fn show_keep_alive(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
-    let s = session.store()?.settings()?;
-    out.record(&[
+pub fn show_keep_alive(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let s = cx.store()?.settings()?;
+    cx.out.record(&[
         (
             "keep_alive",
             "CAPF keep-alive (minutes)",
@@ -85,17 +75,25 @@ pub fn show_keep_alive(session: &mut Session, out: &mut dyn Renderer) -> Result<
     Ok(())
 }
 
-/// `utils capf set mode <capf|online|offline>`.
-pub fn set_mode(
-    inv: &Invocation,
-    session: &mut Session,
-    actor: &Actor,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    let mode: IssuerMode = inv.arg(0).unwrap_or_default().parse()?;
-    let old = session.store()?.set_issuer_mode(mode, actor)?;
-    out.outcome(
-        &format!("CAPF issuer mode changed from {old} to {mode}"),
+/// `utils capf set mode <capf|online|offline>`. Setting the mode in force changes nothing:
+/// it says so, and writes and audits nothing.
+pub fn set_mode(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let mode: IssuerMode = required(cx.args.word(0), "mode")?.parse()?;
+    let store = cx.act.store()?;
+    let (text, old) = if store.settings()?.issuer_mode == mode {
+        (
+            format!("CAPF issuer mode is already {mode}; nothing changed"),
+            mode,
+        )
+    } else {
+        let old = store.set_issuer_mode(mode, &cx.actor)?;
+        (
+            format!("CAPF issuer mode changed from {old} to {mode}"),
+            old,
+        )
+    };
+    cx.out.outcome(
+        &text,
         &[
             ("setting", "issuer_mode".into()),
             ("old", old.as_str().into()),
@@ -106,15 +104,10 @@ pub fn set_mode(
 }
 
 /// `utils capf set validity <days>`.
-pub fn set_validity(
-    inv: &Invocation,
-    session: &mut Session,
-    actor: &Actor,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    let days: ValidityDays = inv.arg(0).unwrap_or_default().parse()?;
-    let old = session.store()?.set_validity(days, actor)?;
-    out.outcome(
+pub fn set_validity(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let days = ValidityDays::from_days(required(cx.args.number(0), "days")?)?;
+    let old = cx.act.store()?.set_validity(days, &cx.actor)?;
+    cx.out.outcome(
         &format!("LSC validity changed from {old} to {days} days"),
         &[
             ("setting", "validity_days".into()),
@@ -126,21 +119,13 @@ pub fn set_validity(
 }
 
 /// `set cli pagination on|off`: accepted; capfsh never pages.
-pub fn set_pagination(
-    inv: &Invocation,
-    session: &mut Session,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
-    session.pagination = inv.arg(0) == Some("on");
-    out.outcome(
-        &format!(
-            "Pagination is {} (capfsh never pages: output is always complete)",
-            if session.pagination { "on" } else { "off" }
-        ),
-        &[(
-            "pagination",
-            (if session.pagination { "on" } else { "off" }).into(),
-        )],
+pub fn set_pagination(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let on = cx.args.word(0) == Some("on");
+    cx.talk.pagination = on;
+    let word = if on { "on" } else { "off" };
+    cx.out.outcome(
+        &format!("Pagination is {word} (capfsh never pages: output is always complete)"),
+        &[("pagination", word.into())],
     )?;
     Ok(())
 }

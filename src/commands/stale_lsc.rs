@@ -1,10 +1,10 @@
 //! `utils capf stale-lsc list|delete`.
 
-use super::{CmdError, Deletion, Prompter, Session, found, row_sink, scoped_delete};
-use crate::cli::parse::Invocation;
+use super::delete::{Deletion, scoped_delete};
+use super::{CommandError, Cx, found, row_sink};
 use crate::domain::StaleLsc;
-use crate::render::{Cell, Column, Renderer};
-use crate::store::{Actor, Store};
+use crate::render::{Cell, Column};
+use crate::store::Store;
 
 /// Columns of `utils capf stale-lsc list` (field names are a documented contract).
 pub const STALE_COLUMNS: &[Column] = &[
@@ -47,28 +47,21 @@ fn stale_row(s: &StaleLsc) -> [Cell; 5] {
 }
 
 /// Lists stale LSCs, streaming; Ctrl-C stops the listing.
-pub fn list(session: &mut Session, out: &mut dyn Renderer) -> Result<(), CmdError> {
-    let interrupted = session.interrupted.clone();
-    let store = session.store()?;
-    out.begin_list(STALE_COLUMNS)?;
-    let n = store.each_stale_lsc(row_sink(interrupted, out, stale_row))?;
-    out.end_list(&found(n, "stale LSC", "stale LSCs"))?;
+pub fn list(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let store = cx.act.store()?;
+    cx.out.begin_list(STALE_COLUMNS)?;
+    let n = store.each_stale_lsc(row_sink(cx.talk, cx.out, stale_row))?;
+    cx.out.end_list(&found(n, "stale LSC", "stale LSCs"))?;
     Ok(())
 }
 
 /// Deletes stale LSCs after confirmation, in one transaction.
-pub fn delete(
-    inv: &Invocation,
-    session: &mut Session,
-    actor: &Actor,
-    prompter: &mut dyn Prompter,
-    out: &mut dyn Renderer,
-) -> Result<(), CmdError> {
+pub fn delete(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     let target = Deletion {
         one: "stale LSC",
         many: "stale LSCs",
         count: Store::stale_lsc_count,
         delete: Store::delete_stale_lscs,
     };
-    scoped_delete(inv, session, actor, prompter, out, &target)
+    scoped_delete(cx, &target)
 }

@@ -20,7 +20,7 @@ impl KeepAlive {
     pub const DEFAULT: KeepAlive = KeepAlive(15);
 
     /// Minutes as a number.
-    pub fn minutes(self) -> u8 {
+    pub const fn minutes(self) -> u8 {
         self.0
     }
 
@@ -76,11 +76,20 @@ impl IssuerMode {
     pub const ALL: [IssuerMode; 3] = [IssuerMode::Capf, IssuerMode::Online, IssuerMode::Offline];
 
     /// The stored and typed keyword.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             IssuerMode::Capf => "capf",
             IssuerMode::Online => "online",
             IssuerMode::Offline => "offline",
+        }
+    }
+
+    /// Who signs, in a few words (help text lists the modes with it).
+    pub const fn summary(self) -> &'static str {
+        match self {
+            IssuerMode::Capf => "CAPF signs",
+            IssuerMode::Online => "external CA",
+            IssuerMode::Offline => "export/import",
         }
     }
 }
@@ -119,7 +128,7 @@ impl ValidityDays {
     pub const DEFAULT: ValidityDays = ValidityDays(1825);
 
     /// Days as a number.
-    pub fn days(self) -> u16 {
+    pub const fn days(self) -> u16 {
         self.0
     }
 

@@ -32,10 +32,10 @@ pub(super) fn write_private_key(path: &Path, pem: &str) -> Result<(), EngineErro
     }
     let mut f = o
         .open(path)
-        .map_err(|e| EngineError::Other(format!("cannot create {}: {e}", path.display())))?;
+        .map_err(|e| EngineError::file("create", path, e))?;
     f.write_all(pem.as_bytes())
         .and_then(|_| f.sync_all())
-        .map_err(|e| EngineError::Other(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| EngineError::file("write", path, e))
 }
 
 /// Moves an existing key out of the way (`.retired-<unix time>`), returning where it went.
@@ -54,48 +54,32 @@ pub(super) fn retire_existing(path: &Path, now: Timestamp) -> Result<Option<Path
         let to = PathBuf::from(name);
         match fs::hard_link(path, &to) {
             Ok(()) => {
-                fs::remove_file(path).map_err(|e| {
-                    EngineError::Other(format!("cannot retire {}: {e}", path.display()))
-                })?;
+                fs::remove_file(path).map_err(|e| EngineError::file("retire", path, e))?;
                 return Ok(Some(to));
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => {
-                return Err(EngineError::Other(format!(
-                    "cannot retire {}: {e}",
-                    path.display()
-                )));
-            }
+            Err(e) => return Err(EngineError::file("retire", path, e)),
         }
     }
-    Err(EngineError::Other(format!(
-        "cannot retire {}: too many retired keys with this time stamp",
-        path.display()
-    )))
+    Err(EngineError::TooManyRetiredKeys(path.to_path_buf()))
 }
 
 /// Reads the key, refusing a file that group or others may read.
 pub fn read_private_key(path: &Path) -> Result<String, EngineError> {
-    let meta = fs::metadata(path).map_err(|e| {
-        EngineError::Other(format!("cannot read the CA key {}: {e}", path.display()))
-    })?;
+    let meta = fs::metadata(path).map_err(|e| EngineError::file("read the CA key", path, e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            return Err(EngineError::Other(format!(
-                "refusing the CA key {}: mode {mode:04o} lets others read it; run chmod 600 on it",
-                path.display()
-            )));
+            return Err(EngineError::KeyReadable {
+                path: path.to_path_buf(),
+                mode,
+            });
         }
     }
     if meta.len() > MAX_KEY_BYTES {
-        return Err(EngineError::Other(format!(
-            "the CA key {} is too large to be a key",
-            path.display()
-        )));
+        return Err(EngineError::KeyTooLarge(path.to_path_buf()));
     }
-    fs::read_to_string(path)
-        .map_err(|e| EngineError::Other(format!("cannot read the CA key {}: {e}", path.display())))
+    fs::read_to_string(path).map_err(|e| EngineError::file("read the CA key", path, e))
 }

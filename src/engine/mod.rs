@@ -8,7 +8,8 @@ mod watch;
 
 use std::path::{Path, PathBuf};
 
-use crate::domain::{DeviceName, IssuerMode, NewCsr, NewLsc, Timestamp};
+use crate::domain::{DeviceName, InvalidValue, IssuerMode, NewCsr, NewLsc, Timestamp, format_cli};
+use crate::error::ErrorKind;
 use crate::pki::{CaKeyKind, CaSubject, CapfCa, IssuedLsc, ParsedCert, ParsedCsr, PkiError};
 use crate::store::{Actor, CrlRecord, NewCa, NewCrl, NewTrustAnchor, Scope, Store, StoreError};
 
@@ -21,12 +22,170 @@ pub enum EngineError {
     /// The store refused or failed.
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// The store could not be opened.
+    #[error("{}: {source}", .path.display())]
+    OpenStore {
+        /// Its path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: StoreError,
+    },
+    /// No subcommand was given.
+    #[error("no command: see capfd --help")]
+    NoCommand,
     /// A CSR, certificate or key was refused.
     #[error("{0}")]
     Pki(#[from] PkiError),
-    /// Something else: the message says what.
+    /// A value (a device name) did not pass the domain rules.
     #[error("{0}")]
-    Other(String),
+    Invalid(#[from] InvalidValue),
+    /// `init` without `--force` over an existing CA.
+    #[error(
+        "a CAPF CA certificate already exists: use --force to replace it (the old one is kept as retired)"
+    )]
+    CaExists,
+    /// Signing needs the CAPF CA, and there is none yet.
+    #[error("no CAPF CA certificate yet: run `capfd init` first")]
+    NoCa,
+    /// A CA certificate offered for the trust list has expired.
+    #[error("{subject}: refused: the CA certificate expired on {}", format_cli(.expired))]
+    TrustAnchorExpired {
+        /// Its subject.
+        subject: String,
+        /// When it expired.
+        expired: Timestamp,
+    },
+    /// A file could not be read, written, created or moved.
+    #[error("cannot {action} {}: {source}", .path.display())]
+    File {
+        /// What was being done (`read`, `write`, `read the CA key`).
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Standard input could not be read.
+    #[error("cannot read standard input: {0}")]
+    Stdin(#[source] std::io::Error),
+    /// The CA key file may be read by others: it is refused, not used.
+    #[error(
+        "refusing the CA key {}: mode {mode:04o} lets others read it; run chmod 600 on it",
+        .path.display()
+    )]
+    KeyReadable {
+        /// The key file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The CA key file is larger than any key.
+    #[error("the CA key {} is too large to be a key", .0.display())]
+    KeyTooLarge(PathBuf),
+    /// A thousand retired keys already carry this time stamp.
+    #[error("cannot retire {}: too many retired keys with this time stamp", .0.display())]
+    TooManyRetiredKeys(PathBuf),
+    /// The service could not install its SIGINT/SIGTERM handlers.
+    #[error("cannot handle signals: {0}")]
+    Signals(#[source] std::io::Error),
+}
+
+impl EngineError {
+    /// A file operation that failed.
+    pub fn file(action: &'static str, path: &Path, source: std::io::Error) -> EngineError {
+        EngineError::File {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// Which kind of failure this is (the exit code follows from it).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            EngineError::Store(e) | EngineError::OpenStore { source: e, .. } => e.kind(),
+            EngineError::NoCommand => ErrorKind::Usage,
+            EngineError::Signals(_) => ErrorKind::Internal,
+            _ => ErrorKind::Refused,
+        }
+    }
+}
+
+/// Why one certificate of an import was refused. Each reason is the admin's to fix (a file to
+/// remove, a CA to trust first); a store that cannot answer is not one of them: it stops the
+/// import as an [`EngineError`].
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    /// The file could not be read.
+    #[error("cannot read: {0}")]
+    Unreadable(#[source] std::io::Error),
+    /// The file holds no certificate we can decode, or one that cannot be an LSC.
+    #[error("{0}")]
+    Certificate(#[from] PkiError),
+    /// The certificate has expired.
+    #[error("expired on {}", format_cli(.0))]
+    Expired(Timestamp),
+    /// The certificate's validity has not started.
+    #[error("not valid yet: its validity starts on {}", format_cli(.0))]
+    NotYetValid(Timestamp),
+    /// The trusted CA signed with an algorithm capfsh cannot check.
+    #[error("unsupported signature algorithm {0}")]
+    UnsupportedAlgorithm(String),
+    /// The key matched a pending CSR, but the certificate names another device.
+    #[error(
+        "its Common Name {cn:?} is not the device name {device} of the pending CSR with this key"
+    )]
+    CnNotDevice {
+        /// The certificate's CN.
+        cn: String,
+        /// The device of the CSR.
+        device: String,
+    },
+    /// The certificate has no CN to name its device.
+    #[error("it has no Common Name: an LSC's CN is the device name ({0})")]
+    NoCn(String),
+    /// The trust list is empty.
+    #[error("no trusted CA: add the issuing CA with `utils capf trust import`")]
+    NoTrustedCa,
+    /// No trusted CA signed it.
+    #[error("issuer {0} is not in the trust list (or the signature does not verify)")]
+    IssuerNotTrusted(String),
+    /// The trusted CA that signed it has expired.
+    #[error("the issuing CA {subject} expired on {}: import its renewed certificate first", format_cli(.expired))]
+    IssuerExpired {
+        /// The CA's subject.
+        subject: String,
+        /// When it expired.
+        expired: Timestamp,
+    },
+    /// An LSC with this serial is recorded already.
+    #[error("an LSC with serial {0} is already in the store (imported before?)")]
+    SerialExists(String),
+    /// No pending CSR has the certificate's public key.
+    #[error("no pending CSR has this public key")]
+    NoPendingCsr,
+    /// Several devices sent this key and the certificate's CN names none of them.
+    #[error("the public key matches the pending CSRs of {} and the certificate's CN does not name one of them", .0.join(", "))]
+    AmbiguousKey(Vec<String>),
+    /// The matching CSR has its LSC already.
+    #[error("the pending CSR of {device} is already answered by LSC {serial}")]
+    AlreadyAnswered {
+        /// The device.
+        device: String,
+        /// The LSC's serial.
+        serial: String,
+    },
+    /// The stored device name no longer passes the rules.
+    #[error("{0}")]
+    Device(#[from] InvalidValue),
+    /// Two certificates of the import share a serial.
+    #[error("serial {0} appears twice in this import")]
+    DuplicateSerial(String),
+    /// Two certificates of the import answer the same CSR.
+    #[error("a second certificate for the pending CSR of {0} in this import")]
+    SecondForCsr(String),
 }
 
 /// What `enroll` did.
@@ -52,7 +211,7 @@ pub struct ImportReport {
     /// (device, serial) of each certificate that passed every check.
     pub accepted: Vec<(String, String)>,
     /// (where it came from, reason) of each refused one.
-    pub refused: Vec<(String, String)>,
+    pub refused: Vec<(String, Refusal)>,
     /// Whether the accepted ones were recorded: only when none was refused.
     pub committed: bool,
 }
@@ -62,8 +221,10 @@ pub struct ImportReport {
 pub struct SignReport {
     /// How many CSRs got their LSC.
     pub signed: u64,
+    /// (device, serial) of each LSC issued, so the service log can name every device.
+    pub issued: Vec<(String, String)>,
     /// (device, reason) of each CSR that could not be signed; it stays pending.
-    pub refused: Vec<(String, String)>,
+    pub refused: Vec<(String, EngineError)>,
     /// (device, effective end, end the validity setting asked for) of each LSC cut to the
     /// CA's end of validity.
     pub cut: Vec<(String, Timestamp, Timestamp)>,
@@ -103,10 +264,7 @@ impl<'s> Engine<'s> {
         now: Timestamp,
     ) -> Result<CapfCa, EngineError> {
         if !force && self.store.active_ca()?.is_some() {
-            return Err(StoreError::Invalid(
-                "a CAPF CA certificate already exists: use --force to replace it (the old one is kept as retired)".into(),
-            )
-            .into());
+            return Err(EngineError::CaExists);
         }
         let (ca, generated) = CapfCa::generate(kind, subject, now)?;
         let path = key_path(&self.db_path);
@@ -168,9 +326,7 @@ impl<'s> Engine<'s> {
 
     /// Loads the active CAPF CA with its key (refusing a key file others can read).
     pub fn load_ca(&self) -> Result<CapfCa, EngineError> {
-        let record = self.store.active_ca()?.ok_or_else(|| {
-            EngineError::Other("no CAPF CA certificate yet: run `capfd init` first".into())
-        })?;
+        let record = self.store.active_ca()?.ok_or(EngineError::NoCa)?;
         let key_file = record.key_file.unwrap_or_default();
         let key_path = self
             .db_path
@@ -261,11 +417,7 @@ impl<'s> Engine<'s> {
         let validity = self.store.settings()?.validity.days();
         for rec in pending {
             let attempt = (|| -> Result<Option<IssuedLsc>, EngineError> {
-                let device: DeviceName = rec
-                    .csr
-                    .device
-                    .parse()
-                    .map_err(|e: crate::domain::InvalidValue| EngineError::Other(e.0))?;
+                let device: DeviceName = rec.csr.device.parse()?;
                 let csr = ParsedCsr::parse(&rec.der)?;
                 // Re-checked inside the write: another engine (or an enrollment) may have
                 // answered this CSR since it was listed.
@@ -277,6 +429,9 @@ impl<'s> Engine<'s> {
             match attempt {
                 Ok(Some(lsc)) => {
                     report.signed += 1;
+                    report
+                        .issued
+                        .push((rec.csr.device.clone(), lsc.serial_hex.clone()));
                     if let Some(wanted) = lsc.cut_from {
                         report
                             .cut
@@ -288,7 +443,7 @@ impl<'s> Engine<'s> {
                 Err(EngineError::Store(e)) => return Err(e.into()),
                 Err(e) => {
                     refused.insert(rec.csr.id);
-                    report.refused.push((rec.csr.device.clone(), e.to_string()));
+                    report.refused.push((rec.csr.device.clone(), e));
                 }
             }
         }
@@ -314,11 +469,10 @@ impl<'s> Engine<'s> {
         for c in certs {
             c.check_trust_anchor()?;
             if c.not_after <= now {
-                return Err(EngineError::Other(format!(
-                    "{}: refused: the CA certificate expired on {}",
-                    c.subject,
-                    crate::domain::format_cli(&c.not_after)
-                )));
+                return Err(EngineError::TrustAnchorExpired {
+                    subject: c.subject.clone(),
+                    expired: c.not_after,
+                });
             }
             anchors.push(NewTrustAnchor {
                 subject: c.subject.clone(),
@@ -352,17 +506,11 @@ impl<'s> Engine<'s> {
         let mut report = ImportReport::default();
         let mut accepted: Vec<NewLsc> = Vec::new();
         for (source, cert) in certs {
-            let checked = self.check_import(cert, &anchors, now).and_then(|lsc| {
+            let checked = self.check_import(cert, &anchors, now)?.and_then(|lsc| {
                 if accepted.iter().any(|l| l.serial == lsc.serial) {
-                    Err(format!(
-                        "serial {} appears twice in this import",
-                        lsc.serial
-                    ))
+                    Err(Refusal::DuplicateSerial(lsc.serial))
                 } else if accepted.iter().any(|l| l.csr_id == lsc.csr_id) {
-                    Err(format!(
-                        "a second certificate for the pending CSR of {} in this import",
-                        lsc.device
-                    ))
+                    Err(Refusal::SecondForCsr(lsc.device.to_string()))
                 } else {
                     Ok(lsc)
                 }
@@ -389,28 +537,26 @@ impl<'s> Engine<'s> {
         Ok(report)
     }
 
+    /// Checks one certificate for import: the outer error is the store failing (which stops
+    /// the import), the inner one why this certificate is refused.
     fn check_import(
         &self,
         cert: &ParsedCert,
         anchors: &[ParsedCert],
         now: Timestamp,
-    ) -> Result<NewLsc, String> {
-        cert.check_lsc_usable().map_err(|e| e.to_string())?;
+    ) -> Result<Result<NewLsc, Refusal>, StoreError> {
+        if let Err(e) = cert.check_lsc_usable() {
+            return Ok(Err(e.into()));
+        }
         if cert.not_after <= now {
-            return Err(format!(
-                "expired on {}",
-                crate::domain::format_cli(&cert.not_after)
-            ));
+            return Ok(Err(Refusal::Expired(cert.not_after)));
         }
         // RFC 5280 section 6.1.3: the current time must lie inside the validity, both ends.
         if cert.not_before > now {
-            return Err(format!(
-                "not valid yet: its validity starts on {}",
-                crate::domain::format_cli(&cert.not_before)
-            ));
+            return Ok(Err(Refusal::NotYetValid(cert.not_before)));
         }
         if anchors.is_empty() {
-            return Err("no trusted CA: add the issuing CA with `utils capf trust import`".into());
+            return Ok(Err(Refusal::NoTrustedCa));
         }
         // A renewed CA certificate (same key) sits beside the expired one: prefer a valid one.
         let mut issuers: Vec<&ParsedCert> = Vec::new();
@@ -427,82 +573,59 @@ impl<'s> Engine<'s> {
         issuers.sort_by_key(|a| std::cmp::Reverse(a.not_after));
         let issuer = match (issuers.first(), unsupported) {
             (Some(i), _) => i,
-            (None, Some(name)) => return Err(format!("unsupported signature algorithm {name}")),
-            (None, None) => {
-                return Err(format!(
-                    "issuer {} is not in the trust list (or the signature does not verify)",
-                    cert.issuer
-                ));
-            }
+            (None, Some(name)) => return Ok(Err(Refusal::UnsupportedAlgorithm(name))),
+            (None, None) => return Ok(Err(Refusal::IssuerNotTrusted(cert.issuer.clone()))),
         };
         if issuer.not_after <= now {
-            return Err(format!(
-                "the issuing CA {} expired on {}: import its renewed certificate first",
-                issuer.subject,
-                crate::domain::format_cli(&issuer.not_after)
-            ));
+            return Ok(Err(Refusal::IssuerExpired {
+                subject: issuer.subject.clone(),
+                expired: issuer.not_after,
+            }));
         }
-        if self
-            .store
-            .lsc_serial_exists(&cert.serial_hex)
-            .map_err(|e| e.to_string())?
-        {
-            return Err(format!(
-                "an LSC with serial {} is already in the store (imported before?)",
-                cert.serial_hex
-            ));
+        if self.store.lsc_serial_exists(&cert.serial_hex)? {
+            return Ok(Err(Refusal::SerialExists(cert.serial_hex.clone())));
         }
         let candidates = self
             .store
-            .pending_csrs_by_public_key(&cert.public_key_sha256, 8)
-            .map_err(|e| e.to_string())?;
+            .pending_csrs_by_public_key(&cert.public_key_sha256, 8)?;
         // Two devices with one key (a cloned phone): the certificate's CN must say which.
         let csr = match candidates.as_slice() {
-            [] => return Err("no pending CSR has this public key".to_owned()),
+            [] => return Ok(Err(Refusal::NoPendingCsr)),
             [one] => one,
             many => {
                 let cn = cert.subject_cn.as_deref().unwrap_or_default();
-                many.iter()
-                    .find(|c| c.device.eq_ignore_ascii_case(cn))
-                    .ok_or_else(|| {
-                        format!(
-                            "the public key matches the pending CSRs of {} and the certificate's CN does not name one of them",
-                            many.iter()
-                                .map(|c| c.device.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    })?
+                match many.iter().find(|c| c.device.eq_ignore_ascii_case(cn)) {
+                    Some(c) => c,
+                    None => {
+                        return Ok(Err(Refusal::AmbiguousKey(
+                            many.iter().map(|c| c.device.clone()).collect(),
+                        )));
+                    }
+                }
             }
         };
         // The key matched; the name must too: an LSC says which device it is for.
         match cert.subject_cn.as_deref() {
             Some(cn) if cn.eq_ignore_ascii_case(&csr.device) => {}
             Some(cn) => {
-                return Err(format!(
-                    "its Common Name {cn:?} is not the device name {} of the pending CSR with \
-                     this key",
-                    csr.device
-                ));
+                return Ok(Err(Refusal::CnNotDevice {
+                    cn: cn.to_owned(),
+                    device: csr.device.clone(),
+                }));
             }
-            None => {
-                return Err(format!(
-                    "it has no Common Name: an LSC's CN is the device name ({})",
-                    csr.device
-                ));
-            }
+            None => return Ok(Err(Refusal::NoCn(csr.device.clone()))),
         }
-        if let Some(serial) = self.store.lsc_for_csr(csr.id).map_err(|e| e.to_string())? {
-            return Err(format!(
-                "the pending CSR of {} is already answered by LSC {serial}",
-                csr.device
-            ));
+        if let Some(serial) = self.store.lsc_for_csr(csr.id)? {
+            return Ok(Err(Refusal::AlreadyAnswered {
+                device: csr.device.clone(),
+                serial,
+            }));
         }
-        let device: DeviceName = csr
-            .device
-            .parse()
-            .map_err(|e: crate::domain::InvalidValue| e.0)?;
-        Ok(NewLsc {
+        let device: DeviceName = match csr.device.parse() {
+            Ok(d) => d,
+            Err(e) => return Ok(Err(Refusal::Device(e))),
+        };
+        Ok(Ok(NewLsc {
             device,
             serial: cert.serial_hex.clone(),
             subject: cert.subject.clone(),
@@ -512,7 +635,7 @@ impl<'s> Engine<'s> {
             issued_at: cert.not_before,
             csr_id: Some(csr.id),
             der: cert.der.clone(),
-        })
+        }))
     }
 }
 

@@ -10,7 +10,9 @@ mod escape;
 mod json;
 mod table;
 
+use std::cell::Cell as Flag;
 use std::io::{self, Write};
+use std::rc::Rc;
 use std::str::FromStr;
 
 use crate::domain::Timestamp;
@@ -134,6 +136,24 @@ pub trait Renderer {
     fn flush(&mut self) -> io::Result<()>;
 }
 
+/// Tells a line filter which lines are a table's frame rather than its data: on while the
+/// table renderer writes a list's header, rule, blank line and closing count, so `| count`
+/// counts data lines only (IOS counts output lines; a header is not a CSR).
+#[derive(Debug, Clone, Default)]
+pub struct Framing(Rc<Flag<bool>>);
+
+impl Framing {
+    /// Marks the lines written from now on as frame (`true`) or data (`false`).
+    pub fn set(&self, on: bool) {
+        self.0.set(on);
+    }
+
+    /// Whether the line being written is frame.
+    pub fn is_on(&self) -> bool {
+        self.0.get()
+    }
+}
+
 /// A renderer of `format` writing to `out`. `width` is the terminal width when output goes to
 /// one (tables follow it), `None` otherwise (nothing is wrapped or cut).
 pub fn renderer<'w>(
@@ -141,8 +161,18 @@ pub fn renderer<'w>(
     out: Box<dyn Write + 'w>,
     width: Option<usize>,
 ) -> Box<dyn Renderer + 'w> {
+    renderer_framed(format, out, width, Framing::default())
+}
+
+/// [`renderer`], marking a table's frame lines on `framing` for a line filter.
+pub fn renderer_framed<'w>(
+    format: Format,
+    out: Box<dyn Write + 'w>,
+    width: Option<usize>,
+    framing: Framing,
+) -> Box<dyn Renderer + 'w> {
     match format {
-        Format::Table => Box::new(table::TableRenderer::new(out, width)),
+        Format::Table => Box::new(table::TableRenderer::new(out, width, framing)),
         Format::Json => Box::new(json::JsonRenderer::new(out)),
         Format::Csv => Box::new(csv::CsvRenderer::new(out)),
     }

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use super::{Cell, Column, Field, Renderer, escape_controls};
+use super::{Cell, Column, Field, Framing, Renderer, escape_controls};
 use crate::domain::format_cli;
 
 /// Renders for people.
@@ -13,18 +13,29 @@ pub struct TableRenderer<'w> {
     columns: &'static [Column],
     rows: u64,
     width: Option<usize>,
+    framing: Framing,
 }
 
 impl<'w> TableRenderer<'w> {
     /// Writes to `out`; `width` is the terminal's width (the last column wraps to it), or
     /// `None` for pipes and files, where nothing is ever wrapped or cut.
-    pub fn new(out: Box<dyn Write + 'w>, width: Option<usize>) -> Self {
+    /// `framing` is on while a list's header, rule, blank line and closing count are written.
+    pub fn new(out: Box<dyn Write + 'w>, width: Option<usize>, framing: Framing) -> Self {
         TableRenderer {
             out,
             columns: &[],
             rows: 0,
             width,
+            framing,
         }
+    }
+
+    /// Writes frame lines (not data) with `f`.
+    fn frame(&mut self, f: impl FnOnce(&mut Self) -> io::Result<()>) -> io::Result<()> {
+        self.framing.set(true);
+        let result = f(self);
+        self.framing.set(false);
+        result
     }
 
     fn line(&mut self, cells: &[String]) -> io::Result<()> {
@@ -77,25 +88,27 @@ impl Renderer for TableRenderer<'_> {
     }
 
     fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
-        // Our own multi-line values (an LSC's PEM) are not table cells: they follow their row,
-        // newlines kept, and their column has no title.
+        // Our own multi-line values (an LSC's PEM, in the last column) are not table cells:
+        // they follow their row, newlines kept, and their column has no title.
         let inline = |i: usize| !matches!(cells.get(i), Some(Cell::Block(_)));
         // The header waits for the first row: an empty listing is only its sentence.
         if self.rows == 0 {
-            let shown: Vec<&Column> = self
-                .columns
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| inline(*i))
-                .map(|(_, c)| c)
-                .collect();
-            let titles: Vec<String> = shown.iter().map(|c| c.title.to_owned()).collect();
-            self.line(&titles)?;
-            let rules: Vec<String> = shown
-                .iter()
-                .map(|c| "=".repeat(c.width.max(c.title.len())))
-                .collect();
-            self.line(&rules)?;
+            self.frame(|t| {
+                let shown: Vec<&Column> = t
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| inline(*i))
+                    .map(|(_, c)| c)
+                    .collect();
+                let titles: Vec<String> = shown.iter().map(|c| c.title.to_owned()).collect();
+                let rules: Vec<String> = shown
+                    .iter()
+                    .map(|c| "=".repeat(c.width.max(c.title.len())))
+                    .collect();
+                t.line(&titles)?;
+                t.line(&rules)
+            })?;
         }
         self.rows += 1;
         let texts: Vec<String> = cells
@@ -104,21 +117,26 @@ impl Renderer for TableRenderer<'_> {
             .map(cell_text)
             .collect();
         self.line(&texts)?;
-        for cell in cells {
-            if let Cell::Block(text) = cell {
-                for l in text.lines() {
-                    writeln!(self.out, "{}", escape_controls(l))?;
+        // Part of the row, not rows of their own: `| count` counts the rows.
+        self.frame(|t| {
+            for cell in cells {
+                if let Cell::Block(text) = cell {
+                    for l in text.lines() {
+                        writeln!(t.out, "{}", escape_controls(l))?;
+                    }
                 }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     fn end_list(&mut self, summary: &str) -> io::Result<()> {
-        if self.rows > 0 {
-            writeln!(self.out)?;
-        }
-        writeln!(self.out, "{}", escape_controls(summary))
+        self.frame(|t| {
+            if t.rows > 0 {
+                writeln!(t.out)?;
+            }
+            writeln!(t.out, "{}", escape_controls(summary))
+        })
     }
 
     fn record(&mut self, fields: &[Field<'_>]) -> io::Result<()> {

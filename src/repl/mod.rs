@@ -69,10 +69,13 @@ pub fn run(session: &mut Session) -> io::Result<u8> {
     let devices = Arc::new(StoreDevices::new(session.location().clone()));
     let history = history_path();
     // Ctrl-C while a command runs must stop the command, not end an admin's SSH session.
-    let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, session.interrupted.clone());
+    let _ = signal_hook::flag::register(
+        signal_hook::consts::SIGINT,
+        session.talk.interrupted.clone(),
+    );
     let mut source: Box<dyn LineSource> = if is_basic_terminal() {
         Box::new(PlainSource::new(
-            session.interrupted.clone(),
+            session.talk.interrupted.clone(),
             history.as_deref(),
         ))
     } else {
@@ -105,7 +108,7 @@ pub fn run(session: &mut Session) -> io::Result<u8> {
                 source.save(h);
             }
         }
-        session.refresh_terminal_width();
+        session.talk.refresh_terminal_width();
         let stdout = io::stdout();
         let mut out = stdout.lock();
         let result = {

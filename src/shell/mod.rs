@@ -8,8 +8,9 @@ use std::io::{self, Write};
 
 use crate::cli::modifiers::{self, LineFilter, Piped};
 use crate::cli::parse::{Invocation, resolve, split_words};
-use crate::commands::{self, CmdError, FAILURE_TRAILER, Flow, Prompter, Session};
-use crate::render::{self, escape_controls};
+use crate::commands::{self, CommandError, FAILURE_TRAILER, Flow, Prompter, Session};
+use crate::error::ErrorKind;
+use crate::render::{self, Framing, escape_controls};
 
 /// Runs one typed line (REPL or script): parse, run, render to `out`.
 ///
@@ -22,14 +23,14 @@ pub fn run_line(
     prompter: &mut dyn Prompter,
     out: &mut dyn Write,
     on_abbreviation: &mut dyn FnMut(&str),
-) -> Result<Flow, CmdError> {
-    let piped = modifiers::split(line).map_err(CmdError::Usage)?;
-    let words = split_words(&piped.command).map_err(CmdError::Usage)?;
+) -> Result<Flow, CommandError> {
+    let piped = modifiers::split(line).map_err(CommandError::usage)?;
+    let words = split_words(&piped.command).map_err(CommandError::usage)?;
     if words.is_empty() {
         if piped.modifiers.is_empty() && piped.format.is_none() {
             return Ok(Flow::Continue);
         }
-        return Err(CmdError::Usage("no command before |".into()));
+        return Err(CommandError::usage("no command before |"));
     }
     let inv = resolve(&words, true)?;
     if inv.abbreviated || piped.abbreviated {
@@ -47,20 +48,21 @@ pub fn run_invocation(
     piped: Piped,
     prompter: &mut dyn Prompter,
     out: &mut dyn Write,
-) -> Result<Flow, CmdError> {
-    let format = piped.format.unwrap_or(session.format);
+) -> Result<Flow, CommandError> {
+    let format = piped.format.unwrap_or(session.talk.format);
     // Follow the terminal's width only when people read the lines as they come; filtered lines
     // must stay whole for the regexes.
     let width = if piped.modifiers.is_empty() {
-        session.terminal_width
+        session.talk.terminal_width
     } else {
         None
     };
     // Buffered: a listing of a million rows must not cost a write system call per line.
     let mut buffered = io::BufWriter::with_capacity(64 * 1024, out);
-    let mut filter = LineFilter::new(&mut buffered, piped.modifiers);
+    let framing = Framing::default();
+    let mut filter = LineFilter::new(&mut buffered, piped.modifiers).with_framing(framing.clone());
     let result = {
-        let mut renderer = render::renderer(format, Box::new(&mut filter), width);
+        let mut renderer = render::renderer_framed(format, Box::new(&mut filter), width, framing);
         commands::run(inv, line, session, prompter, renderer.as_mut())
     };
     // `| count` counts what a command printed; a failed or cancelled one printed no answer.
@@ -72,7 +74,7 @@ pub fn run_invocation(
     };
     match result {
         // A closed pipe (`capfsh ... | head`) is the reader's choice, not a failure.
-        Err(CmdError::Failed(m)) if m.contains("Broken pipe") => Ok(Flow::Continue),
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(Flow::Continue),
         Ok(flow) => match finished {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(flow),
             Err(e) => Err(e.into()),
@@ -84,13 +86,17 @@ pub fn run_invocation(
 
 /// Writes a failure the CUCM way: the reason (escaped), then the trailer automation greps for.
 /// A cancellation prints only its reason.
-pub fn report_error(err: &CmdError, context: Option<&str>, to: &mut dyn Write) -> io::Result<()> {
+pub fn report_error(
+    err: &CommandError,
+    context: Option<&str>,
+    to: &mut dyn Write,
+) -> io::Result<()> {
     let reason = escape_controls(&err.to_string()).into_owned();
     match context {
         Some(c) => writeln!(to, "{c}: {reason}")?,
         None => writeln!(to, "{reason}")?,
     }
-    if !matches!(err, CmdError::Cancelled(_)) {
+    if err.is_failure() {
         writeln!(to, "{FAILURE_TRAILER}")?;
     }
     to.flush()

@@ -7,7 +7,7 @@
 use std::io::{self, BufRead, Read, Write};
 
 use super::{report_error, run_line};
-use crate::commands::{CmdError, Flow, NoPrompter, Session};
+use crate::commands::{CommandError, Flow, NoPrompter, Session};
 
 /// The longest script line accepted: a command line is short, a longer one is a wrong file.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
@@ -57,7 +57,7 @@ pub fn run_script(
         lineno += 1;
         let context = format!("{name} line {lineno}");
         if buf.len() > MAX_LINE_BYTES && !buf.ends_with(b"\n") {
-            let e = CmdError::Usage(format!("line longer than {MAX_LINE_BYTES} bytes"));
+            let e = CommandError::usage(format!("line longer than {MAX_LINE_BYTES} bytes"));
             report_error(&e, Some(&context), err)?;
             result.failures += 1;
             result.exit_code = e.exit_code();
@@ -73,7 +73,7 @@ pub fn run_script(
         let line = match std::str::from_utf8(bytes) {
             Ok(l) => l.trim(),
             Err(_) => {
-                let e = CmdError::Usage("line is not valid UTF-8".into());
+                let e = CommandError::usage("line is not valid UTF-8");
                 report_error(&e, Some(&context), err)?;
                 result.failures += 1;
                 if result.exit_code == 0 {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use rusqlite::ErrorCode;
 
 use crate::domain::InvalidValue;
+use crate::error::ErrorKind;
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -47,20 +48,67 @@ pub enum StoreError {
         "the store is busy: another process (capfd or another capfsh) holds its write lock; try again"
     )]
     Busy,
-    /// The file could not be opened.
-    #[error("cannot open: {reason}")]
+    /// The file or its folder could not be created or looked at.
+    #[error("cannot open: {source}")]
     CannotOpen {
         /// The store's path.
         path: PathBuf,
-        /// What the OS or SQLite said.
-        reason: String,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
     },
-    /// A value did not pass the domain rules or the schema's checks.
+    /// SQLite could not open the file.
+    #[error("cannot open: {source}")]
+    CannotOpenDb {
+        /// The store's path.
+        path: PathBuf,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// No `--db`, no `CAPFSH_DB` and no data directory to put the default store in.
+    #[error("cannot open: no data directory for the default store (is HOME set?): pass --db PATH")]
+    NoDataDir,
+    /// A value did not pass the domain rules.
     #[error("{0}")]
     Invalid(String),
+    /// A write broke one of the schema's checks (a CHECK, UNIQUE or trigger).
+    #[error("refused by the store's checks: {}", constraint_message(.0))]
+    Constraint(#[source] rusqlite::Error),
+    /// SQLite says the file is not a database (outside [`Store::open`](super::Store::open), which
+    /// turns it into [`StoreError::NotADatabase`] with the path).
+    #[error("store error: file is not a database: check the --db path")]
+    FileNotDatabase(#[source] rusqlite::Error),
+    /// The file refused WAL mode (a read-only folder or a network file system, say).
+    #[error("store error: could not switch the store to WAL mode (got {0})")]
+    NotWal(String),
+    /// A stored timestamp is outside what the domain can represent.
+    #[error("store error: timestamp {0} out of range")]
+    TimestampOutOfRange(i64),
     /// Anything else SQLite reported.
     #[error("store error: {0}")]
-    Sqlite(String),
+    Sqlite(#[source] rusqlite::Error),
+}
+
+/// The message SQLite gave with a constraint failure.
+fn constraint_message(e: &rusqlite::Error) -> &str {
+    match e {
+        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg,
+        _ => "constraint failed",
+    }
+}
+
+impl StoreError {
+    /// Which kind of failure this is (the exit code follows from it).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            StoreError::Busy | StoreError::ReadOnly => ErrorKind::StoreUnavailable,
+            StoreError::NotWal(_) | StoreError::TimestampOutOfRange(_) | StoreError::Sqlite(_) => {
+                ErrorKind::Internal
+            }
+            _ => ErrorKind::Refused,
+        }
+    }
 }
 
 impl From<InvalidValue> for StoreError {
@@ -71,27 +119,13 @@ impl From<InvalidValue> for StoreError {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        if let rusqlite::Error::SqliteFailure(f, msg) = &e {
-            match f.code {
-                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
-                    return StoreError::Busy;
-                }
-                ErrorCode::ReadOnly => return StoreError::ReadOnly,
-                ErrorCode::DatabaseCorrupt => return StoreError::Corrupt,
-                ErrorCode::NotADatabase => {
-                    return StoreError::Sqlite(
-                        "file is not a database: check the --db path".into(),
-                    );
-                }
-                ErrorCode::ConstraintViolation => {
-                    return StoreError::Invalid(format!(
-                        "refused by the store's checks: {}",
-                        msg.as_deref().unwrap_or("constraint failed")
-                    ));
-                }
-                _ => {}
-            }
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy,
+            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly,
+            Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt,
+            Some(ErrorCode::NotADatabase) => StoreError::FileNotDatabase(e),
+            Some(ErrorCode::ConstraintViolation) => StoreError::Constraint(e),
+            _ => StoreError::Sqlite(e),
         }
-        StoreError::Sqlite(e.to_string())
     }
 }

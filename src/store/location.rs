@@ -51,11 +51,7 @@ impl StoreLocation {
                 create_folder: true,
                 busy_timeout,
             })
-            .ok_or_else(|| StoreError::CannotOpen {
-                path: PathBuf::from("<data dir>"),
-                reason: "no data directory for the default store (is HOME set?): pass --db PATH"
-                    .into(),
-            })
+            .ok_or(StoreError::NoDataDir)
     }
 
     /// Opens the store here.

@@ -92,9 +92,9 @@ impl Store {
         };
         if !parent.is_dir() {
             if opts.create_folder {
-                create_private_dir(&parent).map_err(|e| StoreError::CannotOpen {
+                create_private_dir(&parent).map_err(|source| StoreError::CannotOpen {
                     path: parent.clone(),
-                    reason: e.to_string(),
+                    source,
                 })?;
             } else {
                 return Err(StoreError::FolderMissing(parent));
@@ -104,16 +104,16 @@ impl Store {
             Ok(m) if !m.is_file() => return Err(StoreError::NotAFile(path.to_path_buf())),
             Ok(m) => m.permissions().readonly(),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                create_private_file(path).map_err(|e| StoreError::CannotOpen {
+                create_private_file(path).map_err(|source| StoreError::CannotOpen {
                     path: path.to_path_buf(),
-                    reason: e.to_string(),
+                    source,
                 })?;
                 false
             }
-            Err(e) => {
+            Err(source) => {
                 return Err(StoreError::CannotOpen {
                     path: path.to_path_buf(),
-                    reason: e.to_string(),
+                    source,
                 });
             }
         };
@@ -122,16 +122,15 @@ impl Store {
         } else {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
         };
-        let mut conn =
-            Connection::open_with_flags(path, flags).map_err(|e| StoreError::CannotOpen {
+        let mut conn = Connection::open_with_flags(path, flags).map_err(|source| {
+            StoreError::CannotOpenDb {
                 path: path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
+                source,
+            }
+        })?;
         conn.busy_timeout(opts.busy_timeout)?;
         let version = schema_version(&conn).map_err(|e| match e {
-            StoreError::Sqlite(m) if m.contains("not a database") => {
-                StoreError::NotADatabase(path.to_path_buf())
-            }
+            StoreError::FileNotDatabase(_) => StoreError::NotADatabase(path.to_path_buf()),
             other => other,
         })?;
         if version > LATEST_VERSION {
@@ -153,9 +152,7 @@ impl Store {
             let mode: String =
                 conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("wal") {
-                return Err(StoreError::Sqlite(format!(
-                    "could not switch the store to WAL mode (got {mode})"
-                )));
+                return Err(StoreError::NotWal(mode));
             }
             conn.pragma_update(None, "synchronous", "NORMAL")?;
         }
@@ -272,8 +269,7 @@ fn to_micros(t: &Timestamp) -> i64 {
 
 /// The inverse of `to_micros`, for values the store computed itself.
 fn from_micros(v: i64) -> Result<Timestamp, StoreError> {
-    Timestamp::from_timestamp_micros(v)
-        .ok_or_else(|| StoreError::Sqlite(format!("timestamp {v} out of range")))
+    Timestamp::from_timestamp_micros(v).ok_or(StoreError::TimestampOutOfRange(v))
 }
 
 /// Reads a timestamp column inside a row mapper.

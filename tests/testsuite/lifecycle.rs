@@ -730,7 +730,10 @@ fn tidy_deletes_past_the_margin_in_one_go_and_dry_run_changes_nothing() {
     assert_eq!(env.digest(), before);
     // Bad values: usage errors, nothing changed.
     for (args, reason) in [
-        (vec!["older-than", "soon"], "Invalid value \"soon\""),
+        (
+            vec!["older-than", "soon"],
+            "older-than \"soon\" is not valid",
+        ),
         (vec!["older-than"], "needs <days>"),
         (vec!["dry-run", "dry-run"], "Too many arguments"),
         (vec!["everything"], "Too many arguments"),

@@ -2,12 +2,15 @@
 
 mod bad_input;
 mod engine;
+mod exit_codes;
 mod lifecycle;
 mod oneshot;
 mod oneshot_pty;
+mod packaging;
 mod pki_standards;
 mod repl_pty;
 mod script;
+mod service_log;
 mod shell_completion;
 mod shell_pty;
 mod support;

@@ -162,8 +162,8 @@ fn an_ssh_forced_command_runs_as_one_line() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "Count: 8\n",
-        "4 rows, header, rule, blank line, summary"
+        "Count: 4\n",
+        "4 rows: of a table, | count counts the data lines only"
     );
     let out = env
         .capfsh()

@@ -1,0 +1,115 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[capfd] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'capfd'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'capfd'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Create the CAPF CA certificate (key in a 0600 file beside the store)'
+            cand enroll 'Take a phone''s CSR (PEM or DER); in capf mode, sign and print its LSC'
+            cand installed 'Record that a phone installed its LSC'
+            cand crl 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)'
+            cand run 'Run the engine: follow settings changes, sign pending CSRs in capf mode'
+            cand man 'Print the capfd(1) man page (roff) on standard output'
+            cand completions 'Print a shell completion script for capfd'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'capfd;init'= {
+            cand --key 'Key type of the CA (LSCs are signed with SHA-256)'
+            cand --org 'Organization (O) of the CA subject'
+            cand --ou 'Organizational unit (OU) of the CA subject'
+            cand --locality 'Locality (L) of the CA subject'
+            cand --state 'State or province (ST) of the CA subject'
+            cand --country 'Country (C) of the CA subject: two letters'
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --force 'Replace an existing CA (kept in the store as retired)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'capfd;enroll'= {
+            cand --device 'Device name the CSR is for, e.g. SEP001122AABBCC'
+            cand --csr 'The CSR file (PEM or DER, at most 64 KiB); - reads standard input'
+            cand --out 'Write the LSC PEM here instead of standard output'
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'capfd;installed'= {
+            cand --device 'Device that installed its LSC'
+            cand --serial 'Serial of the installed LSC [default: the newest one not stale]'
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'capfd;crl'= {
+            cand --out 'Write the CRL here (replaced whole) instead of standard output'
+            cand --days 'Days until the CRL''s nextUpdate (1-366)'
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'capfd;run'= {
+            cand --interval-ms 'How often the store is polled, in milliseconds (50-10000)'
+            cand --crl 'Keep a CRL (PEM) current in FILE: reissued on each revocation and when half of its validity has passed'
+            cand --crl-days 'Days until the CRL''s nextUpdate (1-366)'
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'capfd;man'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'capfd;completions'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'capfd;help'= {
+            cand init 'Create the CAPF CA certificate (key in a 0600 file beside the store)'
+            cand enroll 'Take a phone''s CSR (PEM or DER); in capf mode, sign and print its LSC'
+            cand installed 'Record that a phone installed its LSC'
+            cand crl 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)'
+            cand run 'Run the engine: follow settings changes, sign pending CSRs in capf mode'
+            cand man 'Print the capfd(1) man page (roff) on standard output'
+            cand completions 'Print a shell completion script for capfd'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'capfd;help;init'= {
+        }
+        &'capfd;help;enroll'= {
+        }
+        &'capfd;help;installed'= {
+        }
+        &'capfd;help;crl'= {
+        }
+        &'capfd;help;run'= {
+        }
+        &'capfd;help;man'= {
+        }
+        &'capfd;help;completions'= {
+        }
+        &'capfd;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,54 @@
+//! What a command needs to act: the store (opened on first use) and who is acting.
+
+use super::CommandError;
+use crate::store::{Actor, Store, StoreLocation};
+
+/// The store and the acting OS user of a session.
+pub struct Act {
+    location: StoreLocation,
+    store: Option<Store>,
+    /// The OS user, for the audit log.
+    pub os_user: String,
+}
+
+impl Act {
+    /// Acts on the store at `location` as the OS user running us.
+    pub fn new(location: StoreLocation) -> Act {
+        Act {
+            location,
+            store: None,
+            os_user: crate::actor::os_user(),
+        }
+    }
+
+    /// The store location.
+    pub fn location(&self) -> &StoreLocation {
+        &self.location
+    }
+
+    /// The store, opened on first use.
+    pub fn store(&mut self) -> Result<&mut Store, CommandError> {
+        let store = match self.store.take() {
+            Some(s) => s,
+            None => self
+                .location
+                .open()
+                .map_err(|e| CommandError::from(e).context(self.location.path.display()))?,
+        };
+        Ok(self.store.insert(store))
+    }
+
+    /// The store if a command already opened it (a failure is audited only then: opening it
+    /// just to record that a value was refused would make the admin wait on a locked store).
+    pub fn open_store(&mut self) -> Option<&mut Store> {
+        self.store.as_mut()
+    }
+
+    /// Who acts with the command line `line`, for the audit log.
+    pub fn actor(&self, line: &str) -> Actor {
+        Actor {
+            os_user: self.os_user.clone(),
+            command: line.to_owned(),
+        }
+    }
+}
