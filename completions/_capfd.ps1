@@ -31,6 +31,8 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             [CompletionResult]::new('installed', 'installed', [CompletionResultType]::ParameterValue, 'Record that a phone installed its LSC')
             [CompletionResult]::new('crl', 'crl', [CompletionResultType]::ParameterValue, 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the engine: follow settings changes, sign pending CSRs in capf mode')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Create or check the multi-user layout: owners, modes, ACLs, roles file')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup made by `utils capf backup` as the store --db names')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the capfd(1) man page (roff) on standard output')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script for capfd')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -83,6 +85,24 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'capfd;setup' {
+            [CompletionResult]::new('--admins', '--admins', [CompletionResultType]::ParameterName, 'Group whose members are admins (everything)')
+            [CompletionResult]::new('--operators', '--operators', [CompletionResultType]::ParameterName, 'Group whose members are operators (all but CA and trust changes)')
+            [CompletionResult]::new('--readers', '--readers', [CompletionResultType]::ParameterName, 'Group whose members may only read (show, list, dump, count)')
+            [CompletionResult]::new('--service', '--service', [CompletionResultType]::ParameterName, 'The account capfd runs as; it owns the store and the CA keys')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Only report what differs from the layout; change nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfd;restore' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing store (its CA key files are never replaced)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'capfd;man' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -101,6 +121,8 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             [CompletionResult]::new('installed', 'installed', [CompletionResultType]::ParameterValue, 'Record that a phone installed its LSC')
             [CompletionResult]::new('crl', 'crl', [CompletionResultType]::ParameterValue, 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the engine: follow settings changes, sign pending CSRs in capf mode')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Create or check the multi-user layout: owners, modes, ACLs, roles file')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup made by `utils capf backup` as the store --db names')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the capfd(1) man page (roff) on standard output')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script for capfd')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -119,6 +141,12 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             break
         }
         'capfd;help;run' {
+            break
+        }
+        'capfd;help;setup' {
+            break
+        }
+        'capfd;help;restore' {
             break
         }
         'capfd;help;man' {

@@ -206,6 +206,7 @@ Register-ArgumentCompleter -Native -CommandName 'capfsh' -ScriptBlock {
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Copy the store and its CA keys to a new folder')
             [CompletionResult]::new('cert', 'cert', [CompletionResultType]::ParameterValue, 'Certificates signed by an external CA')
             [CompletionResult]::new('csr', 'csr', [CompletionResultType]::ParameterValue, 'Pending certificate signing requests')
             [CompletionResult]::new('lsc', 'lsc', [CompletionResultType]::ParameterValue, 'Issued LSCs: revoke, export')
@@ -213,6 +214,15 @@ Register-ArgumentCompleter -Native -CommandName 'capfsh' -ScriptBlock {
             [CompletionResult]::new('stale-lsc', 'stale-lsc', [CompletionResultType]::ParameterValue, 'LSCs issued but never installed')
             [CompletionResult]::new('tidy', 'tidy', [CompletionResultType]::ParameterValue, 'Delete expired LSCs and superseded CSRs past a margin')
             [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'CA certificates trusted to issue LSCs')
+            break
+        }
+        'capfsh;utils;capf;backup' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'capfsh;utils;capf;cert' {

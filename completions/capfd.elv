@@ -28,6 +28,8 @@ set edit:completion:arg-completer[capfd] = {|@words|
             cand installed 'Record that a phone installed its LSC'
             cand crl 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)'
             cand run 'Run the engine: follow settings changes, sign pending CSRs in capf mode'
+            cand setup 'Create or check the multi-user layout: owners, modes, ACLs, roles file'
+            cand restore 'Restore a backup made by `utils capf backup` as the store --db names'
             cand man 'Print the capfd(1) man page (roff) on standard output'
             cand completions 'Print a shell completion script for capfd'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -74,6 +76,22 @@ set edit:completion:arg-completer[capfd] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'capfd;setup'= {
+            cand --admins 'Group whose members are admins (everything)'
+            cand --operators 'Group whose members are operators (all but CA and trust changes)'
+            cand --readers 'Group whose members may only read (show, list, dump, count)'
+            cand --service 'The account capfd runs as; it owns the store and the CA keys'
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --check 'Only report what differs from the layout; change nothing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfd;restore'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --force 'Replace an existing store (its CA key files are never replaced)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'capfd;man'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
             cand -h 'Print help'
@@ -90,6 +108,8 @@ set edit:completion:arg-completer[capfd] = {|@words|
             cand installed 'Record that a phone installed its LSC'
             cand crl 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)'
             cand run 'Run the engine: follow settings changes, sign pending CSRs in capf mode'
+            cand setup 'Create or check the multi-user layout: owners, modes, ACLs, roles file'
+            cand restore 'Restore a backup made by `utils capf backup` as the store --db names'
             cand man 'Print the capfd(1) man page (roff) on standard output'
             cand completions 'Print a shell completion script for capfd'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -103,6 +123,10 @@ set edit:completion:arg-completer[capfd] = {|@words|
         &'capfd;help;crl'= {
         }
         &'capfd;help;run'= {
+        }
+        &'capfd;help;setup'= {
+        }
+        &'capfd;help;restore'= {
         }
         &'capfd;help;man'= {
         }

@@ -32,6 +32,8 @@ complete -c capfd -n "__fish_capfd_needs_command" -f -a "enroll" -d 'Take a phon
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "installed" -d 'Record that a phone installed its LSC'
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "crl" -d 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)'
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "run" -d 'Run the engine: follow settings changes, sign pending CSRs in capf mode'
+complete -c capfd -n "__fish_capfd_needs_command" -f -a "setup" -d 'Create or check the multi-user layout: owners, modes, ACLs, roles file'
+complete -c capfd -n "__fish_capfd_needs_command" -f -a "restore" -d 'Restore a backup made by `utils capf backup` as the store --db names'
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "man" -d 'Print the capfd(1) man page (roff) on standard output'
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "completions" -d 'Print a shell completion script for capfd'
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -67,15 +69,27 @@ complete -c capfd -n "__fish_capfd_using_subcommand run" -l crl -d 'Keep a CRL (
 complete -c capfd -n "__fish_capfd_using_subcommand run" -l crl-days -d 'Days until the CRL\'s nextUpdate (1-366)' -r
 complete -c capfd -n "__fish_capfd_using_subcommand run" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
 complete -c capfd -n "__fish_capfd_using_subcommand run" -s h -l help -d 'Print help'
+complete -c capfd -n "__fish_capfd_using_subcommand setup" -l admins -d 'Group whose members are admins (everything)' -r
+complete -c capfd -n "__fish_capfd_using_subcommand setup" -l operators -d 'Group whose members are operators (all but CA and trust changes)' -r
+complete -c capfd -n "__fish_capfd_using_subcommand setup" -l readers -d 'Group whose members may only read (show, list, dump, count)' -r
+complete -c capfd -n "__fish_capfd_using_subcommand setup" -l service -d 'The account capfd runs as; it owns the store and the CA keys' -r
+complete -c capfd -n "__fish_capfd_using_subcommand setup" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
+complete -c capfd -n "__fish_capfd_using_subcommand setup" -l check -d 'Only report what differs from the layout; change nothing'
+complete -c capfd -n "__fish_capfd_using_subcommand setup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c capfd -n "__fish_capfd_using_subcommand restore" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
+complete -c capfd -n "__fish_capfd_using_subcommand restore" -l force -d 'Replace an existing store (its CA key files are never replaced)'
+complete -c capfd -n "__fish_capfd_using_subcommand restore" -s h -l help -d 'Print help'
 complete -c capfd -n "__fish_capfd_using_subcommand man" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
 complete -c capfd -n "__fish_capfd_using_subcommand man" -s h -l help -d 'Print help'
 complete -c capfd -n "__fish_capfd_using_subcommand completions" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
 complete -c capfd -n "__fish_capfd_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run man completions help" -f -a "init" -d 'Create the CAPF CA certificate (key in a 0600 file beside the store)'
-complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run man completions help" -f -a "enroll" -d 'Take a phone\'s CSR (PEM or DER); in capf mode, sign and print its LSC'
-complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run man completions help" -f -a "installed" -d 'Record that a phone installed its LSC'
-complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run man completions help" -f -a "crl" -d 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)'
-complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run man completions help" -f -a "run" -d 'Run the engine: follow settings changes, sign pending CSRs in capf mode'
-complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run man completions help" -f -a "man" -d 'Print the capfd(1) man page (roff) on standard output'
-complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run man completions help" -f -a "completions" -d 'Print a shell completion script for capfd'
-complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "init" -d 'Create the CAPF CA certificate (key in a 0600 file beside the store)'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "enroll" -d 'Take a phone\'s CSR (PEM or DER); in capf mode, sign and print its LSC'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "installed" -d 'Record that a phone installed its LSC'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "crl" -d 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "run" -d 'Run the engine: follow settings changes, sign pending CSRs in capf mode'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "setup" -d 'Create or check the multi-user layout: owners, modes, ACLs, roles file'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "restore" -d 'Restore a backup made by `utils capf backup` as the store --db names'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "man" -d 'Print the capfd(1) man page (roff) on standard output'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "completions" -d 'Print a shell completion script for capfd'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

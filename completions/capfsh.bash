@@ -73,6 +73,9 @@ _capfsh() {
             capfsh__subcmd__utils,capf)
                 cmd="capfsh__subcmd__utils__subcmd__capf"
                 ;;
+            capfsh__subcmd__utils__subcmd__capf,backup)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__backup"
+                ;;
             capfsh__subcmd__utils__subcmd__capf,cert)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__cert"
                 ;;
@@ -803,8 +806,41 @@ _capfsh() {
             return 0
             ;;
         capfsh__subcmd__utils__subcmd__capf)
-            opts="-y -h --db --format --yes --help cert csr lsc set stale-lsc tidy trust"
+            opts="-y -h --db --format --yes --help backup cert csr lsc set stale-lsc tidy trust"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__backup)
+            opts="-y -h --db --format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -186,6 +186,7 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand --yes 'Answer yes to confirmations (same as noconfirm)'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand backup 'Copy the store and its CA keys to a new folder'
             cand cert 'Certificates signed by an external CA'
             cand csr 'Pending certificate signing requests'
             cand lsc 'Issued LSCs: revoke, export'
@@ -193,6 +194,14 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand stale-lsc 'LSCs issued but never installed'
             cand tidy 'Delete expired LSCs and superseded CSRs past a margin'
             cand trust 'CA certificates trusted to issue LSCs'
+        }
+        &'capfsh;utils;capf;backup'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'capfsh;utils;capf;cert'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'

@@ -92,6 +92,7 @@ json\t''
 csv\t''"
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -s y -l yes -d 'Answer yes to confirmations (same as noconfirm)'
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -s h -l help -d 'Print help'
+complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "backup" -d 'Copy the store and its CA keys to a new folder'
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "cert" -d 'Certificates signed by an external CA'
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "csr" -d 'Pending certificate signing requests'
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "lsc" -d 'Issued LSCs: revoke, export'

@@ -10,14 +10,17 @@
 #![warn(missing_docs)]
 
 pub mod actor;
+pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod layout;
 pub mod logging;
 pub mod pki;
 pub mod render;
 pub mod repl;
+pub mod roles;
 pub mod shell;
 pub mod store;

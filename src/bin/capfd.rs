@@ -17,6 +17,7 @@ use capfsh::error::Program;
 use capfsh::logging::Logger;
 use capfsh::pki::{CaKeyKind, CaSubject, csr::MAX_CSR_INPUT_BYTES};
 use capfsh::render::escape_controls;
+use capfsh::roles::Role;
 use capfsh::store::{Actor, DB_ENV, StoreLocation};
 
 fn cli() -> Command {
@@ -162,6 +163,70 @@ fn cli() -> Command {
                 .arg(crl_days_arg("crl-days")),
         )
         .subcommand(
+            Command::new(SETUP)
+                .about("Create or check the multi-user layout: owners, modes, ACLs, roles file")
+                .long_about(
+                    "Lays out the store's folder for three roles mapped from OS groups: the \
+                     service account owns the store, admins may do everything, operators all \
+                     but CA and trust changes, readers only read (and cannot write the store by \
+                     any means). Creates what is missing and fixes owners, modes and ACLs; with \
+                     --check only reports (exit 1 when something differs). Without --db or \
+                     CAPFSH_DB the store is /var/lib/capfsh/capf.db.",
+                )
+                .arg(
+                    Arg::new("admins")
+                        .long("admins")
+                        .required(true)
+                        .value_name("GROUP")
+                        .help("Group whose members are admins (everything)"),
+                )
+                .arg(
+                    Arg::new("operators")
+                        .long("operators")
+                        .required(true)
+                        .value_name("GROUP")
+                        .help("Group whose members are operators (all but CA and trust changes)"),
+                )
+                .arg(
+                    Arg::new("readers")
+                        .long("readers")
+                        .required(true)
+                        .value_name("GROUP")
+                        .help("Group whose members may only read (show, list, dump, count)"),
+                )
+                .arg(
+                    Arg::new("service")
+                        .long("service")
+                        .value_name("USER")
+                        .default_value("capfd")
+                        .help("The account capfd runs as; it owns the store and the CA keys"),
+                )
+                .arg(
+                    Arg::new("check")
+                        .long("check")
+                        .action(ArgAction::SetTrue)
+                        .help("Only report what differs from the layout; change nothing"),
+                ),
+        )
+        .subcommand(
+            Command::new(RESTORE)
+                .about("Restore a backup made by `utils capf backup` as the store --db names")
+                .arg(
+                    Arg::new("folder")
+                        .required(true)
+                        .value_name("FOLDER")
+                        .value_hint(ValueHint::DirPath)
+                        .value_parser(value_parser!(PathBuf))
+                        .help("The backup folder (its manifest, store and CA key files)"),
+                )
+                .arg(
+                    Arg::new("force")
+                        .long("force")
+                        .action(ArgAction::SetTrue)
+                        .help("Replace an existing store (its CA key files are never replaced)"),
+                ),
+        )
+        .subcommand(
             Command::new(MAN).about("Print the capfd(1) man page (roff) on standard output"),
         )
         .subcommand(
@@ -186,6 +251,12 @@ fn crl_days_arg(name: &'static str) -> Arg {
         .help("Days until the CRL's nextUpdate (1-366)")
 }
 
+/// `capfd setup`: lays out the folder; the store path defaults to the system one.
+const SETUP: &str = "setup";
+/// Where `capfd setup` puts the store when neither `--db` nor `CAPFSH_DB` says.
+const SYSTEM_STORE: &str = "/var/lib/capfsh/capf.db";
+/// `capfd restore`: must not open (and so create) the store it is about to write.
+const RESTORE: &str = "restore";
 /// `capfd man`: prints the man page; needs no store.
 const MAN: &str = "man";
 /// `capfd completions <shell>`: prints a completion script; needs no store.
@@ -223,12 +294,69 @@ fn main() -> ExitCode {
 }
 
 fn run(matches: &ArgMatches) -> Result<(), EngineError> {
+    if let Some((SETUP, m)) = matches.subcommand() {
+        return setup(matches, m);
+    }
     let location = StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path))?;
+    let line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+    // What each engine command needs: the CA and restores are the admin's, the rest an
+    // operator's (the service account is admin by the roles file, or owns the store).
+    if let Some((name, _)) = matches.subcommand() {
+        let needed = match name {
+            "init" | RESTORE => Role::Admin,
+            _ => Role::Operator,
+        };
+        if let Err(e) = capfsh::roles::check_role(&location.path, needed, &format!("capfd {name}"))
+        {
+            // Audited as failed where this user may write the store at all.
+            if location.path.is_file()
+                && let Ok(mut store) = location.open()
+            {
+                store.log_failure(
+                    &Actor {
+                        os_user: os_user(),
+                        command: format!("capfd {line}"),
+                    },
+                    &e.to_string(),
+                );
+            }
+            return Err(e.into());
+        }
+    }
+    if let Some((RESTORE, m)) = matches.subcommand() {
+        let folder = m
+            .get_one::<PathBuf>("folder")
+            .ok_or(EngineError::NoCommand)?;
+        let actor = Actor {
+            os_user: os_user(),
+            command: format!("capfd {line}"),
+        };
+        let report = capfsh::backup::restore(folder, &location.path, m.get_flag("force"), &actor)?;
+        let verb = if report.replaced {
+            "replaced by"
+        } else {
+            "restored from"
+        };
+        println!(
+            "Store {} {verb} the backup in {}",
+            escape_controls(&report.db.display().to_string()),
+            escape_controls(&folder.display().to_string())
+        );
+        for k in &report.keys_written {
+            println!("CA key written:  {}", escape_controls(k));
+        }
+        for k in &report.keys_present {
+            println!(
+                "CA key present:  {} (same content, kept)",
+                escape_controls(k)
+            );
+        }
+        return Ok(());
+    }
     let mut store = location.open().map_err(|source| EngineError::OpenStore {
         path: location.path.clone(),
         source,
     })?;
-    let line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     let mut engine = Engine::new(
         &mut store,
         Actor {
@@ -564,6 +692,66 @@ fn man_page(out: &mut dyn Write) -> io::Result<()> {
     roff.text([roman("capfsh(1)")]);
     roff.to_writer(out)?;
     man.render_version_section(out)
+}
+
+/// `capfd setup`: creates or checks the layout and prints one line per file.
+fn setup(matches: &ArgMatches, m: &ArgMatches) -> Result<(), EngineError> {
+    let db = matches
+        .get_one::<PathBuf>("db")
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from(SYSTEM_STORE));
+    let name = |k: &str| -> Result<String, EngineError> {
+        let v = m.get_one::<String>(k).cloned().unwrap_or_default();
+        if capfsh::roles::valid_name(&v) {
+            Ok(v)
+        } else {
+            Err(capfsh::layout::LayoutError(format!(
+                "--{k} {}: not a valid user or group name",
+                escape_controls(&v)
+            ))
+            .into())
+        }
+    };
+    let map = capfsh::roles::RoleMap {
+        service: name("service")?,
+        admins: name("admins")?,
+        operators: name("operators")?,
+        readers: name("readers")?,
+    };
+    let check_only = m.get_flag("check");
+    let found = capfsh::layout::setup(&db, &map, check_only)?;
+    let mut problems = 0;
+    for f in &found {
+        let state = match (f.problem, f.fixed) {
+            (false, _) => "ok      ",
+            (true, true) => "fixed   ",
+            (true, false) => "DIFFERS ",
+        };
+        if f.problem {
+            problems += 1;
+        }
+        println!(
+            "{state}{}: {}",
+            escape_controls(&f.path.display().to_string()),
+            escape_controls(&f.what)
+        );
+    }
+    if check_only && problems > 0 {
+        return Err(capfsh::layout::LayoutError(format!(
+            "{problems} difference(s) from the layout: run capfd setup without --check to fix them"
+        ))
+        .into());
+    }
+    println!(
+        "Layout {} for {}: admins {}, operators {}, readers {}, service account {}",
+        if check_only { "checked" } else { "in place" },
+        escape_controls(&db.display().to_string()),
+        map.admins,
+        map.operators,
+        map.readers,
+        map.service
+    );
+    Ok(())
 }
 
 /// Writes generated text to standard output; a closed pipe is the reader's choice (exit 0).

@@ -415,7 +415,16 @@ mod tests {
     fn menus_list_their_children() {
         assert_eq!(
             words("utils capf "),
-            ["cert", "csr", "lsc", "set", "stale-lsc", "tidy", "trust"]
+            [
+                "backup",
+                "cert",
+                "csr",
+                "lsc",
+                "set",
+                "stale-lsc",
+                "tidy",
+                "trust"
+            ]
         );
         assert_eq!(words("ut"), ["utils"]);
         assert_eq!(
@@ -441,6 +450,7 @@ mod tests {
         assert_eq!(
             words("help ut ca "),
             [
+                "backup",
                 "cert",
                 "csr",
                 "lsc",

@@ -191,6 +191,7 @@ mod tests {
         assert_eq!(
             question_mark(&c),
             [
+                "  backup      Copy the store and its CA keys to a new folder",
                 "  cert*       Certificates signed by an external CA",
                 "  csr*        Pending certificate signing requests",
                 "  lsc*        Issued LSCs: revoke, export",

@@ -43,6 +43,8 @@ pub enum CommandId {
     CertImport,
     /// `utils capf trust import <file>`
     TrustImport,
+    /// `utils capf backup <folder>`
+    Backup,
     /// `show capf trust`
     ShowTrust,
     /// `show capf lsc`
@@ -82,6 +84,9 @@ pub enum Effect {
     /// Changes the store and removes data: audited like [`Effect::Writes`], and asks
     /// `Continue (y/n)?` unless `noconfirm` or `--yes` is given.
     Destroys,
+    /// Touches what decides who may issue LSCs (trust anchors, the issuer mode) or copies the
+    /// CA keys: audited like [`Effect::Writes`], and only the admin role may run it.
+    Administers,
 }
 
 impl Effect {
@@ -438,7 +443,7 @@ const CAPF_SET: &[Node] = &[
             description: "Sets the Certificate Issuer to Endpoint: capf signs LSCs with the CAPF \
                 CA certificate, online forwards CSRs to an external CA, offline keeps CSRs \
                 pending for export and imports the signed certificates by hand.",
-            effect: Effect::Writes,
+            effect: Effect::Administers,
         },
     ),
     Node::leaf(
@@ -586,11 +591,30 @@ const CAPF_TRUST: &[Node] = &[Node::leaf(
         description: "Adds CA certificates allowed to issue LSCs in online and offline mode, \
             all or nothing. A CA must carry Basic Constraints CA:TRUE and Key Usage \
             Certificate Sign; a Common Name containing CAPF- is reserved and refused.",
-        effect: Effect::Writes,
+        effect: Effect::Administers,
     },
 )];
 
 const UTILS_CAPF: &[Node] = &[
+    Node::leaf(
+        "backup",
+        "Copy the store and its CA keys to a new folder",
+        Runnable {
+            id: CommandId::Backup,
+            params: &[Param {
+                name: "folder",
+                help: "a new (or empty) folder; it is created, mode 0700",
+                kind: ValueKind::Path,
+                optional: false,
+            }],
+            description: "Writes a consistent copy of the store (taken online: capfd and other \
+                shells keep working) and every CA key file it names, active and retired, with \
+                their modes, into a new or empty folder, with a manifest of SHA-256 sums. The \
+                copy passes SQLite's integrity check before it is kept; nothing is ever \
+                overwritten. capfd restore <folder> --db PATH puts it back, under any name.",
+            effect: Effect::Administers,
+        },
+    ),
     Node::menu("cert", "Certificates signed by an external CA", CAPF_CERT),
     Node::menu("csr", "Pending certificate signing requests", CAPF_CSR),
     Node::menu("lsc", "Issued LSCs: revoke, export", CAPF_LSC),
@@ -1205,6 +1229,7 @@ mod tests {
         assert_eq!(
             mutating,
             [
+                CommandId::Backup,
                 CommandId::CertImport,
                 CommandId::CsrDelete,
                 CommandId::LscRevoke,
@@ -1219,10 +1244,14 @@ mod tests {
         );
         for (path, node) in all_commands() {
             let run = node.run.expect("runnable");
+            // Revocation cannot be taken back and tidy deletes: they ask like the deletes.
+            let asks = path.last() == Some(&"delete")
+                || path.contains(&"revoke")
+                || path.last() == Some(&"tidy");
             assert_eq!(
                 run.confirms(),
-                path.last() == Some(&"delete"),
-                "{path:?}: the deletes, and only they, ask"
+                asks,
+                "{path:?}: the deletes, revoke and tidy, and only they, ask"
             );
         }
     }

@@ -7,6 +7,7 @@
 //! command that changes the store, as its [`Effect`](crate::cli::tree::Effect) in the tree says.
 
 mod act;
+mod backup;
 mod certs;
 mod csr;
 mod delete;
@@ -124,6 +125,7 @@ fn handler(id: CommandId) -> Handler {
         CsrExport => certs::csr_export,
         CertImport => certs::cert_import,
         TrustImport => certs::trust_import,
+        Backup => backup::run,
         CsrList => csr::list,
         CsrCount => csr::count,
         CsrDump => csr::dump,
@@ -146,6 +148,17 @@ pub fn run(
 ) -> Result<Flow, CommandError> {
     session.talk.interrupted.store(false, Ordering::Relaxed);
     let actor = session.act.actor(line);
+    if let Err(e) = permitted(inv, session) {
+        // A refused role is audited like any refused change, where the user may write at all
+        // (a reader cannot write the store by any means, so the refusal is only reported).
+        if inv.effect.mutates()
+            && let Ok(store) = session.act.store()
+        {
+            store.log_failure(&actor, e.message());
+        }
+        out.flush()?;
+        return Err(e);
+    }
     let result = inv.values().map_err(CommandError::from).and_then(|args| {
         let mut cx = Cx {
             inv,
@@ -174,6 +187,18 @@ pub fn run(
 }
 
 /// `help [command]`.
+/// Whether the user running us has the role the command needs (its [`Effect`](crate::cli::tree::Effect)
+/// decides which).
+fn permitted(inv: &Invocation, session: &Session) -> Result<(), CommandError> {
+    crate::roles::check(
+        &session.location().path,
+        inv.id,
+        inv.effect,
+        &inv.canonical(),
+    )
+    .map_err(|e| CommandError::refused(e.to_string()))
+}
+
 fn help(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     let lines = match cx.args.text(0) {
         None => crate::cli::help::general_help(),

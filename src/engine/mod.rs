@@ -90,6 +90,15 @@ pub enum EngineError {
     /// The service could not install its SIGINT/SIGTERM handlers.
     #[error("cannot handle signals: {0}")]
     Signals(#[source] std::io::Error),
+    /// A backup could not be restored (nothing was changed).
+    #[error("{0}")]
+    Backup(#[from] crate::backup::BackupError),
+    /// The user's role does not allow the command (see [`crate::roles`]).
+    #[error("{0}")]
+    Role(#[from] crate::roles::RoleError),
+    /// `capfd setup` could not lay out or check the store's folder.
+    #[error("{0}")]
+    Layout(#[from] crate::layout::LayoutError),
 }
 
 impl EngineError {

@@ -6,6 +6,7 @@
 //! up front instead of halfway through a change.
 
 mod audit;
+mod backup;
 mod ca;
 mod csr;
 mod error;
@@ -21,11 +22,12 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, FileControl, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::domain::Timestamp;
 
 pub use audit::{Actor, AuditEntry};
+pub use backup::check_copy;
 pub use ca::{CaRecord, CapfCaEntry, NewCa, NewTrustAnchor};
 pub use csr::DeviceSource;
 pub use error::StoreError;
@@ -102,7 +104,7 @@ impl Store {
         }
         let read_only = match fs::metadata(path) {
             Ok(m) if !m.is_file() => return Err(StoreError::NotAFile(path.to_path_buf())),
-            Ok(m) => m.permissions().readonly(),
+            Ok(m) => m.permissions().readonly() || !may_write(path),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 create_private_file(path).map_err(|source| StoreError::CannotOpen {
                     path: path.to_path_buf(),
@@ -155,6 +157,13 @@ impl Store {
                 return Err(StoreError::NotWal(mode));
             }
             conn.pragma_update(None, "synchronous", "NORMAL")?;
+            // Keep `-wal`/`-shm` when the last writer closes: a reader that may not create
+            // them (or must not, to leave no files of its own) can then read while we write.
+            let mut persist = 1;
+            conn.file_control(
+                Some(rusqlite::MAIN_DB),
+                FileControl::PersistWal(&mut persist),
+            )?;
         }
         if version < LATEST_VERSION {
             if read_only {
@@ -234,6 +243,16 @@ fn has_capfsh_tables(conn: &Connection) -> Result<bool, StoreError> {
         |r| r.get(0),
     )?;
     Ok(n == 4)
+}
+
+/// Whether this user may write the file (ACLs and groups included), as the kernel decides.
+fn may_write(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: a valid NUL-terminated path.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
 }
 
 fn create_private_dir(dir: &Path) -> io::Result<()> {

@@ -1,5 +1,6 @@
 //! capfsh's integration tests: one binary, so the crate links once.
 
+mod backup;
 mod bad_input;
 mod engine;
 mod exit_codes;
@@ -9,6 +10,7 @@ mod oneshot_pty;
 mod packaging;
 mod pki_standards;
 mod repl_pty;
+mod roles;
 mod script;
 mod service_log;
 mod shell_completion;

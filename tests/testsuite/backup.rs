@@ -1,0 +1,314 @@
+//! `utils capf backup <folder>` and `capfd restore <folder> --db PATH`: an online copy of the
+//! store with every CA key, restored under another name in another folder, signs.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{TestEnv, csr_pem, stderr, stdout};
+
+fn mode(p: &Path) -> u32 {
+    std::fs::metadata(p).expect("metadata").permissions().mode() & 0o7777
+}
+
+fn write_csr(dir: &Path, dev: &str) -> PathBuf {
+    let p = dir.join(format!("{dev}.csr"));
+    std::fs::write(&p, csr_pem(dev)).expect("csr");
+    p
+}
+
+fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .expect("read_dir")
+        .map(|e| {
+            let e = e.expect("entry");
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).expect("read"),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// A store with a CA, one device signed in capf mode and one CSR pending in offline mode.
+fn populated() -> TestEnv {
+    let env = TestEnv::new();
+    let out = env.capfd().arg("init").output().expect("init");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csr = write_csr(env.home(), "SEP0000000000B1");
+    let out = env
+        .capfd()
+        .args(["enroll", "--device", "SEP0000000000B1", "--csr"])
+        .arg(&csr)
+        .output()
+        .expect("enroll");
+    assert!(out.status.success(), "{}", stderr(&out));
+    env.capfsh()
+        .args(["utils", "capf", "set", "mode", "offline"])
+        .assert()
+        .success();
+    let csr = write_csr(env.home(), "SEP0000000000B2");
+    let out = env
+        .capfd()
+        .args(["enroll", "--device", "SEP0000000000B2", "--csr"])
+        .arg(&csr)
+        .output()
+        .expect("enroll");
+    assert!(out.status.success(), "{}", stderr(&out));
+    env
+}
+
+#[test]
+fn a_backup_restored_under_another_name_elsewhere_signs() {
+    let env = populated();
+    let backup = env.home().join("backup-1");
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "backup"])
+        .arg(&backup)
+        .output()
+        .expect("backup");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("Backup written to"),
+        "{}",
+        stdout(&out)
+    );
+    // The folder is private; the key keeps its 0600, the store its mode.
+    assert_eq!(mode(&backup), 0o700);
+    let key = backup.join("capf.db.ca-key.pem");
+    assert_eq!(mode(&key), 0o600);
+    assert_eq!(
+        std::fs::read(&key).expect("key"),
+        std::fs::read(env.home().join("capf.db.ca-key.pem")).expect("key")
+    );
+    assert_eq!(mode(&backup.join("capf.db")), mode(&env.db));
+    assert!(backup.join("capf-backup.txt").is_file());
+    // A real SQLite says the copy is sound and holds what the store held.
+    let check = Command::new("sqlite3")
+        .arg(backup.join("capf.db"))
+        .arg("PRAGMA integrity_check; SELECT count(*) FROM csr; SELECT count(*) FROM lsc;")
+        .output()
+        .expect("sqlite3 (install the sqlite3 package)");
+    assert_eq!(stdout(&check), "ok\n2\n1\n", "{}", stderr(&check));
+    // The audit log says who copied the keys.
+    let audit = env
+        .capfsh()
+        .args(["show", "capf", "audit", "1"])
+        .output()
+        .expect("audit");
+    assert!(
+        stdout(&audit).contains("backup of the store"),
+        "{}",
+        stdout(&audit)
+    );
+
+    // Restored under another name in another folder.
+    let other = TestEnv::new();
+    let restored = TestEnv {
+        db: other.home().join("run.db"),
+        dir: other.dir,
+    };
+    let out = restored
+        .capfd()
+        .arg("restore")
+        .arg(&backup)
+        .output()
+        .expect("restore");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("restored from"), "{}", stdout(&out));
+    let restored_key = restored.home().join("capf.db.ca-key.pem");
+    assert_eq!(mode(&restored_key), 0o600);
+    let list = restored
+        .capfsh()
+        .args(["utils", "capf", "csr", "list"])
+        .output()
+        .expect("list");
+    assert!(
+        stdout(&list).contains("SEP0000000000B2"),
+        "{}",
+        stdout(&list)
+    );
+    restored
+        .capfsh()
+        .args(["utils", "capf", "set", "mode", "capf"])
+        .assert()
+        .success();
+    let csr = write_csr(restored.home(), "SEP0000000000B3");
+    let lsc = restored.home().join("b3.pem");
+    let out = restored
+        .capfd()
+        .args(["enroll", "--device", "SEP0000000000B3", "--csr"])
+        .arg(&csr)
+        .arg("--out")
+        .arg(&lsc)
+        .output()
+        .expect("enroll");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cert = stdout(
+        &restored
+            .capfsh()
+            .args(["show", "capf", "cert"])
+            .output()
+            .expect("cert"),
+    );
+    let pem: String = cert
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN"))
+        .take_while(|l| !l.starts_with("-----END"))
+        .chain(std::iter::once("-----END CERTIFICATE-----"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let ca = restored.home().join("ca.pem");
+    std::fs::write(&ca, pem).expect("ca");
+    let verify = Command::new("openssl")
+        .args(["verify", "-CAfile"])
+        .arg(&ca)
+        .arg(&lsc)
+        .output()
+        .expect("openssl");
+    assert!(
+        stdout(&verify).contains(": OK"),
+        "{}{}",
+        stdout(&verify),
+        stderr(&verify)
+    );
+    // The restore is in the restored store's audit log.
+    let audit = restored
+        .capfsh()
+        .args(["show", "capf", "audit"])
+        .output()
+        .expect("audit");
+    assert!(
+        stdout(&audit).contains("restored from"),
+        "{}",
+        stdout(&audit)
+    );
+}
+
+#[test]
+fn backups_and_restores_never_overwrite() {
+    let env = populated();
+    let backup = env.home().join("bk");
+    env.capfsh()
+        .args(["utils", "capf", "backup"])
+        .arg(&backup)
+        .assert()
+        .success();
+    let before = listing(&backup);
+    // The same folder again: refused, nothing touched.
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "backup"])
+        .arg(&backup)
+        .output()
+        .expect("backup");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("not empty"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Executed command unsuccessfully"));
+    assert_eq!(listing(&backup), before);
+
+    // Restoring over the live store: refused without --force.
+    let digest = env.digest();
+    let out = env
+        .capfd()
+        .arg("restore")
+        .arg(&backup)
+        .output()
+        .expect("restore");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert_eq!(env.digest(), digest, "a refused restore changed the store");
+
+    // With --force, after a change: the backup's content comes back (online, through SQLite).
+    env.capfsh()
+        .args(["utils", "capf", "csr", "delete", "all", "noconfirm"])
+        .assert()
+        .success();
+    let out = env
+        .capfd()
+        .args(["restore", "--force"])
+        .arg(&backup)
+        .output()
+        .expect("restore");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = env
+        .capfsh()
+        .args(["utils", "capf", "csr", "list"])
+        .output()
+        .expect("list");
+    assert!(
+        stdout(&list).contains("SEP0000000000B2"),
+        "{}",
+        stdout(&list)
+    );
+
+    // A key file of the same name with other content is never replaced, even with --force.
+    let other = TestEnv::new();
+    std::fs::write(
+        other.home().join("capf.db.ca-key.pem"),
+        "another CA's key\n",
+    )
+    .expect("key");
+    let out = other
+        .capfd()
+        .args(["restore", "--force"])
+        .arg(&backup)
+        .output()
+        .expect("restore");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("other content"), "{}", stderr(&out));
+    assert!(!other.db.exists(), "nothing restored");
+    assert_eq!(
+        std::fs::read_to_string(other.home().join("capf.db.ca-key.pem")).expect("key"),
+        "another CA's key\n"
+    );
+}
+
+#[test]
+fn a_damaged_backup_is_refused_whole() {
+    let env = populated();
+    let backup = env.home().join("bk");
+    env.capfsh()
+        .args(["utils", "capf", "backup"])
+        .arg(&backup)
+        .assert()
+        .success();
+    let key = backup.join("capf.db.ca-key.pem");
+    let mut bytes = std::fs::read(&key).expect("key");
+    bytes[40] ^= 1;
+    std::fs::write(&key, bytes).expect("tamper");
+    let other = TestEnv::new();
+    let out = other
+        .capfd()
+        .arg("restore")
+        .arg(&backup)
+        .output()
+        .expect("restore");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("does not match its SHA-256"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        listing(other.home()).is_empty(),
+        "{:?}",
+        listing(other.home())
+    );
+    // Not a backup folder at all.
+    let out = other
+        .capfd()
+        .arg("restore")
+        .arg(env.home())
+        .output()
+        .expect("restore");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("not a capfsh backup"),
+        "{}",
+        stderr(&out)
+    );
+}
