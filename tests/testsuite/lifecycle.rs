@@ -414,6 +414,28 @@ fn capfd_run_keeps_the_crl_file_current() {
     let dir = env.home();
     let devs = ["SEP0000000000C1", "SEP0000000000C2"];
     store_with_lscs(&env, &devs);
+    // A CSR left pending in offline mode: the engine signs it, cut at the CA's end (five years
+    // each by default), and says so in its log.
+    env.capfsh()
+        .args(["utils", "capf", "set", "mode", "offline"])
+        .assert()
+        .success();
+    let csr = openssl_csr(
+        dir,
+        "late",
+        "SEP0000000000C3",
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        &[],
+    );
+    env.capfd()
+        .args(["enroll", "--device", "SEP0000000000C3", "--csr"])
+        .arg(&csr)
+        .assert()
+        .success();
+    env.capfsh()
+        .args(["utils", "capf", "set", "mode", "capf"])
+        .assert()
+        .success();
     let crl = dir.join("live.crl");
     let mut child = Command::new(env!("CARGO_BIN_EXE_capfd"))
         .args(["run", "--interval-ms", "100", "--crl"])
@@ -436,6 +458,11 @@ fn capfd_run_keeps_the_crl_file_current() {
         }
         panic!("capfd run never logged {what:?}");
     };
+    let cut = wait_for("LSC cut to the CAPF CA's end of validity");
+    assert!(
+        cut.contains("SEP0000000000C3") && cut.contains("warning"),
+        "{cut}"
+    );
     let first = wait_for("CRL 1 written");
     assert!(first.contains("(0 revoked"), "{first}");
     assert!(crl.is_file());
