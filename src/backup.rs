@@ -162,7 +162,7 @@ fn write_backup(store: &Store, folder: &Path) -> Result<BackupReport, BackupErro
         });
     }
 
-    let manifest = render_manifest(&files, schema_version);
+    let manifest = render_manifest(&files, schema_version, store.clock().now());
     write_new_file(&folder.join(MANIFEST), manifest.as_bytes(), 0o600)?;
     sync_dir(folder)?;
     Ok(BackupReport {
@@ -351,11 +351,15 @@ fn prepare_folder(folder: &Path) -> Result<bool, BackupError> {
     }
 }
 
-fn render_manifest(files: &[BackupFile], schema_version: i64) -> String {
+fn render_manifest(
+    files: &[BackupFile],
+    schema_version: i64,
+    made: crate::domain::Timestamp,
+) -> String {
     let mut s = format!(
         "{MANIFEST_HEADER}\n# made {} UTC by capfsh {}; schema {schema_version}\n\
          # kind mode sha256 name\n",
-        crate::domain::format_cli(&chrono::Utc::now()),
+        crate::domain::format_cli(&made),
         env!("CARGO_PKG_VERSION")
     );
     for f in files {
@@ -623,7 +627,11 @@ mod tests {
                 sha256: "cd".repeat(32),
             },
         ];
-        std::fs::write(dir.path().join(MANIFEST), render_manifest(&files, 4)).expect("write");
+        std::fs::write(
+            dir.path().join(MANIFEST),
+            render_manifest(&files, 4, chrono::Utc::now()),
+        )
+        .expect("write");
         assert_eq!(read_manifest(dir.path()).expect("manifest"), files);
         let evil = format!(
             "{MANIFEST_HEADER}\nstore 0600 {} ../capf.db\n",

@@ -12,6 +12,7 @@
 pub mod actor;
 pub mod backup;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod domain;
 pub mod engine;

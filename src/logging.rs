@@ -9,6 +9,7 @@
 
 use std::io::{self, Write};
 
+use crate::clock::Clock;
 use crate::domain::{Timestamp, format_cli};
 use crate::render::escape_controls;
 
@@ -51,6 +52,7 @@ impl Level {
 pub struct Logger {
     program: &'static str,
     journal: bool,
+    clock: Clock,
 }
 
 impl Logger {
@@ -60,12 +62,23 @@ impl Logger {
         Logger {
             program,
             journal: stderr_is_journal(),
+            clock: Clock::System,
         }
+    }
+
+    /// The same logger, stamping lines by the process's one clock.
+    pub fn with_clock(mut self, clock: Clock) -> Logger {
+        self.clock = clock;
+        self
     }
 
     /// A logger with the form chosen by the caller (tests, or a caller that knows better).
     pub fn new(program: &'static str, journal: bool) -> Logger {
-        Logger { program, journal }
+        Logger {
+            program,
+            journal,
+            clock: Clock::System,
+        }
     }
 
     /// Whether lines are written for journald (priority prefix, no timestamp).
@@ -102,7 +115,7 @@ impl Logger {
     /// Writes one event line to standard error (a failed write is ignored: logging must never
     /// stop the service).
     pub fn log(&self, level: Level, device: Option<&str>, message: &str) {
-        let line = self.format(level, device, message, &chrono::Utc::now());
+        let line = self.format(level, device, message, &self.clock.now());
         let mut err = io::stderr().lock();
         let _ = writeln!(err, "{line}");
         let _ = err.flush();

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use clap::{Arg, ArgAction, ArgMatches, Command, ValueHint, value_parser};
 
 use capfsh::actor::os_user;
+use capfsh::cli::global_args;
+use capfsh::clock::Clock;
 use capfsh::domain::{DeviceName, format_cli};
 use capfsh::engine::{Engine, EngineError, SettingsWatch};
 use capfsh::error::Program;
@@ -21,20 +23,11 @@ use capfsh::roles::Role;
 use capfsh::store::{Actor, DB_ENV, StoreLocation};
 
 fn cli() -> Command {
-    Command::new("capfd")
+    let capfd = Command::new("capfd")
         .about("The CAPF engine: CAPF CA, CSR intake, LSC issuance, over the capfsh store")
         .version(env!("CARGO_PKG_VERSION"))
-        .subcommand_required(true)
-        .arg(
-            Arg::new("db")
-                .long("db")
-                .env(DB_ENV)
-                .value_name("PATH")
-                .value_hint(ValueHint::FilePath)
-                .value_parser(value_parser!(PathBuf))
-                .global(true)
-                .help("Store to use [default: <data dir>/capfsh/capf.db]"),
-        )
+        .subcommand_required(true);
+    global_args::add_to(capfd, Program::Capfd)
         .subcommand(
             Command::new("init")
                 .about("Create the CAPF CA certificate (key in a 0600 file beside the store)")
@@ -297,7 +290,9 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
     if let Some((SETUP, m)) = matches.subcommand() {
         return setup(matches, m);
     }
-    let location = StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path))?;
+    let clock = Clock::from_env().map_err(EngineError::Environment)?;
+    let location = StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path))?
+        .with_clock(clock);
     let line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     // What each engine command needs: the CA and restores are the admin's, the rest an
     // operator's (the service account is admin by the roles file, or owns the store).
@@ -364,7 +359,7 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
             command: format!("capfd {line}"),
         },
     );
-    let now = chrono::Utc::now();
+    let now = clock.now();
     match matches.subcommand() {
         Some(("init", m)) => {
             let kind: CaKeyKind = m
@@ -491,7 +486,7 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
                 path: p.clone(),
                 days: m.get_one::<u32>("crl-days").copied().unwrap_or(7),
             });
-            serve(&mut engine, interval, crl.as_ref())
+            serve(&mut engine, interval, clock, crl.as_ref())
         }
         _ => Err(EngineError::NoCommand),
     }
@@ -508,8 +503,8 @@ fn keep_crl_current(
     engine: &mut Engine,
     target: &CrlTarget,
     log: &Logger,
+    now: capfsh::domain::Timestamp,
 ) -> Result<(), EngineError> {
-    let now = chrono::Utc::now();
     if !engine.crl_due(now)? && target.path.exists() {
         return Ok(());
     }
@@ -538,13 +533,14 @@ fn keep_crl_current(
 fn serve(
     engine: &mut Engine,
     interval: Duration,
+    clock: Clock,
     crl: Option<&CrlTarget>,
 ) -> Result<(), EngineError> {
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, stop.clone()).map_err(EngineError::Signals)?;
     }
-    let log = Logger::from_env("capfd");
+    let log = Logger::from_env("capfd").with_clock(clock);
     let mut watch = SettingsWatch::new(engine.store())?;
     let s = watch.current().clone();
     log.notice(&format!(
@@ -563,7 +559,7 @@ fn serve(
                 ));
             }
             if watch.current().issuer_mode == capfsh::domain::IssuerMode::Capf {
-                let report = engine.sign_pending(25, chrono::Utc::now(), &mut unsignable)?;
+                let report = engine.sign_pending(25, clock.now(), &mut unsignable)?;
                 // One line per device, so the log answers "what happened to this phone".
                 for (device, serial) in &report.issued {
                     log.device_info(device, &format!("LSC {serial} issued for its pending CSR"));
@@ -580,7 +576,7 @@ fn serve(
                 }
             }
             if let Some(target) = crl {
-                keep_crl_current(engine, target, &log)?;
+                keep_crl_current(engine, target, &log, clock.now())?;
             }
             Ok(())
         })();

@@ -6,8 +6,13 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::ArgMatches;
+
 use capfsh::cli::clap_cmd;
+use capfsh::cli::global_args;
 use capfsh::cli::modifiers::{self, Piped};
+use capfsh::cli::parse::Invocation;
+use capfsh::clock::Clock;
 use capfsh::commands::{CommandError, NoPrompter, Session};
 use capfsh::render::Format;
 use capfsh::repl;
@@ -24,7 +29,7 @@ fn main() -> ExitCode {
 fn run() -> u8 {
     let args = match split_args(std::env::args_os().collect()) {
         Ok(a) => a,
-        Err(e) => return fail(&CommandError::usage(e), None),
+        Err(e) => return fail(&CommandError::usage(e)),
     };
     let Args { argv, words, piped } = args;
     let matches = match clap_cmd::command().try_get_matches_from(&argv) {
@@ -38,14 +43,128 @@ fn run() -> u8 {
             return u8::try_from(code).unwrap_or(2);
         }
     };
-    let subcommand = matches.subcommand_name();
-    if subcommand.is_some() && matches.get_one::<PathBuf>("file").is_some() {
-        return fail(
-            &CommandError::usage(
-                "-f FILE runs the commands in FILE: give either -f FILE or a command, not both",
+    let stdin_tty = io::stdin().is_terminal();
+    let mode = match pick_mode(&matches, &words, piped, stdin_tty) {
+        Ok(m) => m,
+        Err(e) => return fail(&e),
+    };
+    let session = match &mode {
+        Mode::Completions(_) | Mode::Man => None,
+        _ => match session(&matches, mode.interactive(stdin_tty)) {
+            Ok(s) => Some(s),
+            Err(e) => return fail(&e),
+        },
+    };
+    let opts = ScriptOptions {
+        keep_going: matches.get_flag("keep-going"),
+        quiet: matches.get_flag("quiet"),
+    };
+    match (mode, session) {
+        (Mode::Completions(shell), _) => {
+            // Generated into memory first: clap_complete panics on a write error, and a
+            // reader that stops early (`| head`) is not one.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut clap_cmd::command(), "capfsh", &mut script);
+            write_out(&script, "the completion script")
+        }
+        (Mode::Man, _) => {
+            let mut page = Vec::new();
+            match capfsh::cli::man::render(&mut page) {
+                Ok(()) => write_out(&page, "the man page"),
+                Err(e) => fail(&CommandError::internal(format!(
+                    "cannot write the man page: {e}"
+                ))),
+            }
+        }
+        (_, None) => fail(&CommandError::internal("no session")),
+        (Mode::OneShot { inv, line, piped }, Some(mut session)) => {
+            let stdout = io::stdout();
+            let mut out = stdout.lock();
+            let result = if stdin_tty {
+                let mut prompter = capfsh::shell::StdinPrompter;
+                run_invocation(&mut session, &inv, &line, piped, &mut prompter, &mut out)
+            } else {
+                run_invocation(&mut session, &inv, &line, piped, &mut NoPrompter, &mut out)
+            };
+            let _ = out.flush();
+            match result {
+                Ok(_) => 0,
+                Err(e) => fail(&e),
+            }
+        }
+        (Mode::ScriptFile(file), Some(mut session)) => match std::fs::File::open(&file) {
+            Ok(f) => script(
+                &mut session,
+                &mut io::BufReader::new(f),
+                &file.display().to_string(),
+                opts,
             ),
-            None,
-        );
+            Err(e) => fail(&CommandError::refused(format!(
+                "cannot read script {}: {e}",
+                file.display()
+            ))),
+        },
+        (Mode::SshCommand(line), Some(mut session)) => {
+            let mut input = io::Cursor::new(line.into_bytes());
+            script(&mut session, &mut input, "ssh command", opts)
+        }
+        (Mode::Repl, Some(mut session)) => match repl::run(&mut session) {
+            Ok(code) => code,
+            Err(e) => fail(&CommandError::internal(format!("terminal error: {e}"))),
+        },
+        (Mode::ScriptStdin, Some(mut session)) => {
+            script(&mut session, &mut io::stdin().lock(), "stdin", opts)
+        }
+    }
+}
+
+/// What this run of capfsh is, decided once from the command line and the environment.
+enum Mode {
+    /// `capfsh completions <shell>`.
+    Completions(clap_complete::Shell),
+    /// `capfsh man`.
+    Man,
+    /// `capfsh <command words> ['|' modifiers]`.
+    OneShot {
+        inv: Invocation,
+        line: String,
+        piped: Piped,
+    },
+    /// `capfsh -f FILE`.
+    ScriptFile(PathBuf),
+    /// `ForceCommand capfsh` with a command given to ssh: one line run as a script.
+    SshCommand(String),
+    /// A terminal: the `admin:` shell.
+    Repl,
+    /// No terminal and no command: commands from standard input.
+    ScriptStdin,
+}
+
+impl Mode {
+    /// Whether questions can be asked: a one-shot command or the shell on a terminal.
+    fn interactive(&self, stdin_tty: bool) -> bool {
+        match self {
+            Mode::OneShot { .. } => stdin_tty,
+            Mode::Repl => true,
+            _ => false,
+        }
+    }
+}
+
+/// Decides the mode: meta commands, a command, `-f FILE`, an ssh forced command, a terminal,
+/// or a script on standard input. Options that contradict the mode are usage errors.
+fn pick_mode(
+    matches: &ArgMatches,
+    words: &[String],
+    piped: Option<Piped>,
+    stdin_tty: bool,
+) -> Result<Mode, CommandError> {
+    let subcommand = matches.subcommand_name();
+    let file = matches.get_one::<PathBuf>("file");
+    if subcommand.is_some() && file.is_some() {
+        return Err(CommandError::usage(
+            "-f FILE runs the commands in FILE: give either -f FILE or a command, not both",
+        ));
     }
     if piped.is_some()
         && matches!(
@@ -53,94 +172,30 @@ fn run() -> u8 {
             None | Some(clap_cmd::COMPLETIONS | clap_cmd::MAN)
         )
     {
-        return fail(
-            &CommandError::usage(
-                "output modifiers follow a command: capfsh <command> '|' include REGEX \
-                 (in a script, put them on the script's lines)",
-            ),
-            None,
-        );
+        return Err(CommandError::usage(
+            "output modifiers follow a command: capfsh <command> '|' include REGEX \
+             (in a script, put them on the script's lines)",
+        ));
     }
-    let piped = piped.unwrap_or_default();
     match matches.subcommand() {
         Some((clap_cmd::COMPLETIONS, sub)) => {
-            let Some(shell) = sub.get_one::<clap_complete::Shell>("shell") else {
-                return 2;
-            };
-            // Generated into memory first: clap_complete panics on a write error, and a
-            // reader that stops early (`| head`) is not one.
-            let mut script = Vec::new();
-            clap_complete::generate(*shell, &mut clap_cmd::command(), "capfsh", &mut script);
-            return write_out(&script, "the completion script");
+            return sub
+                .get_one::<clap_complete::Shell>("shell")
+                .map(|s| Mode::Completions(*s))
+                .ok_or_else(|| CommandError::usage("completions needs a shell"));
         }
-        Some((clap_cmd::MAN, _)) => {
-            let mut page = Vec::new();
-            return match capfsh::cli::man::render(&mut page) {
-                Ok(()) => write_out(&page, "the man page"),
-                Err(e) => fail(
-                    &CommandError::internal(format!("cannot write the man page: {e}")),
-                    None,
-                ),
-            };
-        }
+        Some((clap_cmd::MAN, _)) => return Ok(Mode::Man),
         _ => {}
     }
-    let location =
-        match StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path)) {
-            Ok(l) => l,
-            Err(e) => return fail(&CommandError::from(e), None),
-        };
-    let format = matches
-        .get_one::<String>("format")
-        .and_then(|f| f.parse::<Format>().ok())
-        .unwrap_or_default();
-    let stdin_tty = io::stdin().is_terminal();
-
-    if let Some(parsed) = clap_cmd::invocation(&matches, &words) {
-        let inv = match parsed {
-            Ok(inv) => inv,
-            Err(e) => return fail(&CommandError::from(e), None),
-        };
-        let mut session = Session::new(location, format, stdin_tty);
-        session.talk.assume_yes = matches.get_flag("yes");
-        let line = words.get(1..).map(|a| a.join(" ")).unwrap_or_default();
-        let stdout = io::stdout();
-        let mut out = stdout.lock();
-        let result = if stdin_tty {
-            let mut prompter = capfsh::shell::StdinPrompter;
-            run_invocation(&mut session, &inv, &line, piped, &mut prompter, &mut out)
-        } else {
-            run_invocation(&mut session, &inv, &line, piped, &mut NoPrompter, &mut out)
-        };
-        let _ = out.flush();
-        return match result {
-            Ok(_) => 0,
-            Err(e) => fail(&e, None),
-        };
+    if let Some(parsed) = clap_cmd::invocation(matches, words) {
+        return Ok(Mode::OneShot {
+            inv: parsed?,
+            line: words.get(1..).map(|a| a.join(" ")).unwrap_or_default(),
+            piped: piped.unwrap_or_default(),
+        });
     }
-
-    let opts = ScriptOptions {
-        keep_going: matches.get_flag("keep-going"),
-        quiet: matches.get_flag("quiet"),
-    };
-    if let Some(file) = matches.get_one::<PathBuf>("file") {
-        let mut session = Session::new(location, format, false);
-        session.talk.assume_yes = matches.get_flag("yes");
-        let f = match std::fs::File::open(file) {
-            Ok(f) => f,
-            Err(e) => {
-                return fail(
-                    &CommandError::refused(format!("cannot read script {}: {e}", file.display())),
-                    None,
-                );
-            }
-        };
-        return script(
-            &mut session,
-            &mut io::BufReader::new(f),
-            &file.display().to_string(),
-            opts,
-        );
+    if let Some(file) = file {
+        return Ok(Mode::ScriptFile(file.clone()));
     }
     // Under `ForceCommand capfsh`, `ssh host 'utils capf csr list'` arrives here: run that one
     // line as a one-line script (no questions, CUCM failure trailer, exit code).
@@ -148,25 +203,28 @@ fn run() -> u8 {
         .ok()
         .filter(|l| !l.trim().is_empty())
     {
-        let mut session = Session::new(location, format, false);
-        session.talk.assume_yes = matches.get_flag("yes");
-        let mut input = io::Cursor::new(line.into_bytes());
-        return script(&mut session, &mut input, "ssh command", opts);
+        return Ok(Mode::SshCommand(line));
     }
-    if stdin_tty {
-        let mut session = Session::new(location, format, true);
-        session.talk.assume_yes = matches.get_flag("yes");
-        return match repl::run(&mut session) {
-            Ok(code) => code,
-            Err(e) => fail(
-                &CommandError::internal(format!("terminal error: {e}")),
-                None,
-            ),
-        };
-    }
-    let mut session = Session::new(location, format, false);
+    Ok(if stdin_tty {
+        Mode::Repl
+    } else {
+        Mode::ScriptStdin
+    })
+}
+
+/// The one session of this run: the store location with the process's one clock, the output
+/// format, `--yes`.
+fn session(matches: &ArgMatches, interactive: bool) -> Result<Session, CommandError> {
+    let clock = Clock::from_env().map_err(|e| CommandError::usage(e.0))?;
+    let location = StoreLocation::resolve(matches.get_one::<PathBuf>("db").map(PathBuf::as_path))?
+        .with_clock(clock);
+    let format = matches
+        .get_one::<String>("format")
+        .and_then(|f| f.parse::<Format>().ok())
+        .unwrap_or_default();
+    let mut session = Session::new(location, format, interactive);
     session.talk.assume_yes = matches.get_flag("yes");
-    script(&mut session, &mut io::stdin().lock(), "stdin", opts)
+    Ok(session)
 }
 
 /// The command line, split where a one-shot command's output modifiers begin.
@@ -178,10 +236,6 @@ struct Args {
     /// The modifiers after the first lone `|`, when there is one.
     piped: Option<Piped>,
 }
-
-/// Options whose value is a path: the only arguments that may be other than UTF-8, since a path
-/// on Unix is bytes and an admin's store may live under any name.
-const PATH_OPTIONS: &[&str] = &["--db", "--file", "-f"];
 
 /// Splits the process arguments into the command part and its modifiers (`capfsh utils capf
 /// csr list '|' include SEP`: the modifiers follow the first lone `|`).
@@ -204,12 +258,10 @@ fn split_args(all: Vec<OsString>) -> Result<Args, String> {
     };
     let mut words = Vec::with_capacity(before.len());
     for (n, a) in before.iter().enumerate() {
-        let path_value = n > 0
-            && before[n - 1]
-                .to_str()
-                .is_some_and(|prev| PATH_OPTIONS.contains(&prev));
-        let path_inline = a.as_encoded_bytes().starts_with(b"--db=")
-            || a.as_encoded_bytes().starts_with(b"--file=");
+        // Paths are the only arguments that may be other than UTF-8: a path on Unix is bytes,
+        // and an admin's store may live under any name.
+        let path_value = n > 0 && before[n - 1].to_str().is_some_and(global_args::takes_path);
+        let path_inline = global_args::has_inline_path(a.as_encoded_bytes());
         match a.to_str() {
             Some(w) => words.push(w.to_owned()),
             // The program's own name and paths may be any bytes.
@@ -256,15 +308,12 @@ fn script(
     let mut err = io::stderr();
     match run_script(session, input, name, opts, &mut out, &mut err) {
         Ok(r) => r.exit_code,
-        Err(e) => fail(
-            &CommandError::refused(format!("cannot read {name}: {e}")),
-            None,
-        ),
+        Err(e) => fail(&CommandError::refused(format!("cannot read {name}: {e}"))),
     }
 }
 
-fn fail(e: &CommandError, context: Option<&str>) -> u8 {
-    let _ = report_error(e, context, &mut io::stderr());
+fn fail(e: &CommandError) -> u8 {
+    let _ = report_error(e, None, &mut io::stderr());
     e.exit_code()
 }
 
@@ -274,9 +323,6 @@ fn write_out(bytes: &[u8], what: &str) -> u8 {
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => 0,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
-        Err(e) => fail(
-            &CommandError::internal(format!("cannot write {what}: {e}")),
-            None,
-        ),
+        Err(e) => fail(&CommandError::internal(format!("cannot write {what}: {e}"))),
     }
 }

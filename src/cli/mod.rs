@@ -2,6 +2,7 @@
 
 pub mod clap_cmd;
 pub mod complete;
+pub mod global_args;
 pub mod help;
 pub mod man;
 pub mod modifiers;

@@ -953,8 +953,11 @@ const SET_CLI: &[Node] = &[Node::leaf(
             ]),
             optional: false,
         }],
-        description: "Accepted for compatibility with CUCM automation, which sends \
-            'set cli pagination off' first. capfsh never pages, so output is always complete.",
+        description: "Turns paging of long output on or off for this session. In the \
+            interactive shell on a terminal, output stops after each screenful with Press \
+            <enter> for 1 line, <space> for one page, or <q> to quit (on by default, as on \
+            CUCM). One-shot commands, scripts and pipes never page; automation sends \
+            'set cli pagination off' first, which answers Automatic pagination is turned off.",
         effect: Effect::Reads,
     },
 )];

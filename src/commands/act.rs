@@ -1,6 +1,8 @@
-//! What a command needs to act: the store (opened on first use) and who is acting.
+//! What a command needs to act: the store (opened on first use), the clock, and who is acting.
 
 use super::CommandError;
+use crate::clock::Clock;
+use crate::domain::Timestamp;
 use crate::store::{Actor, Store, StoreLocation};
 
 /// The store and the acting OS user of a session.
@@ -19,6 +21,16 @@ impl Act {
             store: None,
             os_user: crate::actor::os_user(),
         }
+    }
+
+    /// Now, by the session's one clock (the store's writes read the same one).
+    pub fn now(&self) -> Timestamp {
+        self.clock().now()
+    }
+
+    /// The session's clock.
+    pub fn clock(&self) -> Clock {
+        self.location.clock
     }
 
     /// The store location.

@@ -156,12 +156,10 @@ pub fn cert_import(cx: &mut Cx<'_>) -> Result<(), CommandError> {
             Err(reason) => unreadable.push((name, reason)),
         }
     }
+    let now = cx.act.now();
     let store = cx.act.store()?;
-    let mut report = Engine::new(store, cx.actor.clone()).import_certs(
-        &certs,
-        chrono::Utc::now(),
-        unreadable.is_empty(),
-    )?;
+    let mut report =
+        Engine::new(store, cx.actor.clone()).import_certs(&certs, now, unreadable.is_empty())?;
     unreadable.append(&mut report.refused);
     let refused = unreadable;
     let imported = if report.committed {
@@ -232,8 +230,9 @@ pub fn trust_import(cx: &mut Cx<'_>) -> Result<(), CommandError> {
         })
         .map_err(|e| cannot("read", path, e))?;
     let certs = ParsedCert::parse_many(&buf).map_err(EngineError::from)?;
+    let now = cx.act.now();
     let store = cx.act.store()?;
-    let added = Engine::new(store, cx.actor.clone()).trust(&certs, chrono::Utc::now())?;
+    let added = Engine::new(store, cx.actor.clone()).trust(&certs, now)?;
     // One element per output line: a CA subject is untrusted and escaped whole.
     let mut text = vec![format!(
         "Trusted {} ({} new)",

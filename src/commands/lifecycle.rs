@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 
 use super::{CommandError, Cx, plural, required};
 use crate::cli::parse::{has_keyword, keyword_value};
@@ -148,10 +148,9 @@ pub fn revoke(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     };
     cx.confirm(&effect, "Cancelled: nothing was revoked")?;
     let actor = cx.actor.clone();
+    let now = cx.act.now();
     let serials: Vec<String> = targets.iter().map(|l| l.serial.clone()).collect();
-    let n = cx
-        .store()?
-        .revoke_lscs(&serials, reason, Utc::now(), &actor)?;
+    let n = cx.store()?.revoke_lscs(&serials, reason, now, &actor)?;
     let mut text = vec![format!("Revoked {} ({reason})", plural(n, "LSC", "LSCs"))];
     for l in &targets {
         text.push(format!("  {}: LSC {}", l.device, l.serial));
@@ -323,7 +322,7 @@ pub fn tidy(cx: &mut Cx<'_>) -> Result<(), CommandError> {
                 ))
             })?,
     };
-    let cutoff = Utc::now() - Duration::days(i64::from(days));
+    let cutoff = cx.act.now() - Duration::days(i64::from(days));
     let tidy = TidyScope {
         expired_lscs,
         superseded_csrs,

@@ -1,6 +1,6 @@
 //! `show capf status`, `show capf lsc [...]`, `show capf trust`: read-only reports.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 
 use super::{CommandError, Cx, plural, required, row_sink};
 use crate::domain::{LscRecord, format_cli};
@@ -89,6 +89,7 @@ fn lsc_pem_row(l: &LscRecord) -> [Cell; 7] {
 
 /// `show capf status`.
 pub fn status(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let now = cx.act.now();
     let store = cx.act.store()?;
     let settings = store.settings()?;
     let ca = store.active_ca()?;
@@ -126,7 +127,7 @@ pub fn status(cx: &mut Cx<'_>) -> Result<(), CommandError> {
             "ca_days_left",
             "CAPF CA days left",
             ca.as_ref().map_or(Cell::Null, |c| {
-                Cell::Int((c.not_after - Utc::now()).num_days().max(0))
+                Cell::Int((c.not_after - now).num_days().max(0))
             }),
         ),
         ("pending_csrs", "Pending CSRs", Cell::Int(pending as i64)),
@@ -154,7 +155,7 @@ pub fn status(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     ];
     // LSCs are cut at the CA's end: say so while the admin can still act.
     if let Some(c) = &ca {
-        let left = (c.not_after - Utc::now()).num_days();
+        let left = (c.not_after - now).num_days();
         let validity = i64::from(settings.validity.days());
         if left < validity {
             fields.push((
@@ -194,7 +195,7 @@ fn lsc(cx: &mut Cx<'_>, filter_kind: LscReport) -> Result<(), CommandError> {
         LscReport::All => (LscFilter::All, "No LSCs found".to_owned(), String::new()),
         LscReport::Expiring => {
             let days = required(cx.args.number(0), "days")?;
-            let before = Utc::now() + Duration::days(days);
+            let before = cx.act.now() + Duration::days(days);
             (
                 LscFilter::ExpiringBefore(before),
                 format!("No LSCs expire before {}", format_cli(&before)),

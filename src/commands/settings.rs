@@ -118,13 +118,15 @@ pub fn set_validity(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     Ok(())
 }
 
-/// `set cli pagination on|off`: accepted; capfsh never pages.
+/// `set cli pagination on|off`: the interactive shell on a terminal pages long output as CUCM
+/// does until this turns it off (for the session); one-shot and scripts never page, and say the
+/// same as CUCM so automation that sends it first sees no difference.
 pub fn set_pagination(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     let on = cx.args.word(0) == Some("on");
     cx.talk.pagination = on;
     let word = if on { "on" } else { "off" };
     cx.out.outcome(
-        &format!("Pagination is {word} (capfsh never pages: output is always complete)"),
+        &format!("Automatic pagination is turned {word}"),
         &[("pagination", word.into())],
     )?;
     Ok(())

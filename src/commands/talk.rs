@@ -52,7 +52,7 @@ pub struct Talk {
     pub interactive: bool,
     /// Set by SIGINT while a command runs; long commands stop when they see it.
     pub interrupted: Arc<AtomicBool>,
-    /// `set cli pagination` state (accepted; capfsh never pages).
+    /// `set cli pagination` state: the interactive shell pages on a terminal while it is on.
     pub pagination: bool,
     /// Width of the terminal output goes to, if it goes to one (tables wrap to it).
     pub terminal_width: Option<usize>,

@@ -34,6 +34,9 @@ pub enum EngineError {
     /// No subcommand was given.
     #[error("no command: see capfd --help")]
     NoCommand,
+    /// An environment variable holds a value that cannot be used (`CAPFSH_NOW`).
+    #[error("{0}")]
+    Environment(InvalidValue),
     /// A CSR, certificate or key was refused.
     #[error("{0}")]
     Pki(#[from] PkiError),
@@ -115,7 +118,7 @@ impl EngineError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             EngineError::Store(e) | EngineError::OpenStore { source: e, .. } => e.kind(),
-            EngineError::NoCommand => ErrorKind::Usage,
+            EngineError::NoCommand | EngineError::Environment(_) => ErrorKind::Usage,
             EngineError::Signals(_) => ErrorKind::Internal,
             _ => ErrorKind::Refused,
         }

@@ -344,8 +344,8 @@ impl CapfCa {
             .ok()
             .flatten()
             .is_some_and(|k| k.value.crl_sign());
-        let not_before = to_chrono(x509.validity().not_before);
-        let not_after = to_chrono(x509.validity().not_after);
+        let not_before = to_chrono(x509.validity().not_before)?;
+        let not_after = to_chrono(x509.validity().not_after)?;
         let issuer = Issuer::from_ca_cert_der(&cert_der.clone().into(), key)
             .map_err(|e| PkiError::Issue(e.to_string()))?;
         Ok(CapfCa {

@@ -97,8 +97,8 @@ impl ParsedCert {
                 .skip_while(|b| **b == 0)
                 .map(|b| format!("{b:02x}"))
                 .collect(),
-            not_before: to_chrono(x509.validity().not_before),
-            not_after: to_chrono(x509.validity().not_after),
+            not_before: to_chrono(x509.validity().not_before)?,
+            not_after: to_chrono(x509.validity().not_after)?,
             is_ca: x509
                 .basic_constraints()
                 .ok()

@@ -231,9 +231,13 @@ fn first_common_name(name: &X509Name<'_>) -> Option<String> {
     common_names(name).into_iter().find_map(Result::ok)
 }
 
-/// Converts x509-parser's time to chrono.
-fn to_chrono(t: x509_parser::time::ASN1Time) -> crate::domain::Timestamp {
-    chrono::DateTime::from_timestamp(t.timestamp(), 0).unwrap_or_default()
+/// Converts a certificate's date to the domain's time. A date chrono cannot hold (beyond year
+/// 262143) is refused, never silently read as 1970.
+fn to_chrono(t: x509_parser::time::ASN1Time) -> Result<crate::domain::Timestamp, PkiError> {
+    chrono::DateTime::from_timestamp(t.timestamp(), 0).ok_or_else(|| PkiError::Malformed {
+        what: "certificate",
+        reason: format!("validity date out of range ({} seconds)", t.timestamp()),
+    })
 }
 
 #[cfg(test)]

@@ -8,7 +8,9 @@
 //! for help.
 
 mod helper;
+pub mod pager;
 mod source;
+mod term;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -36,6 +38,16 @@ pub fn history_path() -> Option<PathBuf> {
 /// Whether the end of `text` is inside a double-quoted word (where `?` is just a character).
 fn inside_quotes(text: &str) -> bool {
     text.chars().filter(|c| *c == '"').count() % 2 == 1
+}
+
+/// Whether a typed line is `quit` or `exit` (in any abbreviation the parser takes).
+fn ends_session(line: &str) -> bool {
+    use crate::cli::parse::{resolve, split_words};
+    use crate::cli::tree::CommandId;
+    split_words(line)
+        .ok()
+        .and_then(|w| resolve(&w, true).ok())
+        .is_some_and(|inv| matches!(inv.id, CommandId::Quit | CommandId::Exit))
 }
 
 /// Asks questions on the REPL's own line source.
@@ -102,7 +114,9 @@ pub fn run(session: &mut Session) -> io::Result<u8> {
             initial = before.to_owned();
             continue;
         }
-        if !trimmed.trim().is_empty() {
+        // `quit` and `exit` are not kept: Up and Enter after a restart must not end the
+        // session.
+        if !trimmed.trim().is_empty() && !ends_session(trimmed) {
             source.remember(trimmed);
             if let Some(h) = &history {
                 source.save(h);
@@ -111,15 +125,36 @@ pub fn run(session: &mut Session) -> io::Result<u8> {
         session.talk.refresh_terminal_width();
         let stdout = io::stdout();
         let mut out = stdout.lock();
+        // CUCM pages on a terminal until `set cli pagination off`.
+        let page = if session.talk.pagination {
+            term::size()
+        } else {
+            None
+        };
+        let mut quit_listing = false;
         let result = {
             let mut prompter = SourcePrompter {
                 source: source.as_mut(),
             };
-            run_line(session, trimmed, &mut prompter, &mut out, &mut |_| {})
+            match page {
+                Some((rows, cols)) => {
+                    let interrupted = session.talk.interrupted.clone();
+                    let keys = pager::TerminalKeys {
+                        interrupted: interrupted.clone(),
+                    };
+                    let mut pager = pager::Pager::new(&mut out, keys, rows, cols, interrupted);
+                    let r = run_line(session, trimmed, &mut prompter, &mut pager, &mut |_| {});
+                    quit_listing = pager.quit();
+                    r
+                }
+                None => run_line(session, trimmed, &mut prompter, &mut out, &mut |_| {}),
+            }
         };
         match result {
             Ok(Flow::Quit) => break,
             Ok(Flow::Continue) => {}
+            // `q` at the pager's question stops the listing quietly.
+            Err(e) if quit_listing && e.kind() == crate::error::ErrorKind::Cancelled => {}
             Err(e) => report_error(&e, None, &mut out)?,
         }
         out.flush()?;

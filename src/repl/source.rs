@@ -1,11 +1,10 @@
 //! Where typed lines come from: rustyline on capable terminals, plain cooked-mode lines on basic
 //! ones (vt100, dumb), where automation needs the echo of a typed line to be exactly the line.
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Duration;
 
 use rustyline::config::{BellStyle, CompletionType, Config};
@@ -136,11 +135,12 @@ impl LineSource for EditorSource {
     }
 }
 
-/// Plain lines: the prompt is printed as is, the terminal echoes what is typed, a reader
-/// thread hands over whole lines so Ctrl-C (a SIGINT in cooked mode, which also discards the
-/// half-typed line) can be noticed while waiting.
+/// Plain lines: the prompt is printed as is, the terminal echoes what is typed, and whole lines
+/// are read from standard input between checks for Ctrl-C (a SIGINT in cooked mode, which also
+/// discards the half-typed line). No reader thread: the pager reads its key from the same input
+/// between two lines.
 pub struct PlainSource {
-    lines: Receiver<Option<String>>,
+    pending: Vec<u8>,
     interrupted: Arc<AtomicBool>,
     history: FileHistory,
     eof: bool,
@@ -149,37 +149,56 @@ pub struct PlainSource {
 impl PlainSource {
     /// Reads standard input; `interrupted` is the SIGINT flag.
     pub fn new(interrupted: Arc<AtomicBool>, history: Option<&Path>) -> Self {
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            let stdin = io::stdin();
-            let mut lock = stdin.lock();
-            loop {
-                let mut line = String::new();
-                match lock.read_line(&mut line) {
-                    Ok(0) | Err(_) => {
-                        let _ = tx.send(None);
-                        return;
-                    }
-                    Ok(_) => {
-                        let l = line.trim_end_matches(['\n', '\r']).to_owned();
-                        if tx.send(Some(l)).is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
-        });
         let mut h = FileHistory::new();
         if let Some(p) = history {
             let _ = h.load(p);
         }
         PlainSource {
-            lines: rx,
+            pending: Vec::new(),
             interrupted,
             history: h,
             eof: false,
         }
     }
+
+    /// The next whole line already read, without its line end and without the escape
+    /// sequences a basic terminal sends for arrow and function keys (which are no command).
+    fn take_line(&mut self) -> Option<String> {
+        let end = self.pending.iter().position(|b| *b == b'\n')?;
+        let line: Vec<u8> = self.pending.drain(..=end).collect();
+        let text = String::from_utf8_lossy(&line);
+        Some(strip_escape_sequences(text.trim_end_matches(['\n', '\r'])))
+    }
+}
+
+/// Removes terminal escape sequences (`ESC [ ... final`, `ESC O x`, a lone `ESC`) from a line
+/// read plain: on a vt100 an arrow key arrives as `\x1b[A` inside the typed line.
+pub fn strip_escape_sequences(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            Some('[') => {
+                chars.next();
+                // Parameters and intermediates, then one final byte in @..~.
+                for d in chars.by_ref() {
+                    if ('@'..='~').contains(&d) {
+                        break;
+                    }
+                }
+            }
+            Some('O') => {
+                chars.next();
+                chars.next();
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 impl LineSource for PlainSource {
@@ -194,19 +213,34 @@ impl LineSource for PlainSource {
         let _ = write!(out, "{prompt}{initial}");
         let _ = out.flush();
         loop {
-            match self.lines.recv_timeout(Duration::from_millis(50)) {
-                Ok(Some(l)) => return Read::Line(format!("{initial}{l}")),
-                Ok(None) | Err(RecvTimeoutError::Disconnected) => {
+            if let Some(l) = self.take_line() {
+                return Read::Line(format!("{initial}{l}"));
+            }
+            if self.interrupted.swap(false, Ordering::Relaxed) {
+                // Ctrl-C discarded the half-typed line in the terminal; drop ours too.
+                self.pending.clear();
+                let _ = writeln!(out);
+                return Read::Interrupted;
+            }
+            if !super::term::wait_readable(Duration::from_millis(50)) {
+                continue;
+            }
+            let mut buf = [0u8; 4096];
+            match super::term::read_stdin(&mut buf) {
+                Some(0) => {
                     self.eof = true;
                     let _ = writeln!(out);
                     return Read::Eof;
                 }
-                Err(RecvTimeoutError::Timeout) => {
-                    if self.interrupted.swap(false, Ordering::Relaxed) {
-                        let _ = writeln!(out);
-                        return Read::Interrupted;
+                Some(n) => {
+                    self.pending.extend_from_slice(&buf[..n]);
+                    if self.pending.len() > 64 * 1024 && !self.pending.contains(&b'\n') {
+                        // Not a command line: drop it rather than grow without bound.
+                        self.pending.clear();
                     }
                 }
+                // EINTR (Ctrl-C) or a failed read: the flag or the next poll decides.
+                None => {}
             }
         }
     }
@@ -217,5 +251,20 @@ impl LineSource for PlainSource {
 
     fn save(&mut self, path: &Path) {
         save_history(&mut self.history, path);
+    }
+}
+
+#[cfg(test)]
+mod plain_tests {
+    use super::strip_escape_sequences;
+
+    #[test]
+    fn arrow_and_function_keys_are_no_text() {
+        assert_eq!(strip_escape_sequences("\u{1b}[A"), "");
+        assert_eq!(strip_escape_sequences("\u{1b}[A\u{1b}[B"), "");
+        assert_eq!(strip_escape_sequences("show\u{1b}[D capf"), "show capf");
+        assert_eq!(strip_escape_sequences("\u{1b}OP"), "");
+        assert_eq!(strip_escape_sequences("\u{1b}[1;5C x"), " x");
+        assert_eq!(strip_escape_sequences("plain"), "plain");
     }
 }

@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, params};
 
-use super::{Store, StoreError, to_micros, ts_col};
+use super::{Store, StoreError, Tx, to_micros, ts_col};
 use crate::domain::Timestamp;
 
 /// Who is acting and with which command line; written to the audit log with every change.
@@ -31,15 +31,16 @@ pub struct AuditEntry {
 
 /// Appends a successful change inside the caller's transaction, so the change and its record
 /// commit together.
-pub(super) fn log_ok(conn: &Connection, actor: &Actor, detail: &str) -> Result<(), StoreError> {
-    insert(conn, actor, "ok", detail)
+pub(super) fn log_ok(tx: &Tx<'_>, actor: &Actor, detail: &str) -> Result<(), StoreError> {
+    insert(tx, actor, "ok", detail)
 }
 
-fn insert(conn: &Connection, actor: &Actor, outcome: &str, detail: &str) -> Result<(), StoreError> {
+fn insert(tx: &Tx<'_>, actor: &Actor, outcome: &str, detail: &str) -> Result<(), StoreError> {
+    let conn: &Connection = tx;
     conn.execute(
         "INSERT INTO audit_log (at, os_user, command, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
-            to_micros(&chrono::Utc::now()),
+            to_micros(&tx.now()),
             actor.os_user,
             actor.command,
             outcome,

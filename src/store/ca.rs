@@ -91,7 +91,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<i64, StoreError> {
         self.write(|tx| {
-            let now = to_micros(&chrono::Utc::now());
+            let now = to_micros(&tx.now());
             let active: Option<String> = tx
                 .query_row("SELECT subject FROM capf_ca WHERE retired_at IS NULL", [], |r| {
                     r.get(0)
@@ -157,7 +157,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<usize, StoreError> {
         self.write(|tx| {
-            let now = to_micros(&chrono::Utc::now());
+            let now = to_micros(&tx.now());
             let mut added = 0;
             for a in anchors {
                 added += tx.execute(

@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::clock::Clock;
+
 use super::{DEFAULT_BUSY_TIMEOUT, DeviceSource, OpenOptions, Store, StoreError, default_path};
 
 /// Environment variable naming the store (same as `--db`).
@@ -22,6 +24,8 @@ pub struct StoreLocation {
     pub create_folder: bool,
     /// Lock wait.
     pub busy_timeout: Duration,
+    /// The one clock of the process: the store's writes and the commands read it.
+    pub clock: Clock,
 }
 
 impl StoreLocation {
@@ -43,6 +47,7 @@ impl StoreLocation {
                 path,
                 create_folder: false,
                 busy_timeout,
+                clock: Clock::System,
             });
         }
         default_path()
@@ -50,8 +55,15 @@ impl StoreLocation {
                 path,
                 create_folder: true,
                 busy_timeout,
+                clock: Clock::System,
             })
             .ok_or(StoreError::NoDataDir)
+    }
+
+    /// The same location, with writes and commands reading `clock`.
+    pub fn with_clock(mut self, clock: Clock) -> StoreLocation {
+        self.clock = clock;
+        self
     }
 
     /// Opens the store here.
@@ -61,6 +73,7 @@ impl StoreLocation {
             &OpenOptions {
                 create_folder: self.create_folder,
                 busy_timeout: self.busy_timeout,
+                clock: self.clock,
             },
         )
     }

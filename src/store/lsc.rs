@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::log_ok;
 use super::csr::insert_csr;
-use super::{Actor, Scope, Store, StoreError, opt_ts_col, to_micros, ts_col};
+use super::{Actor, Scope, Store, StoreError, Tx, opt_ts_col, to_micros, ts_col};
 use crate::domain::{DeviceName, LscRecord, LscState, NewCsr, NewLsc, StaleLsc, Timestamp};
 
 fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
@@ -28,10 +28,10 @@ fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
 }
 
 /// Inserts one LSC with its audit line (every single-LSC write path).
-fn insert_logged_lsc(conn: &Connection, actor: &Actor, lsc: &NewLsc) -> Result<i64, StoreError> {
-    let id = insert_lsc(conn, lsc)?;
+fn insert_logged_lsc(tx: &Tx<'_>, actor: &Actor, lsc: &NewLsc) -> Result<i64, StoreError> {
+    let id = insert_lsc(tx, lsc)?;
     log_ok(
-        conn,
+        tx,
         actor,
         &format!("lsc {} recorded for {}", lsc.serial, lsc.device),
     )?;

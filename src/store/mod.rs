@@ -19,11 +19,13 @@ mod tidy;
 
 use std::fs;
 use std::io;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, FileControl, OpenFlags, Transaction, TransactionBehavior};
 
+use crate::clock::Clock;
 use crate::domain::Timestamp;
 
 pub use audit::{Actor, AuditEntry};
@@ -57,6 +59,8 @@ pub struct OpenOptions {
     pub create_folder: bool,
     /// Busy timeout for lock waits.
     pub busy_timeout: Duration,
+    /// Where the timestamps of writes come from.
+    pub clock: Clock,
 }
 
 impl Default for OpenOptions {
@@ -64,6 +68,7 @@ impl Default for OpenOptions {
         OpenOptions {
             create_folder: false,
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
+            clock: Clock::System,
         }
     }
 }
@@ -74,6 +79,29 @@ pub struct Store {
     path: PathBuf,
     read_only: bool,
     busy_timeout: std::time::Duration,
+    clock: Clock,
+}
+
+/// A write transaction and the one instant its rows and audit line carry, read from the
+/// store's clock when the write lock was taken.
+pub(crate) struct Tx<'c> {
+    tx: Transaction<'c>,
+    now: Timestamp,
+}
+
+impl<'c> Deref for Tx<'c> {
+    type Target = Transaction<'c>;
+
+    fn deref(&self) -> &Transaction<'c> {
+        &self.tx
+    }
+}
+
+impl Tx<'_> {
+    /// When this write happens.
+    pub(crate) fn now(&self) -> Timestamp {
+        self.now
+    }
 }
 
 /// The default store location: `<data dir>/capfsh/capf.db`.
@@ -176,12 +204,18 @@ impl Store {
             path: path.to_path_buf(),
             read_only,
             busy_timeout: opts.busy_timeout,
+            clock: opts.clock,
         })
     }
 
     /// Where the store lives.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The clock this store's writes take their timestamps from.
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     /// Whether the file was opened read-only (its permission bits allow no writes).
@@ -200,7 +234,7 @@ impl Store {
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction: all of it commits, or none of it.
     fn write<T>(
         &mut self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.write_with(f)
     }
@@ -209,7 +243,7 @@ impl Store {
     /// with their own error type.
     fn write_with<T, E: From<StoreError>>(
         &mut self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
         if self.read_only {
             return Err(StoreError::ReadOnly.into());
@@ -218,8 +252,12 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
+        let tx = Tx {
+            tx,
+            now: self.clock.now(),
+        };
         let value = f(&tx)?;
-        tx.commit().map_err(StoreError::from)?;
+        tx.tx.commit().map_err(StoreError::from)?;
         Ok(value)
     }
 }

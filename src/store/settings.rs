@@ -62,11 +62,7 @@ impl Store {
             tx.execute(
                 "UPDATE settings SET keep_alive_minutes = ?1, keep_alive_set_at = ?2,
                         keep_alive_set_by = ?3, revision = revision + 1 WHERE id = 1",
-                params![
-                    value.minutes(),
-                    to_micros(&chrono::Utc::now()),
-                    actor.os_user
-                ],
+                params![value.minutes(), to_micros(&tx.now()), actor.os_user],
             )?;
             log_ok(tx, actor, &format!("keep_alive {old} -> {value}"))?;
             Ok(KeepAlive::from_minutes(old)?)

@@ -2,12 +2,14 @@
 
 mod backup;
 mod bad_input;
+mod clock;
 mod engine;
 mod exit_codes;
 mod lifecycle;
 mod oneshot;
 mod oneshot_pty;
 mod packaging;
+mod pager_pty;
 mod pki_standards;
 mod repl_pty;
 mod roles;

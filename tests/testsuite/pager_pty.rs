@@ -1,0 +1,140 @@
+//! The CUCM pager in a real pseudo-terminal of 10 rows: a screenful, the question, Enter for one
+//! line, space for a page, `q` to stop; `set cli pagination off` turns it off; one-shot output
+//! to a terminal never pages.
+
+use std::process::Command;
+
+use rexpect::reader::Options;
+use rexpect::session::{PtySession, spawn_with_options};
+
+use crate::support::{TestEnv, actor, new_csr};
+
+const PROMPT: &str = "Press <enter> for 1 line, <space> for one page, or <q> to quit";
+
+/// A store with 40 pending CSRs (a listing of 40 rows plus header and count).
+fn store_with_40_csrs() -> TestEnv {
+    let env = TestEnv::new();
+    let mut s = env.store();
+    for i in 0..40 {
+        let dev = format!("SEP0000000001{i:02}");
+        s.record_csr(
+            &new_csr(&dev, i, &format!("CN={dev}"), "EC", 256, (i + 1) as u8),
+            &actor(),
+        )
+        .expect("csr");
+    }
+    env
+}
+
+/// capfsh in a pty of 10 rows and 80 columns (rexpect's pty has no size of its own).
+fn spawn(env: &TestEnv, term: &str, args: &[&str]) -> PtySession {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("stty rows 10 cols 80 echo; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_capfsh"));
+    let home = env.home();
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("TERM", term)
+        .arg("--db")
+        .arg(&env.db)
+        .args(args);
+    spawn_with_options(
+        cmd,
+        Options::new()
+            .timeout_ms(Some(15_000))
+            .strip_ansi_escape_codes(true),
+    )
+    .expect("spawn capfsh in a pty")
+}
+
+fn keys(p: &mut PtySession, s: &str) {
+    p.send(s).expect("send");
+    p.flush().expect("flush");
+}
+
+fn pages_enter_space_and_q(term: &str) {
+    let env = store_with_40_csrs();
+    let mut p = spawn(&env, term, &[]);
+    p.exp_string("admin:").expect("prompt");
+    p.send_line("utils capf csr list").expect("send");
+    // A screenful (9 rows) then the question: the first CSRs, not the last.
+    let before = p.exp_string(PROMPT).expect("the pager's question");
+    assert!(before.contains("SEP000000000100"), "{term}: {before:?}");
+    assert!(!before.contains("SEP000000000108"), "{term}: {before:?}");
+    // Enter: one more line, then the question again.
+    keys(&mut p, "\r");
+    let one = p.exp_string(PROMPT).expect("question after one line");
+    let shown: Vec<&str> = one.lines().filter(|l| l.contains("SEP0")).collect();
+    assert_eq!(shown.len(), 1, "{term}: Enter shows one line: {one:?}");
+    // Space: a page more.
+    keys(&mut p, " ");
+    let page = p.exp_string(PROMPT).expect("question after a page");
+    let shown = page.lines().filter(|l| l.contains("SEP0")).count();
+    assert_eq!(shown, 9, "{term}: space shows a page: {page:?}");
+    // q: the listing stops, quietly, and the prompt comes back.
+    keys(&mut p, "q");
+    let rest = p.exp_string("admin:").expect("prompt after q");
+    assert!(!rest.contains("SEP000000000139"), "{term}: {rest:?}");
+    assert!(!rest.contains("pending CSRs found"), "{term}: {rest:?}");
+    assert!(
+        !rest.contains("Executed command unsuccessfully"),
+        "{term}: {rest:?}"
+    );
+    // Off for the session, with CUCM's answer.
+    p.send_line("set cli pagination off").expect("send");
+    p.exp_string("Automatic pagination is turned off")
+        .expect("CUCM's answer");
+    p.exp_string("admin:").expect("prompt");
+    p.send_line("utils capf csr list").expect("send");
+    let all = p
+        .exp_string("40 pending CSRs found")
+        .expect("whole listing");
+    assert!(!all.contains(PROMPT), "{term}: paged after off: {all:?}");
+    p.exp_string("admin:").expect("prompt");
+    p.send_line("quit").expect("quit");
+    p.exp_eof().expect("exit");
+}
+
+#[test]
+fn the_shell_pages_like_cucm_on_a_capable_terminal() {
+    pages_enter_space_and_q("xterm");
+}
+
+#[test]
+fn the_shell_pages_like_cucm_on_a_vt100() {
+    pages_enter_space_and_q("vt100");
+}
+
+#[test]
+fn one_shot_output_to_a_terminal_never_pages() {
+    let env = store_with_40_csrs();
+    let mut p = spawn(&env, "xterm", &["utils", "capf", "csr", "list"]);
+    let all = p
+        .exp_string("40 pending CSRs found")
+        .expect("whole listing");
+    assert!(!all.contains(PROMPT), "{all:?}");
+    p.exp_eof().expect("exit");
+}
+
+/// On a basic terminal lines are read plain: an arrow key arrives as `ESC [ A` inside the line
+/// and is no command.
+#[test]
+fn an_arrow_key_on_a_vt100_is_not_a_command() {
+    let env = TestEnv::new();
+    let mut p = spawn(&env, "vt100", &[]);
+    p.exp_string("admin:").expect("prompt");
+    p.send_line("\x1b[A").expect("send");
+    p.exp_string("admin:").expect("prompt again");
+    p.send_line("\x1b[Ashow capf keep_alive\x1b[B")
+        .expect("send");
+    let out = p.exp_string("admin:").expect("prompt again");
+    assert!(out.contains("15"), "{out:?}");
+    assert!(!out.contains("Invalid"), "{out:?}");
+    assert!(!out.contains("Executed command unsuccessfully"), "{out:?}");
+    p.send_line("quit").expect("quit");
+    p.exp_eof().expect("exit");
+}
