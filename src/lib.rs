@@ -25,3 +25,4 @@ pub mod repl;
 pub mod roles;
 pub mod shell;
 pub mod store;
+pub mod sys;

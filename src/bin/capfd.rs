@@ -14,13 +14,14 @@ use capfsh::actor::os_user;
 use capfsh::cli::global_args;
 use capfsh::clock::Clock;
 use capfsh::domain::{DeviceName, format_cli};
-use capfsh::engine::{Engine, EngineError, SettingsWatch};
+use capfsh::engine::{Engine, EngineError, SettingsWatch, refuse_store_file};
 use capfsh::error::Program;
 use capfsh::logging::Logger;
 use capfsh::pki::{CaKeyKind, CaSubject, csr::MAX_CSR_INPUT_BYTES};
 use capfsh::render::escape_controls;
 use capfsh::roles::Role;
-use capfsh::store::{Actor, DB_ENV, StoreLocation};
+use capfsh::store::{Actor, DB_ENV, Store, StoreLocation};
+use capfsh::sys::{Existing, SafeFile};
 
 fn cli() -> Command {
     let capfd = Command::new("capfd")
@@ -352,13 +353,30 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
         path: location.path.clone(),
         source,
     })?;
-    let mut engine = Engine::new(
-        &mut store,
-        Actor {
-            os_user: os_user(),
-            command: format!("capfd {line}"),
-        },
-    );
+    let actor = Actor {
+        os_user: os_user(),
+        command: format!("capfd {line}"),
+    };
+    let result = run_on(&mut store, actor.clone(), matches, clock);
+    // A refused change leaves one failed line, as capfsh's do (when the store can take it).
+    if let Err(e) = &result
+        && matches!(
+            matches.subcommand_name(),
+            Some("init" | "enroll" | "installed")
+        )
+    {
+        store.log_failure(&actor, &e.to_string());
+    }
+    result
+}
+
+fn run_on(
+    store: &mut Store,
+    actor: Actor,
+    matches: &ArgMatches,
+    clock: Clock,
+) -> Result<(), EngineError> {
+    let mut engine = Engine::new(store, actor);
     let now = clock.now();
     match matches.subcommand() {
         Some(("init", m)) => {
@@ -389,20 +407,28 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
             println!("CAPF CA created: {}", escape_controls(ca.subject()));
             println!("Valid until:     {} UTC", format_cli(&ca.not_after()));
             println!("SHA-256:         {}", ca.fingerprint());
-            println!(
-                "Private key:     {} (mode 0600)",
-                capfsh::engine::key_path(&location.path).display()
-            );
+            if let Some(key) = engine.active_key_path()? {
+                println!(
+                    "Private key:     {} (mode 0600)",
+                    escape_controls(&key.display().to_string())
+                );
+            }
             Ok(())
         }
         Some(("enroll", m)) => {
             let device = device_arg(m)?;
             let input = read_input(m.get_one::<PathBuf>("csr"))?;
-            // Open the output before anything is recorded: an LSC the phone never receives
-            // would sit in the store as issued.
-            let mut out_file = match m.get_one::<PathBuf>("out") {
+            // The output is checked and its temporary file made before anything is recorded
+            // (an LSC the phone never receives would sit in the store as issued); the file
+            // itself appears only once the LSC is recorded, and never through a link or over
+            // the store or a key.
+            let out_file = match m.get_one::<PathBuf>("out") {
                 Some(p) => {
-                    Some(std::fs::File::create(p).map_err(|e| EngineError::file("write", p, e))?)
+                    refuse_store_file(engine.store(), p)?;
+                    Some(
+                        SafeFile::create(p, 0o644, Existing::Replace)
+                            .map_err(|e| EngineError::file("write", p, e))?,
+                    )
                 }
                 None => None,
             };
@@ -428,14 +454,19 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
                             cut_warning(&lsc.not_after, &wanted)
                         );
                     }
-                    write_output(out_file.as_mut(), m.get_one::<PathBuf>("out"), &lsc.pem())?;
+                    match out_file {
+                        Some(mut f) => {
+                            let dest = f.dest().to_path_buf();
+                            f.write_all(lsc.pem().as_bytes())
+                                .and_then(|()| f.commit())
+                                .map_err(|e| EngineError::file("write", &dest, e))?;
+                        }
+                        None => print!("{}", lsc.pem()),
+                    }
                 }
                 None => {
-                    // Nothing to write: do not leave an empty file behind.
-                    if let (Some(f), Some(p)) = (out_file.take(), m.get_one::<PathBuf>("out")) {
-                        drop(f);
-                        let _ = std::fs::remove_file(p);
-                    }
+                    // Nothing to write: the temporary file goes, an existing file stays.
+                    drop(out_file);
                     eprintln!(
                         "capfd: {device}: CSR recorded as pending (issuer mode {})",
                         e.mode
@@ -676,9 +707,11 @@ fn man_page(out: &mut dyn Write) -> io::Result<()> {
     )]);
     roff.control("SH", ["FILES"]);
     roff.control("TP", []);
-    roff.text([bold("<store>.ca-key.pem")]);
+    roff.text([bold("<store>.ca-key-<16 hex>.pem")]);
     roff.text([roman(
-        "The CAPF CA private key, beside the store, mode 0600; never inside the store.",
+        "The private key of each CAPF CA, beside the store, mode 0600; never inside the \
+         store, which records each key's file name with its certificate (older stores: \
+         <store>.ca-key.pem).",
     )]);
     roff.control("SH", ["EXIT STATUS"]);
     roff.text([roman(
@@ -805,23 +838,6 @@ fn read_input(path: Option<&PathBuf>) -> Result<Vec<u8>, EngineError> {
     res?;
     Ok(buf)
 }
-
-fn write_output(
-    file: Option<&mut std::fs::File>,
-    path: Option<&PathBuf>,
-    pem: &str,
-) -> Result<(), EngineError> {
-    match (file, path) {
-        (Some(f), Some(p)) => f
-            .write_all(pem.as_bytes())
-            .map_err(|e| EngineError::file("write", p, e)),
-        _ => {
-            print!("{pem}");
-            Ok(())
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::cli;

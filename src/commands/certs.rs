@@ -58,15 +58,14 @@ pub fn csr_export(cx: &mut Cx<'_>) -> Result<(), CommandError> {
         // Device names are [A-Za-z0-9_.-]{1,15} (checked by the schema), so they are safe file
         // names; `..` alone cannot pass the check as a whole name with the suffix.
         let path = folder.join(format!("{}.csr", rec.csr.device));
-        let mut o = fs::OpenOptions::new();
-        o.write(true).create_new(true);
-        match o.open(&path) {
-            Ok(mut f) => {
-                use std::io::Write;
-                f.write_all(to_pem("CERTIFICATE REQUEST", &rec.der).as_bytes())
-                    .map_err(|e| cannot("write", &path, e))?;
-                written += 1;
-            }
+        // Never over an existing file, never through a link, never half-written.
+        match crate::sys::write_file(
+            &path,
+            to_pem("CERTIFICATE REQUEST", &rec.der).as_bytes(),
+            0o644,
+            crate::sys::Existing::Refuse,
+        ) {
+            Ok(()) => written += 1,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => skipped.push(rec.csr.device),
             Err(e) => return Err(cannot("write", &path, e)),
         }

@@ -4,6 +4,7 @@
 
 pub mod atomic;
 mod keyfile;
+mod outpath;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -13,7 +14,8 @@ use crate::error::ErrorKind;
 use crate::pki::{CaKeyKind, CaSubject, CapfCa, IssuedLsc, ParsedCert, ParsedCsr, PkiError};
 use crate::store::{Actor, CrlRecord, NewCa, NewCrl, NewTrustAnchor, Scope, Store, StoreError};
 
-pub use keyfile::{key_path, read_private_key};
+pub use keyfile::{key_file_name, read_private_key, resolve_key_file, store_folder};
+pub use outpath::refuse_store_file;
 pub use watch::SettingsWatch;
 
 /// Why an engine operation failed: one line for the admin.
@@ -87,9 +89,39 @@ pub enum EngineError {
     /// The CA key file is larger than any key.
     #[error("the CA key {} is too large to be a key", .0.display())]
     KeyTooLarge(PathBuf),
-    /// A thousand retired keys already carry this time stamp.
-    #[error("cannot retire {}: too many retired keys with this time stamp", .0.display())]
-    TooManyRetiredKeys(PathBuf),
+    /// The active CA's key file, as its record names it, is not there.
+    #[error(
+        "the key of the active CAPF CA {subject} is missing: the store names {} beside it; \
+         restore that file (from the backup of the store) or replace the CA with \
+         `capfd init --force`",
+        .path.display()
+    )]
+    KeyMissing {
+        /// The active CA's subject.
+        subject: String,
+        /// Where its key should be.
+        path: PathBuf,
+    },
+    /// The active CA's key file holds another key (another CA's, say).
+    #[error(
+        "the key file {} does not hold the key of the active CAPF CA {subject}: restore the \
+         right key under that name or replace the CA with `capfd init --force`",
+        .path.display()
+    )]
+    KeyMismatch {
+        /// The active CA's subject.
+        subject: String,
+        /// The key file.
+        path: PathBuf,
+    },
+    /// An output path that is the store, one of its side files, or a CA key.
+    #[error("refusing to write {}: it is {what}; choose another file", .path.display())]
+    ProtectedFile {
+        /// The path given.
+        path: PathBuf,
+        /// What it is (`the store`, `a CA key file`).
+        what: &'static str,
+    },
     /// The service could not install its SIGINT/SIGTERM handlers.
     #[error("cannot handle signals: {0}")]
     Signals(#[source] std::io::Error),
@@ -265,9 +297,15 @@ impl<'s> Engine<'s> {
         self.store
     }
 
-    /// Creates the CAPF CA. The private key goes to a 0600 file beside the database, never into
-    /// the store. With `force`, an existing CA is retired (kept in the store, its key file kept
-    /// with a `.retired-<time>` suffix); without, an existing CA is an error.
+    /// Creates the CAPF CA. The private key goes to a new 0600 file beside the database,
+    /// named after the certificate and recorded with it in one transaction, never into the
+    /// store. With `force`, an existing CA is retired (kept in the store with its own key file,
+    /// which is never touched); without, an existing CA is an error.
+    ///
+    /// Crash-safe and serialised: the key file is written and synced while this process holds
+    /// the store's write lock, and the certificate naming it commits after; a crash in between
+    /// leaves the old CA active with its old key and an unnamed key file, removed by the next
+    /// `init`. Two replacements at once run one after the other.
     pub fn init_ca(
         &mut self,
         kind: CaKeyKind,
@@ -279,26 +317,41 @@ impl<'s> Engine<'s> {
             return Err(EngineError::CaExists);
         }
         let (ca, generated) = CapfCa::generate(kind, subject, now)?;
-        let path = key_path(&self.db_path);
-        let retired = keyfile::retire_existing(&path, now)?;
-        keyfile::write_private_key(&path, &generated.key_pem)?;
+        let key_file = keyfile::key_file_name(&self.db_path, &ca.fingerprint());
+        let path = keyfile::resolve_key_file(&self.db_path, &key_file);
         let record = NewCa {
             subject: ca.subject().to_owned(),
             not_before: ca.not_before(),
             not_after: ca.not_after(),
             sha256_fingerprint: ca.fingerprint(),
-            key_file: file_name(&path),
-            retired_key_file: retired.as_deref().map(file_name),
+            key_file,
             der: ca.cert_der().to_vec(),
         };
-        if let Err(e) = self.store.install_ca(&record, force, &self.actor) {
-            // Leave things as they were: no new key without its certificate.
-            let _ = std::fs::remove_file(&path);
-            if let Some(old) = retired {
-                let _ = std::fs::rename(old, &path);
+        let mut written = false;
+        let installed = self.store.install_ca(&record, force, &self.actor, || {
+            keyfile::write_new_key(&path, &generated.key_pem)?;
+            written = true;
+            Ok::<_, EngineError>(())
+        });
+        if let Err(e) = installed {
+            // No new key without its certificate. A failed commit may still have committed
+            // (an I/O error after the write): keep the key whenever the store names it.
+            let named = self
+                .store
+                .active_ca()
+                .ok()
+                .flatten()
+                .is_some_and(|a| a.sha256_fingerprint == record.sha256_fingerprint);
+            if written && !named {
+                let _ = std::fs::remove_file(&path);
             }
-            return Err(e.into());
+            return Err(e);
         }
+        // Keys of replacements that crashed before their commit: nothing names them.
+        let db_path = self.db_path.clone();
+        let _ = self.store.with_ca_key_files_locked(|named| {
+            Ok::<_, StoreError>(keyfile::remove_orphans(&db_path, named))
+        });
         Ok(ca)
     }
 
@@ -336,20 +389,43 @@ impl<'s> Engine<'s> {
             || self.store.last_revocation_id(&ca.subject)? > latest.last_revocation_id)
     }
 
-    /// Loads the active CAPF CA with its key (refusing a key file others can read).
+    /// Where the active CAPF CA's key file is (the name its record holds, in the store's own
+    /// folder), if there is an active CA.
+    pub fn active_key_path(&self) -> Result<Option<PathBuf>, EngineError> {
+        Ok(self
+            .store
+            .active_ca()?
+            .and_then(|r| r.key_file)
+            .map(|k| keyfile::resolve_key_file(&self.db_path, &k)))
+    }
+
+    /// Loads the active CAPF CA with its key, as one pair: the certificate and the name of its
+    /// key come from one row, and that file never changes once named, so a CA replaced
+    /// meanwhile still signs as a whole (old or new, never the certificate of one with the key
+    /// of the other). A key that is missing, unreadable or not the certificate's is named
+    /// precisely, with the way out.
     pub fn load_ca(&self) -> Result<CapfCa, EngineError> {
         let record = self.store.active_ca()?.ok_or(EngineError::NoCa)?;
-        let key_file = record.key_file.unwrap_or_default();
-        let key_path = self
-            .db_path
-            .parent()
-            .map(|d| d.join(&key_file))
-            .unwrap_or_else(|| PathBuf::from(&key_file));
-        let key_pem = read_private_key(&key_path)?;
-        Ok(CapfCa::load(
-            &crate::pki::to_pem("CERTIFICATE", &record.der),
-            &key_pem,
-        )?)
+        let key_file = record.key_file.clone().unwrap_or_default();
+        let key_path = keyfile::resolve_key_file(&self.db_path, &key_file);
+        let key_pem = match read_private_key(&key_path) {
+            Ok(pem) => pem,
+            Err(_) if !key_path.exists() => {
+                return Err(EngineError::KeyMissing {
+                    subject: record.subject,
+                    path: key_path,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let cert_pem = crate::pki::to_pem("CERTIFICATE", &record.der);
+        CapfCa::load(&cert_pem, &key_pem).map_err(|e| match e {
+            PkiError::Key(m) if m.contains("does not belong") => EngineError::KeyMismatch {
+                subject: record.subject.clone(),
+                path: key_path.clone(),
+            },
+            other => other.into(),
+        })
     }
 
     /// What CAPF does when a phone sends its CSR: verify it, record it as pending (superseding
@@ -674,12 +750,6 @@ fn sign(
         der: lsc.der.clone(),
     };
     Ok((record, lsc))
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
 
 /// Certificates and CRLs carry whole seconds.

@@ -197,6 +197,8 @@ impl ParsedCsr {
             info.raw,
             "CSR",
         )?;
+        // Only once the signature holds: then the subject is what the phone really sent.
+        super::subject::check_subject(&info.subject)?;
         let sig_oid = &csr.signature_algorithm.algorithm;
         let signature_algorithm = signature_name(sig_oid);
         let mut weak = Vec::new();

@@ -9,6 +9,7 @@ pub mod cert;
 pub mod crl;
 pub mod csr;
 mod describe;
+mod subject;
 mod verify;
 
 use sha2::{Digest, Sha256};

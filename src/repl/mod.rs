@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use crate::cli::complete::{DEVICE_LIMIT, complete};
 use crate::cli::help::question_mark;
-use crate::commands::{Answer, Flow, Prompter, Session};
+use crate::commands::{Answer, CommandError, Flow, Prompter, Session};
 use crate::render::escape_controls;
 use crate::shell::{report_error, run_line};
 use crate::store::StoreDevices;
@@ -68,6 +68,11 @@ impl Prompter for SourcePrompter<'_> {
             Read::Line(l) => Answer::Line(l),
             Read::Interrupted => Answer::Interrupted,
             Read::Eof => Answer::Eof,
+            // Not an answer: the question is asked again.
+            Read::Invalid(why) => {
+                println!("{}", escape_controls(&why));
+                Answer::Line(String::new())
+            }
         }
     }
 
@@ -103,6 +108,10 @@ pub fn run(session: &mut Session) -> io::Result<u8> {
             Read::Line(l) => l,
             Read::Interrupted => continue,
             Read::Eof => break,
+            Read::Invalid(why) => {
+                report_error(&CommandError::refused(why), None, &mut io::stdout().lock())?;
+                continue;
+            }
         };
         let trimmed = line.trim_end();
         // A `?` typed at the end of a line read plain: help, then the line again for editing.

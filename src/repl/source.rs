@@ -27,6 +27,22 @@ pub enum Read {
     Interrupted,
     /// Ctrl-D or end of input.
     Eof,
+    /// A line that is not text (a byte that is not UTF-8): the message says so; the session
+    /// goes on (over SSH, ending it would log the admin out).
+    Invalid(String),
+}
+
+/// What the admin is told about a line that is not UTF-8 text.
+fn invalid_line_message(bad_byte: Option<u8>) -> String {
+    match bad_byte {
+        Some(b) => format!(
+            "invalid input: the line holds the byte 0x{b:02X}, which is not UTF-8 text; nothing \
+             was run, type the command again"
+        ),
+        None => "invalid input: the line is not UTF-8 text; nothing was run, type the command \
+                 again"
+            .to_owned(),
+    }
 }
 
 /// A source of typed lines with history.
@@ -65,20 +81,83 @@ pub fn is_basic_terminal() -> bool {
     )
 }
 
-fn save_history(history: &mut FileHistory, path: &Path) {
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
+/// The largest history file read back (1000 lines of commands are far less).
+const MAX_HISTORY_BYTES: u64 = 1024 * 1024;
+
+/// Reads history saved by [`save_history`] (rustyline's `#V2` format, or plain lines), never
+/// through a symbolic link and never more than [`MAX_HISTORY_BYTES`].
+fn load_history(history: &mut FileHistory, path: &Path) {
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt;
+    let Ok(f) = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)
+    else {
+        return;
+    };
+    if !f.metadata().is_ok_and(|m| m.is_file()) {
+        return;
     }
+    let mut bytes = Vec::new();
+    if f.take(MAX_HISTORY_BYTES).read_to_end(&mut bytes).is_err() {
+        return;
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let mut lines = text.lines().peekable();
+    let v2 = lines.peek() == Some(&"#V2");
+    if v2 {
+        lines.next();
+    }
+    for line in lines.filter(|l| !l.is_empty()) {
+        let entry = if v2 {
+            unescape_v2(line)
+        } else {
+            line.to_owned()
+        };
+        let _ = history.add(&entry);
+    }
+}
+
+/// Undoes rustyline's `#V2` escaping (`\\n` is a line feed, `\\\\` a backslash).
+fn unescape_v2(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('\\') => out.push('\\'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Writes history to `path` (mode 0600) in rustyline's `#V2` format, through the one safe
+/// file writer: its folder is made 0700, a link planted at `path` is refused, not followed.
+fn save_history(history: &FileHistory, path: &Path) {
     if history.is_empty() {
         return;
     }
-    if history.save(path).is_ok() {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-        }
+    if let Some(dir) = path.parent()
+        && crate::sys::create_private_dir(dir).is_err()
+    {
+        return;
     }
+    let mut text = String::from("#V2\n");
+    for entry in history.iter() {
+        text.push_str(&entry.replace('\\', "\\\\").replace('\n', "\\n"));
+        text.push('\n');
+    }
+    let _ = crate::sys::write_file(path, text.as_bytes(), 0o600, crate::sys::Existing::Replace);
 }
 
 /// rustyline, with Tab and `?` bound to the command tree.
@@ -106,7 +185,7 @@ impl EditorSource {
             EventHandler::Conditional(Box::new(QuestionMark::new(devices))),
         );
         if let Some(h) = history {
-            let _ = editor.load_history(h);
+            load_history(editor.history_mut(), h);
         }
         Ok(EditorSource { editor })
     }
@@ -122,6 +201,13 @@ impl LineSource for EditorSource {
         match r {
             Ok(l) => Read::Line(l),
             Err(ReadlineError::Interrupted) => Read::Interrupted,
+            Err(ReadlineError::Io(e)) if e.kind() == io::ErrorKind::InvalidData => {
+                // The rest of the bad line is still waiting on the terminal: drop it, so it
+                // is not read as a command of its own.
+                let _ =
+                    nix::sys::termios::tcflush(io::stdin(), nix::sys::termios::FlushArg::TCIFLUSH);
+                Read::Invalid(invalid_line_message(None))
+            }
             Err(_) => Read::Eof,
         }
     }
@@ -131,7 +217,7 @@ impl LineSource for EditorSource {
     }
 
     fn save(&mut self, path: &Path) {
-        save_history(self.editor.history_mut(), path);
+        save_history(self.editor.history(), path);
     }
 }
 
@@ -151,7 +237,7 @@ impl PlainSource {
     pub fn new(interrupted: Arc<AtomicBool>, history: Option<&Path>) -> Self {
         let mut h = FileHistory::new();
         if let Some(p) = history {
-            let _ = h.load(p);
+            load_history(&mut h, p);
         }
         PlainSource {
             pending: Vec::new(),
@@ -163,11 +249,17 @@ impl PlainSource {
 
     /// The next whole line already read, without its line end and without the escape
     /// sequences a basic terminal sends for arrow and function keys (which are no command).
-    fn take_line(&mut self) -> Option<String> {
+    /// A line that is not UTF-8 comes back as the message saying so: nothing of it runs.
+    fn take_line(&mut self) -> Option<Result<String, String>> {
         let end = self.pending.iter().position(|b| *b == b'\n')?;
         let line: Vec<u8> = self.pending.drain(..=end).collect();
-        let text = String::from_utf8_lossy(&line);
-        Some(strip_escape_sequences(text.trim_end_matches(['\n', '\r'])))
+        Some(match String::from_utf8(line) {
+            Ok(text) => Ok(strip_escape_sequences(text.trim_end_matches(['\n', '\r']))),
+            Err(e) => {
+                let bad = e.utf8_error().valid_up_to();
+                Err(invalid_line_message(e.as_bytes().get(bad).copied()))
+            }
+        })
     }
 }
 
@@ -213,8 +305,10 @@ impl LineSource for PlainSource {
         let _ = write!(out, "{prompt}{initial}");
         let _ = out.flush();
         loop {
-            if let Some(l) = self.take_line() {
-                return Read::Line(format!("{initial}{l}"));
+            match self.take_line() {
+                Some(Ok(l)) => return Read::Line(format!("{initial}{l}")),
+                Some(Err(why)) => return Read::Invalid(why),
+                None => {}
             }
             if self.interrupted.swap(false, Ordering::Relaxed) {
                 // Ctrl-C discarded the half-typed line in the terminal; drop ours too.
@@ -250,7 +344,7 @@ impl LineSource for PlainSource {
     }
 
     fn save(&mut self, path: &Path) {
-        save_history(&mut self.history, path);
+        save_history(&self.history, path);
     }
 }
 

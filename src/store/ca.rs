@@ -36,11 +36,9 @@ pub struct NewCa {
     pub not_after: Timestamp,
     /// SHA-256 fingerprint of the DER.
     pub sha256_fingerprint: String,
-    /// Where the private key is (never the key itself).
+    /// The private key's file name beside the store (never the key itself, never a path: a
+    /// store copied or restored elsewhere finds its keys beside it).
     pub key_file: String,
-    /// Where the key of the CA this one replaces was moved to, so the retired record keeps
-    /// naming its own key.
-    pub retired_key_file: Option<String>,
     /// The certificate.
     pub der: Vec<u8>,
 }
@@ -82,32 +80,39 @@ impl Store {
             .optional()?)
     }
 
-    /// Records a new CAPF CA. With `replace`, the active one is retired (kept in the store);
-    /// without, an existing active CA is an error and nothing changes.
-    pub fn install_ca(
+    /// Records a new CAPF CA. With `replace`, the active one is retired (kept in the store,
+    /// still naming its own key file); without, an existing active CA is an error and nothing
+    /// changes. `write_key` runs inside the transaction, after the checks: the key file appears
+    /// only while this process holds the write lock, so two replacements never interleave, and
+    /// the certificate that names it commits only once it is written and synced. (A crash
+    /// between the two leaves an unnamed key file: the old CA stays active with its own key.)
+    pub fn install_ca<E: From<StoreError>>(
         &mut self,
         ca: &NewCa,
         replace: bool,
         actor: &Actor,
-    ) -> Result<i64, StoreError> {
-        self.write(|tx| {
+        write_key: impl FnOnce() -> Result<(), E>,
+    ) -> Result<i64, E> {
+        self.write_with(|tx| {
             let now = to_micros(&tx.now());
             let active: Option<String> = tx
                 .query_row("SELECT subject FROM capf_ca WHERE retired_at IS NULL", [], |r| {
                     r.get(0)
                 })
-                .optional()?;
+                .optional()
+                .map_err(StoreError::from)?;
             if let Some(subject) = active {
                 if !replace {
                     return Err(StoreError::Invalid(format!(
                         "a CAPF CA certificate already exists ({subject}): use --force to replace it (the old one is kept as retired)"
-                    )));
+                    ))
+                    .into());
                 }
                 tx.execute(
-                    "UPDATE capf_ca SET retired_at = ?1, key_file = coalesce(?2, key_file)
-                      WHERE retired_at IS NULL",
-                    params![now, ca.retired_key_file],
-                )?;
+                    "UPDATE capf_ca SET retired_at = ?1 WHERE retired_at IS NULL",
+                    params![now],
+                )
+                .map_err(StoreError::from)?;
             }
             tx.execute(
                 "INSERT INTO capf_ca (subject, not_before, not_after, sha256_fingerprint, key_file,
@@ -122,10 +127,31 @@ impl Store {
                     ca.der,
                     now
                 ],
-            )?;
+            )
+            .map_err(StoreError::from)?;
             let id = tx.last_insert_rowid();
             log_ok(tx, actor, &format!("capf ca created: {}", ca.subject))?;
+            write_key()?;
             Ok(id)
+        })
+    }
+
+    /// Runs `f` with the key file names the store names while holding the write lock (and
+    /// changing nothing), so no replacement can be between writing its key and committing:
+    /// what `f` sees unnamed is an orphan of a crash, safe to remove.
+    pub fn with_ca_key_files_locked<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&[String]) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.write_with(|tx| {
+            let names: Vec<String> = tx
+                .prepare("SELECT key_file FROM capf_ca")
+                .and_then(|mut stmt| {
+                    stmt.query_map([], |r| r.get(0))?
+                        .collect::<Result<Vec<String>, _>>()
+                })
+                .map_err(StoreError::from)?;
+            f(&names)
         })
     }
 

@@ -14,6 +14,30 @@ pub const DB_ENV: &str = "CAPFSH_DB";
 /// Environment variable overriding the lock wait in milliseconds (tests, slow disks).
 pub const BUSY_TIMEOUT_ENV: &str = "CAPFSH_BUSY_TIMEOUT_MS";
 
+/// The longest lock wait `CAPFSH_BUSY_TIMEOUT_MS` may ask for: one hour (SQLite itself takes
+/// at most `i32::MAX` ms; anything near that is a typo, not a wish).
+pub const MAX_BUSY_TIMEOUT_MS: u64 = 3_600_000;
+
+/// `CAPFSH_BUSY_TIMEOUT_MS`, checked: a value that is not a whole number of milliseconds in
+/// range is refused, not replaced by the default behind the admin's back.
+pub fn busy_timeout_from_env() -> Result<Duration, StoreError> {
+    let Some(raw) = std::env::var_os(BUSY_TIMEOUT_ENV).filter(|v| !v.is_empty()) else {
+        return Ok(DEFAULT_BUSY_TIMEOUT);
+    };
+    let text = raw.to_string_lossy();
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|ms| *ms <= MAX_BUSY_TIMEOUT_MS)
+        .map(Duration::from_millis)
+        .ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "{BUSY_TIMEOUT_ENV}={text:?} is not valid: give the lock wait in milliseconds, \
+                 0 to {MAX_BUSY_TIMEOUT_MS}"
+            ))
+        })
+}
+
 /// Where the store is and how to open it. Opened on first use by callers, so `help` or a parse
 /// error never needs (or creates) a database.
 #[derive(Debug, Clone)]
@@ -32,11 +56,7 @@ impl StoreLocation {
     /// `--db PATH` when given (its folder must exist: a missing one is more likely a typo), else
     /// `$CAPFSH_DB`, else the default under the data dir (created on first use).
     pub fn resolve(db: Option<&Path>) -> Result<StoreLocation, StoreError> {
-        let busy_timeout = std::env::var(BUSY_TIMEOUT_ENV)
-            .ok()
-            .and_then(|v| v.parse::<u64>().ok())
-            .map(Duration::from_millis)
-            .unwrap_or(DEFAULT_BUSY_TIMEOUT);
+        let busy_timeout = busy_timeout_from_env()?;
         let explicit = db.map(Path::to_path_buf).or_else(|| {
             std::env::var_os(DB_ENV)
                 .filter(|v| !v.is_empty())

@@ -100,17 +100,28 @@ impl Store {
                 csr.submitted_at = super::from_micros(latest + 1)?;
             }
             let (csr_id, superseded) = insert_csr(tx, &csr)?;
-            log_ok(tx, actor, &format!("csr recorded for {}", csr.device))?;
+            // One change, one audit line: it names the CSR and, in capf mode, its LSC.
             let issued = match sign(csr_id)? {
                 Some((mut lsc, extra)) => {
                     // Never recorded as issued before the request it answers.
                     if lsc.issued_at < csr.submitted_at {
                         lsc.issued_at = csr.submitted_at;
                     }
-                    insert_logged_lsc(tx, actor, &lsc)?;
+                    insert_lsc(tx, &lsc)?;
+                    log_ok(
+                        tx,
+                        actor,
+                        &format!(
+                            "csr recorded for {} and answered by lsc {}",
+                            csr.device, lsc.serial
+                        ),
+                    )?;
                     Some(extra)
                 }
-                None => None,
+                None => {
+                    log_ok(tx, actor, &format!("csr recorded for {}", csr.device))?;
+                    None
+                }
             };
             Ok((csr_id, superseded, issued))
         })

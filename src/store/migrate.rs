@@ -27,8 +27,12 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0004_upper_case_device_names.sql"),
     ),
     (
-        "0005_revocation_and_crl",
-        include_str!("../../migrations/0005_revocation_and_crl.sql"),
+        "0005_ca_key_file_names",
+        include_str!("../../migrations/0005_ca_key_file_names.sql"),
+    ),
+    (
+        "0006_revocation_and_crl",
+        include_str!("../../migrations/0006_revocation_and_crl.sql"),
     ),
 ];
 

@@ -23,6 +23,7 @@ use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, FileControl, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::clock::Clock;
@@ -112,9 +113,11 @@ pub fn default_path() -> Option<PathBuf> {
 impl Store {
     /// Opens (creating on first use) the store at `path` and brings its schema up to date.
     ///
-    /// A store with a newer schema is refused before anything is written to it, and a file whose
-    /// permission bits allow no writing at all is opened read-only, even for root, so an admin's
-    /// `chmod a-w` is honoured.
+    /// A store with a newer schema (or another program's file) is refused before anything can
+    /// checkpoint or write it, so its files stay byte for byte as they were. A user who may not
+    /// write the file (or whose permission bits allow no writing at all, even root, so an
+    /// admin's `chmod a-w` is honoured) opens it read-only and never creates its `-wal`/`-shm`:
+    /// a reader must never leave files the owner's next write would trip over.
     pub fn open(path: &Path, opts: &OpenOptions) -> Result<Store, StoreError> {
         let parent = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -122,9 +125,11 @@ impl Store {
         };
         if !parent.is_dir() {
             if opts.create_folder {
-                create_private_dir(&parent).map_err(|source| StoreError::CannotOpen {
-                    path: parent.clone(),
-                    source,
+                crate::sys::create_private_dir(&parent).map_err(|source| {
+                    StoreError::CannotOpen {
+                        path: parent.clone(),
+                        source,
+                    }
                 })?;
             } else {
                 return Err(StoreError::FolderMissing(parent));
@@ -147,18 +152,28 @@ impl Store {
                 });
             }
         };
-        let flags = if read_only {
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        if !read_only {
+            check_wal_files_writable(path)?;
+        }
+        let mut conn = if read_only {
+            open_reader(path)?
         } else {
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        };
-        let mut conn = Connection::open_with_flags(path, flags).map_err(|source| {
-            StoreError::CannotOpenDb {
+            Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|source| StoreError::CannotOpenDb {
                 path: path.to_path_buf(),
                 source,
-            }
-        })?;
-        conn.busy_timeout(opts.busy_timeout)?;
+            })?
+        };
+        // Until the store is known to be ours and not newer, closing must not checkpoint: a
+        // refused store's `-wal` stays a `-wal`, its main file untouched.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        conn.busy_timeout(
+            opts.busy_timeout
+                .min(Duration::from_millis(i32::MAX as u64)),
+        )?;
         let version = schema_version(&conn).map_err(|e| match e {
             StoreError::FileNotDatabase(_) => StoreError::NotADatabase(path.to_path_buf()),
             other => other,
@@ -192,6 +207,9 @@ impl Store {
                 Some(rusqlite::MAIN_DB),
                 FileControl::PersistWal(&mut persist),
             )?;
+            conn.pragma_update(None, "journal_size_limit", 4 * 1024 * 1024)?;
+            conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
+            share_wal_files_like(path);
         }
         if version < LATEST_VERSION {
             if read_only {
@@ -283,25 +301,118 @@ fn has_capfsh_tables(conn: &Connection) -> Result<bool, StoreError> {
     Ok(n == 4)
 }
 
-/// Whether this user may write the file (ACLs and groups included), as the kernel decides.
+/// Whether this process's real user may write `path` (root may, except where the permission
+/// bits say nobody may, which the caller checks apart).
 fn may_write(path: &Path) -> bool {
-    use std::os::unix::ffi::OsStrExt;
-    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
-        return false;
-    };
-    // SAFETY: a valid NUL-terminated path.
-    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+    nix::unistd::access(path, nix::unistd::AccessFlags::W_OK).is_ok()
 }
 
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    let mut b = fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
+/// The store's `-wal` or `-shm` file (`suffix` is `"-wal"` or `"-shm"`).
+pub(crate) fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// A writer whose `-wal`/`-shm` belong to someone it cannot write for (left by a reader of an
+/// older capfsh) would fail halfway with "read-only": say what is wrong before starting.
+fn check_wal_files_writable(path: &Path) -> Result<(), StoreError> {
+    for suffix in ["-wal", "-shm"] {
+        let file = sidecar(path, suffix);
+        if file.exists() && !may_write(&file) {
+            let owner = fs::metadata(&file)
+                .map(|m| {
+                    use std::os::unix::fs::MetadataExt;
+                    let uid = nix::unistd::Uid::from_raw(m.uid());
+                    nix::unistd::User::from_uid(uid)
+                        .ok()
+                        .flatten()
+                        .map_or_else(|| format!("uid {uid}"), |u| u.name)
+                })
+                .unwrap_or_else(|_| "another user".into());
+            return Err(StoreError::CannotOpen {
+                path: path.to_path_buf(),
+                source: io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    format!(
+                        "{} belongs to {owner} and this user cannot write it: have root give it \
+                         to the store's owner (chown), then try again",
+                        file.display()
+                    ),
+                ),
+            });
+        }
     }
-    b.create(dir)
+    Ok(())
+}
+
+/// A read-only connection that never creates a file. With `-wal` and `-shm` in place and
+/// readable, SQLite reads through them (a `-shm` the reader may not write is used read-only),
+/// so commits still in the `-wal` are seen. Without them, or with an empty `-wal` it may not
+/// read, the main file holds every commit and is read as immutable: opening it normally would
+/// create `-wal`/`-shm` owned by the reader, which the owner's next write trips over, or fail
+/// in a folder the reader cannot write.
+fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let cannot = |source: rusqlite::Error| StoreError::CannotOpenDb {
+        path: path.to_path_buf(),
+        source,
+    };
+    let (wal, shm) = (sidecar(path, "-wal"), sidecar(path, "-shm"));
+    let readable = |p: &Path| nix::unistd::access(p, nix::unistd::AccessFlags::R_OK).is_ok();
+    if wal.exists() && shm.exists() && readable(&wal) && readable(&shm) {
+        return Connection::open_with_flags(path, flags).map_err(cannot);
+    }
+    let wal_len = fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    if wal_len > 0 {
+        return Err(StoreError::CannotOpen {
+            path: path.to_path_buf(),
+            source: io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "{} holds changes not yet in the store file, and this user cannot read it \
+                     or its -shm: the store's owner gives them the store's mode with any \
+                     change (or chmod them like the store)",
+                    wal.display()
+                ),
+            ),
+        });
+    }
+    let uri = format!("file:{}?immutable=1", uri_escape(path));
+    Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI).map_err(cannot)
+}
+
+/// Percent-escapes a path for an SQLite `file:` URI.
+fn uri_escape(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for &b in path.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Gives `-wal`/`-shm` the main file's read bits, so `chmod 640` on the store lets a group
+/// read it (SQLite makes them once, with the mode the file had then).
+fn share_wal_files_like(path: &Path) {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let Ok(main) = fs::metadata(path) else {
+        return;
+    };
+    let me = nix::unistd::Uid::current().as_raw();
+    for suffix in ["-wal", "-shm"] {
+        let file = sidecar(path, suffix);
+        if let Ok(m) = fs::metadata(&file) {
+            let want = main.mode() & 0o666;
+            if m.uid() == me && m.mode() & 0o777 != want {
+                let _ = fs::set_permissions(&file, fs::Permissions::from_mode(want));
+            }
+        }
+    }
 }
 
 fn create_private_file(path: &Path) -> io::Result<()> {

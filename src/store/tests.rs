@@ -370,10 +370,13 @@ fn new_ca(subject: &str, fp: &str) -> NewCa {
         not_before: t(0),
         not_after: t(0) + Duration::days(1825),
         sha256_fingerprint: fp.into(),
-        key_file: "capf-ca.key".into(),
-        retired_key_file: Some("capf-ca.key.retired-1".into()),
+        key_file: format!("capf.db.ca-key-{fp}.pem"),
         der: vec![0x30, 0x01],
     }
+}
+
+fn no_key() -> Result<(), StoreError> {
+    Ok(())
 }
 
 #[test]
@@ -381,16 +384,16 @@ fn one_active_ca_and_force_retires_the_old_one() {
     let (_d, _p, mut store) = tmp_store();
     assert!(store.active_ca().expect("ca").is_none());
     store
-        .install_ca(&new_ca("CN=CAPF-00000001", "AA"), false, &actor())
+        .install_ca(&new_ca("CN=CAPF-00000001", "AA"), false, &actor(), no_key)
         .expect("first");
-    let again = store.install_ca(&new_ca("CN=CAPF-00000002", "BB"), false, &actor());
+    let again = store.install_ca(&new_ca("CN=CAPF-00000002", "BB"), false, &actor(), no_key);
     assert!(matches!(again, Err(StoreError::Invalid(_))));
     assert_eq!(
         store.active_ca().expect("ca").map(|c| c.subject),
         Some("CN=CAPF-00000001".to_string())
     );
     store
-        .install_ca(&new_ca("CN=CAPF-00000002", "BB"), true, &actor())
+        .install_ca(&new_ca("CN=CAPF-00000002", "BB"), true, &actor(), no_key)
         .expect("force");
     assert_eq!(
         store.active_ca().expect("ca").map(|c| c.subject),
@@ -404,12 +407,12 @@ fn one_active_ca_and_force_retires_the_old_one() {
         .expect("query")
         .collect::<Result<_, _>>()
         .expect("rows");
-    // The retired record names the key where it was moved, not the active key's file.
+    // The retired record keeps naming its own key file: nothing is renamed.
     assert_eq!(
         kept,
         vec![(
             "CN=CAPF-00000001".to_string(),
-            "capf-ca.key.retired-1".to_string()
+            "capf.db.ca-key-AA.pem".to_string()
         )]
     );
 }

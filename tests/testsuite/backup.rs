@@ -17,6 +17,15 @@ fn write_csr(dir: &Path, dev: &str) -> PathBuf {
     p
 }
 
+/// The file name the store records for its active CA's key (each CA has its own).
+fn key_name(env: &TestEnv) -> String {
+    env.active_key()
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned()
+}
+
 fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<_> = std::fs::read_dir(dir)
         .expect("read_dir")
@@ -78,11 +87,11 @@ fn a_backup_restored_under_another_name_elsewhere_signs() {
     );
     // The folder is private; the key keeps its 0600, the store its mode.
     assert_eq!(mode(&backup), 0o700);
-    let key = backup.join("capf.db.ca-key.pem");
+    let key = backup.join(key_name(&env));
     assert_eq!(mode(&key), 0o600);
     assert_eq!(
         std::fs::read(&key).expect("key"),
-        std::fs::read(env.home().join("capf.db.ca-key.pem")).expect("key")
+        std::fs::read(env.home().join(key_name(&env))).expect("key")
     );
     assert_eq!(mode(&backup.join("capf.db")), mode(&env.db));
     assert!(backup.join("capf-backup.txt").is_file());
@@ -119,7 +128,7 @@ fn a_backup_restored_under_another_name_elsewhere_signs() {
         .expect("restore");
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("restored from"), "{}", stdout(&out));
-    let restored_key = restored.home().join("capf.db.ca-key.pem");
+    let restored_key = restored.home().join(key_name(&env));
     assert_eq!(mode(&restored_key), 0o600);
     let list = restored
         .capfsh()
@@ -247,11 +256,7 @@ fn backups_and_restores_never_overwrite() {
 
     // A key file of the same name with other content is never replaced, even with --force.
     let other = TestEnv::new();
-    std::fs::write(
-        other.home().join("capf.db.ca-key.pem"),
-        "another CA's key\n",
-    )
-    .expect("key");
+    std::fs::write(other.home().join(key_name(&env)), "another CA's key\n").expect("key");
     let out = other
         .capfd()
         .args(["restore", "--force"])
@@ -262,7 +267,7 @@ fn backups_and_restores_never_overwrite() {
     assert!(stderr(&out).contains("other content"), "{}", stderr(&out));
     assert!(!other.db.exists(), "nothing restored");
     assert_eq!(
-        std::fs::read_to_string(other.home().join("capf.db.ca-key.pem")).expect("key"),
+        std::fs::read_to_string(other.home().join(key_name(&env))).expect("key"),
         "another CA's key\n"
     );
 }
@@ -276,7 +281,7 @@ fn a_damaged_backup_is_refused_whole() {
         .arg(&backup)
         .assert()
         .success();
-    let key = backup.join("capf.db.ca-key.pem");
+    let key = backup.join(key_name(&env));
     let mut bytes = std::fs::read(&key).expect("key");
     bytes[40] ^= 1;
     std::fs::write(&key, bytes).expect("tamper");

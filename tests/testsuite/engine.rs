@@ -115,7 +115,7 @@ fn text_of(dir: &Path, cert: &Path) -> String {
 fn the_capf_ca_certificate_follows_the_rules() {
     let env = TestEnv::new();
     init(&env);
-    let key = capfsh::engine::key_path(&env.db);
+    let key = env.active_key();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -178,7 +178,7 @@ fn a_group_readable_key_is_refused() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let key = capfsh::engine::key_path(&env.db);
+        let key = env.active_key();
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).expect("chmod");
         let dir = env.home();
         let csr = openssl_csr(
@@ -1004,7 +1004,7 @@ fn capfd_init_checks_the_subject_options() {
             "{args:?}: {err}"
         );
         assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(!capfsh::engine::key_path(&env.db).exists(), "{args:?}");
+        assert!(env.key_files().is_empty(), "{args:?}");
     }
     let out = env
         .capfd()

@@ -2,16 +2,21 @@
 
 mod backup;
 mod bad_input;
+mod ca_keys;
 mod clock;
+mod crash;
 mod engine;
 mod exit_codes;
+mod intake_and_audit;
 mod lifecycle;
 mod oneshot;
 mod oneshot_pty;
+mod os_users;
 mod packaging;
 mod pager_pty;
 mod pki_standards;
 mod repl_pty;
+mod repl_safety;
 mod roles;
 mod script;
 mod service_log;

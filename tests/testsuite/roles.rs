@@ -230,7 +230,17 @@ fn readers_read_operators_operate_admins_administer_with_real_os_users() {
     // The service account is admin: it creates the CA, its key its own.
     let out = site.run_as(Some(&service), "capfd", &["init"]);
     ok(&out, "capfd init as the service account");
-    let key = folder.join("capf.db.ca-key.pem");
+    // Each CA's key has its own name, recorded with the certificate.
+    let key_name: String =
+        rusqlite::Connection::open_with_flags(&site.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open")
+            .query_row(
+                "SELECT key_file FROM capf_ca WHERE retired_at IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .expect("key_file");
+    let key = folder.join(key_name);
     let kmeta = std::fs::metadata(&key).expect("key");
     assert_eq!(kmeta.mode() & 0o777, 0o600);
     assert_eq!(kmeta.uid(), capfsh::roles::user_id(&service).expect("uid"));

@@ -20,6 +20,11 @@ pub fn at(minutes: i64) -> Timestamp {
         + Duration::minutes(minutes)
 }
 
+/// The real uid's user name: who the audit log names, whatever `$USER` says.
+pub fn me() -> String {
+    capfsh::actor::current().name
+}
+
 pub fn actor() -> Actor {
     Actor {
         os_user: "seed".into(),
@@ -138,6 +143,36 @@ impl TestEnv {
         let mut cmd = assert_cmd::Command::from_std(std_cmd);
         cmd.timeout(std::time::Duration::from_secs(60));
         cmd
+    }
+
+    /// The active CAPF CA's key file, as the store names it (beside the store).
+    pub fn active_key(&self) -> PathBuf {
+        let conn = rusqlite::Connection::open_with_flags(
+            &self.db,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("open read-only");
+        let name: String = conn
+            .query_row(
+                "SELECT key_file FROM capf_ca WHERE retired_at IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .expect("active CA");
+        self.db.with_file_name(name)
+    }
+
+    /// Every CA key file beside the store (any name `capfd init` ever used).
+    pub fn key_files(&self) -> Vec<PathBuf> {
+        let dir = self.db.parent().expect("folder");
+        let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+            .expect("ls")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().contains(".ca-key"))
+            .collect();
+        v.sort();
+        v
     }
 
     pub fn store(&self) -> Store {
