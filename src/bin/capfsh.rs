@@ -17,7 +17,7 @@ use capfsh::commands::{CommandError, NoPrompter, Session};
 use capfsh::render::Format;
 use capfsh::repl;
 use capfsh::shell::script::{ScriptOptions, run_script};
-use capfsh::shell::{report_error, run_invocation};
+use capfsh::shell::{report_error_as, run_invocation, run_line};
 use capfsh::store::StoreLocation;
 
 fn main() -> ExitCode {
@@ -36,6 +36,18 @@ fn run() -> u8 {
         Ok(m) => m,
         Err(e) => {
             let code = e.exit_code();
+            let json = words
+                .windows(2)
+                .any(|w| w[0] == "--format" && w[1] == "json")
+                || words.iter().any(|w| w == "--format=json");
+            if json && code != 0 {
+                // The first line of clap's message, without its `error: `.
+                let text = e.to_string();
+                let first = text.lines().next().unwrap_or_default();
+                let reason = first.strip_prefix("error: ").unwrap_or(first);
+                JSON_ERRORS.store(true, std::sync::atomic::Ordering::Relaxed);
+                return fail(&CommandError::usage(reason));
+            }
             let _ = e.print();
             if code != 0 {
                 eprintln!("{}", capfsh::commands::FAILURE_TRAILER);
@@ -43,6 +55,9 @@ fn run() -> u8 {
             return u8::try_from(code).unwrap_or(2);
         }
     };
+    let json = matches.get_one::<String>("format").map(String::as_str) == Some("json")
+        || piped.as_ref().and_then(|p| p.format) == Some(Format::Json);
+    JSON_ERRORS.store(json, std::sync::atomic::Ordering::Relaxed);
     let stdin_tty = io::stdin().is_terminal();
     let mode = match pick_mode(&matches, &words, piped, stdin_tty) {
         Ok(m) => m,
@@ -104,6 +119,19 @@ fn run() -> u8 {
                 file.display()
             ))),
         },
+        // `ssh -t host 'utils capf stale-lsc delete all'`: there is a terminal, so a
+        // destructive command asks, as one-shot does.
+        (Mode::SshCommand(line), Some(mut session)) if stdin_tty => {
+            let stdout = io::stdout();
+            let mut out = stdout.lock();
+            let mut prompter = capfsh::shell::StdinPrompter;
+            let result = run_line(&mut session, &line, &mut prompter, &mut out, &mut |_| {});
+            let _ = out.flush();
+            match result {
+                Ok(_) => 0,
+                Err(e) => fail(&e),
+            }
+        }
         (Mode::SshCommand(line), Some(mut session)) => {
             let mut input = io::Cursor::new(line.into_bytes());
             script(&mut session, &mut input, "ssh command", opts)
@@ -144,7 +172,7 @@ impl Mode {
     /// Whether questions can be asked: a one-shot command or the shell on a terminal.
     fn interactive(&self, stdin_tty: bool) -> bool {
         match self {
-            Mode::OneShot { .. } => stdin_tty,
+            Mode::OneShot { .. } | Mode::SshCommand(_) => stdin_tty,
             Mode::Repl => true,
             _ => false,
         }
@@ -312,8 +340,17 @@ fn script(
     }
 }
 
+/// Set once the output format is known: with `--format json` (or `| json`), failures are
+/// written as JSON objects too.
+static JSON_ERRORS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn fail(e: &CommandError) -> u8 {
-    let _ = report_error(e, None, &mut io::stderr());
+    let format = if JSON_ERRORS.load(std::sync::atomic::Ordering::Relaxed) {
+        Format::Json
+    } else {
+        Format::Table
+    };
+    let _ = report_error_as(e, None, format, &mut io::stderr());
     e.exit_code()
 }
 

@@ -8,6 +8,7 @@ use super::parse::{
 use super::tree::{
     DeviceSource, Keyword, KeywordValue, NOCONFIRM, Node, Param, Runnable, ValueKind,
 };
+pub use crate::store::{MORE_MARKER, more_marker};
 
 /// How many device names a completion asks the store for: enough to choose from, few enough to
 /// stay instant with a million devices.
@@ -360,9 +361,16 @@ fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &m
     match param.kind {
         ValueKind::Choice(words) => {
             for w in words.iter().filter(|w| starts_with_ci(w.word, partial)) {
+                // Each choice says what it does (`capf`: CAPF signs); the parameter's summary
+                // only where a word has none of its own.
+                let help = if w.help.is_empty() {
+                    param.help_text()
+                } else {
+                    w.help.to_owned()
+                };
                 out.push(Choice {
                     word: w.word.into(),
-                    help: param.help_text(),
+                    help,
                     kind: ChoiceKind::Value,
                 });
             }
@@ -381,6 +389,14 @@ fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &m
                 kind: ChoiceKind::Placeholder,
             });
             for name in devices(source, partial) {
+                if let Some(more) = name.strip_prefix(MORE_MARKER) {
+                    out.push(Choice {
+                        word: "...".into(),
+                        help: format!("and {more} more: type more letters"),
+                        kind: ChoiceKind::Placeholder,
+                    });
+                    continue;
+                }
                 out.push(Choice {
                     word: name,
                     help: "device".into(),

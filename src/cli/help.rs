@@ -162,6 +162,43 @@ mod tests {
     }
 
     #[test]
+    fn each_mode_has_its_own_line() {
+        let c = complete("utils capf set mode ", true, &none);
+        let lines = question_mark(&c);
+        for (mode, what) in [
+            ("capf", "CAPF signs"),
+            ("online", "external CA"),
+            ("offline", "export/import"),
+        ] {
+            let line = lines
+                .iter()
+                .find(|l| l.trim_start().starts_with(mode))
+                .unwrap_or_else(|| panic!("{mode} in {lines:?}"));
+            assert!(line.ends_with(what), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn a_long_device_list_says_how_many_more() {
+        let many = |_: DeviceSource, _: &str| {
+            let mut v: Vec<String> = (0..50).map(|i| format!("SEP0000000{i:05}")).collect();
+            v.push(crate::cli::complete::more_marker(49_950));
+            v
+        };
+        let lines = question_mark(&complete("utils capf csr dump ", true, &many));
+        assert!(
+            lines
+                .last()
+                .is_some_and(|l| l.contains("and 49,950 more: type more letters")),
+            "{lines:?}"
+        );
+        assert_eq!(
+            lines.iter().filter(|l| l.contains("SEP0000000")).count(),
+            50
+        );
+    }
+
+    #[test]
     fn question_mark_after_a_command_prints_the_syntax_block() {
         let c = complete("utils capf set keep_alive ", true, &none);
         let lines = question_mark(&c);

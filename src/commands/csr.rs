@@ -1,10 +1,11 @@
 //! `utils capf csr list|count|dump|delete`.
 
+use std::sync::atomic::Ordering;
+
 use super::delete::{Deletion, scoped_delete};
-use super::{CommandError, Cx, found, plural, required, row_sink};
-use crate::domain::PendingCsr;
+use super::{CONTROL_C, CommandError, Cx, found, plural, required};
 use crate::pki::{ParsedCsr, to_pem};
-use crate::render::{Cell, Column};
+use crate::render::{Cell, Column, RowCell};
 use crate::store::{Scope, Store};
 
 /// Columns of `utils capf csr list` (field names are a documented contract).
@@ -31,21 +32,36 @@ pub const CSR_COLUMNS: &[Column] = &[
     },
 ];
 
-fn csr_row(c: &PendingCsr) -> [Cell; 4] {
-    [
-        Cell::Text(c.device.clone()),
-        Cell::Time(c.submitted_at),
-        Cell::Text(c.key_label()),
-        Cell::Text(c.subject.clone()),
-    ]
-}
-
-/// Lists pending CSRs oldest first, streaming; Ctrl-C stops the listing.
+/// Lists pending CSRs oldest first, streaming rows borrowed from the store (no allocation per
+/// row); Ctrl-C stops the listing.
 pub fn list(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let interrupted = cx.talk.interrupted.clone();
     let store = cx.act.store()?;
-    cx.out.begin_list(CSR_COLUMNS)?;
-    let n = store.each_pending_csr(row_sink(cx.talk, cx.out, csr_row))?;
-    cx.out.end_list(&found(n, "pending CSR", "pending CSRs"))?;
+    let out = &mut *cx.out;
+    out.begin_list(CSR_COLUMNS)?;
+    // The key label of the previous row, reused while the key kind repeats (it mostly does).
+    let mut key = String::new();
+    let mut key_of: Option<(String, u32)> = None;
+    let n = store.each_pending_csr_row(|c| {
+        if interrupted.load(Ordering::Relaxed) {
+            return Err(CommandError::cancelled(CONTROL_C));
+        }
+        match &mut key_of {
+            Some((alg, bits)) if *bits == c.key_bits && alg == c.key_algorithm => {}
+            _ => {
+                c.key_label_into(&mut key);
+                key_of = Some((c.key_algorithm.to_owned(), c.key_bits));
+            }
+        }
+        out.row_ref(&[
+            RowCell::Text(c.device),
+            RowCell::Micros(c.submitted_at_micros),
+            RowCell::Text(&key),
+            RowCell::Text(c.subject),
+        ])
+        .map_err(CommandError::from)
+    })?;
+    out.end_list(&found(n, "pending CSR", "pending CSRs"))?;
     Ok(())
 }
 

@@ -11,7 +11,9 @@ mod stale;
 mod time;
 
 pub use device::DeviceName;
-pub use records::{CsrRecord, LscRecord, LscState, NewCsr, NewLsc, PendingCsr, StaleLsc};
+pub use records::{
+    CsrRecord, LscRecord, LscState, NewCsr, NewLsc, PendingCsr, PendingCsrRow, StaleLsc, key_label,
+};
 pub use revocation::{Revocation, RevocationReason};
 pub use settings::{IssuerMode, KeepAlive, Settings, ValidityDays};
 pub use stale::stale_since;

@@ -166,3 +166,47 @@ pub struct StaleLsc {
     /// When the first newer CSR of the device arrived, which made this LSC stale.
     pub superseded_at: Timestamp,
 }
+
+/// One row of `utils capf csr list` borrowed from the store's current row: listings stream a
+/// million of these, so nothing in it is copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingCsrRow<'a> {
+    /// Requesting endpoint.
+    pub device: &'a str,
+    /// When CAPF received it, in microseconds since the Unix epoch (UTC), as stored.
+    pub submitted_at_micros: i64,
+    /// Subject DN (may hold hostile characters; renderers escape them).
+    pub subject: &'a str,
+    /// `RSA` or `EC`.
+    pub key_algorithm: &'a str,
+    /// Key size in bits.
+    pub key_bits: u32,
+}
+
+impl PendingCsrRow<'_> {
+    /// Writes the key as admins read it (`RSA-2048`, `EC-P256`, as [`key_label`]) into `out`,
+    /// which the caller reuses from row to row.
+    pub fn key_label_into(&self, out: &mut String) {
+        out.clear();
+        if self.key_algorithm.eq_ignore_ascii_case("EC") {
+            out.push_str("EC-P");
+        } else {
+            out.push_str(self.key_algorithm);
+            out.push('-');
+        }
+        let mut digits = [0u8; 10];
+        let mut n = self.key_bits;
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        for d in &digits[i..] {
+            out.push(char::from(*d));
+        }
+    }
+}

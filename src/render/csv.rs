@@ -3,24 +3,56 @@
 
 use std::io::{self, Write};
 
+use std::borrow::Cow;
+
+use super::row::{InstantWriter, RowCell, scan};
 use super::{Cell, Column, Field, Renderer, escape_controls};
 use crate::domain::format_rfc3339;
 
 /// Renders CSV.
 pub struct CsvRenderer<'w> {
     out: Box<dyn Write + 'w>,
+    /// The line being built by [`Renderer::row_ref`], kept between rows for its capacity.
+    line_buf: Vec<u8>,
+    instants: InstantWriter,
 }
 
 impl<'w> CsvRenderer<'w> {
     /// Writes to `out`.
     pub fn new(out: Box<dyn Write + 'w>) -> Self {
-        CsvRenderer { out }
+        CsvRenderer {
+            out,
+            line_buf: Vec::new(),
+            instants: InstantWriter::default(),
+        }
     }
 
     /// Writes one record of fields already made safe by [`cell_field`] or [`quote`].
     fn line(&mut self, fields: impl Iterator<Item = String>) -> io::Result<()> {
         let fields: Vec<String> = fields.collect();
         writeln!(self.out, "{}", fields.join(","))
+    }
+}
+
+/// Bytes of rows [`Renderer::row_ref`] gathers before writing them out.
+const ROW_BATCH: usize = 64 * 1024;
+
+impl CsvRenderer<'_> {
+    /// Writes out the rows gathered so far.
+    fn flush_rows(&mut self) -> io::Result<()> {
+        if self.line_buf.is_empty() {
+            return Ok(());
+        }
+        let written = self.out.write_all(&self.line_buf);
+        self.line_buf.clear();
+        written
+    }
+}
+
+impl Drop for CsvRenderer<'_> {
+    /// A listing that stops early (an error, Ctrl-C) still shows the rows it produced.
+    fn drop(&mut self) {
+        let _ = self.flush_rows();
     }
 }
 
@@ -51,6 +83,38 @@ fn block<'a>(lines: impl Iterator<Item = &'a str>) -> String {
     quoted(&text.join("\n"))
 }
 
+/// Appends the field [`cell_field`] makes of `Cell::Text(s)`, without building it apart.
+fn push_text_field(line: &mut Vec<u8>, s: &str) {
+    let formula = s.starts_with(FORMULA_START);
+    let (plain, special) = scan(s);
+    let v: Cow<'_, str> = if plain {
+        Cow::Borrowed(s)
+    } else {
+        escape_controls(s)
+    };
+    // Escaping adds neither commas nor quotes. With the `'` in front, the field cannot start
+    // with a space.
+    let (v_starts, v_ends) = (v.as_bytes().first(), v.as_bytes().last());
+    if special || (!formula && v_starts == Some(&b' ')) || v_ends == Some(&b' ') {
+        line.push(b'"');
+        if formula {
+            line.push(b'\'');
+        }
+        for (i, part) in v.split('"').enumerate() {
+            if i > 0 {
+                line.extend_from_slice(b"\"\"");
+            }
+            line.extend_from_slice(part.as_bytes());
+        }
+        line.push(b'"');
+    } else {
+        if formula {
+            line.push(b'\'');
+        }
+        line.extend_from_slice(v.as_bytes());
+    }
+}
+
 /// A cell as a CSV field. Text may come from a phone or an external CA: one that starts like a
 /// formula gets a leading `'`, so a spreadsheet shows it instead of evaluating it. Numbers and
 /// timestamps are their own cell kinds and are never touched.
@@ -67,33 +131,61 @@ fn cell_field(cell: &Cell) -> String {
 
 impl Renderer for CsvRenderer<'_> {
     fn begin_list(&mut self, columns: &'static [Column]) -> io::Result<()> {
+        self.flush_rows()?;
         self.line(columns.iter().map(|c| quote(c.field)))
     }
 
     fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
+        self.flush_rows()?;
         self.line(cells.iter().map(cell_field))
     }
 
+    fn row_ref(&mut self, cells: &[RowCell<'_>]) -> io::Result<()> {
+        // Rows gather in one buffer written out every 64 KiB or before anything else: one write
+        // through the output layers per batch instead of per row.
+        let mut line = std::mem::take(&mut self.line_buf);
+        for (i, cell) in cells.iter().enumerate() {
+            if i > 0 {
+                line.push(b',');
+            }
+            match cell {
+                RowCell::Text(s) => push_text_field(&mut line, s),
+                RowCell::Micros(v) => self.instants.rfc3339(&mut line, *v),
+            }
+        }
+        line.push(b'\n');
+        self.line_buf = line;
+        if self.line_buf.len() >= ROW_BATCH {
+            self.flush_rows()?;
+        }
+        Ok(())
+    }
+
     fn end_list(&mut self, _summary: &str) -> io::Result<()> {
+        self.flush_rows()?;
         Ok(())
     }
 
     fn record(&mut self, fields: &[Field<'_>]) -> io::Result<()> {
+        self.flush_rows()?;
         self.line(fields.iter().map(|(k, _, _)| quote(k)))?;
         self.line(fields.iter().map(|(_, _, v)| cell_field(v)))
     }
 
     fn outcome_lines(&mut self, _lines: &[String], fields: &[(&str, Cell)]) -> io::Result<()> {
+        self.flush_rows()?;
         self.line(fields.iter().map(|(k, _)| quote(k)))?;
         self.line(fields.iter().map(|(_, v)| cell_field(v)))
     }
 
     fn text(&mut self, lines: &[String]) -> io::Result<()> {
+        self.flush_rows()?;
         self.line(std::iter::once("text".to_owned()))?;
         self.line(std::iter::once(block(lines.iter().map(String::as_str))))
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.flush_rows()?;
         self.out.flush()
     }
 }

@@ -8,6 +8,7 @@
 mod csv;
 mod escape;
 mod json;
+mod row;
 mod table;
 
 use std::cell::Cell as Flag;
@@ -18,6 +19,7 @@ use std::str::FromStr;
 use crate::domain::Timestamp;
 
 pub use escape::{escape_controls, is_invisible_format};
+pub use row::RowCell;
 
 /// The terminal's width when standard output is a terminal that reports one, else `None`.
 /// A fresh pseudo-terminal reports 0 columns until someone sets its size (common under
@@ -116,6 +118,12 @@ pub trait Renderer {
     fn begin_list(&mut self, columns: &'static [Column]) -> io::Result<()>;
     /// One row, cells in column order.
     fn row(&mut self, cells: &[Cell]) -> io::Result<()>;
+    /// One row of borrowed cells, in column order: what long listings stream, so the table and
+    /// CSV renderers write it without allocating. Renders exactly as [`Renderer::row`] would.
+    fn row_ref(&mut self, cells: &[RowCell<'_>]) -> io::Result<()> {
+        let owned: Vec<Cell> = cells.iter().map(|c| c.to_cell()).collect();
+        self.row(&owned)
+    }
     /// Ends the list; `summary` is the closing line of the table (`3 pending CSRs found`, or
     /// `No pending CSRs found`).
     fn end_list(&mut self, summary: &str) -> io::Result<()>;

@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use comfy_table::{ContentArrangement, Table, presets};
 
+use super::row::{InstantWriter, RowCell, plain_ascii};
 use super::{Cell, Column, Field, Framing, Renderer, escape_controls};
 use crate::domain::format_cli;
 
@@ -14,6 +15,9 @@ pub struct TableRenderer<'w> {
     rows: u64,
     width: Option<usize>,
     framing: Framing,
+    /// Rows [`Renderer::row_ref`] built and has not written out yet (kept for its capacity).
+    line_buf: Vec<u8>,
+    instants: InstantWriter,
 }
 
 impl<'w> TableRenderer<'w> {
@@ -27,7 +31,44 @@ impl<'w> TableRenderer<'w> {
             rows: 0,
             width,
             framing,
+            line_buf: Vec::new(),
+            instants: InstantWriter::default(),
         }
+    }
+
+    /// The header line and the `=` rule, before the first row (frame, not data).
+    fn header(&mut self) -> io::Result<()> {
+        self.header_without(&[])
+    }
+
+    /// The header, leaving out the columns marked in `skip` (those holding blocks).
+    fn header_without(&mut self, skip: &[bool]) -> io::Result<()> {
+        self.frame(|t| {
+            let shown: Vec<&Column> = t
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !skip.get(*i).copied().unwrap_or(false))
+                .map(|(_, c)| c)
+                .collect();
+            let titles: Vec<String> = shown.iter().map(|c| c.title.to_owned()).collect();
+            let rules: Vec<String> = shown
+                .iter()
+                .map(|c| "=".repeat(c.width.max(c.title.len())))
+                .collect();
+            t.line(&titles)?;
+            t.line(&rules)
+        })
+    }
+
+    /// Writes out the rows gathered so far.
+    fn flush_rows(&mut self) -> io::Result<()> {
+        if self.line_buf.is_empty() {
+            return Ok(());
+        }
+        let written = self.out.write_all(&self.line_buf);
+        self.line_buf.clear();
+        written
     }
 
     /// Writes frame lines (not data) with `f`.
@@ -69,6 +110,16 @@ impl<'w> TableRenderer<'w> {
     }
 }
 
+/// Bytes of rows [`Renderer::row_ref`] gathers before writing them out.
+const ROW_BATCH: usize = 64 * 1024;
+
+impl Drop for TableRenderer<'_> {
+    /// A listing that stops early (an error, Ctrl-C) still shows the rows it produced.
+    fn drop(&mut self) {
+        let _ = self.flush_rows();
+    }
+}
+
 /// A cell as table text (escaped).
 pub fn cell_text(cell: &Cell) -> String {
     match cell {
@@ -82,33 +133,20 @@ pub fn cell_text(cell: &Cell) -> String {
 
 impl Renderer for TableRenderer<'_> {
     fn begin_list(&mut self, columns: &'static [Column]) -> io::Result<()> {
+        self.flush_rows()?;
         self.columns = columns;
         self.rows = 0;
         Ok(())
     }
 
     fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
+        self.flush_rows()?;
         // Our own multi-line values (an LSC's PEM, in the last column) are not table cells:
         // they follow their row, newlines kept, and their column has no title.
-        let inline = |i: usize| !matches!(cells.get(i), Some(Cell::Block(_)));
+        let blocks: Vec<bool> = cells.iter().map(|c| matches!(c, Cell::Block(_))).collect();
         // The header waits for the first row: an empty listing is only its sentence.
         if self.rows == 0 {
-            self.frame(|t| {
-                let shown: Vec<&Column> = t
-                    .columns
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| inline(*i))
-                    .map(|(_, c)| c)
-                    .collect();
-                let titles: Vec<String> = shown.iter().map(|c| c.title.to_owned()).collect();
-                let rules: Vec<String> = shown
-                    .iter()
-                    .map(|c| "=".repeat(c.width.max(c.title.len())))
-                    .collect();
-                t.line(&titles)?;
-                t.line(&rules)
-            })?;
+            self.header_without(&blocks)?;
         }
         self.rows += 1;
         let texts: Vec<String> = cells
@@ -130,7 +168,67 @@ impl Renderer for TableRenderer<'_> {
         })
     }
 
+    fn row_ref(&mut self, cells: &[RowCell<'_>]) -> io::Result<()> {
+        if self.width.is_some() {
+            // On a terminal the free-text column may wrap: the general path does that.
+            let owned: Vec<Cell> = cells.iter().map(|c| c.to_cell()).collect();
+            return self.row(&owned);
+        }
+        if self.rows == 0 {
+            self.header()?;
+        }
+        self.rows += 1;
+        // The same line as `row` writes (padded columns, two spaces between them, the last
+        // column unpadded, trailing whitespace trimmed), built in one buffer that gathers rows
+        // and goes out every 64 KiB or before anything else: one write through the output
+        // layers per batch instead of per row.
+        let mut line = std::mem::take(&mut self.line_buf);
+        let row_start = line.len();
+        let mut ascii = true;
+        let last = self.columns.len().saturating_sub(1);
+        for (i, (col, cell)) in self.columns.iter().zip(cells).enumerate() {
+            let start = line.len();
+            let chars = match cell {
+                RowCell::Text(s) if plain_ascii(s) => {
+                    line.extend_from_slice(s.as_bytes());
+                    s.len()
+                }
+                RowCell::Text(s) => {
+                    let e = escape_controls(s);
+                    line.extend_from_slice(e.as_bytes());
+                    ascii &= e.is_ascii();
+                    e.chars().count()
+                }
+                RowCell::Micros(v) => {
+                    self.instants.cli(&mut line, *v);
+                    line.len() - start
+                }
+            };
+            if i != last {
+                line.resize(line.len() + col.width.saturating_sub(chars) + 2, b' ');
+            }
+        }
+        // Trailing whitespace goes, as `str::trim_end` would take it.
+        let end = if ascii {
+            line[row_start..]
+                .iter()
+                .rposition(|b| *b != b' ')
+                .map_or(row_start, |p| row_start + p + 1)
+        } else {
+            std::str::from_utf8(&line[row_start..])
+                .map_or(line.len(), |l| row_start + l.trim_end().len())
+        };
+        line.truncate(end);
+        line.push(b'\n');
+        self.line_buf = line;
+        if self.line_buf.len() >= ROW_BATCH {
+            self.flush_rows()?;
+        }
+        Ok(())
+    }
+
     fn end_list(&mut self, summary: &str) -> io::Result<()> {
+        self.flush_rows()?;
         self.frame(|t| {
             if t.rows > 0 {
                 writeln!(t.out)?;
@@ -140,6 +238,7 @@ impl Renderer for TableRenderer<'_> {
     }
 
     fn record(&mut self, fields: &[Field<'_>]) -> io::Result<()> {
+        self.flush_rows()?;
         let mut table = Table::new();
         table.load_style(presets::NOTHING);
         match self.width {
@@ -184,6 +283,7 @@ impl Renderer for TableRenderer<'_> {
     }
 
     fn outcome_lines(&mut self, lines: &[String], _fields: &[(&str, Cell)]) -> io::Result<()> {
+        self.flush_rows()?;
         for l in lines {
             writeln!(self.out, "{}", escape_controls(l))?;
         }
@@ -191,6 +291,7 @@ impl Renderer for TableRenderer<'_> {
     }
 
     fn text(&mut self, lines: &[String]) -> io::Result<()> {
+        self.flush_rows()?;
         for l in lines {
             writeln!(self.out, "{}", escape_controls(l))?;
         }
@@ -198,6 +299,7 @@ impl Renderer for TableRenderer<'_> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.flush_rows()?;
         self.out.flush()
     }
 }

@@ -66,14 +66,42 @@ fn tab_candidates(c: &Completion) -> Vec<Pair> {
             })
             .collect();
     }
-    c.choices
+    let mut pairs: Vec<Pair> = c
+        .choices
         .iter()
         .filter(|ch| ch.insertable())
         .map(|ch| Pair {
             display: label(ch),
             replacement: format!("{} ", ch.word),
         })
-        .collect()
+        .collect();
+    // Only the first device names were fetched: the list says how many more there are. Its
+    // replacement is what the names have in common, so it never changes what Tab inserts.
+    if let Some(more) = c
+        .choices
+        .iter()
+        .find(|ch| ch.word == "..." && !ch.insertable())
+    {
+        let common = pairs
+            .iter()
+            .map(|p| p.replacement.trim_end())
+            .reduce(|a, b| {
+                let n = a
+                    .char_indices()
+                    .zip(b.chars())
+                    .take_while(|((_, x), y)| x.eq_ignore_ascii_case(y))
+                    .last()
+                    .map_or(0, |((i, x), _)| i + x.len_utf8());
+                &a[..n]
+            })
+            .unwrap_or(&c.partial)
+            .to_owned();
+        pairs.push(Pair {
+            display: format!("... {}", more.help),
+            replacement: common,
+        });
+    }
+    pairs
 }
 
 /// The `?` key: prints what may come next below the line, then redraws the prompt and the line

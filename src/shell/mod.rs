@@ -102,6 +102,39 @@ pub fn report_error(
     to.flush()
 }
 
+/// [`report_error`] in the session's output format: with JSON, one object on one line,
+/// `{"error": "...", "kind": "refused", "exit_code": 1}` (with `"context"` for a script line),
+/// so a program reading JSON reads its failures too; otherwise the CUCM lines.
+pub fn report_error_as(
+    err: &CommandError,
+    context: Option<&str>,
+    format: crate::render::Format,
+    to: &mut dyn Write,
+) -> io::Result<()> {
+    if format != crate::render::Format::Json {
+        return report_error(err, context, to);
+    }
+    use crate::error::ErrorKind;
+    let kind = match err.kind() {
+        ErrorKind::Usage => "usage",
+        ErrorKind::Refused => "refused",
+        ErrorKind::StoreUnavailable => "store_unavailable",
+        ErrorKind::Internal => "internal",
+        ErrorKind::BrokenPipe => "broken_pipe",
+        ErrorKind::Cancelled => "cancelled",
+    };
+    let mut obj = serde_json::json!({
+        "error": err.to_string(),
+        "kind": kind,
+        "exit_code": err.exit_code(),
+    });
+    if let Some(c) = context {
+        obj["context"] = c.into();
+    }
+    writeln!(to, "{obj}")?;
+    to.flush()
+}
+
 /// Asks on a plain terminal (one-shot commands run from a terminal). Ctrl-C there ends the
 /// process, which leaves the store as it was: nothing is written before the answer.
 pub struct StdinPrompter;
@@ -119,7 +152,9 @@ fn displayed_prompt(prompt: &str) -> String {
 impl crate::commands::Prompter for StdinPrompter {
     fn ask(&mut self, prompt: &str) -> crate::commands::Answer {
         let mut err = io::stderr();
-        let _ = write!(err, "{} ", displayed_prompt(prompt));
+        // Exactly as the shell asks (`Continue (y/n)?`, no trailing space): one form for
+        // automation to match.
+        let _ = write!(err, "{}", displayed_prompt(prompt));
         let _ = err.flush();
         let mut line = String::new();
         match io::stdin().read_line(&mut line) {

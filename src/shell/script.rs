@@ -6,7 +6,7 @@
 
 use std::io::{self, BufRead, Read, Write};
 
-use super::{report_error, run_line};
+use super::{report_error_as, run_line};
 use crate::commands::{CommandError, Flow, NoPrompter, Session};
 
 /// The longest script line accepted: a command line is short, a longer one is a wrong file.
@@ -58,7 +58,7 @@ pub fn run_script(
         let context = format!("{name} line {lineno}");
         if buf.len() > MAX_LINE_BYTES && !buf.ends_with(b"\n") {
             let e = CommandError::usage(format!("line longer than {MAX_LINE_BYTES} bytes"));
-            report_error(&e, Some(&context), err)?;
+            report_error_as(&e, Some(&context), session.talk.format, err)?;
             result.failures += 1;
             result.exit_code = e.exit_code();
             // An overlong line means the input is not a command list: stop.
@@ -74,7 +74,7 @@ pub fn run_script(
             Ok(l) => l.trim(),
             Err(_) => {
                 let e = CommandError::usage("line is not valid UTF-8");
-                report_error(&e, Some(&context), err)?;
+                report_error_as(&e, Some(&context), session.talk.format, err)?;
                 result.failures += 1;
                 if result.exit_code == 0 {
                     result.exit_code = e.exit_code();
@@ -101,7 +101,7 @@ pub fn run_script(
             Ok(Flow::Quit) => break,
             Ok(Flow::Continue) => {}
             Err(e) => {
-                report_error(&e, Some(&context), err)?;
+                report_error_as(&e, Some(&context), session.talk.format, err)?;
                 result.failures += 1;
                 if result.exit_code == 0 {
                     result.exit_code = e.exit_code();

@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::log_ok;
 use super::{Actor, Scope, Store, StoreError, to_micros, ts_col};
-use crate::domain::{CsrRecord, DeviceName, NewCsr, PendingCsr};
+use crate::domain::{CsrRecord, DeviceName, NewCsr, PendingCsr, PendingCsrRow, Timestamp};
 
 const PENDING_COLUMNS: &str =
     "id, device, submitted_at, subject, key_algorithm, key_bits, public_key_sha256";
@@ -96,6 +96,46 @@ impl Store {
         let mut n = 0;
         while let Some(row) = rows.next().map_err(StoreError::from)? {
             f(pending_from_row(row).map_err(StoreError::from)?)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Streams the pending CSRs, oldest first, to `f` as rows borrowed from SQLite's own buffers
+    /// (the listing's hot path: no copy, no allocation per row); returns how many there were.
+    ///
+    /// The query reads only the covering index `csr_pending_list` (v6), never the CSR table.
+    pub fn each_pending_csr_row<E: From<StoreError>>(
+        &self,
+        mut f: impl FnMut(&PendingCsrRow<'_>) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT device, submitted_at, subject, key_algorithm, key_bits
+                   FROM csr WHERE state = 'pending' ORDER BY submitted_at, id",
+            )
+            .map_err(StoreError::from)?;
+        let mut rows = stmt.query([]).map_err(StoreError::from)?;
+        let mut n = 0;
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            let row = (|| -> rusqlite::Result<PendingCsrRow<'_>> {
+                Ok(PendingCsrRow {
+                    device: r.get_ref(0)?.as_str()?,
+                    submitted_at_micros: checked_micros(r.get_ref(1)?.as_i64()?, 1)?,
+                    subject: r.get_ref(2)?.as_str()?,
+                    key_algorithm: r.get_ref(3)?.as_str()?,
+                    key_bits: u32::try_from(r.get_ref(4)?.as_i64()?).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            4,
+                            rusqlite::types::Type::Integer,
+                            Box::new(e),
+                        )
+                    })?,
+                })
+            })()
+            .map_err(StoreError::from)?;
+            f(&row)?;
             n += 1;
         }
         Ok(n)
@@ -205,6 +245,31 @@ impl Store {
         })
     }
 
+    /// How many distinct names of `source` start with `prefix` (what completion leaves out
+    /// when it shows only the first ones). Reads the same index range as
+    /// [`Store::device_names`].
+    pub fn count_device_names(
+        &self,
+        source: DeviceSource,
+        prefix: &str,
+    ) -> Result<u64, StoreError> {
+        if !prefix.chars().all(DeviceName::is_name_char) {
+            return Ok(0);
+        }
+        let prefix = prefix.to_ascii_uppercase();
+        let table = match source {
+            DeviceSource::PendingCsr => "csr WHERE state = 'pending' AND",
+            DeviceSource::StaleLsc => "stale_lsc WHERE",
+            DeviceSource::Lsc => "lsc WHERE",
+        };
+        let upper = format!("{prefix}~");
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT count(DISTINCT device) FROM {table} device >= ?1 AND device < ?2"
+        ))?;
+        let n: i64 = stmt.query_row(params![prefix, upper], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// Device names starting with `prefix`, for completion: an indexed range scan with a limit,
     /// so it answers at once even with a million devices.
     pub fn device_names(
@@ -233,5 +298,17 @@ impl Store {
         ))?;
         let rows = stmt.query_map(params![prefix, upper, limit], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// A stored instant as microseconds, refused (like [`super::ts_col`]) when no timestamp has it.
+fn checked_micros(v: i64, idx: usize) -> rusqlite::Result<i64> {
+    // Years 0000 to 9999, the common case, are always representable.
+    const FOUR_DIGIT_YEARS: std::ops::RangeInclusive<i64> =
+        -62_167_219_200_000_000..=253_402_300_799_999_999;
+    if FOUR_DIGIT_YEARS.contains(&v) || Timestamp::from_timestamp_micros(v).is_some() {
+        Ok(v)
+    } else {
+        Err(rusqlite::Error::IntegralValueOutOfRange(idx, v))
     }
 }

@@ -99,6 +99,24 @@ impl StoreLocation {
     }
 }
 
+/// A device lookup that found more names than it hands back ends its list with this marker
+/// followed by how many it left out (`49,950`), so `?` and Tab can say so instead of showing 50
+/// of 50,000 silently. No device name can start with it.
+pub const MORE_MARKER: &str = "\u{0}more:";
+
+/// The marker for `n` names left out, with thousands separators.
+pub fn more_marker(n: u64) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{MORE_MARKER}{grouped}")
+}
+
 /// Looks device names up for completion (REPL Tab and `?`, shell completion). Opens its own
 /// connection lazily and only when the database already exists: completing never creates a
 /// store.
@@ -116,7 +134,8 @@ impl StoreDevices {
         }
     }
 
-    /// Up to `limit` names of `source` starting with `prefix`; nothing on any error
+    /// Up to `limit` names of `source` starting with `prefix`, followed by a
+    /// [`MORE_MARKER`] entry when there are more; nothing on any error
     /// (completion is a convenience, the command itself reports store problems).
     pub fn lookup(&self, source: DeviceSource, prefix: &str, limit: u32) -> Vec<String> {
         let Ok(mut guard) = self.store.lock() else {
@@ -130,9 +149,19 @@ impl StoreDevices {
             location.create_folder = false;
             *guard = location.open().ok();
         }
-        guard
-            .as_ref()
-            .and_then(|s| s.device_names(source, prefix, limit).ok())
-            .unwrap_or_default()
+        let Some(store) = guard.as_ref() else {
+            return Vec::new();
+        };
+        // One more than asked tells whether there are more; only then are they counted.
+        let mut names = store
+            .device_names(source, prefix, limit.saturating_add(1))
+            .unwrap_or_default();
+        if names.len() > limit as usize {
+            names.truncate(limit as usize);
+            if let Ok(total) = store.count_device_names(source, prefix) {
+                names.push(more_marker(total.saturating_sub(u64::from(limit))));
+            }
+        }
+        names
     }
 }

@@ -10,8 +10,8 @@ use crate::domain::{DeviceName, LscRecord, LscState, NewCsr, NewLsc, StaleLsc, T
 fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
     conn.execute(
         "INSERT INTO lsc (device, serial, subject, issuer, not_before, not_after, issued_at,
-                          csr_id, der)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                          csr_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             lsc.device.as_str(),
             lsc.serial,
@@ -21,10 +21,16 @@ fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
             to_micros(&lsc.not_after),
             to_micros(&lsc.issued_at),
             lsc.csr_id,
-            lsc.der
         ],
     )?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    // The certificate lives apart from the narrow lsc row (v6); a trigger moves it to
+    // stale_lsc_der when the LSC is born stale.
+    conn.execute(
+        "INSERT INTO lsc_der (lsc_id, der) VALUES (?1, ?2)",
+        params![id, lsc.der],
+    )?;
+    Ok(id)
 }
 
 /// Inserts one LSC with its audit line (every single-LSC write path).
@@ -166,6 +172,19 @@ impl Store {
         )?)
     }
 
+    /// The certificate (DER) of the LSC with this serial (lowercase hex), stale or not.
+    pub fn lsc_der(&self, serial: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT d.der FROM lsc l JOIN lsc_der_any d ON d.lsc_id = l.id
+                  WHERE l.serial = lower(?1)",
+                [serial],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// The serial of the LSC answering CSR `csr_id`, if one does (at most one can).
     pub fn lsc_for_csr(&self, csr_id: i64) -> Result<Option<String>, StoreError> {
         Ok(self
@@ -298,6 +317,19 @@ impl Store {
         self.write(|tx| {
             let n = match scope {
                 Scope::All => {
+                    // stale_lsc_der holds the DERs of stale LSCs only (the triggers keep it so):
+                    // when that holds, all of them go at once, a table cleared without rewriting
+                    // its pages; otherwise the delete trigger takes each LSC's DER with it.
+                    let only_stale: bool = tx.query_row(
+                        "SELECT NOT EXISTS (
+                                SELECT 1 FROM stale_lsc_der d
+                                 WHERE NOT EXISTS (SELECT 1 FROM stale_lsc s WHERE s.id = d.lsc_id))",
+                        [],
+                        |r| r.get(0),
+                    )?;
+                    if only_stale {
+                        tx.execute("DELETE FROM stale_lsc_der", [])?;
+                    }
                     tx.execute("DELETE FROM lsc WHERE id IN (SELECT id FROM stale_lsc)", [])?
                 }
                 Scope::Device(d) => tx.execute(
@@ -324,7 +356,7 @@ impl Store {
         };
         // The certificate itself only where few rows come back (one device, one serial).
         let der = if matches!(filter, LscFilter::Device(_) | LscFilter::Serial(_)) {
-            "l.der"
+            "(SELECT d.der FROM lsc_der_any d WHERE d.lsc_id = l.id)"
         } else {
             "NULL"
         };

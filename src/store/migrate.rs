@@ -31,8 +31,12 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0005_ca_key_file_names.sql"),
     ),
     (
-        "0006_revocation_and_crl",
-        include_str!("../../migrations/0006_revocation_and_crl.sql"),
+        "0006_list_index_and_lsc_der_apart",
+        include_str!("../../migrations/0006_list_index_and_lsc_der_apart.sql"),
+    ),
+    (
+        "0007_revocation_and_crl",
+        include_str!("../../migrations/0007_revocation_and_crl.sql"),
     ),
 ];
 

@@ -34,7 +34,9 @@ pub use backup::check_copy;
 pub use ca::{CaRecord, CapfCaEntry, NewCa, NewTrustAnchor};
 pub use csr::DeviceSource;
 pub use error::StoreError;
-pub use location::{BUSY_TIMEOUT_ENV, DB_ENV, StoreDevices, StoreLocation};
+pub use location::{
+    BUSY_TIMEOUT_ENV, DB_ENV, MORE_MARKER, StoreDevices, StoreLocation, more_marker,
+};
 pub use lsc::{LscCounts, LscFilter};
 pub use migrate::{LATEST_VERSION, MIGRATIONS, schema_version};
 pub use revocation::{CrlRecord, NewCrl};
@@ -458,3 +460,5 @@ fn opt_ts_col(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Option<Ti
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_v6;

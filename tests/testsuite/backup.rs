@@ -44,7 +44,7 @@ fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
 /// A store with a CA, one device signed in capf mode and one CSR pending in offline mode.
 fn populated() -> TestEnv {
     let env = TestEnv::new();
-    let out = env.capfd().arg("init").output().expect("init");
+    let out = env.run_capfd(&["init"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let csr = write_csr(env.home(), "SEP0000000000B1");
     let out = env
@@ -103,11 +103,7 @@ fn a_backup_restored_under_another_name_elsewhere_signs() {
         .expect("sqlite3 (install the sqlite3 package)");
     assert_eq!(stdout(&check), "ok\n2\n1\n", "{}", stderr(&check));
     // The audit log says who copied the keys.
-    let audit = env
-        .capfsh()
-        .args(["show", "capf", "audit", "1"])
-        .output()
-        .expect("audit");
+    let audit = env.run_capfsh(&["show", "capf", "audit", "1"]);
     assert!(
         stdout(&audit).contains("backup of the store"),
         "{}",
@@ -130,11 +126,7 @@ fn a_backup_restored_under_another_name_elsewhere_signs() {
     assert!(stdout(&out).contains("restored from"), "{}", stdout(&out));
     let restored_key = restored.home().join(key_name(&env));
     assert_eq!(mode(&restored_key), 0o600);
-    let list = restored
-        .capfsh()
-        .args(["utils", "capf", "csr", "list"])
-        .output()
-        .expect("list");
+    let list = restored.run_capfsh(&["utils", "capf", "csr", "list"]);
     assert!(
         stdout(&list).contains("SEP0000000000B2"),
         "{}",
@@ -156,13 +148,7 @@ fn a_backup_restored_under_another_name_elsewhere_signs() {
         .output()
         .expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));
-    let cert = stdout(
-        &restored
-            .capfsh()
-            .args(["show", "capf", "cert"])
-            .output()
-            .expect("cert"),
-    );
+    let cert = stdout(&restored.run_capfsh(&["show", "capf", "cert"]));
     let pem: String = cert
         .lines()
         .skip_while(|l| !l.starts_with("-----BEGIN"))
@@ -185,11 +171,7 @@ fn a_backup_restored_under_another_name_elsewhere_signs() {
         stderr(&verify)
     );
     // The restore is in the restored store's audit log.
-    let audit = restored
-        .capfsh()
-        .args(["show", "capf", "audit"])
-        .output()
-        .expect("audit");
+    let audit = restored.run_capfsh(&["show", "capf", "audit"]);
     assert!(
         stdout(&audit).contains("restored from"),
         "{}",
@@ -243,11 +225,7 @@ fn backups_and_restores_never_overwrite() {
         .output()
         .expect("restore");
     assert!(out.status.success(), "{}", stderr(&out));
-    let list = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "list"])
-        .output()
-        .expect("list");
+    let list = env.run_capfsh(&["utils", "capf", "csr", "list"]);
     assert!(
         stdout(&list).contains("SEP0000000000B2"),
         "{}",

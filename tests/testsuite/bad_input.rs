@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use crate::support::{TestEnv, stderr};
+use crate::support::{TestEnvironment, stderr};
 
 const TRAILER: &str = "Executed command unsuccessfully";
 
 /// Runs `args` against a seeded store and checks the failure contract.
-fn refused(env: &TestEnv, args: &[&str], code: i32, reason: &str) {
+fn refused(env: &TestEnvironment, args: &[&str], code: i32, reason: &str) {
     let before = env.digest();
     let out = env
         .capfsh()
@@ -33,7 +33,7 @@ fn refused(env: &TestEnv, args: &[&str], code: i32, reason: &str) {
 }
 
 /// One reason line (clap usage errors carry a usage block, checked separately).
-fn one_line(env: &TestEnv, args: &[&str], code: i32, reason: &str) {
+fn one_line(env: &TestEnvironment, args: &[&str], code: i32, reason: &str) {
     refused(env, args, code, reason);
     let out = env.capfsh().args(args).output().expect("run");
     let err = stderr(&out);
@@ -43,7 +43,7 @@ fn one_line(env: &TestEnv, args: &[&str], code: i32, reason: &str) {
 
 #[test]
 fn bad_values_and_commands_are_refused_cleanly() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
     let cases: &[(&[&str], i32, &str)] = &[
         (
@@ -181,7 +181,7 @@ fn bad_values_and_commands_are_refused_cleanly() {
 
 #[test]
 fn usage_errors_exit_2_with_the_trailer() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
     let cases: &[(&[&str], &str)] = &[
         (&["utils", "bogus"], "unrecognized subcommand"),
@@ -202,13 +202,9 @@ fn usage_errors_exit_2_with_the_trailer() {
 
 #[test]
 fn an_ambiguous_prefix_names_the_candidates_and_runs_nothing() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "s"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["utils", "capf", "s"]);
     let err = stderr(&out);
     assert!(err.contains("set") && err.contains("stale-lsc"), "{err}");
 }
@@ -216,7 +212,7 @@ fn an_ambiguous_prefix_names_the_candidates_and_runs_nothing() {
 #[test]
 fn store_problems_are_one_actionable_line() {
     // A missing folder for --db: refused, and the folder is not created.
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     let missing = env.home().join("no-such-folder").join("capf.db");
     let out = env
         .capfsh_default()
@@ -253,7 +249,7 @@ fn store_problems_are_one_actionable_line() {
 
 #[test]
 fn a_read_only_store_refuses_writes_but_still_reads() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
     let before = env.digest();
     #[cfg(unix)]
@@ -261,27 +257,19 @@ fn a_read_only_store_refuses_writes_but_still_reads() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&env.db, std::fs::Permissions::from_mode(0o444)).expect("chmod");
     }
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "set", "keep_alive", "20"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["utils", "capf", "set", "keep_alive", "20"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("read-only"), "{err}");
     assert_eq!(err.lines().count(), 2, "{err}");
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "count"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["utils", "capf", "csr", "count"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(env.digest(), before);
 }
 
 #[test]
 fn a_store_locked_by_another_writer_times_out_cleanly() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
     let before = env.digest();
     let mut holder = rusqlite::Connection::open(&env.db).expect("open");
@@ -304,7 +292,7 @@ fn a_store_locked_by_another_writer_times_out_cleanly() {
 
 #[test]
 fn a_newer_schema_is_refused_and_the_file_is_untouched() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
     {
         let conn = rusqlite::Connection::open(&env.db).expect("open");
@@ -313,11 +301,7 @@ fn a_newer_schema_is_refused_and_the_file_is_untouched() {
             .expect("no wal");
     }
     let bytes = std::fs::read(&env.db).expect("read");
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "list"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["utils", "capf", "csr", "list"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("schema version 99 is newer"), "{err}");
@@ -327,7 +311,7 @@ fn a_newer_schema_is_refused_and_the_file_is_untouched() {
 
 #[test]
 fn a_corrupt_store_is_reported_not_panicked_on() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
     {
         let conn = rusqlite::Connection::open(&env.db).expect("open");
@@ -337,15 +321,13 @@ fn a_corrupt_store_is_reported_not_panicked_on() {
     let mut bytes = std::fs::read(&env.db).expect("read");
     let page = 4096;
     assert!(bytes.len() > 3 * page);
-    for b in &mut bytes[page + 100..3 * page] {
+    // Every page after the schema: wherever the listing reads (a table, an index), it finds
+    // garbage.
+    for b in &mut bytes[page + 100..] {
         *b = 0xA5;
     }
     std::fs::write(&env.db, &bytes).expect("write");
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "list"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["utils", "capf", "csr", "list"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(

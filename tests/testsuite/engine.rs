@@ -85,11 +85,7 @@ fn sign_with_ext_ca(dir: &Path, csr: &str, out: &str, extra: &[&str]) {
 }
 
 fn ca_pem(env: &TestEnv, dir: &Path) -> PathBuf {
-    let out = env
-        .capfsh()
-        .args(["--format", "json", "show", "capf", "cert"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["--format", "json", "show", "capf", "cert"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let path = dir.join("capf-ca.pem");
@@ -98,11 +94,7 @@ fn ca_pem(env: &TestEnv, dir: &Path) -> PathBuf {
 }
 
 fn init(env: &TestEnv) {
-    let out = env
-        .capfd()
-        .args(["init", "--org", "Example"])
-        .output()
-        .expect("init");
+    let out = env.run_capfd(&["init", "--org", "Example"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
@@ -152,14 +144,10 @@ fn the_capf_ca_certificate_follows_the_rules() {
     assert!(text.contains("X509v3 Subject Key Identifier"), "{text}");
     assert!(text.contains("ecdsa-with-SHA256"), "{text}");
     // A second init is refused; --force keeps the old one as retired.
-    let out = env.capfd().arg("init").output().expect("init");
+    let out = env.run_capfd(&["init"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
-    let out = env
-        .capfd()
-        .args(["init", "--force", "--key", "ec-p384"])
-        .output()
-        .expect("init");
+    let out = env.run_capfd(&["init", "--force", "--key", "ec-p384"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let retired: i64 = conn
         .query_row(
@@ -303,11 +291,7 @@ fn openssl_csrs_of_every_accepted_key_become_lscs_openssl_verifies() {
             "{name}: {text}"
         );
     }
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "count"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["utils", "capf", "csr", "count"]);
     assert_eq!(stdout(&out), "7 CSRs pending\n");
 }
 
@@ -416,26 +400,14 @@ fn the_full_life_cycle_on_one_store() {
     // A new CSR before the first LSC was installed: that LSC is now stale.
     let out = enroll("a2", "SEP00000000000A");
     assert!(stderr(&out).contains("now stale"), "{}", stderr(&out));
-    let stale = env
-        .capfsh()
-        .args(["--format", "json", "utils", "capf", "stale-lsc", "list"])
-        .output()
-        .expect("run");
+    let stale = env.run_capfsh(&["--format", "json", "utils", "capf", "stale-lsc", "list"]);
     let v: serde_json::Value = serde_json::from_slice(&stale.stdout).expect("json");
     assert_eq!(v.as_array().map(Vec::len), Some(1));
     assert_eq!(v[0]["device"], "SEP00000000000A");
     let old_serial = v[0]["serial"].as_str().expect("serial").to_owned();
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "stale-lsc", "delete", "all", "noconfirm"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["utils", "capf", "stale-lsc", "delete", "all", "noconfirm"]);
     assert_eq!(stdout(&out), "Deleted 1 stale LSC\n");
-    let all = env
-        .capfsh()
-        .args(["--format", "csv", "show", "capf", "lsc"])
-        .output()
-        .expect("run");
+    let all = env.run_capfsh(&["--format", "csv", "show", "capf", "lsc"]);
     let text = stdout(&all);
     assert_eq!(text.lines().count(), 3, "two LSCs left: {text}");
     assert!(!text.contains(&old_serial));
@@ -448,17 +420,9 @@ fn the_full_life_cycle_on_one_store() {
             .expect("run");
         assert!(out.status.success(), "{}", stderr(&out));
     }
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "list"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["utils", "capf", "csr", "list"]);
     assert_eq!(stdout(&out), "No pending CSRs found\n");
-    let out = env
-        .capfsh()
-        .args(["--format", "json", "show", "capf", "status"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["--format", "json", "show", "capf", "status"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(
         (v["installed_lscs"].as_i64(), v["stale_lscs"].as_i64()),
@@ -470,11 +434,7 @@ fn the_full_life_cycle_on_one_store() {
 fn the_offline_ca_flow_export_sign_with_openssl_import() {
     let env = TestEnv::new();
     let dir = env.home();
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "set", "mode", "offline"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["utils", "capf", "set", "mode", "offline"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let csr = openssl_csr(
         dir,
@@ -538,11 +498,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         "{}",
         stdout(&out)
     );
-    let out = env
-        .capfsh()
-        .args(["show", "capf", "lsc", "device", "SEP0000000000AA"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["show", "capf", "lsc", "device", "SEP0000000000AA"]);
     assert!(stdout(&out).contains("issued"), "{}", stdout(&out));
     // Importing it again is refused with the reason, not a database error.
     let before = env.digest();
@@ -851,11 +807,7 @@ fn odd_rsa_sizes_are_judged_and_shown_by_their_true_bit_length() {
             );
         }
     }
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "list"])
-        .output()
-        .expect("list");
+    let out = env.run_capfsh(&["utils", "capf", "csr", "list"]);
     assert!(stdout(&out).contains("RSA-204"), "{}", stdout(&out));
     assert!(!stdout(&out).contains("RSA-2040"), "{}", stdout(&out));
 }
@@ -1006,11 +958,7 @@ fn capfd_init_checks_the_subject_options() {
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(env.key_files().is_empty(), "{args:?}");
     }
-    let out = env
-        .capfd()
-        .args(["init", "--org", "Example", "--country", "de"])
-        .output()
-        .expect("init");
+    let out = env.run_capfd(&["init", "--org", "Example", "--country", "de"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let dir = env.home();
     let ca = ca_pem(&env, dir);
@@ -1027,11 +975,7 @@ fn capfd_init_checks_the_subject_options() {
 #[test]
 fn a_p384_capf_ca_signs_with_sha384_as_openssl_sees_it() {
     let env = TestEnv::new();
-    let out = env
-        .capfd()
-        .args(["init", "--key", "ec-p384"])
-        .output()
-        .expect("init");
+    let out = env.run_capfd(&["init", "--key", "ec-p384"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let dir = env.home();
     let ca = ca_pem(&env, dir);
@@ -1148,11 +1092,7 @@ fn retiring_twice_in_a_second_keeps_both_keys() {
 fn a_key_shared_by_two_pending_csrs_is_matched_by_the_certificate_cn() {
     let env = TestEnv::new();
     let dir = env.home();
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "set", "mode", "offline"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["utils", "capf", "set", "mode", "offline"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let csr = openssl_csr(dir, "dup", "SEP0000000000D2", &["-newkey", "rsa:2048"], &[]);
     for dev in ["SEP0000000000D1", "SEP0000000000D2"] {

@@ -1,16 +1,12 @@
 //! The one exit-code table at work in both binaries, and the fixes that came with it: `| count`
 //! counts a table's data lines, `set mode X` when the mode is already X writes nothing.
 
-use crate::support::{TestEnv, csr_pem, stderr, stdout};
+use crate::support::{TestEnvironment, csr_pem};
 
 #[test]
 fn count_counts_the_data_lines_of_a_table_and_every_line_otherwise() {
-    let env = TestEnv::new();
-    let run = |args: &[&str]| {
-        let out = env.capfsh().args(args).output().expect("run");
-        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-        stdout(&out)
-    };
+    let env = TestEnvironment::new();
+    let run = |args: &[&str]| env.run_capfsh(args).success().out();
     // An empty list is only its closing sentence: no data line.
     assert_eq!(
         run(&["utils", "capf", "csr", "list", "|", "count"]),
@@ -62,97 +58,72 @@ fn count_says_in_its_help_that_it_counts_data_lines() {
 
 #[test]
 fn setting_the_mode_in_force_says_so_and_writes_nothing() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.store();
     let before = env.digest();
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "set", "mode", "capf"])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(
-        stdout(&out),
-        "CAPF issuer mode is already capf; nothing changed\n"
-    );
+    let out = env.run_capfsh(&["utils", "capf", "set", "mode", "capf"]);
+    insta::assert_snapshot!(out, @r#"
+        CAPF issuer mode is already capf; nothing changed
+        [EOF]
+    "#);
     assert_eq!(env.digest(), before, "no write, not even the revision");
     let audit = env.store().recent_audit(10).expect("audit");
     assert!(audit.is_empty(), "nothing audited: {audit:?}");
     // A real change still says from what to what, and is audited.
-    let out = env
-        .capfsh()
-        .args([
-            "--format", "json", "utils", "capf", "set", "mode", "offline",
-        ])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains(r#""old": "capf""#),
-        "{}",
-        stdout(&out)
-    );
+    let out = env.run_capfsh(&[
+        "--format", "json", "utils", "capf", "set", "mode", "offline",
+    ]);
+    out.success();
+    assert!(out.out().contains(r#""old": "capf""#), "{}", out.out());
     assert_eq!(env.store().recent_audit(10).expect("audit").len(), 1);
 }
 
 #[test]
 fn capfd_exit_codes_follow_the_table() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     // Usage: clap's own code, 2.
-    let out = env.capfd().arg("bogus").output().expect("run");
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = env.run_capfd(&["bogus"]);
+    out.code(2);
     // Refused input: 1.
-    let out = env
-        .capfd()
-        .args(["enroll", "--device", "BAD NAME!", "--csr", "-"])
-        .write_stdin(csr_pem("SEP001122334455"))
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = env.run_capfd_stdin(
+        &["enroll", "--device", "BAD NAME!", "--csr", "-"],
+        csr_pem("SEP001122334455"),
+    );
+    out.code(1);
     // No CA in capf mode: refused, 1, with the reason.
-    let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP001122334455", "--csr", "-"])
-        .write_stdin(csr_pem("SEP001122334455"))
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = env.run_capfd_stdin(
+        &["enroll", "--device", "SEP001122334455", "--csr", "-"],
+        csr_pem("SEP001122334455"),
+    );
+    out.code(1);
     assert!(
-        stderr(&out).contains("run `capfd init` first"),
+        out.err().contains("run `capfd init` first"),
         "{}",
-        stderr(&out)
+        out.err()
     );
     // A read-only store: its own code, 75 (try again later), and the store is unchanged.
     env.seed();
     let before = env.digest();
     set_mode(&env.db, 0o444);
-    let out = env
-        .capfd()
-        .args(["installed", "--device", "SEP001122AABB01"])
-        .output()
-        .expect("run");
+    let out = env.run_capfd(&["installed", "--device", "SEP001122AABB01"]);
     set_mode(&env.db, 0o600);
-    assert_eq!(out.status.code(), Some(75), "{}", stderr(&out));
-    assert!(stderr(&out).contains("read-only"), "{}", stderr(&out));
+    out.code(75);
+    assert!(out.err().contains("read-only"), "{}", out.err());
     assert_eq!(env.digest(), before);
 }
 
 #[test]
 fn capfsh_keeps_exit_code_1_for_a_read_only_store() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
     set_mode(&env.db, 0o444);
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "set", "keep_alive", "20"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["utils", "capf", "set", "keep_alive", "20"]);
     set_mode(&env.db, 0o600);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    out.code(1);
     assert!(
-        stderr(&out).ends_with("Executed command unsuccessfully\n"),
+        out.err().ends_with("Executed command unsuccessfully\n"),
         "{}",
-        stderr(&out)
+        out.err()
     );
 }
 

@@ -8,6 +8,7 @@ mod crash;
 mod engine;
 mod exit_codes;
 mod intake_and_audit;
+mod json_errors;
 mod lifecycle;
 mod oneshot;
 mod oneshot_pty;

@@ -1,57 +1,48 @@
 //! One-shot commands: output in the three formats, exit codes, abbreviations, deletes.
 
-use crate::support::{HOSTILE_SUBJECT, TestEnv, actor, me, new_csr, new_lsc, stderr, stdout};
+use crate::support::{
+    HOSTILE_SUBJECT, TestEnvironment, actor, me, new_csr, new_lsc, stderr, stdout,
+};
 
 #[test]
 fn csr_list_table_is_cucm_style_oldest_first() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "list"])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(
-        stdout(&out),
-        "Device Name      Submitted At (UTC)   Key       Subject\n\
-         ===============  ===================  ========  =======\n\
-         SEP001122AABB01  2026-11-20 08:00:00  RSA-2048  CN=SEP001122AABB01\n\
-         CSFJOHN          2026-11-20 08:10:00  EC-P256   CN=CSFJOHN, O=Example\n\
-         SEPBADBADBAD001  2026-11-20 08:20:00  RSA-2048  CN=SEPBADBADBAD001\\x1b[2J\\u{202e}gnp.exe\n\
-         SEP001122AABB02  2026-11-20 08:30:00  RSA-2048  CN=SEP001122AABB02\n\
-         \n\
-         4 pending CSRs found\n"
-    );
+    let out = env.run_capfsh(&["utils", "capf", "csr", "list"]);
+    insta::assert_snapshot!(out, @r#"
+        Device Name      Submitted At (UTC)   Key       Subject
+        ===============  ===================  ========  =======
+        SEP001122AABB01  2026-11-20 08:00:00  RSA-2048  CN=SEP001122AABB01
+        CSFJOHN          2026-11-20 08:10:00  EC-P256   CN=CSFJOHN, O=Example
+        SEPBADBADBAD001  2026-11-20 08:20:00  RSA-2048  CN=SEPBADBADBAD001\x1b[2J\u{202e}gnp.exe
+        SEP001122AABB02  2026-11-20 08:30:00  RSA-2048  CN=SEP001122AABB02
+
+        4 pending CSRs found
+        [EOF]
+    "#);
 }
 
 #[test]
 fn an_empty_listing_says_so_in_words() {
-    let env = TestEnv::new();
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "list"])
-        .output()
-        .expect("run");
+    let env = TestEnvironment::new();
+    let out = env.run_capfsh(&["utils", "capf", "csr", "list"]);
     assert!(out.status.success());
-    assert_eq!(stdout(&out), "No pending CSRs found\n");
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "stale-lsc", "list"])
-        .output()
-        .expect("run");
-    assert_eq!(stdout(&out), "No stale LSCs found\n");
+    insta::assert_snapshot!(out, @r#"
+        No pending CSRs found
+        [EOF]
+    "#);
+    let out = env.run_capfsh(&["utils", "capf", "stale-lsc", "list"]);
+    insta::assert_snapshot!(out, @r#"
+        No stale LSCs found
+        [EOF]
+    "#);
 }
 
 #[test]
 fn csr_list_json_has_stable_fields_and_rfc3339_times() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
-    let out = env
-        .capfsh()
-        .args(["--format", "json", "utils", "capf", "csr", "list"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["--format", "json", "utils", "capf", "csr", "list"]);
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let rows = v.as_array().expect("array");
@@ -70,94 +61,68 @@ fn csr_list_json_has_stable_fields_and_rfc3339_times() {
 
 #[test]
 fn stale_lsc_list_in_table_json_and_csv() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
-    let table = env
-        .capfsh()
-        .args(["ut", "ca", "st", "li"])
-        .output()
-        .expect("run");
-    assert_eq!(
-        stdout(&table),
-        "Device Name      Serial                                    Issued At (UTC)      Expires (UTC)        Newer CSR At (UTC)\n\
-         ===============  ========================================  ===================  ===================  ==================\n\
-         SEP001122AABB02  0a0b0c0d0e0f10111213141516171819          2026-11-20 08:02:00  2027-11-20 08:02:00  2026-11-20 08:30:00\n\
-         \n\
-         1 stale LSC found\n"
-    );
-    let csv = env
-        .capfsh()
-        .args(["--format", "csv", "utils", "capf", "stale-lsc", "list"])
-        .output()
-        .expect("run");
-    assert_eq!(
-        stdout(&csv),
-        "device,serial,issued_at,expires_at,superseded_at\n\
-         SEP001122AABB02,0a0b0c0d0e0f10111213141516171819,2026-11-20T08:02:00.000000Z,2027-11-20T08:02:00.000000Z,2026-11-20T08:30:00.000000Z\n"
-    );
-    let json = env
-        .capfsh()
-        .args(["utils", "capf", "stale-lsc", "list", "--format", "json"])
-        .output()
-        .expect("run");
+    let table = env.run_capfsh(&["ut", "ca", "st", "li"]);
+    insta::assert_snapshot!(table, @r#"
+        Device Name      Serial                                    Issued At (UTC)      Expires (UTC)        Newer CSR At (UTC)
+        ===============  ========================================  ===================  ===================  ==================
+        SEP001122AABB02  0a0b0c0d0e0f10111213141516171819          2026-11-20 08:02:00  2027-11-20 08:02:00  2026-11-20 08:30:00
+
+        1 stale LSC found
+        [EOF]
+    "#);
+    let csv = env.run_capfsh(&["--format", "csv", "utils", "capf", "stale-lsc", "list"]);
+    insta::assert_snapshot!(csv, @r#"
+        device,serial,issued_at,expires_at,superseded_at
+        SEP001122AABB02,0a0b0c0d0e0f10111213141516171819,2026-11-20T08:02:00.000000Z,2027-11-20T08:02:00.000000Z,2026-11-20T08:30:00.000000Z
+        [EOF]
+    "#);
+    let json = env.run_capfsh(&["utils", "capf", "stale-lsc", "list", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
     assert_eq!(v[0]["superseded_at"], "2026-11-20T08:30:00.000000Z");
 }
 
 #[test]
 fn keep_alive_set_and_show() {
-    let env = TestEnv::new();
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "set", "keep_alive", "30"])
-        .output()
-        .expect("run");
-    assert!(out.status.success());
-    assert_eq!(
-        stdout(&out),
-        "CAPF keep-alive changed from 15 to 30 minutes\n"
-    );
-    let out = env
-        .capfsh()
-        .args(["--format", "json", "show", "capf", "keep_alive"])
-        .output()
-        .expect("run");
+    let env = TestEnvironment::new();
+    let out = env.run_capfsh(&["utils", "capf", "set", "keep_alive", "30"]);
+    insta::assert_snapshot!(out, @r#"
+        CAPF keep-alive changed from 15 to 30 minutes
+        [EOF]
+    "#);
+    let out = env.run_capfsh(&["--format", "json", "show", "capf", "keep_alive"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["keep_alive"], 30);
     // USER=tester is set, but the log names the real uid's user.
     assert_eq!(v["set_by"], me());
     assert!(v["set_at"].as_str().is_some_and(|s| s.ends_with('Z')));
-    let out = env
-        .capfsh()
-        .args([
-            "--format",
-            "csv",
-            "utils",
-            "capf",
-            "set",
-            "keep_alive",
-            "20",
-        ])
-        .output()
-        .expect("run");
-    assert_eq!(stdout(&out), "setting,old,new\nkeep_alive,30,20\n");
+    let out = env.run_capfsh(&[
+        "--format",
+        "csv",
+        "utils",
+        "capf",
+        "set",
+        "keep_alive",
+        "20",
+    ]);
+    insta::assert_snapshot!(out, @r#"
+        setting,old,new
+        keep_alive,30,20
+        [EOF]
+    "#);
 }
 
 #[test]
 fn counts_dumps_and_reports() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "count"])
-        .output()
-        .expect("run");
-    assert_eq!(stdout(&out), "4 CSRs pending\n");
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "dump", "CSFJOHN"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["utils", "capf", "csr", "count"]);
+    insta::assert_snapshot!(out, @r#"
+        4 CSRs pending
+        [EOF]
+    "#);
+    let out = env.run_capfsh(&["utils", "capf", "csr", "dump", "CSFJOHN"]);
     let text = stdout(&out);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(text.contains("Signature:            verified"), "{text}");
@@ -165,11 +130,7 @@ fn counts_dumps_and_reports() {
         text.contains("-----BEGIN CERTIFICATE REQUEST-----"),
         "{text}"
     );
-    let out = env
-        .capfsh()
-        .args(["--format", "json", "show", "capf", "status"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["--format", "json", "show", "capf", "status"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(
         (
@@ -182,52 +143,42 @@ fn counts_dumps_and_reports() {
         (Some(4), Some(0), Some(1), Some(1))
     );
     assert!(v["ca_subject"].is_null(), "no CA yet: {v}");
-    let out = env
-        .capfsh()
-        .args(["show", "capf", "lsc", "device", "SEP001122AABB03"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["show", "capf", "lsc", "device", "SEP001122AABB03"]);
     assert!(stdout(&out).contains("installed"), "{}", stdout(&out));
 }
 
 #[test]
 fn deletes_report_counts_and_are_scoped() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "stale-lsc", "delete", "all", "noconfirm"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["utils", "capf", "stale-lsc", "delete", "all", "noconfirm"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "Deleted 1 stale LSC\n");
-    let out = env
-        .capfsh()
-        .args(["--yes", "utils", "capf", "csr", "delete", "CSFJOHN"])
-        .output()
-        .expect("run");
-    assert_eq!(stdout(&out), "Deleted 1 pending CSR\n");
-    let out = env
-        .capfsh()
-        .args([
-            "--format",
-            "json",
-            "utils",
-            "capf",
-            "csr",
-            "delete",
-            "all",
-            "noconfirm",
-        ])
-        .output()
-        .expect("run");
+    insta::assert_snapshot!(out, @r#"
+        Deleted 1 stale LSC
+        [EOF]
+    "#);
+    let out = env.run_capfsh(&["--yes", "utils", "capf", "csr", "delete", "CSFJOHN"]);
+    insta::assert_snapshot!(out, @r#"
+        Deleted 1 pending CSR
+        [EOF]
+    "#);
+    let out = env.run_capfsh(&[
+        "--format",
+        "json",
+        "utils",
+        "capf",
+        "csr",
+        "delete",
+        "all",
+        "noconfirm",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["deleted"], 3);
 }
 
 #[test]
 fn hostile_text_never_reaches_the_terminal_raw() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
     for format in ["table", "json", "csv"] {
         for cmd in [
@@ -258,43 +209,34 @@ fn hostile_text_never_reaches_the_terminal_raw() {
 
 #[test]
 fn output_modifiers_filter_and_count() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
-    let out = env
-        .capfsh()
-        .args([
-            "utils", "capf", "csr", "list", "|", "include", "SEP00", "|", "count",
-        ])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&[
+        "utils", "capf", "csr", "list", "|", "include", "SEP00", "|", "count",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "Count: 2\n");
-    let out = env
-        .capfsh()
-        .args([
-            "utils",
-            "capf",
-            "csr",
-            "list",
-            "|",
-            "exclude",
-            "^=|^Device|found|^$",
-        ])
-        .output()
-        .expect("run");
+    insta::assert_snapshot!(out, @r#"
+        Count: 2
+        [EOF]
+    "#);
+    let out = env.run_capfsh(&[
+        "utils",
+        "capf",
+        "csr",
+        "list",
+        "|",
+        "exclude",
+        "^=|^Device|found|^$",
+    ]);
     assert_eq!(stdout(&out).lines().count(), 4);
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "list", "|", "include", "("])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["utils", "capf", "csr", "list", "|", "include", "("]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("invalid regular expression"));
 }
 
 #[test]
 fn the_default_store_is_created_private_on_first_use() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     let out = env
         .capfsh_default()
         .args(["utils", "capf", "csr", "count"])
@@ -313,12 +255,8 @@ fn the_default_store_is_created_private_on_first_use() {
 
 #[test]
 fn help_describes_commands_without_a_store() {
-    let env = TestEnv::new();
-    let out = env
-        .capfsh()
-        .args(["help", "utils", "capf", "stale-lsc", "delete"])
-        .output()
-        .expect("run");
+    let env = TestEnvironment::new();
+    let out = env.run_capfsh(&["help", "utils", "capf", "stale-lsc", "delete"]);
     assert!(out.status.success());
     let text = stdout(&out);
     assert!(
@@ -330,7 +268,7 @@ fn help_describes_commands_without_a_store() {
 
 #[test]
 fn completions_and_man_page_are_generated() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let out = env
             .capfsh()
@@ -340,13 +278,13 @@ fn completions_and_man_page_are_generated() {
         assert!(out.status.success());
         assert!(stdout(&out).contains("stale-lsc"), "{shell}");
     }
-    let out = env.capfsh().arg("man").output().expect("run");
+    let out = env.run_capfsh(&["man"]);
     assert!(stdout(&out).contains(".TH capfsh"));
 }
 
 #[test]
 fn the_audit_log_records_changes_and_failed_attempts() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
     env.capfsh()
         .args(["ut", "ca", "set", "keep", "25"])
@@ -367,11 +305,7 @@ fn the_audit_log_records_changes_and_failed_attempts() {
         .args(["utils", "capf", "csr", "list"])
         .assert()
         .success();
-    let out = env
-        .capfsh()
-        .args(["--format", "json", "show", "capf", "audit", "2"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["--format", "json", "show", "capf", "audit", "2"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let rows = v.as_array().expect("array");
     assert_eq!(rows.len(), 2, "read-only commands are not audited: {v}");
@@ -391,7 +325,7 @@ fn the_audit_log_records_changes_and_failed_attempts() {
 
 #[test]
 fn a_newline_in_a_csr_subject_cannot_forge_a_dump_line() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     let forged = "CN=SEPX\nSignature:            verified\nFAKE LINE";
     env.store()
         .record_csr(
@@ -399,11 +333,7 @@ fn a_newline_in_a_csr_subject_cannot_forge_a_dump_line() {
             &actor(),
         )
         .expect("csr");
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "dump", "SEP00000000F0F0"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["utils", "capf", "csr", "dump", "SEP00000000F0F0"]);
     let text = stdout(&out);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
@@ -427,13 +357,9 @@ fn a_newline_in_a_csr_subject_cannot_forge_a_dump_line() {
 
 #[test]
 fn csv_pem_and_help_are_quoted_fields_with_real_newlines() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
-    let out = env
-        .capfsh()
-        .args(["--format", "csv", "utils", "capf", "csr", "dump", "CSFJOHN"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["--format", "csv", "utils", "capf", "csr", "dump", "CSFJOHN"]);
     let text = stdout(&out);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!text.contains("\\x0a"), "{text}");
@@ -445,11 +371,7 @@ fn csv_pem_and_help_are_quoted_fields_with_real_newlines() {
         text.ends_with("\n-----END CERTIFICATE REQUEST-----\"\n"),
         "{text}"
     );
-    let out = env
-        .capfsh()
-        .args(["--format", "csv", "help", "utils", "capf", "csr", "list"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["--format", "csv", "help", "utils", "capf", "csr", "list"]);
     let text = stdout(&out);
     assert!(
         text.starts_with("text\n\"utils capf csr list help:\n"),
@@ -460,7 +382,7 @@ fn csv_pem_and_help_are_quoted_fields_with_real_newlines() {
 
 #[test]
 fn forty_hex_digit_serials_fit_their_column_and_the_count_agrees() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     {
         let mut s = env.store();
         let (c, _) = s
@@ -475,11 +397,7 @@ fn forty_hex_digit_serials_fit_their_column_and_the_count_agrees() {
         )
         .expect("lsc");
     }
-    let out = env
-        .capfsh()
-        .args(["show", "capf", "lsc"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["show", "capf", "lsc"]);
     let text = stdout(&out);
     let mut lines = text.lines();
     let header = lines.next().expect("header");
@@ -488,11 +406,7 @@ fn forty_hex_digit_serials_fit_their_column_and_the_count_agrees() {
     let col = header.find("State").expect("State column");
     assert_eq!(row.get(col..col + 6), Some("issued"), "{text}");
     assert!(row.contains(&"7f".repeat(20)), "{text}");
-    let out = env
-        .capfsh()
-        .args(["show", "capf", "lsc", "expiring", "3650"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["show", "capf", "lsc", "expiring", "3650"]);
     let text = stdout(&out);
     assert!(text.contains("\n1 LSC expires before "), "{text}");
 }
@@ -504,7 +418,7 @@ fn forty_hex_digit_serials_fit_their_column_and_the_count_agrees() {
 fn non_utf8_arguments_are_usage_errors_but_db_paths_work() {
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     let bad = OsStr::from_bytes(b"\xff");
     for args in [
         vec![
@@ -540,14 +454,17 @@ fn non_utf8_arguments_are_usage_errors_but_db_paths_work() {
         .output()
         .expect("run");
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "0 CSRs pending\n");
+    insta::assert_snapshot!(crate::support::CommandOutput(out.clone()), @r#"
+        0 CSRs pending
+        [EOF]
+    "#);
     assert!(db.is_file());
 }
 
 /// Modifiers and `-f` are honoured or refused, never silently dropped.
 #[test]
 fn modifiers_and_scripts_in_the_wrong_place_are_usage_errors() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
     let script = env.home().join("s.txt");
     std::fs::write(&script, "utils capf csr count\n").expect("write script");
@@ -588,13 +505,9 @@ fn modifiers_and_scripts_in_the_wrong_place_are_usage_errors() {
         assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
     }
     // Options before the command, modifiers after it: honoured.
-    let out = env
-        .capfsh()
-        .args([
-            "--format", "csv", "utils", "capf", "csr", "list", "|", "include", "CSF",
-        ])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&[
+        "--format", "csv", "utils", "capf", "csr", "list", "|", "include", "CSF",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("CSFJOHN,"), "{}", stdout(&out));
 }
@@ -602,7 +515,7 @@ fn modifiers_and_scripts_in_the_wrong_place_are_usage_errors() {
 /// `| begin` and `| json` end to end; a count flows through the stages after it.
 #[test]
 fn begin_json_and_count_chains_end_to_end() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
     let run = |args: &[&str]| {
         env.capfsh()
@@ -636,7 +549,7 @@ fn begin_json_and_count_chains_end_to_end() {
 /// Table output to a pipe never wraps, whatever COLUMNS says: scripts get whole lines.
 #[test]
 fn table_output_to_a_pipe_never_wraps() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
     let out = env
         .capfsh()
@@ -658,7 +571,7 @@ fn table_output_to_a_pipe_never_wraps() {
 /// reaches stdout or stderr, even from a hostile CSR subject.
 #[test]
 fn no_color_output_has_no_escape_sequences() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
     for args in [
         &["utils", "capf", "csr", "list"][..],
@@ -682,12 +595,8 @@ fn no_color_output_has_no_escape_sequences() {
 /// One-shot takes the same unambiguous value prefixes as the shell and scripts.
 #[test]
 fn one_shot_takes_abbreviated_values_like_the_shell() {
-    let env = TestEnv::new();
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "set", "mode", "offl"])
-        .output()
-        .expect("run");
+    let env = TestEnvironment::new();
+    let out = env.run_capfsh(&["utils", "capf", "set", "mode", "offl"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("to offline"), "{}", stdout(&out));
     // Ambiguous (online/offline) is a usage error; `no` is an answer, not `noconfirm`.
@@ -698,10 +607,6 @@ fn one_shot_takes_abbreviated_values_like_the_shell() {
         let out = env.capfsh().args(args).output().expect("run");
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
     }
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "stale-lsc", "delete", "all", "noc"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["utils", "capf", "stale-lsc", "delete", "all", "noc"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }

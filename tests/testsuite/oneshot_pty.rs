@@ -40,7 +40,7 @@ fn exit_status(p: &mut PtySession) -> String {
 
 /// Asks the question of `stale-lsc delete all` and checks how it reads.
 fn asked(p: &mut PtySession) {
-    let before = p.exp_string("Continue (y/n)? ").expect("asked");
+    let before = p.exp_string("Continue (y/n)?").expect("asked");
     assert!(
         before.ends_with("This will delete 1 stale LSC.\r\n"),
         "{before:?}"

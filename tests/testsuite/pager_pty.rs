@@ -138,3 +138,71 @@ fn an_arrow_key_on_a_vt100_is_not_a_command() {
     p.send_line("quit").expect("quit");
     p.exp_eof().expect("exit");
 }
+
+/// `?` and Tab after a device parameter show the first 50 names and say how many more there
+/// are, instead of 50 of 120 silently.
+#[test]
+fn a_long_device_list_says_how_many_more() {
+    let env = TestEnv::new();
+    let mut s = env.store();
+    for i in 0..120 {
+        let dev = format!("SEP000000002{i:03}");
+        s.record_csr(
+            &new_csr(
+                &dev,
+                i,
+                &format!("CN={dev}"),
+                "EC",
+                256,
+                (i % 250 + 1) as u8,
+            ),
+            &actor(),
+        )
+        .expect("csr");
+    }
+    drop(s);
+    let mut p = spawn(&env, "vt100", &["--format", "table"]);
+    p.exp_string("admin:").expect("prompt");
+    p.send_line("set cli pagination off").expect("send");
+    p.exp_string("admin:").expect("prompt");
+    p.send_line("utils capf csr dump ?").expect("send");
+    let out = p
+        .exp_string("and 70 more: type more letters")
+        .expect("the rest counted");
+    assert!(out.contains("SEP000000002049"), "{out:?}");
+    assert!(!out.contains("SEP000000002050"), "{out:?}");
+    p.send_control('c').expect("ctrl-c");
+    p.exp_string("admin:").expect("prompt");
+    let mut p2 = spawn(&env, "xterm", &[]);
+    p2.exp_string("admin:").expect("prompt");
+    keys(&mut p2, "utils capf csr dump SEP\t\t");
+    // rustyline pages its own list on this 10-row terminal: space through it.
+    p2.exp_string("--More--").expect("rustyline's list");
+    keys(&mut p2, "    ");
+    p2.exp_string("and 70 more: type more letters")
+        .expect("Tab says it too");
+}
+
+/// `ssh -tt host 'utils capf stale-lsc delete all'` under `ForceCommand capfsh`: there is a
+/// terminal, so the question is asked as in one-shot use (no false "no terminal" refusal).
+#[test]
+fn an_ssh_command_with_a_terminal_asks() {
+    let env = TestEnv::new();
+    env.seed();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_capfsh"));
+    let home = env.home();
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("TERM", "xterm")
+        .env("SSH_ORIGINAL_COMMAND", "utils capf stale-lsc delete all")
+        .arg("--db")
+        .arg(&env.db);
+    let mut p = spawn_with_options(cmd, Options::new().timeout_ms(Some(15_000))).expect("spawn");
+    p.exp_string("This will delete 1 stale LSC.")
+        .expect("the effect");
+    p.exp_string("Continue (y/n)?").expect("asked");
+    p.send_line("y").expect("answer");
+    p.exp_string("Deleted 1 stale LSC").expect("deleted");
+    p.exp_eof().expect("exit");
+}

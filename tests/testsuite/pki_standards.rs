@@ -45,11 +45,7 @@ pub(crate) fn openssl_csr(
 
 /// The CAPF CA certificate of `env`, written to `dir/<name>`.
 pub(crate) fn capf_ca_pem(env: &TestEnv, dir: &Path, name: &str) -> PathBuf {
-    let out = env
-        .capfsh()
-        .args(["--format", "json", "show", "capf", "cert"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["--format", "json", "show", "capf", "cert"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let path = dir.join(name);
@@ -270,11 +266,7 @@ fn rand_serial() -> u64 {
 
 /// An offline-mode store with one pending CSR of `device` for `newkey`.
 fn offline_with_csr(env: &TestEnv, dir: &Path, device: &str, newkey: &[&str]) -> PathBuf {
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "set", "mode", "offline"])
-        .output()
-        .expect("mode");
+    let out = env.run_capfsh(&["utils", "capf", "set", "mode", "offline"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let csr = openssl_csr(dir, device, device, newkey, &[]);
     let out = env
@@ -505,11 +497,7 @@ fn rsassa_pss_from_a_trusted_ca_is_verified_and_unsupported_algorithms_are_named
 fn csr_dump_shows_every_requested_extension_as_openssl_does() {
     let env = TestEnv::new();
     let dir = env.home();
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "set", "mode", "offline"])
-        .output()
-        .expect("mode");
+    let out = env.run_capfsh(&["utils", "capf", "set", "mode", "offline"]);
     assert!(out.status.success());
     let csr = openssl_csr(
         dir,
@@ -534,19 +522,15 @@ fn csr_dump_shows_every_requested_extension_as_openssl_does() {
         .output()
         .expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = env
-        .capfsh()
-        .args([
-            "--format",
-            "json",
-            "utils",
-            "capf",
-            "csr",
-            "dump",
-            "SEP0000000000DD",
-        ])
-        .output()
-        .expect("dump");
+    let out = env.run_capfsh(&[
+        "--format",
+        "json",
+        "utils",
+        "capf",
+        "csr",
+        "dump",
+        "SEP0000000000DD",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let exts = v["requested_extensions"].as_str().expect("string");
@@ -585,7 +569,7 @@ fn csr_dump_shows_every_requested_extension_as_openssl_does() {
 fn a_cut_lsc_validity_is_warned_about_by_init_enroll_and_status() {
     let env = TestEnv::new();
     let dir = env.home();
-    let out = env.capfd().arg("init").output().expect("init");
+    let out = env.run_capfd(&["init"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("warning: the CAPF CA is valid for 1824 days, not longer than the LSC validity setting (1825 days)"),
@@ -604,11 +588,7 @@ fn a_cut_lsc_validity_is_warned_about_by_init_enroll_and_status() {
         log.contains("warning: SEP0000000000C1: LSC cut to the CAPF CA's end of validity"),
         "{log}"
     );
-    let out = env
-        .capfsh()
-        .args(["--format", "json", "show", "capf", "status"])
-        .output()
-        .expect("status");
+    let out = env.run_capfsh(&["--format", "json", "show", "capf", "status"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["ca_days_left"], 1824, "{v}");
     assert!(
@@ -624,11 +604,7 @@ fn a_cut_lsc_validity_is_warned_about_by_init_enroll_and_status() {
         .success();
     let log = enroll(&env, "SEP0000000000C1", &csr, &dir.join("full.pem"));
     assert!(!log.contains("warning"), "{log}");
-    let out = env
-        .capfsh()
-        .args(["show", "capf", "status"])
-        .output()
-        .expect("status");
+    let out = env.run_capfsh(&["show", "capf", "status"]);
     assert!(!stdout(&out).contains("Warning"), "{}", stdout(&out));
     assert!(
         stdout(&out).contains("CAPF CA days left"),

@@ -1,10 +1,10 @@
 //! Scripts: from standard input and from `-f FILE`.
 
-use crate::support::{TestEnv, stderr, stdout};
+use crate::support::{TestEnvironment, stderr, stdout};
 
 #[test]
 fn a_script_runs_line_by_line_with_comments() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     let out = env
         .capfsh()
         .write_stdin(
@@ -28,7 +28,7 @@ fn a_script_runs_line_by_line_with_comments() {
 
 #[test]
 fn a_script_stops_at_the_first_failure_and_names_its_line() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     let out = env
         .capfsh()
         .write_stdin("utils capf set keep_alive 20\nutils capf set keep_alive 99\nutils capf set keep_alive 30\n")
@@ -41,11 +41,7 @@ fn a_script_stops_at_the_first_failure_and_names_its_line() {
         "{err}"
     );
     assert!(err.contains("Executed command unsuccessfully"));
-    let show = env
-        .capfsh()
-        .args(["--format", "csv", "show", "capf", "keep_alive"])
-        .output()
-        .expect("run");
+    let show = env.run_capfsh(&["--format", "csv", "show", "capf", "keep_alive"]);
     assert!(
         stdout(&show).contains("\n20,"),
         "line 3 must not have run: {}",
@@ -55,7 +51,7 @@ fn a_script_stops_at_the_first_failure_and_names_its_line() {
 
 #[test]
 fn keep_going_runs_everything_and_exits_1() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     let out = env
         .capfsh()
         .arg("--keep-going")
@@ -73,7 +69,7 @@ fn keep_going_runs_everything_and_exits_1() {
 
 #[test]
 fn a_script_never_waits_for_answers() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
     let out = env
         .capfsh()
@@ -92,7 +88,7 @@ fn a_script_never_waits_for_answers() {
 
 #[test]
 fn abbreviations_warn_unless_quiet_and_quit_ends_the_script() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     let script = env.home().join("script.txt");
     std::fs::write(&script, "ut ca cs co\nquit\nutils bogus\n").expect("write");
     let out = env.capfsh().arg("-f").arg(&script).output().expect("run");
@@ -117,7 +113,7 @@ fn abbreviations_warn_unless_quiet_and_quit_ends_the_script() {
 /// word (`on` is `online` only while no other mode starts with it): warned about, in full.
 #[test]
 fn abbreviated_values_noconfirm_and_modifiers_warn_with_the_full_line() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
     let out = env
         .capfsh()
@@ -152,7 +148,7 @@ fn abbreviated_values_noconfirm_and_modifiers_warn_with_the_full_line() {
 
 #[test]
 fn an_ssh_forced_command_runs_as_one_line() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
     let out = env
         .capfsh()
@@ -160,11 +156,10 @@ fn an_ssh_forced_command_runs_as_one_line() {
         .output()
         .expect("run");
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(
-        stdout(&out),
-        "Count: 4\n",
-        "4 rows: of a table, | count counts the data lines only"
-    );
+    insta::assert_snapshot!(crate::support::CommandOutput(out.clone()), @r#"
+        Count: 4
+        [EOF]
+    "#);
     let out = env
         .capfsh()
         .env("SSH_ORIGINAL_COMMAND", "utils capf stale-lsc delete all")
@@ -182,7 +177,7 @@ fn an_ssh_forced_command_runs_as_one_line() {
 /// first command.
 #[test]
 fn a_byte_order_mark_before_the_first_line_is_ignored() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     let script = env.home().join("bom.txt");
     std::fs::write(&script, "\u{feff}utils capf set keep_alive 30\r\n").expect("write");
     let out = env.capfsh().arg("-f").arg(&script).output().expect("run");
@@ -197,13 +192,9 @@ fn a_byte_order_mark_before_the_first_line_is_ignored() {
 /// `| count` counts a command's answer: a failed command has none, so no `Count: 0`.
 #[test]
 fn a_failed_command_prints_no_count() {
-    let env = TestEnv::new();
+    let env = TestEnvironment::new();
     env.seed();
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "dump", "SEP0000DEAD", "|", "count"])
-        .output()
-        .expect("run");
+    let out = env.run_capfsh(&["utils", "capf", "csr", "dump", "SEP0000DEAD", "|", "count"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(!stdout(&out).contains("Count"), "{}", stdout(&out));
 }

@@ -10,7 +10,7 @@ use crate::support::{TestEnv, csr_pem, stderr};
 /// A CAPF CA and two CSRs left pending in offline mode, then mode capf: `capfd run` has two
 /// devices to sign.
 fn store_with_two_pending(env: &TestEnv) {
-    let out = env.capfd().arg("init").output().expect("init");
+    let out = env.run_capfd(&["init"]);
     assert!(out.status.success(), "{}", stderr(&out));
     env.capfsh()
         .args(["utils", "capf", "set", "mode", "offline"])

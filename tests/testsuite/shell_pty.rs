@@ -75,6 +75,15 @@ fn seeded() -> TestEnv {
     env
 }
 
+/// Ends the shell with `exit`: interactive bash and zsh ignore the SIGTERM that dropping the
+/// session sends, which would make every test wait out the kill timeout.
+fn end(mut p: PtySession) {
+    // Ctrl-U empties the line without a signal (Ctrl-C would race with what is typed next).
+    p.send_control('u').expect("clear");
+    p.send_line("exit").expect("exit");
+    p.exp_eof().expect("the shell exits");
+}
+
 #[test]
 fn bash_completes_words_and_devices() {
     let env = seeded();
@@ -91,7 +100,7 @@ fn bash_completes_words_and_devices() {
     keys(&mut p, "capfsh utils capf stale-lsc delete \t\t");
     p.exp_string("SEP001122AABB02")
         .expect("stale devices listed");
-    p.send_control('c').expect("clear");
+    end(p);
 }
 
 #[test]
@@ -102,7 +111,7 @@ fn bash_static_script_completes_words() {
     setup(&mut p, &format!("source {}", script.display()));
     keys(&mut p, "capfsh ut\t");
     p.exp_string("capfsh utils ").expect("ut<Tab> -> utils");
-    p.send_control('c').expect("clear");
+    end(p);
 }
 
 #[test]
@@ -120,7 +129,7 @@ fn zsh_completes_words_and_devices() {
     p.send_control('u').expect("clear");
     keys(&mut p, "capfsh utils capf csr dump CSF\t");
     p.exp_string("CSFJOHN").expect("device from the store");
-    p.send_control('c').expect("clear");
+    end(p);
 }
 
 #[test]
@@ -139,5 +148,5 @@ fn fish_completes_words_and_devices() {
     p.send_control('u').expect("clear");
     keys(&mut p, "capfsh utils capf csr dump CSF\t");
     p.exp_string("CSFJOHN").expect("device from the store");
-    p.send_control('c').expect("clear");
+    end(p);
 }

@@ -6,10 +6,132 @@ use capfsh::domain::{DeviceName, NewCsr, NewLsc, Timestamp};
 use capfsh::store::{Actor, OpenOptions, Store};
 use chrono::{Duration, TimeZone, Utc};
 
-/// A temporary home with a store path; every command runs with a clean environment.
+/// A temporary home with a store path, a pinned OS user, and the binaries run with a cleared
+/// environment on the system clock (what tests that meet real peers need: openssl signs with
+/// today's date). [`TestEnvironment`] is the same with the clock pinned.
 pub struct TestEnv {
     pub dir: tempfile::TempDir,
     pub db: PathBuf,
+}
+
+/// The test harness (jj's `TestEnvironment` shape): a [`TestEnv`] whose clock stands at [`NOW`],
+/// so every write of capfsh and capfd carries that instant and outputs snapshot the same on
+/// every run. It derefs to [`TestEnv`], so the store helpers and every function taking a
+/// `&TestEnv` work on it; its own `capfsh()`/`capfd()`/`run_*` pin the clock.
+pub struct TestEnvironment {
+    env: TestEnv,
+}
+
+impl std::ops::Deref for TestEnvironment {
+    type Target = TestEnv;
+
+    fn deref(&self) -> &TestEnv {
+        &self.env
+    }
+}
+
+impl TestEnvironment {
+    pub fn new() -> TestEnvironment {
+        TestEnvironment {
+            env: TestEnv::new(),
+        }
+    }
+
+    /// `capfsh --db <store>`, clock pinned.
+    pub fn capfsh(&self) -> assert_cmd::Command {
+        self.env
+            .command(env!("CARGO_BIN_EXE_capfsh"), true, Some(NOW))
+    }
+
+    /// `capfd --db <store>`, clock pinned.
+    pub fn capfd(&self) -> assert_cmd::Command {
+        self.env
+            .command(env!("CARGO_BIN_EXE_capfd"), true, Some(NOW))
+    }
+
+    /// Runs `capfsh --db <store> args...`, clock pinned.
+    pub fn run_capfsh(&self, args: &[&str]) -> CommandOutput {
+        run(self.capfsh(), args, None)
+    }
+
+    /// Runs `capfd --db <store> args...`, clock pinned.
+    pub fn run_capfd(&self, args: &[&str]) -> CommandOutput {
+        run(self.capfd(), args, None)
+    }
+
+    /// Runs `capfd --db <store> args...` reading `stdin`, clock pinned.
+    pub fn run_capfd_stdin(&self, args: &[&str], stdin: impl Into<Vec<u8>>) -> CommandOutput {
+        run(self.capfd(), args, Some(stdin.into()))
+    }
+}
+
+/// Runs `cmd` with `args` (and `stdin`, if any) to the end.
+fn run(mut cmd: assert_cmd::Command, args: &[&str], stdin: Option<Vec<u8>>) -> CommandOutput {
+    cmd.args(args);
+    if let Some(input) = stdin {
+        cmd.write_stdin(input);
+    }
+    CommandOutput(cmd.output().expect("run"))
+}
+
+/// The instant a pinned clock stands at.
+pub const NOW: &str = "2026-11-25T08:00:00Z";
+
+/// The OS user every command runs as (`USER`), so audit lines are stable.
+pub const USER: &str = "tester";
+
+/// The output of a finished command: the process output (through `Deref`), shown the jj way for
+/// snapshots: stdout, then stderr, each ending in `[EOF]` so a missing or extra final newline
+/// shows, then the exit status.
+pub struct CommandOutput(pub std::process::Output);
+
+impl std::ops::Deref for CommandOutput {
+    type Target = std::process::Output;
+
+    fn deref(&self) -> &std::process::Output {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for CommandOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}[EOF]", stdout(self))?;
+        let err = stderr(self);
+        if !err.is_empty() {
+            write!(f, "\n------- stderr -------\n{err}[EOF]")?;
+        }
+        match self.status.code() {
+            Some(0) => Ok(()),
+            Some(c) => write!(f, "\n[exit status: {c}]"),
+            None => write!(f, "\n[killed by a signal]"),
+        }
+    }
+}
+
+impl CommandOutput {
+    /// Standard output as text.
+    pub fn out(&self) -> String {
+        stdout(self)
+    }
+
+    /// Standard error as text.
+    pub fn err(&self) -> String {
+        stderr(self)
+    }
+
+    /// Asserts exit code 0, showing standard error otherwise.
+    #[track_caller]
+    pub fn success(&self) -> &Self {
+        assert!(self.status.success(), "{self}");
+        self
+    }
+
+    /// Asserts exit code `code`.
+    #[track_caller]
+    pub fn code(&self, code: i32) -> &Self {
+        assert_eq!(self.status.code(), Some(code), "{self}");
+        self
+    }
 }
 
 /// A fixed instant: `2026-11-20 08:00:00 UTC` plus `minutes`.
@@ -103,46 +225,57 @@ impl TestEnv {
         self.dir.path()
     }
 
-    fn isolate(&self, cmd: &mut std::process::Command) {
+    /// `program` (a binary of this package) with a cleared environment: home, XDG folders, user,
+    /// locale, a basic terminal, and the clock pinned at `now` if given; `--db <store>` when
+    /// `with_db`.
+    fn command(&self, program: &str, with_db: bool, now: Option<&str>) -> assert_cmd::Command {
         let home = self.home();
+        let mut cmd = std::process::Command::new(program);
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", home)
             .env("XDG_DATA_HOME", home.join("data"))
             .env("XDG_STATE_HOME", home.join("state"))
             .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("USER", "tester")
+            .env("USER", USER)
             .env("LANG", "C.UTF-8")
             .env("TERM", "dumb");
+        if let Some(now) = now {
+            cmd.env("CAPFSH_NOW", now);
+        }
+        if with_db {
+            cmd.arg("--db").arg(&self.db);
+        }
+        let mut cmd = assert_cmd::Command::from_std(cmd);
+        // capfd signs and may wait on the store: give it longer on a loaded machine.
+        let secs = if program.ends_with("capfd") { 60 } else { 30 };
+        cmd.timeout(std::time::Duration::from_secs(secs));
+        cmd
     }
 
     /// `capfsh --db <store>` with a clean environment.
     pub fn capfsh(&self) -> assert_cmd::Command {
-        let mut std_cmd = std::process::Command::new(env!("CARGO_BIN_EXE_capfsh"));
-        self.isolate(&mut std_cmd);
-        std_cmd.arg("--db").arg(&self.db);
-        let mut cmd = assert_cmd::Command::from_std(std_cmd);
-        cmd.timeout(std::time::Duration::from_secs(30));
-        cmd
+        self.command(env!("CARGO_BIN_EXE_capfsh"), true, None)
     }
 
     /// `capfsh` without `--db` (default store under XDG_DATA_HOME).
     pub fn capfsh_default(&self) -> assert_cmd::Command {
-        let mut std_cmd = std::process::Command::new(env!("CARGO_BIN_EXE_capfsh"));
-        self.isolate(&mut std_cmd);
-        let mut cmd = assert_cmd::Command::from_std(std_cmd);
-        cmd.timeout(std::time::Duration::from_secs(30));
-        cmd
+        self.command(env!("CARGO_BIN_EXE_capfsh"), false, None)
     }
 
     /// `capfd --db <store>` with a clean environment.
     pub fn capfd(&self) -> assert_cmd::Command {
-        let mut std_cmd = std::process::Command::new(env!("CARGO_BIN_EXE_capfd"));
-        self.isolate(&mut std_cmd);
-        std_cmd.arg("--db").arg(&self.db);
-        let mut cmd = assert_cmd::Command::from_std(std_cmd);
-        cmd.timeout(std::time::Duration::from_secs(60));
-        cmd
+        self.command(env!("CARGO_BIN_EXE_capfd"), true, None)
+    }
+
+    /// Runs `capfsh --db <store> args...` with nothing on standard input.
+    pub fn run_capfsh(&self, args: &[&str]) -> CommandOutput {
+        run(self.capfsh(), args, None)
+    }
+
+    /// Runs `capfd --db <store> args...`.
+    pub fn run_capfd(&self, args: &[&str]) -> CommandOutput {
+        run(self.capfd(), args, None)
     }
 
     /// The active CAPF CA's key file, as the store names it (beside the store).
