@@ -536,24 +536,26 @@ fn create_new(path: &Path, mode: u32) -> Result<fs::File, BackupError> {
     Ok(f)
 }
 
-/// Writes `bytes` to a temporary name beside `dest`, syncs it, and links it to `dest`, which
-/// must not exist.
+/// Writes `bytes` to `dest`, which must not exist, with exactly `mode`, through the one safe
+/// file writer (a temporary name beside it, synced, then linked: never over an existing file,
+/// never through a link).
 fn write_new_file(dest: &Path, bytes: &[u8], mode: u32) -> Result<(), BackupError> {
-    let folder = parent_of(dest);
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = temp_name(&folder, &name);
-    let result = (|| {
-        let mut f = create_new(&tmp, mode)?;
-        f.write_all(bytes)
-            .and_then(|()| f.sync_all())
-            .map_err(|e| BackupError(format!("cannot write {}: {e}", tmp.display())))?;
-        link_no_overwrite(&tmp, dest)
-    })();
-    let _ = fs::remove_file(&tmp);
-    result
+    use crate::sys::{Existing, SafeFile};
+    use std::os::unix::fs::PermissionsExt;
+    let cannot = |e: io::Error| {
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            BackupError(format!("{} exists: never overwritten", dest.display()))
+        } else {
+            BackupError(format!("cannot write {}: {e}", dest.display()))
+        }
+    };
+    let mut f = SafeFile::create(dest, mode, Existing::Refuse).map_err(cannot)?;
+    // The umask may have taken bits away; the mode is the original's.
+    f.file()
+        .and_then(|file| file.set_permissions(fs::Permissions::from_mode(mode)))
+        .map_err(cannot)?;
+    f.write_all(bytes).map_err(cannot)?;
+    f.commit().map_err(cannot)
 }
 
 /// Gives `tmp` the name `dest` without ever replacing an existing `dest` (a hard link fails

@@ -328,24 +328,18 @@ fn owner_mode_acl(
 }
 
 fn write_roles_file(path: &Path, text: &str) -> Result<(), LayoutError> {
+    use crate::sys::{Existing, SafeFile};
     use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".capfsh-roles.tmp-{}", std::process::id()));
+    // The one safe file writer: a temporary file beside it, made root's and 0644 before it
+    // appears, synced, renamed over the old one, never through a link.
     let result = (|| -> io::Result<()> {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
+        let mut f = SafeFile::create(path, 0o644, Existing::Replace)?;
+        f.file()?
+            .set_permissions(fs::Permissions::from_mode(0o644))?;
+        std::os::unix::fs::fchown(f.file()?, Some(0), Some(0))?;
         f.write_all(text.as_bytes())?;
-        f.set_permissions(fs::Permissions::from_mode(0o644))?;
-        f.sync_all()?;
-        std::os::unix::fs::chown(&tmp, Some(0), Some(0))?;
-        fs::rename(&tmp, path)?;
-        fs::File::open(dir)?.sync_all()
+        f.commit()
     })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
     result.map_err(|e| io_err("write", path, e))
 }
 

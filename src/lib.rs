@@ -5,7 +5,8 @@
 //! [`engine`] (what CAPF does with CSRs and certificates), [`cli`] (the one command tree and its
 //! parser, help and completion), [`commands`] (what each admin command does), [`render`]
 //! (tables, JSON, CSV), [`shell`] (one-shot and script runs) and [`repl`] (the interactive
-//! `admin:` shell). The binaries `capfsh` and `capfd` are thin layers over these.
+//! `admin:` shell). [`sys`] holds the one way every file is written (temporary file, sync,
+//! rename, never through a link). The binaries `capfsh` and `capfd` are thin layers over these.
 
 #![warn(missing_docs)]
 

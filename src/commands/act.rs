@@ -50,9 +50,19 @@ impl Act {
         Ok(self.store.insert(store))
     }
 
-    /// The store if a command already opened it (a failure is audited only then: opening it
-    /// just to record that a value was refused would make the admin wait on a locked store).
+    /// The store if a command already opened it.
     pub fn open_store(&mut self) -> Option<&mut Store> {
+        self.store.as_mut()
+    }
+
+    /// The store for the audit line of a refused change: already open, or opened now when its
+    /// file exists, so a value refused before the command needed the store (`set keep_alive
+    /// 99`) is audited too. A missing store is not created for it, and the line itself never
+    /// waits for the write lock ([`Store::log_failure`]).
+    pub fn store_for_audit(&mut self) -> Option<&mut Store> {
+        if self.store.is_none() && self.location.path.is_file() {
+            self.store = self.location.open().ok();
+        }
         self.store.as_mut()
     }
 

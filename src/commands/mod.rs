@@ -174,7 +174,7 @@ pub fn run(
     if let Err(e) = &result
         && inv.effect.mutates()
         && e.is_failure()
-        && let Some(store) = session.act.open_store()
+        && let Some(store) = session.act.store_for_audit()
     {
         store.log_failure(&actor, e.message());
     }

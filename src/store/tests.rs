@@ -799,3 +799,32 @@ fn a_version_2_store_with_a_doubly_answered_csr_migrates() {
     assert_eq!(store.lsc_for_csr(1).expect("lsc"), Some("0a".to_string()));
     assert!(store.lsc_serial_exists("0b").expect("kept"));
 }
+
+#[test]
+fn a_version_4_store_keeps_only_the_name_of_a_recorded_key_path() {
+    let (_dir, path) = old_store(
+        4,
+        "INSERT INTO capf_ca (subject, not_before, not_after, sha256_fingerprint, key_file, der,
+                              created_at, retired_at)
+             VALUES ('CN=CAPF-1', 1, 2, 'AA', '/srv/old/capf.db.ca-key.pem', x'30', 1, 5),
+                    ('CN=CAPF-2', 1, 2, 'BB', 'capf.db.ca-key.pem', x'30', 5, NULL);",
+    );
+    let store = Store::open(&path, &OpenOptions::default()).expect("migrates");
+    let names: Vec<String> = store
+        .conn
+        .prepare("SELECT key_file FROM capf_ca ORDER BY id")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(names, ["capf.db.ca-key.pem", "capf.db.ca-key.pem"]);
+    // From now on a path cannot be recorded, even by plain SQL.
+    for bad in ["/etc/shadow", "../capf.db.ca-key.pem", "", ".."] {
+        let r = store.conn.execute(
+            "UPDATE capf_ca SET key_file = ?1 WHERE subject = 'CN=CAPF-2'",
+            [bad],
+        );
+        assert!(r.is_err(), "{bad:?} was recorded");
+    }
+}

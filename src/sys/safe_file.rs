@@ -108,6 +108,14 @@ impl SafeFile {
         &self.dest
     }
 
+    /// The temporary file, for what must be set before it appears under its name (an exact
+    /// mode whatever the umask, an owner): through the open file, never by path.
+    pub fn file(&self) -> io::Result<&File> {
+        self.file
+            .as_ref()
+            .ok_or_else(|| io::Error::other("already committed"))
+    }
+
     /// Syncs the data, then makes it appear under the final name (replacing a regular file,
     /// or taking a free name atomically), then syncs the folder so the name survives a crash.
     pub fn commit(mut self) -> io::Result<()> {

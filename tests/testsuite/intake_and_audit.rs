@@ -355,3 +355,33 @@ fn csr_subjects_that_do_not_decode_are_refused_at_intake_with_the_reason() {
         String::from_utf8_lossy(&check.stdout)
     );
 }
+
+#[test]
+fn a_value_refused_before_the_store_was_needed_is_audited_when_the_store_exists() {
+    let env = TestEnv::new();
+    // No store yet: the refusal creates none.
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "set", "keep_alive", "99"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!env.db.exists(), "a refused value created a store");
+    env.seed();
+    let before = audit(&env).len();
+    let out = env
+        .capfsh()
+        .args(["utils", "capf", "set", "keep_alive", "99"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let log = audit(&env);
+    assert_eq!(log.len(), before + 1, "{log:?}");
+    let (user, command, outcome, detail) = log.last().expect("line").clone();
+    assert_eq!((user.as_str(), outcome.as_str()), (me().as_str(), "failed"));
+    assert!(
+        command.ends_with("utils capf set keep_alive 99"),
+        "{command}"
+    );
+    assert!(detail.is_some_and(|d| d.contains("99")));
+}
