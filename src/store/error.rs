@@ -25,6 +25,13 @@ pub enum StoreError {
         "not a capfsh store (an SQLite database of another program): check the --db path; it was not modified"
     )]
     Foreign(PathBuf),
+    /// The store's file is empty: capfsh never leaves one so, so it was destroyed (truncated by
+    /// another program). Starting a new store over it would hide the loss.
+    #[error(
+        "the store file is empty (0 bytes), so its data was lost: restore it from a backup, or \
+         remove the file to start a new store; it was not modified"
+    )]
+    EmptyFile(PathBuf),
     /// The database is damaged.
     #[error("the store is corrupt (database disk image is malformed): restore it from a backup")]
     Corrupt,

@@ -139,12 +139,12 @@ impl Store {
         }
         let read_only = match fs::metadata(path) {
             Ok(m) if !m.is_file() => return Err(StoreError::NotAFile(path.to_path_buf())),
+            // capfsh never leaves an empty file under a store's name (a new store appears
+            // whole), so an empty one was destroyed: starting afresh would hide that.
+            Ok(m) if m.len() == 0 => return Err(StoreError::EmptyFile(path.to_path_buf())),
             Ok(m) => m.permissions().readonly() || !may_write(path),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                create_private_file(path).map_err(|source| StoreError::CannotOpen {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
+                create_store_file(path)?;
                 false
             }
             Err(source) => {
@@ -417,19 +417,64 @@ fn share_wal_files_like(path: &Path) {
     }
 }
 
-fn create_private_file(path: &Path) -> io::Result<()> {
-    let mut o = fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
+/// Makes a new store at `path` with no moment where an empty or half-made file sits under its
+/// name: the schema is built in a 0600 file under a temporary name beside it, synced, then
+/// linked into place. When another process made the store meanwhile, the link fails and its
+/// store is used.
+fn create_store_file(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let cannot = |source: io::Error| StoreError::CannotOpen {
+        path: path.to_path_buf(),
+        source,
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "capf.db".into());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let tmp = path.with_file_name(format!(".{name}.{}.{nanos:x}.new", std::process::id()));
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(&tmp)
+        .map_err(cannot)?;
+    let built = (|| -> Result<(), StoreError> {
+        let mut conn = Connection::open_with_flags(
+            &tmp,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| StoreError::CannotOpenDb {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        migrate::migrate(&mut conn)?;
+        drop(conn);
+        fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(cannot)?;
+        match fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(cannot(e)),
+        }
+    })();
+    let _ = fs::remove_file(&tmp);
+    let _ = fs::remove_file(sidecar(&tmp, "-journal"));
+    if let Some(dir) = path.parent()
+        && let Ok(d) = fs::File::open(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        })
     {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
+        let _ = d.sync_all();
     }
-    match o.open(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(e),
-    }
+    built
 }
 
 /// Timestamps are stored as integer microseconds (UTC).

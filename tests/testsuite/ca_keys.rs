@@ -388,3 +388,41 @@ fn concurrent_replacements_never_pair_a_ca_with_another_cas_key() {
     let out = enroll(&env, "SEP000000000001", None);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// The second half of item 1: a store emptied by another program is not silently replaced by
+/// a fresh one (capfsh never leaves an empty file under a store's name itself).
+#[test]
+fn an_emptied_store_is_refused_not_silently_started_afresh() {
+    let env = TestEnv::new();
+    init(&env, &[]);
+    std::fs::write(&env.db, b"").expect("truncate");
+    for args in [
+        &["utils", "capf", "csr", "list"][..],
+        &["utils", "capf", "set", "keep_alive", "20"][..],
+    ] {
+        let out = env.capfsh().args(args).output().expect("run");
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("the store file is empty (0 bytes)"), "{err}");
+    }
+    let out = enroll(&env, "SEP000000000001", None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("empty"), "{}", stderr(&out));
+    assert_eq!(std::fs::metadata(&env.db).expect("db").len(), 0);
+    // A store that does not exist yet is still created on first use, whole.
+    let fresh = TestEnv::new();
+    let out = fresh
+        .capfsh()
+        .args(["utils", "capf", "csr", "count"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::metadata(&fresh.db).expect("db").len() > 0);
+    let names = listing(fresh.home());
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.ends_with(".new") || n.ends_with("-journal")),
+        "{names:?}"
+    );
+}

@@ -452,3 +452,32 @@ fn ten_seconds_of_concurrent_enroll_list_delete_and_rollover() {
     assert_every_ca_has_its_key(&env.db);
     assert_active_ca_signs(&env.db);
 }
+
+/// A store made on first use appears whole or not at all: a killed first run never leaves an
+/// empty or half-made file under the store's name (which the next run would refuse).
+#[test]
+fn killing_the_first_run_never_leaves_a_half_made_store() {
+    let env = TestEnv::new();
+    let mut rng = Rng::new("store creation");
+    let first_use = || {
+        let mut cmd = capfsh(&env);
+        cmd.args(["utils", "capf", "csr", "count"]);
+        cmd
+    };
+    let span = calibrate(first_use);
+    for trial in 0..TRIALS {
+        let _ = std::fs::remove_file(&env.db);
+        for suffix in ["-wal", "-shm"] {
+            let mut p = env.db.as_os_str().to_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(std::path::PathBuf::from(p));
+        }
+        kill_at_random(first_use(), &mut rng, span);
+        if env.db.exists() {
+            assert_integrity(&env.db);
+        }
+        let out = first_use().output().expect("run");
+        assert!(out.status.success(), "trial {trial}: {}", stderr(&out));
+        assert_integrity(&env.db);
+    }
+}

@@ -148,6 +148,40 @@ fn systemd_unit_is_hardened_and_passes_systemd_analyze_verify() {
     );
 }
 
+/// An exclusive `flock` on a file, held until dropped (the lock lives as long as the open file).
+struct MachineLock {
+    _file: std::fs::File,
+}
+
+impl MachineLock {
+    fn take(path: &str) -> MachineLock {
+        use std::os::fd::AsRawFd;
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .expect("lock file");
+        // SAFETY: a valid open descriptor.
+        let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
+        assert_eq!(rc, 0, "flock {path}");
+        MachineLock { _file: f }
+    }
+}
+
+/// dpkg, waiting (up to two minutes) while another dpkg or apt holds its lock.
+fn dpkg(args: &[&str]) -> std::process::Output {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let out = run(Command::new("dpkg").args(args));
+        let locked = text(&out.stderr).contains("lock");
+        if out.status.success() || !locked || std::time::Instant::now() > deadline {
+            return out;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+}
+
 /// Whether an ELF file still has a symbol table (`.symtab`): a stripped binary has none.
 fn has_symtab(path: &Path) -> bool {
     let bytes = std::fs::read(path).expect("binary");
@@ -215,7 +249,10 @@ fn debian_package_builds_installs_runs_and_purges() {
         assert!(size < 20 * 1024 * 1024, "{bin} is {size} bytes");
     }
 
-    let install = run(Command::new("dpkg").arg("-i").arg(&deb));
+    // One install at a time on this machine: other checkouts run this test too, and dpkg
+    // allows one process at a time (a lock file every run of this test agrees on).
+    let _machine = MachineLock::take("/tmp/capfsh-dpkg-test.lock");
+    let install = dpkg(&["-i", deb.to_str().expect("utf-8 path")]);
     assert!(
         install.status.success(),
         "dpkg -i: {}{}",
@@ -267,7 +304,7 @@ fn debian_package_builds_installs_runs_and_purges() {
         }
         Ok(())
     })();
-    let purge = run(Command::new("dpkg").args(["--purge", "capfsh"]));
+    let purge = dpkg(&["--purge", "capfsh"]);
     if let Err(e) = checks {
         panic!("{e}");
     }

@@ -330,6 +330,29 @@ fn readers_read_operators_operate_admins_administer_with_real_os_users() {
         site.keep_alive()
     );
 
+    // capfd follows the same roles: the CA is the admin's, enrolling an operator's.
+    let out = site.run_as(Some(&operator), "capfd", &["init", "--force"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("capfd init needs the admin role"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = site.run_as(
+        Some(&reader),
+        "capfd",
+        &["installed", "--device", "SEP000000000001"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("needs the operator role"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A backup copies the CA keys: admins only.
+    let out = site.capfsh(Some(&operator), "utils capf backup /tmp/never-written");
+    refused(&out, "operator backs up", "needs the admin role");
+
     // An admin changes the issuer mode, and can write the store file itself.
     ok(
         &site.capfsh(Some(&admin), "utils capf set mode offline"),
