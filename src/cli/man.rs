@@ -28,6 +28,7 @@ pub fn render(out: &mut dyn Write) -> io::Result<()> {
     modifiers(&mut roff);
     scripting(&mut roff);
     interactive(&mut roff);
+    roles(&mut roff);
     completion(&mut roff);
     exit_status(&mut roff);
     environment(&mut roff);
@@ -125,6 +126,20 @@ fn scripting(roff: &mut Roff) {
     );
 }
 
+fn roles(roff: &mut Roff) {
+    section(roff, "ROLES");
+    paragraph(
+        roff,
+        "Three roles, as CUCM's privilege levels, mapped from OS groups by the store's roles \
+         file (written by capfd setup): read-only runs every show and list, dump, count and \
+         help; operator also every change but the CA and trust ones; admin everything (the \
+         issuer mode, the trust list, backups). A refused command names the role it needs and \
+         the role the user has, changes nothing and is audited as failed where the user may \
+         write the store. Without a roles file, root and the store file's owner are admin and \
+         everyone else read-only. See capfd(1), capfd setup.",
+    );
+}
+
 fn interactive(roff: &mut Roff) {
     section(roff, "INTERACTIVE SHELL");
     paragraph(
@@ -134,7 +149,10 @@ fn interactive(roff: &mut Roff) {
          the choices, * marking words with subcommands; help <command> describes a command. \
          A failed command prints its reason and the line Executed command unsuccessfully, \
          which automation searches for. On basic terminals (TERM vt100, dumb) lines are read \
-         plain so the echo of a typed line is exactly the line.",
+         plain so the echo of a typed line is exactly the line. Long output pages as on CUCM: \
+         after a screenful, Press <enter> for 1 line, <space> for one page, or <q> to quit; \
+         set cli pagination off turns paging off for the session. One-shot commands, scripts \
+         and pipes never page.",
     );
 }
 
