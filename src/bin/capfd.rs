@@ -579,6 +579,14 @@ fn serve(
         s.issuer_mode, s.keep_alive, s.validity
     ));
     let mut last_error = String::new();
+    // An active CA that cannot load its key is named at start, not first when a CSR waits.
+    if s.issuer_mode == capfsh::domain::IssuerMode::Capf
+        && engine.store().active_ca()?.is_some()
+        && let Err(e) = engine.load_ca()
+    {
+        last_error = e.to_string();
+        log.error(&last_error);
+    }
     let mut unsignable = std::collections::HashSet::new();
     while !stop.load(Ordering::Relaxed) {
         let started = Instant::now();

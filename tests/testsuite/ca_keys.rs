@@ -426,3 +426,50 @@ fn an_emptied_store_is_refused_not_silently_started_afresh() {
         "{names:?}"
     );
 }
+
+/// `capfd run` names an active CA without its key when it starts, before any CSR waits.
+#[test]
+fn the_service_names_a_missing_ca_key_at_start() {
+    use std::io::BufRead;
+    let env = TestEnv::new();
+    init(&env, &[]);
+    let key = env.active_key();
+    std::fs::remove_file(&key).expect("rm");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_capfd"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.home())
+        .arg("--db")
+        .arg(&env.db)
+        .args(["run", "--interval-ms", "100"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("capfd run");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut seen = Vec::new();
+    let found = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) if line.contains("is missing") => break Some(line),
+            Ok(line) => seen.push(line),
+            Err(_) => break None,
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = found.unwrap_or_else(|| panic!("no missing-key line: {seen:?}"));
+    assert!(line.contains(&key.display().to_string()), "{line}");
+}
