@@ -644,11 +644,7 @@ fn man_page(out: &mut dyn Write) -> io::Result<()> {
     use clap_mangen::roff::{Roff, bold, italic, roman};
     let root = cli();
     let man = clap_mangen::Man::new(root.clone());
-    man.render_title(out)?;
-    man.render_name_section(out)?;
-    man.render_synopsis_section(out)?;
-    man.render_description_section(out)?;
-    man.render_options_section(out)?;
+    capfsh::cli::man::render_head(&man, out)?;
     let mut roff = Roff::new();
     roff.control("SH", ["COMMANDS"]);
     for sub in root.get_subcommands() {

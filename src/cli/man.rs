@@ -15,14 +15,20 @@ use super::modifiers::MODIFIERS;
 use super::tree::{NOCONFIRM, all_commands, syntax_line};
 use crate::store::{BUSY_TIMEOUT_ENV, DB_ENV};
 
-/// Writes the page (roff) to `out`.
-pub fn render(out: &mut dyn Write) -> io::Result<()> {
-    let man = Man::new(clap_cmd::command());
+/// The sections clap_mangen writes from a `Command`: title, name, synopsis, description and
+/// options (capfsh's page and capfd's both start so).
+pub fn render_head(man: &Man, out: &mut dyn Write) -> io::Result<()> {
     man.render_title(out)?;
     man.render_name_section(out)?;
     man.render_synopsis_section(out)?;
     man.render_description_section(out)?;
-    man.render_options_section(out)?;
+    man.render_options_section(out)
+}
+
+/// Writes the page (roff) to `out`.
+pub fn render(out: &mut dyn Write) -> io::Result<()> {
+    let man = Man::new(clap_cmd::command());
+    render_head(&man, out)?;
     let mut roff = Roff::new();
     commands(&mut roff);
     modifiers(&mut roff);

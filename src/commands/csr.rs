@@ -3,18 +3,14 @@
 use std::sync::atomic::Ordering;
 
 use super::delete::{Deletion, scoped_delete};
-use super::{CONTROL_C, CommandError, Cx, found, plural, required};
+use super::{CONTROL_C, CommandError, Cx, DEVICE_COLUMN, found, plural, required};
 use crate::pki::{ParsedCsr, to_pem};
 use crate::render::{Cell, Column, RowCell};
 use crate::store::{Scope, Store};
 
 /// Columns of `utils capf csr list` (field names are a documented contract).
 pub const CSR_COLUMNS: &[Column] = &[
-    Column {
-        field: "device",
-        title: "Device Name",
-        width: 15,
-    },
+    DEVICE_COLUMN,
     Column {
         field: "submitted_at",
         title: "Submitted At (UTC)",

@@ -26,7 +26,7 @@ pub use talk::{Answer, CONTROL_C, NoPrompter, Prompter, Talk};
 
 use crate::cli::parse::{Args, Invocation};
 use crate::cli::tree::CommandId;
-use crate::render::{Cell, Format, Renderer};
+use crate::render::{Cell, Column, Format, Renderer};
 pub use crate::store::StoreLocation;
 use crate::store::{Actor, Store};
 
@@ -229,6 +229,21 @@ fn row_sink<'a, T: 'a, const N: usize>(
         out.row(&row(&item)).map_err(CommandError::from)
     }
 }
+
+/// The device column of every listing of devices.
+const DEVICE_COLUMN: Column = Column {
+    field: "device",
+    title: "Device Name",
+    width: 15,
+};
+
+/// The serial column of every listing of certificates.
+const SERIAL_COLUMN: Column = Column {
+    field: "serial",
+    title: "Serial",
+    // Up to 20 bytes (RFC 5280), so 40 hex digits from an external CA; ours have 32.
+    width: 40,
+};
 
 /// The closing line of a listing: `No pending CSRs found` or `3 pending CSRs found`.
 fn found(n: u64, one: &str, many: &str) -> String {

@@ -2,24 +2,15 @@
 
 use chrono::Duration;
 
-use super::{CommandError, Cx, plural, required, row_sink};
+use super::{CommandError, Cx, DEVICE_COLUMN, SERIAL_COLUMN, plural, required, row_sink};
 use crate::domain::{LscRecord, format_cli};
 use crate::render::{Cell, Column};
 use crate::store::LscFilter;
 
 /// Columns of `show capf lsc` (field names are a documented contract).
 pub const LSC_COLUMNS: &[Column] = &[
-    Column {
-        field: "device",
-        title: "Device Name",
-        width: 15,
-    },
-    Column {
-        field: "serial",
-        title: "Serial",
-        // Up to 20 bytes (RFC 5280), so 40 hex digits from an external CA; ours have 32.
-        width: 40,
-    },
+    DEVICE_COLUMN,
+    SERIAL_COLUMN,
     Column {
         field: "state",
         title: "State",

@@ -1,24 +1,15 @@
 //! `utils capf stale-lsc list|delete`.
 
 use super::delete::{Deletion, scoped_delete};
-use super::{CommandError, Cx, found, row_sink};
+use super::{CommandError, Cx, DEVICE_COLUMN, SERIAL_COLUMN, found, row_sink};
 use crate::domain::StaleLsc;
 use crate::render::{Cell, Column};
 use crate::store::Store;
 
 /// Columns of `utils capf stale-lsc list` (field names are a documented contract).
 pub const STALE_COLUMNS: &[Column] = &[
-    Column {
-        field: "device",
-        title: "Device Name",
-        width: 15,
-    },
-    Column {
-        field: "serial",
-        title: "Serial",
-        // Up to 20 bytes (RFC 5280), so 40 hex digits from an external CA; ours have 32.
-        width: 40,
-    },
+    DEVICE_COLUMN,
+    SERIAL_COLUMN,
     Column {
         field: "issued_at",
         title: "Issued At (UTC)",

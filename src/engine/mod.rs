@@ -420,7 +420,7 @@ impl<'s> Engine<'s> {
         };
         let cert_pem = crate::pki::to_pem("CERTIFICATE", &record.der);
         CapfCa::load(&cert_pem, &key_pem).map_err(|e| match e {
-            PkiError::Key(m) if m.contains("does not belong") => EngineError::KeyMismatch {
+            PkiError::KeyMismatch => EngineError::KeyMismatch {
                 subject: record.subject.clone(),
                 path: key_path.clone(),
             },

@@ -311,9 +311,7 @@ impl CapfCa {
             reason: e.to_string(),
         })?;
         if x509.tbs_certificate.subject_pki.raw != key.subject_public_key_info().as_slice() {
-            return Err(PkiError::Key(
-                "the private key does not belong to the CA certificate".into(),
-            ));
+            return Err(PkiError::KeyMismatch);
         }
         let ca_ok = x509
             .basic_constraints()

@@ -247,6 +247,4 @@ impl ParsedCsr {
 
 /// The conventional name of a signature algorithm OID (`ecdsa-with-SHA256`, `Ed25519`,
 /// `RSASSA-PSS`), the dotted OID for one without a name.
-pub fn signature_name(oid: &x509_parser::oid_registry::Oid<'_>) -> String {
-    super::describe::algorithm_name(oid)
-}
+pub use super::describe::algorithm_name as signature_name;

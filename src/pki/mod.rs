@@ -76,6 +76,9 @@ pub enum PkiError {
     /// The CA key file does not match, cannot be read, or is not private.
     #[error("CA key: {0}")]
     Key(String),
+    /// The private key is not the key of the CA certificate it was loaded with.
+    #[error("CA key: the private key does not belong to the CA certificate")]
+    KeyMismatch,
     /// rcgen refused to build the certificate.
     #[error("cannot issue the certificate: {0}")]
     Issue(String),

@@ -119,7 +119,7 @@ fn the_ca_is_a_constrained_ca() {
         .1;
     assert!(matches!(
         CapfCa::load(&generated.cert_pem, &other.key_pem),
-        Err(PkiError::Key(_))
+        Err(PkiError::KeyMismatch)
     ));
 }
 

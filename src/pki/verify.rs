@@ -17,7 +17,7 @@ use x509_parser::signature_algorithm::SignatureAlgorithm;
 use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo};
 
 use super::PkiError;
-use super::csr::signature_name;
+use super::describe::algorithm_name as signature_name;
 
 /// `ecdsa-with-SHA1` (1.2.840.10045.4.1), still sent by some old endpoints.
 const ECDSA_WITH_SHA1: &[u64] = &[1, 2, 840, 10045, 4, 1];

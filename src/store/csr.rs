@@ -253,16 +253,9 @@ impl Store {
         source: DeviceSource,
         prefix: &str,
     ) -> Result<u64, StoreError> {
-        if !prefix.chars().all(DeviceName::is_name_char) {
+        let Some((table, prefix, upper)) = name_range(source, prefix) else {
             return Ok(0);
-        }
-        let prefix = prefix.to_ascii_uppercase();
-        let table = match source {
-            DeviceSource::PendingCsr => "csr WHERE state = 'pending' AND",
-            DeviceSource::StaleLsc => "stale_lsc WHERE",
-            DeviceSource::Lsc => "lsc WHERE",
         };
-        let upper = format!("{prefix}~");
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT count(DISTINCT device) FROM {table} device >= ?1 AND device < ?2"
         ))?;
@@ -278,20 +271,9 @@ impl Store {
         prefix: &str,
         limit: u32,
     ) -> Result<Vec<String>, StoreError> {
-        if !prefix.chars().all(DeviceName::is_name_char) {
+        let Some((table, prefix, upper)) = name_range(source, prefix) else {
             return Ok(Vec::new());
-        }
-        // Names are stored upper-case (see DeviceName); `sep00<Tab>` finds `SEP00…`.
-        let prefix = prefix.to_ascii_uppercase();
-        let prefix = prefix.as_str();
-        let table = match source {
-            DeviceSource::PendingCsr => "csr WHERE state = 'pending' AND",
-            DeviceSource::StaleLsc => "stale_lsc WHERE",
-            DeviceSource::Lsc => "lsc WHERE",
         };
-        // The upper bound of the prefix range: every name starting with `prefix` sorts below
-        // `prefix` followed by U+10FFFF; device names are ASCII, so '~' (after 'z') suffices.
-        let upper = format!("{prefix}~");
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT DISTINCT device FROM {table} device >= ?1 AND device < ?2
               ORDER BY device LIMIT ?3"
@@ -299,6 +281,25 @@ impl Store {
         let rows = stmt.query_map(params![prefix, upper, limit], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// The table (with the start of its WHERE clause) holding the names of `source`, and the
+/// index range of the names starting with `prefix`; `None` when no name can start so.
+fn name_range(source: DeviceSource, prefix: &str) -> Option<(&'static str, String, String)> {
+    if !prefix.chars().all(DeviceName::is_name_char) {
+        return None;
+    }
+    let table = match source {
+        DeviceSource::PendingCsr => "csr WHERE state = 'pending' AND",
+        DeviceSource::StaleLsc => "stale_lsc WHERE",
+        DeviceSource::Lsc => "lsc WHERE",
+    };
+    // Names are stored upper-case (see DeviceName); `sep00<Tab>` finds `SEP00…`.
+    let prefix = prefix.to_ascii_uppercase();
+    // The upper bound of the prefix range: every name starting with `prefix` sorts below
+    // `prefix` followed by U+10FFFF; device names are ASCII, so '~' (after 'z') suffices.
+    let upper = format!("{prefix}~");
+    Some((table, prefix, upper))
 }
 
 /// A stored instant as microseconds, refused (like [`super::ts_col`]) when no timestamp has it.
