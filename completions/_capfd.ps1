@@ -30,7 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'Take a phone''s CSR (PEM or DER); in capf mode, sign and print its LSC')
             [CompletionResult]::new('installed', 'installed', [CompletionResultType]::ParameterValue, 'Record that a phone installed its LSC')
             [CompletionResult]::new('crl', 'crl', [CompletionResultType]::ParameterValue, 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)')
-            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the engine: follow settings changes, sign pending CSRs in capf mode')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Create or check the multi-user layout: owners, modes, ACLs, roles file')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup made by `utils capf backup` as the store --db names')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the capfd(1) man page (roff) on standard output')
@@ -78,6 +78,9 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
         }
         'capfd;run' {
             [CompletionResult]::new('--interval-ms', '--interval-ms', [CompletionResultType]::ParameterName, 'How often the store is polled, in milliseconds (50-10000)')
+            [CompletionResult]::new('--est-timeout', '--est-timeout', [CompletionResultType]::ParameterName, 'Online CA: most seconds one EST exchange may take (connect 10 s at most)')
+            [CompletionResult]::new('--est-retry', '--est-retry', [CompletionResultType]::ParameterName, 'Online CA: first wait after a server or network error, doubled at each further one')
+            [CompletionResult]::new('--est-retry-max', '--est-retry-max', [CompletionResultType]::ParameterName, 'Online CA: longest wait between tries, and the pause after a refusal')
             [CompletionResult]::new('--crl', '--crl', [CompletionResultType]::ParameterName, 'Keep a CRL (PEM) current in FILE: reissued on each revocation and when half of its validity has passed')
             [CompletionResult]::new('--crl-days', '--crl-days', [CompletionResultType]::ParameterName, 'Days until the CRL''s nextUpdate (1-366)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
@@ -120,7 +123,7 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'Take a phone''s CSR (PEM or DER); in capf mode, sign and print its LSC')
             [CompletionResult]::new('installed', 'installed', [CompletionResultType]::ParameterValue, 'Record that a phone installed its LSC')
             [CompletionResult]::new('crl', 'crl', [CompletionResultType]::ParameterValue, 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)')
-            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the engine: follow settings changes, sign pending CSRs in capf mode')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Create or check the multi-user layout: owners, modes, ACLs, roles file')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup made by `utils capf backup` as the store --db names')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the capfd(1) man page (roff) on standard output')

@@ -101,6 +101,7 @@ Register-ArgumentCompleter -Native -CommandName 'capfsh' -ScriptBlock {
             [CompletionResult]::new('cert', 'cert', [CompletionResultType]::ParameterValue, 'The CAPF CA certificate, with its PEM')
             [CompletionResult]::new('keep_alive', 'keep_alive', [CompletionResultType]::ParameterValue, 'Show the keep-alive timer')
             [CompletionResult]::new('lsc', 'lsc', [CompletionResultType]::ParameterValue, 'LSC report: all, expiring, or one device''s')
+            [CompletionResult]::new('online-ca', 'online-ca', [CompletionResultType]::ParameterValue, 'Online CA (EST) settings, trust and last result')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'CAPF mode, settings, CA and counts')
             [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'External CAs trusted to issue LSCs')
             break
@@ -171,6 +172,25 @@ Register-ArgumentCompleter -Native -CommandName 'capfsh' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'capfsh;show;capf;online-ca' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('requests', 'requests', [CompletionResultType]::ParameterValue, 'Where each pending CSR stands with the online CA')
+            break
+        }
+        'capfsh;show;capf;online-ca;requests' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'capfsh;show;capf;status' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
@@ -210,6 +230,7 @@ Register-ArgumentCompleter -Native -CommandName 'capfsh' -ScriptBlock {
             [CompletionResult]::new('cert', 'cert', [CompletionResultType]::ParameterValue, 'Certificates signed by an external CA')
             [CompletionResult]::new('csr', 'csr', [CompletionResultType]::ParameterValue, 'Pending certificate signing requests')
             [CompletionResult]::new('lsc', 'lsc', [CompletionResultType]::ParameterValue, 'Issued LSCs: revoke, export')
+            [CompletionResult]::new('online-ca', 'online-ca', [CompletionResultType]::ParameterValue, 'The online CA (EST server) of mode online')
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Change CAPF settings')
             [CompletionResult]::new('stale-lsc', 'stale-lsc', [CompletionResultType]::ParameterValue, 'LSCs issued but never installed')
             [CompletionResult]::new('tidy', 'tidy', [CompletionResultType]::ParameterValue, 'Delete expired LSCs and superseded CSRs past a margin')
@@ -342,6 +363,25 @@ Register-ArgumentCompleter -Native -CommandName 'capfsh' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'capfsh;utils;capf;online-ca' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('cacerts', 'cacerts', [CompletionResultType]::ParameterValue, 'Fetch the EST server''s CA certificates and trust them')
+            break
+        }
+        'capfsh;utils;capf;online-ca;cacerts' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'capfsh;utils;capf;set' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
@@ -351,6 +391,7 @@ Register-ArgumentCompleter -Native -CommandName 'capfsh' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('keep_alive', 'keep_alive', [CompletionResultType]::ParameterValue, 'Set the CAPF-to-endpoint keep-alive timer')
             [CompletionResult]::new('mode', 'mode', [CompletionResultType]::ParameterValue, 'Set who issues LSCs: capf, online or offline CA')
+            [CompletionResult]::new('online-ca', 'online-ca', [CompletionResultType]::ParameterValue, 'Set the online CA (EST server) capfd sends CSRs to')
             [CompletionResult]::new('validity', 'validity', [CompletionResultType]::ParameterValue, 'Set the validity of new LSCs in days')
             break
         }
@@ -364,6 +405,15 @@ Register-ArgumentCompleter -Native -CommandName 'capfsh' -ScriptBlock {
             break
         }
         'capfsh;utils;capf;set;mode' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfsh;utils;capf;set;online-ca' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')

@@ -543,13 +543,25 @@ _capfd() {
             return 0
             ;;
         capfd__subcmd__run)
-            opts="-h --interval-ms --crl --crl-days --db --help"
+            opts="-h --interval-ms --est-timeout --est-retry --est-retry-max --crl --crl-days --db --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --interval-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --est-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --est-retry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --est-retry-max)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

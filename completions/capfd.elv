@@ -27,7 +27,7 @@ set edit:completion:arg-completer[capfd] = {|@words|
             cand enroll 'Take a phone''s CSR (PEM or DER); in capf mode, sign and print its LSC'
             cand installed 'Record that a phone installed its LSC'
             cand crl 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)'
-            cand run 'Run the engine: follow settings changes, sign pending CSRs in capf mode'
+            cand run 'Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode'
             cand setup 'Create or check the multi-user layout: owners, modes, ACLs, roles file'
             cand restore 'Restore a backup made by `utils capf backup` as the store --db names'
             cand man 'Print the capfd(1) man page (roff) on standard output'
@@ -70,6 +70,9 @@ set edit:completion:arg-completer[capfd] = {|@words|
         }
         &'capfd;run'= {
             cand --interval-ms 'How often the store is polled, in milliseconds (50-10000)'
+            cand --est-timeout 'Online CA: most seconds one EST exchange may take (connect 10 s at most)'
+            cand --est-retry 'Online CA: first wait after a server or network error, doubled at each further one'
+            cand --est-retry-max 'Online CA: longest wait between tries, and the pause after a refusal'
             cand --crl 'Keep a CRL (PEM) current in FILE: reissued on each revocation and when half of its validity has passed'
             cand --crl-days 'Days until the CRL''s nextUpdate (1-366)'
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
@@ -107,7 +110,7 @@ set edit:completion:arg-completer[capfd] = {|@words|
             cand enroll 'Take a phone''s CSR (PEM or DER); in capf mode, sign and print its LSC'
             cand installed 'Record that a phone installed its LSC'
             cand crl 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)'
-            cand run 'Run the engine: follow settings changes, sign pending CSRs in capf mode'
+            cand run 'Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode'
             cand setup 'Create or check the multi-user layout: owners, modes, ACLs, roles file'
             cand restore 'Restore a backup made by `utils capf backup` as the store --db names'
             cand man 'Print the capfd(1) man page (roff) on standard output'

@@ -31,7 +31,7 @@ complete -c capfd -n "__fish_capfd_needs_command" -f -a "init" -d 'Create the CA
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "enroll" -d 'Take a phone\'s CSR (PEM or DER); in capf mode, sign and print its LSC'
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "installed" -d 'Record that a phone installed its LSC'
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "crl" -d 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)'
-complete -c capfd -n "__fish_capfd_needs_command" -f -a "run" -d 'Run the engine: follow settings changes, sign pending CSRs in capf mode'
+complete -c capfd -n "__fish_capfd_needs_command" -f -a "run" -d 'Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode'
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "setup" -d 'Create or check the multi-user layout: owners, modes, ACLs, roles file'
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "restore" -d 'Restore a backup made by `utils capf backup` as the store --db names'
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "man" -d 'Print the capfd(1) man page (roff) on standard output'
@@ -65,6 +65,9 @@ complete -c capfd -n "__fish_capfd_using_subcommand crl" -l days -d 'Days until 
 complete -c capfd -n "__fish_capfd_using_subcommand crl" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
 complete -c capfd -n "__fish_capfd_using_subcommand crl" -s h -l help -d 'Print help'
 complete -c capfd -n "__fish_capfd_using_subcommand run" -l interval-ms -d 'How often the store is polled, in milliseconds (50-10000)' -r
+complete -c capfd -n "__fish_capfd_using_subcommand run" -l est-timeout -d 'Online CA: most seconds one EST exchange may take (connect 10 s at most)' -r
+complete -c capfd -n "__fish_capfd_using_subcommand run" -l est-retry -d 'Online CA: first wait after a server or network error, doubled at each further one' -r
+complete -c capfd -n "__fish_capfd_using_subcommand run" -l est-retry-max -d 'Online CA: longest wait between tries, and the pause after a refusal' -r
 complete -c capfd -n "__fish_capfd_using_subcommand run" -l crl -d 'Keep a CRL (PEM) current in FILE: reissued on each revocation and when half of its validity has passed' -r -F
 complete -c capfd -n "__fish_capfd_using_subcommand run" -l crl-days -d 'Days until the CRL\'s nextUpdate (1-366)' -r
 complete -c capfd -n "__fish_capfd_using_subcommand run" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
@@ -87,7 +90,7 @@ complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_su
 complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "enroll" -d 'Take a phone\'s CSR (PEM or DER); in capf mode, sign and print its LSC'
 complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "installed" -d 'Record that a phone installed its LSC'
 complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "crl" -d 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)'
-complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "run" -d 'Run the engine: follow settings changes, sign pending CSRs in capf mode'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "run" -d 'Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode'
 complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "setup" -d 'Create or check the multi-user layout: owners, modes, ACLs, roles file'
 complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "restore" -d 'Restore a backup made by `utils capf backup` as the store --db names'
 complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "man" -d 'Print the capfd(1) man page (roff) on standard output'

@@ -55,6 +55,9 @@ _capfsh() {
             capfsh__subcmd__show__subcmd__capf,lsc)
                 cmd="capfsh__subcmd__show__subcmd__capf__subcmd__lsc"
                 ;;
+            capfsh__subcmd__show__subcmd__capf,online-ca)
+                cmd="capfsh__subcmd__show__subcmd__capf__subcmd__online__subcmd__ca"
+                ;;
             capfsh__subcmd__show__subcmd__capf,status)
                 cmd="capfsh__subcmd__show__subcmd__capf__subcmd__status"
                 ;;
@@ -70,6 +73,9 @@ _capfsh() {
             capfsh__subcmd__show__subcmd__capf__subcmd__lsc,expiring)
                 cmd="capfsh__subcmd__show__subcmd__capf__subcmd__lsc__subcmd__expiring"
                 ;;
+            capfsh__subcmd__show__subcmd__capf__subcmd__online__subcmd__ca,requests)
+                cmd="capfsh__subcmd__show__subcmd__capf__subcmd__online__subcmd__ca__subcmd__requests"
+                ;;
             capfsh__subcmd__utils,capf)
                 cmd="capfsh__subcmd__utils__subcmd__capf"
                 ;;
@@ -84,6 +90,9 @@ _capfsh() {
                 ;;
             capfsh__subcmd__utils__subcmd__capf,lsc)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__lsc"
+                ;;
+            capfsh__subcmd__utils__subcmd__capf,online-ca)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__online__subcmd__ca"
                 ;;
             capfsh__subcmd__utils__subcmd__capf,set)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__set"
@@ -124,11 +133,17 @@ _capfsh() {
             capfsh__subcmd__utils__subcmd__capf__subcmd__lsc__subcmd__revoke,serial)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__lsc__subcmd__revoke__subcmd__serial"
                 ;;
+            capfsh__subcmd__utils__subcmd__capf__subcmd__online__subcmd__ca,cacerts)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__online__subcmd__ca__subcmd__cacerts"
+                ;;
             capfsh__subcmd__utils__subcmd__capf__subcmd__set,keep_alive)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__set__subcmd__keep_alive"
                 ;;
             capfsh__subcmd__utils__subcmd__capf__subcmd__set,mode)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__set__subcmd__mode"
+                ;;
+            capfsh__subcmd__utils__subcmd__capf__subcmd__set,online-ca)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__set__subcmd__online__subcmd__ca"
                 ;;
             capfsh__subcmd__utils__subcmd__capf__subcmd__set,validity)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__set__subcmd__validity"
@@ -443,7 +458,7 @@ _capfsh() {
             return 0
             ;;
         capfsh__subcmd__show__subcmd__capf)
-            opts="-y -h --db --format --yes --help audit cert keep_alive lsc status trust"
+            opts="-y -h --db --format --yes --help audit cert keep_alive lsc online-ca status trust"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -706,6 +721,72 @@ _capfsh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        capfsh__subcmd__show__subcmd__capf__subcmd__online__subcmd__ca)
+            opts="-y -h --db --format --yes --help requests"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__show__subcmd__capf__subcmd__online__subcmd__ca__subcmd__requests)
+            opts="-y -h --db --format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         capfsh__subcmd__show__subcmd__capf__subcmd__status)
             opts="-y -h --db --format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -806,7 +887,7 @@ _capfsh() {
             return 0
             ;;
         capfsh__subcmd__utils__subcmd__capf)
-            opts="-y -h --db --format --yes --help backup cert csr lsc set stale-lsc tidy trust"
+            opts="-y -h --db --format --yes --help backup cert csr lsc online-ca set stale-lsc tidy trust"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1267,8 +1348,74 @@ _capfsh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__online__subcmd__ca)
+            opts="-y -h --db --format --yes --help cacerts"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__online__subcmd__ca__subcmd__cacerts)
+            opts="-y -h --db --format --yes --help noconfirm"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         capfsh__subcmd__utils__subcmd__capf__subcmd__set)
-            opts="-y -h --db --format --yes --help keep_alive mode validity"
+            opts="-y -h --db --format --yes --help keep_alive mode online-ca validity"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1335,6 +1482,39 @@ _capfsh() {
             ;;
         capfsh__subcmd__utils__subcmd__capf__subcmd__set__subcmd__mode)
             opts="-y -h --db --format --yes --help capf online offline"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__set__subcmd__online__subcmd__ca)
+            opts="-y -h --db --format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

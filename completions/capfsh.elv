@@ -92,6 +92,7 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand cert 'The CAPF CA certificate, with its PEM'
             cand keep_alive 'Show the keep-alive timer'
             cand lsc 'LSC report: all, expiring, or one device''s'
+            cand online-ca 'Online CA (EST) settings, trust and last result'
             cand status 'CAPF mode, settings, CA and counts'
             cand trust 'External CAs trusted to issue LSCs'
         }
@@ -154,6 +155,23 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'capfsh;show;capf;online-ca'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand requests 'Where each pending CSR stands with the online CA'
+        }
+        &'capfsh;show;capf;online-ca;requests'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'capfsh;show;capf;status'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
             cand --format 'Output format [default: table]'
@@ -190,6 +208,7 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand cert 'Certificates signed by an external CA'
             cand csr 'Pending certificate signing requests'
             cand lsc 'Issued LSCs: revoke, export'
+            cand online-ca 'The online CA (EST server) of mode online'
             cand set 'Change CAPF settings'
             cand stale-lsc 'LSCs issued but never installed'
             cand tidy 'Delete expired LSCs and superseded CSRs past a margin'
@@ -308,6 +327,23 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'capfsh;utils;capf;online-ca'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand cacerts 'Fetch the EST server''s CA certificates and trust them'
+        }
+        &'capfsh;utils;capf;online-ca;cacerts'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'capfsh;utils;capf;set'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
             cand --format 'Output format [default: table]'
@@ -317,6 +353,7 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand --help 'Print help'
             cand keep_alive 'Set the CAPF-to-endpoint keep-alive timer'
             cand mode 'Set who issues LSCs: capf, online or offline CA'
+            cand online-ca 'Set the online CA (EST server) capfd sends CSRs to'
             cand validity 'Set the validity of new LSCs in days'
         }
         &'capfsh;utils;capf;set;keep_alive'= {
@@ -328,6 +365,14 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'capfsh;utils;capf;set;mode'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;set;online-ca'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
             cand --format 'Output format [default: table]'
             cand -y 'Answer yes to confirmations (same as noconfirm)'

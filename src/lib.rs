@@ -2,7 +2,7 @@
 //!
 //! Layers, from the inside out: [`domain`] (CAPF values and rules, no I/O), [`pki`] (CSRs,
 //! certificates, the CAPF CA), [`store`] (the SQLite file shared by shell and engine),
-//! [`engine`] (what CAPF does with CSRs and certificates), [`cli`] (the one command tree and its
+//! [`engine`] (what CAPF does with CSRs and certificates), [`est`] (the online CA client, RFC 7030), [`cli`] (the one command tree and its
 //! parser, help and completion), [`commands`] (what each admin command does), [`render`]
 //! (tables, JSON, CSV), [`shell`] (one-shot and script runs) and [`repl`] (the interactive
 //! `admin:` shell). [`sys`] holds the one way every file is written (temporary file, sync,
@@ -18,6 +18,7 @@ pub mod commands;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod est;
 pub mod layout;
 pub mod logging;
 pub mod pki;

@@ -40,7 +40,7 @@ impl Role {
         match effect {
             Effect::Reads => Role::ReadOnly,
             Effect::Writes | Effect::Destroys => Role::Operator,
-            Effect::Administers => Role::Admin,
+            Effect::Administers | Effect::ReplacesTrust => Role::Admin,
         }
     }
 

@@ -16,6 +16,8 @@ use capfsh::clock::Clock;
 use capfsh::domain::{DeviceName, format_cli};
 use capfsh::engine::{Engine, EngineError, SettingsWatch, refuse_store_file};
 use capfsh::error::Program;
+use capfsh::est::Timeouts;
+use capfsh::est::worker::Pacing;
 use capfsh::logging::Logger;
 use capfsh::pki::{CaKeyKind, CaSubject, csr::MAX_CSR_INPUT_BYTES};
 use capfsh::render::escape_controls;
@@ -135,7 +137,7 @@ fn cli() -> Command {
         )
         .subcommand(
             Command::new("run")
-                .about("Run the engine: follow settings changes, sign pending CSRs in capf mode")
+                .about("Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode")
                 .arg(
                     Arg::new("interval-ms")
                         .long("interval-ms")
@@ -143,6 +145,30 @@ fn cli() -> Command {
                         .value_parser(value_parser!(u64).range(50..=10_000))
                         .default_value("500")
                         .help("How often the store is polled, in milliseconds (50-10000)"),
+                )
+                .arg(
+                    Arg::new("est-timeout")
+                        .long("est-timeout")
+                        .value_name("SECS")
+                        .value_parser(value_parser!(u64).range(1..=600))
+                        .default_value("60")
+                        .help("Online CA: most seconds one EST exchange may take (connect 10 s at most)"),
+                )
+                .arg(
+                    Arg::new("est-retry")
+                        .long("est-retry")
+                        .value_name("SECS")
+                        .value_parser(value_parser!(u64).range(1..=3600))
+                        .default_value("30")
+                        .help("Online CA: first wait after a server or network error, doubled at each further one"),
+                )
+                .arg(
+                    Arg::new("est-retry-max")
+                        .long("est-retry-max")
+                        .value_name("SECS")
+                        .value_parser(value_parser!(u64).range(1..=86400))
+                        .default_value("3600")
+                        .help("Online CA: longest wait between tries, and the pause after a refusal"),
                 )
                 .arg(
                     Arg::new("crl")
@@ -513,11 +539,20 @@ fn run_on(
         Some(("run", m)) => {
             let interval =
                 Duration::from_millis(m.get_one::<u64>("interval-ms").copied().unwrap_or(500));
+            let secs =
+                |k: &str, d: u64| Duration::from_secs(m.get_one::<u64>(k).copied().unwrap_or(d));
+            let retry_base = secs("est-retry", 30);
+            let pacing = Pacing {
+                interval: interval.max(Duration::from_millis(200)),
+                timeouts: Timeouts::with_exchange(secs("est-timeout", 60)),
+                retry_base,
+                retry_max: secs("est-retry-max", 3600).max(retry_base),
+            };
             let crl = m.get_one::<PathBuf>("crl").map(|p| CrlTarget {
                 path: p.clone(),
                 days: m.get_one::<u32>("crl-days").copied().unwrap_or(7),
             });
-            serve(&mut engine, interval, clock, crl.as_ref())
+            serve(&mut engine, interval, clock, pacing, crl.as_ref())
         }
         _ => Err(EngineError::NoCommand),
     }
@@ -565,6 +600,7 @@ fn serve(
     engine: &mut Engine,
     interval: Duration,
     clock: Clock,
+    pacing: Pacing,
     crl: Option<&CrlTarget>,
 ) -> Result<(), EngineError> {
     let stop = Arc::new(AtomicBool::new(false));
@@ -572,6 +608,20 @@ fn serve(
         signal_hook::flag::register(sig, stop.clone()).map_err(EngineError::Signals)?;
     }
     let log = Logger::from_env("capfd").with_clock(clock);
+    // The online CA works on a thread of its own: a slow or silent EST server must not hold
+    // up signing, settings or anything else this loop does.
+    let est = capfsh::est::worker::spawn(
+        engine.store().path().to_path_buf(),
+        Actor {
+            os_user: os_user(),
+            command: "capfd run (online CA)".into(),
+        },
+        clock,
+        pacing,
+        stop.clone(),
+        log.clone(),
+    )
+    .map_err(EngineError::Worker)?;
     let mut watch = SettingsWatch::new(engine.store())?;
     let s = watch.current().clone();
     log.notice(&format!(
@@ -633,6 +683,12 @@ fn serve(
         while started.elapsed() < interval && !stop.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(20).min(interval));
         }
+    }
+    // An EST exchange in flight ends within its timeout; do not wait that long to stop (the
+    // store is transactional, so an exchange cut short records nothing).
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !est.is_finished() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
     }
     log.notice("stopped");
     Ok(())

@@ -210,6 +210,14 @@ fn complete_words(
         out.error = inner.error;
         return;
     }
+    if run
+        .params
+        .iter()
+        .any(|p| matches!(p.kind, ValueKind::Keyed { .. }))
+    {
+        complete_keyed(run, rest, partial, devices, &mut out.choices);
+        return;
+    }
     let noconfirm_given = run.confirms() && rest.last().is_some_and(|l| is_noconfirm(l));
     let given = rest.len() - usize::from(noconfirm_given);
     if let Some((at, keywords)) = run
@@ -249,6 +257,58 @@ fn complete_words(
         if partial.is_empty() {
             out.choices.push(cr());
         }
+    }
+}
+
+/// Completes `keyword value` pairs: after a keyword its value, otherwise the keywords not
+/// given yet, and `<cr>` once every mandatory one is there.
+fn complete_keyed(
+    run: Runnable,
+    rest: &[String],
+    partial: &str,
+    devices: &DeviceLookup<'_>,
+    out: &mut Vec<Choice>,
+) {
+    let keyed: Vec<&Param> = run
+        .params
+        .iter()
+        .filter(|p| matches!(p.kind, ValueKind::Keyed { .. }))
+        .collect();
+    let names: Vec<&'static str> = keyed.iter().map(|p| p.name).collect();
+    let mut given: Vec<&'static str> = Vec::new();
+    let mut awaiting: Option<&Param> = None;
+    for word in rest {
+        if awaiting.take().is_some() {
+            continue;
+        }
+        let Some(&name) = super::parse::match_word(&names, |n| n, word) else {
+            return;
+        };
+        given.push(name);
+        awaiting = keyed.iter().copied().find(|p| p.name == name);
+    }
+    if let Some(param) = awaiting {
+        if let ValueKind::Keyed { kind, .. } = param.kind {
+            let inner = Param {
+                kind: *kind,
+                ..*param
+            };
+            push_values(&inner, partial, devices, out);
+        }
+        return;
+    }
+    for p in &keyed {
+        if !given.contains(&p.name) && starts_with_ci(p.name, partial) {
+            out.push(Choice {
+                word: p.name.into(),
+                help: p.help_text(),
+                kind: ChoiceKind::Value,
+            });
+        }
+    }
+    let complete = keyed.iter().all(|p| p.optional || given.contains(&p.name));
+    if complete && partial.is_empty() {
+        out.push(cr());
     }
 }
 
@@ -404,9 +464,11 @@ fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &m
                 });
             }
         }
-        ValueKind::Number(_) | ValueKind::Path | ValueKind::CommandPath | ValueKind::Word => {
-            out.push(placeholder)
-        }
+        ValueKind::Number(_)
+        | ValueKind::Path
+        | ValueKind::CommandPath
+        | ValueKind::Text
+        | ValueKind::Keyed { .. } => out.push(placeholder),
         ValueKind::Keywords(_) => {}
     }
 }
@@ -436,6 +498,7 @@ mod tests {
                 "cert",
                 "csr",
                 "lsc",
+                "online-ca",
                 "set",
                 "stale-lsc",
                 "tidy",
@@ -448,6 +511,25 @@ mod tests {
             ["count", "delete", "dump", "export", "list"]
         );
         assert_eq!(words("utils capf s"), ["set", "stale-lsc"]);
+    }
+
+    #[test]
+    fn keyword_value_pairs_complete_keyword_then_value() {
+        let set = "utils capf set online-ca ";
+        assert_eq!(
+            words(set),
+            ["host", "port", "label", "user", "password-file"]
+        );
+        assert_eq!(words(&format!("{set}host ")), ["<host>"]);
+        assert_eq!(
+            words(&format!("{set}host est p")),
+            ["port", "password-file"]
+        );
+        assert_eq!(
+            words(&format!("{set}user capf host est ")),
+            ["port", "label", "password-file", "<cr>", "|"]
+        );
+        assert_eq!(words(&format!("{set}bogus ")), Vec::<String>::new());
     }
 
     #[test]
@@ -470,6 +552,7 @@ mod tests {
                 "cert",
                 "csr",
                 "lsc",
+                "online-ca",
                 "set",
                 "stale-lsc",
                 "tidy",

@@ -232,6 +232,7 @@ mod tests {
                 "  cert*       Certificates signed by an external CA",
                 "  csr*        Pending certificate signing requests",
                 "  lsc*        Issued LSCs: revoke, export",
+                "  online-ca*  The online CA (EST server) of mode online",
                 "  set*        Change CAPF settings",
                 "  stale-lsc*  LSCs issued but never installed",
                 "  tidy        Delete expired LSCs and superseded CSRs past a margin",

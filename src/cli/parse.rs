@@ -115,7 +115,15 @@ impl Invocation {
     /// The canonical command line (`utils capf csr list`) with its arguments.
     pub fn canonical(&self) -> String {
         let mut words: Vec<String> = self.path.iter().map(|w| (*w).to_owned()).collect();
-        words.extend(self.args.iter().flatten().cloned());
+        for (i, value) in self.args.iter().enumerate() {
+            let Some(value) = value else { continue };
+            if let Some(p) = self.params.get(i)
+                && matches!(p.kind, ValueKind::Keyed { .. })
+            {
+                words.push(p.name.to_owned());
+            }
+            words.push(value.clone());
+        }
         if self.noconfirm {
             words.push(NOCONFIRM.into());
         }
@@ -145,7 +153,11 @@ impl Invocation {
                 values.push(None);
                 continue;
             };
-            values.push(Some(match param.kind {
+            let kind = match param.kind {
+                ValueKind::Keyed { kind, .. } => *kind,
+                other => other,
+            };
+            values.push(Some(match kind {
                 ValueKind::Number(range) => Value::Number(range.check(param.name, raw)?),
                 ValueKind::Choice(choices) => Value::Word(
                     match_choice(choices, raw)
@@ -156,9 +168,11 @@ impl Invocation {
                 ValueKind::AllOrDevice(_) if raw == "all" => Value::Scope(Scope::All),
                 ValueKind::AllOrDevice(_) => Value::Scope(Scope::Device(raw.parse()?)),
                 ValueKind::Path => Value::Path(PathBuf::from(raw)),
-                ValueKind::CommandPath | ValueKind::Word => Value::Text(raw.clone()),
                 ValueKind::Keywords(keywords) => {
                     check_keyword_values(keywords, raw)?;
+                    Value::Text(raw.clone())
+                }
+                ValueKind::CommandPath | ValueKind::Text | ValueKind::Keyed { .. } => {
                     Value::Text(raw.clone())
                 }
             }));
@@ -216,6 +230,18 @@ pub enum ParseError {
         value: String,
         /// The accepted words.
         choices: &'static [Choice],
+    },
+    /// A password typed on the command line (`password s3cret`): refused without echoing it.
+    #[error(
+        "the password is never typed on the command line: leave it out to be asked at a hidden \
+         prompt, or give password-file <path>"
+    )]
+    PasswordOnLine,
+    /// A keyword given twice (`port 1 port 2`).
+    #[error("Invalid command: {param} is given twice")]
+    Repeated {
+        /// The keyword.
+        param: &'static str,
     },
     /// More words than the command takes.
     #[error("Too many arguments: {extra:?} is not expected after {}", .path.join(" "))]
@@ -396,6 +422,10 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
             args.push((!normal.is_empty()).then_some(normal));
             continue;
         }
+        if matches!(param.kind, ValueKind::Keyed { .. }) {
+            args.push(None);
+            continue;
+        }
         let value = if matches!(param.kind, ValueKind::CommandPath) {
             let all: Vec<String> = rest.by_ref().collect();
             (!all.is_empty()).then(|| all.join(" "))
@@ -418,6 +448,62 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
                 Some(checked)
             }
         });
+    }
+    let keyed: Vec<(usize, &'static Param)> = run
+        .params
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| matches!(p.kind, ValueKind::Keyed { .. }))
+        .collect();
+    if !keyed.is_empty() {
+        let names: Vec<&'static str> = keyed.iter().map(|(_, p)| p.name).collect();
+        while let Some(word) = rest.next() {
+            if looks_like_password(&word) {
+                return Err(ParseError::PasswordOnLine);
+            }
+            let Some(name) = match_word(&names, |n| n, &word).copied().filter(|n| {
+                // `password-file` only from `password-f` on: a shorter word may be someone
+                // typing a password, and its value must never reach an error or the audit log.
+                *n != PASSWORD_FILE || word.len() >= PASSWORD_FILE_MIN_PREFIX
+            }) else {
+                return Err(ParseError::Extra {
+                    path: w.path,
+                    extra: word,
+                });
+            };
+            abbreviated |= !name.eq_ignore_ascii_case(&word);
+            let Some(&(index, param)) = keyed.iter().find(|(_, p)| p.name == name) else {
+                continue;
+            };
+            if args[index].is_some() {
+                return Err(ParseError::Repeated { param: param.name });
+            }
+            let ValueKind::Keyed { kind, .. } = param.kind else {
+                continue;
+            };
+            let Some(value) = rest.next() else {
+                return Err(ParseError::MissingParam {
+                    path: w.path,
+                    param: param.name,
+                    help: param.help_text(),
+                });
+            };
+            let inner = Param {
+                kind: *kind,
+                ..*param
+            };
+            args[index] = Some(check_value(&inner, value)?);
+        }
+        if let Some((_, missing)) = keyed
+            .iter()
+            .find(|(i, p)| !p.optional && args[*i].is_none())
+        {
+            return Err(ParseError::MissingParam {
+                path: w.path,
+                param: missing.name,
+                help: missing.help_text(),
+            });
+        }
     }
     if let Some(extra) = rest.next() {
         return Err(ParseError::Extra {
@@ -509,6 +595,27 @@ pub fn keyword_value<'a>(arg: Option<&'a str>, keyword: &str) -> Option<&'a str>
 /// Whether a canonical [`ValueKind::Keywords`] argument holds the flag `keyword`.
 pub fn has_keyword(arg: Option<&str>, keyword: &str) -> bool {
     arg.is_some_and(|a| a.split(' ').any(|w| w == keyword))
+}
+
+/// The keyword that names a file holding a password.
+const PASSWORD_FILE: &str = "password-file";
+/// The shortest abbreviation of `password-file` accepted (`password-f`).
+const PASSWORD_FILE_MIN_PREFIX: usize = 10;
+
+/// Whether a word on a command line looks like the start of a typed password (`password`,
+/// `pass`, `password=...`) rather than the `password-file` keyword. The REPL keeps such lines
+/// out of its history, and the parser refuses them without echoing what followed.
+pub fn looks_like_password(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    lower.starts_with("pass")
+        && !(lower.len() >= PASSWORD_FILE_MIN_PREFIX && PASSWORD_FILE.starts_with(&lower))
+}
+
+/// Whether a line may hold a typed password (some word [`looks_like_password`]): such a line
+/// is kept out of the REPL history.
+pub fn may_hold_password(line: &str) -> bool {
+    line.split_whitespace()
+        .any(|w| looks_like_password(w.trim_matches('"')))
 }
 
 /// The shortest prefix of `noconfirm` taken for it: CUCM takes abbreviated keywords, but a
@@ -683,6 +790,56 @@ mod tests {
             ["utils", "capf", "cert", "import", "/tmp/a b/c.pem"]
         );
         assert!(split_words("\"open").is_err());
+    }
+
+    #[test]
+    fn keyword_value_pairs_parse_in_any_order_and_never_take_a_password() {
+        let inv = parse("utils capf set online-ca user capf po 8443 host est.example.com")
+            .expect("parse");
+        assert_eq!(inv.id, CommandId::SetOnlineCa);
+        assert_eq!(inv.arg(0), Some("est.example.com"));
+        assert_eq!(inv.arg(1), Some("8443"));
+        assert_eq!(inv.arg(2), None);
+        assert_eq!(inv.arg(3), Some("capf"));
+        assert!(inv.abbreviated);
+        assert_eq!(
+            inv.canonical(),
+            "utils capf set online-ca host est.example.com port 8443 user capf"
+        );
+        assert!(matches!(
+            parse("utils capf set online-ca host est"),
+            Err(ParseError::MissingParam { param: "user", .. })
+        ));
+        assert!(matches!(
+            parse("utils capf set online-ca host a host b user c"),
+            Err(ParseError::Repeated { param: "host" })
+        ));
+        assert!(matches!(
+            parse("utils capf set online-ca host est user capf port"),
+            Err(ParseError::MissingParam { param: "port", .. })
+        ));
+        for typed in [
+            "password hunter2",
+            "pass hunter2",
+            "PASSWORD=hunter2",
+            "password-x y",
+        ] {
+            let e = parse(&format!(
+                "utils capf set online-ca host est user capf {typed}"
+            ))
+            .expect_err("refused");
+            assert_eq!(e, ParseError::PasswordOnLine);
+            assert!(!e.to_string().contains("hunter2"));
+        }
+        let inv = parse("utils capf set online-ca host est user capf password-f /tmp/p")
+            .expect("abbreviated password-file");
+        assert_eq!(inv.arg(4), Some("/tmp/p"));
+        assert!(may_hold_password(
+            "utils capf set online-ca host e user u password x"
+        ));
+        assert!(!may_hold_password(
+            "utils capf set online-ca host e user u password-file x"
+        ));
     }
 }
 

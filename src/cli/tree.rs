@@ -71,6 +71,15 @@ pub enum CommandId {
     Quit,
     /// `exit`
     Exit,
+    /// `utils capf set online-ca host <host> [port <port>] [label <label>] user <user>
+    /// [password-file <path>]`
+    SetOnlineCa,
+    /// `utils capf online-ca cacerts [noconfirm]`
+    OnlineCaCacerts,
+    /// `show capf online-ca`
+    ShowOnlineCa,
+    /// `show capf online-ca requests`
+    ShowOnlineCaRequests,
 }
 
 /// What a command does to the store. Every command declares it (the field has no default), so
@@ -87,6 +96,10 @@ pub enum Effect {
     /// Touches what decides who may issue LSCs (trust anchors, the issuer mode) or copies the
     /// CA keys: audited like [`Effect::Writes`], and only the admin role may run it.
     Administers,
+    /// Replaces certificates trusted for the online CA's TLS server after showing their
+    /// fingerprints (`utils capf online-ca cacerts`): admin only like [`Effect::Administers`],
+    /// and asks `Continue (y/n)?` like [`Effect::Destroys`], since the admin must compare them.
+    ReplacesTrust,
 }
 
 impl Effect {
@@ -97,7 +110,7 @@ impl Effect {
 
     /// Whether the command asks for confirmation and takes `noconfirm`.
     pub const fn confirms(self) -> bool {
-        matches!(self, Effect::Destroys)
+        matches!(self, Effect::Destroys | Effect::ReplacesTrust)
     }
 }
 
@@ -195,8 +208,17 @@ pub enum ValueKind {
     Path,
     /// A command path (for `help`).
     CommandPath,
-    /// One free word the command checks itself (a serial number in hex).
-    Word,
+    /// Free text checked by the command (a host name, a user name).
+    Text,
+    /// A `keyword value` pair (`port 8443`): the parameter's name is the keyword, `value` names
+    /// the value in syntax lines and `kind` says what it is. Keyed parameters follow the
+    /// positional ones, in any order, each at most once.
+    Keyed {
+        /// The value's name in syntax lines (`<port>`).
+        value: &'static str,
+        /// How the value is checked and completed.
+        kind: &'static ValueKind,
+    },
     /// Optional keywords in any order, some followed by a value (`reason keyCompromise`,
     /// `older-than 30`, `dry-run`): takes every remaining word, so it comes last.
     Keywords(&'static [Keyword]),
@@ -447,6 +469,67 @@ const CAPF_SET: &[Node] = &[
         },
     ),
     Node::leaf(
+        "online-ca",
+        "Set the online CA (EST server) capfd sends CSRs to",
+        Runnable {
+            id: CommandId::SetOnlineCa,
+            params: &[
+                Param {
+                    name: "host",
+                    help: "EST server host name or IP address",
+                    kind: ValueKind::Keyed {
+                        value: "host",
+                        kind: &ValueKind::Text,
+                    },
+                    optional: false,
+                },
+                Param {
+                    name: "port",
+                    help: "1-65535, default 443",
+                    kind: ValueKind::Keyed {
+                        value: "port",
+                        kind: &ValueKind::Number(Range::new(1, 65535)),
+                    },
+                    optional: true,
+                },
+                Param {
+                    name: "label",
+                    help: "EST CA label (Certificate Enrollment Profile Label), optional",
+                    kind: ValueKind::Keyed {
+                        value: "label",
+                        kind: &ValueKind::Text,
+                    },
+                    optional: true,
+                },
+                Param {
+                    name: "user",
+                    help: "user name for HTTP Basic authentication",
+                    kind: ValueKind::Keyed {
+                        value: "user",
+                        kind: &ValueKind::Text,
+                    },
+                    optional: false,
+                },
+                Param {
+                    name: "password-file",
+                    help: "read the password from this file (scripts); else a hidden prompt",
+                    kind: ValueKind::Keyed {
+                        value: "path",
+                        kind: &ValueKind::Path,
+                    },
+                    optional: true,
+                },
+            ],
+            description: "Sets the online CA, an EST server (RFC 7030), that capfd sends \
+                pending CSRs to in mode online. The password is asked at a hidden prompt, or \
+                read from password-file (its first line); it is never taken on the command \
+                line, never shown or logged, and kept in a 0600 file beside the store. capfd \
+                picks up the change within seconds. Trust the server's CA with utils capf \
+                online-ca cacerts.",
+            effect: Effect::Administers,
+        },
+    ),
+    Node::leaf(
         "validity",
         "Set the validity of new LSCs in days",
         Runnable {
@@ -595,6 +678,22 @@ const CAPF_TRUST: &[Node] = &[Node::leaf(
     },
 )];
 
+const CAPF_ONLINE_CA: &[Node] = &[Node::leaf(
+    "cacerts",
+    "Fetch the EST server's CA certificates and trust them",
+    Runnable {
+        id: CommandId::OnlineCaCacerts,
+        params: &[],
+        description: "Fetches /cacerts from the online CA (RFC 7030 section 4.1), shows each \
+            certificate's subject and SHA-256 fingerprint, checks that the server's TLS \
+            certificate chains to them, and asks before trusting them to authenticate the \
+            server (they replace the ones trusted before). Compare the fingerprints with the \
+            CA's administrator before you answer y. This trust is for the TLS connection only: \
+            the CA that issues LSCs must also be in the trust list (utils capf trust import).",
+        effect: Effect::ReplacesTrust,
+    },
+)];
+
 const UTILS_CAPF: &[Node] = &[
     Node::leaf(
         "backup",
@@ -618,6 +717,11 @@ const UTILS_CAPF: &[Node] = &[
     Node::menu("cert", "Certificates signed by an external CA", CAPF_CERT),
     Node::menu("csr", "Pending certificate signing requests", CAPF_CSR),
     Node::menu("lsc", "Issued LSCs: revoke, export", CAPF_LSC),
+    Node::menu(
+        "online-ca",
+        "The online CA (EST server) of mode online",
+        CAPF_ONLINE_CA,
+    ),
     Node::menu("set", "Change CAPF settings", CAPF_SET),
     Node::menu("stale-lsc", "LSCs issued but never installed", CAPF_STALE),
     Node::leaf(
@@ -685,7 +789,7 @@ const CAPF_LSC_REVOKE: &[Node] = &[Node::leaf(
             Param {
                 name: "hex",
                 help: "the LSC's serial number in hex, as show capf lsc lists it",
-                kind: ValueKind::Word,
+                kind: ValueKind::Text,
                 optional: false,
             },
             REVOKE_REASON,
@@ -908,6 +1012,33 @@ const SHOW_CAPF: &[Node] = &[
         }),
         repl_only: false,
     },
+    Node {
+        word: "online-ca",
+        help: "Online CA (EST) settings, trust and last result",
+        children: &[Node::leaf(
+            "requests",
+            "Where each pending CSR stands with the online CA",
+            Runnable {
+                id: CommandId::ShowOnlineCaRequests,
+                params: &[],
+                description: "Lists the pending CSRs without an LSC, oldest first, with where \
+                    each stands with the online CA: waiting (not sent yet), accepted (HTTP 202, \
+                    the CA answers later), retry (server or network error), refused (401/403) \
+                    or rejected (the certificate failed the import rules), the attempts, the \
+                    next try and the reason.",
+                effect: Effect::Reads,
+            },
+        )],
+        run: Some(Runnable {
+            id: CommandId::ShowOnlineCa,
+            params: &[],
+            description: "Shows the online CA (EST server): host, port, label, user, the CA \
+                certificates trusted for its TLS server, when capfd last reached it and with \
+                what result, and how many CSRs wait on it. Never the password.",
+            effect: Effect::Reads,
+        }),
+        repl_only: false,
+    },
     Node::leaf(
         "status",
         "CAPF mode, settings, CA and counts",
@@ -1057,6 +1188,15 @@ pub fn all_commands() -> Vec<(Vec<&'static str>, &'static Node)> {
     out
 }
 
+/// The node at `path` (canonical words), if there is one.
+pub fn node_at(path: &[&str]) -> Option<&'static Node> {
+    let mut node: &'static Node = &ROOT;
+    for word in path {
+        node = node.children.iter().find(|c| c.word == *word)?;
+    }
+    Some(node)
+}
+
 /// Every menu path (nodes with children), including the root as the empty path.
 pub fn all_menus() -> Vec<(Vec<&'static str>, &'static Node)> {
     fn walk(
@@ -1110,6 +1250,11 @@ fn param_syntax(p: &Param) -> String {
             })
             .collect::<Vec<_>>()
             .join(" ");
+    }
+    match p.kind {
+        ValueKind::Keyed { value, .. } if p.optional => return format!("[{} <{value}>]", p.name),
+        ValueKind::Keyed { value, .. } => return format!("{} <{value}>", p.name),
+        _ => {}
     }
     if p.optional {
         return format!("[{}]", p.name);
@@ -1187,6 +1332,15 @@ mod tests {
             line(&["utils", "capf", "csr", "list"]),
             "utils capf csr list"
         );
+        assert_eq!(
+            line(&["utils", "capf", "set", "online-ca"]),
+            "utils capf set online-ca host <host> [port <port>] [label <label>] user <user> \
+             [password-file <path>]"
+        );
+        assert_eq!(
+            line(&["utils", "capf", "online-ca", "cacerts"]),
+            "utils capf online-ca cacerts [noconfirm]"
+        );
     }
 
     #[test]
@@ -1237,8 +1391,10 @@ mod tests {
                 CommandId::CsrDelete,
                 CommandId::LscRevoke,
                 CommandId::LscRevokeSerial,
+                CommandId::OnlineCaCacerts,
                 CommandId::SetKeepAlive,
                 CommandId::SetMode,
+                CommandId::SetOnlineCa,
                 CommandId::SetValidity,
                 CommandId::StaleDelete,
                 CommandId::Tidy,
@@ -1250,11 +1406,13 @@ mod tests {
             // Revocation cannot be taken back and tidy deletes: they ask like the deletes.
             let asks = path.last() == Some(&"delete")
                 || path.contains(&"revoke")
-                || path.last() == Some(&"tidy");
+                || path.last() == Some(&"tidy")
+                || path.last() == Some(&"cacerts");
             assert_eq!(
                 run.confirms(),
                 asks,
-                "{path:?}: the deletes, revoke and tidy, and only they, ask"
+                "{path:?}: the deletes, revoke, tidy and online-ca cacerts (which replaces the \
+                 trusted server CAs after showing their fingerprints), and only they, ask"
             );
         }
     }

@@ -13,6 +13,7 @@ mod csr;
 mod delete;
 mod error;
 mod lifecycle;
+mod online_ca;
 mod report;
 mod settings;
 mod stale_lsc;
@@ -22,7 +23,7 @@ use std::sync::atomic::Ordering;
 
 pub use act::Act;
 pub use error::{CommandError, FAILURE_TRAILER};
-pub use talk::{Answer, CONTROL_C, NoPrompter, Prompter, Talk};
+pub use talk::{Answer, CONTROL_C, NoPrompter, Prompter, Talk, ask_secret_on_terminal};
 
 use crate::cli::parse::{Args, Invocation};
 use crate::cli::tree::CommandId;
@@ -132,6 +133,10 @@ fn handler(id: CommandId) -> Handler {
         CsrDelete => csr::delete,
         StaleList => stale_lsc::list,
         StaleDelete => stale_lsc::delete,
+        SetOnlineCa => online_ca::set,
+        OnlineCaCacerts => online_ca::cacerts,
+        ShowOnlineCa => online_ca::show,
+        ShowOnlineCaRequests => online_ca::requests,
         Help => help,
         Quit | Exit => |_| Ok(()),
     }

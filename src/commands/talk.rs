@@ -25,6 +25,21 @@ pub trait Prompter {
     fn ask(&mut self, prompt: &str) -> Answer;
     /// Tells the admin something between two questions (why an answer was refused).
     fn note(&mut self, text: &str);
+    /// Asks for a secret (a password) without echoing it. Only a terminal can: the default
+    /// answers end of input, so a prompter without one never reads a secret from a script.
+    fn ask_secret(&mut self, _prompt: &str) -> Answer {
+        Answer::Eof
+    }
+}
+
+/// Reads a secret at a hidden prompt on the controlling terminal (`/dev/tty`), so it is never
+/// echoed, never in the REPL history and never read from a pipe.
+pub fn ask_secret_on_terminal(prompt: &str) -> Answer {
+    match rpassword::prompt_password(format!("{prompt} ")) {
+        Ok(line) => Answer::Line(line),
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Answer::Interrupted,
+        Err(_) => Answer::Eof,
+    }
 }
 
 /// No terminal: nothing can be asked.

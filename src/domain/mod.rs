@@ -4,6 +4,7 @@
 //! (a `KeepAlive` can only hold 5–60), so the rest of the code can trust them.
 
 mod device;
+mod online_ca;
 mod records;
 mod revocation;
 mod settings;
@@ -11,6 +12,10 @@ mod stale;
 mod time;
 
 pub use device::DeviceName;
+pub use online_ca::{
+    DEFAULT_EST_PORT, EstHost, EstLabel, EstPassword, EstRequest, EstState, EstUser, OnlineCa,
+    parse_est_port,
+};
 pub use records::{
     CsrRecord, LscRecord, LscState, NewCsr, NewLsc, PendingCsr, PendingCsrRow, StaleLsc, key_label,
 };

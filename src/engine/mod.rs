@@ -4,6 +4,7 @@
 
 pub mod atomic;
 mod keyfile;
+mod online;
 mod outpath;
 mod watch;
 
@@ -125,6 +126,9 @@ pub enum EngineError {
     /// The service could not install its SIGINT/SIGTERM handlers.
     #[error("cannot handle signals: {0}")]
     Signals(#[source] std::io::Error),
+    /// The online CA worker thread could not be started.
+    #[error("cannot start the online CA worker: {0}")]
+    Worker(#[source] std::io::Error),
     /// A backup could not be restored (nothing was changed).
     #[error("{0}")]
     Backup(#[from] crate::backup::BackupError),
@@ -151,7 +155,7 @@ impl EngineError {
         match self {
             EngineError::Store(e) | EngineError::OpenStore { source: e, .. } => e.kind(),
             EngineError::NoCommand | EngineError::Environment(_) => ErrorKind::Usage,
-            EngineError::Signals(_) => ErrorKind::Internal,
+            EngineError::Signals(_) | EngineError::Worker(_) => ErrorKind::Internal,
             _ => ErrorKind::Refused,
         }
     }

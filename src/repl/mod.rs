@@ -79,6 +79,9 @@ impl Prompter for SourcePrompter<'_> {
     fn note(&mut self, text: &str) {
         println!("{}", escape_controls(text));
     }
+    fn ask_secret(&mut self, prompt: &str) -> crate::commands::Answer {
+        crate::commands::ask_secret_on_terminal(prompt)
+    }
 }
 
 /// Runs the shell until `quit`, `exit` or Ctrl-D. Returns the process exit code (0).
@@ -124,8 +127,11 @@ pub fn run(session: &mut Session) -> io::Result<u8> {
             continue;
         }
         // `quit` and `exit` are not kept: Up and Enter after a restart must not end the
-        // session.
-        if !trimmed.trim().is_empty() && !ends_session(trimmed) {
+        // session. Nor is a line where a password may have been typed (the parser refuses it).
+        if !trimmed.trim().is_empty()
+            && !ends_session(trimmed)
+            && !crate::cli::parse::may_hold_password(trimmed)
+        {
             source.remember(trimmed);
             if let Some(h) = &history {
                 source.save(h);

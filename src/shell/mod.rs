@@ -171,6 +171,9 @@ impl crate::commands::Prompter for StdinPrompter {
     fn note(&mut self, text: &str) {
         eprintln!("{}", escape_controls(text));
     }
+    fn ask_secret(&mut self, prompt: &str) -> crate::commands::Answer {
+        crate::commands::ask_secret_on_terminal(prompt)
+    }
 }
 
 #[cfg(test)]

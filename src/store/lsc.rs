@@ -7,7 +7,7 @@ use super::csr::insert_csr;
 use super::{Actor, Scope, Store, StoreError, Tx, opt_ts_col, to_micros, ts_col};
 use crate::domain::{DeviceName, LscRecord, LscState, NewCsr, NewLsc, StaleLsc, Timestamp};
 
-fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
+pub(super) fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
     conn.execute(
         "INSERT INTO lsc (device, serial, subject, issuer, not_before, not_after, issued_at,
                           csr_id)

@@ -35,8 +35,12 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0006_list_index_and_lsc_der_apart.sql"),
     ),
     (
-        "0007_revocation_and_crl",
-        include_str!("../../migrations/0007_revocation_and_crl.sql"),
+        "0007_online_ca",
+        include_str!("../../migrations/0007_online_ca.sql"),
+    ),
+    (
+        "0008_revocation_and_crl",
+        include_str!("../../migrations/0008_revocation_and_crl.sql"),
     ),
 ];
 

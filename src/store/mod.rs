@@ -13,6 +13,7 @@ mod error;
 mod location;
 mod lsc;
 mod migrate;
+mod online_ca;
 mod revocation;
 mod settings;
 mod tidy;
@@ -39,6 +40,7 @@ pub use location::{
 };
 pub use lsc::{LscCounts, LscFilter};
 pub use migrate::{LATEST_VERSION, MIGRATIONS, schema_version};
+pub use online_ca::{EstAttempt, NewOnlineCa};
 pub use revocation::{CrlRecord, NewCrl};
 pub use tidy::{TidyPlan, TidyScope};
 

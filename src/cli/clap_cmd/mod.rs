@@ -65,6 +65,10 @@ pub fn is_option(word: &str) -> bool {
     })
 }
 
+/// The one clap argument that carries a command's `keyword value` pairs (clap has no such
+/// shape; the words go to [`resolve`] as typed, which checks them like the REPL does).
+const KEYED_ARG: &str = "keyword-values";
+
 /// Meta command printing a static completion script.
 pub const COMPLETIONS: &str = "completions";
 /// Meta command printing the man page.
@@ -83,7 +87,34 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
         if !node.children.is_empty() && !run.params.is_empty() {
             cmd = cmd.args_conflicts_with_subcommands(true);
         }
+        let keyed: Vec<_> = run
+            .params
+            .iter()
+            .filter(|p| matches!(p.kind, ValueKind::Keyed { .. }))
+            .collect();
+        if !keyed.is_empty() {
+            let syntax = keyed
+                .iter()
+                .map(|p| {
+                    let need = if p.optional { "optional" } else { "mandatory" };
+                    format!("{} ({need}): {}", p.name, p.help_text())
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            cmd = cmd.arg(
+                Arg::new(KEYED_ARG)
+                    .value_name("KEYWORD VALUE")
+                    .num_args(1..)
+                    .trailing_var_arg(true)
+                    .allow_hyphen_values(true)
+                    .required(keyed.iter().any(|p| !p.optional))
+                    .help(format!("keyword value pairs, in any order: {syntax}")),
+            );
+        }
         for p in run.params {
+            if matches!(p.kind, ValueKind::Keyed { .. }) {
+                continue;
+            }
             let mut arg = Arg::new(p.name)
                 .value_name(p.name)
                 .help(p.help_text())
@@ -97,7 +128,8 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
                 ValueKind::Device(_)
                 | ValueKind::AllOrDevice(_)
                 | ValueKind::Number(_)
-                | ValueKind::Word => arg,
+                | ValueKind::Text
+                | ValueKind::Keyed { .. } => arg,
             };
             cmd = cmd.arg(arg);
         }
@@ -201,9 +233,15 @@ pub fn invocation(matches: &ArgMatches, argv: &[String]) -> Option<Result<Invoca
     }
     if let Some(run) = node.run {
         for p in run.params {
+            if matches!(p.kind, ValueKind::Keyed { .. }) {
+                continue;
+            }
             if let Some(values) = m.get_many::<String>(p.name) {
                 words.extend(values.cloned());
             }
+        }
+        if let Ok(Some(values)) = m.try_get_many::<String>(KEYED_ARG) {
+            words.extend(values.cloned());
         }
         if run.confirms() && !takes_keywords(&run) && m.get_one::<String>(NOCONFIRM).is_some() {
             words.push(NOCONFIRM.into());

@@ -1,0 +1,334 @@
+//! The online CA worker: in mode `online`, sends each pending CSR without an LSC to the EST
+//! server's `simpleenroll` and records what comes back. It runs on a thread of its own with
+//! its own store connection, so a slow or silent server never holds up the rest of `capfd run`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use super::client::{self, EnrollReply, Timeouts};
+use super::secret;
+use crate::clock::Clock;
+use crate::domain::{EstState, IssuerMode, Timestamp, format_cli};
+use crate::engine::Engine;
+use crate::logging::{Level, Logger};
+use crate::store::{Actor, OpenOptions, Store, StoreError};
+
+/// How the worker paces itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pacing {
+    /// How often it looks for due CSRs and settings changes.
+    pub interval: Duration,
+    /// Connect and exchange limits of each request.
+    pub timeouts: Timeouts,
+    /// First wait after a server or network error; doubled at each further failure.
+    pub retry_base: Duration,
+    /// The longest wait: the cap of the backoff, and the pause after a refusal.
+    pub retry_max: Duration,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Pacing {
+            interval: Duration::from_millis(500),
+            timeouts: Timeouts::default(),
+            retry_base: Duration::from_secs(30),
+            retry_max: Duration::from_secs(3600),
+        }
+    }
+}
+
+impl Pacing {
+    /// The wait after the `attempts`-th failure in a row: `retry_base` doubled each time,
+    /// capped at `retry_max`.
+    pub fn backoff(&self, attempts: i64) -> Duration {
+        let shift = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
+        self.retry_base
+            .checked_mul(1u32 << shift)
+            .unwrap_or(self.retry_max)
+            .min(self.retry_max)
+    }
+}
+
+/// How many due CSRs one pass takes.
+const BATCH: u32 = 10;
+
+/// Starts the worker thread on the store at `db_path` (its writes stamped by `clock`). It stops when `stop` is set (within
+/// one request's timeout at most); `log` gets one line per event worth an admin's attention.
+pub fn spawn(
+    db_path: PathBuf,
+    actor: Actor,
+    clock: Clock,
+    pacing: Pacing,
+    stop: Arc<AtomicBool>,
+    log: Logger,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("est".into())
+        .spawn(move || {
+            let mut w = Worker {
+                db_path,
+                actor,
+                clock,
+                pacing,
+                log,
+                store: None,
+                gate: None,
+                said: String::new(),
+                revision: None,
+            };
+            while !stop.load(Ordering::Relaxed) {
+                w.pass(&stop);
+                let mut slept = Duration::ZERO;
+                while slept < pacing.interval && !stop.load(Ordering::Relaxed) {
+                    let step = Duration::from_millis(20).min(pacing.interval);
+                    std::thread::sleep(step);
+                    slept += step;
+                }
+            }
+        })
+}
+
+struct Worker {
+    db_path: PathBuf,
+    actor: Actor,
+    /// The clock the store's rows and audit lines take; the schedule (timeouts, Retry-After,
+    /// backoff) follows real time, since the server does.
+    clock: Clock,
+    pacing: Pacing,
+    log: Logger,
+    store: Option<Store>,
+    /// No request before this instant (after a server error or a 401, for every CSR).
+    gate: Option<Timestamp>,
+    /// The last condition logged (so a lasting one is said once, not every pass).
+    said: String,
+    /// The online CA settings revision last seen.
+    revision: Option<i64>,
+}
+
+/// Why a pass did nothing.
+enum Idle {
+    /// Not in mode online: nothing to say.
+    Quiet,
+    /// Something the admin must fix; said once.
+    Say(String),
+}
+
+impl From<StoreError> for Idle {
+    fn from(e: StoreError) -> Self {
+        Idle::Say(format!("online CA: store error: {e}"))
+    }
+}
+
+impl Worker {
+    fn say_once(&mut self, msg: String) {
+        if msg != self.said {
+            self.log.log(Level::Warning, None, &msg);
+            self.said = msg;
+        }
+    }
+
+    fn pass(&mut self, stop: &AtomicBool) {
+        match self.try_pass(stop) {
+            Ok(()) | Err(Idle::Quiet) => {}
+            Err(Idle::Say(msg)) => self.say_once(msg),
+        }
+    }
+
+    fn store(&mut self) -> Result<&mut Store, Idle> {
+        if self.store.is_none() {
+            let opts = OpenOptions {
+                clock: self.clock,
+                ..OpenOptions::default()
+            };
+            self.store = Some(Store::open(&self.db_path, &opts)?);
+        }
+        self.store
+            .as_mut()
+            .ok_or_else(|| Idle::Say("online CA: the store is not open".into()))
+    }
+
+    fn try_pass(&mut self, stop: &AtomicBool) -> Result<(), Idle> {
+        let store = self.store()?;
+        if store.settings()?.issuer_mode != IssuerMode::Online {
+            if self.revision.take().is_some() {
+                self.said.clear();
+            }
+            return Err(Idle::Quiet);
+        }
+        let Some(ca) = store.online_ca()? else {
+            return Err(Idle::Say(
+                "mode online, but no online CA is set: use utils capf set online-ca".into(),
+            ));
+        };
+        let roots: Vec<Vec<u8>> = store.est_server_cas()?.into_iter().map(|c| c.der).collect();
+        let dir = self
+            .db_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        if self.revision != Some(ca.revision) {
+            self.revision = Some(ca.revision);
+            self.gate = None;
+            self.said.clear();
+            self.log.notice(&format!(
+                "online CA {} (label {}, user {}): sending pending CSRs to simpleenroll",
+                ca.address(),
+                ca.label.as_ref().map_or("-", |l| l.as_str()),
+                ca.user
+            ));
+        }
+        if roots.is_empty() {
+            return Err(Idle::Say(format!(
+                "online CA {}: no server CA certificate is trusted yet: run utils capf online-ca cacerts",
+                ca.address()
+            )));
+        }
+        let password = secret::read_password(&dir.join(&ca.password_file), true)
+            .map_err(|e| Idle::Say(format!("online CA {}: {e}", ca.address())))?;
+        let now = chrono::Utc::now();
+        if self.gate.is_some_and(|g| now < g) {
+            return Ok(());
+        }
+        self.gate = None;
+        let store = self.store()?;
+        let due = store.est_due_csrs(ca.revision, now, BATCH)?;
+        for rec in due {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            // The settings may have changed while the last request was out.
+            let store = self.store()?;
+            if store.settings()?.issuer_mode != IssuerMode::Online
+                || store.online_ca()?.map(|c| c.revision) != Some(ca.revision)
+            {
+                break;
+            }
+            let previous = store.est_attempt(rec.csr.id, ca.revision)?;
+            let device = rec.csr.device.clone();
+            let reply =
+                client::simpleenroll(&ca, &password, &roots, &rec.der, self.pacing.timeouts);
+            let now = chrono::Utc::now();
+            let (state, detail, wait, halt) = match reply {
+                EnrollReply::Issued(certs) => {
+                    let actor = self.actor.clone();
+                    let store = self.store()?;
+                    let mut engine = Engine::new(store, actor);
+                    match engine.accept_online_lsc(&rec, &certs, &ca.address(), now) {
+                        Ok(Some(serial)) => {
+                            self.log.device_info(
+                                &device,
+                                &format!(
+                                    "LSC {serial} issued by the online CA {} and recorded",
+                                    ca.address()
+                                ),
+                            );
+                            self.store()?.note_online_ca_contact(
+                                now,
+                                &format!("LSC {serial} issued for {device}"),
+                            )?;
+                            continue;
+                        }
+                        Ok(None) => {
+                            self.log.device_info(
+                                &device,
+                                "the online CA answered a CSR that is no longer pending; nothing recorded",
+                            );
+                            continue;
+                        }
+                        Err(reason) => (
+                            EstState::Rejected,
+                            format!("certificate from the online CA refused: {reason}"),
+                            self.pacing.retry_max,
+                            false,
+                        ),
+                    }
+                }
+                EnrollReply::Accepted(after) => (
+                    EstState::Accepted,
+                    "accepted by the online CA (HTTP 202), waiting for the certificate".into(),
+                    after.unwrap_or(self.pacing.retry_base),
+                    false,
+                ),
+                EnrollReply::Refused(text) => {
+                    // Bad credentials are everyone's problem: pause every CSR, not just this one.
+                    let everyone = text.starts_with("HTTP 401");
+                    (
+                        EstState::Refused,
+                        format!("online CA refused: {text}"),
+                        self.pacing.retry_max,
+                        everyone,
+                    )
+                }
+                EnrollReply::Failed(text) => {
+                    let attempts = previous
+                        .as_ref()
+                        .filter(|p| p.state == EstState::Retry)
+                        .map_or(1, |p| p.attempts + 1);
+                    (
+                        EstState::Retry,
+                        format!("online CA error: {text}"),
+                        self.pacing.backoff(attempts),
+                        true,
+                    )
+                }
+            };
+            let next = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+            let store = self.store()?;
+            // Answered meanwhile (mode capf signed it, an import): the reply no longer matters.
+            if let Some(serial) = store.lsc_for_csr(rec.csr.id)? {
+                store.note_online_ca_contact(now, &format!("{device}: {detail}"))?;
+                self.log.device_info(
+                    &device,
+                    &format!("{detail}; the CSR was answered meanwhile by LSC {serial}"),
+                );
+                continue;
+            }
+            let attempts =
+                store.record_est_attempt(rec.csr.id, state, &detail, now, next, ca.revision)?;
+            store.note_online_ca_contact(now, &format!("{device}: {detail}"))?;
+            let same = previous
+                .as_ref()
+                .is_some_and(|p| p.state == state && p.detail == detail);
+            if !same {
+                let level = if state == EstState::Accepted {
+                    Level::Info
+                } else {
+                    Level::Warning
+                };
+                self.log.log(
+                    level,
+                    Some(&device),
+                    &format!(
+                        "{detail}; left pending, next try {} (attempt {attempts})",
+                        format_cli(&next)
+                    ),
+                );
+            }
+            if halt {
+                self.gate = Some(next);
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let p = Pacing {
+            retry_base: Duration::from_secs(30),
+            retry_max: Duration::from_secs(600),
+            ..Pacing::default()
+        };
+        let secs: Vec<u64> = (1..=7).map(|a| p.backoff(a).as_secs()).collect();
+        assert_eq!(secs, [30, 60, 120, 240, 480, 600, 600]);
+        assert_eq!(p.backoff(1000).as_secs(), 600);
+        assert_eq!(p.backoff(0).as_secs(), 30);
+    }
+}
