@@ -10,6 +10,7 @@
 //!                         create them, which the folder would not allow
 //! <store>.roles           root:root       0644  the groups of each role
 //! CA key files            service:admins  0600  (only the service account and root read them)
+//! <store>.est-password    service:admins  0600  the online CA password, likewise
 //! ```
 //!
 //! Operators and readers cannot create, rename or delete anything in the folder; admins can.
@@ -228,6 +229,25 @@ pub fn setup(db: &Path, map: &RoleMap, check_only: bool) -> Result<Vec<Finding>,
                 )?;
                 report(&mut note, &p, problems);
             }
+        }
+    }
+    // The online CA password: like the CA keys, the service account's alone (capfd run sends
+    // it; capfsh only ever replaces it).
+    if db.exists()
+        && let Ok(store) = Store::open(db, &OpenOptions::default())
+        && let Ok(Some(ca)) = store.online_ca()
+    {
+        let p = folder.join(&ca.password_file);
+        if p.is_file() {
+            let problems = owner_mode_acl(
+                &p,
+                (ids.service_uid, ids.admins),
+                0o600,
+                None,
+                None,
+                check_only,
+            )?;
+            report(&mut note, &p, problems);
         }
     }
     let _ = ids.service_gid;

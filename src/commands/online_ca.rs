@@ -54,7 +54,8 @@ pub fn set(cx: &mut Cx<'_>) -> Result<(), CommandError> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let previous = secret::read_password(&path, true).ok();
-    secret::write_password(&path, &password).map_err(CommandError::refused)?;
+    let owner = secret::owner_for(&db_path);
+    secret::write_password(&path, &password, owner).map_err(CommandError::refused)?;
     let record = NewOnlineCa {
         host,
         port: port.unwrap_or(DEFAULT_EST_PORT),
@@ -66,7 +67,7 @@ pub fn set(cx: &mut Cx<'_>) -> Result<(), CommandError> {
         // Leave things as they were: the old settings with the old password.
         match previous {
             Some(old) => {
-                let _ = secret::write_password(&path, &old);
+                let _ = secret::write_password(&path, &old, owner);
             }
             None => {
                 let _ = std::fs::remove_file(&path);
@@ -249,6 +250,10 @@ pub fn show(cx: &mut Cx<'_>) -> Result<(), CommandError> {
         let path = dir.join(&c.password_file);
         match secret::read_password(&path, true) {
             Ok(_) => format!("set ({}, mode 0600)", path.display()),
+            // The service's file in a `capfd setup` layout: there, but not ours to read.
+            Err(e) if e.contains("Permission denied") => {
+                format!("set ({}, readable by its owner only)", path.display())
+            }
             Err(e) => format!("unusable: {e}"),
         }
     });

@@ -11,6 +11,24 @@ use crate::domain::EstPassword;
 /// The largest password file read (the password itself is at most 1 KiB).
 const MAX_PASSWORD_FILE_BYTES: u64 = 4096;
 
+/// The owner to give the password file of the store at `db_path`: the store file's owner and
+/// group when we run as root and the store belongs to another account (the service's, after
+/// `capfd setup`); otherwise the writer keeps it.
+#[cfg(unix)]
+pub fn owner_for(db_path: &Path) -> Option<(u32, u32)> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    let meta = fs::metadata(db_path).ok()?;
+    (euid == 0 && meta.uid() != 0).then(|| (meta.uid(), meta.gid()))
+}
+
+/// Not on this platform: the writer keeps the file.
+#[cfg(not(unix))]
+pub fn owner_for(_db_path: &Path) -> Option<(u32, u32)> {
+    None
+}
+
 /// Where the online CA password of the store at `db_path` lives: `<db file>.est-password`.
 pub fn password_path(db_path: &Path) -> PathBuf {
     let mut name = db_path
@@ -23,8 +41,15 @@ pub fn password_path(db_path: &Path) -> PathBuf {
 
 /// Writes the password: a new 0600 file (created exclusively, so a symlink planted at the
 /// temporary name is never followed), synced, then renamed over `path` (rename replaces a
-/// symlink at `path` itself, never its target), then the folder is synced.
-pub fn write_password(path: &Path, password: &EstPassword) -> Result<(), String> {
+/// symlink at `path` itself, never its target), then the folder is synced. With `owner`
+/// (root writing beside a store another account owns, the service's in a `capfd setup`
+/// layout), the new file is given to that owner before it takes the name, so the service
+/// that sends the password can read it and nobody else can.
+pub fn write_password(
+    path: &Path,
+    password: &EstPassword,
+    owner: Option<(u32, u32)>,
+) -> Result<(), String> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -52,7 +77,12 @@ pub fn write_password(path: &Path, password: &EstPassword) -> Result<(), String>
     let written = f
         .write_all(password.expose().as_bytes())
         .and_then(|_| f.write_all(b"\n"))
-        .and_then(|_| f.sync_all());
+        .and_then(|_| f.sync_all())
+        .and_then(|_| match owner {
+            #[cfg(unix)]
+            Some((uid, gid)) => std::os::unix::fs::fchown(&f, Some(uid), Some(gid)),
+            _ => Ok(()),
+        });
     drop(f);
     if let Err(e) = written.and_then(|_| fs::rename(&tmp, path)) {
         let _ = fs::remove_file(&tmp);
@@ -137,7 +167,7 @@ mod tests {
         let path = password_path(&dir.path().join("capf.db"));
         assert!(path.ends_with("capf.db.est-password"));
         let p1 = EstPassword::new("first".into()).expect("p");
-        write_password(&path, &p1).expect("write");
+        write_password(&path, &p1, None).expect("write");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -153,7 +183,7 @@ mod tests {
         std::os::unix::fs::symlink(&victim, &path).expect("symlink");
         assert!(read_password(&path, true).is_err(), "a symlink is refused");
         let p2 = EstPassword::new("second".into()).expect("p");
-        write_password(&path, &p2).expect("write");
+        write_password(&path, &p2, None).expect("write");
         assert_eq!(fs::read_to_string(&victim).expect("victim"), "keep me");
         assert_eq!(read_password(&path, true).expect("read"), p2);
         #[cfg(unix)]

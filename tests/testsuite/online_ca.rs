@@ -621,3 +621,46 @@ fn on_a_terminal_the_password_is_asked_twice_and_never_echoed() {
         "pty-s3cret-1\n"
     );
 }
+
+#[test]
+fn root_gives_the_password_file_to_the_account_that_owns_the_store() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("not root: the ownership hand-over cannot happen here");
+        return;
+    }
+    let env = TestEnv::new();
+    let out = env
+        .capfsh()
+        .args(["show", "capf", "status"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The store belongs to the service account (nobody here), as after capfd setup.
+    let nobody = 65534;
+    std::os::unix::fs::chown(&env.db, Some(nobody), Some(nobody)).expect("chown");
+    let pw = env.home().join("pw");
+    std::fs::write(&pw, "for-the-service\n").expect("pw");
+    let out = env
+        .capfsh()
+        .args([
+            "utils",
+            "capf",
+            "set",
+            "online-ca",
+            "host",
+            "est.example.com",
+            "user",
+            "u",
+        ])
+        .arg("password-file")
+        .arg(&pw)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let meta = std::fs::symlink_metadata(env.db.with_file_name("capf.db.est-password"))
+        .expect("password file");
+    assert_eq!((meta.uid(), meta.gid()), (nobody, nobody));
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+}
