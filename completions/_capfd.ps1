@@ -78,6 +78,10 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
         }
         'capfd;run' {
             [CompletionResult]::new('--interval-ms', '--interval-ms', [CompletionResultType]::ParameterName, 'How often the store is polled, in milliseconds (50-10000)')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Serve phones (CAPF protocol over TLS) here; repeatable; port 0 picks a free port [default: 0.0.0.0:3804]')
+            [CompletionResult]::new('--max-sessions', '--max-sessions', [CompletionResultType]::ParameterName, 'Most phone sessions at once; more connections are closed at once and counted in the log')
+            [CompletionResult]::new('--handshake-timeout-ms', '--handshake-timeout-ms', [CompletionResultType]::ParameterName, 'Time a connecting peer has to complete the TLS handshake, in milliseconds')
+            [CompletionResult]::new('--keep-alive-unit-ms', '--keep-alive-unit-ms', [CompletionResultType]::ParameterName, 'Length of one keep-alive minute (tests shorten it)')
             [CompletionResult]::new('--est-timeout', '--est-timeout', [CompletionResultType]::ParameterName, 'Online CA: most seconds one EST exchange may take (connect 10 s at most)')
             [CompletionResult]::new('--est-retry', '--est-retry', [CompletionResultType]::ParameterName, 'Online CA: first wait after a server or network error, doubled at each further one')
             [CompletionResult]::new('--est-retry-max', '--est-retry-max', [CompletionResultType]::ParameterName, 'Online CA: longest wait between tries, and the pause after a refusal')

@@ -102,6 +102,8 @@ Register-ArgumentCompleter -Native -CommandName 'capfsh' -ScriptBlock {
             [CompletionResult]::new('keep_alive', 'keep_alive', [CompletionResultType]::ParameterValue, 'Show the keep-alive timer')
             [CompletionResult]::new('lsc', 'lsc', [CompletionResultType]::ParameterValue, 'LSC report: all, expiring, or one device''s')
             [CompletionResult]::new('online-ca', 'online-ca', [CompletionResultType]::ParameterValue, 'Online CA (EST) settings, trust and last result')
+            [CompletionResult]::new('operation', 'operation', [CompletionResultType]::ParameterValue, 'Scheduled certificate operations and their status')
+            [CompletionResult]::new('phone', 'phone', [CompletionResultType]::ParameterValue, 'One device''s CAPF view')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'CAPF mode, settings, CA and counts')
             [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'External CAs trusted to issue LSCs')
             break
@@ -191,6 +193,24 @@ Register-ArgumentCompleter -Native -CommandName 'capfsh' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'capfsh;show;capf;operation' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfsh;show;capf;phone' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'capfsh;show;capf;status' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
@@ -231,6 +251,7 @@ Register-ArgumentCompleter -Native -CommandName 'capfsh' -ScriptBlock {
             [CompletionResult]::new('csr', 'csr', [CompletionResultType]::ParameterValue, 'Pending certificate signing requests')
             [CompletionResult]::new('lsc', 'lsc', [CompletionResultType]::ParameterValue, 'Issued LSCs: revoke, export')
             [CompletionResult]::new('online-ca', 'online-ca', [CompletionResultType]::ParameterValue, 'The online CA (EST server) of mode online')
+            [CompletionResult]::new('operation', 'operation', [CompletionResultType]::ParameterValue, 'Per-device certificate operations for phones')
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Change CAPF settings')
             [CompletionResult]::new('stale-lsc', 'stale-lsc', [CompletionResultType]::ParameterValue, 'LSCs issued but never installed')
             [CompletionResult]::new('tidy', 'tidy', [CompletionResultType]::ParameterValue, 'Delete expired LSCs and superseded CSRs past a margin')
@@ -374,6 +395,65 @@ Register-ArgumentCompleter -Native -CommandName 'capfsh' -ScriptBlock {
             break
         }
         'capfsh;utils;capf;online-ca;cacerts' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfsh;utils;capf;operation' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a device''s operation (No Pending Operation)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Schedule the deletion of a device''s LSC')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Schedule Install/Upgrade of a device''s LSC')
+            [CompletionResult]::new('troubleshoot', 'troubleshoot', [CompletionResultType]::ParameterValue, 'Schedule fetching the certificate a device holds')
+            break
+        }
+        'capfsh;utils;capf;operation;cancel' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfsh;utils;capf;operation;delete' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfsh;utils;capf;operation;install' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('file', 'file', [CompletionResultType]::ParameterValue, 'Schedule Install/Upgrade for the devices of a CSV file')
+            break
+        }
+        'capfsh;utils;capf;operation;install;file' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'capfsh;utils;capf;operation;troubleshoot' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (same as noconfirm)')

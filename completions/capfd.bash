@@ -543,13 +543,29 @@ _capfd() {
             return 0
             ;;
         capfd__subcmd__run)
-            opts="-h --interval-ms --est-timeout --est-retry --est-retry-max --crl --crl-days --db --help"
+            opts="-h --interval-ms --listen --max-sessions --handshake-timeout-ms --keep-alive-unit-ms --est-timeout --est-retry --est-retry-max --crl --crl-days --db --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --interval-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-sessions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --handshake-timeout-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep-alive-unit-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

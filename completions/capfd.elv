@@ -70,6 +70,10 @@ set edit:completion:arg-completer[capfd] = {|@words|
         }
         &'capfd;run'= {
             cand --interval-ms 'How often the store is polled, in milliseconds (50-10000)'
+            cand --listen 'Serve phones (CAPF protocol over TLS) here; repeatable; port 0 picks a free port [default: 0.0.0.0:3804]'
+            cand --max-sessions 'Most phone sessions at once; more connections are closed at once and counted in the log'
+            cand --handshake-timeout-ms 'Time a connecting peer has to complete the TLS handshake, in milliseconds'
+            cand --keep-alive-unit-ms 'Length of one keep-alive minute (tests shorten it)'
             cand --est-timeout 'Online CA: most seconds one EST exchange may take (connect 10 s at most)'
             cand --est-retry 'Online CA: first wait after a server or network error, doubled at each further one'
             cand --est-retry-max 'Online CA: longest wait between tries, and the pause after a refusal'

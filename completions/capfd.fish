@@ -65,6 +65,10 @@ complete -c capfd -n "__fish_capfd_using_subcommand crl" -l days -d 'Days until 
 complete -c capfd -n "__fish_capfd_using_subcommand crl" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
 complete -c capfd -n "__fish_capfd_using_subcommand crl" -s h -l help -d 'Print help'
 complete -c capfd -n "__fish_capfd_using_subcommand run" -l interval-ms -d 'How often the store is polled, in milliseconds (50-10000)' -r
+complete -c capfd -n "__fish_capfd_using_subcommand run" -l listen -d 'Serve phones (CAPF protocol over TLS) here; repeatable; port 0 picks a free port [default: 0.0.0.0:3804]' -r
+complete -c capfd -n "__fish_capfd_using_subcommand run" -l max-sessions -d 'Most phone sessions at once; more connections are closed at once and counted in the log' -r
+complete -c capfd -n "__fish_capfd_using_subcommand run" -l handshake-timeout-ms -d 'Time a connecting peer has to complete the TLS handshake, in milliseconds' -r
+complete -c capfd -n "__fish_capfd_using_subcommand run" -l keep-alive-unit-ms -d 'Length of one keep-alive minute (tests shorten it)' -r
 complete -c capfd -n "__fish_capfd_using_subcommand run" -l est-timeout -d 'Online CA: most seconds one EST exchange may take (connect 10 s at most)' -r
 complete -c capfd -n "__fish_capfd_using_subcommand run" -l est-retry -d 'Online CA: first wait after a server or network error, doubled at each further one' -r
 complete -c capfd -n "__fish_capfd_using_subcommand run" -l est-retry-max -d 'Online CA: longest wait between tries, and the pause after a refusal' -r

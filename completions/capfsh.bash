@@ -58,6 +58,12 @@ _capfsh() {
             capfsh__subcmd__show__subcmd__capf,online-ca)
                 cmd="capfsh__subcmd__show__subcmd__capf__subcmd__online__subcmd__ca"
                 ;;
+            capfsh__subcmd__show__subcmd__capf,operation)
+                cmd="capfsh__subcmd__show__subcmd__capf__subcmd__operation"
+                ;;
+            capfsh__subcmd__show__subcmd__capf,phone)
+                cmd="capfsh__subcmd__show__subcmd__capf__subcmd__phone"
+                ;;
             capfsh__subcmd__show__subcmd__capf,status)
                 cmd="capfsh__subcmd__show__subcmd__capf__subcmd__status"
                 ;;
@@ -93,6 +99,9 @@ _capfsh() {
                 ;;
             capfsh__subcmd__utils__subcmd__capf,online-ca)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__online__subcmd__ca"
+                ;;
+            capfsh__subcmd__utils__subcmd__capf,operation)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__operation"
                 ;;
             capfsh__subcmd__utils__subcmd__capf,set)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__set"
@@ -135,6 +144,21 @@ _capfsh() {
                 ;;
             capfsh__subcmd__utils__subcmd__capf__subcmd__online__subcmd__ca,cacerts)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__online__subcmd__ca__subcmd__cacerts"
+                ;;
+            capfsh__subcmd__utils__subcmd__capf__subcmd__operation,cancel)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__operation__subcmd__cancel"
+                ;;
+            capfsh__subcmd__utils__subcmd__capf__subcmd__operation,delete)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__operation__subcmd__delete"
+                ;;
+            capfsh__subcmd__utils__subcmd__capf__subcmd__operation,install)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__operation__subcmd__install"
+                ;;
+            capfsh__subcmd__utils__subcmd__capf__subcmd__operation,troubleshoot)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__operation__subcmd__troubleshoot"
+                ;;
+            capfsh__subcmd__utils__subcmd__capf__subcmd__operation__subcmd__install,file)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__operation__subcmd__install__subcmd__file"
                 ;;
             capfsh__subcmd__utils__subcmd__capf__subcmd__set,keep_alive)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__set__subcmd__keep_alive"
@@ -458,7 +482,7 @@ _capfsh() {
             return 0
             ;;
         capfsh__subcmd__show__subcmd__capf)
-            opts="-y -h --db --format --yes --help audit cert keep_alive lsc online-ca status trust"
+            opts="-y -h --db --format --yes --help audit cert keep_alive lsc online-ca operation phone status trust"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -787,6 +811,72 @@ _capfsh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        capfsh__subcmd__show__subcmd__capf__subcmd__operation)
+            opts="-y -h --db --format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__show__subcmd__capf__subcmd__phone)
+            opts="-y -h --db --format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         capfsh__subcmd__show__subcmd__capf__subcmd__status)
             opts="-y -h --db --format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -887,7 +977,7 @@ _capfsh() {
             return 0
             ;;
         capfsh__subcmd__utils__subcmd__capf)
-            opts="-y -h --db --format --yes --help backup cert csr lsc online-ca set stale-lsc tidy trust"
+            opts="-y -h --db --format --yes --help backup cert csr lsc online-ca operation set stale-lsc tidy trust"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1414,6 +1504,204 @@ _capfsh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__operation)
+            opts="-y -h --db --format --yes --help cancel delete install troubleshoot"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__operation__subcmd__cancel)
+            opts="-y -h --db --format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__operation__subcmd__delete)
+            opts="-y -h --db --format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__operation__subcmd__install)
+            opts="-y -h --db --format --yes --help file"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__operation__subcmd__install__subcmd__file)
+            opts="-y -h --db --format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 6 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__operation__subcmd__troubleshoot)
+            opts="-y -h --db --format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         capfsh__subcmd__utils__subcmd__capf__subcmd__set)
             opts="-y -h --db --format --yes --help keep_alive mode online-ca validity"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1745,7 +2033,7 @@ _capfsh() {
             return 0
             ;;
         capfsh__subcmd__utils__subcmd__capf__subcmd__trust__subcmd__import)
-            opts="-y -h --db --format --yes --help"
+            opts="-y -h --db --format --yes --help lsc mic"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

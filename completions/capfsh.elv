@@ -93,6 +93,8 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand keep_alive 'Show the keep-alive timer'
             cand lsc 'LSC report: all, expiring, or one device''s'
             cand online-ca 'Online CA (EST) settings, trust and last result'
+            cand operation 'Scheduled certificate operations and their status'
+            cand phone 'One device''s CAPF view'
             cand status 'CAPF mode, settings, CA and counts'
             cand trust 'External CAs trusted to issue LSCs'
         }
@@ -172,6 +174,22 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'capfsh;show;capf;operation'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;show;capf;phone'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'capfsh;show;capf;status'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
             cand --format 'Output format [default: table]'
@@ -209,6 +227,7 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand csr 'Pending certificate signing requests'
             cand lsc 'Issued LSCs: revoke, export'
             cand online-ca 'The online CA (EST server) of mode online'
+            cand operation 'Per-device certificate operations for phones'
             cand set 'Change CAPF settings'
             cand stale-lsc 'LSCs issued but never installed'
             cand tidy 'Delete expired LSCs and superseded CSRs past a margin'
@@ -337,6 +356,59 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand cacerts 'Fetch the EST server''s CA certificates and trust them'
         }
         &'capfsh;utils;capf;online-ca;cacerts'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;operation'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand cancel 'Cancel a device''s operation (No Pending Operation)'
+            cand delete 'Schedule the deletion of a device''s LSC'
+            cand install 'Schedule Install/Upgrade of a device''s LSC'
+            cand troubleshoot 'Schedule fetching the certificate a device holds'
+        }
+        &'capfsh;utils;capf;operation;cancel'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;operation;delete'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;operation;install'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand file 'Schedule Install/Upgrade for the devices of a CSV file'
+        }
+        &'capfsh;utils;capf;operation;install;file'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;operation;troubleshoot'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
             cand --format 'Output format [default: table]'
             cand -y 'Answer yes to confirmations (same as noconfirm)'

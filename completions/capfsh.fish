@@ -78,6 +78,8 @@ complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subc
 complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -f -a "keep_alive" -d 'Show the keep-alive timer'
 complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -f -a "lsc" -d 'LSC report: all, expiring, or one device\'s'
 complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -f -a "online-ca" -d 'Online CA (EST) settings, trust and last result'
+complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -f -a "operation" -d 'Scheduled certificate operations and their status'
+complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -f -a "phone" -d 'One device\'s CAPF view'
 complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -f -a "status" -d 'CAPF mode, settings, CA and counts'
 complete -c capfsh -n "__fish_capfsh_using_subcommand show; and __fish_seen_subcommand_from capf" -f -a "trust" -d 'External CAs trusted to issue LSCs'
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and not __fish_seen_subcommand_from capf" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
@@ -98,6 +100,7 @@ complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_sub
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "csr" -d 'Pending certificate signing requests'
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "lsc" -d 'Issued LSCs: revoke, export'
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "online-ca" -d 'The online CA (EST server) of mode online'
+complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "operation" -d 'Per-device certificate operations for phones'
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "set" -d 'Change CAPF settings'
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "stale-lsc" -d 'LSCs issued but never installed'
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "tidy" -d 'Delete expired LSCs and superseded CSRs past a margin'

@@ -18,7 +18,9 @@ use capfsh::engine::{Engine, EngineError, SettingsWatch, refuse_store_file};
 use capfsh::error::Program;
 use capfsh::est::Timeouts;
 use capfsh::est::worker::Pacing;
-use capfsh::logging::Logger;
+use capfsh::logging::{Level, Logger};
+use capfsh::phone::server::{self, PhoneServer, ServerOptions};
+use capfsh::phone::service::PhoneService;
 use capfsh::pki::{CaKeyKind, CaSubject, csr::MAX_CSR_INPUT_BYTES};
 use capfsh::render::escape_controls;
 use capfsh::roles::Role;
@@ -145,6 +147,38 @@ fn cli() -> Command {
                         .value_parser(value_parser!(u64).range(50..=10_000))
                         .default_value("500")
                         .help("How often the store is polled, in milliseconds (50-10000)"),
+                )
+                .arg(
+                    Arg::new("listen")
+                        .long("listen")
+                        .value_name("ADDR:PORT")
+                        .action(ArgAction::Append)
+                        .help("Serve phones (CAPF protocol over TLS) here; repeatable; port 0 picks a free port [default: 0.0.0.0:3804]"),
+                )
+                .arg(
+                    Arg::new("max-sessions")
+                        .long("max-sessions")
+                        .value_name("N")
+                        .value_parser(value_parser!(u64).range(1..=100_000))
+                        .default_value("200")
+                        .help("Most phone sessions at once; more connections are closed at once and counted in the log"),
+                )
+                .arg(
+                    Arg::new("handshake-timeout-ms")
+                        .long("handshake-timeout-ms")
+                        .value_name("MS")
+                        .value_parser(value_parser!(u64).range(100..=600_000))
+                        .default_value("10000")
+                        .help("Time a connecting peer has to complete the TLS handshake, in milliseconds"),
+                )
+                .arg(
+                    Arg::new("keep-alive-unit-ms")
+                        .long("keep-alive-unit-ms")
+                        .value_name("MS")
+                        .value_parser(value_parser!(u64).range(1..=60_000))
+                        .default_value("60000")
+                        .hide(true)
+                        .help("Length of one keep-alive minute (tests shorten it)"),
                 )
                 .arg(
                     Arg::new("est-timeout")
@@ -383,7 +417,7 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
         os_user: os_user(),
         command: format!("capfd {line}"),
     };
-    let result = run_on(&mut store, actor.clone(), matches, clock);
+    let result = run_on(&mut store, &location, actor.clone(), matches, clock);
     // A refused change leaves one failed line, as capfsh's do (when the store can take it).
     if let Err(e) = &result
         && matches!(
@@ -398,6 +432,7 @@ fn run(matches: &ArgMatches) -> Result<(), EngineError> {
 
 fn run_on(
     store: &mut Store,
+    location: &StoreLocation,
     actor: Actor,
     matches: &ArgMatches,
     clock: Clock,
@@ -548,11 +583,35 @@ fn run_on(
                 retry_base,
                 retry_max: secs("est-retry-max", 3600).max(retry_base),
             };
+            let ms =
+                |k: &str, d: u64| Duration::from_millis(m.get_one::<u64>(k).copied().unwrap_or(d));
+            let listen: Vec<String> = m
+                .get_many::<String>("listen")
+                .map(|v| v.cloned().collect())
+                .unwrap_or_else(|| vec![format!("0.0.0.0:{}", server::DEFAULT_PORT)]);
+            let opts = ServerOptions {
+                listen,
+                max_sessions: m.get_one::<u64>("max-sessions").copied().unwrap_or(200) as usize,
+                handshake_timeout: ms("handshake-timeout-ms", 10_000),
+            };
+            let svc = Arc::new(PhoneService::new(
+                location.clone(),
+                ms("keep-alive-unit-ms", 60_000),
+                Logger::from_env("capfd").with_clock(clock),
+            ));
             let crl = m.get_one::<PathBuf>("crl").map(|p| CrlTarget {
                 path: p.clone(),
                 days: m.get_one::<u32>("crl-days").copied().unwrap_or(7),
             });
-            serve(&mut engine, interval, clock, pacing, crl.as_ref())
+            serve(
+                &mut engine,
+                interval,
+                clock,
+                pacing,
+                &opts,
+                svc,
+                crl.as_ref(),
+            )
         }
         _ => Err(EngineError::NoCommand),
     }
@@ -601,6 +660,8 @@ fn serve(
     interval: Duration,
     clock: Clock,
     pacing: Pacing,
+    opts: &ServerOptions,
+    svc: Arc<PhoneService>,
     crl: Option<&CrlTarget>,
 ) -> Result<(), EngineError> {
     let stop = Arc::new(AtomicBool::new(false));
@@ -608,6 +669,31 @@ fn serve(
         signal_hook::flag::register(sig, stop.clone()).map_err(EngineError::Signals)?;
     }
     let log = Logger::from_env("capfd").with_clock(clock);
+    // Sessions a killed capfd left in progress are failed, saying so, before phones come back.
+    let interrupted = engine.store_mut().fail_interrupted_operations(
+        clock.now(),
+        &Actor {
+            os_user: os_user(),
+            command: "capfd run".into(),
+        },
+    )?;
+    let server =
+        PhoneServer::start(opts, svc.clone(), log.clone()).map_err(EngineError::Service)?;
+    // The bound addresses come first: tests and operators find the port here.
+    for a in server.addrs() {
+        log.notice(&format!(
+            "listening for phones on {a} (CAPF protocol over TLS)"
+        ));
+    }
+    if interrupted > 0 {
+        log.log(
+            Level::Warning,
+            None,
+            &format!(
+                "{interrupted} operation(s) left in progress by an earlier capfd are marked failed"
+            ),
+        );
+    }
     // The online CA works on a thread of its own: a slow or silent EST server must not hold
     // up signing, settings or anything else this loop does.
     let est = capfsh::est::worker::spawn(
@@ -642,6 +728,7 @@ fn serve(
         let started = Instant::now();
         let step = (|| -> Result<(), EngineError> {
             if let Some(new) = watch.poll(engine.store())?.cloned() {
+                svc.mode_changed();
                 log.notice(&format!(
                     "settings changed: issuer mode {}, keep-alive {} min, LSC validity {} days",
                     new.issuer_mode, new.keep_alive, new.validity
@@ -684,6 +771,7 @@ fn serve(
             std::thread::sleep(Duration::from_millis(20).min(interval));
         }
     }
+    server.stop();
     // An EST exchange in flight ends within its timeout; do not wait that long to stop (the
     // store is transactional, so an exchange cut short records nothing).
     let deadline = Instant::now() + Duration::from_secs(2);

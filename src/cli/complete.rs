@@ -6,7 +6,8 @@ use super::parse::{
     ParseError, Step, is_noconfirm, match_child, match_word, resolve, split_words, walk,
 };
 use super::tree::{
-    DeviceSource, Keyword, KeywordValue, NOCONFIRM, Node, Param, Runnable, ValueKind,
+    Choice as TreeChoice, DeviceSource, Keyword, KeywordValue, NOCONFIRM, Node, OptionSpec,
+    OptionValue, Param, Runnable, ValueKind,
 };
 pub use crate::store::{MORE_MARKER, more_marker};
 
@@ -218,6 +219,35 @@ fn complete_words(
         complete_keyed(run, rest, partial, devices, &mut out.choices);
         return;
     }
+    if let Some(idx) = run
+        .params
+        .iter()
+        .position(|p| matches!(p.kind, ValueKind::Options(_)))
+        && rest.len() >= idx
+        && let ValueKind::Options(specs) = run.params[idx].kind
+    {
+        if rest.len() == idx
+            && let Some(param) = run.params.get(idx)
+            && !param.optional
+        {
+            push_values(param, partial, devices, &mut out.choices);
+            return;
+        }
+        if rest.len() > idx || idx >= required(run) {
+            let complete = push_options(specs, &rest[idx..], partial, &mut out.choices);
+            if complete && run.confirms() && starts_with_ci(NOCONFIRM, partial) {
+                out.choices.push(Choice {
+                    word: NOCONFIRM.into(),
+                    help: "Do not ask for confirmation".into(),
+                    kind: ChoiceKind::Value,
+                });
+            }
+            if complete && partial.is_empty() {
+                out.choices.push(cr());
+            }
+            return;
+        }
+    }
     let noconfirm_given = run.confirms() && rest.last().is_some_and(|l| is_noconfirm(l));
     let given = rest.len() - usize::from(noconfirm_given);
     if let Some((at, keywords)) = run
@@ -412,6 +442,49 @@ fn push_children(node: &'static Node, partial: &str, repl: bool, out: &mut Vec<C
     }
 }
 
+/// Completes keyword options after the words `given`; returns whether the command could end
+/// here (no keyword is waiting for its value).
+fn push_options(
+    specs: &'static [OptionSpec],
+    given: &[String],
+    partial: &str,
+    out: &mut Vec<Choice>,
+) -> bool {
+    let value = |w: &str, help: &str, kind| Choice {
+        word: w.to_owned(),
+        help: help.to_owned(),
+        kind,
+    };
+    match super::parse::option_state(specs, given) {
+        super::parse::OptionState::Keyword(used) => {
+            for o in specs.iter().filter(|o| !used.contains(&o.word)) {
+                if starts_with_ci(o.word, partial) {
+                    out.push(value(o.word, o.help, ChoiceKind::Value));
+                }
+            }
+            true
+        }
+        super::parse::OptionState::Value(o) => {
+            match o.value {
+                OptionValue::Text(name) => {
+                    out.push(value(&format!("<{name}>"), o.help, ChoiceKind::Placeholder))
+                }
+                OptionValue::Choice { words, .. } => {
+                    for w in words.iter().filter(|w| starts_with_ci(w.word, partial)) {
+                        out.push(value(w.word, o.help, ChoiceKind::Value));
+                    }
+                }
+            }
+            false
+        }
+        super::parse::OptionState::Extra(name, help) => {
+            out.push(value(&format!("<{name}>"), help, ChoiceKind::Placeholder));
+            false
+        }
+        super::parse::OptionState::Invalid => false,
+    }
+}
+
 fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &mut Vec<Choice>) {
     let placeholder = Choice {
         word: format!("<{}>", param.name),
@@ -435,10 +508,21 @@ fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &m
                 });
             }
         }
-        ValueKind::Device(source) | ValueKind::AllOrDevice(source) => {
-            if matches!(param.kind, ValueKind::AllOrDevice(_)) && starts_with_ci("all", partial) {
+        ValueKind::Device(source)
+        | ValueKind::AllOrDevice(source)
+        | ValueKind::WordOrDevice(_, source) => {
+            const ALL: &[TreeChoice] = &[TreeChoice {
+                word: "all",
+                help: "",
+            }];
+            let words: &[TreeChoice] = match param.kind {
+                ValueKind::AllOrDevice(_) => ALL,
+                ValueKind::WordOrDevice(words, _) => words,
+                _ => &[],
+            };
+            for w in words.iter().filter(|w| starts_with_ci(w.word, partial)) {
                 out.push(Choice {
-                    word: "all".into(),
+                    word: w.word.into(),
                     help: param.help_text(),
                     kind: ChoiceKind::Value,
                 });
@@ -470,6 +554,9 @@ fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &m
         | ValueKind::Text
         | ValueKind::Keyed { .. } => out.push(placeholder),
         ValueKind::Keywords(_) => {}
+        ValueKind::Options(specs) => {
+            push_options(specs, &[], partial, out);
+        }
     }
 }
 
@@ -499,6 +586,7 @@ mod tests {
                 "csr",
                 "lsc",
                 "online-ca",
+                "operation",
                 "set",
                 "stale-lsc",
                 "tidy",
@@ -553,6 +641,7 @@ mod tests {
                 "csr",
                 "lsc",
                 "online-ca",
+                "operation",
                 "set",
                 "stale-lsc",
                 "tidy",
@@ -598,6 +687,35 @@ mod tests {
         assert_eq!(words("utils capf csr list | include SEP "), ["<cr>", "|"]);
         let c = complete("utils capf | count", true, &no_devices);
         assert!(c.error.is_some());
+    }
+
+    #[test]
+    fn keyword_options_complete_in_any_order() {
+        assert_eq!(
+            words("utils capf operation install SEP1 "),
+            ["auth", "by", "key", "<cr>", "|"]
+        );
+        assert_eq!(
+            words("utils capf operation install SEP1 auth "),
+            ["existing-lsc", "existing-mic", "generate", "null", "string"]
+        );
+        assert_eq!(
+            words("utils capf operation install SEP1 auth string "),
+            ["<digits>"]
+        );
+        assert_eq!(
+            words("utils capf operation install SEP1 auth string 1234 "),
+            ["by", "key", "<cr>", "|"]
+        );
+        assert_eq!(
+            words("utils capf operation install SEP1 key ec"),
+            ["ec-p256", "ec-p384", "ec-p521"]
+        );
+        assert_eq!(words("utils capf operation install "), ["file", "<device>"]);
+        assert_eq!(
+            words("show capf operation "),
+            ["failed", "pending", "<device>", "<cr>", "|"]
+        );
     }
 
     #[test]

@@ -233,6 +233,7 @@ mod tests {
                 "  csr*        Pending certificate signing requests",
                 "  lsc*        Issued LSCs: revoke, export",
                 "  online-ca*  The online CA (EST server) of mode online",
+                "  operation*  Per-device certificate operations for phones",
                 "  set*        Change CAPF settings",
                 "  stale-lsc*  LSCs issued but never installed",
                 "  tidy        Delete expired LSCs and superseded CSRs past a margin",

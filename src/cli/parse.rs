@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use super::tree::{
-    Choice, CommandId, Effect, Keyword, KeywordValue, NOCONFIRM, Node, Param, ROOT, ValueKind,
+    Choice, CommandId, Effect, Keyword, KeywordValue, NOCONFIRM, Node, OptionSpec, OptionValue,
+    Param, ROOT, ValueKind,
 };
 use crate::domain::{DeviceName, InvalidValue};
 use crate::store::Scope;
@@ -175,6 +176,11 @@ impl Invocation {
                 ValueKind::CommandPath | ValueKind::Text | ValueKind::Keyed { .. } => {
                     Value::Text(raw.clone())
                 }
+                ValueKind::Options(_) => Value::Text(raw.clone()),
+                ValueKind::WordOrDevice(words, _) => match match_choice(words, raw) {
+                    Some(c) if c.word == raw => Value::Word(c.word),
+                    _ => Value::Device(raw.parse()?),
+                },
             }));
         }
         Ok(Args(values))
@@ -422,6 +428,13 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
             args.push((!normal.is_empty()).then_some(normal));
             continue;
         }
+        if let ValueKind::Options(specs) = param.kind {
+            let all: Vec<String> = rest.by_ref().collect();
+            let (canonical, abbrev) = parse_options(specs, &all, &w.path)?;
+            abbreviated |= abbrev;
+            args.push((!canonical.is_empty()).then(|| canonical.join(" ")));
+            continue;
+        }
         if matches!(param.kind, ValueKind::Keyed { .. }) {
             args.push(None);
             continue;
@@ -629,6 +642,151 @@ pub fn is_noconfirm(word: &str) -> bool {
         && NOCONFIRM.as_bytes()[..word.len()].eq_ignore_ascii_case(word.as_bytes())
 }
 
+/// Where a line of keyword options stands (for completion).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OptionState {
+    /// A keyword may come next; these were used already.
+    Keyword(Vec<&'static str>),
+    /// This keyword's value comes next.
+    Value(&'static OptionSpec),
+    /// The extra value of a choice comes next (`string <digits>`): its name and help.
+    Extra(&'static str, &'static str),
+    /// The words so far are not valid options.
+    Invalid,
+}
+
+/// Follows keyword options to see what comes next.
+pub fn option_state(specs: &'static [OptionSpec], words: &[String]) -> OptionState {
+    let mut used = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let Some(spec) = match_option(specs, &words[i]) else {
+            return OptionState::Invalid;
+        };
+        if used.contains(&spec.word) {
+            return OptionState::Invalid;
+        }
+        used.push(spec.word);
+        let Some(v) = words.get(i + 1) else {
+            return OptionState::Value(spec);
+        };
+        i += 2;
+        if let OptionValue::Choice {
+            words: choices,
+            extra,
+        } = spec.value
+        {
+            let Some(w) = match_choice(choices, v).map(|c| c.word) else {
+                return OptionState::Invalid;
+            };
+            if let Some((x, name)) = extra
+                && x == w
+            {
+                if words.get(i).is_none() {
+                    return OptionState::Extra(name, spec.help);
+                }
+                i += 1;
+            }
+        }
+    }
+    OptionState::Keyword(used)
+}
+
+fn match_option(specs: &'static [OptionSpec], word: &str) -> Option<&'static OptionSpec> {
+    match_word(specs, |o| o.word, word)
+}
+
+/// Parses keyword options into their canonical words (full keywords and choices), refusing
+/// unknown or repeated keywords and missing values; returns whether anything was abbreviated.
+fn parse_options(
+    specs: &'static [OptionSpec],
+    words: &[String],
+    path: &[&'static str],
+) -> Result<(Vec<String>, bool), ParseError> {
+    let mut out = Vec::new();
+    let mut used = Vec::new();
+    let mut abbreviated = false;
+    let mut i = 0;
+    while i < words.len() {
+        let word = &words[i];
+        let spec = match_option(specs, word).ok_or_else(|| ParseError::Extra {
+            path: path.to_vec(),
+            extra: word.clone(),
+        })?;
+        if used.contains(&spec.word) {
+            return Err(ParseError::Extra {
+                path: path.to_vec(),
+                extra: word.clone(),
+            });
+        }
+        used.push(spec.word);
+        abbreviated |= !spec.word.eq_ignore_ascii_case(word);
+        out.push(spec.word.to_owned());
+        let value = words.get(i + 1).ok_or_else(|| ParseError::MissingParam {
+            path: path.to_vec(),
+            param: spec.word,
+            help: spec.help.to_owned(),
+        })?;
+        i += 2;
+        match spec.value {
+            OptionValue::Text(_) => out.push(value.clone()),
+            OptionValue::Choice {
+                words: choices,
+                extra,
+            } => {
+                let w =
+                    match_choice(choices, value)
+                        .map(|c| c.word)
+                        .ok_or(ParseError::BadChoice {
+                            param: spec.word,
+                            value: value.clone(),
+                            choices,
+                        })?;
+                abbreviated |= !w.eq_ignore_ascii_case(value);
+                out.push(w.to_owned());
+                if let Some((x, name)) = extra
+                    && x == w
+                {
+                    let v = words.get(i).ok_or_else(|| ParseError::MissingParam {
+                        path: path.to_vec(),
+                        param: name,
+                        help: spec.help.to_owned(),
+                    })?;
+                    out.push(v.clone());
+                    i += 1;
+                }
+            }
+        }
+    }
+    Ok((out, abbreviated))
+}
+
+/// The line with every authentication string replaced by `****`: what the audit log and the
+/// history keep of an operation command (`... auth string 1234` → `... auth string ****`).
+/// Any word after `auth string` (abbreviations included) is masked, wherever it appears in
+/// the line (one-shot lines carry options such as `--db` first).
+pub fn redact_secrets(line: &str) -> String {
+    let Ok(words) = split_words(line) else {
+        return line.to_owned();
+    };
+    let is = |w: &str, full: &str| {
+        !w.is_empty() && w.len() <= full.len() && full[..w.len()].eq_ignore_ascii_case(w)
+    };
+    let mut out = words.clone();
+    let mut secret = false;
+    for i in 2..words.len() {
+        if is(&words[i - 2], "auth") && is(&words[i - 1], "string") {
+            out[i] = "****".into();
+            secret = true;
+        }
+    }
+    if secret {
+        out.join(" ")
+    } else {
+        line.to_owned()
+    }
+}
+
 fn check_value(param: &Param, value: String) -> Result<String, ParseError> {
     match param.kind {
         ValueKind::Choice(choices) => match_choice(choices, &value)
@@ -639,6 +797,11 @@ fn check_value(param: &Param, value: String) -> Result<String, ParseError> {
                 choices,
             }),
         ValueKind::AllOrDevice(_) if value.eq_ignore_ascii_case("all") => Ok("all".into()),
+        ValueKind::WordOrDevice(words, _) => Ok(words
+            .iter()
+            .find(|w| w.word.eq_ignore_ascii_case(&value))
+            .map(|w| w.word.to_owned())
+            .unwrap_or(value)),
         _ => Ok(value),
     }
 }
@@ -690,6 +853,29 @@ mod tests {
 
     fn parse(line: &str) -> Result<Invocation, ParseError> {
         resolve(&split_words(line).expect("split"), true)
+    }
+
+    #[test]
+    fn keyword_options_are_checked_expanded_and_secrets_masked() {
+        let inv = parse("ut ca op inst SEP1 k ec-p3 au str 1234 by 2099-01-01").expect("parse");
+        assert_eq!(inv.id, CommandId::OperationInstall);
+        assert_eq!(
+            inv.arg(1),
+            Some("key ec-p384 auth string 1234 by 2099-01-01")
+        );
+        assert!(inv.abbreviated);
+        assert!(parse("utils capf operation install SEP1 key ec-p999").is_err());
+        assert!(parse("utils capf operation install SEP1 key").is_err());
+        assert!(parse("utils capf operation install SEP1 auth string").is_err());
+        assert!(parse("utils capf operation install SEP1 key ec-p256 key rsa-2048").is_err());
+        assert!(parse("utils capf operation troubleshoot SEP1 key ec-p256").is_err());
+        let inv = parse("utils capf operation delete SEP1 auth null noconfirm").expect("parse");
+        assert!(inv.noconfirm);
+        assert_eq!(
+            redact_secrets("--db x utils capf operation install SEP1 au st 98765 key ec-p256"),
+            "--db x utils capf operation install SEP1 au st **** key ec-p256"
+        );
+        assert_eq!(redact_secrets("utils capf csr list"), "utils capf csr list");
     }
 
     #[test]

@@ -53,6 +53,20 @@ pub enum CommandId {
     ShowLscExpiring,
     /// `show capf lsc device <device>`
     ShowLscDevice,
+    /// `utils capf operation install <device> [options]`
+    OperationInstall,
+    /// `utils capf operation install file <csv> [output <csv>]`
+    OperationInstallFile,
+    /// `utils capf operation troubleshoot <device> [options]`
+    OperationTroubleshoot,
+    /// `utils capf operation delete <device> [options]`
+    OperationDelete,
+    /// `utils capf operation cancel <device>`
+    OperationCancel,
+    /// `show capf operation [<device>|pending|failed]`
+    ShowOperation,
+    /// `show capf phone <device>`
+    ShowPhone,
     /// `set cli pagination on|off`
     SetPagination,
     /// `show capf cert all`
@@ -219,9 +233,40 @@ pub enum ValueKind {
         /// How the value is checked and completed.
         kind: &'static ValueKind,
     },
+    /// One of fixed words, or a device name completing from the store.
+    WordOrDevice(&'static [Choice], DeviceSource),
+    /// Keyword options, each once, in any order (`auth string 1234 key ec-p256 by 2026-12-31`):
+    /// takes the rest of the line.
+    Options(&'static [OptionSpec]),
     /// Optional keywords in any order, some followed by a value (`reason keyCompromise`,
     /// `older-than 30`, `dry-run`): takes every remaining word, so it comes last.
     Keywords(&'static [Keyword]),
+}
+
+/// One keyword option of a [`ValueKind::Options`] parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionSpec {
+    /// The keyword (`auth`, `key`, `by`).
+    pub word: &'static str,
+    /// One line for `?`.
+    pub help: &'static str,
+    /// What follows the keyword.
+    pub value: OptionValue,
+}
+
+/// The value of a keyword option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionValue {
+    /// Free text, shown as `<name>` (a date, a file).
+    Text(&'static str),
+    /// One of fixed words; `extra` names the word that takes one more value and that value
+    /// (`string <digits>`).
+    Choice {
+        /// The words.
+        words: &'static [Choice],
+        /// (word, name of its value).
+        extra: Option<(&'static str, &'static str)>,
+    },
 }
 
 /// A keyword of a [`ValueKind::Keywords`] parameter.
@@ -431,6 +476,149 @@ const ALL_OR_STALE: Param = Param {
     kind: ValueKind::AllOrDevice(DeviceSource::StaleLsc),
     optional: false,
 };
+
+/// A choice word that needs no explanation.
+const fn word(word: &'static str) -> Choice {
+    Choice { word, help: "" }
+}
+
+/// The authentication modes an operation may be scheduled with.
+pub const AUTH_CHOICES: &[Choice] = &[
+    word("existing-lsc"),
+    word("existing-mic"),
+    word("generate"),
+    word("null"),
+    word("string"),
+];
+
+const OPT_AUTH: OptionSpec = OptionSpec {
+    word: "auth",
+    help: "string <4-10 digits>, generate, null (default), existing-lsc or existing-mic",
+    value: OptionValue::Choice {
+        words: AUTH_CHOICES,
+        extra: Some(("string", "digits")),
+    },
+};
+
+const OPT_BY: OptionSpec = OptionSpec {
+    word: "by",
+    help: "YYYY-MM-DD: the operation completes by the end of this day (UTC)",
+    value: OptionValue::Text("YYYY-MM-DD"),
+};
+
+const OPT_KEY: OptionSpec = OptionSpec {
+    word: "key",
+    help: "rsa-1024, rsa-2048 (default), rsa-3072, rsa-4096, ec-p256, ec-p384 or ec-p521",
+    value: OptionValue::Choice {
+        words: &[
+            word("ec-p256"),
+            word("ec-p384"),
+            word("ec-p521"),
+            word("rsa-1024"),
+            word("rsa-2048"),
+            word("rsa-3072"),
+            word("rsa-4096"),
+        ],
+        extra: None,
+    },
+};
+
+const DEVICE_ANY: Param = Param {
+    name: "device",
+    help: "device name, e.g. SEP001122AABBCC",
+    kind: ValueKind::Device(DeviceSource::Operation),
+    optional: false,
+};
+
+const fn options(specs: &'static [OptionSpec]) -> Param {
+    Param {
+        name: "options",
+        help: "keyword options, any order",
+        kind: ValueKind::Options(specs),
+        optional: true,
+    }
+}
+
+const CAPF_OPERATION: &[Node] = &[
+    Node::leaf(
+        "cancel",
+        "Cancel a device's operation (No Pending Operation)",
+        Runnable {
+            id: CommandId::OperationCancel,
+            effect: Effect::Writes,
+            params: &[DEVICE_ANY],
+            description: "Removes the certificate operation scheduled for a device, as setting \
+                No Pending Operation in CUCM: the phone gets no action when it next connects.",
+        },
+    ),
+    Node::leaf(
+        "delete",
+        "Schedule the deletion of a device's LSC",
+        Runnable {
+            id: CommandId::OperationDelete,
+            effect: Effect::Destroys,
+            params: &[DEVICE_ANY, options(&[OPT_AUTH, OPT_BY])],
+            description: "Schedules Delete for a device: when the phone next connects to capfd \
+                and proves itself (auth, default null), it is asked to delete its LSC, and the \
+                store records that it holds none. Replaces the device's scheduled operation.",
+        },
+    ),
+    Node {
+        word: "install",
+        help: "Schedule Install/Upgrade of a device's LSC",
+        children: &[Node::leaf(
+            "file",
+            "Schedule Install/Upgrade for the devices of a CSV file",
+            Runnable {
+                id: CommandId::OperationInstallFile,
+                effect: Effect::Writes,
+                params: &[
+                    Param {
+                        name: "csv",
+                        help: "CSV file of device,auth,string,key,by lines (header allowed)",
+                        kind: ValueKind::Path,
+                        optional: false,
+                    },
+                    options(&[OptionSpec {
+                        word: "output",
+                        help: "new CSV file (mode 0600) receiving each generated string",
+                        value: OptionValue::Text("csv"),
+                    }]),
+                ],
+                description: "Schedules Install/Upgrade for every line of a CSV file of \
+                    device,auth,string,key,by (a header line is allowed; empty fields take the \
+                    defaults null, rsa-2048, no deadline), all or nothing: one bad line \
+                    schedules nothing and is named. A line with auth generate (or auth string \
+                    and no string) gets a unique random string; the strings are written to the \
+                    new file given with output (mode 0600), never shown.",
+            },
+        )],
+        run: Some(Runnable {
+            id: CommandId::OperationInstall,
+            effect: Effect::Writes,
+            params: &[DEVICE_ANY, options(&[OPT_AUTH, OPT_BY, OPT_KEY])],
+            description: "Schedules Install/Upgrade for a device: when the phone next connects \
+                to capfd and proves itself (auth: string with the given 4-10 digits, generate \
+                for a random string printed once, null by default, or its existing certificate \
+                with precedence to the LSC or the MIC), it generates the key (default rsa-2048) \
+                and capfd issues its LSC. After the by date the phone is refused and the status \
+                says expired. Replaces the device's scheduled operation.",
+        }),
+        repl_only: false,
+    },
+    Node::leaf(
+        "troubleshoot",
+        "Schedule fetching the certificate a device holds",
+        Runnable {
+            id: CommandId::OperationTroubleshoot,
+            effect: Effect::Writes,
+            params: &[DEVICE_ANY, options(&[OPT_AUTH, OPT_BY])],
+            description: "Schedules Troubleshoot for a device: when the phone next connects and \
+                proves itself, it sends the certificate it holds, which the store records (see \
+                show capf phone). Replaces the device's scheduled operation.",
+        },
+    ),
+];
 
 const CAPF_SET: &[Node] = &[
     Node::leaf(
@@ -660,20 +848,42 @@ const CAPF_CERT: &[Node] = &[Node::leaf(
     },
 )];
 
+/// What a trusted CA is for.
+const TRUST_PURPOSES: &[Choice] = &[
+    Choice {
+        word: "lsc",
+        help: "may issue LSCs",
+    },
+    Choice {
+        word: "mic",
+        help: "manufacturer CA of phones' MICs",
+    },
+];
+
 const CAPF_TRUST: &[Node] = &[Node::leaf(
     "import",
     "Trust a CA certificate to issue LSCs",
     Runnable {
         id: CommandId::TrustImport,
-        params: &[Param {
-            name: "file",
-            help: "PEM or DER file with one or more CA certificates",
-            kind: ValueKind::Path,
-            optional: false,
-        }],
-        description: "Adds CA certificates allowed to issue LSCs in online and offline mode, \
-            all or nothing. A CA must carry Basic Constraints CA:TRUE and Key Usage \
-            Certificate Sign; a Common Name containing CAPF- is reserved and refused.",
+        params: &[
+            Param {
+                name: "file",
+                help: "PEM or DER file with one or more CA certificates",
+                kind: ValueKind::Path,
+                optional: false,
+            },
+            Param {
+                name: "purpose",
+                help: "default lsc",
+                kind: ValueKind::Choice(TRUST_PURPOSES),
+                optional: true,
+            },
+        ],
+        description: "Adds CA certificates, all or nothing. Without a purpose (or with lsc) \
+            they may issue LSCs in online and offline mode; with mic they are manufacturer \
+            CAs, trusted only to vouch for phones' MICs and SUDI certificates (By Existing \
+            Certificate), never to issue LSCs. A CA must carry Basic Constraints CA:TRUE and \
+            Key Usage Certificate Sign; a Common Name containing CAPF- is reserved and refused.",
         effect: Effect::Administers,
     },
 )];
@@ -721,6 +931,11 @@ const UTILS_CAPF: &[Node] = &[
         "online-ca",
         "The online CA (EST server) of mode online",
         CAPF_ONLINE_CA,
+    ),
+    Node::menu(
+        "operation",
+        "Per-device certificate operations for phones",
+        CAPF_OPERATION,
     ),
     Node::menu("set", "Change CAPF settings", CAPF_SET),
     Node::menu("stale-lsc", "LSCs issued but never installed", CAPF_STALE),
@@ -1040,6 +1255,45 @@ const SHOW_CAPF: &[Node] = &[
         repl_only: false,
     },
     Node::leaf(
+        "operation",
+        "Scheduled certificate operations and their status",
+        Runnable {
+            id: CommandId::ShowOperation,
+            effect: Effect::Reads,
+            params: &[Param {
+                name: "filter",
+                help: "pending, failed, or a device name; all operations when left out",
+                kind: ValueKind::WordOrDevice(
+                    &[word("failed"), word("pending")],
+                    DeviceSource::Operation,
+                ),
+                optional: true,
+            }],
+            description: "Lists scheduled certificate operations: device, operation, \
+                authentication mode, key, completes by, status (pending, in-progress, success, \
+                failed, expired) with its reason, and the last attempt. pending shows those a \
+                phone may still be served, failed those that failed or expired. \
+                Authentication strings are never shown.",
+        },
+    ),
+    Node::leaf(
+        "phone",
+        "One device's CAPF view",
+        Runnable {
+            id: CommandId::ShowPhone,
+            effect: Effect::Reads,
+            params: &[Param {
+                name: "device",
+                help: "device name, e.g. SEP001122AABBCC",
+                kind: ValueKind::Device(DeviceSource::Operation),
+                optional: false,
+            }],
+            description: "Shows a device's scheduled operation and its status, its LSCs \
+                (issued, installed, stale) with serials, its pending request, and the \
+                certificate the phone last reported (troubleshoot, delete).",
+        },
+    ),
+    Node::leaf(
         "status",
         "CAPF mode, settings, CA and counts",
         Runnable {
@@ -1254,6 +1508,13 @@ fn param_syntax(p: &Param) -> String {
     match p.kind {
         ValueKind::Keyed { value, .. } if p.optional => return format!("[{} <{value}>]", p.name),
         ValueKind::Keyed { value, .. } => return format!("{} <{value}>", p.name),
+        ValueKind::Options(specs) => {
+            return specs
+                .iter()
+                .map(option_syntax)
+                .collect::<Vec<_>>()
+                .join(" ");
+        }
         _ => {}
     }
     if p.optional {
@@ -1265,8 +1526,31 @@ fn param_syntax(p: &Param) -> String {
             choices.iter().map(|c| c.word).collect::<Vec<_>>().join("|")
         ),
         ValueKind::AllOrDevice(_) => "{all|<device>}".to_owned(),
+        ValueKind::WordOrDevice(words, _) => format!(
+            "{{{}|<device>}}",
+            words.iter().map(|c| c.word).collect::<Vec<_>>().join("|")
+        ),
         _ => format!("<{}>", p.name),
     }
+}
+
+/// How one keyword option shows: `[auth {string <digits>|generate|null}]`, `[by <YYYY-MM-DD>]`.
+fn option_syntax(o: &OptionSpec) -> String {
+    let value = match o.value {
+        OptionValue::Text(name) => format!("<{name}>"),
+        OptionValue::Choice { words, extra } => format!(
+            "{{{}}}",
+            words
+                .iter()
+                .map(|c| match extra {
+                    Some((x, n)) if x == c.word => format!("{} <{n}>", c.word),
+                    _ => c.word.to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("|")
+        ),
+    };
+    format!("[{} {value}]", o.word)
 }
 
 #[cfg(test)]
@@ -1333,6 +1617,14 @@ mod tests {
             "utils capf csr list"
         );
         assert_eq!(
+            line(&["utils", "capf", "operation", "delete"]),
+            "utils capf operation delete <device> [auth {existing-lsc|existing-mic|generate|null|string <digits>}] [by <YYYY-MM-DD>] [noconfirm]"
+        );
+        assert_eq!(
+            line(&["show", "capf", "operation"]),
+            "show capf operation [filter]"
+        );
+        assert_eq!(
             line(&["utils", "capf", "set", "online-ca"]),
             "utils capf set online-ca host <host> [port <port>] [label <label>] user <user> \
              [password-file <path>]"
@@ -1392,6 +1684,11 @@ mod tests {
                 CommandId::LscRevoke,
                 CommandId::LscRevokeSerial,
                 CommandId::OnlineCaCacerts,
+                CommandId::OperationCancel,
+                CommandId::OperationDelete,
+                CommandId::OperationInstall,
+                CommandId::OperationInstallFile,
+                CommandId::OperationTroubleshoot,
                 CommandId::SetKeepAlive,
                 CommandId::SetMode,
                 CommandId::SetOnlineCa,

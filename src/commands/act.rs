@@ -70,7 +70,8 @@ impl Act {
     pub fn actor(&self, line: &str) -> Actor {
         Actor {
             os_user: self.os_user.clone(),
-            command: line.to_owned(),
+            // The audit log must never hold an authentication string (`auth string ****`).
+            command: crate::cli::parse::redact_secrets(line),
         }
     }
 }

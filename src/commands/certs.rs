@@ -231,10 +231,16 @@ pub fn trust_import(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     let certs = ParsedCert::parse_many(&buf).map_err(EngineError::from)?;
     let now = cx.act.now();
     let store = cx.act.store()?;
-    let added = Engine::new(store, cx.actor.clone()).trust(&certs, now)?;
+    let purpose = cx.args.word(1).unwrap_or("lsc");
+    let added = Engine::new(store, cx.actor.clone()).trust_for(&certs, purpose, now)?;
     // One element per output line: a CA subject is untrusted and escaped whole.
+    let what = if purpose == "mic" {
+        " as manufacturer (MIC) CAs"
+    } else {
+        ""
+    };
     let mut text = vec![format!(
-        "Trusted {} ({} new)",
+        "Trusted {}{what} ({} new)",
         plural(certs.len() as u64, "CA certificate", "CA certificates"),
         added
     )];

@@ -16,10 +16,11 @@ pub const CSR_COLUMNS: &[Column] = &[
         title: "Submitted At (UTC)",
         width: 19,
     },
+    // `RSA-2048 keygen` for a key from a phone's key-generate response (no CSR).
     Column {
         field: "key",
         title: "Key",
-        width: 8,
+        width: 15,
     },
     Column {
         field: "subject",
@@ -82,6 +83,13 @@ pub fn dump(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     // Decode again from the stored DER: the dump shows what the request really says.
     let decoded = ParsedCsr::parse(&record.der);
     let (signature, sig_alg, extensions) = match &decoded {
+        // A key from a phone's key-generate response: no CSR, nothing signed it.
+        _ if c.from_key_generate => (
+            "none: a public key from the phone's key-generate response (CAPF protocol), not a CSR"
+                .to_owned(),
+            "-".into(),
+            "-".into(),
+        ),
         Ok(p) => (
             "verified".to_owned(),
             p.signature_algorithm.clone(),
@@ -127,11 +135,12 @@ pub fn dump(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     if let Ok(Some(w)) = decoded.as_ref().map(|p| p.weak.clone()) {
         fields.push(("warning", "Warning", Cell::Text(w)));
     }
-    fields.push((
-        "pem",
-        "PEM",
-        Cell::Block(to_pem("CERTIFICATE REQUEST", &record.der)),
-    ));
+    let label = if c.from_key_generate {
+        "PUBLIC KEY"
+    } else {
+        "CERTIFICATE REQUEST"
+    };
+    fields.push(("pem", "PEM", Cell::Block(to_pem(label, &record.der))));
     cx.out.record(&fields)?;
     Ok(())
 }

@@ -50,7 +50,7 @@ pub const CA_COLUMNS: &[Column] = &[
 
 /// `show capf cert all`: the active CAPF CA and the retired ones.
 pub fn show_cert_all(cx: &mut Cx<'_>) -> Result<(), CommandError> {
-    let cas = cx.store()?.capf_cas()?;
+    let cas = cx.store()?.capf_ca_history()?;
     let out = &mut *cx.out;
     out.begin_list(CA_COLUMNS)?;
     for ca in &cas {
@@ -210,7 +210,7 @@ pub fn export(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     }
     let cas: Vec<ParsedCert> = if chain {
         store
-            .capf_cas()?
+            .capf_ca_history()?
             .into_iter()
             .map(|c| c.der)
             .chain(store.trust_anchors()?.into_iter().map(|c| c.der))

@@ -14,6 +14,7 @@ mod delete;
 mod error;
 mod lifecycle;
 mod online_ca;
+mod operation;
 mod report;
 mod settings;
 mod stale_lsc;
@@ -133,6 +134,13 @@ fn handler(id: CommandId) -> Handler {
         CsrDelete => csr::delete,
         StaleList => stale_lsc::list,
         StaleDelete => stale_lsc::delete,
+        OperationInstall => operation::install,
+        OperationTroubleshoot => operation::troubleshoot,
+        OperationDelete => operation::delete,
+        OperationInstallFile => operation::install_file,
+        OperationCancel => operation::cancel,
+        ShowOperation => operation::show,
+        ShowPhone => operation::phone,
         SetOnlineCa => online_ca::set,
         OnlineCaCacerts => online_ca::cacerts,
         ShowOnlineCa => online_ca::show,

@@ -252,6 +252,11 @@ pub const TRUST_COLUMNS: &[Column] = &[
         width: 95,
     },
     Column {
+        field: "purpose",
+        title: "Purpose",
+        width: 7,
+    },
+    Column {
         field: "subject",
         title: "Subject",
         width: 0,
@@ -260,12 +265,13 @@ pub const TRUST_COLUMNS: &[Column] = &[
 
 /// `show capf trust`.
 pub fn trust(cx: &mut Cx<'_>) -> Result<(), CommandError> {
-    let anchors = cx.store()?.trust_anchors()?;
+    let anchors = cx.store()?.trust_anchors_with_purpose()?;
     cx.out.begin_list(TRUST_COLUMNS)?;
-    for a in &anchors {
+    for (a, purpose) in &anchors {
         cx.out.row(&[
             Cell::Time(a.not_after),
             Cell::Text(a.sha256_fingerprint.clone()),
+            Cell::Text(purpose.clone()),
             Cell::Text(a.subject.clone()),
         ])?;
     }

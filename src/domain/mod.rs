@@ -5,6 +5,7 @@
 
 mod device;
 mod online_ca;
+mod operation;
 mod records;
 mod revocation;
 mod settings;
@@ -15,6 +16,10 @@ pub use device::DeviceName;
 pub use online_ca::{
     DEFAULT_EST_PORT, EstHost, EstLabel, EstPassword, EstRequest, EstState, EstUser, OnlineCa,
     parse_est_port,
+};
+pub use operation::{
+    AuthMode, AuthString, KeySpec, NewOperation, Operation, OperationKind, OperationStatus,
+    auth_secret_matches, deadline_from_date,
 };
 pub use records::{
     CsrRecord, LscRecord, LscState, NewCsr, NewLsc, PendingCsr, PendingCsrRow, StaleLsc, key_label,

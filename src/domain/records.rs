@@ -40,12 +40,21 @@ pub struct PendingCsr {
     pub key_bits: u32,
     /// SHA-256 of the public key (hex).
     pub public_key_sha256: String,
+    /// The request came as a key from the phone's key-generate response (CAPF protocol), not
+    /// as a PKCS#10 CSR; it is pending, supersedes and goes stale exactly like a CSR.
+    pub from_key_generate: bool,
 }
 
 impl PendingCsr {
-    /// The key as admins read it: `RSA-2048`, `EC-P256`.
+    /// The key as admins read it: `RSA-2048`, `EC-P256`; a key from a key-generate response
+    /// says so (`EC-P256 keygen`), since there is no CSR to dump or export.
     pub fn key_label(&self) -> String {
-        key_label(&self.key_algorithm, self.key_bits)
+        let label = key_label(&self.key_algorithm, self.key_bits);
+        if self.from_key_generate {
+            format!("{label} keygen")
+        } else {
+            label
+        }
     }
 }
 
@@ -181,6 +190,8 @@ pub struct PendingCsrRow<'a> {
     pub key_algorithm: &'a str,
     /// Key size in bits.
     pub key_bits: u32,
+    /// A key from a phone's key-generate response, not a CSR (see [`PendingCsr`]).
+    pub from_key_generate: bool,
 }
 
 impl PendingCsrRow<'_> {
@@ -207,6 +218,9 @@ impl PendingCsrRow<'_> {
         }
         for d in &digits[i..] {
             out.push(char::from(*d));
+        }
+        if self.from_key_generate {
+            out.push_str(" keygen");
         }
     }
 }

@@ -34,6 +34,9 @@ pub enum EngineError {
         #[source]
         source: StoreError,
     },
+    /// The phone service could not start or serve (a port taken, no TLS identity).
+    #[error("{0}")]
+    Service(String),
     /// No subcommand was given.
     #[error("no command: see capfd --help")]
     NoCommand,
@@ -301,6 +304,12 @@ impl<'s> Engine<'s> {
         self.store
     }
 
+    /// The store, for writes the engine makes outside its own operations (the service's
+    /// start-up clean-up).
+    pub fn store_mut(&mut self) -> &mut Store {
+        self.store
+    }
+
     /// Creates the CAPF CA. The private key goes to a new 0600 file beside the database,
     /// named after the certificate and recorded with it in one transaction, never into the
     /// store. With `force`, an existing CA is retired (kept in the store with its own key file,
@@ -482,6 +491,41 @@ impl<'s> Engine<'s> {
         })
     }
 
+    /// What CAPF does when a phone answers the protocol's key-generate request with a public
+    /// key (no CSR): the key is recorded as a pending request of kind `key` (superseding the
+    /// device's older request, which makes an LSC it never installed stale) and its LSC is
+    /// signed by `ca` with exactly the rules of [`Engine::enroll`], in one transaction.
+    /// The caller loaded `ca` with [`Engine::load_ca`] (a service keeps it between phones).
+    pub fn enroll_key(
+        &mut self,
+        ca: &CapfCa,
+        device: &DeviceName,
+        key: &crate::pki::PhoneKey,
+        validity_days: u16,
+        now: Timestamp,
+    ) -> Result<(i64, IssuedLsc), EngineError> {
+        let new_key = NewCsr {
+            device: device.clone(),
+            submitted_at: now,
+            subject: format!("CN={device}"),
+            key_algorithm: key.key.algorithm.as_str().to_owned(),
+            key_bits: key.key.bits,
+            public_key_sha256: key.public_key_sha256.clone(),
+            der: key.spki_der.clone(),
+        };
+        let (id, _, lsc) = self.store.record_key_and_lsc(&new_key, &self.actor, |id| {
+            let lsc = ca.sign_lsc_for_key(
+                &key.spki_der,
+                device.as_str(),
+                u32::from(validity_days),
+                now,
+            )?;
+            Ok::<_, EngineError>(Some((lsc_record(device, &lsc, id, now), lsc)))
+        })?;
+        let lsc = lsc.ok_or_else(|| EngineError::Service("no LSC was signed".into()))?;
+        Ok((id, lsc))
+    }
+
     /// In `capf` mode, signs up to `limit` pending CSRs that have no LSC yet (left by an earlier
     /// mode or a failed signing), oldest first, passing over the ids in `refused`. A CSR that
     /// cannot be signed (a key this build refuses, say) is added to `refused` with its device
@@ -557,6 +601,18 @@ impl<'s> Engine<'s> {
     /// Adds CA certificates to the trust list, all or nothing: every one must pass the CAPF
     /// rules (CA:TRUE, Certificate Sign, no `CAPF-` in the CN) and be unexpired at `now`. Returns how many were new.
     pub fn trust(&mut self, certs: &[ParsedCert], now: Timestamp) -> Result<usize, EngineError> {
+        self.trust_for(certs, "lsc", now)
+    }
+
+    /// [`Engine::trust`] for a purpose: `lsc` (may issue LSCs) or `mic` (manufacturer CAs
+    /// that vouch for phones' MICs and SUDI certificates; never LSC issuers). The same rules
+    /// apply to both.
+    pub fn trust_for(
+        &mut self,
+        certs: &[ParsedCert],
+        purpose: &str,
+        now: Timestamp,
+    ) -> Result<usize, EngineError> {
         let mut anchors = Vec::with_capacity(certs.len());
         for c in certs {
             c.check_trust_anchor()?;
@@ -573,7 +629,9 @@ impl<'s> Engine<'s> {
                 der: c.der.clone(),
             });
         }
-        Ok(self.store.add_trust_anchors(&anchors, &self.actor)?)
+        Ok(self
+            .store
+            .add_trust_anchors_for(&anchors, purpose, &self.actor)?)
     }
 
     /// Imports certificates signed by an external CA, all or nothing: each must be issued by a
@@ -742,7 +800,12 @@ fn sign(
     now: Timestamp,
 ) -> Result<(NewLsc, IssuedLsc), EngineError> {
     let lsc = ca.sign_lsc(csr, device.as_str(), u32::from(validity_days), now)?;
-    let record = NewLsc {
+    Ok((lsc_record(device, &lsc, csr_id, now), lsc))
+}
+
+/// The store's record of an LSC signed for request `csr_id`.
+fn lsc_record(device: &DeviceName, lsc: &IssuedLsc, csr_id: i64, now: Timestamp) -> NewLsc {
+    NewLsc {
         device: device.clone(),
         serial: lsc.serial_hex.clone(),
         subject: lsc.subject.clone(),
@@ -752,8 +815,7 @@ fn sign(
         issued_at: now,
         csr_id: Some(csr_id),
         der: lsc.der.clone(),
-    };
-    Ok((record, lsc))
+    }
 }
 
 /// Certificates and CRLs carry whole seconds.

@@ -397,6 +397,12 @@ impl CapfCa {
         to_pem("CERTIFICATE", &self.cert_der)
     }
 
+    /// The CA's private key as PKCS#8 DER: capfd's TLS identity on port 3804 is the CAPF
+    /// certificate and its key, as phones expect. Never written anywhere by this crate.
+    pub fn private_key_pkcs8_der(&self) -> Vec<u8> {
+        self.issuer.key().serialized_der().to_vec()
+    }
+
     /// SHA-256 fingerprint of the CA certificate, as openssl prints it.
     pub fn fingerprint(&self) -> String {
         fingerprint(&self.cert_der)
@@ -419,7 +425,21 @@ impl CapfCa {
         validity_days: u32,
         now: Timestamp,
     ) -> Result<IssuedLsc, PkiError> {
-        let spki = SubjectPublicKeyInfo::from_der(&csr.spki_der)
+        self.sign_lsc_for_key(&csr.spki_der, device_name, validity_days, now)
+    }
+
+    /// Signs an LSC for a public key a phone sent in the CAPF protocol's key-generate response
+    /// (no CSR): the same certificate [`CapfCa::sign_lsc`] builds, by the same code. The caller
+    /// checks the key first ([`crate::pki::public_key_info`]).
+    pub fn sign_lsc_for_key(
+        &self,
+        spki_der: &[u8],
+        device_name: &str,
+        validity_days: u32,
+        now: Timestamp,
+    ) -> Result<IssuedLsc, PkiError> {
+        let key = super::proof::public_key_info(spki_der)?.key;
+        let spki = SubjectPublicKeyInfo::from_der(spki_der)
             .map_err(|e| PkiError::UnsupportedKey(format!("cannot certify this key: {e}")))?;
         if now >= self.not_after {
             return Err(PkiError::Rule(format!(
@@ -439,7 +459,7 @@ impl CapfCa {
         let mut params = CertificateParams::default();
         params.distinguished_name = dn;
         params.is_ca = IsCa::NoCa;
-        params.key_usages = match csr.key.algorithm {
+        params.key_usages = match key.algorithm {
             KeyAlgorithm::Rsa => vec![
                 KeyUsagePurpose::DigitalSignature,
                 KeyUsagePurpose::KeyEncipherment,
@@ -451,7 +471,7 @@ impl CapfCa {
             ExtendedKeyUsagePurpose::ClientAuth,
         ];
         params.use_authority_key_identifier_extension = true;
-        params.custom_extensions = vec![subject_key_identifier(&csr.spki_der)?];
+        params.custom_extensions = vec![subject_key_identifier(spki_der)?];
         params.not_before = to_time(not_before)?;
         params.not_after = to_time(not_after)?;
         params.serial_number = Some(SerialNumber::from_slice(&serial));

@@ -9,6 +9,7 @@ pub mod cert;
 pub mod crl;
 pub mod csr;
 mod describe;
+pub mod proof;
 mod subject;
 mod verify;
 
@@ -19,6 +20,7 @@ use x509_parser::x509::X509Name;
 pub use ca::{CaKeyKind, CaSubject, CapfCa, GeneratedCa, IssuedLsc};
 pub use cert::ParsedCert;
 pub use csr::{KeyAlgorithm, ParsedCsr, PublicKeyInfo};
+pub use proof::{PhoneKey, ProofDigest, check_chain, public_key_info, verify_with_cert};
 
 /// Why a CSR, certificate or key was refused. Each message is one line an admin can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

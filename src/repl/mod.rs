@@ -132,7 +132,8 @@ pub fn run(session: &mut Session) -> io::Result<u8> {
             && !ends_session(trimmed)
             && !crate::cli::parse::may_hold_password(trimmed)
         {
-            source.remember(trimmed);
+            // Never keep an authentication string in the history file.
+            source.remember(&crate::cli::parse::redact_secrets(trimmed));
             if let Some(h) = &history {
                 source.save(h);
             }

@@ -35,6 +35,29 @@ pub(super) fn log_ok(tx: &Tx<'_>, actor: &Actor, detail: &str) -> Result<(), Sto
     insert(tx, actor, "ok", detail)
 }
 
+/// Appends a phone session's outcome (`ok` or `failed`) at `at`, inside the caller's
+/// transaction.
+pub(super) fn insert_outcome(
+    tx: &Tx<'_>,
+    actor: &Actor,
+    ok: bool,
+    detail: &str,
+    at: crate::domain::Timestamp,
+) -> Result<(), StoreError> {
+    let conn: &Connection = tx;
+    conn.execute(
+        "INSERT INTO audit_log (at, os_user, command, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            to_micros(&at),
+            actor.os_user,
+            actor.command,
+            if ok { "ok" } else { "failed" },
+            detail
+        ],
+    )?;
+    Ok(())
+}
+
 fn insert(tx: &Tx<'_>, actor: &Actor, outcome: &str, detail: &str) -> Result<(), StoreError> {
     let conn: &Connection = tx;
     conn.execute(

@@ -155,13 +155,67 @@ impl Store {
         })
     }
 
-    /// The trusted external CAs, oldest first.
+    /// The external CAs trusted to issue LSCs (purpose `lsc`), oldest first.
     pub fn trust_anchors(&self) -> Result<Vec<CaRecord>, StoreError> {
+        self.trust_anchors_for(Some("lsc"))
+    }
+
+    /// The manufacturer CAs trusted to vouch for phones' MICs and SUDI certificates (purpose
+    /// `mic`), oldest first. They never issue LSCs.
+    pub fn mic_anchors(&self) -> Result<Vec<CaRecord>, StoreError> {
+        self.trust_anchors_for(Some("mic"))
+    }
+
+    /// Every trust anchor with its purpose (`lsc` or `mic`), oldest first (`show capf trust`).
+    pub fn trust_anchors_with_purpose(&self) -> Result<Vec<(CaRecord, String)>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, subject, not_after, sha256_fingerprint, der, added_at
+            "SELECT id, subject, not_after, sha256_fingerprint, der, added_at, purpose
                FROM trust_anchor ORDER BY added_at, id",
         )?;
         let rows = stmt.query_map([], |r| {
+            Ok((
+                CaRecord {
+                    id: r.get(0)?,
+                    subject: r.get(1)?,
+                    not_after: ts_col(r, 2)?,
+                    sha256_fingerprint: r.get(3)?,
+                    der: r.get(4)?,
+                    key_file: None,
+                    added_at: ts_col(r, 5)?,
+                },
+                r.get(6)?,
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every CAPF CA certificate, the active one first, then retired ones newest first: an LSC
+    /// a phone presents may come from a CA since replaced.
+    pub fn capf_cas(&self) -> Result<Vec<CaRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, subject, not_after, sha256_fingerprint, der, key_file, created_at
+               FROM capf_ca ORDER BY retired_at IS NOT NULL, created_at DESC, id DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(CaRecord {
+                id: r.get(0)?,
+                subject: r.get(1)?,
+                not_after: ts_col(r, 2)?,
+                sha256_fingerprint: r.get(3)?,
+                der: r.get(4)?,
+                key_file: Some(r.get(5)?),
+                added_at: ts_col(r, 6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn trust_anchors_for(&self, purpose: Option<&str>) -> Result<Vec<CaRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, subject, not_after, sha256_fingerprint, der, added_at
+               FROM trust_anchor WHERE ?1 IS NULL OR purpose = ?1 ORDER BY added_at, id",
+        )?;
+        let rows = stmt.query_map([purpose], |r| {
             Ok(CaRecord {
                 id: r.get(0)?,
                 subject: r.get(1)?,
@@ -182,14 +236,26 @@ impl Store {
         anchors: &[NewTrustAnchor],
         actor: &Actor,
     ) -> Result<usize, StoreError> {
+        self.add_trust_anchors_for(anchors, "lsc", actor)
+    }
+
+    /// [`Store::add_trust_anchors`] with a purpose: `lsc` (may issue LSCs) or `mic`
+    /// (manufacturer CAs for MIC and SUDI checks). A certificate already trusted keeps the
+    /// purpose it was first imported with.
+    pub fn add_trust_anchors_for(
+        &mut self,
+        anchors: &[NewTrustAnchor],
+        purpose: &str,
+        actor: &Actor,
+    ) -> Result<usize, StoreError> {
         self.write(|tx| {
             let now = to_micros(&tx.now());
             let mut added = 0;
             for a in anchors {
                 added += tx.execute(
                     "INSERT INTO trust_anchor (subject, not_after, sha256_fingerprint, der,
-                                               added_at, added_by)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                                               added_at, added_by, purpose)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                      ON CONFLICT (sha256_fingerprint) DO NOTHING",
                     params![
                         a.subject,
@@ -197,11 +263,13 @@ impl Store {
                         a.sha256_fingerprint,
                         a.der,
                         now,
-                        actor.os_user
+                        actor.os_user,
+                        purpose
                     ],
                 )?;
             }
-            log_ok(tx, actor, &format!("{added} trust anchors added"))?;
+            let what = if purpose == "mic" { " (MIC)" } else { "" };
+            log_ok(tx, actor, &format!("{added} trust anchors added{what}"))?;
             Ok(added)
         })
     }
@@ -226,7 +294,7 @@ pub struct CapfCaEntry {
 
 impl Store {
     /// Every CAPF CA certificate, the active one first, then the retired ones newest first.
-    pub fn capf_cas(&self) -> Result<Vec<CapfCaEntry>, StoreError> {
+    pub fn capf_ca_history(&self) -> Result<Vec<CapfCaEntry>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT subject, not_before, not_after, sha256_fingerprint, retired_at, der
                FROM capf_ca ORDER BY retired_at IS NOT NULL, retired_at DESC, id DESC",

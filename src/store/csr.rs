@@ -7,7 +7,7 @@ use super::{Actor, Scope, Store, StoreError, to_micros, ts_col};
 use crate::domain::{CsrRecord, DeviceName, NewCsr, PendingCsr, PendingCsrRow, Timestamp};
 
 const PENDING_COLUMNS: &str =
-    "id, device, submitted_at, subject, key_algorithm, key_bits, public_key_sha256";
+    "id, device, submitted_at, subject, key_algorithm, key_bits, public_key_sha256, kind = 'key'";
 
 fn pending_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PendingCsr> {
     Ok(PendingCsr {
@@ -18,6 +18,7 @@ fn pending_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PendingCsr> {
         key_algorithm: r.get(4)?,
         key_bits: r.get(5)?,
         public_key_sha256: r.get(6)?,
+        from_key_generate: r.get(7)?,
     })
 }
 
@@ -30,18 +31,30 @@ pub enum DeviceSource {
     StaleLsc,
     /// Devices with any LSC.
     Lsc,
+    /// Devices with a scheduled certificate operation.
+    Operation,
 }
 
 /// Inserts one CSR, superseding the device's older pending CSR; returns (id, superseded count).
 pub(super) fn insert_csr(conn: &Connection, csr: &NewCsr) -> Result<(i64, usize), StoreError> {
+    insert_request(conn, csr, "csr")
+}
+
+/// Inserts a pending request of `kind` (`csr`, or `key` for a key from a phone's key-generate
+/// response, whose `der` is the SubjectPublicKeyInfo), superseding the device's older one.
+pub(super) fn insert_request(
+    conn: &Connection,
+    csr: &NewCsr,
+    kind: &str,
+) -> Result<(i64, usize), StoreError> {
     let superseded = conn.execute(
         "UPDATE csr SET state = 'superseded' WHERE device = ?1 AND state = 'pending'",
         [csr.device.as_str()],
     )?;
     conn.execute(
         "INSERT INTO csr (device, submitted_at, subject, key_algorithm, key_bits,
-                          public_key_sha256, der)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                          public_key_sha256, der, kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             csr.device.as_str(),
             to_micros(&csr.submitted_at),
@@ -49,7 +62,8 @@ pub(super) fn insert_csr(conn: &Connection, csr: &NewCsr) -> Result<(i64, usize)
             csr.key_algorithm,
             csr.key_bits,
             csr.public_key_sha256,
-            csr.der
+            csr.der,
+            kind
         ],
     )?;
     Ok((conn.last_insert_rowid(), superseded))
@@ -104,7 +118,8 @@ impl Store {
     /// Streams the pending CSRs, oldest first, to `f` as rows borrowed from SQLite's own buffers
     /// (the listing's hot path: no copy, no allocation per row); returns how many there were.
     ///
-    /// The query reads only the covering index `csr_pending_list` (v6), never the CSR table.
+    /// The query reads only the covering index `csr_pending_list` (v6, with the kind since v7),
+    /// never the CSR table.
     pub fn each_pending_csr_row<E: From<StoreError>>(
         &self,
         mut f: impl FnMut(&PendingCsrRow<'_>) -> Result<(), E>,
@@ -112,7 +127,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT device, submitted_at, subject, key_algorithm, key_bits
+                "SELECT device, submitted_at, subject, key_algorithm, key_bits, kind = 'key'
                    FROM csr WHERE state = 'pending' ORDER BY submitted_at, id",
             )
             .map_err(StoreError::from)?;
@@ -132,6 +147,7 @@ impl Store {
                             Box::new(e),
                         )
                     })?,
+                    from_key_generate: r.get(5)?,
                 })
             })()
             .map_err(StoreError::from)?;
@@ -146,13 +162,14 @@ impl Store {
     pub fn unanswered_csrs(&self, limit: u32) -> Result<Vec<CsrRecord>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {PENDING_COLUMNS}, der FROM csr c
-              WHERE state = 'pending' AND NOT EXISTS (SELECT 1 FROM lsc l WHERE l.csr_id = c.id)
+              WHERE state = 'pending' AND kind = 'csr'
+                AND NOT EXISTS (SELECT 1 FROM lsc l WHERE l.csr_id = c.id)
               ORDER BY submitted_at, id LIMIT ?1"
         ))?;
         let rows = stmt.query_map([limit], |r| {
             Ok(CsrRecord {
                 csr: pending_from_row(r)?,
-                der: r.get(7)?,
+                der: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -179,7 +196,7 @@ impl Store {
                 |r| {
                     Ok(CsrRecord {
                         csr: pending_from_row(r)?,
-                        der: r.get(7)?,
+                        der: r.get(8)?,
                     })
                 },
             )
@@ -197,7 +214,8 @@ impl Store {
             .conn
             .prepare_cached(&format!(
                 "SELECT {PENDING_COLUMNS}, der FROM csr c
-                  WHERE state = 'pending' AND NOT EXISTS (SELECT 1 FROM lsc l WHERE l.csr_id = c.id)
+                  WHERE state = 'pending' AND kind = 'csr'
+                    AND NOT EXISTS (SELECT 1 FROM lsc l WHERE l.csr_id = c.id)
                   ORDER BY submitted_at, id"
             ))
             .map_err(StoreError::from)?;
@@ -206,7 +224,7 @@ impl Store {
         while let Some(r) = rows.next().map_err(StoreError::from)? {
             let rec = CsrRecord {
                 csr: pending_from_row(r).map_err(StoreError::from)?,
-                der: r.get(7).map_err(StoreError::from)?,
+                der: r.get(8).map_err(StoreError::from)?,
             };
             f(rec)?;
             n += 1;
@@ -293,6 +311,7 @@ fn name_range(source: DeviceSource, prefix: &str) -> Option<(&'static str, Strin
         DeviceSource::PendingCsr => "csr WHERE state = 'pending' AND",
         DeviceSource::StaleLsc => "stale_lsc WHERE",
         DeviceSource::Lsc => "lsc WHERE",
+        DeviceSource::Operation => "operation WHERE",
     };
     // Names are stored upper-case (see DeviceName); `sep00<Tab>` finds `SEP00…`.
     let prefix = prefix.to_ascii_uppercase();

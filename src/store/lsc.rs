@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::log_ok;
-use super::csr::insert_csr;
+use super::csr::insert_request;
 use super::{Actor, Scope, Store, StoreError, Tx, opt_ts_col, to_micros, ts_col};
 use crate::domain::{DeviceName, LscRecord, LscState, NewCsr, NewLsc, StaleLsc, Timestamp};
 
@@ -88,6 +88,28 @@ impl Store {
         actor: &Actor,
         sign: impl FnOnce(i64) -> Result<Option<(NewLsc, T)>, E>,
     ) -> Result<(i64, usize, Option<T>), E> {
+        self.record_request_and_lsc(csr, "csr", actor, sign)
+    }
+
+    /// [`Store::record_csr_and_lsc`] for a key a phone sent in a key-generate response (the
+    /// CAPF protocol has no PKCS#10): `key.der` is the SubjectPublicKeyInfo. It is a pending
+    /// request like a CSR (listed, superseding, making older LSCs stale) of kind `key`.
+    pub fn record_key_and_lsc<T, E: From<StoreError>>(
+        &mut self,
+        key: &NewCsr,
+        actor: &Actor,
+        sign: impl FnOnce(i64) -> Result<Option<(NewLsc, T)>, E>,
+    ) -> Result<(i64, usize, Option<T>), E> {
+        self.record_request_and_lsc(key, "key", actor, sign)
+    }
+
+    fn record_request_and_lsc<T, E: From<StoreError>>(
+        &mut self,
+        csr: &NewCsr,
+        kind: &str,
+        actor: &Actor,
+        sign: impl FnOnce(i64) -> Result<Option<(NewLsc, T)>, E>,
+    ) -> Result<(i64, usize, Option<T>), E> {
         self.write_with(|tx| {
             // The clock was read before waiting for the write lock: an engine may have recorded
             // an LSC of this device in the meantime, stamped later. This CSR arrived after it,
@@ -105,8 +127,13 @@ impl Store {
             {
                 csr.submitted_at = super::from_micros(latest + 1)?;
             }
-            let (csr_id, superseded) = insert_csr(tx, &csr)?;
-            // One change, one audit line: it names the CSR and, in capf mode, its LSC.
+            let (csr_id, superseded) = insert_request(tx, &csr, kind)?;
+            let what = if kind == "key" {
+                "key-generate key"
+            } else {
+                "csr"
+            };
+            // One change, one audit line: it names the request and, in capf mode, its LSC.
             let issued = match sign(csr_id)? {
                 Some((mut lsc, extra)) => {
                     // Never recorded as issued before the request it answers.
@@ -118,14 +145,14 @@ impl Store {
                         tx,
                         actor,
                         &format!(
-                            "csr recorded for {} and answered by lsc {}",
+                            "{what} recorded for {} and answered by lsc {}",
                             csr.device, lsc.serial
                         ),
                     )?;
                     Some(extra)
                 }
                 None => {
-                    log_ok(tx, actor, &format!("csr recorded for {}", csr.device))?;
+                    log_ok(tx, actor, &format!("{what} recorded for {}", csr.device))?;
                     None
                 }
             };
@@ -216,59 +243,69 @@ impl Store {
         at: Timestamp,
         actor: &Actor,
     ) -> Result<String, StoreError> {
-        self.write(|tx| {
-            // Without a serial: the newest LSC that is neither installed nor stale. A stale one
-            // answered a key the phone has since replaced, so it is never installable.
-            let found: Option<(i64, String, Option<i64>, Option<i64>)> = tx
-                .query_row(
-                    "SELECT id, serial, csr_id, superseded_at FROM lsc
-                      WHERE device = ?1 AND installed_at IS NULL
-                        AND (?2 IS NULL AND superseded_at IS NULL OR serial = lower(?2))
-                      ORDER BY issued_at DESC, id DESC LIMIT 1",
-                    params![device.as_str(), serial],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()?;
-            let (id, serial, csr_id, superseded_at) = found.ok_or_else(|| {
-                StoreError::Invalid(match serial {
-                    Some(s) => {
-                        format!("device {device} has no issued, not-installed LSC with serial {s}")
-                    }
-                    None => format!(
-                        "device {device} has no issued, not-installed LSC that is not stale"
-                    ),
-                })
-            })?;
-            let revoked: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM revocation WHERE serial = ?1)",
-                [&serial],
-                |r| r.get(0),
-            )?;
-            if revoked {
-                return Err(StoreError::Invalid(format!(
-                    "LSC {serial} of {device} is revoked and cannot be installed"
-                )));
-            }
-            if superseded_at.is_some() {
-                return Err(StoreError::Invalid(format!(
-                    "LSC {serial} of {device} is stale (the device sent a newer CSR after it was issued) and cannot be installed"
-                )));
-            }
-            tx.execute(
-                "UPDATE lsc SET installed_at = ?1 WHERE id = ?2",
-                params![to_micros(&at), id],
-            )?;
-            if let Some(csr_id) = csr_id {
-                tx.execute(
-                    "UPDATE csr SET state = 'done' WHERE id = ?1 AND state = 'pending'",
-                    [csr_id],
-                )?;
-            }
-            log_ok(tx, actor, &format!("lsc {serial} installed on {device}"))?;
-            Ok(serial)
-        })
+        self.write(|tx| mark_installed_in(tx, device, serial, at, actor))
     }
+}
 
+/// The body of [`Store::mark_installed`], inside the caller's transaction (a phone session
+/// records the installation and its operation's success together).
+pub(super) fn mark_installed_in(
+    tx: &Tx<'_>,
+    device: &DeviceName,
+    serial: Option<&str>,
+    at: Timestamp,
+    actor: &Actor,
+) -> Result<String, StoreError> {
+    // Without a serial: the newest LSC that is neither installed nor stale. A stale one
+    // answered a key the phone has since replaced, so it is never installable.
+    let found: Option<(i64, String, Option<i64>, Option<i64>)> = tx
+        .query_row(
+            "SELECT id, serial, csr_id, superseded_at FROM lsc
+              WHERE device = ?1 AND installed_at IS NULL
+                AND (?2 IS NULL AND superseded_at IS NULL OR serial = lower(?2))
+              ORDER BY issued_at DESC, id DESC LIMIT 1",
+            params![device.as_str(), serial],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let (id, serial, csr_id, superseded_at) = found.ok_or_else(|| {
+        StoreError::Invalid(match serial {
+            Some(s) => {
+                format!("device {device} has no issued, not-installed LSC with serial {s}")
+            }
+            None => format!("device {device} has no issued, not-installed LSC that is not stale"),
+        })
+    })?;
+    let revoked: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM revocation WHERE serial = ?1)",
+        [&serial],
+        |r| r.get(0),
+    )?;
+    if revoked {
+        return Err(StoreError::Invalid(format!(
+            "LSC {serial} of {device} is revoked and cannot be installed"
+        )));
+    }
+    if superseded_at.is_some() {
+        return Err(StoreError::Invalid(format!(
+            "LSC {serial} of {device} is stale (the device sent a newer CSR after it was issued) and cannot be installed"
+        )));
+    }
+    tx.execute(
+        "UPDATE lsc SET installed_at = ?1 WHERE id = ?2",
+        params![to_micros(&at), id],
+    )?;
+    if let Some(csr_id) = csr_id {
+        tx.execute(
+            "UPDATE csr SET state = 'done' WHERE id = ?1 AND state = 'pending'",
+            [csr_id],
+        )?;
+    }
+    log_ok(tx, actor, &format!("lsc {serial} installed on {device}"))?;
+    Ok(serial)
+}
+
+impl Store {
     /// Streams the stale LSCs (oldest issue first) to `f`; returns how many there were.
     pub fn each_stale_lsc<E: From<StoreError>>(
         &self,

@@ -39,8 +39,12 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0007_online_ca.sql"),
     ),
     (
-        "0008_revocation_and_crl",
-        include_str!("../../migrations/0008_revocation_and_crl.sql"),
+        "0008_phone_operations",
+        include_str!("../../migrations/0008_phone_operations.sql"),
+    ),
+    (
+        "0009_revocation_and_crl",
+        include_str!("../../migrations/0009_revocation_and_crl.sql"),
     ),
 ];
 

@@ -14,6 +14,7 @@ mod location;
 mod lsc;
 mod migrate;
 mod online_ca;
+mod operation;
 mod revocation;
 mod settings;
 mod tidy;
@@ -41,6 +42,7 @@ pub use location::{
 pub use lsc::{LscCounts, LscFilter};
 pub use migrate::{LATEST_VERSION, MIGRATIONS, schema_version};
 pub use online_ca::{EstAttempt, NewOnlineCa};
+pub use operation::{OperationFilter, PhoneCert, ReportedCert, SessionResult};
 pub use revocation::{CrlRecord, NewCrl};
 pub use tidy::{TidyPlan, TidyScope};
 

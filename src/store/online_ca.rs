@@ -222,7 +222,7 @@ impl Store {
             "SELECT c.id, c.device, c.submitted_at, c.subject, c.key_algorithm, c.key_bits,
                     c.public_key_sha256, c.der
                FROM csr c LEFT JOIN est_attempt a ON a.csr_id = c.id
-              WHERE c.state = 'pending'
+              WHERE c.state = 'pending' AND c.kind = 'csr'
                 AND NOT EXISTS (SELECT 1 FROM lsc l WHERE l.csr_id = c.id)
                 AND (a.csr_id IS NULL OR a.next_try_at <= ?1 OR a.config_revision <> ?2)
               ORDER BY c.submitted_at, c.id LIMIT ?3",
@@ -237,6 +237,8 @@ impl Store {
                     key_algorithm: r.get(4)?,
                     key_bits: r.get(5)?,
                     public_key_sha256: r.get(6)?,
+                    // Only CSRs go to an EST server: a bare key has nothing to send.
+                    from_key_generate: false,
                 },
                 der: r.get(7)?,
             })

@@ -441,7 +441,8 @@ fn the_service_names_a_missing_ca_key_at_start() {
         .env("HOME", env.home())
         .arg("--db")
         .arg(&env.db)
-        .args(["run", "--interval-ms", "100"])
+        // A free loopback port for the phone service: tests run side by side.
+        .args(["run", "--interval-ms", "100", "--listen", "127.0.0.1:0"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -722,13 +722,26 @@ fn capfd_run_follows_settings_changes_and_stops_on_sigterm() {
         .assert()
         .success();
     let mut child = Command::new(env!("CARGO_BIN_EXE_capfd"))
-        .args(["run", "--interval-ms", "100", "--db"])
+        .args([
+            "run",
+            "--interval-ms",
+            "100",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+        ])
         .arg(&env.db)
         .env("HOME", env.home())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
     let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    // The bound addresses come first, then what the engine uses.
+    let listening = lines.next().expect("a line").expect("read");
+    assert!(
+        listening.contains("listening for phones on 127.0.0.1:"),
+        "{listening}"
+    );
     let first = lines.next().expect("a line").expect("read");
     assert!(
         first.contains("started: issuer mode capf, keep-alive 15 min"),

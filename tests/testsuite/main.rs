@@ -17,6 +17,8 @@ mod online_ca;
 mod os_users;
 mod packaging;
 mod pager_pty;
+mod phone_emulator;
+mod phones;
 mod pki_standards;
 mod repl_pty;
 mod repl_safety;

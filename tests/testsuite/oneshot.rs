@@ -10,12 +10,12 @@ fn csr_list_table_is_cucm_style_oldest_first() {
     env.seed();
     let out = env.run_capfsh(&["utils", "capf", "csr", "list"]);
     insta::assert_snapshot!(out, @r#"
-        Device Name      Submitted At (UTC)   Key       Subject
-        ===============  ===================  ========  =======
-        SEP001122AABB01  2026-11-20 08:00:00  RSA-2048  CN=SEP001122AABB01
-        CSFJOHN          2026-11-20 08:10:00  EC-P256   CN=CSFJOHN, O=Example
-        SEPBADBADBAD001  2026-11-20 08:20:00  RSA-2048  CN=SEPBADBADBAD001\x1b[2J\u{202e}gnp.exe
-        SEP001122AABB02  2026-11-20 08:30:00  RSA-2048  CN=SEP001122AABB02
+        Device Name      Submitted At (UTC)   Key              Subject
+        ===============  ===================  ===============  =======
+        SEP001122AABB01  2026-11-20 08:00:00  RSA-2048         CN=SEP001122AABB01
+        CSFJOHN          2026-11-20 08:10:00  EC-P256          CN=CSFJOHN, O=Example
+        SEPBADBADBAD001  2026-11-20 08:20:00  RSA-2048         CN=SEPBADBADBAD001\x1b[2J\u{202e}gnp.exe
+        SEP001122AABB02  2026-11-20 08:30:00  RSA-2048         CN=SEP001122AABB02
 
         4 pending CSRs found
         [EOF]
@@ -561,7 +561,8 @@ fn table_output_to_a_pipe_never_wraps() {
     let text = stdout(&out);
     assert!(
         text.lines()
-            .any(|l| l == "CSFJOHN          2026-11-20 08:10:00  EC-P256   CN=CSFJOHN, O=Example"),
+            .any(|l| l
+                == "CSFJOHN          2026-11-20 08:10:00  EC-P256          CN=CSFJOHN, O=Example"),
         "{text}"
     );
     assert_eq!(text.lines().count(), 8, "{text}");

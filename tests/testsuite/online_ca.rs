@@ -154,6 +154,9 @@ impl Harness {
                 "1",
                 "--est-retry-max",
                 "600",
+                // A free loopback port for the phone service: tests run side by side.
+                "--listen",
+                "127.0.0.1:0",
             ])
             .arg("--db")
             .arg(&self.env.db)

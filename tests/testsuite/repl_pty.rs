@@ -341,11 +341,11 @@ fn tables_follow_the_terminal_width_after_a_resize() {
     let env = TestEnv::new();
     env.seed();
     let mut p = spawn(&env, "vt100");
-    resize(&p, 60);
+    resize(&p, 67);
     p.send_line("utils capf csr list").expect("send");
-    // The subject column starts at 48: at 60 columns it wraps under itself.
-    p.exp_regex(r"CN=CSFJOHN, \r?\n {48}O=Example")
-        .expect("wrapped at 60 columns");
+    // The subject column starts at 55: at 67 columns it wraps under itself.
+    p.exp_regex(r"CN=CSFJOHN, \r?\n {55}O=Example")
+        .expect("wrapped at 67 columns");
     p.exp_string("admin:").expect("prompt");
     resize(&p, 200);
     p.send_line("utils capf csr list").expect("send");

@@ -40,11 +40,19 @@ fn store_with_two_pending(env: &TestEnv) {
 
 fn spawn_run(env: &TestEnv, stderr: Stdio, journal: Option<String>) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_capfd"));
-    cmd.args(["run", "--interval-ms", "100", "--db"])
-        .arg(&env.db)
-        .env("HOME", env.home())
-        .env_remove("JOURNAL_STREAM")
-        .stderr(stderr);
+    // A free loopback port for the phone service: tests run side by side.
+    cmd.args([
+        "run",
+        "--interval-ms",
+        "100",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+    ])
+    .arg(&env.db)
+    .env("HOME", env.home())
+    .env_remove("JOURNAL_STREAM")
+    .stderr(stderr);
     if let Some(j) = journal {
         cmd.env("JOURNAL_STREAM", j);
     }
@@ -124,9 +132,16 @@ fn under_journald_lines_carry_priorities_and_no_timestamp() {
     let journal = format!("{}:{}", meta.dev(), meta.ino());
     let mut child = spawn_run(&env, Stdio::from(writer), Some(journal));
     let lines = lines_until_signed(&mut child, reader);
+    // The bound address comes first, then what the engine uses.
     assert!(
         lines
             .first()
+            .is_some_and(|l| l.starts_with("<5>listening for phones on 127.0.0.1:")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .get(1)
             .is_some_and(|l| l.starts_with("<5>started: issuer mode capf")),
         "{lines:?}"
     );
@@ -156,6 +171,11 @@ fn a_journal_stream_naming_another_file_is_ignored() {
     let mut child = spawn_run(&env, Stdio::piped(), Some("1:1".into()));
     let err = child.stderr.take().expect("stderr");
     let mut it = BufReader::new(err).lines();
+    let listening = it.next().expect("a line").expect("read");
+    assert!(
+        listening.contains(" capfd: listening for phones on "),
+        "{listening}"
+    );
     let first = it.next().expect("a line").expect("read");
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -10,7 +10,7 @@ use clap::Command;
 use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 
 use super::command;
-use crate::cli::complete::{DEVICE_LIMIT, complete};
+use crate::cli::complete::{ChoiceKind, DEVICE_LIMIT, complete};
 use crate::cli::global_args;
 use crate::cli::tree::{Node, ROOT, ValueKind};
 use crate::store::{StoreDevices, StoreLocation};
@@ -140,10 +140,8 @@ fn device_completer(path: Vec<&'static str>) -> ArgValueCompleter {
         complete(&line, false, &lookup)
             .choices
             .into_iter()
-            // Values only: clap offers the node's subcommand words itself (`revoke serial`).
-            .filter(|c| {
-                c.insertable() && !matches!(c.kind, crate::cli::complete::ChoiceKind::Command(_))
-            })
+            // Subcommands beside the value (`install file`) are clap's to offer.
+            .filter(|c| c.insertable() && !matches!(c.kind, ChoiceKind::Command(_)))
             .map(|c| CompletionCandidate::new(c.word).help(Some(c.help.into())))
             .collect()
     })
@@ -172,7 +170,12 @@ fn with_device_completers(
         cmd = cmd.mut_args(|a| {
             let is_device = run.params.iter().any(|p| {
                 p.name == a.get_id().as_str()
-                    && matches!(p.kind, ValueKind::Device(_) | ValueKind::AllOrDevice(_))
+                    && matches!(
+                        p.kind,
+                        ValueKind::Device(_)
+                            | ValueKind::AllOrDevice(_)
+                            | ValueKind::WordOrDevice(..)
+                    )
             });
             if is_device {
                 a.add(device_completer(path.clone()))

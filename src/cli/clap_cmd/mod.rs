@@ -83,9 +83,9 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
         .disable_help_subcommand(true);
     if let Some(run) = node.run {
         cmd = cmd.long_about(run.description).allow_negative_numbers(true);
-        // `revoke <device>` beside `revoke serial <hex>`: the subcommand word stands alone.
-        if !node.children.is_empty() && !run.params.is_empty() {
-            cmd = cmd.args_conflicts_with_subcommands(true);
+        if !node.children.is_empty() {
+            // `install file <csv>` beside `install <device>`: the subcommand stands alone.
+            cmd = cmd.subcommand_negates_reqs(true);
         }
         let keyed: Vec<_> = run
             .params
@@ -127,14 +127,23 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
                 ValueKind::Keywords(_) => arg.num_args(0..).trailing_var_arg(true),
                 ValueKind::Device(_)
                 | ValueKind::AllOrDevice(_)
+                | ValueKind::WordOrDevice(..)
                 | ValueKind::Number(_)
                 | ValueKind::Text
                 | ValueKind::Keyed { .. } => arg,
+                ValueKind::Options(_) => arg
+                    .num_args(0..)
+                    .trailing_var_arg(true)
+                    .allow_hyphen_values(true),
             };
             cmd = cmd.arg(arg);
         }
-        // A keywords parameter takes every remaining word, `noconfirm` included.
-        if run.confirms() && !takes_keywords(&run) {
+        // After keyword options, `noconfirm` is one more trailing word (the parser takes it).
+        let options = run
+            .params
+            .iter()
+            .any(|p| matches!(p.kind, ValueKind::Options(_)));
+        if run.confirms() && !options && !takes_keywords(&run) {
             cmd = cmd.arg(
                 Arg::new(NOCONFIRM)
                     .value_name(NOCONFIRM)
@@ -243,7 +252,10 @@ pub fn invocation(matches: &ArgMatches, argv: &[String]) -> Option<Result<Invoca
         if let Ok(Some(values)) = m.try_get_many::<String>(KEYED_ARG) {
             words.extend(values.cloned());
         }
-        if run.confirms() && !takes_keywords(&run) && m.get_one::<String>(NOCONFIRM).is_some() {
+        if run.confirms()
+            && !takes_keywords(&run)
+            && m.try_get_one::<String>(NOCONFIRM).ok().flatten().is_some()
+        {
             words.push(NOCONFIRM.into());
         }
     }

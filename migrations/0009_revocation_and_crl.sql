@@ -1,4 +1,4 @@
--- capfsh store, schema version 8: revoked LSCs and the CRLs the CAPF CA issued.
+-- capfsh store, schema version 9: revoked LSCs and the CRLs the CAPF CA issued.
 --
 -- Revocations are kept apart from the lsc rows: deleting an LSC (a stale delete, a tidy) must
 -- never take it off the CRL, so a revocation outlives the row it revoked.
