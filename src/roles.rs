@@ -322,8 +322,9 @@ fn file_owner(path: &Path) -> Option<u32> {
     std::fs::metadata(path).ok().map(|m| m.uid())
 }
 
-/// The uid of a user name, through the system's user database (NSS: files, LDAP, ...).
-pub fn user_id(name: &str) -> Option<u32> {
+/// The uid and primary gid of a user name, through the system's user database (NSS: files,
+/// LDAP, ...).
+fn passwd_ids(name: &str) -> Option<(u32, u32)> {
     let c = CString::new(name).ok()?;
     let mut buf = vec![0 as libc::c_char; 16 * 1024];
     // SAFETY: every pointer is valid for the call and `pwd` is only read when `result` is
@@ -338,27 +339,18 @@ pub fn user_id(name: &str) -> Option<u32> {
             buf.len(),
             &mut result,
         );
-        (rc == 0 && !result.is_null()).then_some(pwd.pw_uid)
+        (rc == 0 && !result.is_null()).then_some((pwd.pw_uid, pwd.pw_gid))
     }
+}
+
+/// The uid of a user name.
+pub fn user_id(name: &str) -> Option<u32> {
+    passwd_ids(name).map(|(uid, _)| uid)
 }
 
 /// The primary gid of a user name.
 pub fn user_gid(name: &str) -> Option<u32> {
-    let c = CString::new(name).ok()?;
-    let mut buf = vec![0 as libc::c_char; 16 * 1024];
-    // SAFETY: as in `user_id`.
-    unsafe {
-        let mut pwd: libc::passwd = std::mem::zeroed();
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        let rc = libc::getpwnam_r(
-            c.as_ptr(),
-            &mut pwd,
-            buf.as_mut_ptr(),
-            buf.len(),
-            &mut result,
-        );
-        (rc == 0 && !result.is_null()).then_some(pwd.pw_gid)
-    }
+    passwd_ids(name).map(|(_, gid)| gid)
 }
 
 /// The name of a uid.

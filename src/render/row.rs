@@ -151,18 +151,23 @@ impl InstantWriter {
     }
 }
 
+/// Fills the `YYYY-MM-DD?HH:MM:SS` digits at the start of `b` (both forms share them).
+fn put_date_time(b: &mut [u8], [y, mo, d, h, mi, s]: [u32; 6]) {
+    put2(b, 0, y / 100);
+    put2(b, 2, y % 100);
+    put2(b, 5, mo);
+    put2(b, 8, d);
+    put2(b, 11, h);
+    put2(b, 14, mi);
+    put2(b, 17, s);
+}
+
 /// Writes `YYYY-MM-DD HH:MM:SS` (the CUCM listing form) of `micros` to `out`.
 pub(super) fn push_cli(out: &mut String, micros: i64) {
     match fields(micros) {
         Some([y, mo, d, h, mi, s, _]) => {
             let mut b = *b"0000-00-00 00:00:00";
-            put2(&mut b, 0, y / 100);
-            put2(&mut b, 2, y % 100);
-            put2(&mut b, 5, mo);
-            put2(&mut b, 8, d);
-            put2(&mut b, 11, h);
-            put2(&mut b, 14, mi);
-            put2(&mut b, 17, s);
+            put_date_time(&mut b, [y, mo, d, h, mi, s]);
             // Only ASCII digits and punctuation were written.
             out.push_str(std::str::from_utf8(&b).unwrap_or_default());
         }
@@ -178,13 +183,7 @@ pub(super) fn push_rfc3339(out: &mut String, micros: i64) {
     match fields(micros) {
         Some([y, mo, d, h, mi, s, f]) => {
             let mut b = *b"0000-00-00T00:00:00.000000Z";
-            put2(&mut b, 0, y / 100);
-            put2(&mut b, 2, y % 100);
-            put2(&mut b, 5, mo);
-            put2(&mut b, 8, d);
-            put2(&mut b, 11, h);
-            put2(&mut b, 14, mi);
-            put2(&mut b, 17, s);
+            put_date_time(&mut b, [y, mo, d, h, mi, s]);
             put2(&mut b, 20, f / 10_000);
             put2(&mut b, 22, f / 100 % 100);
             put2(&mut b, 24, f % 100);

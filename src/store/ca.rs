@@ -65,17 +65,7 @@ impl Store {
                 "SELECT id, subject, not_after, sha256_fingerprint, der, key_file, created_at
                    FROM capf_ca WHERE retired_at IS NULL",
                 [],
-                |r| {
-                    Ok(CaRecord {
-                        id: r.get(0)?,
-                        subject: r.get(1)?,
-                        not_after: ts_col(r, 2)?,
-                        sha256_fingerprint: r.get(3)?,
-                        der: r.get(4)?,
-                        key_file: Some(r.get(5)?),
-                        added_at: ts_col(r, 6)?,
-                    })
-                },
+                ca_row,
             )
             .optional()?)
     }
@@ -169,23 +159,10 @@ impl Store {
     /// Every trust anchor with its purpose (`lsc` or `mic`), oldest first (`show capf trust`).
     pub fn trust_anchors_with_purpose(&self) -> Result<Vec<(CaRecord, String)>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, subject, not_after, sha256_fingerprint, der, added_at, purpose
+            "SELECT id, subject, not_after, sha256_fingerprint, der, NULL, added_at, purpose
                FROM trust_anchor ORDER BY added_at, id",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                CaRecord {
-                    id: r.get(0)?,
-                    subject: r.get(1)?,
-                    not_after: ts_col(r, 2)?,
-                    sha256_fingerprint: r.get(3)?,
-                    der: r.get(4)?,
-                    key_file: None,
-                    added_at: ts_col(r, 5)?,
-                },
-                r.get(6)?,
-            ))
-        })?;
+        let rows = stmt.query_map([], |r| Ok((ca_row(r)?, r.get(7)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -196,36 +173,16 @@ impl Store {
             "SELECT id, subject, not_after, sha256_fingerprint, der, key_file, created_at
                FROM capf_ca ORDER BY retired_at IS NOT NULL, created_at DESC, id DESC",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(CaRecord {
-                id: r.get(0)?,
-                subject: r.get(1)?,
-                not_after: ts_col(r, 2)?,
-                sha256_fingerprint: r.get(3)?,
-                der: r.get(4)?,
-                key_file: Some(r.get(5)?),
-                added_at: ts_col(r, 6)?,
-            })
-        })?;
+        let rows = stmt.query_map([], ca_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn trust_anchors_for(&self, purpose: Option<&str>) -> Result<Vec<CaRecord>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, subject, not_after, sha256_fingerprint, der, added_at
+            "SELECT id, subject, not_after, sha256_fingerprint, der, NULL, added_at
                FROM trust_anchor WHERE ?1 IS NULL OR purpose = ?1 ORDER BY added_at, id",
         )?;
-        let rows = stmt.query_map([purpose], |r| {
-            Ok(CaRecord {
-                id: r.get(0)?,
-                subject: r.get(1)?,
-                not_after: ts_col(r, 2)?,
-                sha256_fingerprint: r.get(3)?,
-                der: r.get(4)?,
-                key_file: None,
-                added_at: ts_col(r, 5)?,
-            })
-        })?;
+        let rows = stmt.query_map([purpose], ca_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -311,4 +268,18 @@ impl Store {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// A CA certificate row: id, subject, not_after, fingerprint, der, key file (NULL for a trust
+/// anchor), when it was added.
+fn ca_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaRecord> {
+    Ok(CaRecord {
+        id: r.get(0)?,
+        subject: r.get(1)?,
+        not_after: ts_col(r, 2)?,
+        sha256_fingerprint: r.get(3)?,
+        der: r.get(4)?,
+        key_file: r.get(5)?,
+        added_at: ts_col(r, 6)?,
+    })
 }
