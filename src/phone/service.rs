@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::engine::{Engine, EngineError};
@@ -11,14 +11,22 @@ use crate::logging::{Level, Logger};
 use crate::pki::CapfCa;
 use crate::store::{Actor, Store, StoreError, StoreLocation};
 
-/// Idle store connections kept for the next sessions (more are opened under load, and closed
-/// when returned beyond this).
-const POOL_IDLE: usize = 16;
+/// Most store connections the sessions share. Each SQLite connection carries its own page
+/// cache (up to 2 MiB): one per session would make 500 phones cost hundreds of MiB, while the
+/// store's work per step is a few short transactions, so sessions take turns instead.
+const POOL_MAX: usize = 8;
+
+/// The shared connections: idle ones, and how many are open in all.
+struct Pool {
+    idle: Vec<Store>,
+    open: usize,
+}
 
 /// The state every session of one `capfd run` shares.
 pub struct PhoneService {
     location: StoreLocation,
-    pool: Mutex<Vec<Store>>,
+    pool: Mutex<Pool>,
+    pool_free: Condvar,
     ca: Mutex<Option<(i64, Arc<CapfCa>)>>,
     busy: Mutex<HashSet<String>>,
     waiting_logged: Mutex<HashSet<String>>,
@@ -41,7 +49,11 @@ impl PhoneService {
         PhoneService {
             log,
             location,
-            pool: Mutex::new(Vec::new()),
+            pool: Mutex::new(Pool {
+                idle: Vec::new(),
+                open: 0,
+            }),
+            pool_free: Condvar::new(),
             ca: Mutex::new(None),
             busy: Mutex::new(HashSet::new()),
             waiting_logged: Mutex::new(HashSet::new()),
@@ -54,21 +66,36 @@ impl PhoneService {
         self.location.path.clone()
     }
 
-    /// Runs `f` on a store connection from the pool (opening one when none is idle).
+    /// Runs `f` on a store connection from the pool: an idle one, a new one while fewer than
+    /// [`POOL_MAX`] are open, else the next one returned.
     pub fn with_store<T, E: From<StoreError>>(
         &self,
         f: impl FnOnce(&mut Store) -> Result<T, E>,
     ) -> Result<T, E> {
-        let taken = lock(&self.pool).pop();
-        let mut store = match taken {
-            Some(s) => s,
-            None => self.location.open()?,
+        let mut store = {
+            let mut pool = lock(&self.pool);
+            loop {
+                if let Some(s) = pool.idle.pop() {
+                    break s;
+                }
+                if pool.open < POOL_MAX {
+                    pool.open += 1;
+                    drop(pool);
+                    match self.location.open() {
+                        Ok(s) => break s,
+                        Err(e) => {
+                            lock(&self.pool).open -= 1;
+                            self.pool_free.notify_one();
+                            return Err(e.into());
+                        }
+                    }
+                }
+                pool = self.pool_free.wait(pool).unwrap_or_else(|p| p.into_inner());
+            }
         };
         let out = f(&mut store);
-        let mut pool = lock(&self.pool);
-        if pool.len() < POOL_IDLE {
-            pool.push(store);
-        }
+        lock(&self.pool).idle.push(store);
+        self.pool_free.notify_one();
         out
     }
 
