@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create the CAPF CA certificate (key in a 0600 file beside the store)')
             [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'Take a phone''s CSR (PEM or DER); in capf mode, sign and print its LSC')
             [CompletionResult]::new('installed', 'installed', [CompletionResultType]::ParameterValue, 'Record that a phone installed its LSC')
+            [CompletionResult]::new('crl', 'crl', [CompletionResultType]::ParameterValue, 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Create or check the multi-user layout: owners, modes, ACLs, roles file')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup made by `utils capf backup` as the store --db names')
@@ -67,6 +68,14 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'capfd;crl' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the CRL here (replaced whole) instead of standard output')
+            [CompletionResult]::new('--days', '--days', [CompletionResultType]::ParameterName, 'Days until the CRL''s nextUpdate (1-366)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'capfd;run' {
             [CompletionResult]::new('--interval-ms', '--interval-ms', [CompletionResultType]::ParameterName, 'How often the store is polled, in milliseconds (50-10000)')
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Serve phones (CAPF protocol over TLS) here; repeatable; port 0 picks a free port [default: 0.0.0.0:3804]')
@@ -76,6 +85,8 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             [CompletionResult]::new('--est-timeout', '--est-timeout', [CompletionResultType]::ParameterName, 'Online CA: most seconds one EST exchange may take (connect 10 s at most)')
             [CompletionResult]::new('--est-retry', '--est-retry', [CompletionResultType]::ParameterName, 'Online CA: first wait after a server or network error, doubled at each further one')
             [CompletionResult]::new('--est-retry-max', '--est-retry-max', [CompletionResultType]::ParameterName, 'Online CA: longest wait between tries, and the pause after a refusal')
+            [CompletionResult]::new('--crl', '--crl', [CompletionResultType]::ParameterName, 'Keep a CRL (PEM) current in FILE: reissued on each revocation and when half of its validity has passed')
+            [CompletionResult]::new('--crl-days', '--crl-days', [CompletionResultType]::ParameterName, 'Days until the CRL''s nextUpdate (1-366)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store to use [default: <data dir>/capfsh/capf.db]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -115,6 +126,7 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create the CAPF CA certificate (key in a 0600 file beside the store)')
             [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'Take a phone''s CSR (PEM or DER); in capf mode, sign and print its LSC')
             [CompletionResult]::new('installed', 'installed', [CompletionResultType]::ParameterValue, 'Record that a phone installed its LSC')
+            [CompletionResult]::new('crl', 'crl', [CompletionResultType]::ParameterValue, 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Create or check the multi-user layout: owners, modes, ACLs, roles file')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup made by `utils capf backup` as the store --db names')
@@ -130,6 +142,9 @@ Register-ArgumentCompleter -Native -CommandName 'capfd' -ScriptBlock {
             break
         }
         'capfd;help;installed' {
+            break
+        }
+        'capfd;help;crl' {
             break
         }
         'capfd;help;run' {

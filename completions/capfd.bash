@@ -19,6 +19,9 @@ _capfd() {
             capfd,completions)
                 cmd="capfd__subcmd__completions"
                 ;;
+            capfd,crl)
+                cmd="capfd__subcmd__crl"
+                ;;
             capfd,enroll)
                 cmd="capfd__subcmd__enroll"
                 ;;
@@ -45,6 +48,9 @@ _capfd() {
                 ;;
             capfd__subcmd__help,completions)
                 cmd="capfd__subcmd__help__subcmd__completions"
+                ;;
+            capfd__subcmd__help,crl)
+                cmd="capfd__subcmd__help__subcmd__crl"
                 ;;
             capfd__subcmd__help,enroll)
                 cmd="capfd__subcmd__help__subcmd__enroll"
@@ -77,7 +83,7 @@ _capfd() {
 
     case "${cmd}" in
         capfd)
-            opts="-h -V --db --help --version init enroll installed run setup restore man completions help"
+            opts="-h -V --db --help --version init enroll installed crl run setup restore man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -112,6 +118,43 @@ _capfd() {
                 return 0
             fi
             case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfd__subcmd__crl)
+            opts="-h --out --days --db --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     local oldifs
                     if [ -n "${IFS+x}" ]; then
@@ -198,7 +241,7 @@ _capfd() {
             return 0
             ;;
         capfd__subcmd__help)
-            opts="init enroll installed run setup restore man completions help"
+            opts="init enroll installed crl run setup restore man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -212,6 +255,20 @@ _capfd() {
             return 0
             ;;
         capfd__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfd__subcmd__help__subcmd__crl)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -486,7 +543,7 @@ _capfd() {
             return 0
             ;;
         capfd__subcmd__run)
-            opts="-h --interval-ms --listen --max-sessions --handshake-timeout-ms --keep-alive-unit-ms --est-timeout --est-retry --est-retry-max --db --help"
+            opts="-h --interval-ms --listen --max-sessions --handshake-timeout-ms --keep-alive-unit-ms --est-timeout --est-retry --est-retry-max --crl --crl-days --db --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -521,6 +578,14 @@ _capfd() {
                     return 0
                     ;;
                 --est-retry-max)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crl-days)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

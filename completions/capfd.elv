@@ -26,6 +26,7 @@ set edit:completion:arg-completer[capfd] = {|@words|
             cand init 'Create the CAPF CA certificate (key in a 0600 file beside the store)'
             cand enroll 'Take a phone''s CSR (PEM or DER); in capf mode, sign and print its LSC'
             cand installed 'Record that a phone installed its LSC'
+            cand crl 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)'
             cand run 'Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode'
             cand setup 'Create or check the multi-user layout: owners, modes, ACLs, roles file'
             cand restore 'Restore a backup made by `utils capf backup` as the store --db names'
@@ -60,6 +61,13 @@ set edit:completion:arg-completer[capfd] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'capfd;crl'= {
+            cand --out 'Write the CRL here (replaced whole) instead of standard output'
+            cand --days 'Days until the CRL''s nextUpdate (1-366)'
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'capfd;run'= {
             cand --interval-ms 'How often the store is polled, in milliseconds (50-10000)'
             cand --listen 'Serve phones (CAPF protocol over TLS) here; repeatable; port 0 picks a free port [default: 0.0.0.0:3804]'
@@ -69,6 +77,8 @@ set edit:completion:arg-completer[capfd] = {|@words|
             cand --est-timeout 'Online CA: most seconds one EST exchange may take (connect 10 s at most)'
             cand --est-retry 'Online CA: first wait after a server or network error, doubled at each further one'
             cand --est-retry-max 'Online CA: longest wait between tries, and the pause after a refusal'
+            cand --crl 'Keep a CRL (PEM) current in FILE: reissued on each revocation and when half of its validity has passed'
+            cand --crl-days 'Days until the CRL''s nextUpdate (1-366)'
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -103,6 +113,7 @@ set edit:completion:arg-completer[capfd] = {|@words|
             cand init 'Create the CAPF CA certificate (key in a 0600 file beside the store)'
             cand enroll 'Take a phone''s CSR (PEM or DER); in capf mode, sign and print its LSC'
             cand installed 'Record that a phone installed its LSC'
+            cand crl 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)'
             cand run 'Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode'
             cand setup 'Create or check the multi-user layout: owners, modes, ACLs, roles file'
             cand restore 'Restore a backup made by `utils capf backup` as the store --db names'
@@ -115,6 +126,8 @@ set edit:completion:arg-completer[capfd] = {|@words|
         &'capfd;help;enroll'= {
         }
         &'capfd;help;installed'= {
+        }
+        &'capfd;help;crl'= {
         }
         &'capfd;help;run'= {
         }

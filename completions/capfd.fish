@@ -30,6 +30,7 @@ complete -c capfd -n "__fish_capfd_needs_command" -s V -l version -d 'Print vers
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "init" -d 'Create the CAPF CA certificate (key in a 0600 file beside the store)'
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "enroll" -d 'Take a phone\'s CSR (PEM or DER); in capf mode, sign and print its LSC'
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "installed" -d 'Record that a phone installed its LSC'
+complete -c capfd -n "__fish_capfd_needs_command" -f -a "crl" -d 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)'
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "run" -d 'Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode'
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "setup" -d 'Create or check the multi-user layout: owners, modes, ACLs, roles file'
 complete -c capfd -n "__fish_capfd_needs_command" -f -a "restore" -d 'Restore a backup made by `utils capf backup` as the store --db names'
@@ -59,6 +60,10 @@ complete -c capfd -n "__fish_capfd_using_subcommand installed" -l device -d 'Dev
 complete -c capfd -n "__fish_capfd_using_subcommand installed" -l serial -d 'Serial of the installed LSC [default: the newest one not stale]' -r
 complete -c capfd -n "__fish_capfd_using_subcommand installed" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
 complete -c capfd -n "__fish_capfd_using_subcommand installed" -s h -l help -d 'Print help'
+complete -c capfd -n "__fish_capfd_using_subcommand crl" -l out -d 'Write the CRL here (replaced whole) instead of standard output' -r -F
+complete -c capfd -n "__fish_capfd_using_subcommand crl" -l days -d 'Days until the CRL\'s nextUpdate (1-366)' -r
+complete -c capfd -n "__fish_capfd_using_subcommand crl" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
+complete -c capfd -n "__fish_capfd_using_subcommand crl" -s h -l help -d 'Print help'
 complete -c capfd -n "__fish_capfd_using_subcommand run" -l interval-ms -d 'How often the store is polled, in milliseconds (50-10000)' -r
 complete -c capfd -n "__fish_capfd_using_subcommand run" -l listen -d 'Serve phones (CAPF protocol over TLS) here; repeatable; port 0 picks a free port [default: 0.0.0.0:3804]' -r
 complete -c capfd -n "__fish_capfd_using_subcommand run" -l max-sessions -d 'Most phone sessions at once; more connections are closed at once and counted in the log' -r
@@ -67,6 +72,8 @@ complete -c capfd -n "__fish_capfd_using_subcommand run" -l keep-alive-unit-ms -
 complete -c capfd -n "__fish_capfd_using_subcommand run" -l est-timeout -d 'Online CA: most seconds one EST exchange may take (connect 10 s at most)' -r
 complete -c capfd -n "__fish_capfd_using_subcommand run" -l est-retry -d 'Online CA: first wait after a server or network error, doubled at each further one' -r
 complete -c capfd -n "__fish_capfd_using_subcommand run" -l est-retry-max -d 'Online CA: longest wait between tries, and the pause after a refusal' -r
+complete -c capfd -n "__fish_capfd_using_subcommand run" -l crl -d 'Keep a CRL (PEM) current in FILE: reissued on each revocation and when half of its validity has passed' -r -F
+complete -c capfd -n "__fish_capfd_using_subcommand run" -l crl-days -d 'Days until the CRL\'s nextUpdate (1-366)' -r
 complete -c capfd -n "__fish_capfd_using_subcommand run" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
 complete -c capfd -n "__fish_capfd_using_subcommand run" -s h -l help -d 'Print help'
 complete -c capfd -n "__fish_capfd_using_subcommand setup" -l admins -d 'Group whose members are admins (everything)' -r
@@ -83,12 +90,13 @@ complete -c capfd -n "__fish_capfd_using_subcommand man" -l db -d 'Store to use 
 complete -c capfd -n "__fish_capfd_using_subcommand man" -s h -l help -d 'Print help'
 complete -c capfd -n "__fish_capfd_using_subcommand completions" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
 complete -c capfd -n "__fish_capfd_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed run setup restore man completions help" -f -a "init" -d 'Create the CAPF CA certificate (key in a 0600 file beside the store)'
-complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed run setup restore man completions help" -f -a "enroll" -d 'Take a phone\'s CSR (PEM or DER); in capf mode, sign and print its LSC'
-complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed run setup restore man completions help" -f -a "installed" -d 'Record that a phone installed its LSC'
-complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed run setup restore man completions help" -f -a "run" -d 'Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode'
-complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed run setup restore man completions help" -f -a "setup" -d 'Create or check the multi-user layout: owners, modes, ACLs, roles file'
-complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed run setup restore man completions help" -f -a "restore" -d 'Restore a backup made by `utils capf backup` as the store --db names'
-complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed run setup restore man completions help" -f -a "man" -d 'Print the capfd(1) man page (roff) on standard output'
-complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed run setup restore man completions help" -f -a "completions" -d 'Print a shell completion script for capfd'
-complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed run setup restore man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "init" -d 'Create the CAPF CA certificate (key in a 0600 file beside the store)'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "enroll" -d 'Take a phone\'s CSR (PEM or DER); in capf mode, sign and print its LSC'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "installed" -d 'Record that a phone installed its LSC'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "crl" -d 'Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "run" -d 'Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "setup" -d 'Create or check the multi-user layout: owners, modes, ACLs, roles file'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "restore" -d 'Restore a backup made by `utils capf backup` as the store --db names'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "man" -d 'Print the capfd(1) man page (roff) on standard output'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "completions" -d 'Print a shell completion script for capfd'
+complete -c capfd -n "__fish_capfd_using_subcommand help; and not __fish_seen_subcommand_from init enroll installed crl run setup restore man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

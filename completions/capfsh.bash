@@ -70,6 +70,9 @@ _capfsh() {
             capfsh__subcmd__show__subcmd__capf,trust)
                 cmd="capfsh__subcmd__show__subcmd__capf__subcmd__trust"
                 ;;
+            capfsh__subcmd__show__subcmd__capf__subcmd__cert,all)
+                cmd="capfsh__subcmd__show__subcmd__capf__subcmd__cert__subcmd__all"
+                ;;
             capfsh__subcmd__show__subcmd__capf__subcmd__lsc,device)
                 cmd="capfsh__subcmd__show__subcmd__capf__subcmd__lsc__subcmd__device"
                 ;;
@@ -91,6 +94,9 @@ _capfsh() {
             capfsh__subcmd__utils__subcmd__capf,csr)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__csr"
                 ;;
+            capfsh__subcmd__utils__subcmd__capf,lsc)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__lsc"
+                ;;
             capfsh__subcmd__utils__subcmd__capf,online-ca)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__online__subcmd__ca"
                 ;;
@@ -102,6 +108,9 @@ _capfsh() {
                 ;;
             capfsh__subcmd__utils__subcmd__capf,stale-lsc)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__stale__subcmd__lsc"
+                ;;
+            capfsh__subcmd__utils__subcmd__capf,tidy)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__tidy"
                 ;;
             capfsh__subcmd__utils__subcmd__capf,trust)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__trust"
@@ -123,6 +132,15 @@ _capfsh() {
                 ;;
             capfsh__subcmd__utils__subcmd__capf__subcmd__csr,list)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__csr__subcmd__list"
+                ;;
+            capfsh__subcmd__utils__subcmd__capf__subcmd__lsc,export)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__lsc__subcmd__export"
+                ;;
+            capfsh__subcmd__utils__subcmd__capf__subcmd__lsc,revoke)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__lsc__subcmd__revoke"
+                ;;
+            capfsh__subcmd__utils__subcmd__capf__subcmd__lsc__subcmd__revoke,serial)
+                cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__lsc__subcmd__revoke__subcmd__serial"
                 ;;
             capfsh__subcmd__utils__subcmd__capf__subcmd__online__subcmd__ca,cacerts)
                 cmd="capfsh__subcmd__utils__subcmd__capf__subcmd__online__subcmd__ca__subcmd__cacerts"
@@ -530,8 +548,41 @@ _capfsh() {
             return 0
             ;;
         capfsh__subcmd__show__subcmd__capf__subcmd__cert)
-            opts="-y -h --db --format --yes --help"
+            opts="-y -h --db --format --yes --help all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__show__subcmd__capf__subcmd__cert__subcmd__all)
+            opts="-y -h --db --format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -629,7 +680,7 @@ _capfsh() {
             return 0
             ;;
         capfsh__subcmd__show__subcmd__capf__subcmd__lsc__subcmd__device)
-            opts="-y -h --db --format --yes --help"
+            opts="-y -h --db --format --yes --help pem"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -926,7 +977,7 @@ _capfsh() {
             return 0
             ;;
         capfsh__subcmd__utils__subcmd__capf)
-            opts="-y -h --db --format --yes --help backup cert csr online-ca operation set stale-lsc trust"
+            opts="-y -h --db --format --yes --help backup cert csr lsc online-ca operation set stale-lsc tidy trust"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1225,6 +1276,138 @@ _capfsh() {
         capfsh__subcmd__utils__subcmd__capf__subcmd__csr__subcmd__list)
             opts="-y -h --db --format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__lsc)
+            opts="-y -h --db --format --yes --help export revoke"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__lsc__subcmd__export)
+            opts="-y -h --db --format --yes --help chain nochain"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__lsc__subcmd__revoke)
+            opts="-y -h --db --format --yes --help serial"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__lsc__subcmd__revoke__subcmd__serial)
+            opts="-y -h --db --format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 6 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1753,6 +1936,39 @@ _capfsh() {
         capfsh__subcmd__utils__subcmd__capf__subcmd__stale__subcmd__lsc__subcmd__list)
             opts="-y -h --db --format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        capfsh__subcmd__utils__subcmd__capf__subcmd__tidy)
+            opts="-y -h --db --format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

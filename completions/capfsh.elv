@@ -113,6 +113,15 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand --yes 'Answer yes to confirmations (same as noconfirm)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand all 'Every CAPF CA certificate: active and retired'
+        }
+        &'capfsh;show;capf;cert;all'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'capfsh;show;capf;keep_alive'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
@@ -216,10 +225,12 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand backup 'Copy the store and its CA keys to a new folder'
             cand cert 'Certificates signed by an external CA'
             cand csr 'Pending certificate signing requests'
+            cand lsc 'Issued LSCs: revoke, export'
             cand online-ca 'The online CA (EST server) of mode online'
             cand operation 'Per-device certificate operations for phones'
             cand set 'Change CAPF settings'
             cand stale-lsc 'LSCs issued but never installed'
+            cand tidy 'Delete expired LSCs and superseded CSRs past a margin'
             cand trust 'CA certificates trusted to issue LSCs'
         }
         &'capfsh;utils;capf;backup'= {
@@ -293,6 +304,41 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'capfsh;utils;capf;csr;list'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;lsc'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand export 'Write LSCs as PEM files with their CA chain'
+            cand revoke 'Revoke a device''s LSCs, or one LSC by serial'
+        }
+        &'capfsh;utils;capf;lsc;export'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;lsc;revoke'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand serial 'Revoke the LSC with this serial'
+        }
+        &'capfsh;utils;capf;lsc;revoke;serial'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
             cand --format 'Output format [default: table]'
             cand -y 'Answer yes to confirmations (same as noconfirm)'
@@ -433,6 +479,14 @@ set edit:completion:arg-completer[capfsh] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'capfsh;utils;capf;stale-lsc;list'= {
+            cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
+            cand --format 'Output format [default: table]'
+            cand -y 'Answer yes to confirmations (same as noconfirm)'
+            cand --yes 'Answer yes to confirmations (same as noconfirm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'capfsh;utils;capf;tidy'= {
             cand --db 'Store to use [default: <data dir>/capfsh/capf.db]'
             cand --format 'Output format [default: table]'
             cand -y 'Answer yes to confirmations (same as noconfirm)'

@@ -98,10 +98,12 @@ complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_sub
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "backup" -d 'Copy the store and its CA keys to a new folder'
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "cert" -d 'Certificates signed by an external CA'
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "csr" -d 'Pending certificate signing requests'
+complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "lsc" -d 'Issued LSCs: revoke, export'
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "online-ca" -d 'The online CA (EST server) of mode online'
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "operation" -d 'Per-device certificate operations for phones'
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "set" -d 'Change CAPF settings'
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "stale-lsc" -d 'LSCs issued but never installed'
+complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "tidy" -d 'Delete expired LSCs and superseded CSRs past a margin'
 complete -c capfsh -n "__fish_capfsh_using_subcommand utils; and __fish_seen_subcommand_from capf" -f -a "trust" -d 'CA certificates trusted to issue LSCs'
 complete -c capfsh -n "__fish_capfsh_using_subcommand completions" -l db -d 'Store to use [default: <data dir>/capfsh/capf.db]' -r -F
 complete -c capfsh -n "__fish_capfsh_using_subcommand completions" -l format -d 'Output format [default: table]' -r -f -a "table\t''

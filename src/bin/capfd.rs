@@ -144,6 +144,18 @@ fn cli() -> Command {
                 ),
         )
         .subcommand(
+            Command::new("crl")
+                .about("Issue the CRL of revoked LSCs, signed by the CAPF CA (PEM)")
+                .arg(
+                    Arg::new("out")
+                        .long("out")
+                        .value_name("FILE")
+                        .value_parser(value_parser!(PathBuf))
+                        .help("Write the CRL here (replaced whole) instead of standard output"),
+                )
+                .arg(crl_days_arg("days")),
+        )
+        .subcommand(
             Command::new("run")
                 .about("Run the engine: follow settings changes, sign pending CSRs in capf mode, send them to the online CA in online mode")
                 .arg(
@@ -209,7 +221,18 @@ fn cli() -> Command {
                         .value_parser(value_parser!(u64).range(1..=86400))
                         .default_value("3600")
                         .help("Online CA: longest wait between tries, and the pause after a refusal"),
-                ),
+                )
+                .arg(
+                    Arg::new("crl")
+                        .long("crl")
+                        .value_name("FILE")
+                        .value_parser(value_parser!(PathBuf))
+                        .help(
+                            "Keep a CRL (PEM) current in FILE: reissued on each revocation \
+                             and when half of its validity has passed",
+                        ),
+                )
+                .arg(crl_days_arg("crl-days")),
         )
         .subcommand(
             Command::new(SETUP)
@@ -288,6 +311,16 @@ fn cli() -> Command {
                         .help("The shell to complete in"),
                 ),
         )
+}
+
+/// `--days`/`--crl-days`: how long a CRL is valid (its nextUpdate).
+fn crl_days_arg(name: &'static str) -> Arg {
+    Arg::new(name)
+        .long(name)
+        .value_name("N")
+        .value_parser(value_parser!(u32).range(1..=i64::from(capfsh::pki::crl::MAX_CRL_DAYS)))
+        .default_value("7")
+        .help("Days until the CRL's nextUpdate (1-366)")
 }
 
 /// `capfd setup`: lays out the folder; the store path defaults to the system one.
@@ -540,6 +573,31 @@ fn run_on(
             outln!("{device}: LSC {serial} installed");
             Ok(())
         }
+        Some(("crl", m)) => {
+            let days = m.get_one::<u32>("days").copied().unwrap_or(7);
+            let crl = engine.issue_crl(days, now)?;
+            let pem = capfsh::pki::to_pem("X509 CRL", &crl.der);
+            match m.get_one::<PathBuf>("out") {
+                Some(p) => {
+                    capfsh::engine::atomic::replace(p, pem.as_bytes(), 0o644).map_err(
+                        |source| EngineError::File {
+                            action: "write",
+                            path: p.clone(),
+                            source,
+                        },
+                    )?;
+                    eprintln!(
+                        "capfd: CRL {} written to {} ({} revoked, next update {})",
+                        crl.number,
+                        escape_controls(&p.display().to_string()),
+                        crl.entries,
+                        format_cli(&crl.next_update)
+                    );
+                }
+                None => print!("{pem}"),
+            }
+            Ok(())
+        }
         Some(("run", m)) => {
             let interval =
                 Duration::from_millis(m.get_one::<u64>("interval-ms").copied().unwrap_or(500));
@@ -568,14 +626,62 @@ fn run_on(
                 ms("keep-alive-unit-ms", 60_000),
                 Logger::from_env("capfd").with_clock(clock),
             ));
-            serve(&mut engine, interval, clock, pacing, &opts, svc)
+            let crl = m.get_one::<PathBuf>("crl").map(|p| CrlTarget {
+                path: p.clone(),
+                days: m.get_one::<u32>("crl-days").copied().unwrap_or(7),
+            });
+            serve(
+                &mut engine,
+                interval,
+                clock,
+                pacing,
+                &opts,
+                svc,
+                crl.as_ref(),
+            )
         }
         _ => Err(EngineError::NoCommand),
     }
 }
 
+/// Where `capfd run --crl` keeps the CRL, and for how long each one is valid.
+struct CrlTarget {
+    path: PathBuf,
+    days: u32,
+}
+
+/// Reissues the CRL into `target` when it is due or the file is gone.
+fn keep_crl_current(
+    engine: &mut Engine,
+    target: &CrlTarget,
+    log: &Logger,
+    now: capfsh::domain::Timestamp,
+) -> Result<(), EngineError> {
+    if !engine.crl_due(now)? && target.path.exists() {
+        return Ok(());
+    }
+    let crl = engine.issue_crl(target.days, now)?;
+    let pem = capfsh::pki::to_pem("X509 CRL", &crl.der);
+    capfsh::engine::atomic::replace(&target.path, pem.as_bytes(), 0o644).map_err(|source| {
+        EngineError::File {
+            action: "write",
+            path: target.path.clone(),
+            source,
+        }
+    })?;
+    log.notice(&format!(
+        "CRL {} written to {} ({} revoked, next update {})",
+        crl.number,
+        target.path.display(),
+        crl.entries,
+        format_cli(&crl.next_update)
+    ));
+    Ok(())
+}
+
 /// The service loop: polls the store for settings changes, signs pending CSRs in capf mode in
-/// small batches (bulk signing must not starve call processing), stops on SIGINT/SIGTERM.
+/// small batches (bulk signing must not starve call processing), keeps the CRL current when
+/// asked, stops on SIGINT/SIGTERM.
 fn serve(
     engine: &mut Engine,
     interval: Duration,
@@ -583,6 +689,7 @@ fn serve(
     pacing: Pacing,
     opts: &ServerOptions,
     svc: Arc<PhoneService>,
+    crl: Option<&CrlTarget>,
 ) -> Result<(), EngineError> {
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -670,6 +777,9 @@ fn serve(
                         &format!("cannot sign the pending CSR: {reason} (left pending)"),
                     );
                 }
+            }
+            if let Some(target) = crl {
+                keep_crl_current(engine, target, &log, clock.now())?;
             }
             Ok(())
         })();

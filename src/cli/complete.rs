@@ -2,10 +2,12 @@
 //! shells' dynamic completion.
 
 use super::modifiers::{MODIFIERS, pipe_positions};
-use super::parse::{ParseError, Step, is_noconfirm, match_child, resolve, split_words, walk};
+use super::parse::{
+    ParseError, Step, is_noconfirm, match_child, match_word, resolve, split_words, walk,
+};
 use super::tree::{
-    Choice as TreeChoice, DeviceSource, NOCONFIRM, Node, OptionSpec, OptionValue, Param, Runnable,
-    ValueKind,
+    Choice as TreeChoice, DeviceSource, Keyword, KeywordValue, NOCONFIRM, Node, OptionSpec,
+    OptionValue, Param, Runnable, ValueKind,
 };
 pub use crate::store::{MORE_MARKER, more_marker};
 
@@ -248,6 +250,26 @@ fn complete_words(
     }
     let noconfirm_given = run.confirms() && rest.last().is_some_and(|l| is_noconfirm(l));
     let given = rest.len() - usize::from(noconfirm_given);
+    if let Some((at, keywords)) = run
+        .params
+        .iter()
+        .enumerate()
+        .find_map(|(i, p)| match p.kind {
+            ValueKind::Keywords(k) => Some((i, k)),
+            _ => None,
+        })
+        && given >= at
+        && !noconfirm_given
+    {
+        complete_keywords(
+            &rest[at..],
+            keywords,
+            partial,
+            run.confirms(),
+            &mut out.choices,
+        );
+        return;
+    }
     if given > run.params.len() || (noconfirm_given && given < required(run)) {
         return;
     }
@@ -316,6 +338,77 @@ fn complete_keyed(
     }
     let complete = keyed.iter().all(|p| p.optional || given.contains(&p.name));
     if complete && partial.is_empty() {
+        out.push(cr());
+    }
+}
+
+/// Completes inside a [`ValueKind::Keywords`] parameter: the value a keyword just typed
+/// expects, or else the keywords not used yet, `noconfirm` and `<cr>`.
+fn complete_keywords(
+    typed: &[String],
+    keywords: &'static [Keyword],
+    partial: &str,
+    confirm: bool,
+    out: &mut Vec<Choice>,
+) {
+    let mut used = Vec::new();
+    let mut expecting = None;
+    for word in typed {
+        if expecting.take().is_some() {
+            continue;
+        }
+        if let Some(k) = match_word(keywords, |k| k.word, word) {
+            used.push(k.word);
+            if k.value != KeywordValue::Flag {
+                expecting = Some(k);
+            }
+        }
+    }
+    if let Some(k) = expecting {
+        match k.value {
+            KeywordValue::Choice(words) => {
+                for w in words.iter().filter(|w| starts_with_ci(w.word, partial)) {
+                    out.push(Choice {
+                        word: w.word.into(),
+                        help: k.word.into(),
+                        kind: ChoiceKind::Value,
+                    });
+                }
+            }
+            KeywordValue::Number(name, r) => out.push(Choice {
+                word: format!("<{name}>"),
+                help: format!("{} <{name}>: {}-{}", k.word, r.min, r.max),
+                kind: ChoiceKind::Placeholder,
+            }),
+            KeywordValue::Flag => {}
+        }
+        return;
+    }
+    for k in keywords.iter().filter(|k| !used.contains(&k.word)) {
+        if starts_with_ci(k.word, partial) {
+            out.push(Choice {
+                word: k.word.into(),
+                help: match k.value {
+                    KeywordValue::Flag => k.word.to_owned(),
+                    KeywordValue::Number(name, _) => format!("{} <{name}>", k.word),
+                    KeywordValue::Choice(words) => format!(
+                        "{} {{{}}}",
+                        k.word,
+                        words.iter().map(|c| c.word).collect::<Vec<_>>().join("|")
+                    ),
+                },
+                kind: ChoiceKind::Value,
+            });
+        }
+    }
+    if confirm && starts_with_ci(NOCONFIRM, partial) {
+        out.push(Choice {
+            word: NOCONFIRM.into(),
+            help: "Do not ask for confirmation".into(),
+            kind: ChoiceKind::Value,
+        });
+    }
+    if partial.is_empty() {
         out.push(cr());
     }
 }
@@ -460,6 +553,7 @@ fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &m
         | ValueKind::CommandPath
         | ValueKind::Text
         | ValueKind::Keyed { .. } => out.push(placeholder),
+        ValueKind::Keywords(_) => {}
         ValueKind::Options(specs) => {
             push_options(specs, &[], partial, out);
         }
@@ -490,10 +584,12 @@ mod tests {
                 "backup",
                 "cert",
                 "csr",
+                "lsc",
                 "online-ca",
                 "operation",
                 "set",
                 "stale-lsc",
+                "tidy",
                 "trust"
             ]
         );
@@ -543,10 +639,12 @@ mod tests {
                 "backup",
                 "cert",
                 "csr",
+                "lsc",
                 "online-ca",
                 "operation",
                 "set",
                 "stale-lsc",
+                "tidy",
                 "trust",
                 "<cr>",
                 "|"

@@ -231,10 +231,12 @@ mod tests {
                 "  backup      Copy the store and its CA keys to a new folder",
                 "  cert*       Certificates signed by an external CA",
                 "  csr*        Pending certificate signing requests",
+                "  lsc*        Issued LSCs: revoke, export",
                 "  online-ca*  The online CA (EST server) of mode online",
                 "  operation*  Per-device certificate operations for phones",
                 "  set*        Change CAPF settings",
                 "  stale-lsc*  LSCs issued but never installed",
+                "  tidy        Delete expired LSCs and superseded CSRs past a margin",
                 "  trust*      CA certificates trusted to issue LSCs",
             ]
         );

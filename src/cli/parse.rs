@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use super::tree::{
-    Choice, CommandId, Effect, NOCONFIRM, Node, OptionSpec, OptionValue, Param, ROOT, ValueKind,
+    Choice, CommandId, Effect, Keyword, KeywordValue, NOCONFIRM, Node, OptionSpec, OptionValue,
+    Param, ROOT, ValueKind,
 };
 use crate::domain::{DeviceName, InvalidValue};
 use crate::store::Scope;
@@ -168,6 +169,10 @@ impl Invocation {
                 ValueKind::AllOrDevice(_) if raw == "all" => Value::Scope(Scope::All),
                 ValueKind::AllOrDevice(_) => Value::Scope(Scope::Device(raw.parse()?)),
                 ValueKind::Path => Value::Path(PathBuf::from(raw)),
+                ValueKind::Keywords(keywords) => {
+                    check_keyword_values(keywords, raw)?;
+                    Value::Text(raw.clone())
+                }
                 ValueKind::CommandPath | ValueKind::Text | ValueKind::Keyed { .. } => {
                     Value::Text(raw.clone())
                 }
@@ -354,10 +359,13 @@ pub fn match_choice<'a>(choices: &'a [Choice], value: &str) -> Option<&'a Choice
 /// case: the one rule for choices and output modifiers.
 pub fn match_word<'a, T>(items: &'a [T], word: impl Fn(&T) -> &str, value: &str) -> Option<&'a T> {
     let lower = value.to_ascii_lowercase();
-    if let Some(exact) = items.iter().find(|c| word(c) == lower) {
+    // Words may be camelCase (`keyCompromise`, as RFC 5280 spells reasons): compare folded.
+    if let Some(exact) = items.iter().find(|c| word(c).eq_ignore_ascii_case(&lower)) {
         return Some(exact);
     }
-    let mut hits = items.iter().filter(|c| word(c).starts_with(&lower));
+    let mut hits = items
+        .iter()
+        .filter(|c| word(c).to_ascii_lowercase().starts_with(&lower));
     match (hits.next(), hits.next()) {
         (Some(one), None) if !lower.is_empty() => Some(one),
         _ => None,
@@ -413,6 +421,13 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
     let mut args = Vec::with_capacity(run.params.len());
     let mut rest = rest.into_iter();
     for param in run.params {
+        if let ValueKind::Keywords(keywords) = param.kind {
+            let all: Vec<String> = rest.by_ref().collect();
+            let (normal, abbrev) = check_keywords(&w.path, param, keywords, &all)?;
+            abbreviated |= abbrev;
+            args.push((!normal.is_empty()).then_some(normal));
+            continue;
+        }
         if let ValueKind::Options(specs) = param.kind {
             let all: Vec<String> = rest.by_ref().collect();
             let (canonical, abbrev) = parse_options(specs, &all, &w.path)?;
@@ -518,6 +533,81 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
         effect: run.effect,
         params: run.params,
     })
+}
+
+/// Checks the words of a [`ValueKind::Keywords`] parameter: each keyword at most once, by its
+/// word or a unique prefix, followed by its value where it takes one. Returns the canonical
+/// words joined by spaces (`older-than 30 dry-run`) and whether any was abbreviated.
+fn check_keywords(
+    path: &[&'static str],
+    param: &Param,
+    keywords: &'static [Keyword],
+    words: &[String],
+) -> Result<(String, bool), ParseError> {
+    let mut out: Vec<String> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    let mut abbreviated = false;
+    let mut it = words.iter();
+    while let Some(word) = it.next() {
+        let keyword = match match_word(keywords, |k| k.word, word) {
+            Some(k) if !seen.contains(&k.word) => k,
+            _ => {
+                return Err(ParseError::Extra {
+                    path: path.to_vec(),
+                    extra: word.clone(),
+                });
+            }
+        };
+        abbreviated |= !keyword.word.eq_ignore_ascii_case(word);
+        seen.push(keyword.word);
+        out.push(keyword.word.to_owned());
+        let missing = |name: &'static str| ParseError::MissingParam {
+            path: path.to_vec(),
+            param: name,
+            help: param.help_text(),
+        };
+        match keyword.value {
+            KeywordValue::Flag => {}
+            KeywordValue::Number(name, _) => out.push(it.next().ok_or(missing(name))?.clone()),
+            KeywordValue::Choice(choices) => {
+                let v = it.next().ok_or(missing(keyword.word))?;
+                let c = match_choice(choices, v).ok_or(ParseError::BadChoice {
+                    param: keyword.word,
+                    value: v.clone(),
+                    choices,
+                })?;
+                abbreviated |= !c.word.eq_ignore_ascii_case(v);
+                out.push(c.word.to_owned());
+            }
+        }
+    }
+    Ok((out.join(" "), abbreviated))
+}
+
+/// Checks the numbers of a canonical [`ValueKind::Keywords`] argument against their ranges
+/// (a value out of range is refused like any number parameter's, not a usage error).
+fn check_keyword_values(keywords: &[Keyword], canonical: &str) -> Result<(), InvalidValue> {
+    for k in keywords {
+        if let KeywordValue::Number(_, range) = k.value
+            && let Some(v) = keyword_value(Some(canonical), k.word)
+        {
+            range.check(k.word, v)?;
+        }
+    }
+    Ok(())
+}
+
+/// The value after `keyword` in a canonical [`ValueKind::Keywords`] argument:
+/// `keyword_value(Some("older-than 30 dry-run"), "older-than")` is `Some("30")`.
+pub fn keyword_value<'a>(arg: Option<&'a str>, keyword: &str) -> Option<&'a str> {
+    let mut words = arg?.split(' ');
+    words.by_ref().find(|w| *w == keyword)?;
+    words.next()
+}
+
+/// Whether a canonical [`ValueKind::Keywords`] argument holds the flag `keyword`.
+pub fn has_keyword(arg: Option<&str>, keyword: &str) -> bool {
+    arg.is_some_and(|a| a.split(' ').any(|w| w == keyword))
 }
 
 /// The keyword that names a file holding a password.

@@ -5,7 +5,7 @@
 //! shell completion scripts and the man page are all functions over this tree, so they cannot
 //! disagree.
 
-use crate::domain::{InvalidValue, IssuerMode, KeepAlive, ValidityDays};
+use crate::domain::{InvalidValue, IssuerMode, KeepAlive, RevocationReason, ValidityDays};
 pub use crate::store::DeviceSource;
 
 /// What a complete command does; dispatch matches on this.
@@ -69,6 +69,16 @@ pub enum CommandId {
     ShowPhone,
     /// `set cli pagination on|off`
     SetPagination,
+    /// `show capf cert all`
+    ShowCertAll,
+    /// `utils capf lsc revoke <device> [reason ...]`
+    LscRevoke,
+    /// `utils capf lsc revoke serial <hex> [reason ...]`
+    LscRevokeSerial,
+    /// `utils capf lsc export {all|<device>} <folder> [chain|nochain]`
+    LscExport,
+    /// `utils capf tidy [expired-lscs] [superseded-csrs] [older-than <days>] [dry-run]`
+    Tidy,
     /// `help [command]`
     Help,
     /// `quit`
@@ -228,6 +238,9 @@ pub enum ValueKind {
     /// Keyword options, each once, in any order (`auth string 1234 key ec-p256 by 2026-12-31`):
     /// takes the rest of the line.
     Options(&'static [OptionSpec]),
+    /// Optional keywords in any order, some followed by a value (`reason keyCompromise`,
+    /// `older-than 30`, `dry-run`): takes every remaining word, so it comes last.
+    Keywords(&'static [Keyword]),
 }
 
 /// One keyword option of a [`ValueKind::Options`] parameter.
@@ -254,6 +267,26 @@ pub enum OptionValue {
         /// (word, name of its value).
         extra: Option<(&'static str, &'static str)>,
     },
+}
+
+/// A keyword of a [`ValueKind::Keywords`] parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keyword {
+    /// The word (unique prefixes accepted).
+    pub word: &'static str,
+    /// What must follow it, if anything.
+    pub value: KeywordValue,
+}
+
+/// What follows a keyword.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeywordValue {
+    /// Nothing: the keyword is a flag.
+    Flag,
+    /// A whole number in a range, shown as `<name>`.
+    Number(&'static str, Range),
+    /// One of these words.
+    Choice(&'static [Choice]),
 }
 
 /// A positional parameter of a command.
@@ -893,6 +926,7 @@ const UTILS_CAPF: &[Node] = &[
     ),
     Node::menu("cert", "Certificates signed by an external CA", CAPF_CERT),
     Node::menu("csr", "Pending certificate signing requests", CAPF_CSR),
+    Node::menu("lsc", "Issued LSCs: revoke, export", CAPF_LSC),
     Node::menu(
         "online-ca",
         "The online CA (EST server) of mode online",
@@ -905,7 +939,178 @@ const UTILS_CAPF: &[Node] = &[
     ),
     Node::menu("set", "Change CAPF settings", CAPF_SET),
     Node::menu("stale-lsc", "LSCs issued but never installed", CAPF_STALE),
+    Node::leaf(
+        "tidy",
+        "Delete expired LSCs and superseded CSRs past a margin",
+        Runnable {
+            id: CommandId::Tidy,
+            params: &[Param {
+                name: "what",
+                help: "expired-lscs, superseded-csrs (default both), older-than <days> \
+                    (default 30), dry-run",
+                kind: ValueKind::Keywords(TIDY_KEYWORDS),
+                optional: true,
+            }],
+            description: "Deletes LSCs whose validity ended, and CSRs superseded by a newer CSR \
+                of their device, more than a safety margin ago (older-than, default 30 days), in \
+                one transaction, and reports how many. Without expired-lscs or superseded-csrs \
+                it does both. dry-run lists what would be deleted and changes nothing. Revoked \
+                LSCs stay on the CRL. Asks for confirmation unless noconfirm is given.",
+            effect: Effect::Destroys,
+        },
+    ),
     Node::menu("trust", "CA certificates trusted to issue LSCs", CAPF_TRUST),
+];
+
+/// The reasons `revoke` takes, from the domain's names.
+const REVOKE_REASONS: &[Choice] = &[
+    Choice {
+        word: RevocationReason::NAMES[0],
+        help: "",
+    },
+    Choice {
+        word: RevocationReason::NAMES[1],
+        help: "",
+    },
+    Choice {
+        word: RevocationReason::NAMES[2],
+        help: "",
+    },
+    Choice {
+        word: RevocationReason::NAMES[3],
+        help: "",
+    },
+];
+
+const REVOKE_KEYWORDS: &[Keyword] = &[Keyword {
+    word: "reason",
+    value: KeywordValue::Choice(REVOKE_REASONS),
+}];
+
+const REVOKE_REASON: Param = Param {
+    name: "reason",
+    help: "reason {cessationOfOperation|keyCompromise|superseded|unspecified}, default \
+        unspecified",
+    kind: ValueKind::Keywords(REVOKE_KEYWORDS),
+    optional: true,
+};
+
+const CAPF_LSC_REVOKE: &[Node] = &[Node::leaf(
+    "serial",
+    "Revoke the LSC with this serial",
+    Runnable {
+        id: CommandId::LscRevokeSerial,
+        params: &[
+            Param {
+                name: "hex",
+                help: "the LSC's serial number in hex, as show capf lsc lists it",
+                kind: ValueKind::Text,
+                optional: false,
+            },
+            REVOKE_REASON,
+        ],
+        description: "Revokes one LSC by its serial number: it shows as revoked, cannot be \
+            installed, and the next CRL (capfd crl, capfd run --crl) lists it with the reason. \
+            Asks for confirmation unless noconfirm is given.",
+        effect: Effect::Destroys,
+    },
+)];
+
+const CAPF_LSC: &[Node] = &[
+    Node::leaf(
+        "export",
+        "Write LSCs as PEM files with their CA chain",
+        Runnable {
+            id: CommandId::LscExport,
+            params: &[
+                Param {
+                    name: "all|device",
+                    help: "every device's current LSC, or one device's",
+                    kind: ValueKind::AllOrDevice(DeviceSource::Lsc),
+                    optional: false,
+                },
+                Param {
+                    name: "folder",
+                    help: "existing folder to write <device>.pem files into",
+                    kind: ValueKind::Path,
+                    optional: false,
+                },
+                Param {
+                    name: "chain",
+                    help: "default chain",
+                    kind: ValueKind::Choice(&[
+                        Choice {
+                            word: "chain",
+                            help: "the LSC, then its CA certificate",
+                        },
+                        Choice {
+                            word: "nochain",
+                            help: "the LSC alone",
+                        },
+                    ]),
+                    optional: true,
+                },
+            ],
+            description: "Writes the current LSC of a device (or of every device) as \
+                <device>.pem, followed by the certificate of the CA that issued it unless \
+                nochain is given. The current LSC is the newest one that is neither revoked nor \
+                stale. Never overwrites: if any file exists already, nothing is written. Each \
+                file is written whole (temporary file, then linked into place).",
+            effect: Effect::Reads,
+        },
+    ),
+    Node {
+        word: "revoke",
+        help: "Revoke a device's LSCs, or one LSC by serial",
+        children: CAPF_LSC_REVOKE,
+        run: Some(Runnable {
+            id: CommandId::LscRevoke,
+            params: &[
+                Param {
+                    name: "device",
+                    help: "device name: every LSC of the device that is not revoked yet",
+                    kind: ValueKind::Device(DeviceSource::Lsc),
+                    optional: false,
+                },
+                REVOKE_REASON,
+            ],
+            description: "Revokes every LSC of a device that is not revoked yet, in one \
+                transaction: they show as revoked, cannot be installed, and the next CRL \
+                (capfd crl, capfd run --crl) lists them with the reason. Revoked LSCs are never \
+                deleted as stale, and deleting an LSC never takes it off the CRL. Asks for \
+                confirmation unless noconfirm is given.",
+            effect: Effect::Destroys,
+        }),
+        repl_only: false,
+    },
+];
+
+/// `tidy older-than <days>`: up to a hundred years, default 30.
+const TIDY_DAYS: Range = Range {
+    min: 0,
+    max: 36_500,
+    default: Some(30),
+    unit: "days",
+    check: None,
+};
+
+const TIDY_KEYWORDS: &[Keyword] = &[
+    Keyword {
+        word: "dry-run",
+        value: KeywordValue::Flag,
+    },
+    Keyword {
+        word: "expired-lscs",
+        value: KeywordValue::Flag,
+    },
+    Keyword {
+        word: "older-than",
+        value: KeywordValue::Number("days", TIDY_DAYS),
+    },
+    Keyword {
+        word: "superseded-csrs",
+        value: KeywordValue::Flag,
+    },
 ];
 
 const SHOW_CAPF_LSC: &[Node] = &[
@@ -914,14 +1119,26 @@ const SHOW_CAPF_LSC: &[Node] = &[
         "LSCs of one device",
         Runnable {
             id: CommandId::ShowLscDevice,
-            params: &[Param {
-                name: "device",
-                help: "device name, e.g. SEP001122AABBCC",
-                kind: ValueKind::Device(DeviceSource::Lsc),
-                optional: false,
-            }],
+            params: &[
+                Param {
+                    name: "device",
+                    help: "device name, e.g. SEP001122AABBCC",
+                    kind: ValueKind::Device(DeviceSource::Lsc),
+                    optional: false,
+                },
+                Param {
+                    name: "pem",
+                    help: "print each LSC's PEM as well",
+                    kind: ValueKind::Choice(&[Choice {
+                        word: "pem",
+                        help: "",
+                    }]),
+                    optional: true,
+                },
+            ],
             description: "Lists the LSCs of one device with their state (issued, installed, \
-                stale), serial, issue and expiry dates.",
+                stale, revoked), serial, issuer, issue and expiry dates; with pem, each \
+                certificate's PEM too (JSON and CSV always carry a pem field).",
             effect: Effect::Reads,
         },
     ),
@@ -961,17 +1178,30 @@ const SHOW_CAPF: &[Node] = &[
             effect: Effect::Reads,
         },
     ),
-    Node::leaf(
-        "cert",
-        "The CAPF CA certificate, with its PEM",
-        Runnable {
+    Node {
+        word: "cert",
+        help: "The CAPF CA certificate, with its PEM",
+        children: &[Node::leaf(
+            "all",
+            "Every CAPF CA certificate: active and retired",
+            Runnable {
+                id: CommandId::ShowCertAll,
+                params: &[],
+                description: "Lists the active CAPF CA certificate and those capfd init --force \
+                    retired, newest first: state, subject, serial, validity and SHA-256 \
+                    fingerprint, so LSCs signed by an old CA can be told apart.",
+                effect: Effect::Reads,
+            },
+        )],
+        run: Some(Runnable {
             id: CommandId::ShowCert,
             params: &[],
             description: "Prints the CAPF CA certificate: subject, validity, SHA-256 \
                 fingerprint and the PEM, which admins load into other systems' trust stores.",
             effect: Effect::Reads,
-        },
-    ),
+        }),
+        repl_only: false,
+    },
     Node::leaf(
         "keep_alive",
         "Show the keep-alive timer",
@@ -991,7 +1221,8 @@ const SHOW_CAPF: &[Node] = &[
             id: CommandId::ShowLsc,
             params: &[],
             description: "Lists every LSC with its device, serial, state (issued, installed, \
-                stale), issue and expiry dates, soonest expiry first.",
+                stale, revoked), issuer (the CA's CN, marked retired for an LSC of a CAPF CA \
+                that was replaced), issue and expiry dates, soonest expiry first.",
             effect: Effect::Reads,
         }),
         repl_only: false,
@@ -1259,6 +1490,21 @@ pub fn syntax_line(path: &[&str], run: &Runnable) -> String {
 
 /// How one parameter shows in a syntax line.
 fn param_syntax(p: &Param) -> String {
+    if let ValueKind::Keywords(keywords) = p.kind {
+        return keywords
+            .iter()
+            .map(|k| match k.value {
+                KeywordValue::Flag => format!("[{}]", k.word),
+                KeywordValue::Number(name, _) => format!("[{} <{name}>]", k.word),
+                KeywordValue::Choice(words) => format!(
+                    "[{} {{{}}}]",
+                    k.word,
+                    words.iter().map(|c| c.word).collect::<Vec<_>>().join("|")
+                ),
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
     match p.kind {
         ValueKind::Keyed { value, .. } if p.optional => return format!("[{} <{value}>]", p.name),
         ValueKind::Keyed { value, .. } => return format!("{} <{value}>", p.name),
@@ -1348,7 +1594,15 @@ mod tests {
         );
         assert_eq!(
             line(&["show", "capf", "lsc", "device"]),
-            "show capf lsc device <device>"
+            "show capf lsc device <device> [pem]"
+        );
+        assert_eq!(
+            line(&["utils", "capf", "lsc", "revoke"]),
+            "utils capf lsc revoke <device> [reason {cessationOfOperation|keyCompromise|superseded|unspecified}] [noconfirm]"
+        );
+        assert_eq!(
+            line(&["utils", "capf", "tidy"]),
+            "utils capf tidy [dry-run] [expired-lscs] [older-than <days>] [superseded-csrs] [noconfirm]"
         );
         assert_eq!(
             line(&["utils", "capf", "stale-lsc", "delete"]),
@@ -1427,6 +1681,8 @@ mod tests {
                 CommandId::Backup,
                 CommandId::CertImport,
                 CommandId::CsrDelete,
+                CommandId::LscRevoke,
+                CommandId::LscRevokeSerial,
                 CommandId::OnlineCaCacerts,
                 CommandId::OperationCancel,
                 CommandId::OperationDelete,
@@ -1438,16 +1694,22 @@ mod tests {
                 CommandId::SetOnlineCa,
                 CommandId::SetValidity,
                 CommandId::StaleDelete,
+                CommandId::Tidy,
                 CommandId::TrustImport,
             ]
         );
         for (path, node) in all_commands() {
             let run = node.run.expect("runnable");
+            // Revocation cannot be taken back and tidy deletes: they ask like the deletes.
+            let asks = path.last() == Some(&"delete")
+                || path.contains(&"revoke")
+                || path.last() == Some(&"tidy")
+                || path.last() == Some(&"cacerts");
             assert_eq!(
                 run.confirms(),
-                path.last() == Some(&"delete") || path.last() == Some(&"cacerts"),
-                "{path:?}: the deletes and online-ca cacerts (which replaces the trusted server \
-                 CAs after showing their fingerprints), and only they, ask"
+                asks,
+                "{path:?}: the deletes, revoke, tidy and online-ca cacerts (which replaces the \
+                 trusted server CAs after showing their fingerprints), and only they, ask"
             );
         }
     }

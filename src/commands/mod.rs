@@ -12,6 +12,7 @@ mod certs;
 mod csr;
 mod delete;
 mod error;
+mod lifecycle;
 mod online_ca;
 mod operation;
 mod report;
@@ -119,6 +120,10 @@ fn handler(id: CommandId) -> Handler {
         ShowLscExpiring => report::lsc_expiring,
         ShowLscDevice => report::lsc_device,
         ShowCert => certs::show_cert,
+        ShowCertAll => lifecycle::show_cert_all,
+        LscRevoke | LscRevokeSerial => lifecycle::revoke,
+        LscExport => lifecycle::export,
+        Tidy => lifecycle::tidy,
         CsrExport => certs::csr_export,
         CertImport => certs::cert_import,
         TrustImport => certs::trust_import,

@@ -523,6 +523,9 @@ pub fn phone(cx: &mut Cx<'_>) -> Result<(), CommandError> {
             crate::domain::LscState::Issued => 0,
             crate::domain::LscState::Installed => 1,
             crate::domain::LscState::Stale => 2,
+            // A revoked LSC is neither waiting nor in use: not listed here (show capf lsc
+            // device <name> shows it as revoked).
+            crate::domain::LscState::Revoked => return Ok(()),
         };
         lscs[i].push(l.serial);
         Ok::<_, CommandError>(())

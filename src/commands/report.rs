@@ -17,6 +17,12 @@ pub const LSC_COLUMNS: &[Column] = &[
         width: 9,
     },
     Column {
+        field: "issuer",
+        title: "Issuer",
+        // `CAPF-0a1b2c3d (retired)`; an external CA's longer CN pushes the row out.
+        width: 23,
+    },
+    Column {
         field: "issued_at",
         title: "Issued At (UTC)",
         width: 19,
@@ -28,13 +34,47 @@ pub const LSC_COLUMNS: &[Column] = &[
     },
 ];
 
-fn lsc_row(l: &LscRecord) -> [Cell; 5] {
+/// Columns of `show capf lsc device <name>` with the certificates: the PEM follows each row
+/// in a table, and is the `pem` field in JSON and CSV.
+pub const LSC_PEM_COLUMNS: &[Column] = &[
+    LSC_COLUMNS[0],
+    LSC_COLUMNS[1],
+    LSC_COLUMNS[2],
+    LSC_COLUMNS[3],
+    LSC_COLUMNS[4],
+    Column {
+        field: "expires_at",
+        title: "Expires (UTC)",
+        width: 19,
+    },
+    Column {
+        field: "pem",
+        title: "PEM",
+        width: 0,
+    },
+];
+
+fn lsc_row(l: &LscRecord) -> [Cell; 6] {
     [
         Cell::Text(l.device.clone()),
         Cell::Text(l.serial.clone()),
         Cell::Text(l.state.as_str().into()),
+        Cell::Text(l.issuer_label.clone()),
         Cell::Time(l.issued_at),
         Cell::Time(l.not_after),
+    ]
+}
+
+fn lsc_pem_row(l: &LscRecord) -> [Cell; 7] {
+    let [a, b, c, d, e, f] = lsc_row(l);
+    [
+        a,
+        b,
+        c,
+        d,
+        e,
+        f,
+        Cell::Block(crate::pki::to_pem("CERTIFICATE", &l.der)),
     ]
 }
 
@@ -93,6 +133,16 @@ pub fn status(cx: &mut Cx<'_>) -> Result<(), CommandError> {
             Cell::Int(lscs.installed as i64),
         ),
         ("stale_lscs", "Stale LSCs", Cell::Int(lscs.stale as i64)),
+        (
+            "revoked_lscs",
+            "Revoked LSCs",
+            Cell::Int(lscs.revoked as i64),
+        ),
+        (
+            "retired_ca_lscs",
+            "LSCs of retired CAs",
+            Cell::Int(lscs.by_retired_ca as i64),
+        ),
     ];
     // LSCs are cut at the CA's end: say so while the admin can still act.
     if let Some(c) = &ca {
@@ -152,9 +202,18 @@ fn lsc(cx: &mut Cx<'_>, filter_kind: LscReport) -> Result<(), CommandError> {
             )
         }
     };
+    // One device's LSCs carry their certificates: always in JSON and CSV, in a table when
+    // `pem` is asked for.
+    let with_pem = filter_kind == LscReport::Device
+        && (cx.args.word(1) == Some("pem") || cx.talk.format != crate::render::Format::Table);
     let store = cx.act.store()?;
-    cx.out.begin_list(LSC_COLUMNS)?;
-    let n = store.each_lsc(&filter, row_sink(cx.talk, cx.out, lsc_row))?;
+    let n = if with_pem {
+        cx.out.begin_list(LSC_PEM_COLUMNS)?;
+        store.each_lsc(&filter, row_sink(cx.talk, cx.out, lsc_pem_row))?
+    } else {
+        cx.out.begin_list(LSC_COLUMNS)?;
+        store.each_lsc(&filter, row_sink(cx.talk, cx.out, lsc_row))?
+    };
     cx.out.end_list(&if n == 0 {
         empty
     } else if found.is_empty() {

@@ -7,6 +7,7 @@ mod device;
 mod online_ca;
 mod operation;
 mod records;
+mod revocation;
 mod settings;
 mod stale;
 mod time;
@@ -23,6 +24,7 @@ pub use operation::{
 pub use records::{
     CsrRecord, LscRecord, LscState, NewCsr, NewLsc, PendingCsr, PendingCsrRow, StaleLsc, key_label,
 };
+pub use revocation::{Revocation, RevocationReason};
 pub use settings::{IssuerMode, KeepAlive, Settings, ValidityDays};
 pub use stale::stale_since;
 pub use time::{Timestamp, format_cli, format_rfc3339};

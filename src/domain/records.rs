@@ -108,6 +108,8 @@ pub enum LscState {
     Installed,
     /// Never installed and superseded by a newer CSR of the same device.
     Stale,
+    /// Revoked (listed on the CRL); whatever it was before.
+    Revoked,
 }
 
 impl LscState {
@@ -117,6 +119,7 @@ impl LscState {
             LscState::Issued => "issued",
             LscState::Installed => "installed",
             LscState::Stale => "stale",
+            LscState::Revoked => "revoked",
         }
     }
 }
@@ -142,8 +145,13 @@ pub struct LscRecord {
     pub issued_at: Timestamp,
     /// When the phone installed it, if it has.
     pub installed_at: Option<Timestamp>,
-    /// Issued / installed / stale, by the store's one stale rule.
+    /// Issued / installed / stale, by the store's one stale rule, or revoked.
     pub state: LscState,
+    /// Which CA issued it, as listings show it: the issuer's CN, marked `(retired)` when it
+    /// is a CAPF CA replaced by `capfd init --force`.
+    pub issuer_label: String,
+    /// The certificate (DER).
+    pub der: Vec<u8>,
 }
 
 /// One row of `utils capf stale-lsc list`.

@@ -2,6 +2,7 @@
 //! and certificates signed by an external CA. `capfd` drives these; capfsh's import commands
 //! use them too, so every list the shell shows has one true source.
 
+pub mod atomic;
 mod keyfile;
 mod online;
 mod outpath;
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::domain::{DeviceName, InvalidValue, IssuerMode, NewCsr, NewLsc, Timestamp, format_cli};
 use crate::error::ErrorKind;
 use crate::pki::{CaKeyKind, CaSubject, CapfCa, IssuedLsc, ParsedCert, ParsedCsr, PkiError};
-use crate::store::{Actor, NewCa, NewTrustAnchor, Scope, Store, StoreError};
+use crate::store::{Actor, CrlRecord, NewCa, NewCrl, NewTrustAnchor, Scope, Store, StoreError};
 
 pub use keyfile::{key_file_name, read_private_key, resolve_key_file, store_folder};
 pub use outpath::refuse_store_file;
@@ -372,6 +373,40 @@ impl<'s> Engine<'s> {
             Ok::<_, StoreError>(keyfile::remove_orphans(&db_path, named))
         });
         Ok(ca)
+    }
+
+    /// Issues a CRL signed by the active CAPF CA, listing every revoked LSC it issued, valid
+    /// for `days` days from `now`; records it (with its CRL number) and returns it.
+    pub fn issue_crl(&mut self, days: u32, now: Timestamp) -> Result<CrlRecord, EngineError> {
+        let ca = self.load_ca()?;
+        let revoked = self.store.revocations_by_issuer(ca.subject())?;
+        let last = revoked.iter().map(|r| r.id).max().unwrap_or(0);
+        let fingerprint = ca.fingerprint();
+        self.store.issue_crl(&self.actor, |number| {
+            let der = ca.sign_crl(number, &revoked, now, days)?;
+            Ok::<_, EngineError>(NewCrl {
+                ca_fingerprint: fingerprint.clone(),
+                this_update: whole_seconds(now),
+                next_update: whole_seconds(now + chrono::Duration::days(i64::from(days))),
+                entries: revoked.len() as i64,
+                last_revocation_id: last,
+                der,
+            })
+        })
+    }
+
+    /// Whether the active CA's CRL must be reissued: there is none, an LSC was revoked since,
+    /// or half of its validity has passed (so a fresh one is out well before nextUpdate).
+    pub fn crl_due(&self, now: Timestamp) -> Result<bool, EngineError> {
+        let Some(ca) = self.store.active_ca()? else {
+            return Ok(false);
+        };
+        let Some(latest) = self.store.latest_crl(&ca.sha256_fingerprint)? else {
+            return Ok(true);
+        };
+        let halfway = latest.this_update + (latest.next_update - latest.this_update) / 2;
+        Ok(now >= halfway
+            || self.store.last_revocation_id(&ca.subject)? > latest.last_revocation_id)
     }
 
     /// Where the active CAPF CA's key file is (the name its record holds, in the store's own
@@ -788,4 +823,9 @@ fn lsc_record(device: &DeviceName, lsc: &IssuedLsc, csr_id: i64, now: Timestamp)
         csr_id: Some(csr_id),
         der: lsc.der.clone(),
     }
+}
+
+/// Certificates and CRLs carry whole seconds.
+fn whole_seconds(t: Timestamp) -> Timestamp {
+    chrono::DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
 }

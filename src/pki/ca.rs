@@ -201,6 +201,8 @@ pub struct CapfCa {
     subject: String,
     not_before: Timestamp,
     not_after: Timestamp,
+    key_id: Vec<u8>,
+    crl_sign: bool,
 }
 
 impl std::fmt::Debug for CapfCa {
@@ -322,6 +324,24 @@ impl CapfCa {
             ));
         }
         let subject = x509.subject().to_string();
+        // The CA's own key identifier, which its CRLs carry as their AKI: the SKI it states
+        // (CAs made before RFC 7093 method 1 keep theirs), or method 1 when it has none.
+        let key_id = match x509
+            .iter_extensions()
+            .find_map(|e| match e.parsed_extension() {
+                x509_parser::extensions::ParsedExtension::SubjectKeyIdentifier(k) => {
+                    Some(k.0.to_vec())
+                }
+                _ => None,
+            }) {
+            Some(id) => id,
+            None => key_identifier(x509.tbs_certificate.subject_pki.raw)?,
+        };
+        let crl_sign = x509
+            .key_usage()
+            .ok()
+            .flatten()
+            .is_some_and(|k| k.value.crl_sign());
         let not_before = to_chrono(x509.validity().not_before)?;
         let not_after = to_chrono(x509.validity().not_after)?;
         let issuer = Issuer::from_ca_cert_der(&cert_der.clone().into(), key)
@@ -332,7 +352,24 @@ impl CapfCa {
             subject,
             not_before,
             not_after,
+            key_id,
+            crl_sign,
         })
+    }
+
+    /// The issuer as rcgen signs with it (CRLs reuse it).
+    pub(crate) fn issuer(&self) -> &Issuer<'static, KeyPair> {
+        &self.issuer
+    }
+
+    /// The CA's key identifier (its SKI).
+    pub(crate) fn key_id(&self) -> &[u8] {
+        &self.key_id
+    }
+
+    /// Whether the CA certificate allows CRL signing (CAs made before CRLs existed do not).
+    pub fn can_sign_crls(&self) -> bool {
+        self.crl_sign
     }
 
     /// Subject DN of the CA certificate.

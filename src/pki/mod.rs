@@ -6,6 +6,7 @@
 
 pub mod ca;
 pub mod cert;
+pub mod crl;
 pub mod csr;
 mod describe;
 pub mod proof;

@@ -624,3 +624,32 @@ fn an_lsc_cut_at_the_ca_end_says_what_was_asked_for() {
         "the end the setting asked for"
     );
 }
+
+#[test]
+fn a_ca_without_crl_sign_is_told_to_renew_and_crl_days_are_bounded() {
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "CAPF-00000000");
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::DigitalSignature,
+        rcgen::KeyUsagePurpose::KeyCertSign,
+    ];
+    let cert = params.self_signed(&key).expect("cert");
+    let old = CapfCa::load(&cert.pem(), &key.serialize_pem()).expect("load");
+    assert!(!old.can_sign_crls());
+    assert!(
+        matches!(old.sign_crl(1, &[], now(), 7), Err(PkiError::Rule(m)) if m.contains("capfd init --force"))
+    );
+    let ca = ca();
+    assert!(ca.can_sign_crls());
+    assert!(ca.sign_crl(1, &[], now(), 0).is_err());
+    assert!(ca.sign_crl(1, &[], now(), 367).is_err());
+    let der = ca.sign_crl(7, &[], now(), 7).expect("crl");
+    use x509_parser::prelude::FromDer;
+    let (_, crl) =
+        x509_parser::revocation_list::CertificateRevocationList::from_der(&der).expect("parse");
+    assert_eq!(crl.crl_number().map(|n| n.to_u64_digits()), Some(vec![7]));
+}

@@ -38,14 +38,25 @@ impl<'w> TableRenderer<'w> {
 
     /// The header line and the `=` rule, before the first row (frame, not data).
     fn header(&mut self) -> io::Result<()> {
+        self.header_without(&[])
+    }
+
+    /// The header, leaving out the columns marked in `skip` (those holding blocks).
+    fn header_without(&mut self, skip: &[bool]) -> io::Result<()> {
         self.frame(|t| {
-            let titles: Vec<String> = t.columns.iter().map(|c| c.title.to_owned()).collect();
-            t.line(&titles)?;
-            let rules: Vec<String> = t
+            let shown: Vec<&Column> = t
                 .columns
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !skip.get(*i).copied().unwrap_or(false))
+                .map(|(_, c)| c)
+                .collect();
+            let titles: Vec<String> = shown.iter().map(|c| c.title.to_owned()).collect();
+            let rules: Vec<String> = shown
                 .iter()
                 .map(|c| "=".repeat(c.width.max(c.title.len())))
                 .collect();
+            t.line(&titles)?;
             t.line(&rules)
         })
     }
@@ -130,13 +141,31 @@ impl Renderer for TableRenderer<'_> {
 
     fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
         self.flush_rows()?;
+        // Our own multi-line values (an LSC's PEM, in the last column) are not table cells:
+        // they follow their row, newlines kept, and their column has no title.
+        let blocks: Vec<bool> = cells.iter().map(|c| matches!(c, Cell::Block(_))).collect();
         // The header waits for the first row: an empty listing is only its sentence.
         if self.rows == 0 {
-            self.header()?;
+            self.header_without(&blocks)?;
         }
         self.rows += 1;
-        let texts: Vec<String> = cells.iter().map(cell_text).collect();
-        self.line(&texts)
+        let texts: Vec<String> = cells
+            .iter()
+            .filter(|c| !matches!(c, Cell::Block(_)))
+            .map(cell_text)
+            .collect();
+        self.line(&texts)?;
+        // Part of the row, not rows of their own: `| count` counts the rows.
+        self.frame(|t| {
+            for cell in cells {
+                if let Cell::Block(text) = cell {
+                    for l in text.lines() {
+                        writeln!(t.out, "{}", escape_controls(l))?;
+                    }
+                }
+            }
+            Ok(())
+        })
     }
 
     fn row_ref(&mut self, cells: &[RowCell<'_>]) -> io::Result<()> {

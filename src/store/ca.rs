@@ -232,6 +232,44 @@ impl Store {
     }
 }
 
+/// A CAPF CA certificate, active or retired, for `show capf cert all`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapfCaEntry {
+    /// Subject DN.
+    pub subject: String,
+    /// Start of validity.
+    pub not_before: Timestamp,
+    /// End of validity.
+    pub not_after: Timestamp,
+    /// SHA-256 fingerprint (colon-separated hex).
+    pub sha256_fingerprint: String,
+    /// When `capfd init --force` replaced it; `None` for the active one.
+    pub retired_at: Option<Timestamp>,
+    /// The certificate.
+    pub der: Vec<u8>,
+}
+
+impl Store {
+    /// Every CAPF CA certificate, the active one first, then the retired ones newest first.
+    pub fn capf_ca_history(&self) -> Result<Vec<CapfCaEntry>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT subject, not_before, not_after, sha256_fingerprint, retired_at, der
+               FROM capf_ca ORDER BY retired_at IS NOT NULL, retired_at DESC, id DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(CapfCaEntry {
+                subject: r.get(0)?,
+                not_before: ts_col(r, 1)?,
+                not_after: ts_col(r, 2)?,
+                sha256_fingerprint: r.get(3)?,
+                retired_at: super::opt_ts_col(r, 4)?,
+                der: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
 /// A CA certificate row: id, subject, not_after, fingerprint, der, key file (NULL for a trust
 /// anchor), when it was added.
 fn ca_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaRecord> {

@@ -53,6 +53,8 @@ pub enum LscFilter {
     ExpiringBefore(Timestamp),
     /// One device's LSCs.
     Device(DeviceName),
+    /// The LSC with this serial (lower-case hex).
+    Serial(String),
 }
 
 /// Counts for `show capf status`.
@@ -64,6 +66,10 @@ pub struct LscCounts {
     pub installed: u64,
     /// Stale by the one rule.
     pub stale: u64,
+    /// Revoked (whatever their state before).
+    pub revoked: u64,
+    /// Not revoked and signed by a CAPF CA that `capfd init --force` retired.
+    pub by_retired_ca: u64,
 }
 
 impl Store {
@@ -270,6 +276,16 @@ pub(super) fn mark_installed_in(
             None => format!("device {device} has no issued, not-installed LSC that is not stale"),
         })
     })?;
+    let revoked: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM revocation WHERE serial = ?1)",
+        [&serial],
+        |r| r.get(0),
+    )?;
+    if revoked {
+        return Err(StoreError::Invalid(format!(
+            "LSC {serial} of {device} is revoked and cannot be installed"
+        )));
+    }
     if superseded_at.is_some() {
         return Err(StoreError::Invalid(format!(
             "LSC {serial} of {device} is stale (the device sent a newer CSR after it was issued) and cannot be installed"
@@ -373,13 +389,25 @@ impl Store {
             LscFilter::All => ("1 = 1 OR ?1 IS NULL", rusqlite::types::Value::Null),
             LscFilter::ExpiringBefore(t) => ("l.not_after < ?1", to_micros(t).into()),
             LscFilter::Device(d) => ("l.device = ?1", d.as_str().to_owned().into()),
+            LscFilter::Serial(s) => ("l.serial = lower(?1)", s.clone().into()),
+        };
+        // The certificate itself only where few rows come back (one device, one serial).
+        let der = if matches!(filter, LscFilter::Device(_) | LscFilter::Serial(_)) {
+            "(SELECT d.der FROM lsc_der_any d WHERE d.lsc_id = l.id)"
+        } else {
+            "NULL"
         };
         let mut stmt = self
             .conn
             .prepare(&format!(
                 "SELECT l.id, l.device, l.serial, l.subject, l.issuer, l.not_before, l.not_after,
                         l.issued_at, l.installed_at,
-                        l.superseded_at IS NOT NULL
+                        l.superseded_at IS NOT NULL,
+                        EXISTS (SELECT 1 FROM revocation r WHERE r.serial = l.serial),
+                        (SELECT c.retired_at IS NOT NULL FROM capf_ca c
+                          WHERE c.subject = l.issuer
+                          ORDER BY c.retired_at IS NULL DESC, c.id DESC LIMIT 1),
+                        {der}
                    FROM lsc l WHERE {clause} ORDER BY l.not_after, l.device, l.id"
             ))
             .map_err(StoreError::from)?;
@@ -389,17 +417,25 @@ impl Store {
             let rec = (|| -> rusqlite::Result<LscRecord> {
                 let installed_at = opt_ts_col(r, 8)?;
                 let stale: bool = r.get(9)?;
+                let revoked: bool = r.get(10)?;
+                let retired: Option<bool> = r.get(11)?;
+                let issuer: String = r.get(4)?;
+                let der: Option<Vec<u8>> = r.get(12)?;
                 Ok(LscRecord {
+                    issuer_label: issuer_label(&issuer, retired == Some(true)),
+                    der: der.unwrap_or_default(),
                     id: r.get(0)?,
                     device: r.get(1)?,
                     serial: r.get(2)?,
                     subject: r.get(3)?,
-                    issuer: r.get(4)?,
+                    issuer,
                     not_before: ts_col(r, 5)?,
                     not_after: ts_col(r, 6)?,
                     issued_at: ts_col(r, 7)?,
                     installed_at,
-                    state: if installed_at.is_some() {
+                    state: if revoked {
+                        LscState::Revoked
+                    } else if installed_at.is_some() {
                         LscState::Installed
                     } else if stale {
                         LscState::Stale
@@ -418,17 +454,80 @@ impl Store {
     /// Counts of issued, installed and stale LSCs.
     pub fn lsc_counts(&self) -> Result<LscCounts, StoreError> {
         Ok(self.conn.query_row(
-            "SELECT (SELECT count(*) FROM lsc WHERE installed_at IS NULL AND superseded_at IS NULL),
-                    (SELECT count(*) FROM lsc WHERE installed_at IS NOT NULL),
-                    (SELECT count(*) FROM stale_lsc)",
+            "SELECT (SELECT count(*) FROM lsc l WHERE installed_at IS NULL AND superseded_at IS NULL
+                       AND NOT EXISTS (SELECT 1 FROM revocation r WHERE r.serial = l.serial)),
+                    (SELECT count(*) FROM lsc l WHERE installed_at IS NOT NULL
+                       AND NOT EXISTS (SELECT 1 FROM revocation r WHERE r.serial = l.serial)),
+                    (SELECT count(*) FROM stale_lsc),
+                    (SELECT count(*) FROM lsc l
+                      WHERE EXISTS (SELECT 1 FROM revocation r WHERE r.serial = l.serial)),
+                    (SELECT count(*) FROM lsc l
+                      WHERE l.issuer IN (SELECT subject FROM capf_ca WHERE retired_at IS NOT NULL)
+                        AND l.issuer NOT IN (SELECT subject FROM capf_ca WHERE retired_at IS NULL)
+                        AND NOT EXISTS (SELECT 1 FROM revocation r WHERE r.serial = l.serial))",
             [],
             |r| {
                 Ok(LscCounts {
                     issued: r.get(0)?,
                     installed: r.get(1)?,
                     stale: r.get(2)?,
+                    revoked: r.get(3)?,
+                    by_retired_ca: r.get(4)?,
                 })
             },
         )?)
+    }
+}
+
+/// What listings show as an LSC's issuer: its CN (the whole DN when it has none), marked
+/// `(retired)` when a newer CAPF CA replaced it.
+fn issuer_label(issuer: &str, retired: bool) -> String {
+    let cn = issuer
+        .split(", ")
+        .find_map(|rdn| rdn.strip_prefix("CN="))
+        .unwrap_or(issuer);
+    if retired {
+        format!("{cn} (retired)")
+    } else {
+        cn.to_owned()
+    }
+}
+
+impl Store {
+    /// The current LSC of each device (or of one): the newest one, by issue time, that is
+    /// neither revoked nor stale; with its certificate. Ordered by device.
+    pub fn current_lscs(&self, scope: &Scope) -> Result<Vec<LscRecord>, StoreError> {
+        let devices: Vec<String> = match scope {
+            Scope::Device(d) => vec![d.as_str().to_owned()],
+            Scope::All => {
+                let mut stmt = self
+                    .conn
+                    .prepare("SELECT DISTINCT device FROM lsc ORDER BY device")?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                rows.collect::<Result<_, _>>()?
+            }
+        };
+        let mut out = Vec::new();
+        for device in devices {
+            let serial: Option<String> = self
+                .conn
+                .query_row(
+                    "SELECT serial FROM lsc l
+                      WHERE device = ?1
+                        AND NOT (installed_at IS NULL AND superseded_at IS NOT NULL)
+                        AND NOT EXISTS (SELECT 1 FROM revocation r WHERE r.serial = l.serial)
+                      ORDER BY issued_at DESC, id DESC LIMIT 1",
+                    [&device],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(serial) = serial {
+                self.each_lsc(&LscFilter::Serial(serial), |rec| {
+                    out.push(rec);
+                    Ok::<_, StoreError>(())
+                })?;
+            }
+        }
+        Ok(out)
     }
 }

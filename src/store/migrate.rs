@@ -42,6 +42,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_phone_operations",
         include_str!("../../migrations/0008_phone_operations.sql"),
     ),
+    (
+        "0009_revocation_and_crl",
+        include_str!("../../migrations/0009_revocation_and_crl.sql"),
+    ),
 ];
 
 /// The schema version this binary writes and understands.

@@ -15,7 +15,9 @@ mod lsc;
 mod migrate;
 mod online_ca;
 mod operation;
+mod revocation;
 mod settings;
+mod tidy;
 
 use std::fs;
 use std::io;
@@ -31,7 +33,7 @@ use crate::domain::Timestamp;
 
 pub use audit::{Actor, AuditEntry};
 pub use backup::check_copy;
-pub use ca::{CaRecord, NewCa, NewTrustAnchor};
+pub use ca::{CaRecord, CapfCaEntry, NewCa, NewTrustAnchor};
 pub use csr::DeviceSource;
 pub use error::StoreError;
 pub use location::{
@@ -41,6 +43,8 @@ pub use lsc::{LscCounts, LscFilter};
 pub use migrate::{LATEST_VERSION, MIGRATIONS, schema_version};
 pub use online_ca::{EstAttempt, NewOnlineCa};
 pub use operation::{OperationFilter, PhoneCert, ReportedCert, SessionResult};
+pub use revocation::{CrlRecord, NewCrl};
+pub use tidy::{TidyPlan, TidyScope};
 
 /// How long a command waits for another process's write lock before giving up.
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -11,6 +11,7 @@ mod exit_codes;
 mod followups;
 mod intake_and_audit;
 mod json_errors;
+mod lifecycle;
 mod oneshot;
 mod oneshot_pty;
 mod online_ca;

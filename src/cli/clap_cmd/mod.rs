@@ -123,6 +123,8 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
                 ValueKind::Choice(choices) => arg.value_parser(PrefixChoice(choices)),
                 ValueKind::Path => arg.value_hint(ValueHint::AnyPath),
                 ValueKind::CommandPath => arg.num_args(1..).trailing_var_arg(true),
+                // Checked by the tree's parser, which every one-shot line goes through.
+                ValueKind::Keywords(_) => arg.num_args(0..).trailing_var_arg(true),
                 ValueKind::Device(_)
                 | ValueKind::AllOrDevice(_)
                 | ValueKind::WordOrDevice(..)
@@ -141,7 +143,7 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
             .params
             .iter()
             .any(|p| matches!(p.kind, ValueKind::Options(_)));
-        if run.confirms() && !options {
+        if run.confirms() && !options && !takes_keywords(&run) {
             cmd = cmd.arg(
                 Arg::new(NOCONFIRM)
                     .value_name(NOCONFIRM)
@@ -216,6 +218,13 @@ impl clap::builder::TypedValueParser for PrefixChoice {
     }
 }
 
+/// Whether the command ends with a [`ValueKind::Keywords`] parameter.
+fn takes_keywords(run: &crate::cli::tree::Runnable) -> bool {
+    run.params
+        .iter()
+        .any(|p| matches!(p.kind, ValueKind::Keywords(_)))
+}
+
 /// Turns clap's matches back into words and resolves them like a typed line. Returns `None`
 /// when no command was given.
 pub fn invocation(matches: &ArgMatches, argv: &[String]) -> Option<Result<Invocation, ParseError>> {
@@ -243,7 +252,10 @@ pub fn invocation(matches: &ArgMatches, argv: &[String]) -> Option<Result<Invoca
         if let Ok(Some(values)) = m.try_get_many::<String>(KEYED_ARG) {
             words.extend(values.cloned());
         }
-        if run.confirms() && m.try_get_one::<String>(NOCONFIRM).ok().flatten().is_some() {
+        if run.confirms()
+            && !takes_keywords(&run)
+            && m.try_get_one::<String>(NOCONFIRM).ok().flatten().is_some()
+        {
             words.push(NOCONFIRM.into());
         }
     }
