@@ -594,7 +594,7 @@ fn run_on(
                         format_cli(&crl.next_update)
                     );
                 }
-                None => print!("{pem}"),
+                None => out!("{pem}"),
             }
             Ok(())
         }
