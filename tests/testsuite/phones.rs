@@ -1351,7 +1351,13 @@ fn keep_alive_is_read_at_each_session_start_without_a_restart() {
 fn presented_certificate(env: &TestEnv, addr: SocketAddr, ca: &[u8]) -> String {
     let ca_pem = write_pem(env.home(), "ca-now.pem", ca);
     let out = Command::new("openssl")
-        .args(["s_client", "-connect", &addr.to_string(), "-CAfile", &ca_pem])
+        .args([
+            "s_client",
+            "-connect",
+            &addr.to_string(),
+            "-CAfile",
+            &ca_pem,
+        ])
         .args(["-showcerts"])
         .stdin(Stdio::null())
         .output()
@@ -1383,11 +1389,7 @@ fn tls_identity_follows_init_force_while_capfd_runs() {
     // A connection held open across the renewal keeps its session.
     let mut held = emu::Conn::open(d.addr, cfg(&old)).expect("connect");
     assert_eq!(held.recv().expect("hello").command, Cmd::AUTH_REQUEST);
-    let out = env
-        .capfd()
-        .args(["init", "--force"])
-        .output()
-        .expect("run");
+    let out = env.capfd().args(["init", "--force"]).output().expect("run");
     assert!(out.status.success(), "{}", stderr(&out));
     let new = emu::capf_ca_der(&env.db);
     assert_ne!(new, old, "init --force made a new CA");
