@@ -78,3 +78,51 @@ fn generated_text_to_a_closed_pipe_is_not_a_failure() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
     }
 }
+
+/// After `utils capf operation install <device>`, the shells offer the keyword options and
+/// their values, as the admin: shell's Tab does; options already given are not offered again.
+#[test]
+fn keyword_options_and_values_complete_after_the_device() {
+    let env = TestEnv::new();
+    let install = ["capfsh", "utils", "capf", "operation", "install"];
+    let at = |rest: &[&str]| {
+        let mut words = install.to_vec();
+        words.push("SEP001122AABB01");
+        words.extend_from_slice(rest);
+        let mut got = bash_complete(&env, &words);
+        got.retain(|w| w != "file");
+        got
+    };
+    assert_eq!(at(&[""]), ["auth", "by", "key"]);
+    assert_eq!(at(&["k"]), ["key"]);
+    assert_eq!(
+        at(&["auth", ""]),
+        ["existing-lsc", "existing-mic", "generate", "null", "string"]
+    );
+    let keys = at(&["key", ""]);
+    assert!(
+        keys.contains(&"ec-p256".to_string()) && keys.contains(&"rsa-2048".to_string()),
+        "{keys:?}"
+    );
+    assert_eq!(at(&["auth", "null", ""]), ["by", "key"]);
+    // Through capfsh's own option and an abbreviated path too.
+    let short = bash_complete(
+        &env,
+        &[
+            "capfsh",
+            "--format",
+            "json",
+            "ut",
+            "ca",
+            "op",
+            "ins",
+            "SEP001122AABB01",
+            "",
+        ],
+    );
+    assert!(
+        short.contains(&"auth".to_string()) && short.contains(&"key".to_string()),
+        "{short:?}"
+    );
+    assert!(!env.db.exists(), "completion never creates a store");
+}

@@ -51,7 +51,8 @@ pub fn completion_command() -> Command {
 /// its completer is given the words of the line up front.
 pub fn completion_command_for(line: &[std::ffi::OsString]) -> Command {
     let path = help_path_words(line);
-    let mut cmd = with_device_completers(command(), &ROOT, &mut Vec::new())
+    let words = line_words(line);
+    let mut cmd = with_device_completers(command(), &ROOT, &mut Vec::new(), &words)
         .mut_subcommand(HELP, |help| {
             help.mut_arg(HELP_PATH, |arg| arg.add(help_path_completer(path)))
         });
@@ -62,6 +63,45 @@ pub fn completion_command_for(line: &[std::ffi::OsString]) -> Command {
 /// The `help` command, and the name of its command-path argument (the tree's parameter).
 const HELP: &str = "help";
 const HELP_PATH: &str = "command";
+
+/// The words before the word at the cursor (the program and capfsh's own options left out).
+fn line_words(line: &[std::ffi::OsString]) -> Vec<String> {
+    let before_cursor = line.get(1..line.len().saturating_sub(1)).unwrap_or(&[]);
+    let mut words = Vec::new();
+    let mut it = before_cursor.iter().filter_map(|w| w.to_str());
+    while let Some(w) = it.next() {
+        if global_args::takes_value(w) {
+            it.next();
+        } else if !w.starts_with('-') {
+            words.push(w.to_owned());
+        }
+    }
+    words
+}
+
+/// Completes keyword options (`auth`, `key`, `by` and their values) through the same
+/// [`complete`] as the REPL's Tab: clap sees one trailing list of words there, and its engine
+/// hands a completer only the word at the cursor, so it is given the line's words up front.
+fn options_completer(words: Vec<String>) -> ArgValueCompleter {
+    ArgValueCompleter::new(move |current: &OsStr| -> Vec<CompletionCandidate> {
+        let Some(current) = current.to_str() else {
+            return Vec::new();
+        };
+        let mut line = String::new();
+        for w in &words {
+            line.push_str(w);
+            line.push(' ');
+        }
+        line.push_str(current);
+        let no_devices = |_, _: &str| Vec::new();
+        complete(&line, false, &no_devices)
+            .choices
+            .into_iter()
+            .filter(|c| c.insertable() && c.word != "|")
+            .map(|c| CompletionCandidate::new(c.word).help(Some(c.help.into())))
+            .collect()
+    })
+}
 
 /// The words after `help` (or its prefix) and before the word at the cursor, options left out.
 fn help_path_words(line: &[std::ffi::OsString]) -> Vec<String> {
@@ -164,6 +204,7 @@ fn with_device_completers(
     mut cmd: Command,
     node: &'static Node,
     path: &mut Vec<&'static str>,
+    words: &[String],
 ) -> Command {
     if let Some(run) = node.run {
         // `mut_args` keeps the positions (`mut_arg` would move the argument to the end).
@@ -177,8 +218,14 @@ fn with_device_completers(
                             | ValueKind::WordOrDevice(..)
                     )
             });
+            let is_options = run
+                .params
+                .iter()
+                .any(|p| p.name == a.get_id().as_str() && matches!(p.kind, ValueKind::Options(_)));
             if is_device {
                 a.add(device_completer(path.clone()))
+            } else if is_options {
+                a.add(options_completer(words.to_vec()))
             } else {
                 a
             }
@@ -186,7 +233,9 @@ fn with_device_completers(
     }
     for child in node.visible_children(false) {
         path.push(child.word);
-        cmd = cmd.mut_subcommand(child.word, |sub| with_device_completers(sub, child, path));
+        cmd = cmd.mut_subcommand(child.word, |sub| {
+            with_device_completers(sub, child, path, words)
+        });
         path.pop();
     }
     cmd
