@@ -579,7 +579,7 @@ fn run_on(
             let pem = capfsh::pki::to_pem("X509 CRL", &crl.der);
             match m.get_one::<PathBuf>("out") {
                 Some(p) => {
-                    capfsh::engine::atomic::replace(p, pem.as_bytes(), 0o644).map_err(
+                    capfsh::sys::write_file(p, pem.as_bytes(), 0o644, Existing::Replace).map_err(
                         |source| EngineError::File {
                             action: "write",
                             path: p.clone(),
@@ -662,13 +662,13 @@ fn keep_crl_current(
     }
     let crl = engine.issue_crl(target.days, now)?;
     let pem = capfsh::pki::to_pem("X509 CRL", &crl.der);
-    capfsh::engine::atomic::replace(&target.path, pem.as_bytes(), 0o644).map_err(|source| {
-        EngineError::File {
+    capfsh::sys::write_file(&target.path, pem.as_bytes(), 0o644, Existing::Replace).map_err(
+        |source| EngineError::File {
             action: "write",
             path: target.path.clone(),
             source,
-        }
-    })?;
+        },
+    )?;
     log.notice(&format!(
         "CRL {} written to {} ({} revoked, next update {})",
         crl.number,
