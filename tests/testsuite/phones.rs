@@ -1302,3 +1302,110 @@ fn bulk_install_file_is_all_or_nothing_and_writes_strings_0600() {
     .expect("session");
     assert_eq!(o.end_reason, Some(reason::UPDATE_CERTIFICATE));
 }
+
+/// Waits for the server to close a silent session that has just sent its auth request,
+/// returning how long that took (measured from the auth request's arrival).
+fn silent_session_lifetime(d: &Capfd, ca: &[u8]) -> Duration {
+    let mut c = emu::Conn::open(d.addr, cfg(ca)).expect("connect");
+    c.recv().expect("auth request");
+    let t0 = Instant::now();
+    assert!(c.closed_by_server(), "the idle timer ends the session");
+    t0.elapsed()
+}
+
+#[test]
+fn keep_alive_is_read_at_each_session_start_without_a_restart() {
+    let env = TestEnv::new();
+    let ca = init(&env);
+    sh(&env, &["utils", "capf", "set", "keep_alive", "5"]);
+    // One keep-alive minute lasts 200 ms here: 5 minutes is 1 s, 60 minutes is 12 s.
+    let mut d = Capfd::start(&env, &["--keep-alive-unit-ms", "200"]);
+    let first = silent_session_lifetime(&d, &ca);
+    // Raised while capfd runs: the next session waits 12 s, not the 1 s capfd started with.
+    sh(&env, &["utils", "capf", "set", "keep_alive", "60"]);
+    let mut c = emu::Conn::open(d.addr, cfg(&ca)).expect("connect");
+    c.recv().expect("auth request");
+    let t0 = Instant::now();
+    // Lowered while that session is open: it keeps the value it started with.
+    sh(&env, &["utils", "capf", "set", "keep_alive", "5"]);
+    assert!(c.closed_by_server(), "the idle timer ends the session");
+    let second = t0.elapsed();
+    assert!(
+        second >= Duration::from_secs(8),
+        "a session started after keep_alive 60 waits 12 s, not {second:?} (the first took {first:?})"
+    );
+    // And the next session uses the lowered value.
+    let third = silent_session_lifetime(&d, &ca);
+    assert!(
+        third < Duration::from_secs(8),
+        "a session started after keep_alive 5 waits 1 s, not {third:?}"
+    );
+    assert!(
+        d.child.try_wait().expect("wait").is_none(),
+        "the same capfd served every session"
+    );
+    assert_eq!(d.count_log("listening for phones on "), 1, "no restart");
+}
+
+/// The certificate `openssl s_client` sees at `addr`, verified against `ca` (PEM body only).
+fn presented_certificate(env: &TestEnv, addr: SocketAddr, ca: &[u8]) -> String {
+    let ca_pem = write_pem(env.home(), "ca-now.pem", ca);
+    let out = Command::new("openssl")
+        .args([
+            "s_client",
+            "-connect",
+            &addr.to_string(),
+            "-CAfile",
+            &ca_pem,
+        ])
+        .args(["-showcerts"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("openssl");
+    let text = stdout(&out) + &stderr(&out);
+    assert!(text.contains("Verify return code: 0 (ok)"), "{text}");
+    text.split("-----BEGIN CERTIFICATE-----")
+        .nth(1)
+        .and_then(|r| r.split("-----END CERTIFICATE-----").next())
+        .expect("a certificate")
+        .to_owned()
+}
+
+fn pem_body(der: &[u8]) -> String {
+    capfsh::pki::to_pem("CERTIFICATE", der)
+        .split("-----BEGIN CERTIFICATE-----")
+        .nth(1)
+        .and_then(|r| r.split("-----END CERTIFICATE-----").next())
+        .expect("pem")
+        .to_owned()
+}
+
+#[test]
+fn tls_identity_follows_init_force_while_capfd_runs() {
+    let env = TestEnv::new();
+    let old = init(&env);
+    let mut d = Capfd::start(&env, &[]);
+    assert_eq!(presented_certificate(&env, d.addr, &old), pem_body(&old));
+    // A connection held open across the renewal keeps its session.
+    let mut held = emu::Conn::open(d.addr, cfg(&old)).expect("connect");
+    assert_eq!(held.recv().expect("hello").command, Cmd::AUTH_REQUEST);
+    let out = env.capfd().args(["init", "--force"]).output().expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let new = emu::capf_ca_der(&env.db);
+    assert_ne!(new, old, "init --force made a new CA");
+    // New connections present the new CA certificate, checked by openssl and the emulator.
+    assert_eq!(presented_certificate(&env, d.addr, &new), pem_body(&new));
+    let mut c = emu::Conn::open(d.addr, cfg(&new)).expect("the new CA verifies");
+    assert_eq!(c.recv().expect("hello").command, Cmd::AUTH_REQUEST);
+    let refused = emu::Conn::open(d.addr, cfg(&old));
+    assert!(
+        refused.is_err(),
+        "a phone trusting only the retired CA no longer completes the handshake"
+    );
+    assert!(
+        d.child.try_wait().expect("wait").is_none(),
+        "the same capfd serves the new identity"
+    );
+    assert_eq!(d.count_log("listening for phones on "), 1, "no restart");
+    drop(held);
+}
