@@ -575,17 +575,17 @@ fn run_on(
         }
         Some(("crl", m)) => {
             let days = m.get_one::<u32>("days").copied().unwrap_or(7);
+            // A file that cannot be written (a link, a folder) is refused before a CRL
+            // number is spent on it.
+            let out = match m.get_one::<PathBuf>("out") {
+                Some(p) => Some((p, open_crl_file(p)?)),
+                None => None,
+            };
             let crl = engine.issue_crl(days, now)?;
             let pem = capfsh::pki::to_pem("X509 CRL", &crl.der);
-            match m.get_one::<PathBuf>("out") {
-                Some(p) => {
-                    capfsh::engine::atomic::replace(p, pem.as_bytes(), 0o644).map_err(
-                        |source| EngineError::File {
-                            action: "write",
-                            path: p.clone(),
-                            source,
-                        },
-                    )?;
+            match out {
+                Some((p, file)) => {
+                    write_crl_file(file, p, &pem)?;
                     eprintln!(
                         "capfd: CRL {} written to {} ({} revoked, next update {})",
                         crl.number,
@@ -650,6 +650,23 @@ struct CrlTarget {
     days: u32,
 }
 
+/// Starts replacing the CRL file `path` (0644, whole or not at all, never through a link).
+fn open_crl_file(path: &std::path::Path) -> Result<SafeFile, EngineError> {
+    SafeFile::create(path, 0o644, Existing::Replace)
+        .map_err(|source| EngineError::file("write", path, source))
+}
+
+/// Writes the CRL's PEM into `file` and puts it in place under `path`.
+fn write_crl_file(
+    mut file: SafeFile,
+    path: &std::path::Path,
+    pem: &str,
+) -> Result<(), EngineError> {
+    file.write_all(pem.as_bytes())
+        .and_then(|()| file.commit())
+        .map_err(|source| EngineError::file("write", path, source))
+}
+
 /// Reissues the CRL into `target` when it is due or the file is gone.
 fn keep_crl_current(
     engine: &mut Engine,
@@ -660,15 +677,11 @@ fn keep_crl_current(
     if !engine.crl_due(now)? && target.path.exists() {
         return Ok(());
     }
+    // Opened first: a path that cannot take the CRL fails every tick without issuing one.
+    let file = open_crl_file(&target.path)?;
     let crl = engine.issue_crl(target.days, now)?;
     let pem = capfsh::pki::to_pem("X509 CRL", &crl.der);
-    capfsh::engine::atomic::replace(&target.path, pem.as_bytes(), 0o644).map_err(|source| {
-        EngineError::File {
-            action: "write",
-            path: target.path.clone(),
-            source,
-        }
-    })?;
+    write_crl_file(file, &target.path, &pem)?;
     log.notice(&format!(
         "CRL {} written to {} ({} revoked, next update {})",
         crl.number,

@@ -252,7 +252,9 @@ pub fn export(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     }
     let mut written: Vec<&Path> = Vec::new();
     for (path, pem) in &files {
-        if let Err(e) = crate::engine::atomic::create_new(path, pem.as_bytes(), 0o644) {
+        if let Err(e) =
+            crate::sys::write_file(path, pem.as_bytes(), 0o644, crate::sys::Existing::Refuse)
+        {
             // All or nothing: take back what this export wrote.
             for w in &written {
                 let _ = std::fs::remove_file(w);

@@ -2,7 +2,6 @@
 //! and certificates signed by an external CA. `capfd` drives these; capfsh's import commands
 //! use them too, so every list the shell shows has one true source.
 
-pub mod atomic;
 mod keyfile;
 mod online;
 mod outpath;

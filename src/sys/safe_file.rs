@@ -80,7 +80,8 @@ impl SafeFile {
                 .unwrap_or(0);
             let mut tmp_name = OsString::from(".");
             tmp_name.push(name);
-            tmp_name.push(format!(".{}.{nanos:x}{n}.tmp", std::process::id()));
+            // `.<name>.tmp-<pid>-<unique>.tmp`: recognisable as temporary by either end.
+            tmp_name.push(format!(".tmp-{}-{nanos:x}{n}.tmp", std::process::id()));
             let tmp = folder.join(tmp_name);
             let mut o = fs::OpenOptions::new();
             o.write(true)

@@ -5,6 +5,7 @@ mod bad_input;
 mod ca_keys;
 mod clock;
 mod crash;
+mod crl_out;
 mod engine;
 mod est_server;
 mod exit_codes;
