@@ -1001,7 +1001,10 @@ mod tests {
         );
         assert!(matches!(
             parse("utils capf lsc revoke SEP1 reason bored"),
-            Err(ParseError::BadChoice { param: "reason", .. })
+            Err(ParseError::BadChoice {
+                param: "reason",
+                ..
+            })
         ));
     }
 
