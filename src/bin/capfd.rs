@@ -922,10 +922,10 @@ fn setup(matches: &ArgMatches, m: &ArgMatches) -> Result<(), EngineError> {
         if capfsh::roles::valid_name(&v) {
             Ok(v)
         } else {
-            Err(capfsh::layout::LayoutError(format!(
-                "--{k} {}: not a valid user or group name",
-                escape_controls(&v)
-            ))
+            Err(capfsh::layout::LayoutError::InvalidName {
+                option: k.to_owned(),
+                value: escape_controls(&v).into_owned(),
+            }
             .into())
         }
     };
@@ -954,10 +954,7 @@ fn setup(matches: &ArgMatches, m: &ArgMatches) -> Result<(), EngineError> {
         );
     }
     if check_only && problems > 0 {
-        return Err(capfsh::layout::LayoutError(format!(
-            "{problems} difference(s) from the layout: run capfd setup without --check to fix them"
-        ))
-        .into());
+        return Err(capfsh::layout::LayoutError::Differences(problems).into());
     }
     outln!(
         "Layout {} for {}: admins {}, operators {}, readers {}, service account {}",

@@ -165,6 +165,8 @@ impl EngineError {
                 ErrorKind::BrokenPipe
             }
             EngineError::Output(_) => ErrorKind::Internal,
+            EngineError::Backup(e) => e.kind(),
+            EngineError::Layout(e) => e.kind(),
             _ => ErrorKind::Refused,
         }
     }
