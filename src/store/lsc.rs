@@ -3,8 +3,8 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::log_ok;
-use super::csr::insert_request;
-use super::{Actor, Scope, Store, StoreError, Tx, opt_ts_col, to_micros, ts_col};
+use super::csr::{csr_is_open, insert_request};
+use super::{Actor, Scope, Store, StoreError, Tx, each_row, opt_ts_col, to_micros, ts_col};
 use crate::domain::{DeviceName, LscRecord, LscState, NewCsr, NewLsc, StaleLsc, Timestamp};
 
 pub(super) fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
@@ -170,18 +170,7 @@ impl Store {
         sign: impl FnOnce() -> Result<(NewLsc, T), E>,
     ) -> Result<Option<T>, E> {
         self.write_with(|tx| {
-            let open: bool = tx
-                .query_row(
-                    "SELECT state = 'pending'
-                            AND NOT EXISTS (SELECT 1 FROM lsc WHERE csr_id = ?1)
-                       FROM csr WHERE id = ?1",
-                    [csr_id],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(StoreError::from)?
-                .unwrap_or(false);
-            if !open {
+            if !csr_is_open(tx, csr_id)? {
                 return Ok(None);
             }
             let (lsc, extra) = sign()?;
@@ -411,9 +400,7 @@ impl Store {
                    FROM lsc l WHERE {clause} ORDER BY l.not_after, l.device, l.id"
             ))
             .map_err(StoreError::from)?;
-        let mut rows = stmt.query([arg]).map_err(StoreError::from)?;
-        let mut n = 0;
-        while let Some(r) = rows.next().map_err(StoreError::from)? {
+        each_row(&mut stmt, [arg], |r| {
             let rec = (|| -> rusqlite::Result<LscRecord> {
                 let installed_at = opt_ts_col(r, 8)?;
                 let stale: bool = r.get(9)?;
@@ -445,10 +432,8 @@ impl Store {
                 })
             })()
             .map_err(StoreError::from)?;
-            f(rec)?;
-            n += 1;
-        }
-        Ok(n)
+            f(rec)
+        })
     }
 
     /// Counts of issued, installed and stale LSCs.
