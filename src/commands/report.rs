@@ -323,8 +323,7 @@ pub const AUDIT_COLUMNS: &[Column] = &[
 pub fn audit(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     let count = cx
         .args
-        .number(0)
-        .or(cx.inv.default_of(0))
+        .number_or_default(0)
         .and_then(|n| u32::try_from(n).ok())
         .ok_or_else(|| CommandError::internal("show capf audit: no count"))?;
     let entries = cx.store()?.recent_audit(count)?;
