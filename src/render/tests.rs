@@ -310,3 +310,44 @@ fn csv_neutralises_formulas_in_text_but_not_numbers_or_times() {
     -1
     "#);
 }
+
+/// Streamed rows gather in one batch written every 64 KiB: past several batches, and with a
+/// partial one at the end, the table and the CSV read exactly as row by row.
+#[test]
+fn streamed_rows_render_as_owned_rows_across_batches() {
+    let devices: Vec<String> = (0..3000).map(|i| format!("SEP{i:012X}")).collect();
+    let subject = "CN=a, O=\"x\"\u{1b}[2J";
+    for format in [Format::Table, Format::Csv] {
+        let (owned, streamed) = (Buf::default(), Buf::default());
+        {
+            let mut a = renderer(format, Box::new(owned.clone()), None);
+            let mut b = renderer(format, Box::new(streamed.clone()), None);
+            a.begin_list(COLS).expect("begin");
+            b.begin_list(COLS).expect("begin");
+            for (i, d) in devices.iter().enumerate() {
+                let micros = 1_764_000_000_000_000 + i as i64 * 1_000_000;
+                a.row(&[
+                    d.as_str().into(),
+                    RowCell::Micros(micros).to_cell(),
+                    subject.into(),
+                ])
+                .expect("row");
+                b.row_ref(&[
+                    RowCell::Text(d),
+                    RowCell::Micros(micros),
+                    RowCell::Text(subject),
+                ])
+                .expect("row_ref");
+            }
+            a.end_list("3000 found").expect("end");
+            b.end_list("3000 found").expect("end");
+        }
+        let (owned, streamed) = (owned.text(), streamed.text());
+        assert!(
+            streamed.len() > 2 * 64 * 1024,
+            "{format:?}: {}",
+            streamed.len()
+        );
+        assert_eq!(streamed, owned, "{format:?}");
+    }
+}
