@@ -17,20 +17,21 @@
 //! Roles are what capfsh enforces; the file modes and ACLs `capfd setup` lays out are what make
 //! the boundary real for readers, who cannot write the store by any means.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::cli::tree::{CommandId, Effect};
 
-/// A privilege level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Role {
-    /// Reads everything, changes nothing (CUCM level 0).
-    ReadOnly,
-    /// Day-to-day changes, not the CA or the trust list (CUCM level 1).
-    Operator,
-    /// Everything (CUCM level 4).
-    Admin,
+crate::domain::keywords! {
+    /// A privilege level, named as admins read it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum Role {
+        /// Reads everything, changes nothing (CUCM level 0).
+        ReadOnly = "read-only",
+        /// Day-to-day changes, not the CA or the trust list (CUCM level 1).
+        Operator = "operator",
+        /// Everything (CUCM level 4).
+        Admin = "admin",
+    }
 }
 
 impl Role {
@@ -41,21 +42,6 @@ impl Role {
             Effect::Writes | Effect::Destroys => Role::Operator,
             Effect::Administers | Effect::ReplacesTrust => Role::Admin,
         }
-    }
-
-    /// The name admins read (`read-only`, `operator`, `admin`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Role::ReadOnly => "read-only",
-            Role::Operator => "operator",
-            Role::Admin => "admin",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -60,30 +60,21 @@ impl fmt::Display for KeepAlive {
     }
 }
 
-/// Who signs LSCs ("Certificate Issuer to Endpoint").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IssuerMode {
-    /// CAPF signs with its own CA certificate (the default).
-    Capf,
-    /// CSRs go to an external CA automatically.
-    Online,
-    /// CSRs are exported, signed by hand elsewhere and imported.
-    Offline,
+keywords! {
+    /// Who signs LSCs ("Certificate Issuer to Endpoint"). `ALL` is in the order the CLI lists
+    /// the modes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum IssuerMode {
+        /// CAPF signs with its own CA certificate (the default).
+        Capf = "capf",
+        /// CSRs go to an external CA automatically.
+        Online = "online",
+        /// CSRs are exported, signed by hand elsewhere and imported.
+        Offline = "offline",
+    }
 }
 
 impl IssuerMode {
-    /// Every mode, in the order the CLI lists them.
-    pub const ALL: [IssuerMode; 3] = [IssuerMode::Capf, IssuerMode::Online, IssuerMode::Offline];
-
-    /// The stored and typed keyword.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            IssuerMode::Capf => "capf",
-            IssuerMode::Online => "online",
-            IssuerMode::Offline => "offline",
-        }
-    }
-
     /// Who signs, in a few words (help text lists the modes with it).
     pub const fn summary(self) -> &'static str {
         match self {
@@ -98,20 +89,11 @@ impl FromStr for IssuerMode {
     type Err = InvalidValue;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        IssuerMode::ALL
-            .into_iter()
-            .find(|m| m.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                InvalidValue(format!(
-                    "unknown issuer mode {s:?}: use capf, online or offline"
-                ))
-            })
-    }
-}
-
-impl fmt::Display for IssuerMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        IssuerMode::from_word_any_case(s.trim()).ok_or_else(|| {
+            InvalidValue(format!(
+                "unknown issuer mode {s:?}: use capf, online or offline"
+            ))
+        })
     }
 }
 
