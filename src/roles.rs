@@ -155,12 +155,7 @@ pub fn valid_name(s: &str) -> bool {
 
 /// Where the roles of the store at `db` are kept.
 pub fn roles_path(db: &Path) -> PathBuf {
-    let mut name = db
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_else(|| "capf.db".into());
-    name.push(".roles");
-    db.with_file_name(name)
+    crate::store::companion_path(db, ".roles")
 }
 
 /// The role of the user running us on the store at `db`, and where it came from.
