@@ -34,9 +34,7 @@ pub fn set(cx: &mut Cx<'_>) -> Result<(), CommandError> {
         return Err(crate::store::StoreError::ReadOnly.into());
     }
     let password = match inv.arg(4) {
-        Some(file) => {
-            secret::read_password(Path::new(file), false).map_err(CommandError::refused)?
-        }
+        Some(file) => secret::read_password(Path::new(file), false).map_err(refused)?,
         None if !cx.talk.interactive => {
             return Err(CommandError::refused(
                 "no password-file given and no terminal to ask the password on: add \
@@ -55,7 +53,7 @@ pub fn set(cx: &mut Cx<'_>) -> Result<(), CommandError> {
         .unwrap_or_default();
     let previous = secret::read_password(&path, true).ok();
     let owner = secret::owner_for(&db_path);
-    secret::write_password(&path, &password, owner).map_err(CommandError::refused)?;
+    secret::write_password(&path, &password, owner).map_err(refused)?;
     let record = NewOnlineCa {
         host,
         port: port.unwrap_or(DEFAULT_EST_PORT),
@@ -251,7 +249,7 @@ pub fn show(cx: &mut Cx<'_>) -> Result<(), CommandError> {
         match secret::read_password(&path, true) {
             Ok(_) => format!("set ({}, mode 0600)", path.display()),
             // The service's file in a `capfd setup` layout: there, but not ours to read.
-            Err(e) if e.contains("Permission denied") => {
+            Err(e) if e.is_permission_denied() => {
                 format!("set ({}, readable by its owner only)", path.display())
             }
             Err(e) => format!("unusable: {e}"),
@@ -373,4 +371,9 @@ pub fn requests(cx: &mut Cx<'_>) -> Result<(), CommandError> {
         "CSRs waiting on the online CA",
     ))?;
     Ok(())
+}
+
+/// A password file that could not be read or written: refused, its error kept as the source.
+fn refused(e: secret::SecretError) -> CommandError {
+    CommandError::refused(e.to_string()).with_source(e)
 }
