@@ -469,9 +469,14 @@ fn main() {
         let v4 = cached_store(n, V4);
         let a_copy = db.with_file_name(format!("delete-{n}-a.db"));
         let b_copy = db.with_file_name(format!("delete-{n}-b.db"));
+        // The copy is synced before the clock starts: otherwise the measured command's first
+        // fsync (a WAL checkpoint) would also write back the whole copy just made.
         let fresh = |from: &Path, to: &Path| {
             remove_store(to);
             std::fs::copy(from, to).expect("copy");
+            std::fs::File::open(to)
+                .and_then(|f| f.sync_all())
+                .expect("sync the copy");
         };
         let capfsh_delete = || {
             let mut c = Command::new(&bins.capfsh);
