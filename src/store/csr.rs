@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::log_ok;
-use super::{Actor, Scope, Store, StoreError, to_micros, ts_col};
+use super::{Actor, Scope, Store, StoreError, each_row, map_each_row, to_micros, ts_col};
 use crate::domain::{CsrRecord, DeviceName, NewCsr, PendingCsr, PendingCsrRow, Timestamp};
 
 const PENDING_COLUMNS: &str =
@@ -20,6 +20,29 @@ fn pending_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PendingCsr> {
         public_key_sha256: r.get(6)?,
         from_key_generate: r.get(7)?,
     })
+}
+
+/// A pending CSR with its DER: the columns [`pending_from_row`] reads, then `der` (column 8).
+pub(super) fn record_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CsrRecord> {
+    Ok(CsrRecord {
+        csr: pending_from_row(r)?,
+        der: r.get(8)?,
+    })
+}
+
+/// Whether CSR `csr_id` still waits for an answer: pending, and no LSC answers it yet. Asked
+/// inside the write transaction that would answer it, so two engines never both do.
+pub(super) fn csr_is_open(conn: &Connection, csr_id: i64) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT state = 'pending'
+                    AND NOT EXISTS (SELECT 1 FROM lsc WHERE csr_id = ?1)
+               FROM csr WHERE id = ?1",
+            [csr_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(false))
 }
 
 /// Which rows device-name completion draws from.
@@ -98,7 +121,7 @@ impl Store {
     /// Rows are handed out one at a time so a listing of a million CSRs never holds them all.
     pub fn each_pending_csr<E: From<StoreError>>(
         &self,
-        mut f: impl FnMut(PendingCsr) -> Result<(), E>,
+        f: impl FnMut(PendingCsr) -> Result<(), E>,
     ) -> Result<u64, E> {
         let mut stmt = self
             .conn
@@ -106,13 +129,7 @@ impl Store {
                 "SELECT {PENDING_COLUMNS} FROM csr WHERE state = 'pending' ORDER BY submitted_at, id"
             ))
             .map_err(StoreError::from)?;
-        let mut rows = stmt.query([]).map_err(StoreError::from)?;
-        let mut n = 0;
-        while let Some(row) = rows.next().map_err(StoreError::from)? {
-            f(pending_from_row(row).map_err(StoreError::from)?)?;
-            n += 1;
-        }
-        Ok(n)
+        map_each_row(&mut stmt, [], pending_from_row, f)
     }
 
     /// Streams the pending CSRs, oldest first, to `f` as rows borrowed from SQLite's own buffers
@@ -131,9 +148,7 @@ impl Store {
                    FROM csr WHERE state = 'pending' ORDER BY submitted_at, id",
             )
             .map_err(StoreError::from)?;
-        let mut rows = stmt.query([]).map_err(StoreError::from)?;
-        let mut n = 0;
-        while let Some(r) = rows.next().map_err(StoreError::from)? {
+        each_row(&mut stmt, [], |r| {
             let row = (|| -> rusqlite::Result<PendingCsrRow<'_>> {
                 Ok(PendingCsrRow {
                     device: r.get_ref(0)?.as_str()?,
@@ -151,10 +166,8 @@ impl Store {
                 })
             })()
             .map_err(StoreError::from)?;
-            f(&row)?;
-            n += 1;
-        }
-        Ok(n)
+            f(&row)
+        })
     }
 
     /// Pending CSRs that no LSC answers yet, oldest first, at most `limit` (the engine signs
@@ -166,12 +179,7 @@ impl Store {
                 AND NOT EXISTS (SELECT 1 FROM lsc l WHERE l.csr_id = c.id)
               ORDER BY submitted_at, id LIMIT ?1"
         ))?;
-        let rows = stmt.query_map([limit], |r| {
-            Ok(CsrRecord {
-                csr: pending_from_row(r)?,
-                der: r.get(8)?,
-            })
-        })?;
+        let rows = stmt.query_map([limit], record_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -193,12 +201,7 @@ impl Store {
                     "SELECT {PENDING_COLUMNS}, der FROM csr WHERE state = 'pending' AND device = ?1"
                 ),
                 [device.as_str()],
-                |r| {
-                    Ok(CsrRecord {
-                        csr: pending_from_row(r)?,
-                        der: r.get(8)?,
-                    })
-                },
+                record_from_row,
             )
             .optional()?)
     }
@@ -208,7 +211,7 @@ impl Store {
     /// back, and would take the rest of the import with it).
     pub fn each_unanswered_csr_der<E: From<StoreError>>(
         &self,
-        mut f: impl FnMut(CsrRecord) -> Result<(), E>,
+        f: impl FnMut(CsrRecord) -> Result<(), E>,
     ) -> Result<u64, E> {
         let mut stmt = self
             .conn
@@ -219,17 +222,7 @@ impl Store {
                   ORDER BY submitted_at, id"
             ))
             .map_err(StoreError::from)?;
-        let mut rows = stmt.query([]).map_err(StoreError::from)?;
-        let mut n = 0;
-        while let Some(r) = rows.next().map_err(StoreError::from)? {
-            let rec = CsrRecord {
-                csr: pending_from_row(r).map_err(StoreError::from)?,
-                der: r.get(8).map_err(StoreError::from)?,
-            };
-            f(rec)?;
-            n += 1;
-        }
-        Ok(n)
+        map_each_row(&mut stmt, [], record_from_row, f)
     }
 
     /// The pending CSRs whose public key has this SHA-256, newest first, at most `limit` (to

@@ -3,8 +3,8 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::log_ok;
-use super::csr::{checked_micros, insert_request};
-use super::{Actor, Scope, Store, StoreError, Tx, opt_ts_col, to_micros, ts_col};
+use super::csr::{checked_micros, csr_is_open, insert_request};
+use super::{Actor, Scope, Store, StoreError, Tx, each_row, opt_ts_col, to_micros, ts_col};
 use crate::domain::{
     DeviceName, LscRecord, LscState, NewCsr, NewLsc, StaleLsc, StaleLscRow, Timestamp,
 };
@@ -176,18 +176,7 @@ impl Store {
         sign: impl FnOnce() -> Result<(NewLsc, T), E>,
     ) -> Result<Option<T>, E> {
         self.write_with(|tx| {
-            let open: bool = tx
-                .query_row(
-                    "SELECT state = 'pending'
-                            AND NOT EXISTS (SELECT 1 FROM lsc WHERE csr_id = ?1)
-                       FROM csr WHERE id = ?1",
-                    [csr_id],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(StoreError::from)?
-                .unwrap_or(false);
-            if !open {
+            if !csr_is_open(tx, csr_id)? {
                 return Ok(None);
             }
             let (lsc, extra) = sign()?;
@@ -358,9 +347,7 @@ impl Store {
                    FROM stale_lsc ORDER BY issued_at, id",
             )
             .map_err(StoreError::from)?;
-        let mut rows = stmt.query([]).map_err(StoreError::from)?;
-        let mut n = 0;
-        while let Some(r) = rows.next().map_err(StoreError::from)? {
+        each_row(&mut stmt, [], |r| {
             let row = (|| -> rusqlite::Result<StaleLscRow<'_>> {
                 Ok(StaleLscRow {
                     device: r.get_ref(0)?.as_str()?,
@@ -371,10 +358,8 @@ impl Store {
                 })
             })()
             .map_err(StoreError::from)?;
-            f(&row)?;
-            n += 1;
-        }
-        Ok(n)
+            f(&row)
+        })
     }
 
     /// How many LSCs are stale (all, or one device's).
@@ -440,9 +425,7 @@ impl Store {
                    FROM lsc l WHERE {clause} ORDER BY l.not_after, l.device, l.id"
             ))
             .map_err(StoreError::from)?;
-        let mut rows = stmt.query([arg]).map_err(StoreError::from)?;
-        let mut n = 0;
-        while let Some(r) = rows.next().map_err(StoreError::from)? {
+        each_row(&mut stmt, [arg], |r| {
             let rec = (|| -> rusqlite::Result<LscRecord> {
                 let installed_at = opt_ts_col(r, 8)?;
                 let stale: bool = r.get(9)?;
@@ -474,10 +457,8 @@ impl Store {
                 })
             })()
             .map_err(StoreError::from)?;
-            f(rec)?;
-            n += 1;
-        }
-        Ok(n)
+            f(rec)
+        })
     }
 
     /// Counts of issued, installed and stale LSCs.

@@ -498,6 +498,32 @@ fn ts_col(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Timestamp> {
     Timestamp::from_timestamp_micros(v).ok_or(rusqlite::Error::IntegralValueOutOfRange(idx, v))
 }
 
+/// Hands every row `stmt` yields for `params` to `each`, one at a time; returns how many there
+/// were. The streaming listings share it, so a million rows never sit in memory together.
+fn each_row<P: rusqlite::Params, E: From<StoreError>>(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: P,
+    mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<(), E>,
+) -> Result<u64, E> {
+    let mut rows = stmt.query(params).map_err(StoreError::from)?;
+    let mut n = 0;
+    while let Some(row) = rows.next().map_err(StoreError::from)? {
+        each(row)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// [`each_row`] for listings whose rows become owned values: `map` reads a row, `f` takes it.
+fn map_each_row<P: rusqlite::Params, T, E: From<StoreError>>(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: P,
+    map: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    mut f: impl FnMut(T) -> Result<(), E>,
+) -> Result<u64, E> {
+    each_row(stmt, params, |row| f(map(row).map_err(StoreError::from)?))
+}
+
 /// Reads a nullable timestamp column inside a row mapper.
 fn opt_ts_col(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Option<Timestamp>> {
     match row.get::<_, Option<i64>>(idx)? {

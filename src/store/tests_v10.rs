@@ -1,62 +1,20 @@
 //! Store v10: stale LSCs in a table of their own (`lsc_stale`), the `lsc` view over both
 //! tables, the migration from every older version, and the stale delete as a table clear.
 
-use std::path::PathBuf;
-
-use chrono::{Duration, TimeZone, Utc};
-
+use super::tests::{actor, csr_with_key, dev, lsc_with_der, old_store, t, tmp_store};
 use super::*;
-use crate::domain::{DeviceName, NewCsr, NewLsc, RevocationReason, Timestamp};
-
-fn actor() -> Actor {
-    Actor {
-        os_user: "tester".into(),
-        command: "test".into(),
-    }
-}
-
-fn t(min: i64) -> Timestamp {
-    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
-        .single()
-        .expect("ts")
-        + Duration::minutes(min)
-}
-
-fn dev(s: &str) -> DeviceName {
-    s.parse().expect("device")
-}
+use crate::domain::{NewCsr, NewLsc, RevocationReason, Timestamp};
 
 fn csr(device: &str, at: Timestamp, key_byte: u8) -> NewCsr {
-    NewCsr {
-        device: dev(device),
-        submitted_at: at,
-        subject: format!("CN={device}"),
-        key_algorithm: "RSA".into(),
-        key_bits: 2048,
-        public_key_sha256: format!("{key_byte:02x}").repeat(32),
-        der: vec![0x30, key_byte],
-    }
+    csr_with_key(device, at, key_byte, "RSA", 2048)
 }
 
+/// An LSC as [`lsc_with_der`] makes it, answering `csr_id` or no CSR at all.
 fn lsc(device: &str, serial: &str, at: Timestamp, csr_id: Option<i64>, der: u8) -> NewLsc {
     NewLsc {
-        device: dev(device),
-        serial: serial.into(),
-        subject: format!("CN={device}"),
-        issuer: "CN=CAPF-0000".into(),
-        not_before: at,
-        not_after: at + Duration::days(365),
-        issued_at: at,
         csr_id,
-        der: vec![0x30, der],
+        ..lsc_with_der(device, serial, at, 0, der)
     }
-}
-
-fn tmp_store() -> (tempfile::TempDir, PathBuf, Store) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("capf.db");
-    let store = Store::open(&path, &OpenOptions::default()).expect("open");
-    (dir, path, store)
 }
 
 fn count(store: &Store, sql: &str) -> i64 {
@@ -179,17 +137,7 @@ fn data_at(version: usize) -> String {
 fn every_older_version_migrates_to_the_latest_keeping_every_lsc() {
     const { assert!(LATEST_VERSION >= 10) };
     for version in 1..LATEST_VERSION as usize {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join(format!("v{version}.db"));
-        {
-            let conn = rusqlite::Connection::open(&path).expect("open");
-            for (_, sql) in &MIGRATIONS[..version] {
-                conn.execute_batch(sql).expect("migration");
-            }
-            conn.pragma_update(None, "user_version", version as i64)
-                .expect("version");
-            conn.execute_batch(&data_at(version)).expect("data");
-        }
+        let (_dir, path) = old_store(version, &data_at(version));
         let mut store = Store::open(&path, &OpenOptions::default())
             .unwrap_or_else(|e| panic!("v{version}: {e}"));
         let v = format!("from v{version}");
@@ -477,7 +425,7 @@ fn tidy_deletes_expired_lscs_from_both_tables_and_counts_them() {
     let scope = TidyScope {
         expired_lscs: true,
         superseded_csrs: false,
-        cutoff: t(0) + Duration::days(400),
+        cutoff: t(0) + chrono::Duration::days(400),
     };
     assert_eq!(store.tidy_plan(&scope).expect("plan").lscs.len(), 2);
     assert_eq!(store.tidy(&scope, &actor()).expect("tidy"), (2, 0));
@@ -750,17 +698,9 @@ fn a_version_9_lsc_linked_to_a_csr_that_is_gone_migrates_unlinked() {
     // Written with foreign keys off (the sqlite3 shell's default): LSC 11 names CSR 99, which
     // does not exist. lsc_live checks the link, so the upgrade unlinks it, as ON DELETE SET
     // NULL would have, instead of failing.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("v9.db");
-    {
-        let conn = rusqlite::Connection::open(&path).expect("open");
-        for (_, sql) in &MIGRATIONS[..9] {
-            conn.execute_batch(sql).expect("migration");
-        }
-        conn.pragma_update(None, "user_version", 9)
-            .expect("version");
-        conn.execute_batch(
-            "PRAGMA foreign_keys = OFF;
+    let (_dir, path) = old_store(
+        9,
+        "PRAGMA foreign_keys = OFF;
              INSERT INTO csr (id, device, submitted_at, subject, key_algorithm, key_bits,
                               public_key_sha256, der)
              VALUES (1, 'SEPP', 100, 'CN=SEPP', 'RSA', 2048, printf('%064d', 1), x'3001');
@@ -769,9 +709,7 @@ fn a_version_9_lsc_linked_to_a_csr_that_is_gone_migrates_unlinked() {
              VALUES (11, 'SEPP', '3a', 'CN=SEPP', 'CN=CAPF-1', 10, 900, 10, 99),
                     (12, 'SEPP', '3b', 'CN=SEPP', 'CN=CAPF-1', 20, 900, 20, 1);
              INSERT INTO lsc_der (lsc_id, der) VALUES (11, x'303a'), (12, x'303b');",
-        )
-        .expect("data");
-    }
+    );
     let store = Store::open(&path, &OpenOptions::default()).expect("migrate");
     assert_eq!(
         strings(

@@ -1,62 +1,16 @@
 //! Store v6: the covering list index, LSC DERs apart from the lsc rows, and the migration from
 //! v4 that moves them. Since v10 a stale LSC's DER sits in its `lsc_stale` row (tests_v10.rs).
 
-use std::path::PathBuf;
-
-use chrono::{Duration, TimeZone, Utc};
-
+use super::tests::{actor, csr_with_key, dev, lsc_with_der as lsc, old_store, t, tmp_store};
 use super::*;
-use crate::domain::{DeviceName, NewCsr, NewLsc, PendingCsr, Timestamp, key_label};
+use crate::domain::{NewCsr, PendingCsr, Timestamp, key_label};
 
-fn actor() -> Actor {
-    Actor {
-        os_user: "tester".into(),
-        command: "test".into(),
-    }
-}
-
-fn t(min: i64) -> Timestamp {
-    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
-        .single()
-        .expect("ts")
-        + Duration::minutes(min)
-}
-
-fn dev(s: &str) -> DeviceName {
-    s.parse().expect("device")
-}
-
+/// A CSR as [`csr_with_key`] makes it, with a subject of more than one attribute.
 fn csr(device: &str, at: Timestamp, key_byte: u8, alg: &str, bits: u32) -> NewCsr {
     NewCsr {
-        device: dev(device),
-        submitted_at: at,
         subject: format!("CN={device}, O=Example"),
-        key_algorithm: alg.into(),
-        key_bits: bits,
-        public_key_sha256: format!("{key_byte:02x}").repeat(32),
-        der: vec![0x30, key_byte],
+        ..csr_with_key(device, at, key_byte, alg, bits)
     }
-}
-
-fn lsc(device: &str, serial: &str, at: Timestamp, csr_id: i64, der: u8) -> NewLsc {
-    NewLsc {
-        device: dev(device),
-        serial: serial.into(),
-        subject: format!("CN={device}"),
-        issuer: "CN=CAPF-0000".into(),
-        not_before: at,
-        not_after: at + Duration::days(365),
-        issued_at: at,
-        csr_id: Some(csr_id),
-        der: vec![0x30, der],
-    }
-}
-
-fn tmp_store() -> (tempfile::TempDir, PathBuf, Store) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("capf.db");
-    let store = Store::open(&path, &OpenOptions::default()).expect("open");
-    (dir, path, store)
 }
 
 /// Where the DER of the LSC `serial` sits: `lsc_der` (live LSCs), its `lsc_stale` row (stale
@@ -99,19 +53,11 @@ fn schema_has(store: &Store, kind: &str, name: &str) -> bool {
 
 #[test]
 fn a_version_4_store_moves_lsc_ders_apart_keeping_every_one_and_every_id() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("v4.db");
-    {
-        let conn = rusqlite::Connection::open(&path).expect("open");
-        for (_, sql) in &MIGRATIONS[..4] {
-            conn.execute_batch(sql).expect("migration");
-        }
-        conn.pragma_update(None, "user_version", 4)
-            .expect("version");
-        // SEPA installed its LSC, SEPB's is issued and waiting, SEPC's went stale when SEPC
-        // sent a newer CSR (the v4 trigger marks it). Ids are sparse on purpose.
-        conn.execute_batch(
-            "INSERT INTO csr (id, device, submitted_at, subject, key_algorithm, key_bits,
+    // SEPA installed its LSC, SEPB's is issued and waiting, SEPC's went stale when SEPC
+    // sent a newer CSR (the v4 trigger marks it). Ids are sparse on purpose.
+    let (_dir, path) = old_store(
+        4,
+        "INSERT INTO csr (id, device, submitted_at, subject, key_algorithm, key_bits,
                               public_key_sha256, der, state)
              VALUES (1, 'SEPA', 100, 'CN=SEPA', 'RSA', 2048, printf('%064d', 1), x'3001', 'done'),
                     (2, 'SEPB', 110, 'CN=SEPB', 'EC', 256, printf('%064d', 2), x'3002', 'pending'),
@@ -125,9 +71,7 @@ fn a_version_4_store_moves_lsc_ders_apart_keeping_every_one_and_every_id() {
              INSERT INTO csr (id, device, submitted_at, subject, key_algorithm, key_bits,
                               public_key_sha256, der)
              VALUES (4, 'SEPC', 400, 'CN=SEPC', 'EC', 384, printf('%064d', 4), x'3004');",
-        )
-        .expect("data");
-    }
+    );
     let mut store = Store::open(&path, &OpenOptions::default()).expect("migrate");
     assert_eq!(
         schema_version(&store.conn).expect("version"),

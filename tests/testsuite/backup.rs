@@ -111,11 +111,7 @@ fn a_backup_restored_under_another_name_elsewhere_signs() {
     );
 
     // Restored under another name in another folder.
-    let other = TestEnv::new();
-    let restored = TestEnv {
-        db: other.home().join("run.db"),
-        dir: other.dir,
-    };
+    let restored = TestEnv::with_store_name("run.db");
     let out = restored
         .capfd()
         .arg("restore")

@@ -714,35 +714,20 @@ fn a_hostile_subject_from_a_real_csr_is_escaped_everywhere() {
 
 #[test]
 fn capfd_run_follows_settings_changes_and_stops_on_sigterm() {
-    use std::io::{BufRead, BufReader};
     use std::time::{Duration, Instant};
     let env = TestEnv::new();
     env.capfsh()
         .args(["utils", "capf", "csr", "count"])
         .assert()
         .success();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_capfd"))
-        .args([
-            "run",
-            "--interval-ms",
-            "100",
-            "--listen",
-            "127.0.0.1:0",
-            "--db",
-        ])
-        .arg(&env.db)
-        .env("HOME", env.home())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut run = env.capfd_run(&["--interval-ms", "100", "--listen", "127.0.0.1:0"]);
     // The bound addresses come first, then what the engine uses.
-    let listening = lines.next().expect("a line").expect("read");
+    let listening = run.next_line();
     assert!(
         listening.contains("listening for phones on 127.0.0.1:"),
         "{listening}"
     );
-    let first = lines.next().expect("a line").expect("read");
+    let first = run.next_line();
     assert!(
         first.contains("started: issuer mode capf, keep-alive 15 min"),
         "{first}"
@@ -752,7 +737,7 @@ fn capfd_run_follows_settings_changes_and_stops_on_sigterm() {
         .args(["utils", "capf", "set", "keep_alive", "42"])
         .assert()
         .success();
-    let line = lines.next().expect("a line").expect("read");
+    let line = run.next_line();
     assert!(line.contains("keep-alive 42 min"), "{line}");
     assert!(
         changed_at.elapsed() < Duration::from_secs(2),
@@ -760,13 +745,7 @@ fn capfd_run_follows_settings_changes_and_stops_on_sigterm() {
         changed_at.elapsed()
     );
     // In capf mode with no CA yet, nothing pending: no errors logged. Stop it.
-    let pid = child.id().to_string();
-    Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
-    let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    let status = child.wait().expect("wait");
+    let (status, rest) = run.stop();
     assert!(status.success(), "{status:?} {rest:?}");
     assert!(
         rest.last().is_some_and(|l| l.ends_with("capfd: stopped")),

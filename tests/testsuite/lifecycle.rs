@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use crate::pki_standards::{capf_ca_pem, enroll, openssl_csr, run_ok};
 use crate::support::{TestEnv, stderr, stdout};
@@ -409,7 +408,6 @@ fn a_revoked_lsc_is_never_stale_deleted_and_stays_on_the_crl_after_its_row_goes(
 
 #[test]
 fn capfd_run_keeps_the_crl_file_current() {
-    use std::io::{BufRead, BufReader};
     let env = TestEnv::new();
     let dir = env.home();
     let devs = ["SEP0000000000C1", "SEP0000000000C2"];
@@ -437,27 +435,8 @@ fn capfd_run_keeps_the_crl_file_current() {
         .assert()
         .success();
     let crl = dir.join("live.crl");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_capfd"))
-        .args(["run", "--interval-ms", "100", "--crl"])
-        .arg(&crl)
-        .arg("--db")
-        .arg(&env.db)
-        .env("HOME", env.home())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let mut wait_for = |what: &str| -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            match lines.next() {
-                Some(Ok(l)) if l.contains(what) => return l,
-                Some(Ok(_)) => {}
-                _ => break,
-            }
-        }
-        panic!("capfd run never logged {what:?}");
-    };
+    let mut run = env.capfd_run(&["--interval-ms", "100", "--crl", &crl.display().to_string()]);
+    let mut wait_for = |what: &str| run.wait_for_next(what);
     let cut = wait_for("LSC cut to the CAPF CA's end of validity");
     assert!(
         cut.contains("SEP0000000000C3") && cut.contains("warning"),
@@ -483,12 +462,8 @@ fn capfd_run_keeps_the_crl_file_current() {
     let (ok, out) = verify_with_crl(&ca, &crl, &dir.join(format!("{}.lsc.pem", devs[0])));
     assert!(ok, "{out}");
     // No new revocation, CRL still fresh: not rewritten.
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    assert!(child.wait().expect("wait").success());
+    let (status, rest) = run.stop();
+    assert!(status.success());
     assert!(!rest.iter().any(|l| l.contains("CRL 3")), "{rest:?}");
     // No temporary files left beside it.
     let leftovers: Vec<_> = std::fs::read_dir(dir)
@@ -762,7 +737,7 @@ fn tidy_deletes_past_the_margin_in_one_go_and_dry_run_changes_nothing() {
             "older-than \"soon\" is not valid",
         ),
         (vec!["older-than"], "needs <days>"),
-        (vec!["dry-run", "dry-run"], "Too many arguments"),
+        (vec!["dry-run", "dry-run"], "dry-run is given twice"),
         (vec!["everything"], "Too many arguments"),
         (
             vec!["older-than", "99999999"],
