@@ -2,37 +2,8 @@
 //! `openssl verify` and `openssl x509 -text`, the offline-CA flow, the full life cycle.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use crate::support::{TestEnv, stderr, stdout};
-
-fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("openssl runs (install the openssl package)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// Makes a CSR with `openssl req` for `cn`, with the key options and extra arguments given.
-fn openssl_csr(dir: &Path, name: &str, cn: &str, newkey: &[&str], extra: &[&str]) -> PathBuf {
-    let key = format!("{name}.key");
-    let csr = format!("{name}.csr");
-    let subj = format!("/CN={cn}");
-    let mut args = vec![
-        "req", "-new", "-nodes", "-keyout", &key, "-out", &csr, "-subj", &subj,
-    ];
-    args.extend_from_slice(newkey);
-    args.extend_from_slice(extra);
-    openssl(dir, &args);
-    dir.join(csr)
-}
+use crate::support::{Run, TestEnv, openssl, openssl_csr, openssl_verify_ok, stderr, stdout};
 
 /// Makes the external (offline) CA the offline-flow tests trust: `extca.pem` and `extca.key`.
 fn make_ext_ca(dir: &Path) {
@@ -86,7 +57,7 @@ fn sign_with_ext_ca(dir: &Path, csr: &str, out: &str, extra: &[&str]) {
 
 fn ca_pem(env: &TestEnv, dir: &Path) -> PathBuf {
     let out = env.run_capfsh(&["--format", "json", "show", "capf", "cert"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let path = dir.join("capf-ca.pem");
     std::fs::write(&path, v["pem"].as_str().expect("pem")).expect("write");
@@ -95,7 +66,7 @@ fn ca_pem(env: &TestEnv, dir: &Path) -> PathBuf {
 
 fn init(env: &TestEnv) {
     let out = env.run_capfd(&["init", "--org", "Example"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
 }
 
 fn text_of(dir: &Path, cert: &Path) -> String {
@@ -146,9 +117,9 @@ fn the_capf_ca_certificate_follows_the_rules() {
     // A second init is refused; --force keeps the old one as retired.
     let out = env.run_capfd(&["init"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    out.stderr_has("--force");
     let out = env.run_capfd(&["init", "--force", "--key", "ec-p384"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     let retired: i64 = conn
         .query_row(
             "SELECT count(*) FROM capf_ca WHERE retired_at IS NOT NULL",
@@ -181,10 +152,9 @@ fn a_group_readable_key_is_refused() {
             .capfd()
             .args(["enroll", "--device", "SEP000000000001", "--csr"])
             .arg(&csr)
-            .output()
-            .expect("run");
+            .run();
         assert_eq!(out.status.code(), Some(1));
-        assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
+        out.stderr_has("chmod 600");
         assert_eq!(env.digest(), before);
     }
 }
@@ -241,17 +211,7 @@ fn openssl_csrs_of_every_accepted_key_become_lscs_openssl_verifies() {
         if *name == "rsa1024sha1" {
             assert!(stderr(&out).contains("weak CSR"), "{}", stderr(&out));
         }
-        let verify = Command::new("openssl")
-            .args(["verify", "-CAfile"])
-            .arg(&ca)
-            .arg(&lsc)
-            .output()
-            .expect("verify");
-        assert!(
-            verify.status.success(),
-            "{name}: {}",
-            stdout(&verify) + &stderr(&verify)
-        );
+        openssl_verify_ok(&ca, &lsc);
         let text = text_of(dir, &lsc);
         let exts: Vec<&str> = text
             .lines()
@@ -358,8 +318,7 @@ fn bad_csrs_are_refused_and_nothing_is_stored() {
             .capfd()
             .args(["enroll", "--device", device, "--csr"])
             .arg(dir.join(file))
-            .output()
-            .expect("run");
+            .run();
         assert_eq!(out.status.code(), Some(1), "{file}");
         let err = stderr(&out);
         assert!(
@@ -413,12 +372,8 @@ fn the_full_life_cycle_on_one_store() {
     assert!(!text.contains(&old_serial));
     // The phones install their LSCs: their CSRs leave the pending list.
     for device in ["SEP00000000000A", "SEP00000000000B"] {
-        let out = env
-            .capfd()
-            .args(["installed", "--device", device])
-            .output()
-            .expect("run");
-        assert!(out.status.success(), "{}", stderr(&out));
+        let out = env.capfd().args(["installed", "--device", device]).run();
+        out.success();
     }
     let out = env.run_capfsh(&["utils", "capf", "csr", "list"]);
     assert_eq!(stdout(&out), "No pending CSRs found\n");
@@ -435,7 +390,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
     let env = TestEnv::new();
     let dir = env.home();
     let out = env.run_capfsh(&["utils", "capf", "set", "mode", "offline"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     let csr = openssl_csr(
         dir,
         "phone",
@@ -447,9 +402,8 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         .capfd()
         .args(["enroll", "--device", "SEP0000000000AA", "--csr"])
         .arg(&csr)
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+        .run();
+    out.success();
     assert!(out.stdout.is_empty(), "offline mode signs nothing");
     let export = dir.join("export");
     std::fs::create_dir(&export).expect("mkdir");
@@ -457,8 +411,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         .capfsh()
         .args(["utils", "capf", "csr", "export"])
         .arg(&export)
-        .output()
-        .expect("run");
+        .run();
     assert!(
         stdout(&out).starts_with("Exported 1 CSR"),
         "{}",
@@ -474,46 +427,34 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         .capfsh()
         .args(["utils", "capf", "cert", "import"])
         .arg(dir.join("signed.pem"))
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("no trusted CA"), "{}", stdout(&out));
+    out.stdout_has("no trusted CA");
     assert_eq!(env.digest(), before);
     let out = env
         .capfsh()
         .args(["utils", "capf", "trust", "import"])
         .arg(dir.join("extca.pem"))
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+        .run();
+    out.success();
     let out = env
         .capfsh()
         .args(["utils", "capf", "cert", "import"])
         .arg(dir.join("signed.pem"))
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    assert!(
-        stdout(&out).contains("Imported 1 certificate\n  SEP0000000000AA: LSC"),
-        "{}",
-        stdout(&out)
-    );
+        .run();
+    out.success();
+    out.stdout_has("Imported 1 certificate\n  SEP0000000000AA: LSC");
     let out = env.run_capfsh(&["show", "capf", "lsc", "device", "SEP0000000000AA"]);
-    assert!(stdout(&out).contains("issued"), "{}", stdout(&out));
+    out.stdout_has("issued");
     // Importing it again is refused with the reason, not a database error.
     let before = env.digest();
     let out = env
         .capfsh()
         .args(["utils", "capf", "cert", "import"])
         .arg(dir.join("signed.pem"))
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout(&out).contains("is already in the store"),
-        "{}",
-        stdout(&out)
-    );
+    out.stdout_has("is already in the store");
     assert!(!stderr(&out).contains("UNIQUE"), "{}", stderr(&out));
     assert_eq!(env.digest(), before);
 
@@ -530,9 +471,8 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         .capfd()
         .args(["enroll", "--device", "SEP0000000000BB", "--csr"])
         .arg(&csr2)
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+        .run();
+    out.success();
     // The next export holds only the new phone: AA's CSR is answered (imported, not yet
     // installed), and exporting it again would only get the next import refused.
     let export2 = dir.join("export2");
@@ -541,8 +481,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         .capfsh()
         .args(["utils", "capf", "csr", "export"])
         .arg(&export2)
-        .output()
-        .expect("run");
+        .run();
     assert!(
         stdout(&out).starts_with("Exported 1 CSR"),
         "{}",
@@ -559,8 +498,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         .capfsh()
         .args(["--format", "json", "utils", "capf", "cert", "import"])
         .arg(&batch)
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["imported"], 0, "{json}");
@@ -570,11 +508,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         reasons.contains("b-again.pem") && reasons.contains("already in the store"),
         "{reasons}"
     );
-    assert!(
-        stderr(&out).contains("none was imported"),
-        "{}",
-        stderr(&out)
-    );
+    out.stderr_has("none was imported");
     assert_eq!(
         env.digest(),
         before,
@@ -585,14 +519,9 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         .capfsh()
         .args(["utils", "capf", "cert", "import"])
         .arg(&batch)
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    assert!(
-        stdout(&out).contains("Imported 1 certificate\n  SEP0000000000BB: LSC"),
-        "{}",
-        stdout(&out)
-    );
+        .run();
+    out.success();
+    out.stdout_has("Imported 1 certificate\n  SEP0000000000BB: LSC");
 }
 
 #[test]
@@ -660,8 +589,7 @@ fn trust_import_applies_the_capf_rules() {
             .capfsh()
             .args(["utils", "capf", "trust", "import"])
             .arg(dir.join(file))
-            .output()
-            .expect("run");
+            .run();
         assert_eq!(out.status.code(), Some(1), "{file}");
         assert!(stderr(&out).contains(reason), "{file}: {}", stderr(&out));
         assert_eq!(env.digest(), before);
@@ -690,16 +618,15 @@ fn a_hostile_subject_from_a_real_csr_is_escaped_everywhere() {
         .capfd()
         .args(["enroll", "--device", "SEP0000000EE001", "--csr"])
         .arg(&csr)
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+        .run();
+    out.success();
     for args in [
         &["utils", "capf", "csr", "list"][..],
         &["utils", "capf", "csr", "dump", "SEP0000000EE001"][..],
         &["--format", "csv", "utils", "capf", "csr", "list"][..],
         &["--format", "json", "utils", "capf", "csr", "list"][..],
     ] {
-        let out = env.capfsh().args(args).output().expect("run");
+        let out = env.capfsh().args(args).run();
         assert!(out.status.success());
         for b in out.stdout.iter().chain(out.stderr.iter()) {
             assert!(
@@ -800,7 +727,7 @@ fn odd_rsa_sizes_are_judged_and_shown_by_their_true_bit_length() {
         }
     }
     let out = env.run_capfsh(&["utils", "capf", "csr", "list"]);
-    assert!(stdout(&out).contains("RSA-204"), "{}", stdout(&out));
+    out.stdout_has("RSA-204");
     assert!(!stdout(&out).contains("RSA-2040"), "{}", stdout(&out));
 }
 
@@ -852,8 +779,7 @@ fn trust_import_reads_every_common_name_in_every_string_type() {
             .capfsh()
             .args(["utils", "capf", "trust", "import"])
             .arg(dir.join(file))
-            .output()
-            .expect("run");
+            .run();
         assert_eq!(out.status.code(), Some(1), "{file}: {}", stdout(&out));
         assert!(
             stderr(&out).contains("reserved"),
@@ -919,8 +845,7 @@ fn an_import_refusal_names_the_certificate_once() {
         .capfsh()
         .args(["utils", "capf", "cert", "import"])
         .arg(dir.join("dup.pem"))
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
     let all = stdout(&out) + &stderr(&out);
     assert!(
@@ -951,7 +876,7 @@ fn capfd_init_checks_the_subject_options() {
         assert!(env.key_files().is_empty(), "{args:?}");
     }
     let out = env.run_capfd(&["init", "--org", "Example", "--country", "de"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     let dir = env.home();
     let ca = ca_pem(&env, dir);
     let text = text_of(dir, &ca);
@@ -968,7 +893,7 @@ fn capfd_init_checks_the_subject_options() {
 fn a_p384_capf_ca_signs_with_sha384_as_openssl_sees_it() {
     let env = TestEnv::new();
     let out = env.run_capfd(&["init", "--key", "ec-p384"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     let dir = env.home();
     let ca = ca_pem(&env, dir);
     let text = text_of(dir, &ca);
@@ -996,17 +921,7 @@ fn a_p384_capf_ca_signs_with_sha384_as_openssl_sees_it() {
         .output()
         .expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));
-    let verify = Command::new("openssl")
-        .args(["verify", "-CAfile"])
-        .arg(&ca)
-        .arg(&lsc)
-        .output()
-        .expect("verify");
-    assert!(
-        verify.status.success(),
-        "{}",
-        stdout(&verify) + &stderr(&verify)
-    );
+    openssl_verify_ok(&ca, &lsc);
     let text = text_of(dir, &lsc);
     assert!(
         text.contains("Signature Algorithm: ecdsa-with-SHA384"),
@@ -1085,16 +1000,15 @@ fn a_key_shared_by_two_pending_csrs_is_matched_by_the_certificate_cn() {
     let env = TestEnv::new();
     let dir = env.home();
     let out = env.run_capfsh(&["utils", "capf", "set", "mode", "offline"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     let csr = openssl_csr(dir, "dup", "SEP0000000000D2", &["-newkey", "rsa:2048"], &[]);
     for dev in ["SEP0000000000D1", "SEP0000000000D2"] {
         let out = env
             .capfd()
             .args(["enroll", "--device", dev, "--csr"])
             .arg(&csr)
-            .output()
-            .expect("run");
-        assert!(out.status.success(), "{}", stderr(&out));
+            .run();
+        out.success();
     }
     make_ext_ca(dir);
     std::fs::write(
@@ -1106,9 +1020,8 @@ fn a_key_shared_by_two_pending_csrs_is_matched_by_the_certificate_cn() {
         .capfsh()
         .args(["utils", "capf", "trust", "import"])
         .arg(dir.join("extca.pem"))
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+        .run();
+    out.success();
     // CN=SEP0000000000D2 (from the CSR): goes to D2, not to whichever came first.
     sign_with_ext_ca(dir, "dup.csr", "d2.pem", &[]);
     // The same key under another CN: ambiguous, refused.
@@ -1117,8 +1030,7 @@ fn a_key_shared_by_two_pending_csrs_is_matched_by_the_certificate_cn() {
         .capfsh()
         .args(["utils", "capf", "cert", "import"])
         .arg(dir.join("other.pem"))
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stdout(&out).contains("SEP0000000000D1, SEP0000000000D2")
@@ -1130,14 +1042,9 @@ fn a_key_shared_by_two_pending_csrs_is_matched_by_the_certificate_cn() {
         .capfsh()
         .args(["utils", "capf", "cert", "import"])
         .arg(dir.join("d2.pem"))
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    assert!(
-        stdout(&out).contains("SEP0000000000D2: LSC"),
-        "{}",
-        stdout(&out)
-    );
+        .run();
+    out.success();
+    out.stdout_has("SEP0000000000D2: LSC");
 }
 
 /// `--out` that cannot be written is refused before anything is recorded.
@@ -1154,9 +1061,8 @@ fn an_unwritable_out_file_records_nothing() {
         .arg(&csr)
         .arg("--out")
         .arg(dir.join("no-such-folder").join("x.pem"))
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("cannot write"), "{}", stderr(&out));
+    out.stderr_has("cannot write");
     assert_eq!(env.digest(), before);
 }

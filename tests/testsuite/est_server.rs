@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 
+use crate::support::openssl;
+
 /// How the server answers `simpleenroll`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -54,20 +56,6 @@ pub struct EstServer {
     pub seen: Arc<Mutex<Seen>>,
     stop: Arc<AtomicBool>,
     serial: Arc<AtomicUsize>,
-}
-
-pub fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
-    let out = std::process::Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("openssl runs (install the openssl package)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 /// A CA made with openssl: `<name>.pem`, `<name>.key`.

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::est_server::{EstServer, Mode, openssl};
-use crate::support::{Service, TestEnv, stderr, stdout};
+use crate::est_server::{EstServer, Mode};
+use crate::support::{Run, Service, TestEnv, openssl, stderr, stdout};
 
 const USER: &str = "capf-ra";
 const PASSWORD: &str = "Est-s3cret!pw";
@@ -92,7 +92,7 @@ impl Harness {
 
     /// Runs capfsh and expects success; returns stdout.
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.env.capfsh().args(args).output().expect("run");
+        let out = self.env.capfsh().args(args).run();
         assert!(
             out.status.success(),
             "{args:?}: {}{}",
@@ -446,15 +446,10 @@ fn the_password_never_shows_and_its_file_is_private() {
             "password",
             "hunter2",
         ])
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(2));
     assert!(!stdout(&out).contains("hunter2") && !stderr(&out).contains("hunter2"));
-    assert!(
-        stderr(&out).contains("never typed on the command line"),
-        "{}",
-        stderr(&out)
-    );
+    out.stderr_has("never typed on the command line");
     // Without a terminal and without password-file: refused, with what to do.
     let out = h
         .env
@@ -469,8 +464,7 @@ fn the_password_never_shows_and_its_file_is_private() {
             "user",
             "u",
         ])
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("add password-file <path>")
@@ -485,8 +479,7 @@ fn the_password_never_shows_and_its_file_is_private() {
         .env
         .capfsh()
         .args(["utils", "capf", "online-ca", "cacerts"])
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
     let all = format!("{}{}", stdout(&out), stderr(&out));
     assert!(all.contains("add noconfirm"), "{all}");
@@ -546,12 +539,8 @@ fn root_gives_the_password_file_to_the_account_that_owns_the_store() {
         return;
     }
     let env = TestEnv::new();
-    let out = env
-        .capfsh()
-        .args(["show", "capf", "status"])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.capfsh().args(["show", "capf", "status"]).run();
+    out.success();
     // The store belongs to the service account (nobody here), as after capfd setup.
     let nobody = 65534;
     std::os::unix::fs::chown(&env.db, Some(nobody), Some(nobody)).expect("chown");
@@ -571,9 +560,8 @@ fn root_gives_the_password_file_to_the_account_that_owns_the_store() {
         ])
         .arg("password-file")
         .arg(&pw)
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+        .run();
+    out.success();
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let meta = std::fs::symlink_metadata(env.db.with_file_name("capf.db.est-password"))
         .expect("password file");

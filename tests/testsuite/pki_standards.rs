@@ -5,48 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{TestEnv, stderr, stdout};
-
-/// Runs a tool in `dir`, panicking with its output when it fails.
-pub(crate) fn run_ok(dir: &Path, tool: &str, args: &[&str]) -> std::process::Output {
-    let out = Command::new(tool)
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{tool} runs ({e}): .ci/run installs it"));
-    assert!(
-        out.status.success(),
-        "{tool} {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// A CSR made by `openssl req` for `cn` (key options `newkey`, extra options `extra`).
-pub(crate) fn openssl_csr(
-    dir: &Path,
-    name: &str,
-    cn: &str,
-    newkey: &[&str],
-    extra: &[&str],
-) -> PathBuf {
-    let key = format!("{name}.key");
-    let csr = format!("{name}.csr");
-    let subj = format!("/CN={cn}");
-    let mut args = vec![
-        "req", "-new", "-nodes", "-keyout", &key, "-out", &csr, "-subj", &subj,
-    ];
-    args.extend_from_slice(newkey);
-    args.extend_from_slice(extra);
-    run_ok(dir, "openssl", &args);
-    dir.join(csr)
-}
+use crate::support::{TestEnv, openssl_csr, run_ok, stderr, stdout};
 
 /// The CAPF CA certificate of `env`, written to `dir/<name>`.
 pub(crate) fn capf_ca_pem(env: &TestEnv, dir: &Path, name: &str) -> PathBuf {
     let out = env.run_capfsh(&["--format", "json", "show", "capf", "cert"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let path = dir.join(name);
     std::fs::write(&path, v["pem"].as_str().expect("pem")).expect("write");
@@ -267,7 +231,7 @@ fn rand_serial() -> u64 {
 /// An offline-mode store with one pending CSR of `device` for `newkey`.
 fn offline_with_csr(env: &TestEnv, dir: &Path, device: &str, newkey: &[&str]) -> PathBuf {
     let out = env.run_capfsh(&["utils", "capf", "set", "mode", "offline"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     let csr = openssl_csr(dir, device, device, newkey, &[]);
     let out = env
         .capfd()
@@ -531,7 +495,7 @@ fn csr_dump_shows_every_requested_extension_as_openssl_does() {
         "dump",
         "SEP0000000000DD",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let exts = v["requested_extensions"].as_str().expect("string");
     let openssl_text = stdout(&run_ok(
@@ -570,12 +534,8 @@ fn a_cut_lsc_validity_is_warned_about_by_init_enroll_and_status() {
     let env = TestEnv::new();
     let dir = env.home();
     let out = env.run_capfd(&["init"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("warning: the CAPF CA is valid for 1824 days, not longer than the LSC validity setting (1825 days)"),
-        "{}",
-        stderr(&out)
-    );
+    out.success();
+    out.stderr_has("warning: the CAPF CA is valid for 1824 days, not longer than the LSC validity setting (1825 days)");
     let csr = openssl_csr(
         dir,
         "cut",
@@ -606,9 +566,5 @@ fn a_cut_lsc_validity_is_warned_about_by_init_enroll_and_status() {
     assert!(!log.contains("warning"), "{log}");
     let out = env.run_capfsh(&["show", "capf", "status"]);
     assert!(!stdout(&out).contains("Warning"), "{}", stdout(&out));
-    assert!(
-        stdout(&out).contains("CAPF CA days left"),
-        "{}",
-        stdout(&out)
-    );
+    out.stdout_has("CAPF CA days left");
 }

@@ -10,7 +10,7 @@ use crate::support::{Bin, Service, TestEnv, csr_pem, stderr};
 /// devices to sign.
 fn store_with_two_pending(env: &TestEnv) {
     let out = env.run_capfd(&["init"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     env.capfsh()
         .args(["utils", "capf", "set", "mode", "offline"])
         .assert()
