@@ -1,7 +1,7 @@
 //! With `--format json` (or `| json`), a failure is a JSON object on standard error, with the
 //! same exit code as ever.
 
-use crate::support::{Run, TestEnv, stderr};
+use crate::support::{Run, TestEnv, stderr, words};
 
 fn error_object(out: &std::process::Output) -> serde_json::Value {
     let err = stderr(out);
@@ -14,15 +14,7 @@ fn failures_are_json_objects_when_the_output_is_json() {
     let env = TestEnv::new();
     let out = env
         .capfsh()
-        .args([
-            "--format",
-            "json",
-            "utils",
-            "capf",
-            "set",
-            "keep_alive",
-            "99",
-        ])
+        .args(words("--format json utils capf set keep_alive 99"))
         .run();
     assert_eq!(out.status.code(), Some(1));
     let v = error_object(&out);

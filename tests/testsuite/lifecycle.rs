@@ -257,14 +257,7 @@ fn revoke_refusals_change_nothing() {
         "needs confirmation, but there is no terminal to ask on",
     );
     env.capfsh()
-        .args([
-            "utils",
-            "capf",
-            "lsc",
-            "revoke",
-            "SEP0000000000X1",
-            "noconfirm",
-        ])
+        .args(words("utils capf lsc revoke SEP0000000000X1 noconfirm"))
         .assert()
         .success();
     refused(
@@ -339,15 +332,7 @@ fn a_revoked_lsc_is_never_stale_deleted_and_stays_on_the_crl_after_its_row_goes(
     .expect("age the LSC");
     let out = env
         .capfsh()
-        .args([
-            "utils",
-            "capf",
-            "tidy",
-            "expired-lscs",
-            "older-than",
-            "0",
-            "noconfirm",
-        ])
+        .args(words("utils capf tidy expired-lscs older-than 0 noconfirm"))
         .output()
         .expect("tidy");
     assert!(out.status.success(), "{}", stderr(&out));
@@ -705,17 +690,9 @@ fn tidy_deletes_past_the_margin_in_one_go_and_dry_run_changes_nothing() {
     );
     let out = env
         .capfsh()
-        .args([
-            "--format",
-            "json",
-            "utils",
-            "capf",
-            "tidy",
-            "superseded-csrs",
-            "older-than",
-            "0",
-            "noconfirm",
-        ])
+        .args(words(
+            "--format json utils capf tidy superseded-csrs older-than 0 noconfirm",
+        ))
         .output()
         .expect("tidy");
     assert!(out.status.success(), "{}", stderr(&out));

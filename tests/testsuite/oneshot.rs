@@ -1,7 +1,7 @@
 //! One-shot commands: output in the three formats, exit codes, abbreviations, deletes.
 
 use crate::support::{
-    HOSTILE_SUBJECT, Run, TestEnvironment, actor, me, new_csr, new_lsc, stderr, stdout,
+    HOSTILE_SUBJECT, Run, TestEnvironment, actor, me, new_csr, new_lsc, stderr, stdout, words,
 };
 
 #[test]
@@ -280,14 +280,7 @@ fn the_audit_log_records_changes_and_failed_attempts() {
         .assert()
         .success();
     env.capfsh()
-        .args([
-            "utils",
-            "capf",
-            "csr",
-            "delete",
-            "SEPDEADBEEF0000",
-            "noconfirm",
-        ])
+        .args(words("utils capf csr delete SEPDEADBEEF0000 noconfirm"))
         .assert()
         .code(1);
     env.capfsh()

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::est_server::{EstServer, Mode};
-use crate::support::{Run, Service, TestEnv, openssl, stderr, stdout};
+use crate::support::{Run, Service, TestEnv, openssl, stderr, stdout, words};
 
 const USER: &str = "capf-ra";
 const PASSWORD: &str = "Est-s3cret!pw";
@@ -434,18 +434,9 @@ fn the_password_never_shows_and_its_file_is_private() {
     let out = h
         .env
         .capfsh()
-        .args([
-            "utils",
-            "capf",
-            "set",
-            "online-ca",
-            "host",
-            "h",
-            "user",
-            "u",
-            "password",
-            "hunter2",
-        ])
+        .args(words(
+            "utils capf set online-ca host h user u password hunter2",
+        ))
         .run();
     assert_eq!(out.status.code(), Some(2));
     assert!(!stdout(&out).contains("hunter2") && !stderr(&out).contains("hunter2"));
@@ -454,16 +445,7 @@ fn the_password_never_shows_and_its_file_is_private() {
     let out = h
         .env
         .capfsh()
-        .args([
-            "utils",
-            "capf",
-            "set",
-            "online-ca",
-            "host",
-            "h",
-            "user",
-            "u",
-        ])
+        .args(words("utils capf set online-ca host h user u"))
         .run();
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -548,16 +530,9 @@ fn root_gives_the_password_file_to_the_account_that_owns_the_store() {
     std::fs::write(&pw, "for-the-service\n").expect("pw");
     let out = env
         .capfsh()
-        .args([
-            "utils",
-            "capf",
-            "set",
-            "online-ca",
-            "host",
-            "est.example.com",
-            "user",
-            "u",
-        ])
+        .args(words(
+            "utils capf set online-ca host est.example.com user u",
+        ))
         .arg("password-file")
         .arg(&pw)
         .run();
