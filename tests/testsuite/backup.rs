@@ -48,9 +48,7 @@ fn populated() -> TestEnv {
     out.success();
     let csr = write_csr(env.home(), "SEP0000000000B1");
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP0000000000B1", "--csr"])
-        .arg(&csr)
+        .enroll_cmd("SEP0000000000B1", &csr)
         .output()
         .expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));
@@ -60,9 +58,7 @@ fn populated() -> TestEnv {
         .success();
     let csr = write_csr(env.home(), "SEP0000000000B2");
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP0000000000B2", "--csr"])
-        .arg(&csr)
+        .enroll_cmd("SEP0000000000B2", &csr)
         .output()
         .expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));
@@ -128,9 +124,7 @@ fn a_backup_restored_under_another_name_elsewhere_signs() {
     let csr = write_csr(restored.home(), "SEP0000000000B3");
     let lsc = restored.home().join("b3.pem");
     let out = restored
-        .capfd()
-        .args(["enroll", "--device", "SEP0000000000B3", "--csr"])
-        .arg(&csr)
+        .enroll_cmd("SEP0000000000B3", &csr)
         .arg("--out")
         .arg(&lsc)
         .output()

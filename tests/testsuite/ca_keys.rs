@@ -117,9 +117,7 @@ fn a_refused_csr_or_a_pending_mode_leaves_an_existing_out_file_as_it_was() {
     )
     .expect("junk");
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP000000000001", "--csr"])
-        .arg(&junk)
+        .enroll_cmd("SEP000000000001", &junk)
         .arg("--out")
         .arg(&out_file)
         .output()

@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{Run, TestEnv, openssl, openssl_csr, openssl_verify_ok, stderr, stdout};
+use crate::support::{
+    Run, TestEnv, openssl, openssl_csr, openssl_verify_ok, stderr, stdout, words,
+};
 
 /// Makes the external (offline) CA the offline-flow tests trust: `extca.pem` and `extca.key`.
 fn make_ext_ca(dir: &Path) {
@@ -148,11 +150,7 @@ fn a_group_readable_key_is_refused() {
             &[],
         );
         let before = env.digest();
-        let out = env
-            .capfd()
-            .args(["enroll", "--device", "SEP000000000001", "--csr"])
-            .arg(&csr)
-            .run();
+        let out = env.enroll_cmd("SEP000000000001", &csr).run();
         assert_eq!(out.status.code(), Some(1));
         out.stderr_has("chmod 600");
         assert_eq!(env.digest(), before);
@@ -181,12 +179,7 @@ fn openssl_csrs_of_every_accepted_key_become_lscs_openssl_verifies() {
         (
             "p384",
             &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
-            &[
-                "-addext",
-                "subjectKeyIdentifier=hash",
-                "-addext",
-                "keyUsage=keyCertSign",
-            ],
+            &words("-addext subjectKeyIdentifier=hash -addext keyUsage=keyCertSign"),
         ),
         (
             "p521",
@@ -200,9 +193,7 @@ fn openssl_csrs_of_every_accepted_key_become_lscs_openssl_verifies() {
         let csr = openssl_csr(dir, name, &device, newkey, extra);
         let lsc = dir.join(format!("{name}.lsc.pem"));
         let out = env
-            .capfd()
-            .args(["enroll", "--device", &device, "--csr"])
-            .arg(&csr)
+            .enroll_cmd(&device, &csr)
             .arg("--out")
             .arg(&lsc)
             .output()
@@ -285,16 +276,7 @@ fn bad_csrs_are_refused_and_nothing_is_stored() {
     openssl(dir, &["genpkey", "-algorithm", "ed25519", "-out", "ed.key"]);
     openssl(
         dir,
-        &[
-            "req",
-            "-new",
-            "-key",
-            "ed.key",
-            "-subj",
-            "/CN=SEP000000000002",
-            "-out",
-            "ed.csr",
-        ],
+        &words("req -new -key ed.key -subj /CN=SEP000000000002 -out ed.csr"),
     );
     openssl(
         dir,
@@ -314,11 +296,7 @@ fn bad_csrs_are_refused_and_nothing_is_stored() {
         ("good.csr", "SEP0000000000000000001", "at most 15"),
     ];
     for (file, device, reason) in cases {
-        let out = env
-            .capfd()
-            .args(["enroll", "--device", device, "--csr"])
-            .arg(dir.join(file))
-            .run();
+        let out = env.enroll_cmd(device, dir.join(file)).run();
         assert_eq!(out.status.code(), Some(1), "{file}");
         let err = stderr(&out);
         assert!(
@@ -345,12 +323,7 @@ fn the_full_life_cycle_on_one_store() {
             &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
             &[],
         );
-        let out = env
-            .capfd()
-            .args(["enroll", "--device", device, "--csr"])
-            .arg(&csr)
-            .output()
-            .expect("enroll");
+        let out = env.enroll_cmd(device, &csr).output().expect("enroll");
         assert!(out.status.success(), "{}", stderr(&out));
         out
     };
@@ -398,11 +371,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         &["-newkey", "rsa:2048"],
         &[],
     );
-    let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP0000000000AA", "--csr"])
-        .arg(&csr)
-        .run();
+    let out = env.enroll_cmd("SEP0000000000AA", &csr).run();
     out.success();
     assert!(out.stdout.is_empty(), "offline mode signs nothing");
     let export = dir.join("export");
@@ -467,11 +436,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         &["-newkey", "rsa:2048"],
         &[],
     );
-    let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP0000000000BB", "--csr"])
-        .arg(&csr2)
-        .run();
+    let out = env.enroll_cmd("SEP0000000000BB", &csr2).run();
     out.success();
     // The next export holds only the new phone: AA's CSR is answered (imported, not yet
     // installed), and exporting it again would only get the next import refused.
@@ -534,27 +499,9 @@ fn trust_import_applies_the_capf_rules() {
     let dir = env.home();
     openssl(
         dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "k1",
-            "-subj",
-            "/CN=CAPF-1234",
-            "-days",
-            "1",
-            "-extensions",
-            "v3_ca",
-            "-addext",
-            "keyUsage=critical,keyCertSign",
-            "-out",
-            "capf.pem",
-        ],
+        &words(
+            "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout k1 -subj /CN=CAPF-1234 -days 1 -extensions v3_ca -addext keyUsage=critical,keyCertSign -out capf.pem",
+        ),
     );
     std::fs::write(
         dir.join("leaf.ext"),
@@ -605,20 +552,10 @@ fn a_hostile_subject_from_a_real_csr_is_escaped_everywhere() {
         dir,
         "evil",
         "SEPEVIL\u{1b}[2J\u{1b}]0;pwned\u{7}",
-        &[
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-utf8",
-        ],
+        &words("-newkey ec -pkeyopt ec_paramgen_curve:P-256 -utf8"),
         &[],
     );
-    let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP0000000EE001", "--csr"])
-        .arg(&csr)
-        .run();
+    let out = env.enroll_cmd("SEP0000000EE001", &csr).run();
     out.success();
     for args in [
         &["utils", "capf", "csr", "list"][..],
@@ -708,12 +645,7 @@ fn odd_rsa_sizes_are_judged_and_shown_by_their_true_bit_length() {
             &["-key", &key],
             &[],
         );
-        let out = env
-            .capfd()
-            .args(["enroll", "--device", device, "--csr"])
-            .arg(&csr)
-            .output()
-            .expect("enroll");
+        let out = env.enroll_cmd(device, &csr).output().expect("enroll");
         let err = stderr(&out);
         if (1024..=4096).contains(&bits) {
             assert!(out.status.success(), "{bits}: {err}");
@@ -805,9 +737,7 @@ fn a_csr_written_by_openssl_req_text_is_accepted() {
     let content = std::fs::read_to_string(&csr).expect("read");
     assert!(content.starts_with("Certificate Request:"), "{content}");
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP000000000777", "--csr"])
-        .arg(&csr)
+        .enroll_cmd("SEP000000000777", &csr)
         .output()
         .expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));
@@ -913,9 +843,7 @@ fn a_p384_capf_ca_signs_with_sha384_as_openssl_sees_it() {
     );
     let lsc = dir.join("p384ca.lsc.pem");
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP000000000384", "--csr"])
-        .arg(&csr)
+        .enroll_cmd("SEP000000000384", &csr)
         .arg("--out")
         .arg(&lsc)
         .output()
@@ -1003,11 +931,7 @@ fn a_key_shared_by_two_pending_csrs_is_matched_by_the_certificate_cn() {
     out.success();
     let csr = openssl_csr(dir, "dup", "SEP0000000000D2", &["-newkey", "rsa:2048"], &[]);
     for dev in ["SEP0000000000D1", "SEP0000000000D2"] {
-        let out = env
-            .capfd()
-            .args(["enroll", "--device", dev, "--csr"])
-            .arg(&csr)
-            .run();
+        let out = env.enroll_cmd(dev, &csr).run();
         out.success();
     }
     make_ext_ca(dir);
@@ -1056,9 +980,7 @@ fn an_unwritable_out_file_records_nothing() {
     let csr = openssl_csr(dir, "o", "SEP0000000000E0", &["-newkey", "rsa:2048"], &[]);
     let before = env.digest();
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP0000000000E0", "--csr"])
-        .arg(&csr)
+        .enroll_cmd("SEP0000000000E0", &csr)
         .arg("--out")
         .arg(dir.join("no-such-folder").join("x.pem"))
         .run();

@@ -106,9 +106,7 @@ fn a_capf_mode_enrollment_is_one_audit_line_naming_the_csr_and_its_lsc() {
     std::fs::write(&csr, csr_pem("SEP000000000001")).expect("csr");
     let before = audit(&env).len();
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP000000000001", "--csr"])
-        .arg(&csr)
+        .enroll_cmd("SEP000000000001", &csr)
         .output()
         .expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));
@@ -287,9 +285,7 @@ fn csr_subjects_that_do_not_decode_are_refused_at_intake_with_the_reason() {
         let file = env.home().join(format!("{name}.der"));
         std::fs::write(&file, csr_with_cn_value(&value)).expect("csr");
         let out = env
-            .capfd()
-            .args(["enroll", "--device", "SEP000000000001", "--csr"])
-            .arg(&file)
+            .enroll_cmd("SEP000000000001", &file)
             .output()
             .expect("enroll");
         assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr(&out));
@@ -305,9 +301,7 @@ fn csr_subjects_that_do_not_decode_are_refused_at_intake_with_the_reason() {
     let good = env.home().join("good.der");
     std::fs::write(&good, csr_with_cn_value(&der(0x0C, b"SEP000000000001"))).expect("csr");
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP000000000001", "--csr"])
-        .arg(&good)
+        .enroll_cmd("SEP000000000001", &good)
         .output()
         .expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));

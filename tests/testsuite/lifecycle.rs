@@ -365,11 +365,7 @@ fn capfd_run_keeps_the_crl_file_current() {
         &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
         &[],
     );
-    env.capfd()
-        .args(["enroll", "--device", "SEP0000000000C3", "--csr"])
-        .arg(&csr)
-        .assert()
-        .success();
+    env.enroll_cmd("SEP0000000000C3", &csr).assert().success();
     env.capfsh()
         .args(["utils", "capf", "set", "mode", "capf"])
         .assert()

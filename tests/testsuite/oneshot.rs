@@ -97,15 +97,7 @@ fn keep_alive_set_and_show() {
     // USER=tester is set, but the log names the real uid's user.
     assert_eq!(v["set_by"], me());
     assert!(v["set_at"].as_str().is_some_and(|s| s.ends_with('Z')));
-    let out = env.run_capfsh(&[
-        "--format",
-        "csv",
-        "utils",
-        "capf",
-        "set",
-        "keep_alive",
-        "20",
-    ]);
+    let out = env.run_capfsh(&words("--format csv utils capf set keep_alive 20"));
     insta::assert_snapshot!(out, @r#"
         setting,old,new
         keep_alive,30,20
@@ -162,16 +154,7 @@ fn deletes_report_counts_and_are_scoped() {
         Deleted 1 pending CSR
         [EOF]
     "#);
-    let out = env.run_capfsh(&[
-        "--format",
-        "json",
-        "utils",
-        "capf",
-        "csr",
-        "delete",
-        "all",
-        "noconfirm",
-    ]);
+    let out = env.run_capfsh(&words("--format json utils capf csr delete all noconfirm"));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["deleted"], 3);
 }
@@ -213,15 +196,7 @@ fn output_modifiers_filter_and_count() {
         Count: 2
         [EOF]
     "#);
-    let out = env.run_capfsh(&[
-        "utils",
-        "capf",
-        "csr",
-        "list",
-        "|",
-        "exclude",
-        "^=|^Device|found|^$",
-    ]);
+    let out = env.run_capfsh(&words("utils capf csr list | exclude ^=|^Device|found|^$"));
     assert_eq!(stdout(&out).lines().count(), 4);
     let out = env.run_capfsh(&["utils", "capf", "csr", "list", "|", "include", "("]);
     assert_eq!(out.status.code(), Some(2));

@@ -125,9 +125,7 @@ impl Harness {
         );
         let out = self
             .env
-            .capfd()
-            .args(["enroll", "--device", device, "--csr"])
-            .arg(dir.join(&csr))
+            .enroll_cmd(device, dir.join(&csr))
             .output()
             .expect("enroll");
         assert!(out.status.success(), "{}", stderr(&out));
@@ -470,16 +468,9 @@ fn the_password_never_shows_and_its_file_is_private() {
 #[test]
 fn on_a_terminal_the_password_is_asked_twice_and_never_echoed() {
     let env = TestEnv::new();
-    let mut p = env.pty("xterm").timeout_ms(20_000).spawn(&[
-        "utils",
-        "capf",
-        "set",
-        "online-ca",
-        "host",
-        "est.example.com",
-        "user",
-        "capf-ra",
-    ]);
+    let mut p = env.pty("xterm").timeout_ms(20_000).spawn(&words(
+        "utils capf set online-ca host est.example.com user capf-ra",
+    ));
     let mut seen = String::new();
     seen += &p
         .exp_string("Enter the online CA password:")

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{TestEnv, openssl_csr, run_ok, stderr, stdout};
+use crate::support::{TestEnv, openssl_csr, run_ok, stderr, stdout, words};
 
 /// The CAPF CA certificate of `env`, written to `dir/<name>`.
 pub(crate) fn capf_ca_pem(env: &TestEnv, dir: &Path, name: &str) -> PathBuf {
@@ -20,9 +20,7 @@ pub(crate) fn capf_ca_pem(env: &TestEnv, dir: &Path, name: &str) -> PathBuf {
 /// `capfd enroll` of `csr` for `device`, the LSC written to `out`; returns capfd's stderr.
 pub(crate) fn enroll(env: &TestEnv, device: &str, csr: &Path, out: &Path) -> String {
     let o = env
-        .capfd()
-        .args(["enroll", "--device", device, "--csr"])
-        .arg(csr)
+        .enroll_cmd(device, csr)
         .arg("--out")
         .arg(out)
         .output()
@@ -233,12 +231,7 @@ fn offline_with_csr(env: &TestEnv, dir: &Path, device: &str, newkey: &[&str]) ->
     let out = env.run_capfsh(&["utils", "capf", "set", "mode", "offline"]);
     out.success();
     let csr = openssl_csr(dir, device, device, newkey, &[]);
-    let out = env
-        .capfd()
-        .args(["enroll", "--device", device, "--csr"])
-        .arg(&csr)
-        .output()
-        .expect("enroll");
+    let out = env.enroll_cmd(device, &csr).output().expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));
     csr
 }
@@ -468,33 +461,16 @@ fn csr_dump_shows_every_requested_extension_as_openssl_does() {
         "exts",
         "SEP0000000000DD",
         &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
-        &[
-            "-addext",
-            "extendedKeyUsage=critical,serverAuth,1.3.6.1.5.5.7.3.17,1.2.3.4.5",
-            "-addext",
-            "subjectAltName=IP:10.0.0.1,IP:2001:db8::1,DNS:phone.example",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "1.2.3.4.99=DER:01:02:03",
-        ],
+        &words(
+            "-addext extendedKeyUsage=critical,serverAuth,1.3.6.1.5.5.7.3.17,1.2.3.4.5 -addext subjectAltName=IP:10.0.0.1,IP:2001:db8::1,DNS:phone.example -addext basicConstraints=critical,CA:TRUE -addext 1.2.3.4.99=DER:01:02:03",
+        ),
     );
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP0000000000DD", "--csr"])
-        .arg(&csr)
+        .enroll_cmd("SEP0000000000DD", &csr)
         .output()
         .expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = env.run_capfsh(&[
-        "--format",
-        "json",
-        "utils",
-        "capf",
-        "csr",
-        "dump",
-        "SEP0000000000DD",
-    ]);
+    let out = env.run_capfsh(&words("--format json utils capf csr dump SEP0000000000DD"));
     out.success();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let exts = v["requested_extensions"].as_str().expect("string");

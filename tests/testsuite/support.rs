@@ -403,6 +403,14 @@ impl TestEnv {
         Self::assert_cmd(self.process(Bin::Capfd), Bin::Capfd)
     }
 
+    /// `capfd enroll --device <device> --csr <csr>`: a phone's CSR taken in (add `--out` and the
+    /// like before running it).
+    pub fn enroll_cmd(&self, device: &str, csr: impl AsRef<OsStr>) -> assert_cmd::Command {
+        let mut cmd = self.capfd();
+        cmd.args(["enroll", "--device", device, "--csr"]).arg(csr);
+        cmd
+    }
+
     /// Runs `capfsh --db <store> args...` with nothing on standard input.
     pub fn run_capfsh(&self, args: &[&str]) -> CommandOutput {
         run(self.capfsh(), args, None)
