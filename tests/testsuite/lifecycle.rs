@@ -666,7 +666,7 @@ fn tidy_deletes_past_the_margin_in_one_go_and_dry_run_changes_nothing() {
             "older-than \"soon\" is not valid",
         ),
         (vec!["older-than"], "needs <days>"),
-        (vec!["dry-run", "dry-run"], "Too many arguments"),
+        (vec!["dry-run", "dry-run"], "dry-run is given twice"),
         (vec!["everything"], "Too many arguments"),
         (
             vec!["older-than", "99999999"],
