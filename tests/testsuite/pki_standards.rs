@@ -113,58 +113,71 @@ fn every_ca_key_and_every_lsc_key_pass_pkilint_openssl_and_certtool() {
             &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521"],
         ),
     ];
-    // One CSR per key type, reused under every CA (key generation is the slow part).
-    let csrs: Vec<(&str, PathBuf)> = lsc_keys
-        .iter()
-        .map(|(name, newkey)| {
-            (
-                *name,
-                openssl_csr(dir, name, "SEP00000000CAFE", newkey, &[]),
-            )
-        })
-        .collect();
-    for ca_key in [
-        "ec-p256", "ec-p384", "ec-p521", "rsa-2048", "rsa-3072", "rsa-4096",
-    ] {
-        let env = TestEnv::new();
-        let out = env
-            .capfd()
-            .args([
-                "init",
-                "--key",
-                ca_key,
-                "--org",
-                "Example",
-                "--country",
-                "DE",
-            ])
-            .output()
-            .expect("init");
-        assert!(out.status.success(), "{ca_key}: {}", stderr(&out));
-        let ca = capf_ca_pem(&env, dir, &format!("{ca_key}.ca.pem"));
-        if lint {
-            let findings = pkilint(&ca).expect("pkilint");
-            assert_eq!(findings, "", "{ca_key} CA: pkilint findings");
+    // One CSR per key type, reused under every CA (key generation is the slow part); the keys
+    // are made side by side, and each CA is checked on a thread of its own (the checks are
+    // dozens of validator processes, mostly waiting).
+    let csrs: Vec<(&str, PathBuf)> = std::thread::scope(|s| {
+        let made: Vec<_> = lsc_keys
+            .iter()
+            .map(|(name, newkey)| {
+                s.spawn(move || {
+                    (
+                        *name,
+                        openssl_csr(dir, name, "SEP00000000CAFE", newkey, &[]),
+                    )
+                })
+            })
+            .collect();
+        made.into_iter().map(|h| h.join().expect("a CSR")).collect()
+    });
+    let csrs = &csrs;
+    std::thread::scope(|s| {
+        for ca_key in [
+            "ec-p256", "ec-p384", "ec-p521", "rsa-2048", "rsa-3072", "rsa-4096",
+        ] {
+            s.spawn(move || {
+                let env = TestEnv::new();
+                let out = env
+                    .capfd()
+                    .args([
+                        "init",
+                        "--key",
+                        ca_key,
+                        "--org",
+                        "Example",
+                        "--country",
+                        "DE",
+                    ])
+                    .output()
+                    .expect("init");
+                assert!(out.status.success(), "{ca_key}: {}", stderr(&out));
+                let ca = capf_ca_pem(&env, dir, &format!("{ca_key}.ca.pem"));
+                if lint {
+                    let findings = pkilint(&ca).expect("pkilint");
+                    assert_eq!(findings, "", "{ca_key} CA: pkilint findings");
+                }
+                certtool_verify(&ca, &ca);
+                for (name, csr) in csrs {
+                    let lsc = dir.join(format!("{ca_key}-{name}.lsc.pem"));
+                    enroll(&env, "SEP00000000CAFE", csr, &lsc);
+                    let what = format!("{name} LSC of the {ca_key} CA");
+                    if lint {
+                        let findings = pkilint(&lsc).expect("pkilint");
+                        assert_eq!(findings, "", "{what}: pkilint findings");
+                    }
+                    for purpose in ["sslclient", "sslserver"] {
+                        let text =
+                            openssl_verify(&ca, &lsc, &["-x509_strict", "-purpose", purpose]);
+                        assert!(
+                            text.trim_end().ends_with(": OK"),
+                            "{what} {purpose}: {text}"
+                        );
+                    }
+                    certtool_verify(&ca, &lsc);
+                }
+            });
         }
-        certtool_verify(&ca, &ca);
-        for (name, csr) in &csrs {
-            let lsc = dir.join(format!("{ca_key}-{name}.lsc.pem"));
-            enroll(&env, "SEP00000000CAFE", csr, &lsc);
-            let what = format!("{name} LSC of the {ca_key} CA");
-            if lint {
-                let findings = pkilint(&lsc).expect("pkilint");
-                assert_eq!(findings, "", "{what}: pkilint findings");
-            }
-            for purpose in ["sslclient", "sslserver"] {
-                let text = openssl_verify(&ca, &lsc, &["-x509_strict", "-purpose", purpose]);
-                assert!(
-                    text.trim_end().ends_with(": OK"),
-                    "{what} {purpose}: {text}"
-                );
-            }
-            certtool_verify(&ca, &lsc);
-        }
-    }
+    });
 }
 
 /// An external (offline) CA made with openssl and trusted, in `dir`: `ext.pem`/`ext.key`.
