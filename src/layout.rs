@@ -270,33 +270,19 @@ pub fn setup(db: &Path, map: &RoleMap, check_only: bool) -> Result<Vec<Finding>,
         report(&mut note, &roles, problems);
     }
 
-    // CA key files: the service account's alone.
+    // CA key files, then the online CA password: the service account's alone (capfd run
+    // signs with the keys and sends the password; capfsh only ever replaces the password).
+    let mut secrets = Vec::new();
     if db.exists()
         && let Ok(store) = Store::open(db, &OpenOptions::default())
-        && let Ok(keys) = store.ca_key_files()
     {
-        for k in keys {
-            let p = folder.join(&k);
-            if p.is_file() {
-                let problems = owner_mode_acl(
-                    &p,
-                    (ids.service_uid, ids.admins),
-                    0o600,
-                    None,
-                    None,
-                    check_only,
-                )?;
-                report(&mut note, &p, problems);
-            }
+        secrets.extend(store.ca_key_files().unwrap_or_default());
+        if let Ok(Some(ca)) = store.online_ca() {
+            secrets.push(ca.password_file);
         }
     }
-    // The online CA password: like the CA keys, the service account's alone (capfd run sends
-    // it; capfsh only ever replaces it).
-    if db.exists()
-        && let Ok(store) = Store::open(db, &OpenOptions::default())
-        && let Ok(Some(ca)) = store.online_ca()
-    {
-        let p = folder.join(&ca.password_file);
+    for name in secrets {
+        let p = folder.join(&name);
         if p.is_file() {
             let problems = owner_mode_acl(
                 &p,

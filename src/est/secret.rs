@@ -113,12 +113,7 @@ pub fn owner_for(_db_path: &Path) -> Option<(u32, u32)> {
 
 /// Where the online CA password of the store at `db_path` lives: `<db file>.est-password`.
 pub fn password_path(db_path: &Path) -> PathBuf {
-    let mut name = db_path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_else(|| "capf.db".into());
-    name.push(".est-password");
-    db_path.with_file_name(name)
+    crate::store::companion_path(db_path, ".est-password")
 }
 
 /// Writes the password: a new 0600 file (created exclusively, so a symlink planted at the

@@ -320,6 +320,17 @@ pub(crate) fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// A file kept beside the store at `db`, named after it: `<db file name><suffix>` (the roles,
+/// the online CA password). A store copied or restored elsewhere finds its files beside it.
+pub fn companion_path(db: &Path, suffix: &str) -> PathBuf {
+    let mut name = db
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| "capf.db".into());
+    name.push(suffix);
+    db.with_file_name(name)
+}
+
 /// A writer whose `-wal`/`-shm` belong to someone it cannot write for (left by a reader of an
 /// older capfsh) would fail halfway with "read-only": say what is wrong before starting.
 fn check_wal_files_writable(path: &Path) -> Result<(), StoreError> {
