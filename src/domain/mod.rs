@@ -72,7 +72,8 @@ pub use operation::{
     auth_secret_matches, deadline_from_date,
 };
 pub use records::{
-    CsrRecord, LscRecord, LscState, NewCsr, NewLsc, PendingCsr, PendingCsrRow, StaleLsc, key_label,
+    CsrRecord, LscRecord, LscState, NewCsr, NewLsc, PendingCsr, PendingCsrRow, StaleLsc,
+    StaleLscRow, key_label,
 };
 pub use revocation::{Revocation, RevocationReason};
 pub use settings::{IssuerMode, KeepAlive, Settings, ValidityDays};

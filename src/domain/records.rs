@@ -167,6 +167,22 @@ pub struct StaleLsc {
     pub superseded_at: Timestamp,
 }
 
+/// One row of `utils capf stale-lsc list` borrowed from the store's current row: nothing in it
+/// is copied (as [`PendingCsrRow`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaleLscRow<'a> {
+    /// Endpoint.
+    pub device: &'a str,
+    /// Serial (hex).
+    pub serial: &'a str,
+    /// When it was issued, in microseconds since the Unix epoch (UTC), as stored.
+    pub issued_at_micros: i64,
+    /// End of validity, likewise.
+    pub not_after_micros: i64,
+    /// When the first newer CSR of the device arrived, likewise.
+    pub superseded_at_micros: i64,
+}
+
 /// One row of `utils capf csr list` borrowed from the store's current row: listings stream a
 /// million of these, so nothing in it is copied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

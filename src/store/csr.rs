@@ -267,9 +267,12 @@ impl Store {
         let Some((table, prefix, upper)) = name_range(source, prefix) else {
             return Ok(0);
         };
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT count(DISTINCT device) FROM {table} device >= ?1 AND device < ?2"
-        ))?;
+        let mut stmt = self.conn.prepare_cached(&match merged_lsc_names(source) {
+            Some(names) => format!("SELECT count(*) FROM ({names})"),
+            None => {
+                format!("SELECT count(DISTINCT device) FROM {table} device >= ?1 AND device < ?2")
+            }
+        })?;
         let n: i64 = stmt.query_row(params![prefix, upper], |r| r.get(0))?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
@@ -285,10 +288,13 @@ impl Store {
         let Some((table, prefix, upper)) = name_range(source, prefix) else {
             return Ok(Vec::new());
         };
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT DISTINCT device FROM {table} device >= ?1 AND device < ?2
-              ORDER BY device LIMIT ?3"
-        ))?;
+        let mut stmt = self.conn.prepare_cached(&match merged_lsc_names(source) {
+            Some(names) => format!("{names} LIMIT ?3"),
+            None => format!(
+                "SELECT DISTINCT device FROM {table} device >= ?1 AND device < ?2
+                  ORDER BY device LIMIT ?3"
+            ),
+        })?;
         let rows = stmt.query_map(params![prefix, upper, limit], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -314,8 +320,21 @@ fn name_range(source: DeviceSource, prefix: &str) -> Option<(&'static str, Strin
     Some((table, prefix, upper))
 }
 
+/// The LSCs' names in the range `?1 ..< ?2`, distinct and in order, for [`DeviceSource::Lsc`]:
+/// LSCs sit in two tables since v10, and through the `lsc` view a distinct, ordered range
+/// would gather and sort every name first. Each table's index is read in order and the two
+/// merged, so a limit stops the reading early.
+fn merged_lsc_names(source: DeviceSource) -> Option<&'static str> {
+    (source == DeviceSource::Lsc).then_some(
+        "SELECT device FROM lsc_live WHERE device >= ?1 AND device < ?2
+         UNION
+         SELECT device FROM lsc_stale WHERE device >= ?1 AND device < ?2
+         ORDER BY device",
+    )
+}
+
 /// A stored instant as microseconds, refused (like [`super::ts_col`]) when no timestamp has it.
-fn checked_micros(v: i64, idx: usize) -> rusqlite::Result<i64> {
+pub(super) fn checked_micros(v: i64, idx: usize) -> rusqlite::Result<i64> {
     // Years 0000 to 9999, the common case, are always representable.
     const FOUR_DIGIT_YEARS: std::ops::RangeInclusive<i64> =
         -62_167_219_200_000_000..=253_402_300_799_999_999;

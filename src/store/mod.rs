@@ -296,11 +296,12 @@ fn has_schema_objects(conn: &Connection) -> Result<bool, StoreError> {
 }
 
 /// Whether a versioned database has the tables every capfsh schema version has: a file of
-/// another program that happens to set `user_version` is not ours to migrate.
+/// another program that happens to set `user_version` is not ours to migrate. (`lsc` is a view
+/// of two tables since v10.)
 fn has_capfsh_tables(conn: &Connection) -> Result<bool, StoreError> {
     let n: i64 = conn.query_row(
         "SELECT count(*) FROM sqlite_schema
-          WHERE type = 'table' AND name IN ('settings', 'csr', 'lsc', 'audit_log')",
+          WHERE type IN ('table', 'view') AND name IN ('settings', 'csr', 'lsc', 'audit_log')",
         [],
         |r| r.get(0),
     )?;
@@ -546,5 +547,7 @@ fn opt_ts_col(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Option<Ti
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_v10;
 #[cfg(test)]
 mod tests_v6;

@@ -1,5 +1,5 @@
-//! Store v6: the covering list index, LSC DERs apart from the lsc rows (stale ones in their own
-//! table), and the migration from v4 that moves them.
+//! Store v6: the covering list index, LSC DERs apart from the lsc rows, and the migration from
+//! v4 that moves them. Since v10 a stale LSC's DER sits in its `lsc_stale` row (tests_v10.rs).
 
 use super::tests::{actor, csr_with_key, dev, lsc_with_der as lsc, old_store, t, tmp_store};
 use super::*;
@@ -13,24 +13,24 @@ fn csr(device: &str, at: Timestamp, key_byte: u8, alg: &str, bits: u32) -> NewCs
     }
 }
 
-/// Where the DER of the LSC `serial` sits: `lsc_der`, `stale_lsc_der`, or nowhere.
+/// Where the DER of the LSC `serial` sits: `lsc_der` (live LSCs), its `lsc_stale` row (stale
+/// ones, v10), or nowhere.
 fn der_table(store: &Store, serial: &str) -> Option<&'static str> {
-    let q = |table: &str| -> bool {
+    let q = |sql: &str| -> bool {
         store
             .conn
-            .query_row(
-                &format!(
-                    "SELECT EXISTS (SELECT 1 FROM {table} d JOIN lsc l ON l.id = d.lsc_id
-                                     WHERE l.serial = ?1)"
-                ),
-                [serial],
-                |r| r.get(0),
-            )
+            .query_row(sql, [serial], |r| r.get(0))
             .expect("query")
     };
-    match (q("lsc_der"), q("stale_lsc_der")) {
+    match (
+        q(
+            "SELECT EXISTS (SELECT 1 FROM lsc_der d JOIN lsc l ON l.id = d.lsc_id
+                           WHERE l.serial = ?1)",
+        ),
+        q("SELECT EXISTS (SELECT 1 FROM lsc_stale WHERE serial = ?1 AND der IS NOT NULL)"),
+    ) {
         (true, false) => Some("lsc_der"),
-        (false, true) => Some("stale_lsc_der"),
+        (false, true) => Some("lsc_stale"),
         (false, false) => None,
         (true, true) => panic!("the DER of {serial} is in both tables"),
     }
@@ -83,7 +83,7 @@ fn a_version_4_store_moves_lsc_ders_apart_keeping_every_one_and_every_id() {
     for (serial, der, table) in [
         ("aa", 0xaa, "lsc_der"),
         ("bb", 0xbb, "lsc_der"),
-        ("cc", 0xcc, "stale_lsc_der"),
+        ("cc", 0xcc, "lsc_stale"),
     ] {
         assert_eq!(
             store.lsc_der(serial).expect("der"),
@@ -106,7 +106,7 @@ fn a_version_4_store_moves_lsc_ders_apart_keeping_every_one_and_every_id() {
     assert_eq!(store.stale_lsc_count(&Scope::All).expect("stale"), 1);
 
     // The schema: no DER in lsc, the redundant index gone, the list index in place, and the
-    // v4 triggers on lsc still there (the rows were rewritten, not the table replaced).
+    // v4 rule on names still enforced (on the tables behind the `lsc` view since v10).
     let lsc_has_der = count(
         &store,
         "SELECT count(*) FROM pragma_table_info('lsc') WHERE name = 'der'",
@@ -156,7 +156,7 @@ fn a_version_4_store_moves_lsc_ders_apart_keeping_every_one_and_every_id() {
         1
     );
     assert_eq!(store.lsc_der("cc").expect("der"), None);
-    assert_eq!(count(&store, "SELECT count(*) FROM stale_lsc_der"), 0);
+    assert_eq!(count(&store, "SELECT count(*) FROM lsc_stale"), 0);
     assert_eq!(count(&store, "SELECT count(*) FROM lsc_der"), 2);
 }
 
@@ -173,7 +173,7 @@ fn an_lsc_turning_stale_takes_its_der_along_and_back() {
     store
         .record_csr(&csr("SEPAAAA", t(2), 2, "RSA", 2048), &actor())
         .expect("newer csr");
-    assert_eq!(der_table(&store, "0a"), Some("stale_lsc_der"));
+    assert_eq!(der_table(&store, "0a"), Some("lsc_stale"));
     assert_eq!(store.lsc_der("0a").expect("der"), Some(vec![0x30, 7]));
     // Plain SQL that makes it installable again brings the DER back.
     store
@@ -198,7 +198,7 @@ fn an_lsc_born_stale_keeps_its_der_with_the_stale_ones() {
         .record_lsc(&lsc("SEPBBBB", "0b", t(5), a, 9), &actor())
         .expect("lsc");
     assert_eq!(store.stale_lsc_count(&Scope::All).expect("stale"), 1);
-    assert_eq!(der_table(&store, "0b"), Some("stale_lsc_der"));
+    assert_eq!(der_table(&store, "0b"), Some("lsc_stale"));
     assert_eq!(store.lsc_der("0b").expect("der"), Some(vec![0x30, 9]));
 }
 
@@ -230,40 +230,24 @@ fn deleting_stale_lscs_takes_their_ders_and_no_other() {
         1
     );
     assert_eq!(store.lsc_der("c0").expect("der"), None);
-    assert_eq!(der_table(&store, "c1"), Some("stale_lsc_der"));
-    // A DER someone put among the stale ones by hand, for an LSC that is not stale: the bulk
-    // delete must not take it with the table.
-    let live: i64 = store
-        .conn
-        .query_row("SELECT id FROM lsc WHERE serial = 'c2'", [], |r| r.get(0))
-        .expect("id");
-    store
-        .conn
-        .execute(
-            "INSERT INTO stale_lsc_der (lsc_id, der) VALUES (?1, x'3099')",
-            [live + 1000],
-        )
-        .expect("stray der");
+    assert_eq!(der_table(&store, "c1"), Some("lsc_stale"));
+    // The bulk delete takes the stale LSCs with their DERs and leaves the live ones'.
     assert_eq!(
         store.delete_stale_lscs(&Scope::All, &actor()).expect("all"),
         1
     );
     assert_eq!(store.lsc_der("c1").expect("der"), None);
     assert_eq!(store.lsc_der("c2").expect("der"), Some(vec![0x30, 3]));
-    assert_eq!(count(&store, "SELECT count(*) FROM stale_lsc_der"), 1);
-    // And with only stale DERs left, the bulk path clears them.
-    store
-        .conn
-        .execute("DELETE FROM stale_lsc_der", [])
-        .expect("clean");
+    assert_eq!(count(&store, "SELECT count(*) FROM lsc_der"), 1);
     store
         .record_csr(&csr("SEPC3", t(200), 13, "RSA", 2048), &actor())
         .expect("c3 stale");
+    assert_eq!(der_table(&store, "c2"), Some("lsc_stale"));
     assert_eq!(
         store.delete_stale_lscs(&Scope::All, &actor()).expect("all"),
         1
     );
-    assert_eq!(count(&store, "SELECT count(*) FROM stale_lsc_der"), 0);
+    assert_eq!(count(&store, "SELECT count(*) FROM lsc_stale"), 0);
     assert_eq!(count(&store, "SELECT count(*) FROM lsc_der"), 0);
     assert_eq!(count(&store, "SELECT count(*) FROM lsc"), 0);
 }
