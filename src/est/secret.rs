@@ -76,7 +76,17 @@ impl SecretError {
     /// Whether the OS refused to let us read the file: the service's file in a `capfd setup`
     /// layout, there but not ours to read.
     pub fn is_permission_denied(&self) -> bool {
-        matches!(self, SecretError::Read { source, .. } if source.kind() == io::ErrorKind::PermissionDenied)
+        self.io_kind() == Some(io::ErrorKind::PermissionDenied)
+    }
+
+    /// The kind of the OS error behind this one, if an OS error is behind it.
+    pub fn io_kind(&self) -> Option<io::ErrorKind> {
+        match self {
+            SecretError::Read { source, .. }
+            | SecretError::Create { source, .. }
+            | SecretError::Write { source, .. } => Some(source.kind()),
+            _ => None,
+        }
     }
 }
 
