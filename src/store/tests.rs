@@ -109,7 +109,23 @@ pub(super) fn old_store(version: usize, data_sql: &str) -> (tempfile::TempDir, P
     (dir, path)
 }
 
-fn stale_serials(store: &Store) -> Vec<String> {
+/// The value of a one-number query (`SELECT count(*) ...`).
+pub(super) fn count(store: &Store, sql: &str) -> i64 {
+    store.conn.query_row(sql, [], |r| r.get(0)).expect("count")
+}
+
+/// A small deterministic generator (xorshift64) for the random-history tests: each call gives
+/// a number below `n`, the same sequence for the same `seed` on every run.
+pub(super) fn xorshift(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    }
+}
+
+pub(super) fn stale_serials(store: &Store) -> Vec<String> {
     let mut v = Vec::new();
     store
         .each_stale_lsc(|s| {
@@ -599,13 +615,7 @@ fn a_version_2_store_keeps_its_stale_lscs_through_the_migration() {
 fn the_store_agrees_with_the_domain_stale_rule_on_random_histories() {
     use std::collections::HashMap;
 
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
     let (mut total_stale, mut total_installed) = (0, 0);
     for round in 0..30 {
         let (_d, _p, mut store) = tmp_store();

@@ -1,7 +1,9 @@
 //! Store v10: stale LSCs in a table of their own (`lsc_stale`), the `lsc` view over both
 //! tables, the migration from every older version, and the stale delete as a table clear.
 
-use super::tests::{actor, csr_with_key, dev, lsc_with_der, old_store, t, tmp_store};
+use super::tests::{
+    actor, count, csr_with_key, dev, lsc_with_der, old_store, stale_serials, t, tmp_store, xorshift,
+};
 use super::*;
 use crate::domain::{NewCsr, NewLsc, RevocationReason, Timestamp};
 
@@ -17,16 +19,8 @@ fn lsc(device: &str, serial: &str, at: Timestamp, csr_id: Option<i64>, der: u8) 
     }
 }
 
-fn count(store: &Store, sql: &str) -> i64 {
-    store.conn.query_row(sql, [], |r| r.get(0)).expect("count")
-}
-
 fn strings(store: &Store, sql: &str) -> Vec<String> {
-    let mut stmt = store.conn.prepare(sql).expect("prepare");
-    stmt.query_map([], |r| r.get(0))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows")
+    column(store, sql, 0)
 }
 
 /// Column `idx` of every row of `sql` (EXPLAIN and EXPLAIN QUERY PLAN cannot be subqueries).
@@ -36,17 +30,6 @@ fn column(store: &Store, sql: &str, idx: usize) -> Vec<String> {
         .expect("query")
         .collect::<Result<_, _>>()
         .expect("rows")
-}
-
-fn stale_serials(store: &Store) -> Vec<String> {
-    let mut v = Vec::new();
-    store
-        .each_stale_lsc(|s| {
-            v.push(s.serial);
-            Ok::<_, StoreError>(())
-        })
-        .expect("stale");
-    v
 }
 
 /// The v9 definition of a stale LSC, computed over the `lsc` view: lsc_stale must hold exactly
@@ -510,13 +493,7 @@ fn plain_sql_through_the_lsc_view_behaves_as_the_v9_table_did() {
 /// unique across both tables, and every LSC that had a DER still has it.
 #[test]
 fn the_stale_table_holds_exactly_the_stale_lscs_on_random_histories() {
-    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = move |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
+    let mut next = xorshift(0x2545_f491_4f6c_dd1d);
     let (mut moved_in, mut moved_out) = (0, 0);
     for round in 0..20 {
         let (_d, _p, mut store) = tmp_store();

@@ -1,7 +1,7 @@
 //! Store v6: the covering list index, LSC DERs apart from the lsc rows, and the migration from
 //! v4 that moves them. Since v10 a stale LSC's DER sits in its `lsc_stale` row (tests_v10.rs).
 
-use super::tests::{actor, csr_with_key, dev, lsc_with_der as lsc, old_store, t, tmp_store};
+use super::tests::{actor, count, csr_with_key, dev, lsc_with_der as lsc, old_store, t, tmp_store};
 use super::*;
 use crate::domain::{NewCsr, PendingCsr, Timestamp, key_label};
 
@@ -34,10 +34,6 @@ fn der_table(store: &Store, serial: &str) -> Option<&'static str> {
         (false, false) => None,
         (true, true) => panic!("the DER of {serial} is in both tables"),
     }
-}
-
-fn count(store: &Store, sql: &str) -> i64 {
-    store.conn.query_row(sql, [], |r| r.get(0)).expect("count")
 }
 
 fn schema_has(store: &Store, kind: &str, name: &str) -> bool {
