@@ -1599,6 +1599,16 @@ fn param_syntax(p: &Param) -> String {
 mod tests {
     use super::*;
 
+    /// The command at `words` (`"utils capf csr list"`), with its path.
+    fn command(words: &str) -> (Vec<&'static str>, Runnable) {
+        let words: Vec<&str> = words.split(' ').collect();
+        all_commands()
+            .into_iter()
+            .find(|(p, _)| *p == words)
+            .and_then(|(p, n)| n.run.map(|r| (p, r)))
+            .expect("command")
+    }
+
     #[test]
     fn siblings_are_sorted_and_unique() {
         for (path, node) in all_menus() {
@@ -1615,95 +1625,71 @@ mod tests {
 
     #[test]
     fn syntax_lines_mark_every_parameter() {
-        let line = |words: &[&str]| {
-            let (path, node) = all_commands()
-                .into_iter()
-                .find(|(p, _)| p == words)
-                .expect("command");
-            syntax_line(&path, &node.run.expect("runnable"))
-        };
-        assert_eq!(
-            line(&["utils", "capf", "set", "keep_alive"]),
-            "utils capf set keep_alive [minutes]"
-        );
-        assert_eq!(
-            line(&["utils", "capf", "set", "mode"]),
-            "utils capf set mode {capf|online|offline}"
-        );
-        assert_eq!(
-            line(&["utils", "capf", "csr", "dump"]),
-            "utils capf csr dump <device>"
-        );
-        assert_eq!(
-            line(&["show", "capf", "lsc", "device"]),
-            "show capf lsc device <device> [pem]"
-        );
-        assert_eq!(
-            line(&["utils", "capf", "lsc", "revoke"]),
-            "utils capf lsc revoke <device> [reason {cessationOfOperation|keyCompromise|superseded|unspecified}] [noconfirm]"
-        );
-        assert_eq!(
-            line(&["utils", "capf", "tidy"]),
-            "utils capf tidy [dry-run] [expired-lscs] [older-than <days>] [superseded-csrs] [noconfirm]"
-        );
-        assert_eq!(
-            line(&["utils", "capf", "stale-lsc", "delete"]),
-            "utils capf stale-lsc delete {all|<device>} [noconfirm]"
-        );
-        assert_eq!(
-            line(&["set", "cli", "pagination"]),
-            "set cli pagination {on|off}"
-        );
-        assert_eq!(
-            line(&["utils", "capf", "csr", "list"]),
-            "utils capf csr list"
-        );
-        assert_eq!(
-            line(&["utils", "capf", "operation", "delete"]),
-            "utils capf operation delete <device> [auth {existing-lsc|existing-mic|generate|null|string <digits>}] [by <YYYY-MM-DD>] [noconfirm]"
-        );
-        assert_eq!(
-            line(&["show", "capf", "operation"]),
-            "show capf operation [filter]"
-        );
-        assert_eq!(
-            line(&["utils", "capf", "set", "online-ca"]),
-            "utils capf set online-ca host <host> [port <port>] [label <label>] user <user> \
-             [password-file <path>]"
-        );
-        assert_eq!(
-            line(&["utils", "capf", "online-ca", "cacerts"]),
-            "utils capf online-ca cacerts [noconfirm]"
-        );
+        for (words, expected) in [
+            (
+                "utils capf set keep_alive",
+                "utils capf set keep_alive [minutes]",
+            ),
+            (
+                "utils capf set mode",
+                "utils capf set mode {capf|online|offline}",
+            ),
+            ("utils capf csr dump", "utils capf csr dump <device>"),
+            (
+                "show capf lsc device",
+                "show capf lsc device <device> [pem]",
+            ),
+            (
+                "utils capf lsc revoke",
+                "utils capf lsc revoke <device> [reason {cessationOfOperation|keyCompromise|superseded|unspecified}] [noconfirm]",
+            ),
+            (
+                "utils capf tidy",
+                "utils capf tidy [dry-run] [expired-lscs] [older-than <days>] [superseded-csrs] [noconfirm]",
+            ),
+            (
+                "utils capf stale-lsc delete",
+                "utils capf stale-lsc delete {all|<device>} [noconfirm]",
+            ),
+            ("set cli pagination", "set cli pagination {on|off}"),
+            ("utils capf csr list", "utils capf csr list"),
+            (
+                "utils capf operation delete",
+                "utils capf operation delete <device> [auth {existing-lsc|existing-mic|generate|null|string <digits>}] [by <YYYY-MM-DD>] [noconfirm]",
+            ),
+            ("show capf operation", "show capf operation [filter]"),
+            (
+                "utils capf set online-ca",
+                "utils capf set online-ca host <host> [port <port>] [label <label>] user <user> [password-file <path>]",
+            ),
+            (
+                "utils capf online-ca cacerts",
+                "utils capf online-ca cacerts [noconfirm]",
+            ),
+        ] {
+            let (path, run) = command(words);
+            assert_eq!(syntax_line(&path, &run), expected);
+        }
     }
 
     #[test]
     fn parameter_help_is_generated_from_the_domain() {
-        let help = |words: &[&str]| {
-            let (_, node) = all_commands()
-                .into_iter()
-                .find(|(p, _)| p == words)
-                .expect("command");
-            node.run.expect("runnable").params[0].help_text()
-        };
-        assert_eq!(
-            help(&["utils", "capf", "set", "keep_alive"]),
-            "5-60, default 15"
-        );
-        assert_eq!(help(&["utils", "capf", "set", "validity"]), "1-1825");
-        assert_eq!(
-            help(&["utils", "capf", "set", "mode"]),
-            "capf (CAPF signs), online (external CA), offline (export/import)"
-        );
-        assert_eq!(
-            help(&["show", "capf", "lsc", "expiring"]),
-            "0-3650: LSCs whose validity ends before now + days"
-        );
-        assert_eq!(
-            help(&["show", "capf", "audit"]),
-            "1-10000 entries, default 50"
-        );
-        assert_eq!(help(&["set", "cli", "pagination"]), "on or off");
+        for (words, expected) in [
+            ("utils capf set keep_alive", "5-60, default 15"),
+            ("utils capf set validity", "1-1825"),
+            (
+                "utils capf set mode",
+                "capf (CAPF signs), online (external CA), offline (export/import)",
+            ),
+            (
+                "show capf lsc expiring",
+                "0-3650: LSCs whose validity ends before now + days",
+            ),
+            ("show capf audit", "1-10000 entries, default 50"),
+            ("set cli pagination", "on or off"),
+        ] {
+            assert_eq!(command(words).1.params[0].help_text(), expected, "{words}");
+        }
         let words: Vec<&str> = ISSUER_MODES.iter().map(|c| c.word).collect();
         let modes: Vec<&str> = IssuerMode::ALL.iter().map(|m| m.as_str()).collect();
         assert_eq!(words, modes);
@@ -1781,31 +1767,16 @@ mod tests {
 
     #[test]
     fn the_trust_list_and_the_mode_need_an_admin_and_reads_need_only_read_only() {
-        let need = |words: &[&str]| {
-            let (_, node) = all_commands()
-                .into_iter()
-                .find(|(p, _)| p == words)
-                .expect("command");
-            node.run.expect("runnable").effect.role()
-        };
-        assert_eq!(
-            need(&["utils", "capf", "trust", "import"]),
-            Some(Role::Admin)
-        );
-        assert_eq!(need(&["utils", "capf", "set", "mode"]), Some(Role::Admin));
-        assert_eq!(need(&["utils", "capf", "backup"]), Some(Role::Admin));
-        assert_eq!(
-            need(&["utils", "capf", "set", "keep_alive"]),
-            Some(Role::Operator)
-        );
-        assert_eq!(
-            need(&["utils", "capf", "stale-lsc", "delete"]),
-            Some(Role::Operator)
-        );
-        assert_eq!(
-            need(&["utils", "capf", "cert", "import"]),
-            Some(Role::Operator)
-        );
+        for (words, role) in [
+            ("utils capf trust import", Role::Admin),
+            ("utils capf set mode", Role::Admin),
+            ("utils capf backup", Role::Admin),
+            ("utils capf set keep_alive", Role::Operator),
+            ("utils capf stale-lsc delete", Role::Operator),
+            ("utils capf cert import", Role::Operator),
+        ] {
+            assert_eq!(command(words).1.effect.role(), Some(role), "{words}");
+        }
         for (path, node) in all_commands() {
             let first = path.first().copied().unwrap_or_default();
             let last = path.last().copied().unwrap_or_default();

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::Duration;
 
-use super::{CommandError, Cx, plural, required};
+use super::{CommandError, Cx, FINGERPRINT_COLUMN, plural, required};
 use crate::domain::{InvalidValue, LscRecord, LscState, RevocationReason, format_cli};
 use crate::engine::EngineError;
 use crate::pki::{ParsedCert, to_pem};
@@ -34,11 +34,7 @@ pub const CA_COLUMNS: &[Column] = &[
         title: "Serial",
         width: 32,
     },
-    Column {
-        field: "sha256_fingerprint",
-        title: "SHA-256 Fingerprint",
-        width: 95,
-    },
+    FINGERPRINT_COLUMN,
     Column {
         field: "subject",
         title: "Subject",

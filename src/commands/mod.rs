@@ -155,6 +155,34 @@ const SERIAL_COLUMN: Column = Column {
     width: 40,
 };
 
+/// When a certificate was issued, in every listing of certificates.
+const ISSUED_COLUMN: Column = Column {
+    field: "issued_at",
+    title: "Issued At (UTC)",
+    width: 19,
+};
+
+/// When a certificate's validity ends, in every listing of certificates.
+const EXPIRES_COLUMN: Column = Column {
+    field: "expires_at",
+    title: "Expires (UTC)",
+    width: 19,
+};
+
+/// When a CSR arrived, in every listing of CSRs.
+const SUBMITTED_COLUMN: Column = Column {
+    field: "submitted_at",
+    title: "Submitted At (UTC)",
+    width: 19,
+};
+
+/// A certificate's SHA-256 fingerprint (32 bytes as colon-separated hex).
+const FINGERPRINT_COLUMN: Column = Column {
+    field: "sha256_fingerprint",
+    title: "SHA-256 Fingerprint",
+    width: 95,
+};
+
 /// The closing line of a listing: `No pending CSRs found` or `3 pending CSRs found`.
 fn found(n: u64, one: &str, many: &str) -> String {
     if n == 0 {
