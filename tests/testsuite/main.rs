@@ -29,4 +29,5 @@ mod script;
 mod service_log;
 mod shell_completion;
 mod shell_pty;
+mod static_completion;
 mod support;
