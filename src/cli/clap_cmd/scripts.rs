@@ -127,20 +127,30 @@ fn table_lines(table: &[KeywordCommand], indent: &str) -> String {
         .collect()
 }
 
-fn bash(clap: &str, table: &[KeywordCommand]) -> String {
-    let mut s = rename_clap_function(clap);
-    s.push_str(&format!(
+/// What the bash and zsh scripts share: the table, and `_capfsh`, which asks the keyword
+/// function first and clap's `_capfsh_tree` otherwise.
+fn sh_preamble(table: &[KeywordCommand]) -> String {
+    format!(
         r#"
 # Keyword options (generated from capfsh's command tree): where they stand, the keywords not
 # given yet, noconfirm, or the choices of the keyword just typed; elsewhere clap's _capfsh_tree.
 __capfsh_keyword_commands=(
-{table})
+{})
 
 _capfsh() {{
     __capfsh_keywords && return 0
     _capfsh_tree "$@"
 }}
+"#,
+        table_lines(table, "    ")
+    )
+}
 
+fn bash(clap: &str, table: &[KeywordCommand]) -> String {
+    let mut s = rename_clap_function(clap);
+    s.push_str(&sh_preamble(table));
+    s.push_str(&format!(
+        r#"
 # Answers (COMPREPLY) where the cursor stands among a command's keyword options; fails
 # elsewhere.
 __capfsh_keywords() {{
@@ -201,7 +211,6 @@ __capfsh_keywords() {{
     return 1
 }}
 "#,
-        table = table_lines(table, "    "),
         valued = options_with_values().join("|"),
     ));
     s
@@ -211,18 +220,9 @@ fn zsh(clap: &str, table: &[KeywordCommand]) -> String {
     let registration = "\nif [ \"$funcstack[1]\" = \"_capfsh\" ]; then";
     let (body, tail) = clap.rsplit_once(registration).unwrap_or((clap, ""));
     let mut s = rename_clap_function(body);
+    s.push_str(&sh_preamble(table));
     s.push_str(&format!(
         r#"
-# Keyword options (generated from capfsh's command tree): where they stand, the keywords not
-# given yet, noconfirm, or the choices of the keyword just typed; elsewhere clap's _capfsh_tree.
-__capfsh_keyword_commands=(
-{table})
-
-_capfsh() {{
-    __capfsh_keywords && return 0
-    _capfsh_tree "$@"
-}}
-
 # Offers what may come where the cursor stands among a command's keyword options; fails
 # elsewhere.
 __capfsh_keywords() {{
@@ -282,7 +282,6 @@ __capfsh_keywords() {{
     return 1
 }}
 {registration}{tail}"#,
-        table = table_lines(table, "    "),
         valued = options_with_values().join("|"),
     ));
     s
