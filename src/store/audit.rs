@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, params};
 
+use super::cached::CachedSql;
 use super::{Store, StoreError, Tx, to_micros, ts_col};
 use crate::domain::Timestamp;
 
@@ -45,7 +46,7 @@ pub(super) fn insert_outcome(
     at: crate::domain::Timestamp,
 ) -> Result<(), StoreError> {
     let conn: &Connection = tx;
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO audit_log (at, os_user, command, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
             to_micros(&at),
@@ -60,7 +61,7 @@ pub(super) fn insert_outcome(
 
 fn insert(tx: &Tx<'_>, actor: &Actor, outcome: &str, detail: &str) -> Result<(), StoreError> {
     let conn: &Connection = tx;
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO audit_log (at, os_user, command, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
             to_micros(&tx.now()),

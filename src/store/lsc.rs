@@ -3,12 +3,13 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::log_ok;
+use super::cached::CachedSql;
 use super::csr::insert_request;
 use super::{Actor, Scope, Store, StoreError, Tx, opt_ts_col, to_micros, ts_col};
 use crate::domain::{DeviceName, LscRecord, LscState, NewCsr, NewLsc, StaleLsc, Timestamp};
 
 pub(super) fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO lsc (device, serial, subject, issuer, not_before, not_after, issued_at,
                           csr_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -26,7 +27,7 @@ pub(super) fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreEr
     let id = conn.last_insert_rowid();
     // The certificate lives apart from the narrow lsc row (v6); a trigger moves it to
     // stale_lsc_der when the LSC is born stale.
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO lsc_der (lsc_id, der) VALUES (?1, ?2)",
         params![id, lsc.der],
     )?;
@@ -115,7 +116,7 @@ impl Store {
             // an LSC of this device in the meantime, stamped later. This CSR arrived after it,
             // so it is newer than it (and makes it stale), whatever the two clocks said.
             let latest: Option<i64> = tx
-                .query_row(
+                .query_row_cached(
                     "SELECT max(issued_at) FROM lsc WHERE device = ?1",
                     [csr.device.as_str()],
                     |r| r.get(0),
@@ -259,7 +260,7 @@ pub(super) fn mark_installed_in(
     // Without a serial: the newest LSC that is neither installed nor stale. A stale one
     // answered a key the phone has since replaced, so it is never installable.
     let found: Option<(i64, String, Option<i64>, Option<i64>)> = tx
-        .query_row(
+        .query_row_cached(
             "SELECT id, serial, csr_id, superseded_at FROM lsc
               WHERE device = ?1 AND installed_at IS NULL
                 AND (?2 IS NULL AND superseded_at IS NULL OR serial = lower(?2))
@@ -276,7 +277,7 @@ pub(super) fn mark_installed_in(
             None => format!("device {device} has no issued, not-installed LSC that is not stale"),
         })
     })?;
-    let revoked: bool = tx.query_row(
+    let revoked: bool = tx.query_row_cached(
         "SELECT EXISTS (SELECT 1 FROM revocation WHERE serial = ?1)",
         [&serial],
         |r| r.get(0),
@@ -291,12 +292,12 @@ pub(super) fn mark_installed_in(
             "LSC {serial} of {device} is stale (the device sent a newer CSR after it was issued) and cannot be installed"
         )));
     }
-    tx.execute(
+    tx.execute_cached(
         "UPDATE lsc SET installed_at = ?1 WHERE id = ?2",
         params![to_micros(&at), id],
     )?;
     if let Some(csr_id) = csr_id {
-        tx.execute(
+        tx.execute_cached(
             "UPDATE csr SET state = 'done' WHERE id = ?1 AND state = 'pending'",
             [csr_id],
         )?;

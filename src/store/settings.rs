@@ -3,6 +3,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::audit::log_ok;
+use super::cached::CachedSql;
 use super::{Actor, Store, StoreError, opt_ts_col, to_micros};
 use crate::domain::{IssuerMode, KeepAlive, Settings, ValidityDays};
 
@@ -11,7 +12,7 @@ impl Store {
     pub fn settings(&self) -> Result<Settings, StoreError> {
         let row = self
             .conn
-            .query_row(
+            .query_row_cached(
                 "SELECT keep_alive_minutes, keep_alive_set_at, keep_alive_set_by, issuer_mode,
                         validity_days
                    FROM settings WHERE id = 1",
