@@ -14,6 +14,7 @@ use std::path::{Component, Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::error::ErrorKind;
 use crate::store::{Actor, OpenOptions, Store, StoreError, check_copy};
 
 /// The manifest's file name inside a backup folder.
@@ -26,13 +27,171 @@ const MANIFEST_HEADER: &str = "# capfsh backup v1";
 const MAX_SMALL_FILE: u64 = 64 * 1024;
 
 /// Why a backup or restore did not happen; one line for the admin. Nothing was left behind.
+/// Each variant keeps its source; the exit code follows from [`BackupError::kind`].
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct BackupError(pub String);
+pub enum BackupError {
+    /// The store could not be read, copied or opened (busy, read-only, corrupt, newer...).
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// A file or folder of the backup or the restore could not be read or inspected.
+    #[error("{}: {source}", .path.display())]
+    Access {
+        /// The file or folder.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: io::Error,
+    },
+    /// A file could not be created, written, synced or given its mode.
+    #[error("cannot {action} {}: {source}", .path.display())]
+    Write {
+        /// `create`, `write`, `sync`, `set the mode of`.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: io::Error,
+    },
+    /// A CA key or the online CA password beside the store could not be read.
+    #[error(
+        "cannot read the {what} {}: {source} (run the backup as the store's owner or root)",
+        .path.display()
+    )]
+    Unreadable {
+        /// `CA key` or `online CA password`.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: io::Error,
+    },
+    /// The backup folder could not be created.
+    #[error("cannot create {}: {source} (its parent folder must exist)", .path.display())]
+    FolderNotCreated {
+        /// The folder.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: io::Error,
+    },
+    /// The backup folder is a symbolic link.
+    #[error("{} is a symbolic link: give the real folder", .0.display())]
+    FolderIsLink(PathBuf),
+    /// The backup folder's name is taken by a file.
+    #[error("{} exists and is not a folder", .0.display())]
+    NotAFolder(PathBuf),
+    /// The backup folder holds files already.
+    #[error(
+        "{} is not empty: a backup never overwrites; give a new or empty folder",
+        .0.display()
+    )]
+    FolderNotEmpty(PathBuf),
+    /// A file that would be written exists: nothing is overwritten.
+    #[error("{} exists: never overwritten", .path.display())]
+    Exists {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said (`AlreadyExists`).
+        #[source]
+        source: io::Error,
+    },
+    /// The manifest cannot be read: not a backup folder.
+    #[error(
+        "{}: {source}: not a capfsh backup folder (made by utils capf backup)",
+        .path.display()
+    )]
+    NoManifest {
+        /// The manifest's path.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: io::Error,
+    },
+    /// The manifest is not UTF-8 text.
+    #[error("{} is not text", .0.display())]
+    ManifestNotText(PathBuf),
+    /// The manifest's first line is not ours.
+    #[error("{} is not a capfsh backup manifest", .0.display())]
+    NotAManifest(PathBuf),
+    /// A line of the manifest cannot be read.
+    #[error("{} line {line}: malformed", .path.display())]
+    MalformedManifest {
+        /// The manifest's path.
+        path: PathBuf,
+        /// The line number (from 1).
+        line: usize,
+    },
+    /// The manifest names no store or more than one.
+    #[error("{} must name exactly one store", .0.display())]
+    StoreCount(PathBuf),
+    /// A recorded file name would leave the folder.
+    #[error("refusing the file name {0:?}: a backup holds only names below its folder")]
+    UnsafeName(String),
+    /// A file of the backup does not match its checksum.
+    #[error(
+        "{} does not match its SHA-256 in the manifest: the backup is damaged; nothing was \
+         restored",
+        .0.display()
+    )]
+    Damaged(PathBuf),
+    /// The folder to restore into does not exist.
+    #[error("folder {} does not exist: create it first", .0.display())]
+    NoTargetFolder(PathBuf),
+    /// The store path to restore to is a symbolic link.
+    #[error("{} is a symbolic link: restore to the real path", .0.display())]
+    TargetIsLink(PathBuf),
+    /// A store exists where the restore would put one, and `--force` was not given.
+    #[error(
+        "{} exists: restore never overwrites a store unless --force is given",
+        .0.display()
+    )]
+    StoreExists(PathBuf),
+    /// A key or password file beside the target holds something else.
+    #[error(
+        "{} exists with other content (another store's CA key or password?): move it away or \
+         restore into another folder; nothing was restored",
+        .0.display()
+    )]
+    ForeignFile(PathBuf),
+}
 
-impl From<StoreError> for BackupError {
-    fn from(e: StoreError) -> Self {
-        BackupError(e.to_string())
+impl BackupError {
+    /// Which kind of failure this is: the store's own kind for store trouble (a busy store is
+    /// worth retrying), a refusal for everything else.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            BackupError::Store(e) => e.kind(),
+            _ => ErrorKind::Refused,
+        }
+    }
+
+    fn access(path: &Path, source: io::Error) -> BackupError {
+        BackupError::Access {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    fn write(action: &'static str, path: &Path, source: io::Error) -> BackupError {
+        BackupError::Write {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// A failed write of `path` that must never replace it: `Exists` when the name is taken.
+    fn no_overwrite(path: &Path, source: io::Error) -> BackupError {
+        if source.kind() == io::ErrorKind::AlreadyExists {
+            BackupError::Exists {
+                path: path.to_path_buf(),
+                source,
+            }
+        } else {
+            BackupError::write("write", path, source)
+        }
     }
 }
 
@@ -146,12 +305,12 @@ fn write_backup(store: &Store, folder: &Path) -> Result<BackupReport, BackupErro
                 missing_retired_keys.push(name);
                 continue;
             }
-            Err(e) => {
-                return Err(BackupError(format!(
-                    "cannot read the CA key {}: {e} (run the backup as the store's owner or \
-                     root)",
-                    src.display()
-                )));
+            Err(source) => {
+                return Err(BackupError::Unreadable {
+                    what: "CA key",
+                    path: src,
+                    source,
+                });
             }
         };
         let mode = mode_of(&src).unwrap_or(0o600);
@@ -183,12 +342,12 @@ fn write_backup(store: &Store, folder: &Path) -> Result<BackupReport, BackupErro
             });
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(BackupError(format!(
-                "cannot read the online CA password {}: {e} (run the backup as the store's \
-                 owner or root)",
-                pw_src.display()
-            )));
+        Err(source) => {
+            return Err(BackupError::Unreadable {
+                what: "online CA password",
+                path: pw_src,
+                source,
+            });
         }
     }
 
@@ -215,46 +374,31 @@ pub fn restore(
     let files = read_manifest(folder)?;
     for f in &files {
         let path = folder.join(safe_relative(&f.name)?);
-        let sha =
-            sha256_file(&path).map_err(|e| BackupError(format!("{}: {e}", path.display())))?;
-        if sha != f.sha256 {
-            return Err(BackupError(format!(
-                "{} does not match its SHA-256 in the manifest: the backup is damaged; nothing \
-                 was restored",
-                path.display()
-            )));
+        if sha256_file(&path)? != f.sha256 {
+            return Err(BackupError::Damaged(path));
         }
     }
     let store_file = files
         .iter()
         .find(|f| f.kind == FileKind::Store)
-        .ok_or_else(|| BackupError(format!("{MANIFEST} names no store")))?;
+        .ok_or_else(|| BackupError::StoreCount(folder.join(MANIFEST)))?;
     let backup_db = folder.join(&store_file.name);
     check_copy(&backup_db)?;
 
     let target_dir = parent_of(db);
     if !target_dir.is_dir() {
-        return Err(BackupError(format!(
-            "folder {} does not exist: create it first",
-            target_dir.display()
-        )));
+        return Err(BackupError::NoTargetFolder(target_dir));
     }
     let exists = match fs::symlink_metadata(db) {
         Ok(m) if m.file_type().is_symlink() => {
-            return Err(BackupError(format!(
-                "{} is a symbolic link: restore to the real path",
-                db.display()
-            )));
+            return Err(BackupError::TargetIsLink(db.to_path_buf()));
         }
         Ok(_) => true,
         Err(e) if e.kind() == io::ErrorKind::NotFound => false,
-        Err(e) => return Err(BackupError(format!("{}: {e}", db.display()))),
+        Err(e) => return Err(BackupError::access(db, e)),
     };
     if exists && !force {
-        return Err(BackupError(format!(
-            "{} exists: restore never overwrites a store unless --force is given",
-            db.display()
-        )));
+        return Err(BackupError::StoreExists(db.to_path_buf()));
     }
 
     // Keys (and the online CA password, named after the restored store) first, checked all
@@ -275,18 +419,14 @@ pub fn restore(
             Ok(_) => {
                 let same = sha256_file(&dest).is_ok_and(|s| s == f.sha256);
                 if !same {
-                    return Err(BackupError(format!(
-                        "{} exists with other content (another store's CA key or password?): \
-                         move it away or restore into another folder; nothing was restored",
-                        dest.display()
-                    )));
+                    return Err(BackupError::ForeignFile(dest));
                 }
                 if f.kind == FileKind::Key {
                     keys_present.push(f.name.clone());
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => to_write.push((f, rel, dest)),
-            Err(e) => return Err(BackupError(format!("{}: {e}", dest.display()))),
+            Err(e) => return Err(BackupError::access(&dest, e)),
         }
     }
     let mut written: Vec<PathBuf> = Vec::new();
@@ -296,7 +436,7 @@ pub fn restore(
                 create_private_dirs(dir)?;
             }
             let bytes = read_small(&folder.join(rel))
-                .map_err(|e| BackupError(format!("{}: {e}", f.name)))?;
+                .map_err(|e| BackupError::access(Path::new(&f.name), e))?;
             write_new_file(dest, &bytes, f.mode & 0o600)?;
             written.push(dest.clone());
         }
@@ -312,12 +452,12 @@ pub fn restore(
                 .unwrap_or_else(|| "capf.db".into());
             let tmp = temp_name(&target_dir, &name);
             let copied = (|| -> Result<(), BackupError> {
-                let mut src = fs::File::open(&backup_db)
-                    .map_err(|e| BackupError(format!("{}: {e}", backup_db.display())))?;
+                let mut src =
+                    fs::File::open(&backup_db).map_err(|e| BackupError::access(&backup_db, e))?;
                 let mut out = create_new(&tmp, store_file.mode)?;
                 io::copy(&mut src, &mut out)
                     .and_then(|_| out.sync_all())
-                    .map_err(|e| BackupError(format!("cannot write {}: {e}", tmp.display())))?;
+                    .map_err(|e| BackupError::write("write", &tmp, e))?;
                 check_copy(&tmp)?;
                 link_no_overwrite(&tmp, db)
             })();
@@ -358,22 +498,12 @@ pub fn restore(
 /// Creates `folder` (0700) or accepts an existing empty one; returns whether it was created.
 fn prepare_folder(folder: &Path) -> Result<bool, BackupError> {
     match fs::symlink_metadata(folder) {
-        Ok(m) if m.file_type().is_symlink() => Err(BackupError(format!(
-            "{} is a symbolic link: give the real folder",
-            folder.display()
-        ))),
-        Ok(m) if !m.is_dir() => Err(BackupError(format!(
-            "{} exists and is not a folder",
-            folder.display()
-        ))),
+        Ok(m) if m.file_type().is_symlink() => Err(BackupError::FolderIsLink(folder.to_path_buf())),
+        Ok(m) if !m.is_dir() => Err(BackupError::NotAFolder(folder.to_path_buf())),
         Ok(_) => {
-            let mut entries = fs::read_dir(folder)
-                .map_err(|e| BackupError(format!("{}: {e}", folder.display())))?;
+            let mut entries = fs::read_dir(folder).map_err(|e| BackupError::access(folder, e))?;
             if entries.next().is_some() {
-                return Err(BackupError(format!(
-                    "{} is not empty: a backup never overwrites; give a new or empty folder",
-                    folder.display()
-                )));
+                return Err(BackupError::FolderNotEmpty(folder.to_path_buf()));
             }
             Ok(false)
         }
@@ -384,15 +514,14 @@ fn prepare_folder(folder: &Path) -> Result<bool, BackupError> {
                 use std::os::unix::fs::DirBuilderExt;
                 b.mode(0o700);
             }
-            b.create(folder).map_err(|e| {
-                BackupError(format!(
-                    "cannot create {}: {e} (its parent folder must exist)",
-                    folder.display()
-                ))
-            })?;
+            b.create(folder)
+                .map_err(|source| BackupError::FolderNotCreated {
+                    path: folder.to_path_buf(),
+                    source,
+                })?;
             Ok(true)
         }
-        Err(e) => Err(BackupError(format!("{}: {e}", folder.display()))),
+        Err(e) => Err(BackupError::access(folder, e)),
     }
 }
 
@@ -421,26 +550,25 @@ fn render_manifest(
 /// Reads and checks a backup's manifest.
 pub fn read_manifest(folder: &Path) -> Result<Vec<BackupFile>, BackupError> {
     let path = folder.join(MANIFEST);
-    let bytes = read_small(&path).map_err(|e| {
-        BackupError(format!(
-            "{}: {e}: not a capfsh backup folder (made by utils capf backup)",
-            path.display()
-        ))
+    let bytes = read_small(&path).map_err(|source| BackupError::NoManifest {
+        path: path.clone(),
+        source,
     })?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| BackupError(format!("{} is not text", path.display())))?;
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Err(BackupError::ManifestNotText(path));
+    };
     if text.lines().next() != Some(MANIFEST_HEADER) {
-        return Err(BackupError(format!(
-            "{} is not a capfsh backup manifest",
-            path.display()
-        )));
+        return Err(BackupError::NotAManifest(path));
     }
     let mut files = Vec::new();
     for (n, line) in text.lines().enumerate().skip(1) {
         if line.starts_with('#') || line.trim().is_empty() {
             continue;
         }
-        let bad = || BackupError(format!("{} line {}: malformed", path.display(), n + 1));
+        let bad = || BackupError::MalformedManifest {
+            path: path.clone(),
+            line: n + 1,
+        };
         let mut parts = line.splitn(4, ' ');
         let kind = match parts.next() {
             Some("store") => FileKind::Store,
@@ -468,10 +596,7 @@ pub fn read_manifest(folder: &Path) -> Result<Vec<BackupFile>, BackupError> {
         });
     }
     if files.iter().filter(|f| f.kind == FileKind::Store).count() != 1 {
-        return Err(BackupError(format!(
-            "{} must name exactly one store",
-            path.display()
-        )));
+        return Err(BackupError::StoreCount(path));
     }
     Ok(files)
 }
@@ -485,9 +610,7 @@ fn safe_relative(name: &str) -> Result<PathBuf, BackupError> {
     if ok {
         Ok(p.to_path_buf())
     } else {
-        Err(BackupError(format!(
-            "refusing the file name {name:?}: a backup holds only names below its folder"
-        )))
+        Err(BackupError::UnsafeName(name.to_owned()))
     }
 }
 
@@ -518,14 +641,11 @@ fn read_small(path: &Path) -> io::Result<Vec<u8>> {
 }
 
 fn sha256_file(path: &Path) -> Result<String, BackupError> {
-    let mut f =
-        fs::File::open(path).map_err(|e| BackupError(format!("{}: {e}", path.display())))?;
+    let mut f = fs::File::open(path).map_err(|e| BackupError::access(path, e))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| BackupError(format!("{}: {e}", path.display())))?;
+        let n = f.read(&mut buf).map_err(|e| BackupError::access(path, e))?;
         if n == 0 {
             break;
         }
@@ -558,7 +678,7 @@ fn set_mode(path: &Path, mode: u32) -> Result<(), BackupError> {
     {
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(path, fs::Permissions::from_mode(mode))
-            .map_err(|e| BackupError(format!("cannot set the mode of {}: {e}", path.display())))?;
+            .map_err(|e| BackupError::write("set the mode of", path, e))?;
     }
     #[cfg(not(unix))]
     let _ = (path, mode);
@@ -577,7 +697,7 @@ fn create_new(path: &Path, mode: u32) -> Result<fs::File, BackupError> {
     let _ = mode;
     let f = o
         .open(path)
-        .map_err(|e| BackupError(format!("cannot create {}: {e}", path.display())))?;
+        .map_err(|e| BackupError::write("create", path, e))?;
     // The umask may have taken bits away; the mode is the original's.
     set_mode(path, mode)?;
     Ok(f)
@@ -589,13 +709,7 @@ fn create_new(path: &Path, mode: u32) -> Result<fs::File, BackupError> {
 fn write_new_file(dest: &Path, bytes: &[u8], mode: u32) -> Result<(), BackupError> {
     use crate::sys::{Existing, SafeFile};
     use std::os::unix::fs::PermissionsExt;
-    let cannot = |e: io::Error| {
-        if e.kind() == io::ErrorKind::AlreadyExists {
-            BackupError(format!("{} exists: never overwritten", dest.display()))
-        } else {
-            BackupError(format!("cannot write {}: {e}", dest.display()))
-        }
-    };
+    let cannot = |e: io::Error| BackupError::no_overwrite(dest, e);
     let mut f = SafeFile::create(dest, mode, Existing::Refuse).map_err(cannot)?;
     // The umask may have taken bits away; the mode is the original's.
     f.file()
@@ -608,26 +722,20 @@ fn write_new_file(dest: &Path, bytes: &[u8], mode: u32) -> Result<(), BackupErro
 /// Gives `tmp` the name `dest` without ever replacing an existing `dest` (a hard link fails
 /// when the name is taken, where a rename would overwrite).
 fn link_no_overwrite(tmp: &Path, dest: &Path) -> Result<(), BackupError> {
-    fs::hard_link(tmp, dest).map_err(|e| {
-        if e.kind() == io::ErrorKind::AlreadyExists {
-            BackupError(format!("{} exists: never overwritten", dest.display()))
-        } else {
-            BackupError(format!("cannot write {}: {e}", dest.display()))
-        }
-    })
+    fs::hard_link(tmp, dest).map_err(|e| BackupError::no_overwrite(dest, e))
 }
 
 fn sync_file(path: &Path) -> Result<(), BackupError> {
     fs::File::open(path)
         .and_then(|f| f.sync_all())
-        .map_err(|e| BackupError(format!("cannot sync {}: {e}", path.display())))
+        .map_err(|e| BackupError::write("sync", path, e))
 }
 
 fn sync_dir(dir: &Path) -> Result<(), BackupError> {
     // A directory's entries are durable once the directory itself is synced.
     match fs::File::open(dir).and_then(|f| f.sync_all()) {
         Ok(()) => Ok(()),
-        Err(e) => Err(BackupError(format!("cannot sync {}: {e}", dir.display()))),
+        Err(e) => Err(BackupError::write("sync", dir, e)),
     }
 }
 
@@ -643,7 +751,7 @@ fn create_private_dirs(dir: &Path) -> Result<(), BackupError> {
         b.mode(0o700);
     }
     b.create(dir)
-        .map_err(|e| BackupError(format!("cannot create {}: {e}", dir.display())))
+        .map_err(|e| BackupError::write("create", dir, e))
 }
 
 #[cfg(test)]
@@ -688,5 +796,34 @@ mod tests {
         );
         std::fs::write(dir.path().join(MANIFEST), evil).expect("write");
         assert!(read_manifest(dir.path()).is_err());
+    }
+
+    /// Errors keep their source and their kind: a busy store stays a busy store (exit 75 in
+    /// capfd), a missing manifest keeps the OS error it came from.
+    #[test]
+    fn errors_keep_their_source_and_kind() {
+        use std::error::Error as _;
+        assert_eq!(
+            BackupError::from(StoreError::Busy).kind(),
+            ErrorKind::StoreUnavailable
+        );
+        assert_eq!(
+            BackupError::from(StoreError::Corrupt).kind(),
+            ErrorKind::Refused
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let e = read_manifest(dir.path()).expect_err("no manifest");
+        assert!(matches!(e, BackupError::NoManifest { .. }), "{e:?}");
+        assert_eq!(e.kind(), ErrorKind::Refused);
+        let io = e
+            .source()
+            .and_then(|s| s.downcast_ref::<io::Error>())
+            .expect("the io::Error is the source");
+        assert_eq!(io.kind(), io::ErrorKind::NotFound);
+        assert!(
+            e.to_string()
+                .ends_with(": not a capfsh backup folder (made by utils capf backup)"),
+            "{e}"
+        );
     }
 }

@@ -22,13 +22,88 @@ use std::io;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use crate::error::ErrorKind;
 use crate::roles::{RoleMap, group_id, roles_path, user_gid, user_id};
-use crate::store::{OpenOptions, Store};
+use crate::store::{OpenOptions, Store, StoreError};
 
-/// Why the layout could not be made or checked.
+/// Why the layout could not be made or checked; each variant keeps its source, and all are
+/// refusals for the exit-code table ([`LayoutError::kind`]) but a store that cannot be opened,
+/// which keeps the store's own kind.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct LayoutError(pub String);
+pub enum LayoutError {
+    /// `capfd setup` without `--check` must change owners: only root can.
+    #[error("capfd setup changes owners and ACLs: run it as root (or add --check to only look)")]
+    NotRoot,
+    /// A role's group is not in the group database.
+    #[error(
+        "group {0} does not exist: create it first (groupadd {0}) and add its members \
+         (usermod -aG {0} USER)"
+    )]
+    NoGroup(String),
+    /// The service account is not in the user database.
+    #[error(
+        "user {0} does not exist: create the service account first (useradd --system {0}; \
+         the Debian package creates capfd)"
+    )]
+    NoServiceUser(String),
+    /// A `--service`/`--admins`/... value that cannot be a user or group name.
+    #[error("--{option} {value}: not a valid user or group name")]
+    InvalidName {
+        /// The option, without its dashes.
+        option: String,
+        /// The value given, control characters escaped.
+        value: String,
+    },
+    /// The store's folder is a file or a symbolic link.
+    #[error("{} is not a folder (a symbolic link?): give the store's real folder", .0.display())]
+    NotAFolder(PathBuf),
+    /// A file of the layout is a symbolic link.
+    #[error("{} is a symbolic link: refusing to follow it", .0.display())]
+    SymbolicLink(PathBuf),
+    /// The store could not be created or migrated.
+    #[error("{}: {source}", .path.display())]
+    Store {
+        /// The store.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: StoreError,
+    },
+    /// A file operation on the layout failed.
+    #[error("cannot {action} {}: {source}", .path.display())]
+    Io {
+        /// `create`, `inspect`, `chown`, `chmod`, `read the ACL of`...
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: io::Error,
+    },
+    /// The file system has no POSIX ACLs.
+    #[error(
+        "the file system of {} does not support POSIX ACLs (mount it with acl): the roles \
+         layout needs them",
+        .0.display()
+    )]
+    AclUnsupported(PathBuf),
+    /// A path or attribute name holds a NUL byte: it cannot be given to the OS.
+    #[error("{0} holds a NUL byte")]
+    Nul(String, #[source] std::ffi::NulError),
+    /// `capfd setup --check` found differences.
+    #[error("{0} difference(s) from the layout: run capfd setup without --check to fix them")]
+    Differences(usize),
+}
+
+impl LayoutError {
+    /// Which kind of failure this is (the exit code follows from it).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            LayoutError::Store { source, .. } => source.kind(),
+            _ => ErrorKind::Refused,
+        }
+    }
+}
 
 /// One thing `capfd setup` found: what, and whether it was (or, with `--check`, would be)
 /// changed.
@@ -54,21 +129,9 @@ struct Ids {
 }
 
 fn resolve(map: &RoleMap) -> Result<Ids, LayoutError> {
-    let group = |g: &str| {
-        group_id(g).ok_or_else(|| {
-            LayoutError(format!(
-                "group {g} does not exist: create it first (groupadd {g}) and add its members \
-                 (usermod -aG {g} USER)"
-            ))
-        })
-    };
-    let service_uid = user_id(&map.service).ok_or_else(|| {
-        LayoutError(format!(
-            "user {} does not exist: create the service account first (useradd --system {}; \
-             the Debian package creates capfd)",
-            map.service, map.service
-        ))
-    })?;
+    let group = |g: &str| group_id(g).ok_or_else(|| LayoutError::NoGroup(g.to_owned()));
+    let service_uid =
+        user_id(&map.service).ok_or_else(|| LayoutError::NoServiceUser(map.service.clone()))?;
     Ok(Ids {
         service_uid,
         service_gid: user_gid(&map.service).unwrap_or(0),
@@ -83,10 +146,7 @@ fn resolve(map: &RoleMap) -> Result<Ids, LayoutError> {
 pub fn setup(db: &Path, map: &RoleMap, check_only: bool) -> Result<Vec<Finding>, LayoutError> {
     // SAFETY: geteuid cannot fail.
     if !check_only && unsafe { libc::geteuid() } != 0 {
-        return Err(LayoutError(
-            "capfd setup changes owners and ACLs: run it as root (or add --check to only look)"
-                .into(),
-        ));
+        return Err(LayoutError::NotRoot);
     }
     let ids = resolve(map)?;
     let folder = match db.parent() {
@@ -106,10 +166,7 @@ pub fn setup(db: &Path, map: &RoleMap, check_only: bool) -> Result<Vec<Finding>,
     // The folder.
     match fs::symlink_metadata(&folder) {
         Ok(m) if m.file_type().is_symlink() || !m.is_dir() => {
-            return Err(LayoutError(format!(
-                "{} is not a folder (a symbolic link?): give the store's real folder",
-                folder.display()
-            )));
+            return Err(LayoutError::NotAFolder(folder));
         }
         Ok(_) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -150,8 +207,10 @@ pub fn setup(db: &Path, map: &RoleMap, check_only: bool) -> Result<Vec<Finding>,
     if !db.exists() {
         note(db, "missing: created".into(), true);
         if !check_only {
-            Store::open(db, &OpenOptions::default())
-                .map_err(|e| LayoutError(format!("{}: {e}", db.display())))?;
+            Store::open(db, &OpenOptions::default()).map_err(|source| LayoutError::Store {
+                path: db.to_path_buf(),
+                source,
+            })?;
         }
     }
     let mut side = Vec::new();
@@ -211,33 +270,19 @@ pub fn setup(db: &Path, map: &RoleMap, check_only: bool) -> Result<Vec<Finding>,
         report(&mut note, &roles, problems);
     }
 
-    // CA key files: the service account's alone.
+    // CA key files, then the online CA password: the service account's alone (capfd run
+    // signs with the keys and sends the password; capfsh only ever replaces the password).
+    let mut secrets = Vec::new();
     if db.exists()
         && let Ok(store) = Store::open(db, &OpenOptions::default())
-        && let Ok(keys) = store.ca_key_files()
     {
-        for k in keys {
-            let p = folder.join(&k);
-            if p.is_file() {
-                let problems = owner_mode_acl(
-                    &p,
-                    (ids.service_uid, ids.admins),
-                    0o600,
-                    None,
-                    None,
-                    check_only,
-                )?;
-                report(&mut note, &p, problems);
-            }
+        secrets.extend(store.ca_key_files().unwrap_or_default());
+        if let Ok(Some(ca)) = store.online_ca() {
+            secrets.push(ca.password_file);
         }
     }
-    // The online CA password: like the CA keys, the service account's alone (capfd run sends
-    // it; capfsh only ever replaces it).
-    if db.exists()
-        && let Ok(store) = Store::open(db, &OpenOptions::default())
-        && let Ok(Some(ca)) = store.online_ca()
-    {
-        let p = folder.join(&ca.password_file);
+    for name in secrets {
+        let p = folder.join(&name);
         if p.is_file() {
             let problems = owner_mode_acl(
                 &p,
@@ -263,8 +308,12 @@ fn report(note: &mut impl FnMut(&Path, String, bool), path: &Path, problems: Vec
     }
 }
 
-fn io_err(action: &str, path: &Path, e: io::Error) -> LayoutError {
-    LayoutError(format!("cannot {action} {}: {e}", path.display()))
+fn io_err(action: &'static str, path: &Path, source: io::Error) -> LayoutError {
+    LayoutError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Compares owner, group, mode and ACLs of `path` with what is wanted, fixing them unless
@@ -280,10 +329,7 @@ fn owner_mode_acl(
     let mut problems = Vec::new();
     let meta = fs::symlink_metadata(path).map_err(|e| io_err("inspect", path, e))?;
     if meta.file_type().is_symlink() {
-        return Err(LayoutError(format!(
-            "{} is a symbolic link: refusing to follow it",
-            path.display()
-        )));
+        return Err(LayoutError::SymbolicLink(path.to_path_buf()));
     }
     if (meta.uid(), meta.gid()) != (uid, gid) {
         problems.push(format!(
@@ -447,7 +493,7 @@ impl Acl {
 
     fn read(path: &Path, name: &str) -> Result<Option<Acl>, LayoutError> {
         let p = cpath(path)?;
-        let n = std::ffi::CString::new(name).map_err(|_| LayoutError("bad xattr name".into()))?;
+        let n = std::ffi::CString::new(name).map_err(|e| LayoutError::Nul(name.to_owned(), e))?;
         let mut buf = vec![0u8; 4096];
         // SAFETY: valid NUL-terminated strings and a buffer of the length given.
         let got =
@@ -466,7 +512,7 @@ impl Acl {
 
     fn write(&self, path: &Path, name: &str) -> Result<(), LayoutError> {
         let p = cpath(path)?;
-        let n = std::ffi::CString::new(name).map_err(|_| LayoutError("bad xattr name".into()))?;
+        let n = std::ffi::CString::new(name).map_err(|e| LayoutError::Nul(name.to_owned(), e))?;
         let bytes = self.encode();
         // SAFETY: valid NUL-terminated strings and a buffer of the length given.
         let rc = unsafe {
@@ -491,7 +537,7 @@ impl Acl {
 
 fn remove_acl(path: &Path) -> Result<(), LayoutError> {
     let p = cpath(path)?;
-    let n = std::ffi::CString::new(ACCESS).map_err(|_| LayoutError("bad xattr name".into()))?;
+    let n = std::ffi::CString::new(ACCESS).map_err(|e| LayoutError::Nul(ACCESS.to_owned(), e))?;
     // SAFETY: valid NUL-terminated strings.
     let rc = unsafe { libc::lremovexattr(p.as_ptr(), n.as_ptr()) };
     if rc != 0 {
@@ -504,22 +550,42 @@ fn remove_acl(path: &Path) -> Result<(), LayoutError> {
 }
 
 fn acl_unsupported(path: &Path) -> LayoutError {
-    LayoutError(format!(
-        "the file system of {} does not support POSIX ACLs (mount it with acl): the roles \
-         layout needs them",
-        path.display()
-    ))
+    LayoutError::AclUnsupported(path.to_path_buf())
 }
 
 fn cpath(path: &Path) -> Result<std::ffi::CString, LayoutError> {
     use std::os::unix::ffi::OsStrExt;
     std::ffi::CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| LayoutError(format!("{} holds a NUL byte", path.display())))
+        .map_err(|e| LayoutError::Nul(path.display().to_string(), e))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Errors keep their source; a store that cannot be opened keeps the store's kind.
+    #[test]
+    fn errors_keep_their_source_and_kind() {
+        use std::error::Error as _;
+        let e = io_err(
+            "chmod",
+            Path::new("/x"),
+            io::Error::from(io::ErrorKind::PermissionDenied),
+        );
+        assert_eq!(e.kind(), ErrorKind::Refused);
+        assert!(e.to_string().starts_with("cannot chmod /x: "), "{e}");
+        let io = e
+            .source()
+            .and_then(|s| s.downcast_ref::<io::Error>())
+            .expect("source");
+        assert_eq!(io.kind(), io::ErrorKind::PermissionDenied);
+        let busy = LayoutError::Store {
+            path: PathBuf::from("/x/capf.db"),
+            source: StoreError::Busy,
+        };
+        assert_eq!(busy.kind(), ErrorKind::StoreUnavailable);
+        assert!(busy.source().is_some());
+    }
 
     #[test]
     fn acl_round_trips_through_the_kernel_form() {

@@ -17,21 +17,21 @@
 //! Roles are what capfsh enforces; the file modes and ACLs `capfd setup` lays out are what make
 //! the boundary real for readers, who cannot write the store by any means.
 
-use std::ffi::CString;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::cli::tree::{CommandId, Effect};
 
-/// A privilege level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Role {
-    /// Reads everything, changes nothing (CUCM level 0).
-    ReadOnly,
-    /// Day-to-day changes, not the CA or the trust list (CUCM level 1).
-    Operator,
-    /// Everything (CUCM level 4).
-    Admin,
+crate::domain::keywords! {
+    /// A privilege level, named as admins read it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum Role {
+        /// Reads everything, changes nothing (CUCM level 0).
+        ReadOnly = "read-only",
+        /// Day-to-day changes, not the CA or the trust list (CUCM level 1).
+        Operator = "operator",
+        /// Everything (CUCM level 4).
+        Admin = "admin",
+    }
 }
 
 impl Role {
@@ -42,21 +42,6 @@ impl Role {
             Effect::Writes | Effect::Destroys => Role::Operator,
             Effect::Administers | Effect::ReplacesTrust => Role::Admin,
         }
-    }
-
-    /// The name admins read (`read-only`, `operator`, `admin`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Role::ReadOnly => "read-only",
-            Role::Operator => "operator",
-            Role::Admin => "admin",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -170,12 +155,7 @@ pub fn valid_name(s: &str) -> bool {
 
 /// Where the roles of the store at `db` are kept.
 pub fn roles_path(db: &Path) -> PathBuf {
-    let mut name = db
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_else(|| "capf.db".into());
-    name.push(".roles");
-    db.with_file_name(name)
+    crate::store::companion_path(db, ".roles")
 }
 
 /// The role of the user running us on the store at `db`, and where it came from.
@@ -323,24 +303,11 @@ fn file_owner(path: &Path) -> Option<u32> {
 }
 
 /// The uid and primary gid of a user name, through the system's user database (NSS: files,
-/// LDAP, ...).
+/// LDAP, ...). An unknown name and a failed lookup are both `None`: either way no role can
+/// name this user.
 fn passwd_ids(name: &str) -> Option<(u32, u32)> {
-    let c = CString::new(name).ok()?;
-    let mut buf = vec![0 as libc::c_char; 16 * 1024];
-    // SAFETY: every pointer is valid for the call and `pwd` is only read when `result` is
-    // non-null, as getpwnam_r documents.
-    unsafe {
-        let mut pwd: libc::passwd = std::mem::zeroed();
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        let rc = libc::getpwnam_r(
-            c.as_ptr(),
-            &mut pwd,
-            buf.as_mut_ptr(),
-            buf.len(),
-            &mut result,
-        );
-        (rc == 0 && !result.is_null()).then_some((pwd.pw_uid, pwd.pw_gid))
-    }
+    let user = nix::unistd::User::from_name(name).ok().flatten()?;
+    Some((user.uid.as_raw(), user.gid.as_raw()))
 }
 
 /// The uid of a user name.
@@ -355,40 +322,14 @@ pub fn user_gid(name: &str) -> Option<u32> {
 
 /// The name of a uid.
 pub fn user_name(uid: u32) -> Option<String> {
-    let mut buf = vec![0 as libc::c_char; 16 * 1024];
-    // SAFETY: as in `user_id`; pw_name points into `buf` and is NUL-terminated.
-    unsafe {
-        let mut pwd: libc::passwd = std::mem::zeroed();
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result);
-        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
-            return None;
-        }
-        Some(
-            std::ffi::CStr::from_ptr(pwd.pw_name)
-                .to_string_lossy()
-                .into_owned(),
-        )
-    }
+    let user = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)).ok()??;
+    Some(user.name)
 }
 
 /// The gid of a group name.
 pub fn group_id(name: &str) -> Option<u32> {
-    let c = CString::new(name).ok()?;
-    let mut buf = vec![0 as libc::c_char; 64 * 1024];
-    // SAFETY: as in `user_id`, with getgrnam_r.
-    unsafe {
-        let mut grp: libc::group = std::mem::zeroed();
-        let mut result: *mut libc::group = std::ptr::null_mut();
-        let rc = libc::getgrnam_r(
-            c.as_ptr(),
-            &mut grp,
-            buf.as_mut_ptr(),
-            buf.len(),
-            &mut result,
-        );
-        (rc == 0 && !result.is_null()).then_some(grp.gr_gid)
-    }
+    let group = nix::unistd::Group::from_name(name).ok().flatten()?;
+    Some(group.gid.as_raw())
 }
 
 #[cfg(test)]

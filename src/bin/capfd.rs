@@ -754,14 +754,15 @@ fn serve(
         "started: issuer mode {}, keep-alive {} min, LSC validity {} days",
         s.issuer_mode, s.keep_alive, s.validity
     ));
-    let mut last_error = String::new();
+    // The failure logged last, by identity (not text): a lasting one is said once.
+    let mut last_error = None;
     // An active CA that cannot load its key is named at start, not first when a CSR waits.
     if s.issuer_mode == capfsh::domain::IssuerMode::Capf
         && engine.store().active_ca()?.is_some()
         && let Err(e) = engine.load_ca()
     {
-        last_error = e.to_string();
-        log.error(&last_error);
+        log.error(&e.to_string());
+        last_error = Some(e.identity());
     }
     let mut unsignable = std::collections::HashSet::new();
     while !stop.load(Ordering::Relaxed) {
@@ -797,13 +798,13 @@ fn serve(
             Ok(())
         })();
         match step {
-            Ok(()) => last_error.clear(),
+            Ok(()) => last_error = None,
             Err(e) => {
                 // Log a failure once, not every tick (a missing CA, a locked store).
-                let msg = e.to_string();
-                if msg != last_error {
-                    log.error(&msg);
-                    last_error = msg;
+                let id = e.identity();
+                if last_error.as_ref() != Some(&id) {
+                    log.error(&e.to_string());
+                    last_error = Some(id);
                 }
             }
         }
@@ -922,10 +923,10 @@ fn setup(matches: &ArgMatches, m: &ArgMatches) -> Result<(), EngineError> {
         if capfsh::roles::valid_name(&v) {
             Ok(v)
         } else {
-            Err(capfsh::layout::LayoutError(format!(
-                "--{k} {}: not a valid user or group name",
-                escape_controls(&v)
-            ))
+            Err(capfsh::layout::LayoutError::InvalidName {
+                option: k.to_owned(),
+                value: escape_controls(&v).into_owned(),
+            }
             .into())
         }
     };
@@ -954,10 +955,7 @@ fn setup(matches: &ArgMatches, m: &ArgMatches) -> Result<(), EngineError> {
         );
     }
     if check_only && problems > 0 {
-        return Err(capfsh::layout::LayoutError(format!(
-            "{problems} difference(s) from the layout: run capfd setup without --check to fix them"
-        ))
-        .into());
+        return Err(capfsh::layout::LayoutError::Differences(problems).into());
     }
     outln!(
         "Layout {} for {}: admins {}, operators {}, readers {}, service account {}",

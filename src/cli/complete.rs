@@ -3,11 +3,12 @@
 
 use super::modifiers::{MODIFIERS, pipe_positions};
 use super::parse::{
-    ParseError, Step, is_noconfirm, match_child, match_word, resolve, split_words, walk,
+    OptionState, ParseError, Step, is_noconfirm, match_child, option_state, resolve, split_words,
+    walk,
 };
 use super::tree::{
-    Choice as TreeChoice, DeviceSource, Keyword, KeywordValue, NOCONFIRM, Node, OptionSpec,
-    OptionValue, Param, Runnable, ValueKind,
+    Choice as TreeChoice, DeviceSource, KeywordOption, KeywordValue, NOCONFIRM, Node, Param,
+    Runnable, ValueKind,
 };
 pub use crate::store::{MORE_MARKER, more_marker};
 
@@ -211,210 +212,39 @@ fn complete_words(
         out.error = inner.error;
         return;
     }
-    if run
-        .params
-        .iter()
-        .any(|p| matches!(p.kind, ValueKind::Keyed { .. }))
-    {
-        complete_keyed(run, rest, partial, devices, &mut out.choices);
-        return;
-    }
-    if let Some(idx) = run
-        .params
-        .iter()
-        .position(|p| matches!(p.kind, ValueKind::Options(_)))
-        && rest.len() >= idx
-        && let ValueKind::Options(specs) = run.params[idx].kind
-    {
-        if rest.len() == idx
-            && let Some(param) = run.params.get(idx)
-            && !param.optional
-        {
-            push_values(param, partial, devices, &mut out.choices);
-            return;
-        }
-        if rest.len() > idx || idx >= required(run) {
-            let complete = push_options(specs, &rest[idx..], partial, &mut out.choices);
-            if complete && run.confirms() && starts_with_ci(NOCONFIRM, partial) {
-                out.choices.push(Choice {
-                    word: NOCONFIRM.into(),
-                    help: "Do not ask for confirmation".into(),
-                    kind: ChoiceKind::Value,
-                });
-            }
-            if complete && partial.is_empty() {
-                out.choices.push(cr());
-            }
-            return;
-        }
-    }
     let noconfirm_given = run.confirms() && rest.last().is_some_and(|l| is_noconfirm(l));
-    let given = rest.len() - usize::from(noconfirm_given);
-    if let Some((at, keywords)) = run
-        .params
-        .iter()
-        .enumerate()
-        .find_map(|(i, p)| match p.kind {
-            ValueKind::Keywords(k) => Some((i, k)),
-            _ => None,
-        })
-        && given >= at
-        && !noconfirm_given
-    {
-        complete_keywords(
-            &rest[at..],
-            keywords,
-            partial,
-            run.confirms(),
-            &mut out.choices,
-        );
-        return;
-    }
-    if given > run.params.len() || (noconfirm_given && given < required(run)) {
-        return;
-    }
-    if !noconfirm_given && let Some(param) = run.params.get(given) {
+    let given = &rest[..rest.len() - usize::from(noconfirm_given)];
+    let positionals = run.positionals();
+    let required = positionals.iter().filter(|p| !p.optional).count();
+    // Whether the command could end here (`noconfirm`, `<cr>`).
+    let complete = if noconfirm_given {
+        // After `noconfirm` only the end of the line.
+        let (values, options) = given.split_at(given.len().min(positionals.len()));
+        values.len() >= required && option_state(run.options(), options).can_end(run.options())
+    } else if let Some(param) = positionals.get(given.len()) {
         push_values(param, partial, devices, &mut out.choices);
-    }
-    if given >= required(run) {
-        if run.confirms() && !noconfirm_given && starts_with_ci(NOCONFIRM, partial) {
-            out.choices.push(Choice {
-                word: NOCONFIRM.into(),
-                help: "Do not ask for confirmation".into(),
-                kind: ChoiceKind::Value,
-            });
-        }
-        if partial.is_empty() {
-            out.choices.push(cr());
-        }
-    }
-}
-
-/// Completes `keyword value` pairs: after a keyword its value, otherwise the keywords not
-/// given yet, and `<cr>` once every mandatory one is there.
-fn complete_keyed(
-    run: Runnable,
-    rest: &[String],
-    partial: &str,
-    devices: &DeviceLookup<'_>,
-    out: &mut Vec<Choice>,
-) {
-    let keyed: Vec<&Param> = run
-        .params
-        .iter()
-        .filter(|p| matches!(p.kind, ValueKind::Keyed { .. }))
-        .collect();
-    let names: Vec<&'static str> = keyed.iter().map(|p| p.name).collect();
-    let mut given: Vec<&'static str> = Vec::new();
-    let mut awaiting: Option<&Param> = None;
-    for word in rest {
-        if awaiting.take().is_some() {
-            continue;
-        }
-        let Some(&name) = super::parse::match_word(&names, |n| n, word) else {
-            return;
-        };
-        given.push(name);
-        awaiting = keyed.iter().copied().find(|p| p.name == name);
-    }
-    if let Some(param) = awaiting {
-        if let ValueKind::Keyed { kind, .. } = param.kind {
-            let inner = Param {
-                kind: *kind,
-                ..*param
-            };
-            push_values(&inner, partial, devices, out);
-        }
+        given.len() >= required && run.options().iter().all(|o| !o.required)
+    } else {
+        push_options(
+            run.options(),
+            &given[positionals.len()..],
+            partial,
+            &mut out.choices,
+        )
+    };
+    if !complete {
         return;
     }
-    for p in &keyed {
-        if !given.contains(&p.name) && starts_with_ci(p.name, partial) {
-            out.push(Choice {
-                word: p.name.into(),
-                help: p.help_text(),
-                kind: ChoiceKind::Value,
-            });
-        }
-    }
-    let complete = keyed.iter().all(|p| p.optional || given.contains(&p.name));
-    if complete && partial.is_empty() {
-        out.push(cr());
-    }
-}
-
-/// Completes inside a [`ValueKind::Keywords`] parameter: the value a keyword just typed
-/// expects, or else the keywords not used yet, `noconfirm` and `<cr>`.
-fn complete_keywords(
-    typed: &[String],
-    keywords: &'static [Keyword],
-    partial: &str,
-    confirm: bool,
-    out: &mut Vec<Choice>,
-) {
-    let mut used = Vec::new();
-    let mut expecting = None;
-    for word in typed {
-        if expecting.take().is_some() {
-            continue;
-        }
-        if let Some(k) = match_word(keywords, |k| k.word, word) {
-            used.push(k.word);
-            if k.value != KeywordValue::Flag {
-                expecting = Some(k);
-            }
-        }
-    }
-    if let Some(k) = expecting {
-        match k.value {
-            KeywordValue::Choice(words) => {
-                for w in words.iter().filter(|w| starts_with_ci(w.word, partial)) {
-                    out.push(Choice {
-                        word: w.word.into(),
-                        help: k.word.into(),
-                        kind: ChoiceKind::Value,
-                    });
-                }
-            }
-            KeywordValue::Number(name, r) => out.push(Choice {
-                word: format!("<{name}>"),
-                help: format!("{} <{name}>: {}-{}", k.word, r.min, r.max),
-                kind: ChoiceKind::Placeholder,
-            }),
-            KeywordValue::Flag => {}
-        }
-        return;
-    }
-    for k in keywords.iter().filter(|k| !used.contains(&k.word)) {
-        if starts_with_ci(k.word, partial) {
-            out.push(Choice {
-                word: k.word.into(),
-                help: match k.value {
-                    KeywordValue::Flag => k.word.to_owned(),
-                    KeywordValue::Number(name, _) => format!("{} <{name}>", k.word),
-                    KeywordValue::Choice(words) => format!(
-                        "{} {{{}}}",
-                        k.word,
-                        words.iter().map(|c| c.word).collect::<Vec<_>>().join("|")
-                    ),
-                },
-                kind: ChoiceKind::Value,
-            });
-        }
-    }
-    if confirm && starts_with_ci(NOCONFIRM, partial) {
-        out.push(Choice {
+    if run.confirms() && !noconfirm_given && starts_with_ci(NOCONFIRM, partial) {
+        out.choices.push(Choice {
             word: NOCONFIRM.into(),
             help: "Do not ask for confirmation".into(),
             kind: ChoiceKind::Value,
         });
     }
     if partial.is_empty() {
-        out.push(cr());
+        out.choices.push(cr());
     }
-}
-
-fn required(run: Runnable) -> usize {
-    run.params.iter().filter(|p| !p.optional).count()
 }
 
 fn cr() -> Choice {
@@ -442,47 +272,53 @@ fn push_children(node: &'static Node, partial: &str, repl: bool, out: &mut Vec<C
     }
 }
 
-/// Completes keyword options after the words `given`; returns whether the command could end
-/// here (no keyword is waiting for its value).
+/// Completes keyword options after the words `given`: a keyword's value, or the keywords that
+/// may come next; returns whether the command could end here (no keyword waits for its value
+/// and every required one is given).
 fn push_options(
-    specs: &'static [OptionSpec],
+    specs: &'static [KeywordOption],
     given: &[String],
     partial: &str,
     out: &mut Vec<Choice>,
 ) -> bool {
-    let value = |w: &str, help: &str, kind| Choice {
-        word: w.to_owned(),
-        help: help.to_owned(),
-        kind,
-    };
-    match super::parse::option_state(specs, given) {
-        super::parse::OptionState::Keyword(used) => {
-            for o in specs.iter().filter(|o| !used.contains(&o.word)) {
+    let choice = |word: String, help: String, kind| Choice { word, help, kind };
+    let state = option_state(specs, given);
+    match &state {
+        OptionState::Keyword(used) => {
+            for o in specs
+                .iter()
+                .filter(|o| o.repeats || !used.contains(&o.word))
+            {
                 if starts_with_ci(o.word, partial) {
-                    out.push(value(o.word, o.help, ChoiceKind::Value));
+                    out.push(choice(o.word.into(), o.help_text(), ChoiceKind::Value));
                 }
             }
-            true
         }
-        super::parse::OptionState::Value(o) => {
-            match o.value {
-                OptionValue::Text(name) => {
-                    out.push(value(&format!("<{name}>"), o.help, ChoiceKind::Placeholder))
-                }
-                OptionValue::Choice { words, .. } => {
-                    for w in words.iter().filter(|w| starts_with_ci(w.word, partial)) {
-                        out.push(value(w.word, o.help, ChoiceKind::Value));
-                    }
+        OptionState::Value(o) => match o.value {
+            KeywordValue::Choice { words, .. } => {
+                for w in words.iter().filter(|w| starts_with_ci(w.word, partial)) {
+                    let help = if w.help.is_empty() {
+                        o.help_text()
+                    } else {
+                        w.help.to_owned()
+                    };
+                    out.push(choice(w.word.into(), help, ChoiceKind::Value));
                 }
             }
-            false
-        }
-        super::parse::OptionState::Extra(name, help) => {
-            out.push(value(&format!("<{name}>"), help, ChoiceKind::Placeholder));
-            false
-        }
-        super::parse::OptionState::Invalid => false,
+            _ => out.push(choice(
+                format!("<{}>", o.value_name()),
+                o.help_text(),
+                ChoiceKind::Placeholder,
+            )),
+        },
+        OptionState::Extra(name, o) => out.push(choice(
+            format!("<{name}>"),
+            o.help_text(),
+            ChoiceKind::Placeholder,
+        )),
+        OptionState::Invalid => {}
     }
+    state.can_end(specs)
 }
 
 fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &mut Vec<Choice>) {
@@ -548,12 +384,9 @@ fn push_values(param: &Param, partial: &str, devices: &DeviceLookup<'_>, out: &m
                 });
             }
         }
-        ValueKind::Number(_)
-        | ValueKind::Path
-        | ValueKind::CommandPath
-        | ValueKind::Text
-        | ValueKind::Keyed { .. } => out.push(placeholder),
-        ValueKind::Keywords(_) => {}
+        ValueKind::Number(_) | ValueKind::Path | ValueKind::CommandPath | ValueKind::Text => {
+            out.push(placeholder)
+        }
         ValueKind::Options(specs) => {
             push_options(specs, &[], partial, out);
         }
@@ -715,6 +548,48 @@ mod tests {
         assert_eq!(
             words("show capf operation "),
             ["failed", "pending", "<device>", "<cr>", "|"]
+        );
+    }
+
+    #[test]
+    fn flags_numbers_and_choices_complete_through_the_one_option_path() {
+        assert_eq!(
+            words("utils capf tidy "),
+            [
+                "dry-run",
+                "expired-lscs",
+                "older-than",
+                "superseded-csrs",
+                "noconfirm",
+                "<cr>",
+                "|"
+            ]
+        );
+        assert_eq!(words("utils capf tidy older-than "), ["<days>"]);
+        assert_eq!(
+            words("utils capf tidy dry-run older-than 7 "),
+            ["expired-lscs", "superseded-csrs", "noconfirm", "<cr>", "|"]
+        );
+        assert_eq!(words("utils capf tidy dry-run noconfirm "), ["<cr>", "|"]);
+        assert_eq!(
+            words("utils capf lsc revoke SEP1 reason "),
+            [
+                "cessationOfOperation",
+                "keyCompromise",
+                "superseded",
+                "unspecified"
+            ]
+        );
+        assert_eq!(
+            words("utils capf lsc revoke SEP1 reason superseded "),
+            ["noconfirm", "<cr>", "|"]
+        );
+        // Help comes from the declaration: the range and default of a number are generated.
+        let c = complete("utils capf tidy ol", true, &no_devices);
+        assert_eq!(
+            c.choices[0].help,
+            "0-36500 days, default 30: the safety margin: only what ended or was superseded \
+             more than this many days ago"
         );
     }
 

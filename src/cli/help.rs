@@ -2,7 +2,7 @@
 
 use super::complete::{Choice, ChoiceKind, Completion};
 use super::parse::{split_words, walk};
-use super::tree::{NOCONFIRM, Node, Runnable, syntax_line};
+use super::tree::{NOCONFIRM, Node, Runnable, need, syntax_line};
 
 /// Lines of a `?` listing: one per choice, `*` marking words with subcommands.
 pub fn choice_lines(choices: &[Choice]) -> Vec<String> {
@@ -20,21 +20,25 @@ pub fn choice_lines(choices: &[Choice]) -> Vec<String> {
 /// The CUCM syntax block of a command.
 pub fn syntax_block(path: &[&str], run: &Runnable) -> Vec<String> {
     let mut lines = vec!["Syntax:".to_owned(), syntax_line(path, run)];
-    let width = run
-        .params
+    let rows = run.rows();
+    let width = rows
         .iter()
-        .map(|p| p.name.len())
+        .map(|r| r.name.len())
         .chain(run.confirms().then_some(NOCONFIRM.len()))
         .max()
         .unwrap_or(0);
-    for p in run.params {
-        let need = if p.optional { "optional" } else { "mandatory" };
-        lines.push(format!("{:<width$}  {need:<9}  {}", p.name, p.help_text()));
+    for r in rows {
+        lines.push(format!(
+            "{:<width$}  {:<9}  {}",
+            r.name,
+            need(r.optional),
+            r.help
+        ));
     }
     if run.confirms() {
         lines.push(format!(
             "{NOCONFIRM:<width$}  {:<9}  do not ask for confirmation",
-            "optional"
+            need(true)
         ));
     }
     lines

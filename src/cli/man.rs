@@ -12,7 +12,7 @@ use clap_mangen::roff::{Roff, bold, italic, roman};
 
 use super::clap_cmd;
 use super::modifiers::MODIFIERS;
-use super::tree::{NOCONFIRM, all_commands, syntax_line};
+use super::tree::{NOCONFIRM, all_commands, need, syntax_line};
 use crate::store::{BUSY_TIMEOUT_ENV, DB_ENV};
 
 /// The sections clap_mangen writes from a `Command`: title, name, synopsis, description and
@@ -76,12 +76,11 @@ fn commands(roff: &mut Roff) {
             text.push_str(" Interactive shell and scripts only.");
         }
         roff.text([roman(text)]);
-        for p in run.params {
-            let need = if p.optional { "optional" } else { "mandatory" };
+        for r in run.rows() {
             roff.control("br", []);
             roff.text([
-                italic(p.name),
-                roman(format!(" ({need}): {}", p.help_text())),
+                italic(r.name),
+                roman(format!(" ({}): {}", need(r.optional), r.help)),
             ]);
         }
         if run.confirms() {

@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use super::tree::{
-    Choice, CommandId, Effect, Keyword, KeywordValue, NOCONFIRM, Node, OptionSpec, OptionValue,
-    Param, ROOT, ValueKind,
+    Choice, CommandId, Effect, KeywordOption, KeywordValue, NOCONFIRM, Node, PASSWORD_FILE, Param,
+    ROOT, ValueKind,
 };
 use crate::domain::{DeviceName, InvalidValue};
 use crate::store::Scope;
@@ -21,8 +21,11 @@ pub struct Invocation {
     /// The canonical words (`["utils", "capf", "csr", "list"]`).
     pub path: Vec<&'static str>,
     /// Parameter values in the order of the command's parameters; `None` where an optional one
-    /// was left out. Choices are expanded to their full word.
+    /// was left out, and for the keyword options (see `options`). Choices are expanded to their
+    /// full word.
     pub args: Vec<Option<String>>,
+    /// The keyword options given, in the order typed, keywords and choices in full.
+    pub options: Vec<GivenOption>,
     /// `noconfirm` was given.
     pub noconfirm: bool,
     /// Some word was abbreviated (scripts warn about this: a later command could make the
@@ -32,6 +35,122 @@ pub struct Invocation {
     pub effect: Effect,
     /// The command's parameters, for [`Invocation::values`].
     params: &'static [Param],
+}
+
+/// A keyword option as given: its declaration and the words that followed it, in full.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GivenOption {
+    /// Its declaration in the tree.
+    pub spec: &'static KeywordOption,
+    /// The value after the keyword (a choice in full); `None` for a flag.
+    pub value: Option<String>,
+    /// The one more value after a choice that takes one (`string 1234`).
+    pub extra: Option<String>,
+}
+
+impl GivenOption {
+    /// Its canonical words (`auth string 1234`).
+    fn words(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.spec.word)
+            .chain(self.value.as_deref())
+            .chain(self.extra.as_deref())
+    }
+}
+
+/// A keyword option's value, typed by what its declaration says follows the keyword.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OptionValue {
+    /// A flag (`dry-run`).
+    Flag,
+    /// A number inside its range.
+    Number(i64),
+    /// One of the choice words, in full, and the value after it where the word takes one
+    /// (`string 1234`).
+    Word(&'static str, Option<String>),
+    /// Free text.
+    Text(String),
+    /// A file or folder.
+    Path(PathBuf),
+}
+
+/// The keyword options of a command, typed: what its handler reads, by keyword.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// The command's declarations (for defaults, and to catch a handler asking for a keyword
+    /// its command does not have).
+    specs: &'static [KeywordOption],
+    /// What was given, in the order typed.
+    given: Vec<(&'static str, OptionValue)>,
+}
+
+impl Options {
+    /// Every value given for `word`, in the order typed (one at most unless it repeats).
+    pub fn all(&self, word: &str) -> impl Iterator<Item = &OptionValue> {
+        debug_assert!(
+            self.specs.iter().any(|s| s.word == word),
+            "no keyword option {word:?} is declared for this command"
+        );
+        self.given
+            .iter()
+            .filter(move |(w, _)| *w == word)
+            .map(|(_, v)| v)
+    }
+
+    fn first(&self, word: &str) -> Option<&OptionValue> {
+        self.all(word).next()
+    }
+
+    /// Whether `word` was given.
+    pub fn has(&self, word: &str) -> bool {
+        self.first(word).is_some()
+    }
+
+    /// A number option's value, or the default its range declares.
+    pub fn number(&self, word: &str) -> Option<i64> {
+        match self.first(word) {
+            Some(OptionValue::Number(n)) => Some(*n),
+            _ => self
+                .specs
+                .iter()
+                .find(|s| s.word == word)
+                .and_then(|s| match s.value {
+                    KeywordValue::Number(_, range) => range.default,
+                    _ => None,
+                }),
+        }
+    }
+
+    /// A choice option's word, in full.
+    pub fn word(&self, word: &str) -> Option<&'static str> {
+        match self.first(word) {
+            Some(OptionValue::Word(w, _)) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// The value after a choice word that takes one (`auth string <digits>`).
+    pub fn extra(&self, word: &str) -> Option<&str> {
+        match self.first(word) {
+            Some(OptionValue::Word(_, extra)) => extra.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// A text option's value.
+    pub fn text(&self, word: &str) -> Option<&str> {
+        match self.first(word) {
+            Some(OptionValue::Text(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// A path option's value.
+    pub fn path(&self, word: &str) -> Option<&Path> {
+        match self.first(word) {
+            Some(OptionValue::Path(p)) => Some(p),
+            _ => None,
+        }
+    }
 }
 
 /// One parameter's value, typed by its [`ValueKind`]: the command gets these, never text to
@@ -52,15 +171,23 @@ pub enum Value {
     Text(String),
 }
 
-/// The typed values of a command's parameters, by position; `None` where an optional one was
-/// left out.
+/// The typed values of a command's parameters: the positional ones by position (`None` where
+/// an optional one was left out), and the keyword options.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Args(Vec<Option<Value>>);
+pub struct Args {
+    values: Vec<Option<Value>>,
+    options: Options,
+}
 
 impl Args {
     /// The value at `i`, if given.
     pub fn get(&self, i: usize) -> Option<&Value> {
-        self.0.get(i).and_then(Option::as_ref)
+        self.values.get(i).and_then(Option::as_ref)
+    }
+
+    /// The keyword options (none given, when the command takes none).
+    pub fn options(&self) -> &Options {
+        &self.options
     }
 
     /// A number parameter.
@@ -116,14 +243,21 @@ impl Invocation {
     /// The canonical command line (`utils capf csr list`) with its arguments.
     pub fn canonical(&self) -> String {
         let mut words: Vec<String> = self.path.iter().map(|w| (*w).to_owned()).collect();
-        for (i, value) in self.args.iter().enumerate() {
-            let Some(value) = value else { continue };
-            if let Some(p) = self.params.get(i)
-                && matches!(p.kind, ValueKind::Keyed { .. })
-            {
-                words.push(p.name.to_owned());
-            }
-            words.push(value.clone());
+        words.extend(self.args.iter().flatten().cloned());
+        // Options in the order they are declared, whatever the order typed.
+        let declared = |g: &GivenOption| {
+            self.params
+                .last()
+                .and_then(|p| match p.kind {
+                    ValueKind::Options(specs) => specs.iter().position(|s| s.word == g.spec.word),
+                    _ => None,
+                })
+                .unwrap_or(usize::MAX)
+        };
+        let mut options: Vec<&GivenOption> = self.options.iter().collect();
+        options.sort_by_key(|g| declared(g));
+        for g in options {
+            words.extend(g.words().map(str::to_owned));
         }
         if self.noconfirm {
             words.push(NOCONFIRM.into());
@@ -154,11 +288,7 @@ impl Invocation {
                 values.push(None);
                 continue;
             };
-            let kind = match param.kind {
-                ValueKind::Keyed { kind, .. } => *kind,
-                other => other,
-            };
-            values.push(Some(match kind {
+            values.push(Some(match param.kind {
                 ValueKind::Number(range) => Value::Number(range.check(param.name, raw)?),
                 ValueKind::Choice(choices) => Value::Word(
                     match_choice(choices, raw)
@@ -169,21 +299,44 @@ impl Invocation {
                 ValueKind::AllOrDevice(_) if raw == "all" => Value::Scope(Scope::All),
                 ValueKind::AllOrDevice(_) => Value::Scope(Scope::Device(raw.parse()?)),
                 ValueKind::Path => Value::Path(PathBuf::from(raw)),
-                ValueKind::Keywords(keywords) => {
-                    check_keyword_values(keywords, raw)?;
+                ValueKind::CommandPath | ValueKind::Text | ValueKind::Options(_) => {
                     Value::Text(raw.clone())
                 }
-                ValueKind::CommandPath | ValueKind::Text | ValueKind::Keyed { .. } => {
-                    Value::Text(raw.clone())
-                }
-                ValueKind::Options(_) => Value::Text(raw.clone()),
                 ValueKind::WordOrDevice(words, _) => match match_choice(words, raw) {
                     Some(c) if c.word == raw => Value::Word(c.word),
                     _ => Value::Device(raw.parse()?),
                 },
             }));
         }
-        Ok(Args(values))
+        let specs = match self.params.last().map(|p| p.kind) {
+            Some(ValueKind::Options(specs)) => specs,
+            _ => &[],
+        };
+        let mut given = Vec::with_capacity(self.options.len());
+        for g in &self.options {
+            let value = g.value.clone().unwrap_or_default();
+            given.push((
+                g.spec.word,
+                match g.spec.value {
+                    KeywordValue::Flag => OptionValue::Flag,
+                    KeywordValue::Number(_, range) => {
+                        OptionValue::Number(range.check(g.spec.word, &value)?)
+                    }
+                    KeywordValue::Choice { words, .. } => OptionValue::Word(
+                        match_choice(words, &value)
+                            .map(|c| c.word)
+                            .ok_or_else(|| InvalidValue(format!("{value:?} is not a choice")))?,
+                        g.extra.clone(),
+                    ),
+                    KeywordValue::Text(_) => OptionValue::Text(value),
+                    KeywordValue::Path(_) => OptionValue::Path(PathBuf::from(value)),
+                },
+            ));
+        }
+        Ok(Args {
+            values,
+            options: Options { specs, given },
+        })
     }
 }
 
@@ -419,23 +572,14 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
         });
     }
     let mut args = Vec::with_capacity(run.params.len());
+    let mut options = Vec::new();
     let mut rest = rest.into_iter();
     for param in run.params {
-        if let ValueKind::Keywords(keywords) = param.kind {
-            let all: Vec<String> = rest.by_ref().collect();
-            let (normal, abbrev) = check_keywords(&w.path, param, keywords, &all)?;
-            abbreviated |= abbrev;
-            args.push((!normal.is_empty()).then_some(normal));
-            continue;
-        }
         if let ValueKind::Options(specs) = param.kind {
             let all: Vec<String> = rest.by_ref().collect();
-            let (canonical, abbrev) = parse_options(specs, &all, &w.path)?;
+            let abbrev;
+            (options, abbrev) = parse_options(specs, &all, &w.path)?;
             abbreviated |= abbrev;
-            args.push((!canonical.is_empty()).then(|| canonical.join(" ")));
-            continue;
-        }
-        if matches!(param.kind, ValueKind::Keyed { .. }) {
             args.push(None);
             continue;
         }
@@ -462,62 +606,6 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
             }
         });
     }
-    let keyed: Vec<(usize, &'static Param)> = run
-        .params
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| matches!(p.kind, ValueKind::Keyed { .. }))
-        .collect();
-    if !keyed.is_empty() {
-        let names: Vec<&'static str> = keyed.iter().map(|(_, p)| p.name).collect();
-        while let Some(word) = rest.next() {
-            if looks_like_password(&word) {
-                return Err(ParseError::PasswordOnLine);
-            }
-            let Some(name) = match_word(&names, |n| n, &word).copied().filter(|n| {
-                // `password-file` only from `password-f` on: a shorter word may be someone
-                // typing a password, and its value must never reach an error or the audit log.
-                *n != PASSWORD_FILE || word.len() >= PASSWORD_FILE_MIN_PREFIX
-            }) else {
-                return Err(ParseError::Extra {
-                    path: w.path,
-                    extra: word,
-                });
-            };
-            abbreviated |= !name.eq_ignore_ascii_case(&word);
-            let Some(&(index, param)) = keyed.iter().find(|(_, p)| p.name == name) else {
-                continue;
-            };
-            if args[index].is_some() {
-                return Err(ParseError::Repeated { param: param.name });
-            }
-            let ValueKind::Keyed { kind, .. } = param.kind else {
-                continue;
-            };
-            let Some(value) = rest.next() else {
-                return Err(ParseError::MissingParam {
-                    path: w.path,
-                    param: param.name,
-                    help: param.help_text(),
-                });
-            };
-            let inner = Param {
-                kind: *kind,
-                ..*param
-            };
-            args[index] = Some(check_value(&inner, value)?);
-        }
-        if let Some((_, missing)) = keyed
-            .iter()
-            .find(|(i, p)| !p.optional && args[*i].is_none())
-        {
-            return Err(ParseError::MissingParam {
-                path: w.path,
-                param: missing.name,
-                help: missing.help_text(),
-            });
-        }
-    }
     if let Some(extra) = rest.next() {
         return Err(ParseError::Extra {
             path: w.path,
@@ -528,6 +616,7 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
         id: run.id,
         path: w.path,
         args,
+        options,
         noconfirm,
         abbreviated,
         effect: run.effect,
@@ -535,84 +624,8 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
     })
 }
 
-/// Checks the words of a [`ValueKind::Keywords`] parameter: each keyword at most once, by its
-/// word or a unique prefix, followed by its value where it takes one. Returns the canonical
-/// words joined by spaces (`older-than 30 dry-run`) and whether any was abbreviated.
-fn check_keywords(
-    path: &[&'static str],
-    param: &Param,
-    keywords: &'static [Keyword],
-    words: &[String],
-) -> Result<(String, bool), ParseError> {
-    let mut out: Vec<String> = Vec::new();
-    let mut seen: Vec<&str> = Vec::new();
-    let mut abbreviated = false;
-    let mut it = words.iter();
-    while let Some(word) = it.next() {
-        let keyword = match match_word(keywords, |k| k.word, word) {
-            Some(k) if !seen.contains(&k.word) => k,
-            _ => {
-                return Err(ParseError::Extra {
-                    path: path.to_vec(),
-                    extra: word.clone(),
-                });
-            }
-        };
-        abbreviated |= !keyword.word.eq_ignore_ascii_case(word);
-        seen.push(keyword.word);
-        out.push(keyword.word.to_owned());
-        let missing = |name: &'static str| ParseError::MissingParam {
-            path: path.to_vec(),
-            param: name,
-            help: param.help_text(),
-        };
-        match keyword.value {
-            KeywordValue::Flag => {}
-            KeywordValue::Number(name, _) => out.push(it.next().ok_or(missing(name))?.clone()),
-            KeywordValue::Choice(choices) => {
-                let v = it.next().ok_or(missing(keyword.word))?;
-                let c = match_choice(choices, v).ok_or(ParseError::BadChoice {
-                    param: keyword.word,
-                    value: v.clone(),
-                    choices,
-                })?;
-                abbreviated |= !c.word.eq_ignore_ascii_case(v);
-                out.push(c.word.to_owned());
-            }
-        }
-    }
-    Ok((out.join(" "), abbreviated))
-}
-
-/// Checks the numbers of a canonical [`ValueKind::Keywords`] argument against their ranges
-/// (a value out of range is refused like any number parameter's, not a usage error).
-fn check_keyword_values(keywords: &[Keyword], canonical: &str) -> Result<(), InvalidValue> {
-    for k in keywords {
-        if let KeywordValue::Number(_, range) = k.value
-            && let Some(v) = keyword_value(Some(canonical), k.word)
-        {
-            range.check(k.word, v)?;
-        }
-    }
-    Ok(())
-}
-
-/// The value after `keyword` in a canonical [`ValueKind::Keywords`] argument:
-/// `keyword_value(Some("older-than 30 dry-run"), "older-than")` is `Some("30")`.
-pub fn keyword_value<'a>(arg: Option<&'a str>, keyword: &str) -> Option<&'a str> {
-    let mut words = arg?.split(' ');
-    words.by_ref().find(|w| *w == keyword)?;
-    words.next()
-}
-
-/// Whether a canonical [`ValueKind::Keywords`] argument holds the flag `keyword`.
-pub fn has_keyword(arg: Option<&str>, keyword: &str) -> bool {
-    arg.is_some_and(|a| a.split(' ').any(|w| w == keyword))
-}
-
-/// The keyword that names a file holding a password.
-const PASSWORD_FILE: &str = "password-file";
-/// The shortest abbreviation of `password-file` accepted (`password-f`).
+/// The shortest abbreviation of `password-file` accepted (`password-f`): a shorter word may be
+/// someone typing a password, and its value must never reach an error or the audit log.
 const PASSWORD_FILE_MIN_PREFIX: usize = 10;
 
 /// Whether a word on a command line looks like the start of a typed password (`password`,
@@ -645,118 +658,166 @@ pub fn is_noconfirm(word: &str) -> bool {
 /// Where a line of keyword options stands (for completion).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OptionState {
-    /// A keyword may come next; these were used already.
+    /// A keyword may come next; these were given already (each once).
     Keyword(Vec<&'static str>),
     /// This keyword's value comes next.
-    Value(&'static OptionSpec),
-    /// The extra value of a choice comes next (`string <digits>`): its name and help.
-    Extra(&'static str, &'static str),
+    Value(&'static KeywordOption),
+    /// The one more value of a choice comes next (`string <digits>`): its name, and the option.
+    Extra(&'static str, &'static KeywordOption),
     /// The words so far are not valid options.
     Invalid,
 }
 
-/// Follows keyword options to see what comes next.
-pub fn option_state(specs: &'static [OptionSpec], words: &[String]) -> OptionState {
-    let mut used = Vec::new();
-    let mut i = 0;
-    while i < words.len() {
-        let Some(spec) = match_option(specs, &words[i]) else {
-            return OptionState::Invalid;
-        };
-        if used.contains(&spec.word) {
-            return OptionState::Invalid;
-        }
-        used.push(spec.word);
-        let Some(v) = words.get(i + 1) else {
-            return OptionState::Value(spec);
-        };
-        i += 2;
-        if let OptionValue::Choice {
-            words: choices,
-            extra,
-        } = spec.value
-        {
-            let Some(w) = match_choice(choices, v).map(|c| c.word) else {
-                return OptionState::Invalid;
-            };
-            if let Some((x, name)) = extra
-                && x == w
-            {
-                if words.get(i).is_none() {
-                    return OptionState::Extra(name, spec.help);
-                }
-                i += 1;
+impl OptionState {
+    /// Whether the command could end here: no keyword waits for its value, and every
+    /// required option is given.
+    pub fn can_end(&self, specs: &[KeywordOption]) -> bool {
+        match self {
+            OptionState::Keyword(used) => {
+                specs.iter().all(|s| !s.required || used.contains(&s.word))
             }
+            _ => false,
         }
     }
-    OptionState::Keyword(used)
 }
 
-fn match_option(specs: &'static [OptionSpec], word: &str) -> Option<&'static OptionSpec> {
-    match_word(specs, |o| o.word, word)
-}
-
-/// Parses keyword options into their canonical words (full keywords and choices), refusing
-/// unknown or repeated keywords and missing values; returns whether anything was abbreviated.
-fn parse_options(
-    specs: &'static [OptionSpec],
-    words: &[String],
-    path: &[&'static str],
-) -> Result<(Vec<String>, bool), ParseError> {
-    let mut out = Vec::new();
-    let mut used = Vec::new();
-    let mut abbreviated = false;
+/// Follows keyword options to see what comes next: the one walk over them, for the parser and
+/// for completion.
+pub fn option_state(specs: &'static [KeywordOption], words: &[String]) -> OptionState {
+    let mut given = Vec::new();
     let mut i = 0;
     while i < words.len() {
-        let word = &words[i];
-        let spec = match_option(specs, word).ok_or_else(|| ParseError::Extra {
-            path: path.to_vec(),
-            extra: word.clone(),
-        })?;
-        if used.contains(&spec.word) {
-            return Err(ParseError::Extra {
+        let step = match next_option(specs, words, &mut i, &given) {
+            Ok(step) => step,
+            Err(OptionError::MissingValue(spec)) => return OptionState::Value(spec),
+            Err(OptionError::MissingExtra(name, spec)) => return OptionState::Extra(name, spec),
+            Err(_) => return OptionState::Invalid,
+        };
+        given.push(step.spec.word);
+    }
+    OptionState::Keyword(given)
+}
+
+/// What is wrong with a line of keyword options.
+enum OptionError {
+    /// A word that may be the start of a typed password.
+    Password,
+    /// Not a keyword of the command.
+    Unknown(String),
+    /// A keyword given twice that may be given once.
+    Repeated(&'static str),
+    /// A keyword without its value.
+    MissingValue(&'static KeywordOption),
+    /// A choice word without the value it takes (`string` without digits).
+    MissingExtra(&'static str, &'static KeywordOption),
+    /// A value that is not one of the choices.
+    BadChoice(&'static KeywordOption, String),
+}
+
+/// Reads one keyword option at `words[*i]` and the values after it, advancing `i`: the keyword
+/// (a unique prefix, but `password-file` only from `password-f` on) and its choice in full.
+fn next_option(
+    specs: &'static [KeywordOption],
+    words: &[String],
+    i: &mut usize,
+    given: &[&str],
+) -> Result<GivenOption, OptionError> {
+    let word = &words[*i];
+    if specs.iter().any(|s| s.word == PASSWORD_FILE) && looks_like_password(word) {
+        return Err(OptionError::Password);
+    }
+    let spec = match_word(specs, |o| o.word, word)
+        .filter(|s| s.word != PASSWORD_FILE || word.len() >= PASSWORD_FILE_MIN_PREFIX)
+        .ok_or_else(|| OptionError::Unknown(word.clone()))?;
+    if !spec.repeats && given.contains(&spec.word) {
+        return Err(OptionError::Repeated(spec.word));
+    }
+    *i += 1;
+    let mut given = GivenOption {
+        spec,
+        value: None,
+        extra: None,
+    };
+    if spec.value == KeywordValue::Flag {
+        return Ok(given);
+    }
+    let value = words.get(*i).ok_or(OptionError::MissingValue(spec))?;
+    *i += 1;
+    let KeywordValue::Choice {
+        words: choices,
+        extra,
+    } = spec.value
+    else {
+        given.value = Some(value.clone());
+        return Ok(given);
+    };
+    let choice = match_choice(choices, value)
+        .map(|c| c.word)
+        .ok_or_else(|| OptionError::BadChoice(spec, value.clone()))?;
+    given.value = Some(choice.to_owned());
+    if let Some((x, name)) = extra
+        && x == choice
+    {
+        given.extra = Some(
+            words
+                .get(*i)
+                .ok_or(OptionError::MissingExtra(name, spec))?
+                .clone(),
+        );
+        *i += 1;
+    }
+    Ok(given)
+}
+
+/// Parses keyword options into what was given, refusing unknown or repeated keywords, missing
+/// values and missing required options; returns whether anything was abbreviated.
+fn parse_options(
+    specs: &'static [KeywordOption],
+    words: &[String],
+    path: &[&'static str],
+) -> Result<(Vec<GivenOption>, bool), ParseError> {
+    let mut out: Vec<GivenOption> = Vec::new();
+    let mut abbreviated = false;
+    let mut i = 0;
+    let missing = |param, spec: &KeywordOption| ParseError::MissingParam {
+        path: path.to_vec(),
+        param,
+        help: spec.help_text(),
+    };
+    while i < words.len() {
+        let start = i;
+        let used: Vec<&str> = out.iter().map(|g| g.spec.word).collect();
+        let given = next_option(specs, words, &mut i, &used).map_err(|e| match e {
+            OptionError::Password => ParseError::PasswordOnLine,
+            OptionError::Unknown(word) => ParseError::Extra {
                 path: path.to_vec(),
-                extra: word.clone(),
-            });
-        }
-        used.push(spec.word);
-        abbreviated |= !spec.word.eq_ignore_ascii_case(word);
-        out.push(spec.word.to_owned());
-        let value = words.get(i + 1).ok_or_else(|| ParseError::MissingParam {
-            path: path.to_vec(),
-            param: spec.word,
-            help: spec.help.to_owned(),
+                extra: word,
+            },
+            OptionError::Repeated(param) => ParseError::Repeated { param },
+            OptionError::MissingValue(spec) => missing(spec.value_name(), spec),
+            OptionError::MissingExtra(name, spec) => missing(name, spec),
+            OptionError::BadChoice(spec, value) => ParseError::BadChoice {
+                param: spec.word,
+                value,
+                choices: match spec.value {
+                    KeywordValue::Choice { words, .. } => words,
+                    _ => &[],
+                },
+            },
         })?;
-        i += 2;
-        match spec.value {
-            OptionValue::Text(_) => out.push(value.clone()),
-            OptionValue::Choice {
-                words: choices,
-                extra,
-            } => {
-                let w =
-                    match_choice(choices, value)
-                        .map(|c| c.word)
-                        .ok_or(ParseError::BadChoice {
-                            param: spec.word,
-                            value: value.clone(),
-                            choices,
-                        })?;
-                abbreviated |= !w.eq_ignore_ascii_case(value);
-                out.push(w.to_owned());
-                if let Some((x, name)) = extra
-                    && x == w
-                {
-                    let v = words.get(i).ok_or_else(|| ParseError::MissingParam {
-                        path: path.to_vec(),
-                        param: name,
-                        help: spec.help.to_owned(),
-                    })?;
-                    out.push(v.clone());
-                    i += 1;
-                }
-            }
+        abbreviated |= !given.spec.word.eq_ignore_ascii_case(&words[start]);
+        if let (Some(full), Some(typed)) = (&given.value, words.get(start + 1))
+            && matches!(given.spec.value, KeywordValue::Choice { .. })
+        {
+            abbreviated |= !full.eq_ignore_ascii_case(typed);
         }
+        out.push(given);
+    }
+    if let Some(spec) = specs
+        .iter()
+        .find(|s| s.required && !out.iter().any(|g| g.spec.word == s.word))
+    {
+        return Err(missing(spec.word, spec));
     }
     Ok((out, abbreviated))
 }
@@ -859,11 +920,36 @@ mod tests {
     fn keyword_options_are_checked_expanded_and_secrets_masked() {
         let inv = parse("ut ca op inst SEP1 k ec-p3 au str 1234 by 2099-01-01").expect("parse");
         assert_eq!(inv.id, CommandId::OperationInstall);
+        let args = inv.values().expect("values");
+        let options = args.options();
+        assert_eq!(options.word("key"), Some("ec-p384"));
+        assert_eq!(options.word("auth"), Some("string"));
+        assert_eq!(options.extra("auth"), Some("1234"));
+        assert_eq!(options.text("by"), Some("2099-01-01"));
+        // Canonical: keywords and choices in full, in the order declared.
         assert_eq!(
-            inv.arg(1),
-            Some("key ec-p384 auth string 1234 by 2099-01-01")
+            inv.canonical(),
+            "utils capf operation install SEP1 auth string 1234 by 2099-01-01 key ec-p384"
         );
         assert!(inv.abbreviated);
+        assert!(matches!(
+            parse("utils capf operation install SEP1 by"),
+            Err(ParseError::MissingParam {
+                param: "YYYY-MM-DD",
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse("utils capf operation install SEP1 auth string"),
+            Err(ParseError::MissingParam {
+                param: "digits",
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse("utils capf operation install SEP1 key rsa-2048 key ec-p256"),
+            Err(ParseError::Repeated { param: "key" })
+        ));
         assert!(parse("utils capf operation install SEP1 key ec-p999").is_err());
         assert!(parse("utils capf operation install SEP1 key").is_err());
         assert!(parse("utils capf operation install SEP1 auth string").is_err());
@@ -876,6 +962,76 @@ mod tests {
             "--db x utils capf operation install SEP1 au st **** key ec-p256"
         );
         assert_eq!(redact_secrets("utils capf csr list"), "utils capf csr list");
+    }
+
+    #[test]
+    fn flags_and_numbers_reach_the_handler_typed_with_their_defaults() {
+        let inv = parse("utils capf tidy dry ol 7 noconfirm").expect("parse");
+        assert!(inv.noconfirm && inv.abbreviated);
+        let args = inv.values().expect("values");
+        let options = args.options();
+        assert!(options.has("dry-run"));
+        assert!(!options.has("expired-lscs"));
+        assert_eq!(options.number("older-than"), Some(7));
+        assert_eq!(
+            inv.canonical(),
+            "utils capf tidy dry-run older-than 7 noconfirm"
+        );
+        let inv = parse("utils capf tidy").expect("parse");
+        assert_eq!(
+            inv.values().expect("values").options().number("older-than"),
+            Some(30),
+            "the declared default"
+        );
+        assert_eq!(
+            parse("utils capf tidy older-than 99999")
+                .expect("parse")
+                .values()
+                .map_err(|e| e.0),
+            Err("older-than \"99999\" is not valid: enter a number between 0 and 36500".into())
+        );
+        assert!(matches!(
+            parse("utils capf tidy older-than"),
+            Err(ParseError::MissingParam { param: "days", .. })
+        ));
+        let inv = parse("utils capf lsc revoke SEP1 reas keyc").expect("parse");
+        assert_eq!(
+            inv.values().expect("values").options().word("reason"),
+            Some("keyCompromise")
+        );
+        assert!(matches!(
+            parse("utils capf lsc revoke SEP1 reason bored"),
+            Err(ParseError::BadChoice {
+                param: "reason",
+                ..
+            })
+        ));
+    }
+
+    /// An option declared as repeating keeps every value, in order; one that does not is
+    /// refused the second time.
+    #[test]
+    fn a_repeating_option_keeps_every_value() {
+        static SPECS: &[KeywordOption] = &[
+            KeywordOption::text("tag", "tag", "a tag").repeats(),
+            KeywordOption::flag("once", "a flag"),
+        ];
+        let words: Vec<String> = ["tag", "a", "once", "ta", "b"]
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        let (given, abbreviated) = parse_options(SPECS, &words, &["x"]).expect("parse");
+        assert!(abbreviated);
+        let values: Vec<_> = given.iter().filter_map(|g| g.value.as_deref()).collect();
+        assert_eq!(values, ["a", "b"]);
+        assert!(matches!(
+            parse_options(SPECS, &["once".into(), "once".into()], &["x"]),
+            Err(ParseError::Repeated { param: "once" })
+        ));
+        assert_eq!(
+            option_state(SPECS, &words),
+            OptionState::Keyword(vec!["tag", "once", "tag"])
+        );
     }
 
     #[test]
@@ -983,11 +1139,26 @@ mod tests {
         let inv = parse("utils capf set online-ca user capf po 8443 host est.example.com")
             .expect("parse");
         assert_eq!(inv.id, CommandId::SetOnlineCa);
-        assert_eq!(inv.arg(0), Some("est.example.com"));
-        assert_eq!(inv.arg(1), Some("8443"));
-        assert_eq!(inv.arg(2), None);
-        assert_eq!(inv.arg(3), Some("capf"));
+        let args = inv.values().expect("values");
+        let options = args.options();
+        assert_eq!(options.text("host"), Some("est.example.com"));
+        assert_eq!(options.number("port"), Some(8443));
+        assert_eq!(options.text("label"), None);
+        assert_eq!(options.text("user"), Some("capf"));
         assert!(inv.abbreviated);
+        let defaulted = parse("utils capf set online-ca host est user capf").expect("parse");
+        assert_eq!(
+            defaulted.values().expect("values").options().number("port"),
+            Some(443),
+            "the declared default"
+        );
+        assert_eq!(
+            parse("utils capf set online-ca host est user capf port 0")
+                .expect("parse")
+                .values()
+                .map_err(|e| e.0),
+            Err("port \"0\" is not valid: enter a number between 1 and 65535".to_owned())
+        );
         assert_eq!(
             inv.canonical(),
             "utils capf set online-ca host est.example.com port 8443 user capf"
@@ -1017,9 +1188,15 @@ mod tests {
             assert_eq!(e, ParseError::PasswordOnLine);
             assert!(!e.to_string().contains("hunter2"));
         }
-        let inv = parse("utils capf set online-ca host est user capf password-f /tmp/p")
+        let inv = parse("utils capf set online-ca host est user capf password-f \"/tmp/a b\"")
             .expect("abbreviated password-file");
-        assert_eq!(inv.arg(4), Some("/tmp/p"));
+        assert_eq!(
+            inv.values()
+                .expect("values")
+                .options()
+                .path("password-file"),
+            Some(Path::new("/tmp/a b"))
+        );
         assert!(may_hold_password(
             "utils capf set online-ca host e user u password x"
         ));

@@ -5,7 +5,9 @@
 //! shell completion scripts and the man page are all functions over this tree, so they cannot
 //! disagree.
 
-use crate::domain::{InvalidValue, IssuerMode, KeepAlive, RevocationReason, ValidityDays};
+use crate::domain::{
+    DEFAULT_EST_PORT, InvalidValue, IssuerMode, KeepAlive, RevocationReason, ValidityDays,
+};
 pub use crate::store::DeviceSource;
 
 /// What a complete command does; dispatch matches on this.
@@ -224,58 +226,29 @@ pub enum ValueKind {
     CommandPath,
     /// Free text checked by the command (a host name, a user name).
     Text,
-    /// A `keyword value` pair (`port 8443`): the parameter's name is the keyword, `value` names
-    /// the value in syntax lines and `kind` says what it is. Keyed parameters follow the
-    /// positional ones, in any order, each at most once.
-    Keyed {
-        /// The value's name in syntax lines (`<port>`).
-        value: &'static str,
-        /// How the value is checked and completed.
-        kind: &'static ValueKind,
-    },
     /// One of fixed words, or a device name completing from the store.
     WordOrDevice(&'static [Choice], DeviceSource),
-    /// Keyword options, each once, in any order (`auth string 1234 key ec-p256 by 2026-12-31`):
-    /// takes the rest of the line.
-    Options(&'static [OptionSpec]),
-    /// Optional keywords in any order, some followed by a value (`reason keyCompromise`,
-    /// `older-than 30`, `dry-run`): takes every remaining word, so it comes last.
-    Keywords(&'static [Keyword]),
+    /// Keyword options in any order (`auth string 1234 key ec-p256`, `older-than 30 dry-run`,
+    /// `host est port 8443 user capf`): takes the rest of the line, so it is the last
+    /// parameter. The handler gets them typed, as [`Options`](super::parse::Options).
+    Options(&'static [KeywordOption]),
 }
 
-/// One keyword option of a [`ValueKind::Options`] parameter.
+/// One keyword option: its word, what follows it, and whether it must or may be given more
+/// than once. Parser, `?`, Tab, help, the one-shot CLI, the completion scripts and the man page
+/// all read this one declaration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OptionSpec {
-    /// The keyword (`auth`, `key`, `by`).
+pub struct KeywordOption {
+    /// The keyword (unique prefixes accepted).
     pub word: &'static str,
-    /// One line for `?`.
+    /// What it does, for help; what follows it (a range, the words) is generated before it.
     pub help: &'static str,
     /// What follows the keyword.
-    pub value: OptionValue,
-}
-
-/// The value of a keyword option.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OptionValue {
-    /// Free text, shown as `<name>` (a date, a file).
-    Text(&'static str),
-    /// One of fixed words; `extra` names the word that takes one more value and that value
-    /// (`string <digits>`).
-    Choice {
-        /// The words.
-        words: &'static [Choice],
-        /// (word, name of its value).
-        extra: Option<(&'static str, &'static str)>,
-    },
-}
-
-/// A keyword of a [`ValueKind::Keywords`] parameter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Keyword {
-    /// The word (unique prefixes accepted).
-    pub word: &'static str,
-    /// What must follow it, if anything.
     pub value: KeywordValue,
+    /// Whether the command needs it.
+    pub required: bool,
+    /// Whether it may be given more than once (each value is kept, in order).
+    pub repeats: bool,
 }
 
 /// What follows a keyword.
@@ -285,8 +258,183 @@ pub enum KeywordValue {
     Flag,
     /// A whole number in a range, shown as `<name>`.
     Number(&'static str, Range),
-    /// One of these words.
-    Choice(&'static [Choice]),
+    /// One of these words (unique prefixes accepted); `extra` names the word that takes one
+    /// more value, and that value's name (`string <digits>`).
+    Choice {
+        /// The words.
+        words: &'static [Choice],
+        /// (word, name of the value that follows it).
+        extra: Option<(&'static str, &'static str)>,
+    },
+    /// Free text, shown as `<name>` (a date, a host name).
+    Text(&'static str),
+    /// A file or folder, shown as `<name>`.
+    Path(&'static str),
+}
+
+impl KeywordOption {
+    const fn new(word: &'static str, value: KeywordValue, help: &'static str) -> KeywordOption {
+        KeywordOption {
+            word,
+            help,
+            value,
+            required: false,
+            repeats: false,
+        }
+    }
+
+    /// A keyword alone (`dry-run`).
+    pub const fn flag(word: &'static str, help: &'static str) -> KeywordOption {
+        KeywordOption::new(word, KeywordValue::Flag, help)
+    }
+
+    /// A keyword and a number (`older-than <days>`).
+    pub const fn number(
+        word: &'static str,
+        name: &'static str,
+        range: Range,
+        help: &'static str,
+    ) -> KeywordOption {
+        KeywordOption::new(word, KeywordValue::Number(name, range), help)
+    }
+
+    /// A keyword and one of fixed words (`reason keyCompromise`).
+    pub const fn choice(
+        word: &'static str,
+        words: &'static [Choice],
+        help: &'static str,
+    ) -> KeywordOption {
+        KeywordOption::new(word, KeywordValue::Choice { words, extra: None }, help)
+    }
+
+    /// A keyword and free text (`by <YYYY-MM-DD>`).
+    pub const fn text(word: &'static str, name: &'static str, help: &'static str) -> KeywordOption {
+        KeywordOption::new(word, KeywordValue::Text(name), help)
+    }
+
+    /// A keyword and a path (`password-file <path>`).
+    pub const fn path(word: &'static str, name: &'static str, help: &'static str) -> KeywordOption {
+        KeywordOption::new(word, KeywordValue::Path(name), help)
+    }
+
+    /// `word`, one of the choices, takes one more value, named `name` (`string <digits>`).
+    pub const fn extra(mut self, word: &'static str, name: &'static str) -> KeywordOption {
+        if let KeywordValue::Choice { words, .. } = self.value {
+            self.value = KeywordValue::Choice {
+                words,
+                extra: Some((word, name)),
+            };
+        }
+        self
+    }
+
+    /// The command needs this option.
+    pub const fn required(mut self) -> KeywordOption {
+        self.required = true;
+        self
+    }
+
+    /// The option may be given more than once.
+    pub const fn repeats(mut self) -> KeywordOption {
+        self.repeats = true;
+        self
+    }
+
+    /// The name of the value after the keyword, for syntax and for a missing value (`days`);
+    /// a choice is named by its keyword.
+    pub const fn value_name(&self) -> &'static str {
+        match self.value {
+            KeywordValue::Number(name, _) | KeywordValue::Text(name) | KeywordValue::Path(name) => {
+                name
+            }
+            KeywordValue::Flag | KeywordValue::Choice { .. } => self.word,
+        }
+    }
+
+    /// The help line, generated from what follows the keyword: `0-36500 days, default 30:
+    /// ...`, `existing-lsc, generate, null or string <digits>: ...`.
+    pub fn help_text(&self) -> String {
+        let generated = match self.value {
+            KeywordValue::Number(_, r) => range_text(&r, !self.required),
+            KeywordValue::Choice { words, extra } => choice_text(words, extra),
+            KeywordValue::Flag | KeywordValue::Text(_) | KeywordValue::Path(_) => String::new(),
+        };
+        join_help(generated, self.help)
+    }
+
+    /// How it shows in a syntax line: `[older-than <days>]`, `host <host>`,
+    /// `[auth {null|string <digits>}]`, `[dry-run]`.
+    pub fn syntax(&self) -> String {
+        let value = match self.value {
+            KeywordValue::Flag => String::new(),
+            KeywordValue::Number(name, _) | KeywordValue::Text(name) | KeywordValue::Path(name) => {
+                format!(" <{name}>")
+            }
+            KeywordValue::Choice { words, extra } => format!(
+                " {{{}}}",
+                words
+                    .iter()
+                    .map(|c| match extra {
+                        Some((x, n)) if x == c.word => format!("{} <{n}>", c.word),
+                        _ => c.word.to_owned(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("|")
+            ),
+        };
+        let one = format!("{}{value}", self.word);
+        match (self.required, self.repeats) {
+            (true, false) => one,
+            (true, true) => format!("{one} [{one}]..."),
+            (false, false) => format!("[{one}]"),
+            (false, true) => format!("[{one}]..."),
+        }
+    }
+}
+
+/// `5-60, default 15`, `1-10000 entries`: a range as help shows it.
+fn range_text(r: &Range, with_default: bool) -> String {
+    let mut s = format!("{}-{}", r.min, r.max);
+    if !r.unit.is_empty() {
+        s.push(' ');
+        s.push_str(r.unit);
+    }
+    if let (true, Some(d)) = (with_default, r.default) {
+        s.push_str(&format!(", default {d}"));
+    }
+    s
+}
+
+/// `capf (CAPF signs), online (external CA)` when each word says what it means, else
+/// `on or off`; the word that takes one more value shows it (`string <digits>`).
+fn choice_text(choices: &[Choice], extra: Option<(&str, &str)>) -> String {
+    if choices.iter().all(|c| !c.help.is_empty()) {
+        return choices
+            .iter()
+            .map(|c| format!("{} ({})", c.word, c.help))
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+    let words: Vec<String> = choices
+        .iter()
+        .map(|c| match extra {
+            Some((x, n)) if x == c.word => format!("{} <{n}>", c.word),
+            _ => c.word.to_owned(),
+        })
+        .collect();
+    match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => words.concat(),
+    }
+}
+
+/// A generated help line and the declared words after it.
+fn join_help(generated: String, help: &str) -> String {
+    match (generated.is_empty(), help.is_empty()) {
+        (true, _) => help.to_owned(),
+        (false, true) => generated,
+        (false, false) => format!("{generated}: {help}"),
+    }
 }
 
 /// A positional parameter of a command.
@@ -308,39 +456,39 @@ impl Param {
     /// `capf (CAPF signs), online (external CA), offline (export/import)`, `on or off`.
     pub fn help_text(&self) -> String {
         let generated = match self.kind {
-            ValueKind::Number(r) => {
-                let mut s = format!("{}-{}", r.min, r.max);
-                if !r.unit.is_empty() {
-                    s.push(' ');
-                    s.push_str(r.unit);
-                }
-                if let (true, Some(d)) = (self.optional, r.default) {
-                    s.push_str(&format!(", default {d}"));
-                }
-                s
+            ValueKind::Number(r) => range_text(&r, self.optional),
+            ValueKind::Choice(choices) => choice_text(choices, None),
+            ValueKind::Options(options) => {
+                return format!(
+                    "keyword options, in any order: {}",
+                    options
+                        .iter()
+                        .map(|o| format!("{} ({}): {}", o.word, need(!o.required), o.help_text()))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                );
             }
-            ValueKind::Choice(choices) if choices.iter().all(|c| !c.help.is_empty()) => choices
-                .iter()
-                .map(|c| format!("{} ({})", c.word, c.help))
-                .collect::<Vec<_>>()
-                .join(", "),
-            ValueKind::Choice(choices) => {
-                let words: Vec<&str> = choices.iter().map(|c| c.word).collect();
-                match words.split_last() {
-                    Some((last, rest)) if !rest.is_empty() => {
-                        format!("{} or {last}", rest.join(", "))
-                    }
-                    _ => words.concat(),
-                }
-            }
-            _ => return self.help.to_owned(),
+            _ => String::new(),
         };
-        if self.help.is_empty() {
-            generated
-        } else {
-            format!("{generated}: {}", self.help)
-        }
+        join_help(generated, self.help)
     }
+}
+
+/// `optional` or `mandatory`, as syntax blocks say it.
+pub const fn need(optional: bool) -> &'static str {
+    if optional { "optional" } else { "mandatory" }
+}
+
+/// One row of a command's parameter list (the syntax block of `help` and `?`, the man page):
+/// each positional parameter, then each keyword option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamRow {
+    /// The parameter's name or the option's keyword.
+    pub name: &'static str,
+    /// Whether the command runs without it.
+    pub optional: bool,
+    /// Its help line.
+    pub help: String,
 }
 
 /// What makes a node runnable. All fields are required: a command states what it does to the
@@ -370,6 +518,39 @@ impl Runnable {
     /// Destructive: asks `Continue (y/n)?` unless `noconfirm`/`--yes` is given.
     pub const fn confirms(&self) -> bool {
         self.effect.confirms()
+    }
+
+    /// The keyword options the command takes (its last parameter), or none.
+    pub fn options(&self) -> &'static [KeywordOption] {
+        match self.params.last().map(|p| p.kind) {
+            Some(ValueKind::Options(options)) => options,
+            _ => &[],
+        }
+    }
+
+    /// The positional parameters (those before the keyword options).
+    pub fn positionals(&self) -> &'static [Param] {
+        let params: &'static [Param] = self.params;
+        match params.split_last() {
+            Some((last, rest)) if matches!(last.kind, ValueKind::Options(_)) => rest,
+            _ => params,
+        }
+    }
+
+    /// The rows of its parameter list: each positional parameter, then each keyword option
+    /// (`noconfirm` is left to the caller, which words it for its medium).
+    pub fn rows(&self) -> Vec<ParamRow> {
+        let positional = self.positionals().iter().map(|p| ParamRow {
+            name: p.name,
+            optional: p.optional,
+            help: p.help_text(),
+        });
+        let options = self.options().iter().map(|o| ParamRow {
+            name: o.word,
+            optional: !o.required,
+            help: o.help_text(),
+        });
+        positional.chain(options).collect()
     }
 }
 
@@ -420,6 +601,11 @@ impl Node {
 
 /// The trailing keyword that skips a confirmation, as on CUCM.
 pub const NOCONFIRM: &str = "noconfirm";
+
+/// The keyword that names a file holding a password: a line with a word that looks like the
+/// start of a password instead is refused unseen (see
+/// [`looks_like_password`](super::parse::looks_like_password)).
+pub const PASSWORD_FILE: &str = "password-file";
 
 /// `utils capf set keep_alive [minutes]`: the domain's range, default and message.
 const KEEP_ALIVE: Range = Range {
@@ -491,37 +677,32 @@ pub const AUTH_CHOICES: &[Choice] = &[
     word("string"),
 ];
 
-const OPT_AUTH: OptionSpec = OptionSpec {
-    word: "auth",
-    help: "string <4-10 digits>, generate, null (default), existing-lsc or existing-mic",
-    value: OptionValue::Choice {
-        words: AUTH_CHOICES,
-        extra: Some(("string", "digits")),
-    },
-};
+const OPT_AUTH: KeywordOption = KeywordOption::choice(
+    "auth",
+    AUTH_CHOICES,
+    "default null; string takes 4-10 digits, generate makes them and prints them once",
+)
+.extra("string", "digits");
 
-const OPT_BY: OptionSpec = OptionSpec {
-    word: "by",
-    help: "YYYY-MM-DD: the operation completes by the end of this day (UTC)",
-    value: OptionValue::Text("YYYY-MM-DD"),
-};
+const OPT_BY: KeywordOption = KeywordOption::text(
+    "by",
+    "YYYY-MM-DD",
+    "a date, YYYY-MM-DD: the operation completes by the end of this day (UTC)",
+);
 
-const OPT_KEY: OptionSpec = OptionSpec {
-    word: "key",
-    help: "rsa-1024, rsa-2048 (default), rsa-3072, rsa-4096, ec-p256, ec-p384 or ec-p521",
-    value: OptionValue::Choice {
-        words: &[
-            word("ec-p256"),
-            word("ec-p384"),
-            word("ec-p521"),
-            word("rsa-1024"),
-            word("rsa-2048"),
-            word("rsa-3072"),
-            word("rsa-4096"),
-        ],
-        extra: None,
-    },
-};
+const OPT_KEY: KeywordOption = KeywordOption::choice(
+    "key",
+    &[
+        word("ec-p256"),
+        word("ec-p384"),
+        word("ec-p521"),
+        word("rsa-1024"),
+        word("rsa-2048"),
+        word("rsa-3072"),
+        word("rsa-4096"),
+    ],
+    "the key the phone generates, default rsa-2048",
+);
 
 const DEVICE_ANY: Param = Param {
     name: "device",
@@ -530,12 +711,19 @@ const DEVICE_ANY: Param = Param {
     optional: false,
 };
 
-const fn options(specs: &'static [OptionSpec]) -> Param {
+/// The parameter holding a command's keyword options: optional unless one of them is required.
+const fn options(options: &'static [KeywordOption]) -> Param {
+    let mut optional = true;
+    let mut i = 0;
+    while i < options.len() {
+        optional &= !options[i].required;
+        i += 1;
+    }
     Param {
         name: "options",
-        help: "keyword options, any order",
-        kind: ValueKind::Options(specs),
-        optional: true,
+        help: "",
+        kind: ValueKind::Options(options),
+        optional,
     }
 }
 
@@ -579,11 +767,11 @@ const CAPF_OPERATION: &[Node] = &[
                         kind: ValueKind::Path,
                         optional: false,
                     },
-                    options(&[OptionSpec {
-                        word: "output",
-                        help: "new CSV file (mode 0600) receiving each generated string",
-                        value: OptionValue::Text("csv"),
-                    }]),
+                    options(&[KeywordOption::path(
+                        "output",
+                        "csv",
+                        "new CSV file (mode 0600) receiving each generated string",
+                    )]),
                 ],
                 description: "Schedules Install/Upgrade for every line of a CSV file of \
                     device,auth,string,key,by (a header line is allowed; empty fields take the \
@@ -661,53 +849,31 @@ const CAPF_SET: &[Node] = &[
         "Set the online CA (EST server) capfd sends CSRs to",
         Runnable {
             id: CommandId::SetOnlineCa,
-            params: &[
-                Param {
-                    name: "host",
-                    help: "EST server host name or IP address",
-                    kind: ValueKind::Keyed {
-                        value: "host",
-                        kind: &ValueKind::Text,
+            params: &[options(&[
+                KeywordOption::text("host", "host", "EST server host name or IP address")
+                    .required(),
+                KeywordOption::number(
+                    "port",
+                    "port",
+                    Range {
+                        default: Some(DEFAULT_EST_PORT as i64),
+                        ..Range::new(1, 65535)
                     },
-                    optional: false,
-                },
-                Param {
-                    name: "port",
-                    help: "1-65535, default 443",
-                    kind: ValueKind::Keyed {
-                        value: "port",
-                        kind: &ValueKind::Number(Range::new(1, 65535)),
-                    },
-                    optional: true,
-                },
-                Param {
-                    name: "label",
-                    help: "EST CA label (Certificate Enrollment Profile Label), optional",
-                    kind: ValueKind::Keyed {
-                        value: "label",
-                        kind: &ValueKind::Text,
-                    },
-                    optional: true,
-                },
-                Param {
-                    name: "user",
-                    help: "user name for HTTP Basic authentication",
-                    kind: ValueKind::Keyed {
-                        value: "user",
-                        kind: &ValueKind::Text,
-                    },
-                    optional: false,
-                },
-                Param {
-                    name: "password-file",
-                    help: "read the password from this file (scripts); else a hidden prompt",
-                    kind: ValueKind::Keyed {
-                        value: "path",
-                        kind: &ValueKind::Path,
-                    },
-                    optional: true,
-                },
-            ],
+                    "",
+                ),
+                KeywordOption::text(
+                    "label",
+                    "label",
+                    "EST CA label (Certificate Enrollment Profile Label), optional",
+                ),
+                KeywordOption::text("user", "user", "user name for HTTP Basic authentication")
+                    .required(),
+                KeywordOption::path(
+                    PASSWORD_FILE,
+                    "path",
+                    "read the password from this file (scripts); else a hidden prompt",
+                ),
+            ])],
             description: "Sets the online CA, an EST server (RFC 7030), that capfd sends \
                 pending CSRs to in mode online. The password is asked at a hidden prompt, or \
                 read from password-file (its first line); it is never taken on the command \
@@ -944,13 +1110,7 @@ const UTILS_CAPF: &[Node] = &[
         "Delete expired LSCs and superseded CSRs past a margin",
         Runnable {
             id: CommandId::Tidy,
-            params: &[Param {
-                name: "what",
-                help: "expired-lscs, superseded-csrs (default both), older-than <days> \
-                    (default 30), dry-run",
-                kind: ValueKind::Keywords(TIDY_KEYWORDS),
-                optional: true,
-            }],
+            params: &[options(TIDY_OPTIONS)],
             description: "Deletes LSCs whose validity ended, and CSRs superseded by a newer CSR \
                 of their device, more than a safety margin ago (older-than, default 30 days), in \
                 one transaction, and reports how many. Without expired-lscs or superseded-csrs \
@@ -982,18 +1142,8 @@ const REVOKE_REASONS: &[Choice] = &[
     },
 ];
 
-const REVOKE_KEYWORDS: &[Keyword] = &[Keyword {
-    word: "reason",
-    value: KeywordValue::Choice(REVOKE_REASONS),
-}];
-
-const REVOKE_REASON: Param = Param {
-    name: "reason",
-    help: "reason {cessationOfOperation|keyCompromise|superseded|unspecified}, default \
-        unspecified",
-    kind: ValueKind::Keywords(REVOKE_KEYWORDS),
-    optional: true,
-};
+const REVOKE_REASON: KeywordOption =
+    KeywordOption::choice("reason", REVOKE_REASONS, "default unspecified");
 
 const CAPF_LSC_REVOKE: &[Node] = &[Node::leaf(
     "serial",
@@ -1007,7 +1157,7 @@ const CAPF_LSC_REVOKE: &[Node] = &[Node::leaf(
                 kind: ValueKind::Text,
                 optional: false,
             },
-            REVOKE_REASON,
+            options(&[REVOKE_REASON]),
         ],
         description: "Revokes one LSC by its serial number: it shows as revoked, cannot be \
             installed, and the next CRL (capfd crl, capfd run --crl) lists it with the reason. \
@@ -1072,7 +1222,7 @@ const CAPF_LSC: &[Node] = &[
                     kind: ValueKind::Device(DeviceSource::Lsc),
                     optional: false,
                 },
-                REVOKE_REASON,
+                options(&[REVOKE_REASON]),
             ],
             description: "Revokes every LSC of a device that is not revoked yet, in one \
                 transaction: they show as revoked, cannot be installed, and the next CRL \
@@ -1094,23 +1244,22 @@ const TIDY_DAYS: Range = Range {
     check: None,
 };
 
-const TIDY_KEYWORDS: &[Keyword] = &[
-    Keyword {
-        word: "dry-run",
-        value: KeywordValue::Flag,
-    },
-    Keyword {
-        word: "expired-lscs",
-        value: KeywordValue::Flag,
-    },
-    Keyword {
-        word: "older-than",
-        value: KeywordValue::Number("days", TIDY_DAYS),
-    },
-    Keyword {
-        word: "superseded-csrs",
-        value: KeywordValue::Flag,
-    },
+const TIDY_OPTIONS: &[KeywordOption] = &[
+    KeywordOption::flag("dry-run", "list what would be deleted, change nothing"),
+    KeywordOption::flag(
+        "expired-lscs",
+        "LSCs whose validity ended (without this or superseded-csrs: both)",
+    ),
+    KeywordOption::number(
+        "older-than",
+        "days",
+        TIDY_DAYS,
+        "the safety margin: only what ended or was superseded more than this many days ago",
+    ),
+    KeywordOption::flag(
+        "superseded-csrs",
+        "CSRs superseded by a newer CSR of their device (without this or expired-lscs: both)",
+    ),
 ];
 
 const SHOW_CAPF_LSC: &[Node] = &[
@@ -1490,32 +1639,12 @@ pub fn syntax_line(path: &[&str], run: &Runnable) -> String {
 
 /// How one parameter shows in a syntax line.
 fn param_syntax(p: &Param) -> String {
-    if let ValueKind::Keywords(keywords) = p.kind {
-        return keywords
+    if let ValueKind::Options(options) = p.kind {
+        return options
             .iter()
-            .map(|k| match k.value {
-                KeywordValue::Flag => format!("[{}]", k.word),
-                KeywordValue::Number(name, _) => format!("[{} <{name}>]", k.word),
-                KeywordValue::Choice(words) => format!(
-                    "[{} {{{}}}]",
-                    k.word,
-                    words.iter().map(|c| c.word).collect::<Vec<_>>().join("|")
-                ),
-            })
+            .map(KeywordOption::syntax)
             .collect::<Vec<_>>()
             .join(" ");
-    }
-    match p.kind {
-        ValueKind::Keyed { value, .. } if p.optional => return format!("[{} <{value}>]", p.name),
-        ValueKind::Keyed { value, .. } => return format!("{} <{value}>", p.name),
-        ValueKind::Options(specs) => {
-            return specs
-                .iter()
-                .map(option_syntax)
-                .collect::<Vec<_>>()
-                .join(" ");
-        }
-        _ => {}
     }
     if p.optional {
         return format!("[{}]", p.name);
@@ -1532,25 +1661,6 @@ fn param_syntax(p: &Param) -> String {
         ),
         _ => format!("<{}>", p.name),
     }
-}
-
-/// How one keyword option shows: `[auth {string <digits>|generate|null}]`, `[by <YYYY-MM-DD>]`.
-fn option_syntax(o: &OptionSpec) -> String {
-    let value = match o.value {
-        OptionValue::Text(name) => format!("<{name}>"),
-        OptionValue::Choice { words, extra } => format!(
-            "{{{}}}",
-            words
-                .iter()
-                .map(|c| match extra {
-                    Some((x, n)) if x == c.word => format!("{} <{n}>", c.word),
-                    _ => c.word.to_owned(),
-                })
-                .collect::<Vec<_>>()
-                .join("|")
-        ),
-    };
-    format!("[{} {value}]", o.word)
 }
 
 #[cfg(test)]
@@ -1710,6 +1820,33 @@ mod tests {
                 asks,
                 "{path:?}: the deletes, revoke, tidy and online-ca cacerts (which replaces the \
                  trusted server CAs after showing their fingerprints), and only they, ask"
+            );
+        }
+    }
+
+    /// Keyword options take the rest of the line: they are the last parameter, their words
+    /// are distinct, and none can be taken for `noconfirm`.
+    #[test]
+    fn keyword_options_come_last_and_are_declared_once() {
+        for (path, node) in all_commands() {
+            let run = node.run.expect("runnable");
+            for (i, p) in run.params.iter().enumerate() {
+                if matches!(p.kind, ValueKind::Options(_)) {
+                    assert_eq!(i + 1, run.params.len(), "{path:?}: options come last");
+                }
+            }
+            let mut words: Vec<&str> = run.options().iter().map(|o| o.word).collect();
+            words.sort_unstable();
+            words.dedup();
+            assert_eq!(words.len(), run.options().len(), "{path:?}");
+            assert!(words.iter().all(|w| !w.starts_with("noc")), "{path:?}");
+            assert_eq!(
+                run.params.last().is_some_and(|p| p.optional),
+                run.params.last().is_some_and(|p| match p.kind {
+                    ValueKind::Options(o) => o.iter().all(|o| !o.required),
+                    _ => p.optional,
+                }),
+                "{path:?}: an options parameter is optional when no option is required"
             );
         }
     }

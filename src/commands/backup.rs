@@ -9,7 +9,8 @@ pub fn run(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     let folder = required(cx.args.path(0), "folder")?.to_path_buf();
     let actor = cx.actor.clone();
     let store = cx.store()?;
-    let report = backup(store, &folder).map_err(|e| CommandError::refused(e.0))?;
+    let report = backup(store, &folder)
+        .map_err(|e| CommandError::new(e.kind(), e.to_string()).with_source(e))?;
     let keys = report
         .files
         .iter()

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use chrono::Duration;
 
 use super::{CommandError, Cx, plural, required};
-use crate::cli::parse::{has_keyword, keyword_value};
 use crate::cli::tree::CommandId;
 use crate::domain::{InvalidValue, LscRecord, LscState, RevocationReason, format_cli};
 use crate::engine::EngineError;
@@ -102,7 +101,10 @@ fn parse_serial(raw: &str) -> Result<String, InvalidValue> {
 
 /// `utils capf lsc revoke <device> [reason R]` and `... revoke serial <hex> [reason R]`.
 pub fn revoke(cx: &mut Cx<'_>) -> Result<(), CommandError> {
-    let reason: RevocationReason = keyword_value(cx.args.text(1), "reason")
+    let reason: RevocationReason = cx
+        .args
+        .options()
+        .word("reason")
         .map(str::parse)
         .transpose()?
         .unwrap_or_default();
@@ -298,33 +300,19 @@ pub fn export(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     Ok(())
 }
 
-/// The longest safety margin `tidy older-than` takes, in days (a hundred years).
-const MAX_TIDY_DAYS: u32 = 36_500;
-
 /// `utils capf tidy [expired-lscs] [superseded-csrs] [older-than <days>] [dry-run]`.
 pub fn tidy(cx: &mut Cx<'_>) -> Result<(), CommandError> {
-    let args = cx.args.text(0).map(str::to_owned);
-    let args = args.as_deref();
-    let mut expired_lscs = has_keyword(args, "expired-lscs");
-    let mut superseded_csrs = has_keyword(args, "superseded-csrs");
+    let options = cx.args.options();
+    let dry_run = options.has("dry-run");
+    let mut expired_lscs = options.has("expired-lscs");
+    let mut superseded_csrs = options.has("superseded-csrs");
     if !expired_lscs && !superseded_csrs {
         expired_lscs = true;
         superseded_csrs = true;
     }
-    let days = match keyword_value(args, "older-than") {
-        None => 30,
-        Some(raw) => raw
-            .parse::<u32>()
-            .ok()
-            .filter(|d| *d <= MAX_TIDY_DAYS)
-            .ok_or_else(|| {
-                InvalidValue(format!(
-                    "older-than {raw:?} is not valid: enter a number of days between 0 and \
-                     {MAX_TIDY_DAYS}"
-                ))
-            })?,
-    };
-    let cutoff = cx.act.now() - Duration::days(i64::from(days));
+    // The tree's range checked it and holds the default.
+    let days = required(options.number("older-than"), "days")?;
+    let cutoff = cx.act.now() - Duration::days(days);
     let tidy = TidyScope {
         expired_lscs,
         superseded_csrs,
@@ -343,7 +331,7 @@ pub fn tidy(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     };
     let (nl, nc) = (plan.lscs.len() as u64, plan.csrs.len() as u64);
     let margin = format!("older than {days} days, before {}", format_cli(&cutoff));
-    if has_keyword(args, "dry-run") {
+    if dry_run {
         let mut text = vec![format!(
             "Dry run: would delete {} ({margin}); nothing was changed",
             what(nl, nc)

@@ -4,11 +4,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::{Answer, CONTROL_C, CommandError, Cx, Prompter, found, plural, row_sink};
-use crate::domain::{
-    DEFAULT_EST_PORT, EstHost, EstLabel, EstPassword, EstRequest, EstUser, format_cli,
-    parse_est_port,
-};
+use super::{Answer, CONTROL_C, CommandError, Cx, Prompter, found, plural, required, row_sink};
+use crate::domain::{EstHost, EstLabel, EstPassword, EstRequest, EstUser, format_cli};
 use crate::est::client::{self, Timeouts};
 use crate::est::secret;
 use crate::pki::ParsedCert;
@@ -24,19 +21,20 @@ const MAX_SERVER_CAS: usize = 16;
 /// `utils capf set online-ca host <host> [port <port>] [label <label>] user <user>
 /// [password-file <path>]`.
 pub fn set(cx: &mut Cx<'_>) -> Result<(), CommandError> {
-    let inv = cx.inv;
-    let host: EstHost = inv.arg(0).unwrap_or_default().parse()?;
-    let port = inv.arg(1).map(parse_est_port).transpose()?;
-    let label: Option<EstLabel> = inv.arg(2).map(str::parse).transpose()?;
-    let user: EstUser = inv.arg(3).unwrap_or_default().parse()?;
+    let options = cx.args.options();
+    let host: EstHost = required(options.text("host"), "host")?.parse()?;
+    // The tree's range (1-65535, default 443) checked it.
+    let port = u16::try_from(required(options.number("port"), "port")?)
+        .map_err(|_| CommandError::internal("port outside 1-65535 after the check"))?;
+    let label: Option<EstLabel> = options.text("label").map(str::parse).transpose()?;
+    let user: EstUser = required(options.text("user"), "user")?.parse()?;
+    let password_file = options.path("password-file").map(Path::to_path_buf);
     // Refuse a store we cannot write before asking for anything.
     if cx.store()?.is_read_only() {
         return Err(crate::store::StoreError::ReadOnly.into());
     }
-    let password = match inv.arg(4) {
-        Some(file) => {
-            secret::read_password(Path::new(file), false).map_err(CommandError::refused)?
-        }
+    let password = match password_file {
+        Some(file) => secret::read_password(&file, false).map_err(refused)?,
         None if !cx.talk.interactive => {
             return Err(CommandError::refused(
                 "no password-file given and no terminal to ask the password on: add \
@@ -55,10 +53,10 @@ pub fn set(cx: &mut Cx<'_>) -> Result<(), CommandError> {
         .unwrap_or_default();
     let previous = secret::read_password(&path, true).ok();
     let owner = secret::owner_for(&db_path);
-    secret::write_password(&path, &password, owner).map_err(CommandError::refused)?;
+    secret::write_password(&path, &password, owner).map_err(refused)?;
     let record = NewOnlineCa {
         host,
-        port: port.unwrap_or(DEFAULT_EST_PORT),
+        port,
         label,
         user,
         password_file: file_name,
@@ -251,7 +249,7 @@ pub fn show(cx: &mut Cx<'_>) -> Result<(), CommandError> {
         match secret::read_password(&path, true) {
             Ok(_) => format!("set ({}, mode 0600)", path.display()),
             // The service's file in a `capfd setup` layout: there, but not ours to read.
-            Err(e) if e.contains("Permission denied") => {
+            Err(e) if e.is_permission_denied() => {
                 format!("set ({}, readable by its owner only)", path.display())
             }
             Err(e) => format!("unusable: {e}"),
@@ -373,4 +371,9 @@ pub fn requests(cx: &mut Cx<'_>) -> Result<(), CommandError> {
         "CSRs waiting on the online CA",
     ))?;
     Ok(())
+}
+
+/// A password file that could not be read or written: refused, its error kept as the source.
+fn refused(e: secret::SecretError) -> CommandError {
+    CommandError::refused(e.to_string()).with_source(e)
 }

@@ -5,9 +5,10 @@
 use std::collections::HashSet;
 use std::fs;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{CommandError, Cx, found, plural, required, row_sink};
+use crate::cli::parse::Options;
 use crate::domain::{
     AuthMode, AuthString, DeviceName, KeySpec, NewOperation, Operation, OperationKind, Timestamp,
     deadline_from_date,
@@ -85,31 +86,27 @@ fn parse_deadline(date: &str, now: Timestamp) -> Result<Timestamp, CommandError>
     Ok(by)
 }
 
-/// Reads the canonical option words (`auth string 1234 key ec-p256 by 2026-12-31`).
-fn parse_options(words: Option<&str>, now: Timestamp) -> Result<Request, CommandError> {
-    let words: Vec<&str> = words.unwrap_or_default().split_whitespace().collect();
-    let mut req = Request {
-        auth: AuthChoice::Mode(AuthMode::Null),
-        key: None,
-        by: None,
-    };
-    let mut i = 0;
-    while i < words.len() {
-        let value = words.get(i + 1).copied().unwrap_or_default();
-        match words[i] {
-            "auth" => {
-                req.auth = parse_auth(value, words.get(i + 2).copied())?;
-                if value == "string" {
-                    i += 1;
-                }
-            }
-            "key" => req.key = Some(value.parse()?),
-            "by" => req.by = Some(parse_deadline(value, now)?),
-            other => return Err(CommandError::usage(format!("unknown option {other:?}"))),
-        }
-        i += 2;
-    }
-    Ok(req)
+/// The request the keyword options make (`auth string 1234 key ec-p256 by 2026-12-31`);
+/// troubleshoot and delete declare no `key`, so they never have one.
+fn request(
+    options: &Options,
+    kind: OperationKind,
+    now: Timestamp,
+) -> Result<Request, CommandError> {
+    Ok(Request {
+        auth: match options.word("auth") {
+            Some(word) => parse_auth(word, options.extra("auth"))?,
+            None => AuthChoice::Mode(AuthMode::Null),
+        },
+        key: match kind {
+            OperationKind::Install => options.word("key").map(str::parse).transpose()?,
+            _ => None,
+        },
+        by: options
+            .text("by")
+            .map(|date| parse_deadline(date, now))
+            .transpose()?,
+    })
 }
 
 /// Turns a request into the operation to store; returns the generated string, if any.
@@ -189,7 +186,7 @@ pub fn delete(cx: &mut Cx<'_>) -> Result<(), CommandError> {
 fn schedule(cx: &mut Cx<'_>, kind: OperationKind) -> Result<(), CommandError> {
     let device = required(cx.args.device(0), "device")?.clone();
     let now = cx.act.now();
-    let req = parse_options(cx.args.text(1), now)?;
+    let req = request(cx.args.options(), kind, now)?;
     let (op, generated) = operation(device.clone(), kind, req, now)?;
     if kind == OperationKind::Delete {
         cx.confirm(
@@ -258,11 +255,7 @@ pub fn cancel(cx: &mut Cx<'_>) -> Result<(), CommandError> {
 /// `utils capf operation install file <csv> [output <csv>]`: all or nothing.
 pub fn install_file(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     let path = required(cx.args.path(0), "csv")?.to_path_buf();
-    let output = cx
-        .args
-        .text(1)
-        .and_then(|o| o.strip_prefix("output "))
-        .map(PathBuf::from);
+    let output = cx.args.options().path("output").map(Path::to_path_buf);
     let mut text = String::new();
     fs::File::open(&path)
         .and_then(|f| f.take(MAX_BULK_BYTES + 1).read_to_string(&mut text))

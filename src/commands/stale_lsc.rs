@@ -1,9 +1,10 @@
 //! `utils capf stale-lsc list|delete`.
 
+use std::sync::atomic::Ordering;
+
 use super::delete::{Deletion, scoped_delete};
-use super::{CommandError, Cx, DEVICE_COLUMN, SERIAL_COLUMN, found, row_sink};
-use crate::domain::StaleLsc;
-use crate::render::{Cell, Column};
+use super::{CONTROL_C, CommandError, Cx, DEVICE_COLUMN, SERIAL_COLUMN, found};
+use crate::render::{Column, RowCell};
 use crate::store::Store;
 
 /// Columns of `utils capf stale-lsc list` (field names are a documented contract).
@@ -27,22 +28,27 @@ pub const STALE_COLUMNS: &[Column] = &[
     },
 ];
 
-fn stale_row(s: &StaleLsc) -> [Cell; 5] {
-    [
-        Cell::Text(s.device.clone()),
-        Cell::Text(s.serial.clone()),
-        Cell::Time(s.issued_at),
-        Cell::Time(s.not_after),
-        Cell::Time(s.superseded_at),
-    ]
-}
-
-/// Lists stale LSCs, streaming; Ctrl-C stops the listing.
+/// Lists stale LSCs oldest issue first, streaming rows borrowed from the store (no allocation
+/// per row, as `csr list`); Ctrl-C stops the listing.
 pub fn list(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let interrupted = cx.talk.interrupted.clone();
     let store = cx.act.store()?;
-    cx.out.begin_list(STALE_COLUMNS)?;
-    let n = store.each_stale_lsc(row_sink(cx.talk, cx.out, stale_row))?;
-    cx.out.end_list(&found(n, "stale LSC", "stale LSCs"))?;
+    let out = &mut *cx.out;
+    out.begin_list(STALE_COLUMNS)?;
+    let n = store.each_stale_lsc_row(|s| {
+        if interrupted.load(Ordering::Relaxed) {
+            return Err(CommandError::cancelled(CONTROL_C));
+        }
+        out.row_ref(&[
+            RowCell::Text(s.device),
+            RowCell::Text(s.serial),
+            RowCell::Micros(s.issued_at_micros),
+            RowCell::Micros(s.not_after_micros),
+            RowCell::Micros(s.superseded_at_micros),
+        ])
+        .map_err(CommandError::from)
+    })?;
+    out.end_list(&found(n, "stale LSC", "stale LSCs"))?;
     Ok(())
 }
 

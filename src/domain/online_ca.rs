@@ -241,43 +241,27 @@ impl OnlineCa {
     }
 }
 
-/// Where a pending CSR stands with the online CA.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EstState {
-    /// Not sent yet.
-    Waiting,
-    /// 202: the CA took it and will answer later (Retry-After).
-    Accepted,
-    /// A server (5xx) or network error: retried with capped exponential backoff.
-    Retry,
-    /// 401/403 or another 4xx: retried only after the settings change or a long pause.
-    Refused,
-    /// The returned certificate failed the import rules: never recorded.
-    Rejected,
+keywords! {
+    /// Where a pending CSR stands with the online CA.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum EstState {
+        /// Not sent yet.
+        Waiting = "waiting",
+        /// 202: the CA took it and will answer later (Retry-After).
+        Accepted = "accepted",
+        /// A server (5xx) or network error: retried with capped exponential backoff.
+        Retry = "retry",
+        /// 401/403 or another 4xx: retried only after the settings change or a long pause.
+        Refused = "refused",
+        /// The returned certificate failed the import rules: never recorded.
+        Rejected = "rejected",
+    }
 }
 
 impl EstState {
-    /// The stored word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EstState::Waiting => "waiting",
-            EstState::Accepted => "accepted",
-            EstState::Retry => "retry",
-            EstState::Refused => "refused",
-            EstState::Rejected => "rejected",
-        }
-    }
-
     /// Reads a stored word.
     pub fn parse(s: &str) -> Result<EstState, InvalidValue> {
-        Ok(match s {
-            "waiting" => EstState::Waiting,
-            "accepted" => EstState::Accepted,
-            "retry" => EstState::Retry,
-            "refused" => EstState::Refused,
-            "rejected" => EstState::Rejected,
-            other => return Err(InvalidValue(format!("unknown EST state {other:?}"))),
-        })
+        Self::from_word(s).ok_or_else(|| InvalidValue(format!("unknown EST state {s:?}")))
     }
 }
 

@@ -8,31 +8,16 @@ use sha2::{Digest, Sha256};
 
 use super::{InvalidValue, Timestamp};
 
-/// CUCM's Certificate Operation (No Pending Operation is the absence of one).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OperationKind {
-    /// Install/Upgrade: the phone generates a key, CAPF issues its LSC.
-    Install,
-    /// Troubleshoot: fetch the certificate the phone holds.
-    Troubleshoot,
-    /// Delete: the phone deletes its LSC.
-    Delete,
-}
-
-impl OperationKind {
-    /// The word stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OperationKind::Install => "install",
-            OperationKind::Troubleshoot => "troubleshoot",
-            OperationKind::Delete => "delete",
-        }
-    }
-}
-
-impl fmt::Display for OperationKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+keywords! {
+    /// CUCM's Certificate Operation (No Pending Operation is the absence of one).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum OperationKind {
+        /// Install/Upgrade: the phone generates a key, CAPF issues its LSC.
+        Install = "install",
+        /// Troubleshoot: fetch the certificate the phone holds.
+        Troubleshoot = "troubleshoot",
+        /// Delete: the phone deletes its LSC.
+        Delete = "delete",
     }
 }
 
@@ -40,43 +25,22 @@ impl FromStr for OperationKind {
     type Err = InvalidValue;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "install" => Ok(OperationKind::Install),
-            "troubleshoot" => Ok(OperationKind::Troubleshoot),
-            "delete" => Ok(OperationKind::Delete),
-            _ => Err(InvalidValue(format!("unknown operation {s:?}"))),
-        }
+        Self::from_word(s).ok_or_else(|| InvalidValue(format!("unknown operation {s:?}")))
     }
 }
 
-/// CUCM's Authentication Mode, as stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AuthMode {
-    /// By Authentication String.
-    String,
-    /// By Null String: no proof.
-    Null,
-    /// By Existing Certificate, precedence to the LSC.
-    ExistingLsc,
-    /// By Existing Certificate, precedence to the MIC.
-    ExistingMic,
-}
-
-impl AuthMode {
-    /// The word stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuthMode::String => "string",
-            AuthMode::Null => "null",
-            AuthMode::ExistingLsc => "existing-lsc",
-            AuthMode::ExistingMic => "existing-mic",
-        }
-    }
-}
-
-impl fmt::Display for AuthMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+keywords! {
+    /// CUCM's Authentication Mode, as stored.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum AuthMode {
+        /// By Authentication String.
+        String = "string",
+        /// By Null String: no proof.
+        Null = "null",
+        /// By Existing Certificate, precedence to the LSC.
+        ExistingLsc = "existing-lsc",
+        /// By Existing Certificate, precedence to the MIC.
+        ExistingMic = "existing-mic",
     }
 }
 
@@ -84,15 +48,11 @@ impl FromStr for AuthMode {
     type Err = InvalidValue;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "string" => Ok(AuthMode::String),
-            "null" => Ok(AuthMode::Null),
-            "existing-lsc" => Ok(AuthMode::ExistingLsc),
-            "existing-mic" => Ok(AuthMode::ExistingMic),
-            _ => Err(InvalidValue(format!(
+        Self::from_word(s).ok_or_else(|| {
+            InvalidValue(format!(
                 "unknown authentication mode {s:?}: use string, generate, null, existing-lsc or existing-mic"
-            ))),
-        }
+            ))
+        })
     }
 }
 
@@ -242,33 +202,24 @@ impl FromStr for KeySpec {
     }
 }
 
-/// Where an operation stands (CUCM's Certificate Operation Status).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OperationStatus {
-    /// Scheduled, not served yet (or waiting; the reason says why).
-    Pending,
-    /// A phone session is serving it now.
-    InProgress,
-    /// Done.
-    Success,
-    /// The last session failed; the phone may try again.
-    Failed,
-    /// The deadline passed.
-    Expired,
+keywords! {
+    /// Where an operation stands (CUCM's Certificate Operation Status).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum OperationStatus {
+        /// Scheduled, not served yet (or waiting; the reason says why).
+        Pending = "pending",
+        /// A phone session is serving it now.
+        InProgress = "in-progress",
+        /// Done.
+        Success = "success",
+        /// The last session failed; the phone may try again.
+        Failed = "failed",
+        /// The deadline passed.
+        Expired = "expired",
+    }
 }
 
 impl OperationStatus {
-    /// The word stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OperationStatus::Pending => "pending",
-            OperationStatus::InProgress => "in-progress",
-            OperationStatus::Success => "success",
-            OperationStatus::Failed => "failed",
-            OperationStatus::Expired => "expired",
-        }
-    }
-
     /// Whether a phone session may still serve it.
     pub fn is_open(self) -> bool {
         matches!(
@@ -278,24 +229,11 @@ impl OperationStatus {
     }
 }
 
-impl fmt::Display for OperationStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl FromStr for OperationStatus {
     type Err = InvalidValue;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
-            "pending" => OperationStatus::Pending,
-            "in-progress" => OperationStatus::InProgress,
-            "success" => OperationStatus::Success,
-            "failed" => OperationStatus::Failed,
-            "expired" => OperationStatus::Expired,
-            _ => return Err(InvalidValue(format!("unknown operation status {s:?}"))),
-        })
+        Self::from_word(s).ok_or_else(|| InvalidValue(format!("unknown operation status {s:?}")))
     }
 }
 

@@ -99,28 +99,19 @@ pub struct NewLsc {
     pub der: Vec<u8>,
 }
 
-/// Where an LSC is in its life: issued and waiting, installed on the phone, or stale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LscState {
-    /// Issued, the phone has not reported installing it yet.
-    Issued,
-    /// The phone installed it.
-    Installed,
-    /// Never installed and superseded by a newer CSR of the same device.
-    Stale,
-    /// Revoked (listed on the CRL); whatever it was before.
-    Revoked,
-}
-
-impl LscState {
-    /// Word used in listings and JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LscState::Issued => "issued",
-            LscState::Installed => "installed",
-            LscState::Stale => "stale",
-            LscState::Revoked => "revoked",
-        }
+keywords! {
+    /// Where an LSC is in its life: issued and waiting, installed on the phone, or stale. The
+    /// word is what listings and JSON show; the store derives the state, never stores it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum LscState {
+        /// Issued, the phone has not reported installing it yet.
+        Issued = "issued",
+        /// The phone installed it.
+        Installed = "installed",
+        /// Never installed and superseded by a newer CSR of the same device.
+        Stale = "stale",
+        /// Revoked (listed on the CRL); whatever it was before.
+        Revoked = "revoked",
     }
 }
 
@@ -174,6 +165,22 @@ pub struct StaleLsc {
     pub not_after: Timestamp,
     /// When the first newer CSR of the device arrived, which made this LSC stale.
     pub superseded_at: Timestamp,
+}
+
+/// One row of `utils capf stale-lsc list` borrowed from the store's current row: nothing in it
+/// is copied (as [`PendingCsrRow`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaleLscRow<'a> {
+    /// Endpoint.
+    pub device: &'a str,
+    /// Serial (hex).
+    pub serial: &'a str,
+    /// When it was issued, in microseconds since the Unix epoch (UTC), as stored.
+    pub issued_at_micros: i64,
+    /// End of validity, likewise.
+    pub not_after_micros: i64,
+    /// When the first newer CSR of the device arrived, likewise.
+    pub superseded_at_micros: i64,
 }
 
 /// One row of `utils capf csr list` borrowed from the store's current row: listings stream a

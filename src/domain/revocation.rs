@@ -1,23 +1,24 @@
 //! Revocation: why an LSC was revoked, and the revocations the CRL lists.
 
-use std::fmt;
 use std::str::FromStr;
 
 use super::{InvalidValue, Timestamp};
 
-/// Why an LSC was revoked: the CRL reason codes of RFC 5280 section 5.3.1 that apply to a
-/// phone's certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum RevocationReason {
-    /// No reason given (code 0).
-    #[default]
-    Unspecified,
-    /// The phone's private key is known or suspected to be compromised (code 1).
-    KeyCompromise,
-    /// A newer LSC replaces it (code 4).
-    Superseded,
-    /// The phone is out of service (code 5).
-    CessationOfOperation,
+keywords! {
+    /// Why an LSC was revoked: the CRL reason codes of RFC 5280 section 5.3.1 that apply to a
+    /// phone's certificate, named (stored and shown) as RFC 5280 spells them.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub enum RevocationReason {
+        /// No reason given (code 0).
+        #[default]
+        Unspecified = "unspecified",
+        /// The phone's private key is known or suspected to be compromised (code 1).
+        KeyCompromise = "keyCompromise",
+        /// A newer LSC replaces it (code 4).
+        Superseded = "superseded",
+        /// The phone is out of service (code 5).
+        CessationOfOperation = "cessationOfOperation",
+    }
 }
 
 impl RevocationReason {
@@ -28,22 +29,6 @@ impl RevocationReason {
         "superseded",
         "unspecified",
     ];
-
-    /// The RFC 5280 name, as stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RevocationReason::Unspecified => "unspecified",
-            RevocationReason::KeyCompromise => "keyCompromise",
-            RevocationReason::Superseded => "superseded",
-            RevocationReason::CessationOfOperation => "cessationOfOperation",
-        }
-    }
-}
-
-impl fmt::Display for RevocationReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 impl FromStr for RevocationReason {
@@ -51,17 +36,11 @@ impl FromStr for RevocationReason {
 
     /// Case-insensitive: the CLI lower-cases prefixes it matched.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s.to_ascii_lowercase().as_str() {
-            "unspecified" => RevocationReason::Unspecified,
-            "keycompromise" => RevocationReason::KeyCompromise,
-            "superseded" => RevocationReason::Superseded,
-            "cessationofoperation" => RevocationReason::CessationOfOperation,
-            _ => {
-                return Err(InvalidValue(format!(
-                    "reason {s:?} is not valid: use {}",
-                    Self::NAMES.join(", ")
-                )));
-            }
+        Self::from_word_any_case(s).ok_or_else(|| {
+            InvalidValue(format!(
+                "reason {s:?} is not valid: use {}",
+                Self::NAMES.join(", ")
+            ))
         })
     }
 }

@@ -26,15 +26,23 @@ impl KeepAlive {
 
     /// Builds from a stored number, refusing what the schema's CHECK would refuse.
     pub fn from_minutes(m: i64) -> Result<Self, InvalidValue> {
-        if (i64::from(Self::MIN)..=i64::from(Self::MAX)).contains(&m) {
-            Ok(KeepAlive(m as u8))
-        } else {
-            Err(InvalidValue(format!(
-                "keep_alive {m} is out of range: enter a number between {} and {} (minutes)",
-                Self::MIN,
-                Self::MAX
-            )))
-        }
+        let m = in_range(
+            m,
+            Self::MIN.into(),
+            Self::MAX.into(),
+            "keep_alive",
+            Self::enter,
+        )?;
+        Ok(KeepAlive(m as u8))
+    }
+
+    /// What a refusal asks for.
+    fn enter() -> String {
+        format!(
+            "enter a number between {} and {} (minutes)",
+            Self::MIN,
+            Self::MAX
+        )
     }
 }
 
@@ -42,15 +50,7 @@ impl FromStr for KeepAlive {
     type Err = InvalidValue;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim();
-        match t.parse::<i64>() {
-            Ok(m) => Self::from_minutes(m),
-            Err(_) => Err(InvalidValue(format!(
-                "keep_alive {t:?} is not a number: enter a number between {} and {} (minutes)",
-                Self::MIN,
-                Self::MAX
-            ))),
-        }
+        Self::from_minutes(whole_number(s, "keep_alive", Self::enter)?)
     }
 }
 
@@ -60,30 +60,21 @@ impl fmt::Display for KeepAlive {
     }
 }
 
-/// Who signs LSCs ("Certificate Issuer to Endpoint").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IssuerMode {
-    /// CAPF signs with its own CA certificate (the default).
-    Capf,
-    /// CSRs go to an external CA automatically.
-    Online,
-    /// CSRs are exported, signed by hand elsewhere and imported.
-    Offline,
+keywords! {
+    /// Who signs LSCs ("Certificate Issuer to Endpoint"). `ALL` is in the order the CLI lists
+    /// the modes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum IssuerMode {
+        /// CAPF signs with its own CA certificate (the default).
+        Capf = "capf",
+        /// CSRs go to an external CA automatically.
+        Online = "online",
+        /// CSRs are exported, signed by hand elsewhere and imported.
+        Offline = "offline",
+    }
 }
 
 impl IssuerMode {
-    /// Every mode, in the order the CLI lists them.
-    pub const ALL: [IssuerMode; 3] = [IssuerMode::Capf, IssuerMode::Online, IssuerMode::Offline];
-
-    /// The stored and typed keyword.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            IssuerMode::Capf => "capf",
-            IssuerMode::Online => "online",
-            IssuerMode::Offline => "offline",
-        }
-    }
-
     /// Who signs, in a few words (help text lists the modes with it).
     pub const fn summary(self) -> &'static str {
         match self {
@@ -98,20 +89,11 @@ impl FromStr for IssuerMode {
     type Err = InvalidValue;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        IssuerMode::ALL
-            .into_iter()
-            .find(|m| m.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                InvalidValue(format!(
-                    "unknown issuer mode {s:?}: use capf, online or offline"
-                ))
-            })
-    }
-}
-
-impl fmt::Display for IssuerMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        IssuerMode::from_word_any_case(s.trim()).ok_or_else(|| {
+            InvalidValue(format!(
+                "unknown issuer mode {s:?}: use capf, online or offline"
+            ))
+        })
     }
 }
 
@@ -134,15 +116,23 @@ impl ValidityDays {
 
     /// Builds from a number, refusing what the schema's CHECK would refuse.
     pub fn from_days(d: i64) -> Result<Self, InvalidValue> {
-        if (i64::from(Self::MIN)..=i64::from(Self::MAX)).contains(&d) {
-            Ok(ValidityDays(d as u16))
-        } else {
-            Err(InvalidValue(format!(
-                "validity {d} is out of range: enter a number of days between {} and {}",
-                Self::MIN,
-                Self::MAX
-            )))
-        }
+        let d = in_range(
+            d,
+            Self::MIN.into(),
+            Self::MAX.into(),
+            "validity",
+            Self::enter,
+        )?;
+        Ok(ValidityDays(d as u16))
+    }
+
+    /// What a refusal asks for.
+    fn enter() -> String {
+        format!(
+            "enter a number of days between {} and {}",
+            Self::MIN,
+            Self::MAX
+        )
     }
 }
 
@@ -150,16 +140,35 @@ impl FromStr for ValidityDays {
     type Err = InvalidValue;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim();
-        match t.parse::<i64>() {
-            Ok(d) => Self::from_days(d),
-            Err(_) => Err(InvalidValue(format!(
-                "validity {t:?} is not a number: enter a number of days between {} and {}",
-                Self::MIN,
-                Self::MAX
-            ))),
-        }
+        Self::from_days(whole_number(s, "validity", Self::enter)?)
     }
+}
+
+/// `value` of the bounded setting `name` when it lies in `min..=max`; the refusal says what to
+/// enter instead.
+fn in_range(
+    value: i64,
+    min: i64,
+    max: i64,
+    name: &str,
+    enter: fn() -> String,
+) -> Result<i64, InvalidValue> {
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(InvalidValue(format!(
+            "{name} {value} is out of range: {}",
+            enter()
+        )))
+    }
+}
+
+/// Typed text (blanks around it allowed) as the whole number of the setting `name`; the refusal
+/// says what to enter instead.
+fn whole_number(s: &str, name: &str, enter: fn() -> String) -> Result<i64, InvalidValue> {
+    let t = s.trim();
+    t.parse()
+        .map_err(|_| InvalidValue(format!("{name} {t:?} is not a number: {}", enter())))
 }
 
 impl fmt::Display for ValidityDays {
@@ -214,6 +223,27 @@ mod tests {
         );
         assert!("0".parse::<ValidityDays>().is_err());
         assert!("1826".parse::<ValidityDays>().is_err());
+    }
+
+    #[test]
+    fn refusals_say_what_to_enter() {
+        let msg = |r: Result<(), InvalidValue>| r.expect_err("refused").0;
+        assert_eq!(
+            msg(" 61 ".parse::<KeepAlive>().map(drop)),
+            "keep_alive 61 is out of range: enter a number between 5 and 60 (minutes)"
+        );
+        assert_eq!(
+            msg(" x ".parse::<KeepAlive>().map(drop)),
+            "keep_alive \"x\" is not a number: enter a number between 5 and 60 (minutes)"
+        );
+        assert_eq!(
+            msg(ValidityDays::from_days(0).map(drop)),
+            "validity 0 is out of range: enter a number of days between 1 and 1825"
+        );
+        assert_eq!(
+            msg("1.5".parse::<ValidityDays>().map(drop)),
+            "validity \"1.5\" is not a number: enter a number of days between 1 and 1825"
+        );
     }
 
     #[test]

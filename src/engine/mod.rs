@@ -2,6 +2,7 @@
 //! and certificates signed by an external CA. `capfd` drives these; capfsh's import commands
 //! use them too, so every list the shell shows has one true source.
 
+mod identity;
 mod keyfile;
 mod online;
 mod outpath;
@@ -14,6 +15,7 @@ use crate::error::ErrorKind;
 use crate::pki::{CaKeyKind, CaSubject, CapfCa, IssuedLsc, ParsedCert, ParsedCsr, PkiError};
 use crate::store::{Actor, CrlRecord, NewCa, NewCrl, NewTrustAnchor, Scope, Store, StoreError};
 
+pub use identity::ErrorIdentity;
 pub use keyfile::{key_file_name, read_private_key, resolve_key_file, store_folder};
 pub use outpath::refuse_store_file;
 pub use watch::SettingsWatch;
@@ -165,6 +167,8 @@ impl EngineError {
                 ErrorKind::BrokenPipe
             }
             EngineError::Output(_) => ErrorKind::Internal,
+            EngineError::Backup(e) => e.kind(),
+            EngineError::Layout(e) => e.kind(),
             _ => ErrorKind::Refused,
         }
     }

@@ -100,40 +100,27 @@ mod tests {
                 .unwrap_or(false);
             assert!(ok, "openssl {args:?}");
         };
-        run(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "k.pem",
-            "-subj",
-            "/CN=One",
-            "-days",
-            "2",
-            "-out",
-            "one.pem",
-        ]);
-        run(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "k2.pem",
-            "-subj",
-            "/CN=Two",
-            "-days",
-            "2",
-            "-out",
-            "two.pem",
-        ]);
+        // Two self-signed EC certificates: one.pem (CN=One) and two.pem (CN=Two).
+        for (cn, key, out) in [("One", "k.pem", "one.pem"), ("Two", "k2.pem", "two.pem")] {
+            let subject = format!("/CN={cn}");
+            run(&[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                key,
+                "-subj",
+                &subject,
+                "-days",
+                "2",
+                "-out",
+                out,
+            ]);
+        }
         run(&[
             "crl2pkcs7",
             "-nocrl",

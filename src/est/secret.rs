@@ -3,10 +3,92 @@
 //! refused when anyone but its owner could read it.
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::domain::EstPassword;
+use crate::domain::{EstPassword, InvalidValue};
+
+/// Why a password file could not be read or written; each keeps its source.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// The file could not be looked at, opened or read.
+    #[error("cannot read the password file {}: {source}", .path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: io::Error,
+    },
+    /// The path is a folder, a device, or (for the store's own file) a symbolic link.
+    #[error("the password file {} is not a regular file", .0.display())]
+    NotAFile(PathBuf),
+    /// The store's own file can be read by others than its owner.
+    #[error(
+        "refusing the password file {}: mode {mode:04o} lets others read it; run chmod 600 on it",
+        .path.display()
+    )]
+    Exposed {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// Larger than any password file.
+    #[error("the password file {} is larger than {MAX_PASSWORD_FILE_BYTES} bytes", .0.display())]
+    TooLarge(PathBuf),
+    /// Another file took the name between the check and the open.
+    #[error("the password file {} changed while it was read", .0.display())]
+    Changed(PathBuf),
+    /// Not UTF-8.
+    #[error("the password file {} is not UTF-8 text", .0.display())]
+    NotText(PathBuf),
+    /// The text is no valid password.
+    #[error("{}: {source}", .path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: InvalidValue,
+    },
+    /// The temporary file could not be created.
+    #[error("cannot create {}: {source}", .path.display())]
+    Create {
+        /// The temporary file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: io::Error,
+    },
+    /// The file could not be written, synced, given its owner or renamed into place.
+    #[error("cannot write {}: {source}", .path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl SecretError {
+    /// Whether the OS refused to let us read the file: the service's file in a `capfd setup`
+    /// layout, there but not ours to read.
+    pub fn is_permission_denied(&self) -> bool {
+        self.io_kind() == Some(io::ErrorKind::PermissionDenied)
+    }
+
+    /// The kind of the OS error behind this one, if an OS error is behind it.
+    pub fn io_kind(&self) -> Option<io::ErrorKind> {
+        match self {
+            SecretError::Read { source, .. }
+            | SecretError::Create { source, .. }
+            | SecretError::Write { source, .. } => Some(source.kind()),
+            _ => None,
+        }
+    }
+}
 
 /// The largest password file read (the password itself is at most 1 KiB).
 const MAX_PASSWORD_FILE_BYTES: u64 = 4096;
@@ -31,12 +113,7 @@ pub fn owner_for(_db_path: &Path) -> Option<(u32, u32)> {
 
 /// Where the online CA password of the store at `db_path` lives: `<db file>.est-password`.
 pub fn password_path(db_path: &Path) -> PathBuf {
-    let mut name = db_path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_else(|| "capf.db".into());
-    name.push(".est-password");
-    db_path.with_file_name(name)
+    crate::store::companion_path(db_path, ".est-password")
 }
 
 /// Writes the password: a new 0600 file (created exclusively, so a symlink planted at the
@@ -49,7 +126,7 @@ pub fn write_password(
     path: &Path,
     password: &EstPassword,
     owner: Option<(u32, u32)>,
-) -> Result<(), String> {
+) -> Result<(), SecretError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -71,9 +148,10 @@ pub fn write_password(
     if fs::symlink_metadata(&tmp).is_ok_and(|m| m.is_file()) {
         let _ = fs::remove_file(&tmp);
     }
-    let mut f = o
-        .open(&tmp)
-        .map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+    let mut f = o.open(&tmp).map_err(|source| SecretError::Create {
+        path: tmp.clone(),
+        source,
+    })?;
     let written = f
         .write_all(password.expose().as_bytes())
         .and_then(|_| f.write_all(b"\n"))
@@ -86,7 +164,10 @@ pub fn write_password(
     drop(f);
     if let Err(e) = written.and_then(|_| fs::rename(&tmp, path)) {
         let _ = fs::remove_file(&tmp);
-        return Err(format!("cannot write {}: {e}", path.display()));
+        return Err(SecretError::Write {
+            path: path.to_path_buf(),
+            source: e,
+        });
     }
     if let Ok(d) = fs::File::open(&dir) {
         let _ = d.sync_all();
@@ -97,64 +178,55 @@ pub fn write_password(
 /// Reads a password: from the store's own file (`owned`: must be a regular file, not a
 /// symlink, readable by its owner only) or from an admin's `password-file` (any regular file
 /// the caller can read). One trailing newline is removed.
-pub fn read_password(path: &Path, owned: bool) -> Result<EstPassword, String> {
+pub fn read_password(path: &Path, owned: bool) -> Result<EstPassword, SecretError> {
+    let cannot = |source| SecretError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
     let meta = if owned {
         fs::symlink_metadata(path)
     } else {
         fs::metadata(path)
     }
-    .map_err(|e| format!("cannot read the password file {}: {e}", path.display()))?;
+    .map_err(cannot)?;
     if !meta.is_file() {
-        return Err(format!(
-            "the password file {} is not a regular file",
-            path.display()
-        ));
+        return Err(SecretError::NotAFile(path.to_path_buf()));
     }
-    #[cfg(unix)]
-    if owned {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(format!(
-                "refusing the password file {}: mode {mode:04o} lets others read it; run chmod 600 on it",
-                path.display()
-            ));
-        }
+    if owned && let Some(mode) = crate::sys::exposed_mode(&meta) {
+        return Err(SecretError::Exposed {
+            path: path.to_path_buf(),
+            mode,
+        });
     }
     if meta.len() > MAX_PASSWORD_FILE_BYTES {
-        return Err(format!(
-            "the password file {} is larger than {MAX_PASSWORD_FILE_BYTES} bytes",
-            path.display()
-        ));
+        return Err(SecretError::TooLarge(path.to_path_buf()));
     }
     let mut buf = Vec::new();
-    let file = fs::File::open(path)
-        .map_err(|e| format!("cannot read the password file {}: {e}", path.display()))?;
+    let file = fs::File::open(path).map_err(cannot)?;
     // The file opened must be the one checked (not a symlink swapped in meanwhile).
     #[cfg(unix)]
     if owned {
         use std::os::unix::fs::MetadataExt;
-        let opened = file
-            .metadata()
-            .map_err(|e| format!("cannot read the password file {}: {e}", path.display()))?;
+        let opened = file.metadata().map_err(cannot)?;
         if (opened.dev(), opened.ino()) != (meta.dev(), meta.ino()) {
-            return Err(format!(
-                "the password file {} changed while it was read",
-                path.display()
-            ));
+            return Err(SecretError::Changed(path.to_path_buf()));
         }
     }
     file.take(MAX_PASSWORD_FILE_BYTES + 1)
         .read_to_end(&mut buf)
-        .map_err(|e| format!("cannot read the password file {}: {e}", path.display()))?;
-    let text = String::from_utf8(buf)
-        .map_err(|_| format!("the password file {} is not UTF-8 text", path.display()))?;
+        .map_err(cannot)?;
+    let Ok(text) = String::from_utf8(buf) else {
+        return Err(SecretError::NotText(path.to_path_buf()));
+    };
     let text = text
         .strip_suffix("\r\n")
         .or_else(|| text.strip_suffix('\n'))
         .unwrap_or(&text)
         .to_owned();
-    EstPassword::new(text).map_err(|e| format!("{}: {e}", path.display()))
+    EstPassword::new(text).map_err(|source| SecretError::Invalid {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 #[cfg(test)]
@@ -191,7 +263,28 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).expect("chmod");
             let e = read_password(&path, true).expect_err("group-readable");
-            assert!(e.contains("chmod 600"), "{e}");
+            assert!(
+                matches!(e, SecretError::Exposed { mode: 0o640, .. }),
+                "{e:?}"
+            );
+            assert!(e.to_string().contains("chmod 600"), "{e}");
         }
+    }
+
+    /// What `show capf online-ca` tells apart: the OS refused the read (the service's file
+    /// in a `capfd setup` layout), by the io::Error's kind, not by its text.
+    #[test]
+    fn a_refused_read_is_told_by_its_kind() {
+        let denied = SecretError::Read {
+            path: PathBuf::from("/x"),
+            source: io::Error::from(io::ErrorKind::PermissionDenied),
+        };
+        assert!(denied.is_permission_denied());
+        let missing = SecretError::Read {
+            path: PathBuf::from("/x"),
+            source: io::Error::from(io::ErrorKind::NotFound),
+        };
+        assert!(!missing.is_permission_denied());
+        assert!(!SecretError::NotAFile(PathBuf::from("/x")).is_permission_denied());
     }
 }

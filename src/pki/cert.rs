@@ -4,8 +4,8 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::csr::{KeyAlgorithm, PublicKeyInfo, check_public_key};
 use super::{
-    PkiError, common_names, fingerprint, first_common_name, looks_like_pem, pem_blocks, sha256_hex,
-    to_chrono, to_pem, verify,
+    PkiError, check_input, common_names, fingerprint, first_common_name, looks_like_pem,
+    parse_whole, pem_blocks, sha256_hex, to_chrono, to_pem, verify,
 };
 use crate::domain::Timestamp;
 
@@ -56,16 +56,7 @@ pub struct ParsedCert {
 impl ParsedCert {
     /// Parses one or more PEM certificates, or one DER certificate.
     pub fn parse_many(input: &[u8]) -> Result<Vec<ParsedCert>, PkiError> {
-        if input.iter().all(u8::is_ascii_whitespace) {
-            return Err(PkiError::Empty);
-        }
-        if input.len() > MAX_CERT_INPUT_BYTES {
-            return Err(PkiError::TooLarge {
-                what: "certificate file",
-                size: input.len(),
-                limit: MAX_CERT_INPUT_BYTES,
-            });
-        }
+        check_input(input, MAX_CERT_INPUT_BYTES, "certificate file")?;
         let ders = if looks_like_pem(input) {
             pem_blocks(input, CERT_LABELS, "certificate")?
         } else {
@@ -76,16 +67,7 @@ impl ParsedCert {
 
     /// Parses one DER certificate.
     pub fn from_der(der: Vec<u8>) -> Result<ParsedCert, PkiError> {
-        let (rest, x509) = X509Certificate::from_der(&der).map_err(|e| PkiError::Malformed {
-            what: "certificate",
-            reason: format!("not a DER X.509 certificate ({e})"),
-        })?;
-        if !rest.is_empty() {
-            return Err(PkiError::Malformed {
-                what: "certificate",
-                reason: format!("{} bytes of trailing data", rest.len()),
-            });
-        }
+        let x509: X509Certificate<'_> = parse_whole(&der, "certificate", "X.509 certificate")?;
         let ku = x509.key_usage().ok().flatten().map(|k| k.value);
         let fields = ParsedCert {
             subject: x509.subject().to_string(),

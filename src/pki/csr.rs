@@ -8,11 +8,13 @@ use x509_parser::oid_registry::{
     OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384, OID_NIST_EC_P521,
     OID_PKCS1_RSAENCRYPTION,
 };
-use x509_parser::prelude::FromDer;
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
-use super::{PkiError, first_common_name, looks_like_pem, pem_blocks, sha256_hex, to_pem, verify};
+use super::{
+    PkiError, check_input, first_common_name, looks_like_pem, parse_whole, pem_blocks, sha256_hex,
+    to_pem, verify,
+};
 
 /// The largest CSR input accepted: a real CSR is 1-3 KiB; anything far larger is not one.
 pub const MAX_CSR_INPUT_BYTES: usize = 64 * 1024;
@@ -151,16 +153,7 @@ pub struct ParsedCsr {
 impl ParsedCsr {
     /// Parses PEM or DER, checks size, structure, key and signature.
     pub fn parse(input: &[u8]) -> Result<ParsedCsr, PkiError> {
-        if input.iter().all(u8::is_ascii_whitespace) {
-            return Err(PkiError::Empty);
-        }
-        if input.len() > MAX_CSR_INPUT_BYTES {
-            return Err(PkiError::TooLarge {
-                what: "CSR",
-                size: input.len(),
-                limit: MAX_CSR_INPUT_BYTES,
-            });
-        }
+        check_input(input, MAX_CSR_INPUT_BYTES, "CSR")?;
         let der = if looks_like_pem(input) {
             let mut blocks = pem_blocks(input, CSR_LABELS, "CSR")?;
             if blocks.len() != 1 {
@@ -177,17 +170,7 @@ impl ParsedCsr {
     }
 
     fn from_der(der: Vec<u8>) -> Result<ParsedCsr, PkiError> {
-        let (rest, csr) =
-            X509CertificationRequest::from_der(&der).map_err(|e| PkiError::Malformed {
-                what: "CSR",
-                reason: format!("not a DER certification request ({e})"),
-            })?;
-        if !rest.is_empty() {
-            return Err(PkiError::Malformed {
-                what: "CSR",
-                reason: format!("{} bytes of trailing data", rest.len()),
-            });
-        }
+        let csr: X509CertificationRequest<'_> = parse_whole(&der, "CSR", "certification request")?;
         let info = &csr.certification_request_info;
         let key = check_public_key(&info.subject_pki)?;
         verify::verify(

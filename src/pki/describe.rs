@@ -6,82 +6,93 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use x509_parser::extensions::{GeneralName, ParsedExtension, X509Extension};
 use x509_parser::oid_registry::Oid;
 
+/// Signature and key algorithms by dotted OID.
+const ALGORITHM_NAMES: &[(&str, &str)] = &[
+    ("1.2.840.113549.1.1.1", "RSA"),
+    ("1.2.840.113549.1.1.4", "md5WithRSAEncryption"),
+    ("1.2.840.113549.1.1.5", "sha1WithRSAEncryption"),
+    ("1.2.840.113549.1.1.10", "RSASSA-PSS"),
+    ("1.2.840.113549.1.1.11", "sha256WithRSAEncryption"),
+    ("1.2.840.113549.1.1.12", "sha384WithRSAEncryption"),
+    ("1.2.840.113549.1.1.13", "sha512WithRSAEncryption"),
+    ("1.2.840.113549.1.1.14", "sha224WithRSAEncryption"),
+    ("1.2.840.10045.2.1", "EC"),
+    ("1.2.840.10045.4.1", "ecdsa-with-SHA1"),
+    ("1.2.840.10045.4.3.1", "ecdsa-with-SHA224"),
+    ("1.2.840.10045.4.3.2", "ecdsa-with-SHA256"),
+    ("1.2.840.10045.4.3.3", "ecdsa-with-SHA384"),
+    ("1.2.840.10045.4.3.4", "ecdsa-with-SHA512"),
+    ("1.3.101.110", "X25519"),
+    ("1.3.101.111", "X448"),
+    ("1.3.101.112", "Ed25519"),
+    ("1.3.101.113", "Ed448"),
+    ("1.2.840.10040.4.1", "DSA"),
+    ("1.2.840.10040.4.3", "DSA (dsa-with-SHA1)"),
+    ("2.16.840.1.101.3.4.3.1", "DSA (dsa-with-SHA224)"),
+    ("2.16.840.1.101.3.4.3.2", "DSA (dsa-with-SHA256)"),
+    ("1.2.643.2.2.19", "GOST R 34.10"),
+    ("1.2.643.7.1.1.1.1", "GOST R 34.10"),
+    ("1.2.643.7.1.1.1.2", "GOST R 34.10"),
+    ("1.2.156.10197.1.301", "SM2"),
+];
+
 /// The name of a signature or key algorithm: the conventional name where there is one
 /// (`sha256WithRSAEncryption`, `Ed25519`, `RSASSA-PSS`, `DSA`), the dotted OID otherwise.
 pub fn algorithm_name(oid: &Oid<'_>) -> String {
-    let id = oid.to_id_string();
-    let name = match id.as_str() {
-        "1.2.840.113549.1.1.1" => "RSA",
-        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
-        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
-        "1.2.840.113549.1.1.10" => "RSASSA-PSS",
-        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
-        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
-        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
-        "1.2.840.113549.1.1.14" => "sha224WithRSAEncryption",
-        "1.2.840.10045.2.1" => "EC",
-        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
-        "1.2.840.10045.4.3.1" => "ecdsa-with-SHA224",
-        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
-        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
-        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
-        "1.3.101.110" => "X25519",
-        "1.3.101.111" => "X448",
-        "1.3.101.112" => "Ed25519",
-        "1.3.101.113" => "Ed448",
-        "1.2.840.10040.4.1" => "DSA",
-        "1.2.840.10040.4.3" => "DSA (dsa-with-SHA1)",
-        "2.16.840.1.101.3.4.3.1" => "DSA (dsa-with-SHA224)",
-        "2.16.840.1.101.3.4.3.2" => "DSA (dsa-with-SHA256)",
-        "1.2.643.2.2.19" | "1.2.643.7.1.1.1.1" | "1.2.643.7.1.1.1.2" => "GOST R 34.10",
-        "1.2.156.10197.1.301" => "SM2",
-        _ => return id,
-    };
-    name.to_owned()
+    named(oid, ALGORITHM_NAMES)
 }
+
+/// Extensions by dotted OID, with openssl's long names.
+const EXTENSION_NAMES: &[(&str, &str)] = &[
+    ("2.5.29.14", "X509v3 Subject Key Identifier"),
+    ("2.5.29.15", "X509v3 Key Usage"),
+    ("2.5.29.17", "X509v3 Subject Alternative Name"),
+    ("2.5.29.18", "X509v3 Issuer Alternative Name"),
+    ("2.5.29.19", "X509v3 Basic Constraints"),
+    ("2.5.29.30", "X509v3 Name Constraints"),
+    ("2.5.29.31", "X509v3 CRL Distribution Points"),
+    ("2.5.29.32", "X509v3 Certificate Policies"),
+    ("2.5.29.35", "X509v3 Authority Key Identifier"),
+    ("2.5.29.37", "X509v3 Extended Key Usage"),
+    ("1.3.6.1.5.5.7.1.1", "Authority Information Access"),
+    ("1.3.6.1.5.5.7.1.24", "TLS Feature"),
+    ("2.16.840.1.113730.1.1", "Netscape Cert Type"),
+    ("2.16.840.1.113730.1.13", "Netscape Comment"),
+];
 
 /// openssl's long name of an extension.
 fn extension_name(oid: &Oid<'_>) -> String {
-    let id = oid.to_id_string();
-    let name = match id.as_str() {
-        "2.5.29.14" => "X509v3 Subject Key Identifier",
-        "2.5.29.15" => "X509v3 Key Usage",
-        "2.5.29.17" => "X509v3 Subject Alternative Name",
-        "2.5.29.18" => "X509v3 Issuer Alternative Name",
-        "2.5.29.19" => "X509v3 Basic Constraints",
-        "2.5.29.30" => "X509v3 Name Constraints",
-        "2.5.29.31" => "X509v3 CRL Distribution Points",
-        "2.5.29.32" => "X509v3 Certificate Policies",
-        "2.5.29.35" => "X509v3 Authority Key Identifier",
-        "2.5.29.37" => "X509v3 Extended Key Usage",
-        "1.3.6.1.5.5.7.1.1" => "Authority Information Access",
-        "1.3.6.1.5.5.7.1.24" => "TLS Feature",
-        "2.16.840.1.113730.1.1" => "Netscape Cert Type",
-        "2.16.840.1.113730.1.13" => "Netscape Comment",
-        _ => return id,
-    };
-    name.to_owned()
+    named(oid, EXTENSION_NAMES)
 }
+
+/// Extended key usage purposes by dotted OID, with openssl's names.
+const PURPOSE_NAMES: &[(&str, &str)] = &[
+    ("2.5.29.37.0", "Any Extended Key Usage"),
+    ("1.3.6.1.5.5.7.3.1", "TLS Web Server Authentication"),
+    ("1.3.6.1.5.5.7.3.2", "TLS Web Client Authentication"),
+    ("1.3.6.1.5.5.7.3.3", "Code Signing"),
+    ("1.3.6.1.5.5.7.3.4", "E-mail Protection"),
+    ("1.3.6.1.5.5.7.3.5", "IPSec End System"),
+    ("1.3.6.1.5.5.7.3.6", "IPSec Tunnel"),
+    ("1.3.6.1.5.5.7.3.7", "IPSec User"),
+    ("1.3.6.1.5.5.7.3.8", "Time Stamping"),
+    ("1.3.6.1.5.5.7.3.9", "OCSP Signing"),
+    ("1.3.6.1.5.5.7.3.17", "ipsec Internet Key Exchange"),
+    ("1.3.6.1.4.1.311.20.2.2", "Microsoft Smartcard Login"),
+];
 
 /// openssl's name of an extended key usage purpose, or its dotted OID.
 fn purpose_name(oid: &Oid<'_>) -> String {
+    named(oid, PURPOSE_NAMES)
+}
+
+/// The name `table` gives `oid`, or its dotted form when the table has none.
+pub(super) fn named(oid: &Oid<'_>, table: &[(&str, &str)]) -> String {
     let id = oid.to_id_string();
-    let name = match id.as_str() {
-        "2.5.29.37.0" => "Any Extended Key Usage",
-        "1.3.6.1.5.5.7.3.1" => "TLS Web Server Authentication",
-        "1.3.6.1.5.5.7.3.2" => "TLS Web Client Authentication",
-        "1.3.6.1.5.5.7.3.3" => "Code Signing",
-        "1.3.6.1.5.5.7.3.4" => "E-mail Protection",
-        "1.3.6.1.5.5.7.3.5" => "IPSec End System",
-        "1.3.6.1.5.5.7.3.6" => "IPSec Tunnel",
-        "1.3.6.1.5.5.7.3.7" => "IPSec User",
-        "1.3.6.1.5.5.7.3.8" => "Time Stamping",
-        "1.3.6.1.5.5.7.3.9" => "OCSP Signing",
-        "1.3.6.1.5.5.7.3.17" => "ipsec Internet Key Exchange",
-        "1.3.6.1.4.1.311.20.2.2" => "Microsoft Smartcard Login",
-        _ => return id,
-    };
-    name.to_owned()
+    table
+        .iter()
+        .find(|(dotted, _)| *dotted == id)
+        .map_or(id, |(_, name)| (*name).to_owned())
 }
 
 /// Colon-separated upper-case hex, as openssl prints key identifiers.

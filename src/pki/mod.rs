@@ -15,6 +15,8 @@ mod verify;
 
 use sha2::{Digest, Sha256};
 use x509_parser::asn1_rs::{Any, Tag};
+use x509_parser::error::X509Error;
+use x509_parser::prelude::FromDer;
 use x509_parser::x509::X509Name;
 
 pub use ca::{CaKeyKind, CaSubject, CapfCa, GeneratedCa, IssuedLsc};
@@ -136,6 +138,46 @@ fn looks_like_pem(input: &[u8]) -> bool {
     input
         .split(|b| *b == b'\n')
         .any(|line| line.trim_ascii_start().starts_with(b"-----BEGIN "))
+}
+
+/// Refuses input before anything parses it: blank, or larger than `limit` for a `what`.
+fn check_input(input: &[u8], limit: usize, what: &'static str) -> Result<(), PkiError> {
+    if input.iter().all(u8::is_ascii_whitespace) {
+        return Err(PkiError::Empty);
+    }
+    check_size(input, limit, what)
+}
+
+/// Refuses input larger than `limit` for a `what`.
+fn check_size(input: &[u8], limit: usize, what: &'static str) -> Result<(), PkiError> {
+    if input.len() > limit {
+        return Err(PkiError::TooLarge {
+            what,
+            size: input.len(),
+            limit,
+        });
+    }
+    Ok(())
+}
+
+/// Decodes exactly one DER structure (a `kind`, as the refusal names it) for a `what`: bytes
+/// after it are refused, not ignored, so what is checked is all that was sent.
+fn parse_whole<'a, T: FromDer<'a, X509Error>>(
+    der: &'a [u8],
+    what: &'static str,
+    kind: &str,
+) -> Result<T, PkiError> {
+    let (rest, parsed) = T::from_der(der).map_err(|e| PkiError::Malformed {
+        what,
+        reason: format!("not a DER {kind} ({e})"),
+    })?;
+    if !rest.is_empty() {
+        return Err(PkiError::Malformed {
+            what,
+            reason: format!("{} bytes of trailing data", rest.len()),
+        });
+    }
+    Ok(parsed)
 }
 
 /// The PEM blocks of `input`, each checked against `labels`.

@@ -11,7 +11,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::x509::SubjectPublicKeyInfo;
 
 use super::csr::check_public_key;
-use super::{ParsedCert, PkiError, PublicKeyInfo, sha256_hex};
+use super::{ParsedCert, PkiError, PublicKeyInfo, check_size, parse_whole, sha256_hex};
 use crate::domain::Timestamp;
 
 /// The largest public key accepted from a phone (an RSA-4096 SPKI is 550 bytes).
@@ -31,24 +31,9 @@ pub struct PhoneKey {
 /// Parses and checks a SubjectPublicKeyInfo from a key-generate response: RSA 1024–4096 or EC
 /// P-256/P-384/P-521, as for CSRs; an RSA key must also parse as a usable verification key.
 pub fn public_key_info(spki_der: &[u8]) -> Result<PhoneKey, PkiError> {
-    if spki_der.len() > MAX_SPKI_BYTES {
-        return Err(PkiError::TooLarge {
-            what: "public key",
-            size: spki_der.len(),
-            limit: MAX_SPKI_BYTES,
-        });
-    }
-    let (rest, spki) =
-        SubjectPublicKeyInfo::from_der(spki_der).map_err(|e| PkiError::Malformed {
-            what: "public key",
-            reason: format!("not a DER SubjectPublicKeyInfo ({e})"),
-        })?;
-    if !rest.is_empty() {
-        return Err(PkiError::Malformed {
-            what: "public key",
-            reason: format!("{} bytes of trailing data", rest.len()),
-        });
-    }
+    check_size(spki_der, MAX_SPKI_BYTES, "public key")?;
+    let spki: SubjectPublicKeyInfo<'_> =
+        parse_whole(spki_der, "public key", "SubjectPublicKeyInfo")?;
     let key = check_public_key(&spki)?;
     if key.algorithm == super::KeyAlgorithm::Ec {
         // An EC point must be on its curve: aws-lc-rs refuses a bad point when parsing.

@@ -17,7 +17,7 @@ use x509_parser::signature_algorithm::SignatureAlgorithm;
 use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo};
 
 use super::PkiError;
-use super::describe::algorithm_name as signature_name;
+use super::describe::{algorithm_name as signature_name, named};
 
 /// `ecdsa-with-SHA1` (1.2.840.10045.4.1), still sent by some old endpoints.
 const ECDSA_WITH_SHA1: &[u64] = &[1, 2, 840, 10045, 4, 1];
@@ -44,7 +44,10 @@ pub fn verify(
         reason: "the signature does not match the content and key".into(),
     };
     if alg.algorithm == OID_PKCS1_RSASSAPSS {
-        return verify_pss(key, alg, signature, data, what);
+        let (components, params) = pss_key(key, alg, what)?;
+        return components
+            .verify(&params, data, signature)
+            .map_err(|_| bad());
     }
     let verifier = algorithm(key, &alg.algorithm).ok_or_else(|| {
         PkiError::UnsupportedAlgorithm(signature_name(&alg.algorithm).to_string())
@@ -54,15 +57,13 @@ pub fn verify(
         .map_err(|_| bad())
 }
 
-/// RSASSA-PSS: the parameters travel with the signature (RFC 4055), so the hash and the salt
-/// length are read from them.
-fn verify_pss(
+/// The RSA key and verification parameters of an RSASSA-PSS signature: the parameters travel
+/// with the signature (RFC 4055), so the hash and the salt length are read from them.
+fn pss_key(
     key: &SubjectPublicKeyInfo<'_>,
     alg: &AlgorithmIdentifier<'_>,
-    signature: &[u8],
-    data: &[u8],
     what: &'static str,
-) -> Result<(), PkiError> {
+) -> Result<(RsaPublicKeyComponents<Vec<u8>>, RsaParameters), PkiError> {
     let unsupported = |detail: &str| PkiError::UnsupportedAlgorithm(format!("RSASSA-PSS {detail}"));
     let Ok(SignatureAlgorithm::RSASSA_PSS(params)) = SignatureAlgorithm::try_from(alg) else {
         return Err(PkiError::BadSignature {
@@ -110,25 +111,24 @@ fn verify_pss(
         n: strip(rsa.modulus),
         e: strip(rsa.exponent),
     };
-    let params = base.with_pss_salt_length(RsaPssSaltLength::Custom(salt));
-    components
-        .verify(&params, data, signature)
-        .map_err(|_| PkiError::BadSignature {
-            what,
-            reason: "the signature does not match the content and key".into(),
-        })
+    Ok((
+        components,
+        base.with_pss_salt_length(RsaPssSaltLength::Custom(salt)),
+    ))
 }
+
+/// Hashes by dotted OID, as refusals name them.
+const HASH_NAMES: &[(&str, &str)] = &[
+    ("1.3.14.3.2.26", "SHA-1"),
+    ("2.16.840.1.101.3.4.2.4", "SHA-224"),
+    ("2.16.840.1.101.3.4.2.1", "SHA-256"),
+    ("2.16.840.1.101.3.4.2.2", "SHA-384"),
+    ("2.16.840.1.101.3.4.2.3", "SHA-512"),
+];
 
 /// The name of a hash OID in refusals.
 fn hash_name(oid: &Oid<'_>) -> String {
-    match oid.to_id_string().as_str() {
-        "1.3.14.3.2.26" => "SHA-1".into(),
-        "2.16.840.1.101.3.4.2.4" => "SHA-224".into(),
-        "2.16.840.1.101.3.4.2.1" => "SHA-256".into(),
-        "2.16.840.1.101.3.4.2.2" => "SHA-384".into(),
-        "2.16.840.1.101.3.4.2.3" => "SHA-512".into(),
-        other => other.to_owned(),
-    }
+    named(oid, HASH_NAMES)
 }
 
 fn algorithm(

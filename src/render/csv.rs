@@ -5,15 +5,15 @@ use std::io::{self, Write};
 
 use std::borrow::Cow;
 
-use super::row::{InstantWriter, RowCell, scan};
+use super::row::{InstantWriter, RowBatch, RowCell, scan};
 use super::{Cell, Column, Field, Renderer, escape_controls};
 use crate::domain::format_rfc3339;
 
 /// Renders CSV.
 pub struct CsvRenderer<'w> {
     out: Box<dyn Write + 'w>,
-    /// The line being built by [`Renderer::row_ref`], kept between rows for its capacity.
-    line_buf: Vec<u8>,
+    /// Rows [`Renderer::row_ref`] built and has not written out yet.
+    batch: RowBatch,
     instants: InstantWriter,
 }
 
@@ -22,7 +22,7 @@ impl<'w> CsvRenderer<'w> {
     pub fn new(out: Box<dyn Write + 'w>) -> Self {
         CsvRenderer {
             out,
-            line_buf: Vec::new(),
+            batch: RowBatch::default(),
             instants: InstantWriter::default(),
         }
     }
@@ -34,18 +34,10 @@ impl<'w> CsvRenderer<'w> {
     }
 }
 
-/// Bytes of rows [`Renderer::row_ref`] gathers before writing them out.
-const ROW_BATCH: usize = 64 * 1024;
-
 impl CsvRenderer<'_> {
     /// Writes out the rows gathered so far.
     fn flush_rows(&mut self) -> io::Result<()> {
-        if self.line_buf.is_empty() {
-            return Ok(());
-        }
-        let written = self.out.write_all(&self.line_buf);
-        self.line_buf.clear();
-        written
+        self.batch.flush(&mut *self.out)
     }
 }
 
@@ -141,24 +133,17 @@ impl Renderer for CsvRenderer<'_> {
     }
 
     fn row_ref(&mut self, cells: &[RowCell<'_>]) -> io::Result<()> {
-        // Rows gather in one buffer written out every 64 KiB or before anything else: one write
-        // through the output layers per batch instead of per row.
-        let mut line = std::mem::take(&mut self.line_buf);
+        let line = self.batch.line();
         for (i, cell) in cells.iter().enumerate() {
             if i > 0 {
                 line.push(b',');
             }
             match cell {
-                RowCell::Text(s) => push_text_field(&mut line, s),
-                RowCell::Micros(v) => self.instants.rfc3339(&mut line, *v),
+                RowCell::Text(s) => push_text_field(line, s),
+                RowCell::Micros(v) => self.instants.rfc3339(line, *v),
             }
         }
-        line.push(b'\n');
-        self.line_buf = line;
-        if self.line_buf.len() >= ROW_BATCH {
-            self.flush_rows()?;
-        }
-        Ok(())
+        self.batch.end_row(&mut *self.out)
     }
 
     fn end_list(&mut self, _summary: &str) -> io::Result<()> {

@@ -1,6 +1,8 @@
 //! Streamed list rows rendered from borrowed data: a million-row listing allocates nothing per
 //! row, and timestamps are written digit by digit instead of through a general formatter.
 
+use std::io::{self, Write};
+
 use chrono::DateTime;
 
 use super::Cell;
@@ -27,6 +29,43 @@ impl RowCell<'_> {
                 None => Cell::Int(v),
             },
         }
+    }
+}
+
+/// Bytes of rows a [`RowBatch`] gathers before writing them out.
+const ROW_BATCH: usize = 64 * 1024;
+
+/// The rows a renderer's `row_ref` built and has not written out yet. They go out together
+/// every 64 KiB or before anything else is written: one write through the output layers per
+/// batch instead of per row. The buffer is kept between batches for its capacity.
+#[derive(Debug, Default)]
+pub(super) struct RowBatch {
+    buf: Vec<u8>,
+}
+
+impl RowBatch {
+    /// The buffer the current row is appended to.
+    pub(super) fn line(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
+    /// Ends the current row, writing the batch out to `out` once it is full.
+    pub(super) fn end_row(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        self.buf.push(b'\n');
+        if self.buf.len() >= ROW_BATCH {
+            self.flush(out)?;
+        }
+        Ok(())
+    }
+
+    /// Writes out the rows gathered so far (the buffer is emptied even when that fails).
+    pub(super) fn flush(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let written = out.write_all(&self.buf);
+        self.buf.clear();
+        written
     }
 }
 

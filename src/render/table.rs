@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use super::row::{InstantWriter, RowCell, plain_ascii};
+use super::row::{InstantWriter, RowBatch, RowCell, plain_ascii};
 use super::{Cell, Column, Field, Framing, Renderer, escape_controls};
 use crate::domain::format_cli;
 
@@ -15,8 +15,8 @@ pub struct TableRenderer<'w> {
     rows: u64,
     width: Option<usize>,
     framing: Framing,
-    /// Rows [`Renderer::row_ref`] built and has not written out yet (kept for its capacity).
-    line_buf: Vec<u8>,
+    /// Rows [`Renderer::row_ref`] built and has not written out yet.
+    batch: RowBatch,
     instants: InstantWriter,
 }
 
@@ -31,7 +31,7 @@ impl<'w> TableRenderer<'w> {
             rows: 0,
             width,
             framing,
-            line_buf: Vec::new(),
+            batch: RowBatch::default(),
             instants: InstantWriter::default(),
         }
     }
@@ -63,12 +63,7 @@ impl<'w> TableRenderer<'w> {
 
     /// Writes out the rows gathered so far.
     fn flush_rows(&mut self) -> io::Result<()> {
-        if self.line_buf.is_empty() {
-            return Ok(());
-        }
-        let written = self.out.write_all(&self.line_buf);
-        self.line_buf.clear();
-        written
+        self.batch.flush(&mut *self.out)
     }
 
     /// Writes frame lines (not data) with `f`.
@@ -109,9 +104,6 @@ impl<'w> TableRenderer<'w> {
         }
     }
 }
-
-/// Bytes of rows [`Renderer::row_ref`] gathers before writing them out.
-const ROW_BATCH: usize = 64 * 1024;
 
 impl Drop for TableRenderer<'_> {
     /// A listing that stops early (an error, Ctrl-C) still shows the rows it produced.
@@ -179,10 +171,8 @@ impl Renderer for TableRenderer<'_> {
         }
         self.rows += 1;
         // The same line as `row` writes (padded columns, two spaces between them, the last
-        // column unpadded, trailing whitespace trimmed), built in one buffer that gathers rows
-        // and goes out every 64 KiB or before anything else: one write through the output
-        // layers per batch instead of per row.
-        let mut line = std::mem::take(&mut self.line_buf);
+        // column unpadded, trailing whitespace trimmed), built in the row batch.
+        let line = self.batch.line();
         let row_start = line.len();
         let mut ascii = true;
         let last = self.columns.len().saturating_sub(1);
@@ -200,7 +190,7 @@ impl Renderer for TableRenderer<'_> {
                     e.chars().count()
                 }
                 RowCell::Micros(v) => {
-                    self.instants.cli(&mut line, *v);
+                    self.instants.cli(line, *v);
                     line.len() - start
                 }
             };
@@ -219,12 +209,7 @@ impl Renderer for TableRenderer<'_> {
                 .map_or(line.len(), |l| row_start + l.trim_end().len())
         };
         line.truncate(end);
-        line.push(b'\n');
-        self.line_buf = line;
-        if self.line_buf.len() >= ROW_BATCH {
-            self.flush_rows()?;
-        }
-        Ok(())
+        self.batch.end_row(&mut *self.out)
     }
 
     fn end_list(&mut self, summary: &str) -> io::Result<()> {

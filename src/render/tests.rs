@@ -48,20 +48,26 @@ const COLS: &[Column] = &[
 ];
 
 fn render(format: Format) -> String {
+    render_csr(
+        format,
+        None,
+        "CN=a, O=\"x\"\u{1b}[2J",
+        "1 pending CSR found",
+    )
+}
+
+/// A list of one CSR row with `subject`, rendered as `format` for a terminal of `width`.
+fn render_csr(format: Format, width: Option<usize>, subject: &str, summary: &str) -> String {
     let buf = Buf::default();
-    let mut r = renderer(format, Box::new(buf.clone()), None);
+    let mut r = renderer(format, Box::new(buf.clone()), width);
     let t = Utc
         .with_ymd_and_hms(2026, 11, 25, 3, 4, 5)
         .single()
         .expect("t");
     r.begin_list(COLS).expect("begin");
-    r.row(&[
-        "SEP001122AABBCC".into(),
-        Cell::Time(t),
-        "CN=a, O=\"x\"\u{1b}[2J".into(),
-    ])
-    .expect("row");
-    r.end_list("1 pending CSR found").expect("end");
+    r.row(&["SEP001122AABBCC".into(), Cell::Time(t), subject.into()])
+        .expect("row");
+    r.end_list(summary).expect("end");
     r.flush().expect("flush");
     buf.text()
 }
@@ -107,21 +113,13 @@ fn empty_json_list_is_an_empty_array() {
 
 #[test]
 fn narrow_terminal_wraps_only_the_last_column() {
-    let buf = Buf::default();
-    let mut r = renderer(Format::Table, Box::new(buf.clone()), Some(50));
-    let t = Utc
-        .with_ymd_and_hms(2026, 11, 25, 3, 4, 5)
-        .single()
-        .expect("t");
-    r.begin_list(COLS).expect("begin");
-    r.row(&[
-        "SEP001122AABBCC".into(),
-        Cell::Time(t),
-        "CN=SEP001122AABBCC, O=Example".into(),
-    ])
-    .expect("row");
-    r.end_list("1 found").expect("end");
-    insta::assert_snapshot!(buf.text(), @r"
+    let text = render_csr(
+        Format::Table,
+        Some(50),
+        "CN=SEP001122AABBCC, O=Example",
+        "1 found",
+    );
+    insta::assert_snapshot!(text, @r"
     Device           Submitted At         Subject
     ===============  ===================  =======
     SEP001122AABBCC  2026-11-25 03:04:05  CN=SEP001122
@@ -311,4 +309,45 @@ fn csv_neutralises_formulas_in_text_but_not_numbers_or_times() {
     deleted
     -1
     "#);
+}
+
+/// Streamed rows gather in one batch written every 64 KiB: past several batches, and with a
+/// partial one at the end, the table and the CSV read exactly as row by row.
+#[test]
+fn streamed_rows_render_as_owned_rows_across_batches() {
+    let devices: Vec<String> = (0..3000).map(|i| format!("SEP{i:012X}")).collect();
+    let subject = "CN=a, O=\"x\"\u{1b}[2J";
+    for format in [Format::Table, Format::Csv] {
+        let (owned, streamed) = (Buf::default(), Buf::default());
+        {
+            let mut a = renderer(format, Box::new(owned.clone()), None);
+            let mut b = renderer(format, Box::new(streamed.clone()), None);
+            a.begin_list(COLS).expect("begin");
+            b.begin_list(COLS).expect("begin");
+            for (i, d) in devices.iter().enumerate() {
+                let micros = 1_764_000_000_000_000 + i as i64 * 1_000_000;
+                a.row(&[
+                    d.as_str().into(),
+                    RowCell::Micros(micros).to_cell(),
+                    subject.into(),
+                ])
+                .expect("row");
+                b.row_ref(&[
+                    RowCell::Text(d),
+                    RowCell::Micros(micros),
+                    RowCell::Text(subject),
+                ])
+                .expect("row_ref");
+            }
+            a.end_list("3000 found").expect("end");
+            b.end_list("3000 found").expect("end");
+        }
+        let (owned, streamed) = (owned.text(), streamed.text());
+        assert!(
+            streamed.len() > 2 * 64 * 1024,
+            "{format:?}: {}",
+            streamed.len()
+        );
+        assert_eq!(streamed, owned, "{format:?}");
+    }
 }

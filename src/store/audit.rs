@@ -45,26 +45,26 @@ pub(super) fn insert_outcome(
     detail: &str,
     at: crate::domain::Timestamp,
 ) -> Result<(), StoreError> {
+    insert_at(tx, actor, if ok { "ok" } else { "failed" }, detail, at)
+}
+
+/// Appends a line stamped with the transaction's own instant.
+fn insert(tx: &Tx<'_>, actor: &Actor, outcome: &str, detail: &str) -> Result<(), StoreError> {
+    insert_at(tx, actor, outcome, detail, tx.now())
+}
+
+fn insert_at(
+    tx: &Tx<'_>,
+    actor: &Actor,
+    outcome: &str,
+    detail: &str,
+    at: Timestamp,
+) -> Result<(), StoreError> {
     let conn: &Connection = tx;
     conn.execute_cached(
         "INSERT INTO audit_log (at, os_user, command, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
             to_micros(&at),
-            actor.os_user,
-            actor.command,
-            if ok { "ok" } else { "failed" },
-            detail
-        ],
-    )?;
-    Ok(())
-}
-
-fn insert(tx: &Tx<'_>, actor: &Actor, outcome: &str, detail: &str) -> Result<(), StoreError> {
-    let conn: &Connection = tx;
-    conn.execute_cached(
-        "INSERT INTO audit_log (at, os_user, command, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            to_micros(&tx.now()),
             actor.os_user,
             actor.command,
             outcome,

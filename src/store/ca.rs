@@ -273,7 +273,7 @@ impl Store {
 
 /// A CA certificate row: id, subject, not_after, fingerprint, der, key file (NULL for a trust
 /// anchor), when it was added.
-fn ca_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaRecord> {
+pub(super) fn ca_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaRecord> {
     Ok(CaRecord {
         id: r.get(0)?,
         subject: r.get(1)?,

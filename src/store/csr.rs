@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::log_ok;
 use super::cached::CachedSql;
-use super::{Actor, Scope, Store, StoreError, to_micros, ts_col};
+use super::{Actor, Scope, Store, StoreError, each_row, map_each_row, to_micros, ts_col};
 use crate::domain::{CsrRecord, DeviceName, NewCsr, PendingCsr, PendingCsrRow, Timestamp};
 
 const PENDING_COLUMNS: &str =
@@ -21,6 +21,29 @@ fn pending_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PendingCsr> {
         public_key_sha256: r.get(6)?,
         from_key_generate: r.get(7)?,
     })
+}
+
+/// A pending CSR with its DER: the columns [`pending_from_row`] reads, then `der` (column 8).
+pub(super) fn record_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CsrRecord> {
+    Ok(CsrRecord {
+        csr: pending_from_row(r)?,
+        der: r.get(8)?,
+    })
+}
+
+/// Whether CSR `csr_id` still waits for an answer: pending, and no LSC answers it yet. Asked
+/// inside the write transaction that would answer it, so two engines never both do.
+pub(super) fn csr_is_open(conn: &Connection, csr_id: i64) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT state = 'pending'
+                    AND NOT EXISTS (SELECT 1 FROM lsc WHERE csr_id = ?1)
+               FROM csr WHERE id = ?1",
+            [csr_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(false))
 }
 
 /// Which rows device-name completion draws from.
@@ -99,7 +122,7 @@ impl Store {
     /// Rows are handed out one at a time so a listing of a million CSRs never holds them all.
     pub fn each_pending_csr<E: From<StoreError>>(
         &self,
-        mut f: impl FnMut(PendingCsr) -> Result<(), E>,
+        f: impl FnMut(PendingCsr) -> Result<(), E>,
     ) -> Result<u64, E> {
         let mut stmt = self
             .conn
@@ -107,13 +130,7 @@ impl Store {
                 "SELECT {PENDING_COLUMNS} FROM csr WHERE state = 'pending' ORDER BY submitted_at, id"
             ))
             .map_err(StoreError::from)?;
-        let mut rows = stmt.query([]).map_err(StoreError::from)?;
-        let mut n = 0;
-        while let Some(row) = rows.next().map_err(StoreError::from)? {
-            f(pending_from_row(row).map_err(StoreError::from)?)?;
-            n += 1;
-        }
-        Ok(n)
+        map_each_row(&mut stmt, [], pending_from_row, f)
     }
 
     /// Streams the pending CSRs, oldest first, to `f` as rows borrowed from SQLite's own buffers
@@ -132,9 +149,7 @@ impl Store {
                    FROM csr WHERE state = 'pending' ORDER BY submitted_at, id",
             )
             .map_err(StoreError::from)?;
-        let mut rows = stmt.query([]).map_err(StoreError::from)?;
-        let mut n = 0;
-        while let Some(r) = rows.next().map_err(StoreError::from)? {
+        each_row(&mut stmt, [], |r| {
             let row = (|| -> rusqlite::Result<PendingCsrRow<'_>> {
                 Ok(PendingCsrRow {
                     device: r.get_ref(0)?.as_str()?,
@@ -152,10 +167,8 @@ impl Store {
                 })
             })()
             .map_err(StoreError::from)?;
-            f(&row)?;
-            n += 1;
-        }
-        Ok(n)
+            f(&row)
+        })
     }
 
     /// Pending CSRs that no LSC answers yet, oldest first, at most `limit` (the engine signs
@@ -167,12 +180,7 @@ impl Store {
                 AND NOT EXISTS (SELECT 1 FROM lsc l WHERE l.csr_id = c.id)
               ORDER BY submitted_at, id LIMIT ?1"
         ))?;
-        let rows = stmt.query_map([limit], |r| {
-            Ok(CsrRecord {
-                csr: pending_from_row(r)?,
-                der: r.get(8)?,
-            })
-        })?;
+        let rows = stmt.query_map([limit], record_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -194,12 +202,7 @@ impl Store {
                     "SELECT {PENDING_COLUMNS}, der FROM csr WHERE state = 'pending' AND device = ?1"
                 ),
                 [device.as_str()],
-                |r| {
-                    Ok(CsrRecord {
-                        csr: pending_from_row(r)?,
-                        der: r.get(8)?,
-                    })
-                },
+                record_from_row,
             )
             .optional()?)
     }
@@ -209,7 +212,7 @@ impl Store {
     /// back, and would take the rest of the import with it).
     pub fn each_unanswered_csr_der<E: From<StoreError>>(
         &self,
-        mut f: impl FnMut(CsrRecord) -> Result<(), E>,
+        f: impl FnMut(CsrRecord) -> Result<(), E>,
     ) -> Result<u64, E> {
         let mut stmt = self
             .conn
@@ -220,17 +223,7 @@ impl Store {
                   ORDER BY submitted_at, id"
             ))
             .map_err(StoreError::from)?;
-        let mut rows = stmt.query([]).map_err(StoreError::from)?;
-        let mut n = 0;
-        while let Some(r) = rows.next().map_err(StoreError::from)? {
-            let rec = CsrRecord {
-                csr: pending_from_row(r).map_err(StoreError::from)?,
-                der: r.get(8).map_err(StoreError::from)?,
-            };
-            f(rec)?;
-            n += 1;
-        }
-        Ok(n)
+        map_each_row(&mut stmt, [], record_from_row, f)
     }
 
     /// The pending CSRs whose public key has this SHA-256, newest first, at most `limit` (to
@@ -275,9 +268,12 @@ impl Store {
         let Some((table, prefix, upper)) = name_range(source, prefix) else {
             return Ok(0);
         };
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT count(DISTINCT device) FROM {table} device >= ?1 AND device < ?2"
-        ))?;
+        let mut stmt = self.conn.prepare_cached(&match merged_lsc_names(source) {
+            Some(names) => format!("SELECT count(*) FROM ({names})"),
+            None => {
+                format!("SELECT count(DISTINCT device) FROM {table} device >= ?1 AND device < ?2")
+            }
+        })?;
         let n: i64 = stmt.query_row(params![prefix, upper], |r| r.get(0))?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
@@ -293,10 +289,13 @@ impl Store {
         let Some((table, prefix, upper)) = name_range(source, prefix) else {
             return Ok(Vec::new());
         };
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT DISTINCT device FROM {table} device >= ?1 AND device < ?2
-              ORDER BY device LIMIT ?3"
-        ))?;
+        let mut stmt = self.conn.prepare_cached(&match merged_lsc_names(source) {
+            Some(names) => format!("{names} LIMIT ?3"),
+            None => format!(
+                "SELECT DISTINCT device FROM {table} device >= ?1 AND device < ?2
+                  ORDER BY device LIMIT ?3"
+            ),
+        })?;
         let rows = stmt.query_map(params![prefix, upper, limit], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -322,8 +321,21 @@ fn name_range(source: DeviceSource, prefix: &str) -> Option<(&'static str, Strin
     Some((table, prefix, upper))
 }
 
+/// The LSCs' names in the range `?1 ..< ?2`, distinct and in order, for [`DeviceSource::Lsc`]:
+/// LSCs sit in two tables since v10, and through the `lsc` view a distinct, ordered range
+/// would gather and sort every name first. Each table's index is read in order and the two
+/// merged, so a limit stops the reading early.
+fn merged_lsc_names(source: DeviceSource) -> Option<&'static str> {
+    (source == DeviceSource::Lsc).then_some(
+        "SELECT device FROM lsc_live WHERE device >= ?1 AND device < ?2
+         UNION
+         SELECT device FROM lsc_stale WHERE device >= ?1 AND device < ?2
+         ORDER BY device",
+    )
+}
+
 /// A stored instant as microseconds, refused (like [`super::ts_col`]) when no timestamp has it.
-fn checked_micros(v: i64, idx: usize) -> rusqlite::Result<i64> {
+pub(super) fn checked_micros(v: i64, idx: usize) -> rusqlite::Result<i64> {
     // Years 0000 to 9999, the common case, are always representable.
     const FOUR_DIGIT_YEARS: std::ops::RangeInclusive<i64> =
         -62_167_219_200_000_000..=253_402_300_799_999_999;

@@ -4,33 +4,39 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::log_ok;
 use super::cached::CachedSql;
-use super::csr::insert_request;
-use super::{Actor, Scope, Store, StoreError, Tx, opt_ts_col, to_micros, ts_col};
-use crate::domain::{DeviceName, LscRecord, LscState, NewCsr, NewLsc, StaleLsc, Timestamp};
+use super::csr::{checked_micros, csr_is_open, insert_request};
+use super::{Actor, Scope, Store, StoreError, Tx, each_row, opt_ts_col, to_micros, ts_col};
+use crate::domain::{
+    DeviceName, LscRecord, LscState, NewCsr, NewLsc, StaleLsc, StaleLscRow, Timestamp,
+};
 
 pub(super) fn insert_lsc(conn: &Connection, lsc: &NewLsc) -> Result<i64, StoreError> {
-    conn.execute_cached(
+    // Through the `lsc` view (v10): its INSTEAD OF trigger is the one place that marks an LSC
+    // recorded after a newer CSR of its device as born stale, and the row then moves to
+    // lsc_stale. Such an insert leaves last_insert_rowid alone, so the id is read back by serial
+    // (unique across both tables).
+    conn.prepare_cached(
         "INSERT INTO lsc (device, serial, subject, issuer, not_before, not_after, issued_at,
                           csr_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            lsc.device.as_str(),
-            lsc.serial,
-            lsc.subject,
-            lsc.issuer,
-            to_micros(&lsc.not_before),
-            to_micros(&lsc.not_after),
-            to_micros(&lsc.issued_at),
-            lsc.csr_id,
-        ],
-    )?;
-    let id = conn.last_insert_rowid();
-    // The certificate lives apart from the narrow lsc row (v6); a trigger moves it to
-    // stale_lsc_der when the LSC is born stale.
-    conn.execute_cached(
-        "INSERT INTO lsc_der (lsc_id, der) VALUES (?1, ?2)",
-        params![id, lsc.der],
-    )?;
+    )?
+    .execute(params![
+        lsc.device.as_str(),
+        lsc.serial,
+        lsc.subject,
+        lsc.issuer,
+        to_micros(&lsc.not_before),
+        to_micros(&lsc.not_after),
+        to_micros(&lsc.issued_at),
+        lsc.csr_id,
+    ])?;
+    let id: i64 = conn
+        .prepare_cached("SELECT id FROM lsc WHERE serial = ?1")?
+        .query_row([&lsc.serial], |r| r.get(0))?;
+    // The certificate lives apart from the narrow live row (v6); a trigger puts it into the
+    // lsc_stale row when the LSC was born stale.
+    conn.prepare_cached("INSERT INTO lsc_der (lsc_id, der) VALUES (?1, ?2)")?
+        .execute(params![id, lsc.der])?;
     Ok(id)
 }
 
@@ -171,18 +177,7 @@ impl Store {
         sign: impl FnOnce() -> Result<(NewLsc, T), E>,
     ) -> Result<Option<T>, E> {
         self.write_with(|tx| {
-            let open: bool = tx
-                .query_row(
-                    "SELECT state = 'pending'
-                            AND NOT EXISTS (SELECT 1 FROM lsc WHERE csr_id = ?1)
-                       FROM csr WHERE id = ?1",
-                    [csr_id],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(StoreError::from)?
-                .unwrap_or(false);
-            if !open {
+            if !csr_is_open(tx, csr_id)? {
                 return Ok(None);
             }
             let (lsc, extra) = sign()?;
@@ -292,8 +287,9 @@ pub(super) fn mark_installed_in(
             "LSC {serial} of {device} is stale (the device sent a newer CSR after it was issued) and cannot be installed"
         )));
     }
+    // Not stale (refused above), so it is a live row (v10).
     tx.execute_cached(
-        "UPDATE lsc SET installed_at = ?1 WHERE id = ?2",
+        "UPDATE lsc_live SET installed_at = ?1 WHERE id = ?2",
         params![to_micros(&at), id],
     )?;
     if let Some(csr_id) = csr_id {
@@ -336,6 +332,37 @@ impl Store {
         Ok(n)
     }
 
+    /// Streams the stale LSCs (oldest issue first) to `f` as rows borrowed from SQLite's own
+    /// buffers (the listing's hot path: no copy, no allocation per row); returns how many.
+    ///
+    /// The query reads only the covering index `lsc_stale_list` (v10), in list order: no sort,
+    /// no certificate read.
+    pub fn each_stale_lsc_row<E: From<StoreError>>(
+        &self,
+        mut f: impl FnMut(&StaleLscRow<'_>) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT device, serial, issued_at, not_after, superseded_at
+                   FROM stale_lsc ORDER BY issued_at, id",
+            )
+            .map_err(StoreError::from)?;
+        each_row(&mut stmt, [], |r| {
+            let row = (|| -> rusqlite::Result<StaleLscRow<'_>> {
+                Ok(StaleLscRow {
+                    device: r.get_ref(0)?.as_str()?,
+                    serial: r.get_ref(1)?.as_str()?,
+                    issued_at_micros: checked_micros(r.get_ref(2)?.as_i64()?, 2)?,
+                    not_after_micros: checked_micros(r.get_ref(3)?.as_i64()?, 3)?,
+                    superseded_at_micros: checked_micros(r.get_ref(4)?.as_i64()?, 4)?,
+                })
+            })()
+            .map_err(StoreError::from)?;
+            f(&row)
+        })
+    }
+
     /// How many LSCs are stale (all, or one device's).
     pub fn stale_lsc_count(&self, scope: &Scope) -> Result<u64, StoreError> {
         Ok(match scope {
@@ -353,27 +380,14 @@ impl Store {
     /// Deletes stale LSCs (all, or one device's) in one transaction; returns how many.
     pub fn delete_stale_lscs(&mut self, scope: &Scope, actor: &Actor) -> Result<u64, StoreError> {
         self.write(|tx| {
+            // lsc_stale holds exactly the stale LSCs, each with its certificate (v10; the
+            // triggers keep it so). All of them: the table is cleared, its pages freed whole,
+            // without a page of the live LSCs touched (a test holds the statement to that).
             let n = match scope {
-                Scope::All => {
-                    // stale_lsc_der holds the DERs of stale LSCs only (the triggers keep it so):
-                    // when that holds, all of them go at once, a table cleared without rewriting
-                    // its pages; otherwise the delete trigger takes each LSC's DER with it.
-                    let only_stale: bool = tx.query_row(
-                        "SELECT NOT EXISTS (
-                                SELECT 1 FROM stale_lsc_der d
-                                 WHERE NOT EXISTS (SELECT 1 FROM stale_lsc s WHERE s.id = d.lsc_id))",
-                        [],
-                        |r| r.get(0),
-                    )?;
-                    if only_stale {
-                        tx.execute("DELETE FROM stale_lsc_der", [])?;
-                    }
-                    tx.execute("DELETE FROM lsc WHERE id IN (SELECT id FROM stale_lsc)", [])?
+                Scope::All => tx.execute("DELETE FROM lsc_stale", [])?,
+                Scope::Device(d) => {
+                    tx.execute("DELETE FROM lsc_stale WHERE device = ?1", [d.as_str()])?
                 }
-                Scope::Device(d) => tx.execute(
-                    "DELETE FROM lsc WHERE id IN (SELECT id FROM stale_lsc WHERE device = ?1)",
-                    [d.as_str()],
-                )?,
             };
             log_ok(tx, actor, &format!("{n} stale lscs deleted"))?;
             Ok(n as u64)
@@ -412,9 +426,7 @@ impl Store {
                    FROM lsc l WHERE {clause} ORDER BY l.not_after, l.device, l.id"
             ))
             .map_err(StoreError::from)?;
-        let mut rows = stmt.query([arg]).map_err(StoreError::from)?;
-        let mut n = 0;
-        while let Some(r) = rows.next().map_err(StoreError::from)? {
+        each_row(&mut stmt, [arg], |r| {
             let rec = (|| -> rusqlite::Result<LscRecord> {
                 let installed_at = opt_ts_col(r, 8)?;
                 let stale: bool = r.get(9)?;
@@ -446,21 +458,22 @@ impl Store {
                 })
             })()
             .map_err(StoreError::from)?;
-            f(rec)?;
-            n += 1;
-        }
-        Ok(n)
+            f(rec)
+        })
     }
 
     /// Counts of issued, installed and stale LSCs.
     pub fn lsc_counts(&self) -> Result<LscCounts, StoreError> {
         Ok(self.conn.query_row(
-            "SELECT (SELECT count(*) FROM lsc l WHERE installed_at IS NULL AND superseded_at IS NULL
+            // Issued, installed and revoked LSCs are all live rows (v10): lsc_stale holds
+            // neither installed nor revoked ones, so those counts need not read it.
+            "SELECT (SELECT count(*) FROM lsc_live l
+                      WHERE installed_at IS NULL AND superseded_at IS NULL
                        AND NOT EXISTS (SELECT 1 FROM revocation r WHERE r.serial = l.serial)),
-                    (SELECT count(*) FROM lsc l WHERE installed_at IS NOT NULL
+                    (SELECT count(*) FROM lsc_live l WHERE installed_at IS NOT NULL
                        AND NOT EXISTS (SELECT 1 FROM revocation r WHERE r.serial = l.serial)),
                     (SELECT count(*) FROM stale_lsc),
-                    (SELECT count(*) FROM lsc l
+                    (SELECT count(*) FROM lsc_live l
                       WHERE EXISTS (SELECT 1 FROM revocation r WHERE r.serial = l.serial)),
                     (SELECT count(*) FROM lsc l
                       WHERE l.issuer IN (SELECT subject FROM capf_ca WHERE retired_at IS NOT NULL)
@@ -501,9 +514,10 @@ impl Store {
         let devices: Vec<String> = match scope {
             Scope::Device(d) => vec![d.as_str().to_owned()],
             Scope::All => {
+                // A device whose LSCs are all stale has no current one: live rows suffice (v10).
                 let mut stmt = self
                     .conn
-                    .prepare("SELECT DISTINCT device FROM lsc ORDER BY device")?;
+                    .prepare("SELECT DISTINCT device FROM lsc_live ORDER BY device")?;
                 let rows = stmt.query_map([], |r| r.get(0))?;
                 rows.collect::<Result<_, _>>()?
             }
@@ -513,7 +527,7 @@ impl Store {
             let serial: Option<String> = self
                 .conn
                 .query_row(
-                    "SELECT serial FROM lsc l
+                    "SELECT serial FROM lsc_live l
                       WHERE device = ?1
                         AND NOT (installed_at IS NULL AND superseded_at IS NOT NULL)
                         AND NOT EXISTS (SELECT 1 FROM revocation r WHERE r.serial = l.serial)

@@ -46,6 +46,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_revocation_and_crl",
         include_str!("../../migrations/0009_revocation_and_crl.sql"),
     ),
+    (
+        "0010_stale_lscs_in_their_own_table",
+        include_str!("../../migrations/0010_stale_lscs_in_their_own_table.sql"),
+    ),
 ];
 
 /// The schema version this binary writes and understands.

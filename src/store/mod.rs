@@ -298,11 +298,12 @@ fn has_schema_objects(conn: &Connection) -> Result<bool, StoreError> {
 }
 
 /// Whether a versioned database has the tables every capfsh schema version has: a file of
-/// another program that happens to set `user_version` is not ours to migrate.
+/// another program that happens to set `user_version` is not ours to migrate. (`lsc` is a view
+/// of two tables since v10.)
 fn has_capfsh_tables(conn: &Connection) -> Result<bool, StoreError> {
     let n: i64 = conn.query_row(
         "SELECT count(*) FROM sqlite_schema
-          WHERE type = 'table' AND name IN ('settings', 'csr', 'lsc', 'audit_log')",
+          WHERE type IN ('table', 'view') AND name IN ('settings', 'csr', 'lsc', 'audit_log')",
         [],
         |r| r.get(0),
     )?;
@@ -320,6 +321,17 @@ pub(crate) fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_os_string();
     name.push(suffix);
     PathBuf::from(name)
+}
+
+/// A file kept beside the store at `db`, named after it: `<db file name><suffix>` (the roles,
+/// the online CA password). A store copied or restored elsewhere finds its files beside it.
+pub fn companion_path(db: &Path, suffix: &str) -> PathBuf {
+    let mut name = db
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| "capf.db".into());
+    name.push(suffix);
+    db.with_file_name(name)
 }
 
 /// A writer whose `-wal`/`-shm` belong to someone it cannot write for (left by a reader of an
@@ -499,6 +511,32 @@ fn ts_col(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Timestamp> {
     Timestamp::from_timestamp_micros(v).ok_or(rusqlite::Error::IntegralValueOutOfRange(idx, v))
 }
 
+/// Hands every row `stmt` yields for `params` to `each`, one at a time; returns how many there
+/// were. The streaming listings share it, so a million rows never sit in memory together.
+fn each_row<P: rusqlite::Params, E: From<StoreError>>(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: P,
+    mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<(), E>,
+) -> Result<u64, E> {
+    let mut rows = stmt.query(params).map_err(StoreError::from)?;
+    let mut n = 0;
+    while let Some(row) = rows.next().map_err(StoreError::from)? {
+        each(row)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// [`each_row`] for listings whose rows become owned values: `map` reads a row, `f` takes it.
+fn map_each_row<P: rusqlite::Params, T, E: From<StoreError>>(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: P,
+    map: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    mut f: impl FnMut(T) -> Result<(), E>,
+) -> Result<u64, E> {
+    each_row(stmt, params, |row| f(map(row).map_err(StoreError::from)?))
+}
+
 /// Reads a nullable timestamp column inside a row mapper.
 fn opt_ts_col(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Option<Timestamp>> {
     match row.get::<_, Option<i64>>(idx)? {
@@ -511,5 +549,7 @@ fn opt_ts_col(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Option<Ti
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_v10;
 #[cfg(test)]
 mod tests_v6;

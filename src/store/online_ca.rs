@@ -4,11 +4,11 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::audit::log_ok;
-use super::ca::{CaRecord, NewTrustAnchor};
-use super::{Actor, Store, StoreError, opt_ts_col, to_micros, ts_col};
+use super::ca::{CaRecord, NewTrustAnchor, ca_row};
+use super::csr::{csr_is_open, record_from_row};
+use super::{Actor, Store, StoreError, each_row, opt_ts_col, to_micros, ts_col};
 use crate::domain::{
-    CsrRecord, EstHost, EstLabel, EstRequest, EstState, EstUser, NewLsc, OnlineCa, PendingCsr,
-    Timestamp,
+    CsrRecord, EstHost, EstLabel, EstRequest, EstState, EstUser, NewLsc, OnlineCa, Timestamp,
 };
 
 /// New online CA settings (the password goes to its own file, never here).
@@ -145,20 +145,10 @@ impl Store {
     /// The CA certificates trusted to authenticate the EST server, oldest first.
     pub fn est_server_cas(&self) -> Result<Vec<CaRecord>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, subject, not_after, sha256_fingerprint, der, added_at
+            "SELECT id, subject, not_after, sha256_fingerprint, der, NULL, added_at
                FROM est_server_ca ORDER BY added_at, id",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(CaRecord {
-                id: r.get(0)?,
-                subject: r.get(1)?,
-                not_after: ts_col(r, 2)?,
-                sha256_fingerprint: r.get(3)?,
-                der: r.get(4)?,
-                key_file: None,
-                added_at: ts_col(r, 5)?,
-            })
-        })?;
+        let rows = stmt.query_map([], ca_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -218,31 +208,18 @@ impl Store {
         now: Timestamp,
         limit: u32,
     ) -> Result<Vec<CsrRecord>, StoreError> {
+        // The columns of `record_from_row`. Only CSRs go to an EST server (a bare key has
+        // nothing to send), so `from_key_generate` is always false here.
         let mut stmt = self.conn.prepare_cached(
             "SELECT c.id, c.device, c.submitted_at, c.subject, c.key_algorithm, c.key_bits,
-                    c.public_key_sha256, c.der
+                    c.public_key_sha256, c.kind = 'key', c.der
                FROM csr c LEFT JOIN est_attempt a ON a.csr_id = c.id
               WHERE c.state = 'pending' AND c.kind = 'csr'
                 AND NOT EXISTS (SELECT 1 FROM lsc l WHERE l.csr_id = c.id)
                 AND (a.csr_id IS NULL OR a.next_try_at <= ?1 OR a.config_revision <> ?2)
               ORDER BY c.submitted_at, c.id LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![to_micros(&now), revision, limit], |r| {
-            Ok(CsrRecord {
-                csr: PendingCsr {
-                    id: r.get(0)?,
-                    device: r.get(1)?,
-                    submitted_at: ts_col(r, 2)?,
-                    subject: r.get(3)?,
-                    key_algorithm: r.get(4)?,
-                    key_bits: r.get(5)?,
-                    public_key_sha256: r.get(6)?,
-                    // Only CSRs go to an EST server: a bare key has nothing to send.
-                    from_key_generate: false,
-                },
-                der: r.get(7)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![to_micros(&now), revision, limit], record_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -330,17 +307,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<bool, StoreError> {
         self.write(|tx| {
-            let open: bool = tx
-                .query_row(
-                    "SELECT state = 'pending'
-                            AND NOT EXISTS (SELECT 1 FROM lsc WHERE csr_id = ?1)
-                       FROM csr WHERE id = ?1",
-                    [csr_id],
-                    |r| r.get(0),
-                )
-                .optional()?
-                .unwrap_or(false);
-            if !open {
+            if !csr_is_open(tx, csr_id)? {
                 return Ok(false);
             }
             super::lsc::insert_lsc(tx, lsc)?;
@@ -374,9 +341,7 @@ impl Store {
                   ORDER BY c.submitted_at, c.id",
             )
             .map_err(StoreError::from)?;
-        let mut rows = stmt.query([]).map_err(StoreError::from)?;
-        let mut n = 0;
-        while let Some(r) = rows.next().map_err(StoreError::from)? {
+        each_row(&mut stmt, [], |r| {
             let state: Option<String> = r.get(3).map_err(StoreError::from)?;
             let req = EstRequest {
                 csr_id: r.get(0).map_err(StoreError::from)?,
@@ -397,10 +362,8 @@ impl Store {
                 last_try_at: opt_ts_col(r, 6).map_err(StoreError::from)?,
                 next_try_at: opt_ts_col(r, 7).map_err(StoreError::from)?,
             };
-            f(req)?;
-            n += 1;
-        }
-        Ok(n)
+            f(req)
+        })
     }
 
     /// How many pending CSRs have no LSC yet (in mode online: how many wait on the online CA).

@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, params};
 use super::audit::{insert_outcome, log_ok};
 use super::cached::CachedSql;
 use super::lsc::mark_installed_in;
-use super::{Actor, Store, StoreError, Tx, opt_ts_col, to_micros, ts_col};
+use super::{Actor, Store, StoreError, Tx, map_each_row, opt_ts_col, to_micros, ts_col};
 use crate::domain::{DeviceName, NewOperation, Operation, OperationStatus, Timestamp};
 
 /// Which operations `show capf operation` lists.
@@ -209,7 +209,7 @@ impl Store {
     pub fn each_operation<E: From<StoreError>>(
         &self,
         filter: &OperationFilter,
-        mut f: impl FnMut(Operation) -> Result<(), E>,
+        f: impl FnMut(Operation) -> Result<(), E>,
     ) -> Result<u64, E> {
         let (clause, arg) = match filter {
             OperationFilter::All => ("?1 IS NULL", None),
@@ -223,13 +223,7 @@ impl Store {
                 "SELECT {OPERATION_COLUMNS} FROM operation WHERE {clause} ORDER BY device"
             ))
             .map_err(StoreError::from)?;
-        let mut rows = stmt.query([arg]).map_err(StoreError::from)?;
-        let mut n = 0;
-        while let Some(r) = rows.next().map_err(StoreError::from)? {
-            f(operation_from_row(r).map_err(StoreError::from)?)?;
-            n += 1;
-        }
-        Ok(n)
+        map_each_row(&mut stmt, [arg], operation_from_row, f)
     }
 
     /// Whether CAPF knows the device at all: an operation, a request or an LSC. A phone that
@@ -251,15 +245,7 @@ impl Store {
         peer: &str,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        self.write(|tx| {
-            tx.execute_cached(
-                "UPDATE operation SET status = 'in-progress', reason = NULL,
-                        last_attempt_at = ?2, last_peer = ?3
-                  WHERE device = ?1",
-                params![device.as_str(), to_micros(&at), peer],
-            )?;
-            Ok(())
-        })
+        self.write(|tx| set_status(tx, device, OperationStatus::InProgress, None, at, peer))
     }
 
     /// Notes why a pending operation waits (issuer mode online/offline), keeping it pending.
@@ -271,15 +257,7 @@ impl Store {
         peer: &str,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE operation SET status = 'pending', reason = ?2, last_attempt_at = ?3,
-                        last_peer = ?4
-                  WHERE device = ?1",
-                params![device.as_str(), reason, to_micros(&at), peer],
-            )?;
-            Ok(())
-        })
+        self.write(|tx| set_status(tx, device, OperationStatus::Pending, Some(reason), at, peer))
     }
 
     /// Records how a phone session ended: the operation's new status and one audit line.
@@ -420,17 +398,37 @@ impl Store {
 
 fn finish_in(tx: &Tx<'_>, result: &SessionResult<'_>, actor: &Actor) -> Result<(), StoreError> {
     if let Some(status) = result.status {
-        tx.execute_cached(
-            "UPDATE operation SET status = ?2, reason = ?3, last_attempt_at = ?4, last_peer = ?5
-              WHERE device = ?1",
-            params![
-                result.device.as_str(),
-                status.as_str(),
-                result.reason,
-                to_micros(&result.at),
-                result.peer
-            ],
+        set_status(
+            tx,
+            result.device,
+            status,
+            result.reason,
+            result.at,
+            result.peer,
         )?;
     }
     insert_outcome(tx, actor, result.ok, result.detail, result.at)
+}
+
+/// Where a device's operation stands after a phone's attempt at `at` from `peer`.
+fn set_status(
+    tx: &Tx<'_>,
+    device: &DeviceName,
+    status: OperationStatus,
+    reason: Option<&str>,
+    at: Timestamp,
+    peer: &str,
+) -> Result<(), StoreError> {
+    tx.execute_cached(
+        "UPDATE operation SET status = ?2, reason = ?3, last_attempt_at = ?4, last_peer = ?5
+          WHERE device = ?1",
+        params![
+            device.as_str(),
+            status.as_str(),
+            reason,
+            to_micros(&at),
+            peer
+        ],
+    )?;
+    Ok(())
 }

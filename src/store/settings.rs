@@ -2,9 +2,12 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use rusqlite::ToSql;
+use rusqlite::types::FromSql;
+
 use super::audit::log_ok;
 use super::cached::CachedSql;
-use super::{Actor, Store, StoreError, opt_ts_col, to_micros};
+use super::{Actor, Store, StoreError, Tx, opt_ts_col, to_micros};
 use crate::domain::{IssuerMode, KeepAlive, Settings, ValidityDays};
 
 impl Store {
@@ -55,17 +58,17 @@ impl Store {
         actor: &Actor,
     ) -> Result<KeepAlive, StoreError> {
         self.write(|tx| {
-            let old: i64 = tx.query_row(
-                "SELECT keep_alive_minutes FROM settings WHERE id = 1",
-                [],
-                |r| r.get(0),
+            let old: i64 = replace_setting(
+                tx,
+                "keep_alive_minutes",
+                value.minutes(),
+                "keep_alive",
+                actor,
             )?;
             tx.execute(
-                "UPDATE settings SET keep_alive_minutes = ?1, keep_alive_set_at = ?2,
-                        keep_alive_set_by = ?3, revision = revision + 1 WHERE id = 1",
-                params![value.minutes(), to_micros(&tx.now()), actor.os_user],
+                "UPDATE settings SET keep_alive_set_at = ?1, keep_alive_set_by = ?2 WHERE id = 1",
+                params![to_micros(&tx.now()), actor.os_user],
             )?;
-            log_ok(tx, actor, &format!("keep_alive {old} -> {value}"))?;
             Ok(KeepAlive::from_minutes(old)?)
         })
     }
@@ -78,14 +81,7 @@ impl Store {
     ) -> Result<IssuerMode, StoreError> {
         self.write(|tx| {
             let old: String =
-                tx.query_row("SELECT issuer_mode FROM settings WHERE id = 1", [], |r| {
-                    r.get(0)
-                })?;
-            tx.execute(
-                "UPDATE settings SET issuer_mode = ?1, revision = revision + 1 WHERE id = 1",
-                [mode.as_str()],
-            )?;
-            log_ok(tx, actor, &format!("issuer_mode {old} -> {mode}"))?;
+                replace_setting(tx, "issuer_mode", mode.as_str(), "issuer_mode", actor)?;
             Ok(old.parse()?)
         })
     }
@@ -98,15 +94,31 @@ impl Store {
     ) -> Result<ValidityDays, StoreError> {
         self.write(|tx| {
             let old: i64 =
-                tx.query_row("SELECT validity_days FROM settings WHERE id = 1", [], |r| {
-                    r.get(0)
-                })?;
-            tx.execute(
-                "UPDATE settings SET validity_days = ?1, revision = revision + 1 WHERE id = 1",
-                [days.days()],
-            )?;
-            log_ok(tx, actor, &format!("validity_days {old} -> {days}"))?;
+                replace_setting(tx, "validity_days", days.days(), "validity_days", actor)?;
             Ok(ValidityDays::from_days(old)?)
         })
     }
+}
+
+/// Sets one settings `column` to `value` (a new revision, so the engine notices) and logs
+/// `<label> <old> -> <new>`; returns the stored value it replaced, for the caller to check.
+/// `column` is always one of this module's literals, never input.
+fn replace_setting<T: FromSql + std::fmt::Display>(
+    tx: &Tx<'_>,
+    column: &str,
+    value: impl ToSql + std::fmt::Display,
+    label: &str,
+    actor: &Actor,
+) -> Result<T, StoreError> {
+    let old: T = tx.query_row(
+        &format!("SELECT {column} FROM settings WHERE id = 1"),
+        [],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        &format!("UPDATE settings SET {column} = ?1, revision = revision + 1 WHERE id = 1"),
+        [&value],
+    )?;
+    log_ok(tx, actor, &format!("{label} {old} -> {value}"))?;
+    Ok(old)
 }

@@ -7,44 +7,66 @@ use chrono::{Duration, TimeZone, Utc};
 use super::*;
 use crate::domain::{DeviceName, KeepAlive, NewCsr, NewLsc, Timestamp};
 
-fn actor() -> Actor {
+pub(super) fn actor() -> Actor {
     Actor {
         os_user: "tester".into(),
         command: "test".into(),
     }
 }
 
-fn tmp_store() -> (tempfile::TempDir, PathBuf, Store) {
+pub(super) fn tmp_store() -> (tempfile::TempDir, PathBuf, Store) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("capf.db");
     let store = Store::open(&path, &OpenOptions::default()).expect("open");
     (dir, path, store)
 }
 
-fn t(min: i64) -> Timestamp {
+pub(super) fn t(min: i64) -> Timestamp {
     Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
         .single()
         .expect("ts")
         + Duration::minutes(min)
 }
 
-fn dev(s: &str) -> DeviceName {
+pub(super) fn dev(s: &str) -> DeviceName {
     s.parse().expect("device")
 }
 
 fn csr(device: &str, at: Timestamp, key_byte: u8) -> NewCsr {
+    csr_with_key(device, at, key_byte, "RSA", 2048)
+}
+
+/// A CSR of `device` whose key (`algorithm`, `bits`) and fingerprint are made of `key_byte`.
+pub(super) fn csr_with_key(
+    device: &str,
+    at: Timestamp,
+    key_byte: u8,
+    algorithm: &str,
+    bits: u32,
+) -> NewCsr {
     NewCsr {
         device: dev(device),
         submitted_at: at,
         subject: format!("CN={device}"),
-        key_algorithm: "RSA".into(),
-        key_bits: 2048,
+        key_algorithm: algorithm.into(),
+        key_bits: bits,
         public_key_sha256: format!("{key_byte:02x}").repeat(32),
         der: vec![0x30, key_byte],
     }
 }
 
 fn lsc(device: &str, serial: &str, at: Timestamp, csr_id: i64) -> NewLsc {
+    lsc_with_der(device, serial, at, csr_id, 1)
+}
+
+/// An LSC answering `csr_id`, valid a year, whose DER is `30 <der_byte>`.
+pub(super) fn lsc_with_der(
+    device: &str,
+    serial: &str,
+    at: Timestamp,
+    csr_id: i64,
+    der_byte: u8,
+) -> NewLsc {
     NewLsc {
         device: dev(device),
         serial: serial.into(),
@@ -54,12 +76,27 @@ fn lsc(device: &str, serial: &str, at: Timestamp, csr_id: i64) -> NewLsc {
         not_after: at + Duration::days(365),
         issued_at: at,
         csr_id: Some(csr_id),
-        der: vec![0x30, 1],
+        der: vec![0x30, der_byte],
     }
 }
 
+/// Records a CSR of `device` at `t(at)`, its key made of `key_byte`; returns its id.
+fn add_csr(store: &mut Store, device: &str, at: i64, key_byte: u8) -> i64 {
+    store
+        .record_csr(&csr(device, t(at), key_byte), &actor())
+        .expect("csr")
+        .0
+}
+
+/// Records the LSC `serial` of `device`, issued at `t(at)` for the CSR `csr_id`.
+fn add_lsc(store: &mut Store, device: &str, serial: &str, at: i64, csr_id: i64) {
+    store
+        .record_lsc(&lsc(device, serial, t(at), csr_id), &actor())
+        .expect("lsc");
+}
+
 /// A store file left at schema `version` (as an older capfsh wrote it), holding `data_sql`.
-fn old_store(version: usize, data_sql: &str) -> (tempfile::TempDir, PathBuf) {
+pub(super) fn old_store(version: usize, data_sql: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join(format!("v{version}.db"));
     let conn = rusqlite::Connection::open(&path).expect("open");
@@ -72,7 +109,23 @@ fn old_store(version: usize, data_sql: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-fn stale_serials(store: &Store) -> Vec<String> {
+/// The value of a one-number query (`SELECT count(*) ...`).
+pub(super) fn count(store: &Store, sql: &str) -> i64 {
+    store.conn.query_row(sql, [], |r| r.get(0)).expect("count")
+}
+
+/// A small deterministic generator (xorshift64) for the random-history tests: each call gives
+/// a number below `n`, the same sequence for the same `seed` on every run.
+pub(super) fn xorshift(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    }
+}
+
+pub(super) fn stale_serials(store: &Store) -> Vec<String> {
     let mut v = Vec::new();
     store
         .each_stale_lsc(|s| {
@@ -196,9 +249,7 @@ fn schema_checks_refuse_out_of_range_settings_written_behind_our_back() {
 #[test]
 fn newer_csr_supersedes_the_pending_one() {
     let (_d, _p, mut store) = tmp_store();
-    let (first, _) = store
-        .record_csr(&csr("SEP000000000001", t(0), 1), &actor())
-        .expect("csr");
+    let first = add_csr(&mut store, "SEP000000000001", 0, 1);
     let (second, superseded) = store
         .record_csr(&csr("SEP000000000001", t(5), 2), &actor())
         .expect("csr");
@@ -218,55 +269,27 @@ fn newer_csr_supersedes_the_pending_one() {
 fn stale_rule_needs_not_installed_and_a_newer_csr() {
     let (_d, _p, mut store) = tmp_store();
     // A: issued, then a newer CSR -> stale.
-    let (a1, _) = store
-        .record_csr(&csr("SEPAAAAAAAAAAAA", t(0), 1), &actor())
-        .expect("a");
-    store
-        .record_lsc(&lsc("SEPAAAAAAAAAAAA", "0a", t(1), a1), &actor())
-        .expect("a");
-    store
-        .record_csr(&csr("SEPAAAAAAAAAAAA", t(2), 2), &actor())
-        .expect("a");
+    let a1 = add_csr(&mut store, "SEPAAAAAAAAAAAA", 0, 1);
+    add_lsc(&mut store, "SEPAAAAAAAAAAAA", "0a", 1, a1);
+    add_csr(&mut store, "SEPAAAAAAAAAAAA", 2, 2);
     // B: issued, no newer CSR -> not stale.
-    let (b1, _) = store
-        .record_csr(&csr("SEPBBBBBBBBBBBB", t(0), 3), &actor())
-        .expect("b");
-    store
-        .record_lsc(&lsc("SEPBBBBBBBBBBBB", "0b", t(1), b1), &actor())
-        .expect("b");
+    let b1 = add_csr(&mut store, "SEPBBBBBBBBBBBB", 0, 3);
+    add_lsc(&mut store, "SEPBBBBBBBBBBBB", "0b", 1, b1);
     // C: issued, installed, then a newer CSR -> not stale (it was installed).
-    let (c1, _) = store
-        .record_csr(&csr("SEPCCCCCCCCCCCC", t(0), 4), &actor())
-        .expect("c");
-    store
-        .record_lsc(&lsc("SEPCCCCCCCCCCCC", "0c", t(1), c1), &actor())
-        .expect("c");
+    let c1 = add_csr(&mut store, "SEPCCCCCCCCCCCC", 0, 4);
+    add_lsc(&mut store, "SEPCCCCCCCCCCCC", "0c", 1, c1);
     store
         .mark_installed(&dev("SEPCCCCCCCCCCCC"), None, t(2), &actor())
         .expect("install");
-    store
-        .record_csr(&csr("SEPCCCCCCCCCCCC", t(3), 5), &actor())
-        .expect("c");
+    add_csr(&mut store, "SEPCCCCCCCCCCCC", 3, 5);
     // D: a newer CSR of *another* device does not make it stale.
-    let (d1, _) = store
-        .record_csr(&csr("SEPDDDDDDDDDDDD", t(0), 6), &actor())
-        .expect("d");
-    store
-        .record_lsc(&lsc("SEPDDDDDDDDDDDD", "0d", t(1), d1), &actor())
-        .expect("d");
-    store
-        .record_csr(&csr("SEPEEEEEEEEEEEE", t(9), 7), &actor())
-        .expect("e");
+    let d1 = add_csr(&mut store, "SEPDDDDDDDDDDDD", 0, 6);
+    add_lsc(&mut store, "SEPDDDDDDDDDDDD", "0d", 1, d1);
+    add_csr(&mut store, "SEPEEEEEEEEEEEE", 9, 7);
     // E: a CSR submitted *before* the LSC was issued does not make it stale.
-    let (f1, _) = store
-        .record_csr(&csr("SEPFFFFFFFFFFFF", t(0), 8), &actor())
-        .expect("f");
-    store
-        .record_csr(&csr("SEPFFFFFFFFFFFF", t(1), 9), &actor())
-        .expect("f");
-    store
-        .record_lsc(&lsc("SEPFFFFFFFFFFFF", "0f", t(2), f1), &actor())
-        .expect("f");
+    let f1 = add_csr(&mut store, "SEPFFFFFFFFFFFF", 0, 8);
+    add_csr(&mut store, "SEPFFFFFFFFFFFF", 1, 9);
+    add_lsc(&mut store, "SEPFFFFFFFFFFFF", "0f", 2, f1);
 
     assert_eq!(stale_serials(&store), vec!["0a".to_string()]);
     assert_eq!(store.stale_lsc_count(&Scope::All).expect("count"), 1);
@@ -277,12 +300,8 @@ fn stale_rule_needs_not_installed_and_a_newer_csr() {
 #[test]
 fn installing_clears_the_pending_csr_it_answered() {
     let (_d, _p, mut store) = tmp_store();
-    let (id, _) = store
-        .record_csr(&csr("SEP000000000001", t(0), 1), &actor())
-        .expect("csr");
-    store
-        .record_lsc(&lsc("SEP000000000001", "01", t(1), id), &actor())
-        .expect("lsc");
+    let id = add_csr(&mut store, "SEP000000000001", 0, 1);
+    add_lsc(&mut store, "SEP000000000001", "01", 1, id);
     assert_eq!(store.pending_csr_count().expect("count"), 1);
     let serial = store
         .mark_installed(&dev("SEP000000000001"), None, t(2), &actor())
@@ -301,15 +320,9 @@ fn stale_delete_by_device_touches_only_that_device() {
     let (_d, _p, mut store) = tmp_store();
     for (i, name) in ["SEP000000000001", "SEP000000000002"].iter().enumerate() {
         let k = (i as u8) * 2;
-        let (id, _) = store
-            .record_csr(&csr(name, t(0), k + 1), &actor())
-            .expect("csr");
-        store
-            .record_lsc(&lsc(name, &format!("{:02x}", k + 1), t(1), id), &actor())
-            .expect("lsc");
-        store
-            .record_csr(&csr(name, t(2), k + 2), &actor())
-            .expect("csr");
+        let id = add_csr(&mut store, name, 0, k + 1);
+        add_lsc(&mut store, name, &format!("{:02x}", k + 1), 1, id);
+        add_csr(&mut store, name, 2, k + 2);
     }
     assert_eq!(store.stale_lsc_count(&Scope::All).expect("count"), 2);
     let n = store
@@ -451,15 +464,9 @@ fn a_version_1_store_is_migrated_in_place_keeping_its_data() {
 #[test]
 fn a_stale_lsc_stays_stale_when_the_csr_that_superseded_it_is_deleted() {
     let (_d, _p, mut store) = tmp_store();
-    let (a1, _) = store
-        .record_csr(&csr("SEPAAAAAAAAAAAA", t(0), 1), &actor())
-        .expect("csr");
-    store
-        .record_lsc(&lsc("SEPAAAAAAAAAAAA", "0a", t(1), a1), &actor())
-        .expect("lsc");
-    store
-        .record_csr(&csr("SEPAAAAAAAAAAAA", t(2), 2), &actor())
-        .expect("newer csr");
+    let a1 = add_csr(&mut store, "SEPAAAAAAAAAAAA", 0, 1);
+    add_lsc(&mut store, "SEPAAAAAAAAAAAA", "0a", 1, a1);
+    add_csr(&mut store, "SEPAAAAAAAAAAAA", 2, 2);
     assert_eq!(stale_serials(&store), vec!["0a".to_string()]);
     let deleted = store
         .delete_pending_csrs(&Scope::All, &actor())
@@ -477,18 +484,10 @@ fn a_stale_lsc_stays_stale_when_the_csr_that_superseded_it_is_deleted() {
 #[test]
 fn a_stale_lsc_cannot_be_marked_installed_even_by_serial() {
     let (_d, _p, mut store) = tmp_store();
-    let (a1, _) = store
-        .record_csr(&csr("SEPAAAAAAAAAAAA", t(0), 1), &actor())
-        .expect("csr");
-    store
-        .record_lsc(&lsc("SEPAAAAAAAAAAAA", "0a", t(1), a1), &actor())
-        .expect("lsc");
-    let (a2, _) = store
-        .record_csr(&csr("SEPAAAAAAAAAAAA", t(2), 2), &actor())
-        .expect("newer csr");
-    store
-        .record_lsc(&lsc("SEPAAAAAAAAAAAA", "0b", t(3), a2), &actor())
-        .expect("new lsc");
+    let a1 = add_csr(&mut store, "SEPAAAAAAAAAAAA", 0, 1);
+    add_lsc(&mut store, "SEPAAAAAAAAAAAA", "0a", 1, a1);
+    let a2 = add_csr(&mut store, "SEPAAAAAAAAAAAA", 2, 2);
+    add_lsc(&mut store, "SEPAAAAAAAAAAAA", "0b", 3, a2);
     // Without a serial: the newest installable one.
     let serial = store
         .mark_installed(&dev("SEPAAAAAAAAAAAA"), None, t(4), &actor())
@@ -508,16 +507,10 @@ fn a_stale_lsc_cannot_be_marked_installed_even_by_serial() {
 #[test]
 fn an_lsc_recorded_after_a_newer_csr_is_born_stale() {
     let (_d, _p, mut store) = tmp_store();
-    let (a1, _) = store
-        .record_csr(&csr("SEPAAAAAAAAAAAA", t(0), 1), &actor())
-        .expect("csr");
-    store
-        .record_csr(&csr("SEPAAAAAAAAAAAA", t(5), 2), &actor())
-        .expect("newer csr");
+    let a1 = add_csr(&mut store, "SEPAAAAAAAAAAAA", 0, 1);
+    add_csr(&mut store, "SEPAAAAAAAAAAAA", 5, 2);
     // Issued at t(1), recorded late (a bulk load, a late import): the CSR of t(5) is newer.
-    store
-        .record_lsc(&lsc("SEPAAAAAAAAAAAA", "0a", t(1), a1), &actor())
-        .expect("lsc");
+    add_lsc(&mut store, "SEPAAAAAAAAAAAA", "0a", 1, a1);
     let mut superseded = Vec::new();
     store
         .each_stale_lsc(|s| {
@@ -531,9 +524,7 @@ fn an_lsc_recorded_after_a_newer_csr_is_born_stale() {
 #[test]
 fn one_lsc_answers_a_csr_even_with_two_engines() {
     let (_d, path, mut store) = tmp_store();
-    let (a1, _) = store
-        .record_csr(&csr("SEPAAAAAAAAAAAA", t(0), 1), &actor())
-        .expect("csr");
+    let a1 = add_csr(&mut store, "SEPAAAAAAAAAAAA", 0, 1);
     let mut other = Store::open(&path, &OpenOptions::default()).expect("second engine");
     let first = store
         .answer_csr(a1, &actor(), || {
@@ -572,14 +563,14 @@ fn a_csr_and_its_lsc_are_stored_together_or_not_at_all() {
     assert_eq!(store.lsc_for_csr(id).expect("lsc"), Some("0a".to_string()));
 }
 
-#[test]
-fn another_programs_sqlite_database_is_refused_and_left_alone() {
+/// Makes another program's database `name` with `sql`, and requires the store to refuse it
+/// as foreign, leaving its bytes as they were. Returns its folder.
+fn refused_as_foreign(name: &str, sql: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("places.sqlite");
+    let path = dir.path().join(name);
     {
         let conn = rusqlite::Connection::open(&path).expect("open");
-        conn.execute_batch("CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT);")
-            .expect("foreign table");
+        conn.execute_batch(sql).expect("foreign table");
     }
     let before = std::fs::read(&path).expect("read");
     let opened = Store::open(&path, &OpenOptions::default());
@@ -589,6 +580,15 @@ fn another_programs_sqlite_database_is_refused_and_left_alone() {
         opened.err()
     );
     assert_eq!(std::fs::read(&path).expect("read"), before);
+    dir
+}
+
+#[test]
+fn another_programs_sqlite_database_is_refused_and_left_alone() {
+    let dir = refused_as_foreign(
+        "places.sqlite",
+        "CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT);",
+    );
     assert!(!dir.path().join("places.sqlite-wal").exists());
 }
 
@@ -615,13 +615,7 @@ fn a_version_2_store_keeps_its_stale_lscs_through_the_migration() {
 fn the_store_agrees_with_the_domain_stale_rule_on_random_histories() {
     use std::collections::HashMap;
 
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
     let (mut total_stale, mut total_installed) = (0, 0);
     for round in 0..30 {
         let (_d, _p, mut store) = tmp_store();
@@ -704,21 +698,10 @@ fn the_store_agrees_with_the_domain_stale_rule_on_random_histories() {
 
 #[test]
 fn another_programs_database_with_a_user_version_is_refused_too() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("other.db");
-    {
-        let conn = rusqlite::Connection::open(&path).expect("open");
-        conn.execute_batch("CREATE TABLE t (x INTEGER); PRAGMA user_version = 1;")
-            .expect("foreign table");
-    }
-    let before = std::fs::read(&path).expect("read");
-    let opened = Store::open(&path, &OpenOptions::default());
-    assert!(
-        matches!(opened, Err(StoreError::Foreign(_))),
-        "{:?}",
-        opened.err()
+    refused_as_foreign(
+        "other.db",
+        "CREATE TABLE t (x INTEGER); PRAGMA user_version = 1;",
     );
-    assert_eq!(std::fs::read(&path).expect("read"), before);
 }
 
 #[test]
@@ -762,12 +745,8 @@ fn a_version_3_store_with_lower_case_names_is_folded_to_upper_case() {
 #[test]
 fn a_csr_that_waited_for_the_lock_still_supersedes_the_lsc_recorded_meanwhile() {
     let (_d, _p, mut store) = tmp_store();
-    let (a, _) = store
-        .record_csr(&csr("SEPAAAAAAAAAAAA", t(0), 1), &actor())
-        .expect("csr a");
-    store
-        .record_lsc(&lsc("SEPAAAAAAAAAAAA", "0a", t(10), a), &actor())
-        .expect("lsc a, stamped at 10");
+    let a = add_csr(&mut store, "SEPAAAAAAAAAAAA", 0, 1);
+    add_lsc(&mut store, "SEPAAAAAAAAAAAA", "0a", 10, a);
     let (b, _, _) = store
         .record_csr_and_lsc(&csr("SEPAAAAAAAAAAAA", t(5), 2), &actor(), |_| {
             Ok::<Option<(NewLsc, ())>, StoreError>(None)

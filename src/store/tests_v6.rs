@@ -1,89 +1,39 @@
-//! Store v6: the covering list index, LSC DERs apart from the lsc rows (stale ones in their own
-//! table), and the migration from v4 that moves them.
+//! Store v6: the covering list index, LSC DERs apart from the lsc rows, and the migration from
+//! v4 that moves them. Since v10 a stale LSC's DER sits in its `lsc_stale` row (tests_v10.rs).
 
-use std::path::PathBuf;
-
-use chrono::{Duration, TimeZone, Utc};
-
+use super::tests::{actor, count, csr_with_key, dev, lsc_with_der as lsc, old_store, t, tmp_store};
 use super::*;
-use crate::domain::{DeviceName, NewCsr, NewLsc, PendingCsr, Timestamp, key_label};
+use crate::domain::{NewCsr, PendingCsr, Timestamp, key_label};
 
-fn actor() -> Actor {
-    Actor {
-        os_user: "tester".into(),
-        command: "test".into(),
-    }
-}
-
-fn t(min: i64) -> Timestamp {
-    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
-        .single()
-        .expect("ts")
-        + Duration::minutes(min)
-}
-
-fn dev(s: &str) -> DeviceName {
-    s.parse().expect("device")
-}
-
+/// A CSR as [`csr_with_key`] makes it, with a subject of more than one attribute.
 fn csr(device: &str, at: Timestamp, key_byte: u8, alg: &str, bits: u32) -> NewCsr {
     NewCsr {
-        device: dev(device),
-        submitted_at: at,
         subject: format!("CN={device}, O=Example"),
-        key_algorithm: alg.into(),
-        key_bits: bits,
-        public_key_sha256: format!("{key_byte:02x}").repeat(32),
-        der: vec![0x30, key_byte],
+        ..csr_with_key(device, at, key_byte, alg, bits)
     }
 }
 
-fn lsc(device: &str, serial: &str, at: Timestamp, csr_id: i64, der: u8) -> NewLsc {
-    NewLsc {
-        device: dev(device),
-        serial: serial.into(),
-        subject: format!("CN={device}"),
-        issuer: "CN=CAPF-0000".into(),
-        not_before: at,
-        not_after: at + Duration::days(365),
-        issued_at: at,
-        csr_id: Some(csr_id),
-        der: vec![0x30, der],
-    }
-}
-
-fn tmp_store() -> (tempfile::TempDir, PathBuf, Store) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("capf.db");
-    let store = Store::open(&path, &OpenOptions::default()).expect("open");
-    (dir, path, store)
-}
-
-/// Where the DER of the LSC `serial` sits: `lsc_der`, `stale_lsc_der`, or nowhere.
+/// Where the DER of the LSC `serial` sits: `lsc_der` (live LSCs), its `lsc_stale` row (stale
+/// ones, v10), or nowhere.
 fn der_table(store: &Store, serial: &str) -> Option<&'static str> {
-    let q = |table: &str| -> bool {
+    let q = |sql: &str| -> bool {
         store
             .conn
-            .query_row(
-                &format!(
-                    "SELECT EXISTS (SELECT 1 FROM {table} d JOIN lsc l ON l.id = d.lsc_id
-                                     WHERE l.serial = ?1)"
-                ),
-                [serial],
-                |r| r.get(0),
-            )
+            .query_row(sql, [serial], |r| r.get(0))
             .expect("query")
     };
-    match (q("lsc_der"), q("stale_lsc_der")) {
+    match (
+        q(
+            "SELECT EXISTS (SELECT 1 FROM lsc_der d JOIN lsc l ON l.id = d.lsc_id
+                           WHERE l.serial = ?1)",
+        ),
+        q("SELECT EXISTS (SELECT 1 FROM lsc_stale WHERE serial = ?1 AND der IS NOT NULL)"),
+    ) {
         (true, false) => Some("lsc_der"),
-        (false, true) => Some("stale_lsc_der"),
+        (false, true) => Some("lsc_stale"),
         (false, false) => None,
         (true, true) => panic!("the DER of {serial} is in both tables"),
     }
-}
-
-fn count(store: &Store, sql: &str) -> i64 {
-    store.conn.query_row(sql, [], |r| r.get(0)).expect("count")
 }
 
 fn schema_has(store: &Store, kind: &str, name: &str) -> bool {
@@ -99,19 +49,11 @@ fn schema_has(store: &Store, kind: &str, name: &str) -> bool {
 
 #[test]
 fn a_version_4_store_moves_lsc_ders_apart_keeping_every_one_and_every_id() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("v4.db");
-    {
-        let conn = rusqlite::Connection::open(&path).expect("open");
-        for (_, sql) in &MIGRATIONS[..4] {
-            conn.execute_batch(sql).expect("migration");
-        }
-        conn.pragma_update(None, "user_version", 4)
-            .expect("version");
-        // SEPA installed its LSC, SEPB's is issued and waiting, SEPC's went stale when SEPC
-        // sent a newer CSR (the v4 trigger marks it). Ids are sparse on purpose.
-        conn.execute_batch(
-            "INSERT INTO csr (id, device, submitted_at, subject, key_algorithm, key_bits,
+    // SEPA installed its LSC, SEPB's is issued and waiting, SEPC's went stale when SEPC
+    // sent a newer CSR (the v4 trigger marks it). Ids are sparse on purpose.
+    let (_dir, path) = old_store(
+        4,
+        "INSERT INTO csr (id, device, submitted_at, subject, key_algorithm, key_bits,
                               public_key_sha256, der, state)
              VALUES (1, 'SEPA', 100, 'CN=SEPA', 'RSA', 2048, printf('%064d', 1), x'3001', 'done'),
                     (2, 'SEPB', 110, 'CN=SEPB', 'EC', 256, printf('%064d', 2), x'3002', 'pending'),
@@ -125,9 +67,7 @@ fn a_version_4_store_moves_lsc_ders_apart_keeping_every_one_and_every_id() {
              INSERT INTO csr (id, device, submitted_at, subject, key_algorithm, key_bits,
                               public_key_sha256, der)
              VALUES (4, 'SEPC', 400, 'CN=SEPC', 'EC', 384, printf('%064d', 4), x'3004');",
-        )
-        .expect("data");
-    }
+    );
     let mut store = Store::open(&path, &OpenOptions::default()).expect("migrate");
     assert_eq!(
         schema_version(&store.conn).expect("version"),
@@ -139,7 +79,7 @@ fn a_version_4_store_moves_lsc_ders_apart_keeping_every_one_and_every_id() {
     for (serial, der, table) in [
         ("aa", 0xaa, "lsc_der"),
         ("bb", 0xbb, "lsc_der"),
-        ("cc", 0xcc, "stale_lsc_der"),
+        ("cc", 0xcc, "lsc_stale"),
     ] {
         assert_eq!(
             store.lsc_der(serial).expect("der"),
@@ -162,7 +102,7 @@ fn a_version_4_store_moves_lsc_ders_apart_keeping_every_one_and_every_id() {
     assert_eq!(store.stale_lsc_count(&Scope::All).expect("stale"), 1);
 
     // The schema: no DER in lsc, the redundant index gone, the list index in place, and the
-    // v4 triggers on lsc still there (the rows were rewritten, not the table replaced).
+    // v4 rule on names still enforced (on the tables behind the `lsc` view since v10).
     let lsc_has_der = count(
         &store,
         "SELECT count(*) FROM pragma_table_info('lsc') WHERE name = 'der'",
@@ -212,7 +152,7 @@ fn a_version_4_store_moves_lsc_ders_apart_keeping_every_one_and_every_id() {
         1
     );
     assert_eq!(store.lsc_der("cc").expect("der"), None);
-    assert_eq!(count(&store, "SELECT count(*) FROM stale_lsc_der"), 0);
+    assert_eq!(count(&store, "SELECT count(*) FROM lsc_stale"), 0);
     assert_eq!(count(&store, "SELECT count(*) FROM lsc_der"), 2);
 }
 
@@ -229,7 +169,7 @@ fn an_lsc_turning_stale_takes_its_der_along_and_back() {
     store
         .record_csr(&csr("SEPAAAA", t(2), 2, "RSA", 2048), &actor())
         .expect("newer csr");
-    assert_eq!(der_table(&store, "0a"), Some("stale_lsc_der"));
+    assert_eq!(der_table(&store, "0a"), Some("lsc_stale"));
     assert_eq!(store.lsc_der("0a").expect("der"), Some(vec![0x30, 7]));
     // Plain SQL that makes it installable again brings the DER back.
     store
@@ -254,7 +194,7 @@ fn an_lsc_born_stale_keeps_its_der_with_the_stale_ones() {
         .record_lsc(&lsc("SEPBBBB", "0b", t(5), a, 9), &actor())
         .expect("lsc");
     assert_eq!(store.stale_lsc_count(&Scope::All).expect("stale"), 1);
-    assert_eq!(der_table(&store, "0b"), Some("stale_lsc_der"));
+    assert_eq!(der_table(&store, "0b"), Some("lsc_stale"));
     assert_eq!(store.lsc_der("0b").expect("der"), Some(vec![0x30, 9]));
 }
 
@@ -286,40 +226,24 @@ fn deleting_stale_lscs_takes_their_ders_and_no_other() {
         1
     );
     assert_eq!(store.lsc_der("c0").expect("der"), None);
-    assert_eq!(der_table(&store, "c1"), Some("stale_lsc_der"));
-    // A DER someone put among the stale ones by hand, for an LSC that is not stale: the bulk
-    // delete must not take it with the table.
-    let live: i64 = store
-        .conn
-        .query_row("SELECT id FROM lsc WHERE serial = 'c2'", [], |r| r.get(0))
-        .expect("id");
-    store
-        .conn
-        .execute(
-            "INSERT INTO stale_lsc_der (lsc_id, der) VALUES (?1, x'3099')",
-            [live + 1000],
-        )
-        .expect("stray der");
+    assert_eq!(der_table(&store, "c1"), Some("lsc_stale"));
+    // The bulk delete takes the stale LSCs with their DERs and leaves the live ones'.
     assert_eq!(
         store.delete_stale_lscs(&Scope::All, &actor()).expect("all"),
         1
     );
     assert_eq!(store.lsc_der("c1").expect("der"), None);
     assert_eq!(store.lsc_der("c2").expect("der"), Some(vec![0x30, 3]));
-    assert_eq!(count(&store, "SELECT count(*) FROM stale_lsc_der"), 1);
-    // And with only stale DERs left, the bulk path clears them.
-    store
-        .conn
-        .execute("DELETE FROM stale_lsc_der", [])
-        .expect("clean");
+    assert_eq!(count(&store, "SELECT count(*) FROM lsc_der"), 1);
     store
         .record_csr(&csr("SEPC3", t(200), 13, "RSA", 2048), &actor())
         .expect("c3 stale");
+    assert_eq!(der_table(&store, "c2"), Some("lsc_stale"));
     assert_eq!(
         store.delete_stale_lscs(&Scope::All, &actor()).expect("all"),
         1
     );
-    assert_eq!(count(&store, "SELECT count(*) FROM stale_lsc_der"), 0);
+    assert_eq!(count(&store, "SELECT count(*) FROM lsc_stale"), 0);
     assert_eq!(count(&store, "SELECT count(*) FROM lsc_der"), 0);
     assert_eq!(count(&store, "SELECT count(*) FROM lsc"), 0);
 }

@@ -57,8 +57,13 @@ impl Store {
     pub fn tidy(&mut self, scope: &TidyScope, actor: &Actor) -> Result<(u64, u64), StoreError> {
         self.write(|tx| {
             let cutoff = to_micros(&scope.cutoff);
+            // From each table of LSCs (v10): a delete through the `lsc` view would count none.
             let lscs = if scope.expired_lscs {
-                tx.execute(&format!("DELETE {EXPIRED_LSCS}"), params![cutoff])? as u64
+                (tx.execute("DELETE FROM lsc_live WHERE not_after < ?1", params![cutoff])?
+                    + tx.execute(
+                        "DELETE FROM lsc_stale WHERE not_after < ?1",
+                        params![cutoff],
+                    )?) as u64
             } else {
                 0
             };

@@ -190,11 +190,17 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
+    /// A fresh folder holding the file `name` with `content`, and that file's path.
+    fn seeded(name: &str, content: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(name);
+        fs::write(&path, content).expect("seed");
+        (dir, path)
+    }
+
     #[test]
     fn replaces_a_file_only_when_complete_and_leaves_no_temporary() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let dest = dir.path().join("out.pem");
-        fs::write(&dest, "old").expect("seed");
+        let (dir, dest) = seeded("out.pem", "old");
         let mut f = SafeFile::create(&dest, 0o644, Existing::Replace).expect("create");
         f.write_all(b"new").expect("write");
         assert_eq!(fs::read_to_string(&dest).expect("read"), "old");
@@ -205,9 +211,7 @@ mod tests {
 
     #[test]
     fn an_uncommitted_file_leaves_the_old_one_and_nothing_else() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let dest = dir.path().join("out.pem");
-        fs::write(&dest, "old").expect("seed");
+        let (dir, dest) = seeded("out.pem", "old");
         {
             let mut f = SafeFile::create(&dest, 0o644, Existing::Replace).expect("create");
             f.write_all(b"half").expect("write");
@@ -218,9 +222,7 @@ mod tests {
 
     #[test]
     fn a_symbolic_link_at_the_final_name_is_refused_and_its_target_untouched() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let victim = dir.path().join("victim");
-        fs::write(&victim, "precious").expect("seed");
+        let (dir, victim) = seeded("victim", "precious");
         let dest = dir.path().join("history");
         std::os::unix::fs::symlink(&victim, &dest).expect("link");
         let err = write_file(&dest, b"x", 0o600, Existing::Replace).expect_err("refused");
@@ -234,9 +236,7 @@ mod tests {
 
     #[test]
     fn a_link_planted_after_create_is_replaced_not_followed() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let victim = dir.path().join("victim");
-        fs::write(&victim, "precious").expect("seed");
+        let (dir, victim) = seeded("victim", "precious");
         let dest = dir.path().join("out");
         let mut f = SafeFile::create(&dest, 0o600, Existing::Replace).expect("create");
         f.write_all(b"mine").expect("write");

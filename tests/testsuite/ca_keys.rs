@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{TestEnv, csr_pem, stderr, stdout};
+use crate::support::{Bin, Run, TestEnv, csr_pem, stderr, stdout};
 
 fn init(env: &TestEnv, extra: &[&str]) {
     let out = env.capfd().arg("init").args(extra).output().expect("init");
@@ -30,13 +30,7 @@ fn enroll(env: &TestEnv, device: &str, out: Option<&Path>) -> std::process::Outp
 
 /// capfd on another store than the environment's.
 fn capfd_on(env: &TestEnv, db: &Path) -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_capfd"));
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.home())
-        .arg("--db")
-        .arg(db);
-    cmd
+    env.process_on(Bin::Capfd, db)
 }
 
 fn count(env: &TestEnv, sql: &str) -> i64 {
@@ -123,9 +117,7 @@ fn a_refused_csr_or_a_pending_mode_leaves_an_existing_out_file_as_it_was() {
     )
     .expect("junk");
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP000000000001", "--csr"])
-        .arg(&junk)
+        .enroll_cmd("SEP000000000001", &junk)
         .arg("--out")
         .arg(&out_file)
         .output()
@@ -355,13 +347,8 @@ fn concurrent_replacements_never_pair_a_ca_with_another_cas_key() {
     for _ in 0..4 {
         let children: Vec<_> = (0..3)
             .map(|_| {
-                let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_capfd"));
-                cmd.env_clear()
-                    .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-                    .env("HOME", env.home())
-                    .arg("--db")
-                    .arg(&env.db)
-                    .args(["init", "--force"])
+                let mut cmd = env.process(Bin::Capfd);
+                cmd.args(["init", "--force"])
                     .stdout(std::process::Stdio::null())
                     .stderr(std::process::Stdio::piped());
                 cmd.spawn().expect("spawn")
@@ -400,7 +387,7 @@ fn an_emptied_store_is_refused_not_silently_started_afresh() {
         &["utils", "capf", "csr", "list"][..],
         &["utils", "capf", "set", "keep_alive", "20"][..],
     ] {
-        let out = env.capfsh().args(args).output().expect("run");
+        let out = env.capfsh().args(args).run();
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
         let err = stderr(&out);
         assert!(err.contains("the store file is empty (0 bytes)"), "{err}");
@@ -411,12 +398,8 @@ fn an_emptied_store_is_refused_not_silently_started_afresh() {
     assert_eq!(std::fs::metadata(&env.db).expect("db").len(), 0);
     // A store that does not exist yet is still created on first use, whole.
     let fresh = TestEnv::new();
-    let out = fresh
-        .capfsh()
-        .args(["utils", "capf", "csr", "count"])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = fresh.capfsh().args(["utils", "capf", "csr", "count"]).run();
+    out.success();
     assert!(std::fs::metadata(&fresh.db).expect("db").len() > 0);
     let names = listing(fresh.home());
     assert!(
@@ -430,47 +413,14 @@ fn an_emptied_store_is_refused_not_silently_started_afresh() {
 /// `capfd run` names an active CA without its key when it starts, before any CSR waits.
 #[test]
 fn the_service_names_a_missing_ca_key_at_start() {
-    use std::io::BufRead;
     let env = TestEnv::new();
     init(&env, &[]);
     let key = env.active_key();
     std::fs::remove_file(&key).expect("rm");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_capfd"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.home())
-        .arg("--db")
-        .arg(&env.db)
-        // A free loopback port for the phone service: tests run side by side.
-        .args(["run", "--interval-ms", "100", "--listen", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("capfd run");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let mut seen = Vec::new();
-    let found = loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(line) if line.contains("is missing") => break Some(line),
-            Ok(line) => seen.push(line),
-            Err(_) => break None,
-        }
-    };
-    let _ = child.kill();
-    let _ = child.wait();
-    let line = found.unwrap_or_else(|| panic!("no missing-key line: {seen:?}"));
+    // A free loopback port for the phone service: tests run side by side.
+    let mut run = env.capfd_run(&["--interval-ms", "100", "--listen", "127.0.0.1:0"]);
+    let found = run.try_wait_for_next("is missing", std::time::Duration::from_secs(30));
+    run.kill();
+    let line = found.unwrap_or_else(|| panic!("no missing-key line: {:?}", run.lines));
     assert!(line.contains(&key.display().to_string()), "{line}");
 }

@@ -16,7 +16,7 @@ use capfsh::engine::Engine;
 use capfsh::pki::{CapfCa, ParsedCsr, to_pem};
 use capfsh::store::{OpenOptions, Store};
 
-use crate::support::{TestEnv, actor, csr_pem, stderr};
+use crate::support::{Bin, Run, TestEnv, actor, csr_pem, stderr};
 
 /// Kill trials per operation.
 const TRIALS: usize = 20;
@@ -93,38 +93,33 @@ pub fn assert_active_ca_signs(db: &Path) {
         .expect("the active CA signs");
 }
 
-fn capfd(env: &TestEnv) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_capfd"));
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.home())
-        .env("CAPFSH_BUSY_TIMEOUT_MS", "30000")
-        .arg("--db")
-        .arg(&env.db)
+/// `bin` on the store, waiting long for the lock (the tests below contend on purpose), output
+/// piped (standard output discarded for capfd).
+fn contending(env: &TestEnv, bin: Bin) -> Command {
+    let mut cmd = env.process(bin);
+    cmd.env("CAPFSH_BUSY_TIMEOUT_MS", "30000")
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(if bin == Bin::Capfd {
+            Stdio::null()
+        } else {
+            Stdio::piped()
+        })
         .stderr(Stdio::piped());
     cmd
+}
+
+fn capfd(env: &TestEnv) -> Command {
+    contending(env, Bin::Capfd)
 }
 
 fn capfsh(env: &TestEnv) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_capfsh"));
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.home())
-        .env("CAPFSH_BUSY_TIMEOUT_MS", "30000")
-        .arg("--db")
-        .arg(&env.db)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
+    contending(env, Bin::Capfsh)
 }
 
 fn run_ok(mut cmd: Command) -> std::process::Output {
-    let out = cmd.output().expect("run");
+    let out = cmd.run();
     assert!(out.status.success(), "{:?}: {}", cmd, stderr(&out));
-    out
+    out.0
 }
 
 /// How long one complete run of `make()` takes (the kill delays are drawn below it).
@@ -476,7 +471,7 @@ fn killing_the_first_run_never_leaves_a_half_made_store() {
         if env.db.exists() {
             assert_integrity(&env.db);
         }
-        let out = first_use().output().expect("run");
+        let out = first_use().run();
         assert!(out.status.success(), "trial {trial}: {}", stderr(&out));
         assert_integrity(&env.db);
     }

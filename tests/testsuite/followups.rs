@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::support::{TestEnv, TestEnvironment};
+use crate::support::{Bin, TestEnv, TestEnvironment};
 
 fn mode(p: &Path) -> u32 {
     std::fs::symlink_metadata(p)
@@ -16,18 +16,10 @@ fn mode(p: &Path) -> u32 {
 }
 
 /// Runs `cmd` (built by the harness) with its standard output a pipe whose reader is gone.
-fn with_closed_stdout(cmd: &assert_cmd::Command) -> std::process::Output {
-    let mut std_cmd = Command::new(cmd.get_program());
-    std_cmd.env_clear().args(cmd.get_args());
-    for (k, v) in cmd.get_envs() {
-        if let Some(v) = v {
-            std_cmd.env(k, v);
-        }
-    }
+fn with_closed_stdout(mut cmd: Command) -> std::process::Output {
     let (reader, writer) = std::io::pipe().expect("pipe");
     drop(reader);
-    std_cmd
-        .stdin(Stdio::null())
+    cmd.stdin(Stdio::null())
         .stdout(writer)
         .stderr(Stdio::piped())
         .output()
@@ -37,9 +29,9 @@ fn with_closed_stdout(cmd: &assert_cmd::Command) -> std::process::Output {
 #[test]
 fn capfd_output_to_a_closed_pipe_is_no_panic_and_exit_0() {
     let env = TestEnvironment::new();
-    let mut init = env.capfd();
+    let mut init = env.process(Bin::Capfd);
     init.arg("init");
-    let out = with_closed_stdout(&init);
+    let out = with_closed_stdout(init);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
@@ -53,10 +45,10 @@ fn capfd_output_to_a_closed_pipe_is_no_panic_and_exit_0() {
     // Another printing command: `installed` after an enroll.
     let csr = env.home().join("p.csr");
     std::fs::write(&csr, crate::support::csr_pem("SEP0000000000C1")).expect("csr");
-    let mut enroll = env.capfd();
+    let mut enroll = env.process(Bin::Capfd);
     enroll.args(["enroll", "--device", "SEP0000000000C1", "--csr"]);
     enroll.arg(&csr);
-    let out = with_closed_stdout(&enroll);
+    let out = with_closed_stdout(enroll);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
@@ -84,11 +76,7 @@ fn a_restored_store_keeps_its_online_ca_password() {
     assert_eq!(mode(&folder.join("capf.db.est-password")), 0o600);
 
     // Restored under another name in another folder: the password follows the store's name.
-    let other = TestEnv::new();
-    let restored = TestEnv {
-        db: other.home().join("restored.db"),
-        dir: other.dir,
-    };
+    let restored = TestEnv::with_store_name("restored.db");
     let out = restored
         .capfd()
         .arg("restore")

@@ -4,10 +4,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
-use crate::pki_standards::{capf_ca_pem, enroll, openssl_csr, run_ok};
-use crate::support::{TestEnv, stderr, stdout};
+use crate::pki_standards::{capf_ca_pem, enroll};
+use crate::support::{Run, TestEnv, openssl_csr, run_ok, stderr, stdout, words};
 
 /// A store with a CAPF CA and an EC LSC for each device; returns the LSC files.
 fn store_with_lscs(env: &TestEnv, devices: &[&str]) -> Vec<PathBuf> {
@@ -32,13 +31,7 @@ fn store_with_lscs(env: &TestEnv, devices: &[&str]) -> Vec<PathBuf> {
 }
 
 fn json(env: &TestEnv, args: &[&str]) -> serde_json::Value {
-    let out = env
-        .capfsh()
-        .arg("--format")
-        .arg("json")
-        .args(args)
-        .output()
-        .expect("run");
+    let out = env.capfsh().arg("--format").arg("json").args(args).run();
     assert!(out.status.success(), "{args:?}: {}", stderr(&out));
     serde_json::from_slice(&out.stdout).expect("json")
 }
@@ -51,7 +44,7 @@ fn serial_of(env: &TestEnv, device: &str) -> String {
 /// Runs a capfsh command that must fail, and checks that the store did not change.
 fn refused(env: &TestEnv, args: &[&str], reason: &str) {
     let before = env.digest();
-    let out = env.capfsh().args(args).output().expect("run");
+    let out = env.capfsh().args(args).run();
     assert_ne!(out.status.code(), Some(0), "{args:?} should fail");
     let all = stdout(&out) + &stderr(&out);
     assert!(
@@ -239,83 +232,37 @@ fn revoke_refusals_change_nothing() {
     store_with_lscs(&env, &["SEP0000000000X1"]);
     refused(
         &env,
-        &[
-            "utils",
-            "capf",
-            "lsc",
-            "revoke",
-            "SEP0000000000ZZ",
-            "noconfirm",
-        ],
+        &words("utils capf lsc revoke SEP0000000000ZZ noconfirm"),
         "no LSC found for device SEP0000000000ZZ",
     );
     refused(
         &env,
-        &[
-            "utils",
-            "capf",
-            "lsc",
-            "revoke",
-            "serial",
-            "xyz",
-            "noconfirm",
-        ],
+        &words("utils capf lsc revoke serial xyz noconfirm"),
         "is not valid: enter the LSC's serial in hex",
     );
     refused(
         &env,
-        &[
-            "utils",
-            "capf",
-            "lsc",
-            "revoke",
-            "serial",
-            "0abc",
-            "noconfirm",
-        ],
+        &words("utils capf lsc revoke serial 0abc noconfirm"),
         "no LSC found for serial 0abc",
     );
     refused(
         &env,
-        &[
-            "utils",
-            "capf",
-            "lsc",
-            "revoke",
-            "SEP0000000000X1",
-            "reason",
-            "bored",
-            "noconfirm",
-        ],
+        &words("utils capf lsc revoke SEP0000000000X1 reason bored noconfirm"),
         "Invalid value \"bored\" for <reason>",
     );
     // Without a terminal and without noconfirm: refused, nothing revoked.
     refused(
         &env,
-        &["utils", "capf", "lsc", "revoke", "SEP0000000000X1"],
+        &words("utils capf lsc revoke SEP0000000000X1"),
         "needs confirmation, but there is no terminal to ask on",
     );
     env.capfsh()
-        .args([
-            "utils",
-            "capf",
-            "lsc",
-            "revoke",
-            "SEP0000000000X1",
-            "noconfirm",
-        ])
+        .args(words("utils capf lsc revoke SEP0000000000X1 noconfirm"))
         .assert()
         .success();
     refused(
         &env,
-        &[
-            "utils",
-            "capf",
-            "lsc",
-            "revoke",
-            "SEP0000000000X1",
-            "noconfirm",
-        ],
+        &words("utils capf lsc revoke SEP0000000000X1 noconfirm"),
         "already revoked",
     );
     // None of that issued a CRL.
@@ -385,15 +332,7 @@ fn a_revoked_lsc_is_never_stale_deleted_and_stays_on_the_crl_after_its_row_goes(
     .expect("age the LSC");
     let out = env
         .capfsh()
-        .args([
-            "utils",
-            "capf",
-            "tidy",
-            "expired-lscs",
-            "older-than",
-            "0",
-            "noconfirm",
-        ])
+        .args(words("utils capf tidy expired-lscs older-than 0 noconfirm"))
         .output()
         .expect("tidy");
     assert!(out.status.success(), "{}", stderr(&out));
@@ -409,7 +348,6 @@ fn a_revoked_lsc_is_never_stale_deleted_and_stays_on_the_crl_after_its_row_goes(
 
 #[test]
 fn capfd_run_keeps_the_crl_file_current() {
-    use std::io::{BufRead, BufReader};
     let env = TestEnv::new();
     let dir = env.home();
     let devs = ["SEP0000000000C1", "SEP0000000000C2"];
@@ -427,37 +365,14 @@ fn capfd_run_keeps_the_crl_file_current() {
         &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
         &[],
     );
-    env.capfd()
-        .args(["enroll", "--device", "SEP0000000000C3", "--csr"])
-        .arg(&csr)
-        .assert()
-        .success();
+    env.enroll_cmd("SEP0000000000C3", &csr).assert().success();
     env.capfsh()
         .args(["utils", "capf", "set", "mode", "capf"])
         .assert()
         .success();
     let crl = dir.join("live.crl");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_capfd"))
-        .args(["run", "--interval-ms", "100", "--crl"])
-        .arg(&crl)
-        .arg("--db")
-        .arg(&env.db)
-        .env("HOME", env.home())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let mut wait_for = |what: &str| -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            match lines.next() {
-                Some(Ok(l)) if l.contains(what) => return l,
-                Some(Ok(_)) => {}
-                _ => break,
-            }
-        }
-        panic!("capfd run never logged {what:?}");
-    };
+    let mut run = env.capfd_run(&["--interval-ms", "100", "--crl", &crl.display().to_string()]);
+    let mut wait_for = |what: &str| run.wait_for_next(what);
     let cut = wait_for("LSC cut to the CAPF CA's end of validity");
     assert!(
         cut.contains("SEP0000000000C3") && cut.contains("warning"),
@@ -483,12 +398,8 @@ fn capfd_run_keeps_the_crl_file_current() {
     let (ok, out) = verify_with_crl(&ca, &crl, &dir.join(format!("{}.lsc.pem", devs[0])));
     assert!(ok, "{out}");
     // No new revocation, CRL still fresh: not rewritten.
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    assert!(child.wait().expect("wait").success());
+    let (status, rest) = run.stop();
+    assert!(status.success());
     assert!(!rest.iter().any(|l| l.contains("CRL 3")), "{rest:?}");
     // No temporary files left beside it.
     let leftovers: Vec<_> = std::fs::read_dir(dir)
@@ -628,14 +539,7 @@ fn export_writes_each_lsc_with_its_chain_all_or_nothing_never_overwriting() {
     );
     refused(
         &env,
-        &[
-            "utils",
-            "capf",
-            "lsc",
-            "export",
-            "all",
-            "/nonexistent/folder",
-        ],
+        &words("utils capf lsc export all /nonexistent/folder"),
         "is not a folder",
     );
     // `show capf lsc device <name> pem` prints the same certificate.
@@ -762,7 +666,7 @@ fn tidy_deletes_past_the_margin_in_one_go_and_dry_run_changes_nothing() {
             "older-than \"soon\" is not valid",
         ),
         (vec!["older-than"], "needs <days>"),
-        (vec!["dry-run", "dry-run"], "Too many arguments"),
+        (vec!["dry-run", "dry-run"], "dry-run is given twice"),
         (vec!["everything"], "Too many arguments"),
         (
             vec!["older-than", "99999999"],
@@ -777,29 +681,14 @@ fn tidy_deletes_past_the_margin_in_one_go_and_dry_run_changes_nothing() {
     // Without a terminal: confirmation needed, refused.
     refused(
         &env,
-        &[
-            "utils",
-            "capf",
-            "tidy",
-            "superseded-csrs",
-            "older-than",
-            "0",
-        ],
+        &words("utils capf tidy superseded-csrs older-than 0"),
         "needs confirmation",
     );
     let out = env
         .capfsh()
-        .args([
-            "--format",
-            "json",
-            "utils",
-            "capf",
-            "tidy",
-            "superseded-csrs",
-            "older-than",
-            "0",
-            "noconfirm",
-        ])
+        .args(words(
+            "--format json utils capf tidy superseded-csrs older-than 0 noconfirm",
+        ))
         .output()
         .expect("tidy");
     assert!(out.status.success(), "{}", stderr(&out));

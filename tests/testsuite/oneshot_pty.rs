@@ -1,41 +1,11 @@
 //! One-shot commands run from a terminal, where a destructive command asks on stdin.
 
-use std::process::Command;
+use rexpect::session::PtySession;
 
-use rexpect::reader::Options;
-use rexpect::session::{PtySession, spawn_with_options};
-
-use crate::support::TestEnv;
+use crate::support::{TestEnv, pty_exit_status as exit_status};
 
 fn spawn_oneshot(env: &TestEnv, args: &[&str]) -> PtySession {
-    let home = env.home();
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("stty echo; exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_capfsh"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("USER", "tester")
-        .env("TERM", "xterm")
-        .arg("--db")
-        .arg(&env.db)
-        .args(args);
-    spawn_with_options(
-        cmd,
-        Options::new()
-            .timeout_ms(Some(10_000))
-            .strip_ansi_escape_codes(true),
-    )
-    .expect("spawn capfsh in a pty")
-}
-
-/// The exit status as text (nix's WaitStatus is not re-exported by rexpect).
-fn exit_status(p: &mut PtySession) -> String {
-    p.exp_eof().expect("exits");
-    format!("{:?}", p.process().wait())
+    env.pty("xterm").spawn(args)
 }
 
 /// Asks the question of `stale-lsc delete all` and checks how it reads.

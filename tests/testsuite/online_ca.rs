@@ -2,14 +2,12 @@
 //! EST test server, and what is recorded, what stays pending, the status and the log are
 //! checked for every answer the server can give.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::est_server::{EstServer, Mode, openssl};
-use crate::support::{TestEnv, stderr, stdout};
+use crate::est_server::{EstServer, Mode};
+use crate::support::{Run, Service, TestEnv, openssl, stderr, stdout, words};
 
 const USER: &str = "capf-ra";
 const PASSWORD: &str = "Est-s3cret!pw";
@@ -19,9 +17,7 @@ struct Harness {
     env: TestEnv,
     files: tempfile::TempDir,
     server: EstServer,
-    capfd: Option<Child>,
-    log: Option<mpsc::Receiver<String>>,
-    lines: Vec<String>,
+    capfd: Option<Service>,
 }
 
 impl Harness {
@@ -38,8 +34,6 @@ impl Harness {
             files,
             server,
             capfd: None,
-            log: None,
-            lines: Vec::new(),
         };
         h.ok(&["utils", "capf", "set", "mode", "online"]);
         h.set_online_ca(PASSWORD);
@@ -98,7 +92,7 @@ impl Harness {
 
     /// Runs capfsh and expects success; returns stdout.
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.env.capfsh().args(args).output().expect("run");
+        let out = self.env.capfsh().args(args).run();
         assert!(
             out.status.success(),
             "{args:?}: {}{}",
@@ -131,9 +125,7 @@ impl Harness {
         );
         let out = self
             .env
-            .capfd()
-            .args(["enroll", "--device", device, "--csr"])
-            .arg(dir.join(&csr))
+            .enroll_cmd(device, dir.join(&csr))
             .output()
             .expect("enroll");
         assert!(out.status.success(), "{}", stderr(&out));
@@ -143,73 +135,34 @@ impl Harness {
 
     /// Starts `capfd run` with this EST timeout (seconds) and short retries; its log lines go to a channel.
     fn start(&mut self, est_timeout: &str) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_capfd"))
-            .args([
-                "run",
-                "--interval-ms",
-                "100",
-                "--est-timeout",
-                est_timeout,
-                "--est-retry",
-                "1",
-                "--est-retry-max",
-                "600",
-                // A free loopback port for the phone service: tests run side by side.
-                "--listen",
-                "127.0.0.1:0",
-            ])
-            .arg("--db")
-            .arg(&self.env.db)
-            .env("HOME", self.env.home())
-            .env("USER", "tester")
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn capfd");
-        let err = child.stderr.take().expect("stderr");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(err).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        self.capfd = Some(child);
-        self.log = Some(rx);
+        self.capfd = Some(self.env.capfd_run(&[
+            "--interval-ms",
+            "100",
+            "--est-timeout",
+            est_timeout,
+            "--est-retry",
+            "1",
+            "--est-retry-max",
+            "600",
+            // A free loopback port for the phone service: tests run side by side.
+            "--listen",
+            "127.0.0.1:0",
+        ]));
     }
 
-    /// Waits (generously: the machine is shared) for a log line containing `needle`.
+    fn capfd(&mut self) -> &mut Service {
+        self.capfd.as_mut().expect("capfd started")
+    }
+
+    /// Waits (generously: the machine is shared) for a log line containing `needle`, in the
+    /// whole log so far or to come.
     fn wait_log(&mut self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        if let Some(l) = self.lines.iter().find(|l| l.contains(needle)) {
-            return l.clone();
-        }
-        let rx = self.log.as_ref().expect("capfd started");
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    self.lines.push(line.clone());
-                    if line.contains(needle) {
-                        return line;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-        panic!(
-            "no log line with {needle:?}; log so far:\n{}",
-            self.lines.join("\n")
-        );
+        self.capfd().wait_for(needle)
     }
 
-    /// Every log line received so far (draining the channel).
+    /// Every log line received so far.
     fn log_so_far(&mut self) -> Vec<String> {
-        if let Some(rx) = &self.log {
-            while let Ok(l) = rx.try_recv() {
-                self.lines.push(l);
-            }
-        }
-        self.lines.clone()
+        self.capfd().log_so_far()
     }
 
     fn lsc_count(&self) -> i64 {
@@ -227,25 +180,6 @@ impl Harness {
     fn show(&self) -> serde_json::Value {
         let out = self.ok(&["--format", "json", "show", "capf", "online-ca"]);
         serde_json::from_str(&out).expect("json")
-    }
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.capfd.take() {
-            let _ = Command::new("kill")
-                .args(["-TERM", &c.id().to_string()])
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = c.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = c.kill();
-            let _ = c.wait();
-        }
     }
 }
 
@@ -353,7 +287,7 @@ fn a_refusal_is_logged_once_without_hammering_and_new_credentials_apply_live() {
         .iter()
         .filter(|l| l.contains("refused"))
         .count();
-    assert_eq!(refusals, 1, "{:?}", h.lines);
+    assert_eq!(refusals, 1, "{:?}", h.log_so_far());
     let rows = h.request_rows();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["state"], "refused");
@@ -395,7 +329,7 @@ fn server_errors_are_retried_with_backoff_until_the_ca_answers() {
         .iter()
         .filter(|l| l.contains("HTTP 500"))
         .count();
-    assert_eq!(errors, 1, "{:?}", h.lines);
+    assert_eq!(errors, 1, "{:?}", h.log_so_far());
     h.server.set_mode(Mode::Sign);
     h.wait_log("SEP00AA00BB0004: LSC ");
     assert_eq!(h.lsc_count(), 1);
@@ -498,43 +432,19 @@ fn the_password_never_shows_and_its_file_is_private() {
     let out = h
         .env
         .capfsh()
-        .args([
-            "utils",
-            "capf",
-            "set",
-            "online-ca",
-            "host",
-            "h",
-            "user",
-            "u",
-            "password",
-            "hunter2",
-        ])
-        .output()
-        .expect("run");
+        .args(words(
+            "utils capf set online-ca host h user u password hunter2",
+        ))
+        .run();
     assert_eq!(out.status.code(), Some(2));
     assert!(!stdout(&out).contains("hunter2") && !stderr(&out).contains("hunter2"));
-    assert!(
-        stderr(&out).contains("never typed on the command line"),
-        "{}",
-        stderr(&out)
-    );
+    out.stderr_has("never typed on the command line");
     // Without a terminal and without password-file: refused, with what to do.
     let out = h
         .env
         .capfsh()
-        .args([
-            "utils",
-            "capf",
-            "set",
-            "online-ca",
-            "host",
-            "h",
-            "user",
-            "u",
-        ])
-        .output()
-        .expect("run");
+        .args(words("utils capf set online-ca host h user u"))
+        .run();
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("add password-file <path>")
@@ -549,8 +459,7 @@ fn the_password_never_shows_and_its_file_is_private() {
         .env
         .capfsh()
         .args(["utils", "capf", "online-ca", "cacerts"])
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
     let all = format!("{}{}", stdout(&out), stderr(&out));
     assert!(all.contains("add noconfirm"), "{all}");
@@ -558,40 +467,10 @@ fn the_password_never_shows_and_its_file_is_private() {
 
 #[test]
 fn on_a_terminal_the_password_is_asked_twice_and_never_echoed() {
-    use rexpect::reader::Options;
-    use rexpect::session::spawn_with_options;
     let env = TestEnv::new();
-    let home = env.home();
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("stty echo; exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_capfsh"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("USER", "tester")
-        .env("TERM", "xterm")
-        .arg("--db")
-        .arg(&env.db)
-        .args([
-            "utils",
-            "capf",
-            "set",
-            "online-ca",
-            "host",
-            "est.example.com",
-            "user",
-            "capf-ra",
-        ]);
-    let mut p = spawn_with_options(
-        cmd,
-        Options::new()
-            .timeout_ms(Some(20_000))
-            .strip_ansi_escape_codes(true),
-    )
-    .expect("spawn capfsh in a pty");
+    let mut p = env.pty("xterm").timeout_ms(20_000).spawn(&words(
+        "utils capf set online-ca host est.example.com user capf-ra",
+    ));
     let mut seen = String::new();
     seen += &p
         .exp_string("Enter the online CA password:")
@@ -633,12 +512,8 @@ fn root_gives_the_password_file_to_the_account_that_owns_the_store() {
         return;
     }
     let env = TestEnv::new();
-    let out = env
-        .capfsh()
-        .args(["show", "capf", "status"])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.capfsh().args(["show", "capf", "status"]).run();
+    out.success();
     // The store belongs to the service account (nobody here), as after capfd setup.
     let nobody = 65534;
     std::os::unix::fs::chown(&env.db, Some(nobody), Some(nobody)).expect("chown");
@@ -646,21 +521,13 @@ fn root_gives_the_password_file_to_the_account_that_owns_the_store() {
     std::fs::write(&pw, "for-the-service\n").expect("pw");
     let out = env
         .capfsh()
-        .args([
-            "utils",
-            "capf",
-            "set",
-            "online-ca",
-            "host",
-            "est.example.com",
-            "user",
-            "u",
-        ])
+        .args(words(
+            "utils capf set online-ca host est.example.com user u",
+        ))
         .arg("password-file")
         .arg(&pw)
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+        .run();
+    out.success();
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let meta = std::fs::symlink_metadata(env.db.with_file_name("capf.db.est-password"))
         .expect("password file");

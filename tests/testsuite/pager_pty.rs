@@ -2,12 +2,9 @@
 //! line, space for a page, `q` to stop; `set cli pagination off` turns it off; one-shot output
 //! to a terminal never pages.
 
-use std::process::Command;
+use rexpect::session::PtySession;
 
-use rexpect::reader::Options;
-use rexpect::session::{PtySession, spawn_with_options};
-
-use crate::support::{TestEnv, actor, new_csr};
+use crate::support::{TestEnv, actor, keys, new_csr};
 
 const PROMPT: &str = "Press <enter> for 1 line, <space> for one page, or <q> to quit";
 
@@ -26,34 +23,9 @@ fn store_with_40_csrs() -> TestEnv {
     env
 }
 
-/// capfsh in a pty of 10 rows and 80 columns (rexpect's pty has no size of its own).
+/// capfsh in a pty of 10 rows and 80 columns.
 fn spawn(env: &TestEnv, term: &str, args: &[&str]) -> PtySession {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("stty rows 10 cols 80 echo; exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_capfsh"));
-    let home = env.home();
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("TERM", term)
-        .arg("--db")
-        .arg(&env.db)
-        .args(args);
-    spawn_with_options(
-        cmd,
-        Options::new()
-            .timeout_ms(Some(15_000))
-            .strip_ansi_escape_codes(true),
-    )
-    .expect("spawn capfsh in a pty")
-}
-
-fn keys(p: &mut PtySession, s: &str) {
-    p.send(s).expect("send");
-    p.flush().expect("flush");
+    env.pty(term).size(10, 80).spawn(args)
 }
 
 fn pages_enter_space_and_q(term: &str) {
@@ -189,16 +161,11 @@ fn a_long_device_list_says_how_many_more() {
 fn an_ssh_command_with_a_terminal_asks() {
     let env = TestEnv::new();
     env.seed();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_capfsh"));
-    let home = env.home();
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("TERM", "xterm")
+    let mut p = env
+        .pty("xterm")
+        .direct()
         .env("SSH_ORIGINAL_COMMAND", "utils capf stale-lsc delete all")
-        .arg("--db")
-        .arg(&env.db);
-    let mut p = spawn_with_options(cmd, Options::new().timeout_ms(Some(15_000))).expect("spawn");
+        .spawn(&[]);
     p.exp_string("This will delete 1 stale LSC.")
         .expect("the effect");
     p.exp_string("Continue (y/n)?").expect("asked");

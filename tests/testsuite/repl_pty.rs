@@ -1,68 +1,12 @@
 //! The interactive shell in a real pseudo-terminal, as an admin and as expect-style automation
 //! (paramiko-expect over SSH) drive it.
 
-use std::process::Command;
+use rexpect::session::PtySession;
 
-use rexpect::reader::Options;
-use rexpect::session::{PtySession, spawn_with_options};
-
-use crate::support::TestEnv;
-
-const TIMEOUT_MS: u64 = 10_000;
-
-/// The command line of capfsh behind `stty echo`: rexpect turns the pty's echo off, an SSH
-/// pseudo-terminal has it on, and on a dumb terminal the typed line is echoed by the pty.
-fn capfsh_with_echo() -> Command {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("stty echo; exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_capfsh"));
-    cmd
-}
-
-/// Types keys without Enter (rexpect buffers `send` until a flush).
-fn keys(p: &mut PtySession, s: &str) {
-    p.send(s).expect("send");
-    p.flush().expect("flush");
-}
+use crate::support::{TestEnv, assert_pty_exited_0 as assert_exited_0, keys, quit};
 
 fn spawn(env: &TestEnv, term: &str) -> PtySession {
-    let mut cmd = capfsh_with_echo();
-    let home = env.home();
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("USER", "tester")
-        .env("TERM", term)
-        .arg("--db")
-        .arg(&env.db);
-    let mut p = spawn_with_options(
-        cmd,
-        Options::new()
-            .timeout_ms(Some(TIMEOUT_MS))
-            .strip_ansi_escape_codes(true),
-    )
-    .expect("spawn capfsh in a pty");
-    p.exp_string("Type ? or help").expect("banner");
-    p.exp_string("admin:").expect("first prompt");
-    p
-}
-
-/// The process exited with status 0 (nix's WaitStatus is not re-exported by rexpect).
-fn assert_exited_0(p: &PtySession) {
-    let status = format!("{:?}", p.process().wait());
-    assert!(
-        status.starts_with("Ok(Exited(") && status.ends_with(", 0))"),
-        "{status}"
-    );
-}
-
-fn quit(mut p: PtySession) {
-    p.send_line("quit").expect("send");
-    p.exp_eof().expect("eof");
-    assert_exited_0(&p);
+    env.pty(term).shell()
 }
 
 #[test]
@@ -234,16 +178,8 @@ fn history_persists_across_sessions() {
 fn automation_sees_a_clean_prompt_and_echo() {
     for term in ["dumb", "vt100"] {
         let env = TestEnv::new();
-        let mut cmd = capfsh_with_echo();
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", env.home())
-            .env("XDG_STATE_HOME", env.home().join("state"))
-            .env("TERM", term)
-            .arg("--db")
-            .arg(&env.db);
-        let mut p =
-            spawn_with_options(cmd, Options::new().timeout_ms(Some(TIMEOUT_MS))).expect("spawn");
+        // Automation reads the escapes too.
+        let mut p = env.pty(term).keep_ansi().spawn(&[]);
         let prompt = r"(?s).*\nadmin:$";
         let (before, _) = p.exp_regex(r"\nadmin:").expect("banner then prompt");
         assert!(before.contains("capfsh"), "{term}: {before:?}");

@@ -4,48 +4,14 @@
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
 
-use rexpect::reader::Options;
-use rexpect::session::{PtySession, spawn_with_options};
+use rexpect::session::PtySession;
 
-use crate::support::TestEnv;
+use crate::support::{Bin, TestEnv, quit};
 
 /// capfsh in a pty with `umask` applied first and echo on (as over SSH).
 fn spawn(env: &TestEnv, term: &str, umask: &str) -> PtySession {
-    let mut cmd = Command::new("sh");
-    let home = env.home();
-    cmd.arg("-c")
-        .arg(format!("umask {umask}; stty echo; exec \"$0\" \"$@\""))
-        .arg(env!("CARGO_BIN_EXE_capfsh"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("TERM", term)
-        .arg("--db")
-        .arg(&env.db);
-    let mut p = spawn_with_options(
-        cmd,
-        Options::new()
-            .timeout_ms(Some(15_000))
-            .strip_ansi_escape_codes(true),
-    )
-    .expect("spawn capfsh in a pty");
-    p.exp_string("Type ? or help").expect("banner");
-    p.exp_string("admin:").expect("first prompt");
-    p
-}
-
-fn quit(mut p: PtySession) {
-    p.send_line("quit").expect("send");
-    p.exp_eof().expect("eof");
-    let status = format!("{:?}", p.process().wait());
-    assert!(
-        status.starts_with("Ok(Exited(") && status.ends_with(", 0))"),
-        "{status}"
-    );
+    env.pty(term).umask(umask).shell()
 }
 
 fn mode(path: &std::path::Path) -> u32 {
@@ -97,14 +63,9 @@ fn state_and_data_folders_are_0700_and_history_0600_under_umask_000() {
     }
     // The default store's folders too.
     let env = TestEnv::new();
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg("umask 000; exec \"$0\" utils capf csr count")
-        .arg(env!("CARGO_BIN_EXE_capfsh"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.home())
-        .env("XDG_DATA_HOME", env.home().join("data"))
+    let out = env
+        .process_after(Bin::Capfsh, "umask 000", false)
+        .args(["utils", "capf", "csr", "count"])
         .output()
         .expect("run");
     assert!(

@@ -1,17 +1,16 @@
 //! `capfd run`'s log: one line per event naming the device, the CLI's timestamp form on a plain
 //! stream, syslog priority prefixes and no timestamp when standard error is the journal's.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{TestEnv, csr_pem, stderr};
+use crate::support::{Bin, Service, TestEnv, csr_pem, stderr};
 
 /// A CAPF CA and two CSRs left pending in offline mode, then mode capf: `capfd run` has two
 /// devices to sign.
 fn store_with_two_pending(env: &TestEnv) {
     let out = env.run_capfd(&["init"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     env.capfsh()
         .args(["utils", "capf", "set", "mode", "offline"])
         .assert()
@@ -24,12 +23,7 @@ fn store_with_two_pending(env: &TestEnv) {
     for dev in ["SEP0000000000A1", "SEP0000000000A2"] {
         let csr = env.home().join(format!("{dev}.csr"));
         std::fs::write(&csr, csr_pem(dev)).expect("csr");
-        let out = env
-            .capfd()
-            .args(["enroll", "--device", dev, "--csr"])
-            .arg(&csr)
-            .output()
-            .expect("enroll");
+        let out = env.enroll_cmd(dev, &csr).output().expect("enroll");
         assert!(out.status.success(), "{}", stderr(&out));
     }
     env.capfsh()
@@ -38,45 +32,29 @@ fn store_with_two_pending(env: &TestEnv) {
         .success();
 }
 
-fn spawn_run(env: &TestEnv, stderr: Stdio, journal: Option<String>) -> Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_capfd"));
-    // A free loopback port for the phone service: tests run side by side.
-    cmd.args([
-        "run",
-        "--interval-ms",
-        "100",
-        "--listen",
-        "127.0.0.1:0",
-        "--db",
-    ])
-    .arg(&env.db)
-    .env("HOME", env.home())
-    .env_remove("JOURNAL_STREAM")
-    .stderr(stderr);
+/// `capfd run` on a free loopback port (tests run side by side), with `JOURNAL_STREAM` if given.
+fn spawn_run(env: &TestEnv, journal: Option<&str>) -> Command {
+    let mut cmd = env.process(Bin::Capfd);
+    cmd.args(["run", "--interval-ms", "100", "--listen", "127.0.0.1:0"]);
     if let Some(j) = journal {
         cmd.env("JOURNAL_STREAM", j);
     }
-    cmd.spawn().expect("spawn capfd run")
+    cmd
 }
 
 /// Reads lines until both devices were named as signed (or 60 s pass), then stops capfd.
-fn lines_until_signed(child: &mut Child, reader: impl std::io::Read) -> Vec<String> {
-    let mut lines = Vec::new();
+fn lines_until_signed(mut run: Service) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(60);
-    let mut it = BufReader::new(reader).lines();
-    while Instant::now() < deadline {
-        let Some(Ok(line)) = it.next() else { break };
-        lines.push(line);
-        let signed = |d: &str| lines.iter().any(|l| l.contains(d) && l.contains("issued"));
-        if signed("SEP0000000000A1") && signed("SEP0000000000A2") {
+    let signed =
+        |lines: &[String], d: &str| lines.iter().any(|l| l.contains(d) && l.contains("issued"));
+    while !(signed(&run.lines, "SEP0000000000A1") && signed(&run.lines, "SEP0000000000A2")) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if run.try_wait_for_next("issued", left).is_none() {
             break;
         }
     }
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    lines.extend(it.map_while(Result::ok));
-    let status = child.wait().expect("wait");
+    let (status, _) = run.stop();
+    let lines = run.lines.clone();
     assert!(status.success(), "{status:?} {lines:?}");
     lines
 }
@@ -96,9 +74,7 @@ fn is_cli_time(s: &str) -> bool {
 fn capfd_run_logs_one_timestamped_line_per_signed_device() {
     let env = TestEnv::new();
     store_with_two_pending(&env);
-    let mut child = spawn_run(&env, Stdio::piped(), None);
-    let err = child.stderr.take().expect("stderr");
-    let lines = lines_until_signed(&mut child, err);
+    let lines = lines_until_signed(Service::spawn(spawn_run(&env, None)));
     for dev in ["SEP0000000000A1", "SEP0000000000A2"] {
         let mine: Vec<_> = lines.iter().filter(|l| l.contains(dev)).collect();
         assert_eq!(mine.len(), 1, "one line for {dev}: {lines:?}");
@@ -130,8 +106,12 @@ fn under_journald_lines_carry_priorities_and_no_timestamp() {
     .metadata()
     .expect("fstat");
     let journal = format!("{}:{}", meta.dev(), meta.ino());
-    let mut child = spawn_run(&env, Stdio::from(writer), Some(journal));
-    let lines = lines_until_signed(&mut child, reader);
+    let child = spawn_run(&env, Some(&journal))
+        .stdout(Stdio::null())
+        .stderr(writer)
+        .spawn()
+        .expect("spawn capfd run");
+    let lines = lines_until_signed(Service::reading(child, reader));
     // The bound address comes first, then what the engine uses.
     assert!(
         lines
@@ -168,19 +148,14 @@ fn under_journald_lines_carry_priorities_and_no_timestamp() {
 #[test]
 fn a_journal_stream_naming_another_file_is_ignored() {
     let env = TestEnv::new();
-    let mut child = spawn_run(&env, Stdio::piped(), Some("1:1".into()));
-    let err = child.stderr.take().expect("stderr");
-    let mut it = BufReader::new(err).lines();
-    let listening = it.next().expect("a line").expect("read");
+    let mut run = Service::spawn(spawn_run(&env, Some("1:1")));
+    let listening = run.next_line();
     assert!(
         listening.contains(" capfd: listening for phones on "),
         "{listening}"
     );
-    let first = it.next().expect("a line").expect("read");
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let _ = child.wait();
+    let first = run.next_line();
+    run.stop();
     assert!(is_cli_time(&first[..19]), "{first}");
     assert!(first.contains(" capfd: started: "), "{first}");
 }

@@ -2,12 +2,10 @@
 //! way README tells admins to.
 
 use std::path::Path;
-use std::process::Command;
 
-use rexpect::reader::Options;
-use rexpect::session::{PtySession, spawn_with_options};
+use rexpect::session::PtySession;
 
-use crate::support::TestEnv;
+use crate::support::{TestEnv, keys};
 
 fn bin_dir() -> String {
     Path::new(env!("CARGO_BIN_EXE_capfsh"))
@@ -17,38 +15,19 @@ fn bin_dir() -> String {
         .to_string()
 }
 
+/// `program` (bash, zsh, fish) in a pty, the binaries on its PATH and the store in `CAPFSH_DB`.
+/// Behind `stty echo`: rexpect turns the pty's echo off, and readline (bash) then echoes
+/// nothing, as for a password; turn it back on, as on any login terminal.
 fn shell(env: &TestEnv, program: &str, args: &[&str]) -> PtySession {
-    let home = env.home();
-    // rexpect turns the pty's echo off, and readline (bash) then echoes nothing, as for a
-    // password: turn it back on, as on any login terminal.
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("stty echo; exec \"$0\" \"$@\"")
-        .arg(program)
-        .args(args)
-        .env_clear()
+    env.pty("xterm")
+        .program(program)
         .env("PATH", format!("{}:/usr/bin:/bin", bin_dir()))
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("ZDOTDIR", home)
-        .env("TERM", "xterm")
+        .env("ZDOTDIR", env.home())
         .env("COLUMNS", "160")
         .env("LINES", "50")
         .env("CAPFSH_DB", &env.db)
-        .env("PS1", "$ ");
-    spawn_with_options(
-        cmd,
-        Options::new()
-            .timeout_ms(Some(10_000))
-            .strip_ansi_escape_codes(true),
-    )
-    .expect("spawn shell")
-}
-
-fn keys(p: &mut PtySession, s: &str) {
-    p.send(s).expect("send");
-    p.flush().expect("flush");
+        .env("PS1", "$ ")
+        .spawn(args)
 }
 
 /// Runs a command line and waits for its marker (computed, so the echo of the typed line does

@@ -65,10 +65,6 @@ pub fn is_option(word: &str) -> bool {
     })
 }
 
-/// The one clap argument that carries a command's `keyword value` pairs (clap has no such
-/// shape; the words go to [`resolve`] as typed, which checks them like the REPL does).
-const KEYED_ARG: &str = "keyword-values";
-
 /// Meta command printing a static completion script.
 pub const COMPLETIONS: &str = "completions";
 /// Meta command printing the man page.
@@ -87,34 +83,7 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
             // `install file <csv>` beside `install <device>`: the subcommand stands alone.
             cmd = cmd.subcommand_negates_reqs(true);
         }
-        let keyed: Vec<_> = run
-            .params
-            .iter()
-            .filter(|p| matches!(p.kind, ValueKind::Keyed { .. }))
-            .collect();
-        if !keyed.is_empty() {
-            let syntax = keyed
-                .iter()
-                .map(|p| {
-                    let need = if p.optional { "optional" } else { "mandatory" };
-                    format!("{} ({need}): {}", p.name, p.help_text())
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
-            cmd = cmd.arg(
-                Arg::new(KEYED_ARG)
-                    .value_name("KEYWORD VALUE")
-                    .num_args(1..)
-                    .trailing_var_arg(true)
-                    .allow_hyphen_values(true)
-                    .required(keyed.iter().any(|p| !p.optional))
-                    .help(format!("keyword value pairs, in any order: {syntax}")),
-            );
-        }
         for p in run.params {
-            if matches!(p.kind, ValueKind::Keyed { .. }) {
-                continue;
-            }
             let mut arg = Arg::new(p.name)
                 .value_name(p.name)
                 .help(p.help_text())
@@ -124,26 +93,20 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
                 ValueKind::Path => arg.value_hint(ValueHint::AnyPath),
                 ValueKind::CommandPath => arg.num_args(1..).trailing_var_arg(true),
                 // Checked by the tree's parser, which every one-shot line goes through.
-                ValueKind::Keywords(_) => arg.num_args(0..).trailing_var_arg(true),
+                ValueKind::Options(_) => arg
+                    .num_args(if p.optional { 0.. } else { 1.. })
+                    .trailing_var_arg(true)
+                    .allow_hyphen_values(true),
                 ValueKind::Device(_)
                 | ValueKind::AllOrDevice(_)
                 | ValueKind::WordOrDevice(..)
                 | ValueKind::Number(_)
-                | ValueKind::Text
-                | ValueKind::Keyed { .. } => arg,
-                ValueKind::Options(_) => arg
-                    .num_args(0..)
-                    .trailing_var_arg(true)
-                    .allow_hyphen_values(true),
+                | ValueKind::Text => arg,
             };
             cmd = cmd.arg(arg);
         }
         // After keyword options, `noconfirm` is one more trailing word (the parser takes it).
-        let options = run
-            .params
-            .iter()
-            .any(|p| matches!(p.kind, ValueKind::Options(_)));
-        if run.confirms() && !options && !takes_keywords(&run) {
+        if run.confirms() && run.options().is_empty() {
             cmd = cmd.arg(
                 Arg::new(NOCONFIRM)
                     .value_name(NOCONFIRM)
@@ -218,13 +181,6 @@ impl clap::builder::TypedValueParser for PrefixChoice {
     }
 }
 
-/// Whether the command ends with a [`ValueKind::Keywords`] parameter.
-fn takes_keywords(run: &crate::cli::tree::Runnable) -> bool {
-    run.params
-        .iter()
-        .any(|p| matches!(p.kind, ValueKind::Keywords(_)))
-}
-
 /// Turns clap's matches back into words and resolves them like a typed line. Returns `None`
 /// when no command was given.
 pub fn invocation(matches: &ArgMatches, argv: &[String]) -> Option<Result<Invocation, ParseError>> {
@@ -242,18 +198,12 @@ pub fn invocation(matches: &ArgMatches, argv: &[String]) -> Option<Result<Invoca
     }
     if let Some(run) = node.run {
         for p in run.params {
-            if matches!(p.kind, ValueKind::Keyed { .. }) {
-                continue;
-            }
             if let Some(values) = m.get_many::<String>(p.name) {
                 words.extend(values.cloned());
             }
         }
-        if let Ok(Some(values)) = m.try_get_many::<String>(KEYED_ARG) {
-            words.extend(values.cloned());
-        }
         if run.confirms()
-            && !takes_keywords(&run)
+            && run.options().is_empty()
             && m.try_get_one::<String>(NOCONFIRM).ok().flatten().is_some()
         {
             words.push(NOCONFIRM.into());
