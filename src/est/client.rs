@@ -50,7 +50,12 @@ pub enum EnrollReply {
     /// 202: the CA took the request; ask again after this long (RFC 7030 §4.2.3).
     Accepted(Option<Duration>),
     /// 401, 403 or another 4xx: the CA refuses; the text says why.
-    Refused(String),
+    Refused {
+        /// The HTTP status (401: the credentials, which stops every CSR, not just this one).
+        status: u16,
+        /// The status line and the server's reason, for the log and the request's row.
+        text: String,
+    },
     /// 5xx, a network or TLS failure, a timeout, or a reply that cannot be read: worth another
     /// try later.
     Failed(String),
@@ -229,7 +234,10 @@ pub fn simpleenroll(
             }
         }
         202 => EnrollReply::Accepted(retry_after),
-        400..=499 => EnrollReply::Refused(status_text(status, &reason, &body)),
+        400..=499 => EnrollReply::Refused {
+            status,
+            text: status_text(status, &reason, &body),
+        },
         _ => EnrollReply::Failed(status_text(status, &reason, &body)),
     }
 }

@@ -76,7 +76,17 @@ impl SecretError {
     /// Whether the OS refused to let us read the file: the service's file in a `capfd setup`
     /// layout, there but not ours to read.
     pub fn is_permission_denied(&self) -> bool {
-        matches!(self, SecretError::Read { source, .. } if source.kind() == io::ErrorKind::PermissionDenied)
+        self.io_kind() == Some(io::ErrorKind::PermissionDenied)
+    }
+
+    /// The kind of the OS error behind this one, if an OS error is behind it.
+    pub fn io_kind(&self) -> Option<io::ErrorKind> {
+        match self {
+            SecretError::Read { source, .. }
+            | SecretError::Create { source, .. }
+            | SecretError::Write { source, .. } => Some(source.kind()),
+            _ => None,
+        }
     }
 }
 
@@ -182,16 +192,11 @@ pub fn read_password(path: &Path, owned: bool) -> Result<EstPassword, SecretErro
     if !meta.is_file() {
         return Err(SecretError::NotAFile(path.to_path_buf()));
     }
-    #[cfg(unix)]
-    if owned {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(SecretError::Exposed {
-                path: path.to_path_buf(),
-                mode,
-            });
-        }
+    if owned && let Some(mode) = crate::sys::exposed_mode(&meta) {
+        return Err(SecretError::Exposed {
+            path: path.to_path_buf(),
+            mode,
+        });
     }
     if meta.len() > MAX_PASSWORD_FILE_BYTES {
         return Err(SecretError::TooLarge(path.to_path_buf()));

@@ -2,16 +2,17 @@
 //! server's `simpleenroll` and records what comes back. It runs on a thread of its own with
 //! its own store connection, so a slow or silent server never holds up the rest of `capfd run`.
 
+use std::mem::{Discriminant, discriminant};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::client::{self, EnrollReply, Timeouts};
-use super::secret;
+use super::secret::{self, SecretError};
 use crate::clock::Clock;
 use crate::domain::{EstState, IssuerMode, Timestamp, format_cli};
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineError, ErrorIdentity};
 use crate::logging::{Level, Logger};
 use crate::store::{Actor, OpenOptions, Store, StoreError};
 
@@ -75,7 +76,7 @@ pub fn spawn(
                 log,
                 store: None,
                 gate: None,
-                said: String::new(),
+                said: None,
                 revision: None,
             };
             while !stop.load(Ordering::Relaxed) {
@@ -101,8 +102,9 @@ struct Worker {
     store: Option<Store>,
     /// No request before this instant (after a server error or a 401, for every CSR).
     gate: Option<Timestamp>,
-    /// The last condition logged (so a lasting one is said once, not every pass).
-    said: String,
+    /// The last condition logged (so a lasting one is said once, not every pass), by what it
+    /// is, not by its text.
+    said: Option<Condition>,
     /// The online CA settings revision last seen.
     revision: Option<i64>,
 }
@@ -111,28 +113,45 @@ struct Worker {
 enum Idle {
     /// Not in mode online: nothing to say.
     Quiet,
-    /// Something the admin must fix; said once.
-    Say(String),
+    /// Something the admin must fix; said once: the condition, and the line that says it.
+    Say(Condition, String),
+}
+
+/// A lasting condition that stops a pass, as "said once" compares it: two conditions with the
+/// same text are not one, and one whose text changes (an SQLite detail) is not said again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Condition {
+    /// The store failed (its error's identity).
+    Store(ErrorIdentity),
+    /// The store could not be kept open.
+    NotOpen,
+    /// Mode online without online CA settings.
+    NoOnlineCa,
+    /// No server CA is trusted for TLS.
+    NoServerCa,
+    /// The password file cannot be used (which refusal, and the OS error's kind).
+    Password(Discriminant<SecretError>, Option<std::io::ErrorKind>),
 }
 
 impl From<StoreError> for Idle {
     fn from(e: StoreError) -> Self {
-        Idle::Say(format!("online CA: store error: {e}"))
+        let line = format!("online CA: store error: {e}");
+        Idle::Say(Condition::Store(EngineError::Store(e).identity()), line)
     }
 }
 
 impl Worker {
-    fn say_once(&mut self, msg: String) {
-        if msg != self.said {
+    fn say_once(&mut self, condition: Condition, msg: String) {
+        if self.said.as_ref() != Some(&condition) {
             self.log.log(Level::Warning, None, &msg);
-            self.said = msg;
+            self.said = Some(condition);
         }
     }
 
     fn pass(&mut self, stop: &AtomicBool) {
         match self.try_pass(stop) {
             Ok(()) | Err(Idle::Quiet) => {}
-            Err(Idle::Say(msg)) => self.say_once(msg),
+            Err(Idle::Say(condition, msg)) => self.say_once(condition, msg),
         }
     }
 
@@ -144,21 +163,25 @@ impl Worker {
             };
             self.store = Some(Store::open(&self.db_path, &opts)?);
         }
-        self.store
-            .as_mut()
-            .ok_or_else(|| Idle::Say("online CA: the store is not open".into()))
+        self.store.as_mut().ok_or_else(|| {
+            Idle::Say(
+                Condition::NotOpen,
+                "online CA: the store is not open".into(),
+            )
+        })
     }
 
     fn try_pass(&mut self, stop: &AtomicBool) -> Result<(), Idle> {
         let store = self.store()?;
         if store.settings()?.issuer_mode != IssuerMode::Online {
             if self.revision.take().is_some() {
-                self.said.clear();
+                self.said = None;
             }
             return Err(Idle::Quiet);
         }
         let Some(ca) = store.online_ca()? else {
             return Err(Idle::Say(
+                Condition::NoOnlineCa,
                 "mode online, but no online CA is set: use utils capf set online-ca".into(),
             ));
         };
@@ -171,7 +194,7 @@ impl Worker {
         if self.revision != Some(ca.revision) {
             self.revision = Some(ca.revision);
             self.gate = None;
-            self.said.clear();
+            self.said = None;
             self.log.notice(&format!(
                 "online CA {} (label {}, user {}): sending pending CSRs to simpleenroll",
                 ca.address(),
@@ -180,13 +203,18 @@ impl Worker {
             ));
         }
         if roots.is_empty() {
-            return Err(Idle::Say(format!(
-                "online CA {}: no server CA certificate is trusted yet: run utils capf online-ca cacerts",
-                ca.address()
-            )));
+            return Err(Idle::Say(
+                Condition::NoServerCa,
+                format!(
+                    "online CA {}: no server CA certificate is trusted yet: run utils capf online-ca cacerts",
+                    ca.address()
+                ),
+            ));
         }
-        let password = secret::read_password(&dir.join(&ca.password_file), true)
-            .map_err(|e| Idle::Say(format!("online CA {}: {e}", ca.address())))?;
+        let password = secret::read_password(&dir.join(&ca.password_file), true).map_err(|e| {
+            let condition = Condition::Password(discriminant(&e), e.io_kind());
+            Idle::Say(condition, format!("online CA {}: {e}", ca.address()))
+        })?;
         let now = chrono::Utc::now();
         if self.gate.is_some_and(|g| now < g) {
             return Ok(());
@@ -251,9 +279,9 @@ impl Worker {
                     after.unwrap_or(self.pacing.retry_base),
                     false,
                 ),
-                EnrollReply::Refused(text) => {
+                EnrollReply::Refused { status, text } => {
                     // Bad credentials are everyone's problem: pause every CSR, not just this one.
-                    let everyone = text.starts_with("HTTP 401");
+                    let everyone = status == 401;
                     (
                         EstState::Refused,
                         format!("online CA refused: {text}"),

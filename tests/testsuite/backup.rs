@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{TestEnv, csr_pem, stderr, stdout};
+use crate::support::{TestEnv, csr_pem, openssl_verify_ok, stderr, stdout};
 
 fn mode(p: &Path) -> u32 {
     std::fs::metadata(p).expect("metadata").permissions().mode() & 0o7777
@@ -45,12 +45,10 @@ fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
 fn populated() -> TestEnv {
     let env = TestEnv::new();
     let out = env.run_capfd(&["init"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     let csr = write_csr(env.home(), "SEP0000000000B1");
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP0000000000B1", "--csr"])
-        .arg(&csr)
+        .enroll_cmd("SEP0000000000B1", &csr)
         .output()
         .expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));
@@ -60,9 +58,7 @@ fn populated() -> TestEnv {
         .success();
     let csr = write_csr(env.home(), "SEP0000000000B2");
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP0000000000B2", "--csr"])
-        .arg(&csr)
+        .enroll_cmd("SEP0000000000B2", &csr)
         .output()
         .expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));
@@ -104,11 +100,7 @@ fn a_backup_restored_under_another_name_elsewhere_signs() {
     assert_eq!(stdout(&check), "ok\n2\n1\n", "{}", stderr(&check));
     // The audit log says who copied the keys.
     let audit = env.run_capfsh(&["show", "capf", "audit", "1"]);
-    assert!(
-        stdout(&audit).contains("backup of the store"),
-        "{}",
-        stdout(&audit)
-    );
+    audit.stdout_has("backup of the store");
 
     // Restored under another name in another folder.
     let restored = TestEnv::with_store_name("run.db");
@@ -123,11 +115,7 @@ fn a_backup_restored_under_another_name_elsewhere_signs() {
     let restored_key = restored.home().join(key_name(&env));
     assert_eq!(mode(&restored_key), 0o600);
     let list = restored.run_capfsh(&["utils", "capf", "csr", "list"]);
-    assert!(
-        stdout(&list).contains("SEP0000000000B2"),
-        "{}",
-        stdout(&list)
-    );
+    list.stdout_has("SEP0000000000B2");
     restored
         .capfsh()
         .args(["utils", "capf", "set", "mode", "capf"])
@@ -136,9 +124,7 @@ fn a_backup_restored_under_another_name_elsewhere_signs() {
     let csr = write_csr(restored.home(), "SEP0000000000B3");
     let lsc = restored.home().join("b3.pem");
     let out = restored
-        .capfd()
-        .args(["enroll", "--device", "SEP0000000000B3", "--csr"])
-        .arg(&csr)
+        .enroll_cmd("SEP0000000000B3", &csr)
         .arg("--out")
         .arg(&lsc)
         .output()
@@ -154,25 +140,11 @@ fn a_backup_restored_under_another_name_elsewhere_signs() {
         .collect();
     let ca = restored.home().join("ca.pem");
     std::fs::write(&ca, pem).expect("ca");
-    let verify = Command::new("openssl")
-        .args(["verify", "-CAfile"])
-        .arg(&ca)
-        .arg(&lsc)
-        .output()
-        .expect("openssl");
-    assert!(
-        stdout(&verify).contains(": OK"),
-        "{}{}",
-        stdout(&verify),
-        stderr(&verify)
-    );
+    let verified = openssl_verify_ok(&ca, &lsc);
+    assert!(verified.contains(": OK"), "{verified}");
     // The restore is in the restored store's audit log.
     let audit = restored.run_capfsh(&["show", "capf", "audit"]);
-    assert!(
-        stdout(&audit).contains("restored from"),
-        "{}",
-        stdout(&audit)
-    );
+    audit.stdout_has("restored from");
 }
 
 #[test]
@@ -222,11 +194,7 @@ fn backups_and_restores_never_overwrite() {
         .expect("restore");
     assert!(out.status.success(), "{}", stderr(&out));
     let list = env.run_capfsh(&["utils", "capf", "csr", "list"]);
-    assert!(
-        stdout(&list).contains("SEP0000000000B2"),
-        "{}",
-        stdout(&list)
-    );
+    list.stdout_has("SEP0000000000B2");
 
     // A key file of the same name with other content is never replaced, even with --force.
     let other = TestEnv::new();

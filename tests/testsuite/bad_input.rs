@@ -3,19 +3,18 @@
 
 use std::time::Duration;
 
-use crate::support::{TestEnvironment, stderr};
+use crate::support::{Run, TestEnvironment, stderr, words};
 
 const TRAILER: &str = "Executed command unsuccessfully";
 
-/// Runs `args` against a seeded store and checks the failure contract.
-fn refused(env: &TestEnvironment, args: &[&str], code: i32, reason: &str) {
+/// Runs `args` against a seeded store and checks the failure contract; returns standard error.
+fn refused(env: &TestEnvironment, args: &[&str], code: i32, reason: &str) -> String {
     let before = env.digest();
     let out = env
         .capfsh()
         .args(args)
         .timeout(Duration::from_secs(20))
-        .output()
-        .expect("run");
+        .run();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
     let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -30,13 +29,12 @@ fn refused(env: &TestEnvironment, args: &[&str], code: i32, reason: &str) {
         String::from_utf8_lossy(&out.stdout)
     );
     assert_eq!(env.digest(), before, "{args:?} changed the store");
+    err
 }
 
 /// One reason line (clap usage errors carry a usage block, checked separately).
 fn one_line(env: &TestEnvironment, args: &[&str], code: i32, reason: &str) {
-    refused(env, args, code, reason);
-    let out = env.capfsh().args(args).output().expect("run");
-    let err = stderr(&out);
+    let err = refused(env, args, code, reason);
     let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 2, "{args:?}: not one reason line: {err:?}");
 }
@@ -45,137 +43,69 @@ fn one_line(env: &TestEnvironment, args: &[&str], code: i32, reason: &str) {
 fn bad_values_and_commands_are_refused_cleanly() {
     let env = TestEnvironment::new();
     env.seed();
-    let cases: &[(&[&str], i32, &str)] = &[
+    let cases: &[(&str, i32, &str)] = &[
+        ("utils capf set keep_alive 4", 1, "out of range"),
+        ("utils capf set keep_alive 61", 1, "between 5 and 60"),
+        ("utils capf set keep_alive 0", 1, "out of range"),
+        ("utils capf set keep_alive -1", 1, "out of range"),
+        ("utils capf set keep_alive abc", 1, "not a number"),
+        ("utils capf set keep_alive 15.5", 1, "not a number"),
         (
-            &["utils", "capf", "set", "keep_alive", "4"],
-            1,
-            "out of range",
-        ),
-        (
-            &["utils", "capf", "set", "keep_alive", "61"],
-            1,
-            "between 5 and 60",
-        ),
-        (
-            &["utils", "capf", "set", "keep_alive", "0"],
-            1,
-            "out of range",
-        ),
-        (
-            &["utils", "capf", "set", "keep_alive", "-1"],
-            1,
-            "out of range",
-        ),
-        (
-            &["utils", "capf", "set", "keep_alive", "abc"],
+            "utils capf set keep_alive 99999999999999999999999",
             1,
             "not a number",
         ),
+        ("utils capf set validity 0", 1, "between 1 and 1825"),
+        ("utils capf set validity 1826", 1, "between 1 and 1825"),
+        ("utils capf set validity x", 1, "not a number"),
         (
-            &["utils", "capf", "set", "keep_alive", "15.5"],
-            1,
-            "not a number",
-        ),
-        (
-            &[
-                "utils",
-                "capf",
-                "set",
-                "keep_alive",
-                "99999999999999999999999",
-            ],
-            1,
-            "not a number",
-        ),
-        (
-            &["utils", "capf", "set", "validity", "0"],
-            1,
-            "between 1 and 1825",
-        ),
-        (
-            &["utils", "capf", "set", "validity", "1826"],
-            1,
-            "between 1 and 1825",
-        ),
-        (
-            &["utils", "capf", "set", "validity", "x"],
-            1,
-            "not a number",
-        ),
-        (
-            &["utils", "capf", "csr", "dump", "SEPDEADBEEF0000"],
+            "utils capf csr dump SEPDEADBEEF0000",
             1,
             "no pending CSR for device SEPDEADBEEF0000",
         ),
+        ("utils capf csr dump SEP;DROP", 1, "invalid device name"),
         (
-            &["utils", "capf", "csr", "dump", "SEP;DROP"],
-            1,
-            "invalid device name",
-        ),
-        (
-            &["utils", "capf", "csr", "dump", "SEP001122AABBCCDDEE"],
+            "utils capf csr dump SEP001122AABBCCDDEE",
             1,
             "at most 15 characters",
         ),
         (
-            &[
-                "utils",
-                "capf",
-                "csr",
-                "delete",
-                "SEPDEADBEEF0000",
-                "noconfirm",
-            ],
+            "utils capf csr delete SEPDEADBEEF0000 noconfirm",
             1,
             "no pending CSR",
         ),
         (
-            &[
-                "utils",
-                "capf",
-                "stale-lsc",
-                "delete",
-                "SEP001122AABB01",
-                "noconfirm",
-            ],
+            "utils capf stale-lsc delete SEP001122AABB01 noconfirm",
             1,
             "no stale LSC",
         ),
         (
-            &["utils", "capf", "stale-lsc", "delete", "all"],
+            "utils capf stale-lsc delete all",
             1,
             "utils capf stale-lsc delete all would delete 1 stale LSC and needs confirmation, \
              but there is no terminal to ask on: add noconfirm (or --yes)",
         ),
         (
-            &["ut", "ca", "cs", "del", "CSFJOHN"],
+            "ut ca cs del CSFJOHN",
             1,
             "utils capf csr delete CSFJOHN would delete 1 pending CSR of CSFJOHN and needs \
              confirmation, but there is no terminal to ask on: add noconfirm (or --yes)",
         ),
         (
-            &["utils", "capf", "csr", "delete", "all"],
+            "utils capf csr delete all",
             1,
             "would delete 4 pending CSRs and needs confirmation",
         ),
+        ("utils capf set keep_alive", 1, "pass the minutes"),
+        ("show capf lsc expiring -5", 1, "between 0 and 3650"),
         (
-            &["utils", "capf", "set", "keep_alive"],
-            1,
-            "pass the minutes",
-        ),
-        (
-            &["show", "capf", "lsc", "expiring", "-5"],
-            1,
-            "between 0 and 3650",
-        ),
-        (
-            &["utils", "capf", "cert", "import", "/nonexistent/x.pem"],
+            "utils capf cert import /nonexistent/x.pem",
             1,
             "does not exist",
         ),
     ];
-    for (args, code, reason) in cases {
-        one_line(&env, args, *code, reason);
+    for (line, code, reason) in cases {
+        one_line(&env, &words(line), *code, reason);
     }
 }
 
@@ -183,20 +113,17 @@ fn bad_values_and_commands_are_refused_cleanly() {
 fn usage_errors_exit_2_with_the_trailer() {
     let env = TestEnvironment::new();
     env.seed();
-    let cases: &[(&[&str], &str)] = &[
-        (&["utils", "bogus"], "unrecognized subcommand"),
-        (&["frobnicate"], "unrecognized subcommand"),
-        (&["utils", "capf", "s"], "unrecognized subcommand"),
-        (
-            &["utils", "capf", "csr", "list", "extra"],
-            "unexpected argument",
-        ),
-        (&["utils", "capf", "stale-lsc", "delete"], "required"),
-        (&["utils", "capf", "set", "mode", "bogus"], "invalid value"),
-        (&["set", "cli", "pagination", "maybe"], "invalid value"),
+    let cases: &[(&str, &str)] = &[
+        ("utils bogus", "unrecognized subcommand"),
+        ("frobnicate", "unrecognized subcommand"),
+        ("utils capf s", "unrecognized subcommand"),
+        ("utils capf csr list extra", "unexpected argument"),
+        ("utils capf stale-lsc delete", "required"),
+        ("utils capf set mode bogus", "invalid value"),
+        ("set cli pagination maybe", "invalid value"),
     ];
-    for (args, reason) in cases {
-        refused(&env, args, 2, reason);
+    for (line, reason) in cases {
+        refused(&env, &words(line), 2, reason);
     }
 }
 
@@ -219,8 +146,7 @@ fn store_problems_are_one_actionable_line() {
         .arg("--db")
         .arg(&missing)
         .args(["utils", "capf", "csr", "list"])
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("does not exist"), "{err}");
@@ -236,14 +162,9 @@ fn store_problems_are_one_actionable_line() {
         .arg("--db")
         .arg(&junk)
         .args(["utils", "capf", "csr", "list"])
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("not a capfsh store"),
-        "{}",
-        stderr(&out)
-    );
+    out.stderr_has("not a capfsh store");
     assert_eq!(std::fs::read(&junk).expect("read"), vec![b'x'; 4096]);
 }
 
@@ -263,7 +184,7 @@ fn a_read_only_store_refuses_writes_but_still_reads() {
     assert!(err.contains("read-only"), "{err}");
     assert_eq!(err.lines().count(), 2, "{err}");
     let out = env.run_capfsh(&["utils", "capf", "csr", "count"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     assert_eq!(env.digest(), before);
 }
 
@@ -280,8 +201,7 @@ fn a_store_locked_by_another_writer_times_out_cleanly() {
         .capfsh()
         .env("CAPFSH_BUSY_TIMEOUT_MS", "200")
         .args(["utils", "capf", "stale-lsc", "delete", "all", "noconfirm"])
-        .output()
-        .expect("run");
+        .run();
     drop(tx);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);

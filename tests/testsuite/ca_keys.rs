@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{Bin, TestEnv, csr_pem, stderr, stdout};
+use crate::support::{Bin, Run, TestEnv, csr_pem, stderr, stdout};
 
 fn init(env: &TestEnv, extra: &[&str]) {
     let out = env.capfd().arg("init").args(extra).output().expect("init");
@@ -117,9 +117,7 @@ fn a_refused_csr_or_a_pending_mode_leaves_an_existing_out_file_as_it_was() {
     )
     .expect("junk");
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP000000000001", "--csr"])
-        .arg(&junk)
+        .enroll_cmd("SEP000000000001", &junk)
         .arg("--out")
         .arg(&out_file)
         .output()
@@ -389,7 +387,7 @@ fn an_emptied_store_is_refused_not_silently_started_afresh() {
         &["utils", "capf", "csr", "list"][..],
         &["utils", "capf", "set", "keep_alive", "20"][..],
     ] {
-        let out = env.capfsh().args(args).output().expect("run");
+        let out = env.capfsh().args(args).run();
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
         let err = stderr(&out);
         assert!(err.contains("the store file is empty (0 bytes)"), "{err}");
@@ -400,12 +398,8 @@ fn an_emptied_store_is_refused_not_silently_started_afresh() {
     assert_eq!(std::fs::metadata(&env.db).expect("db").len(), 0);
     // A store that does not exist yet is still created on first use, whole.
     let fresh = TestEnv::new();
-    let out = fresh
-        .capfsh()
-        .args(["utils", "capf", "csr", "count"])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = fresh.capfsh().args(["utils", "capf", "csr", "count"]).run();
+    out.success();
     assert!(std::fs::metadata(&fresh.db).expect("db").len() > 0);
     let names = listing(fresh.home());
     assert!(

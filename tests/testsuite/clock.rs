@@ -1,6 +1,6 @@
 //! One clock: `CAPFSH_NOW` pins it, and every write of capfsh and capfd takes its time from it.
 
-use crate::support::{TestEnv, csr_pem, stderr, stdout};
+use crate::support::{Run, TestEnv, csr_pem, stderr};
 
 const NOW: &str = "2026-11-25T08:00:00Z";
 
@@ -11,19 +11,13 @@ fn capfsh_writes_take_their_time_from_the_pinned_clock() {
         .capfsh()
         .env("CAPFSH_NOW", NOW)
         .args(["utils", "capf", "set", "keep_alive", "20"])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+        .run();
+    out.success();
     let out = env
         .capfsh()
         .args(["--format", "json", "show", "capf", "keep_alive"])
-        .output()
-        .expect("run");
-    assert!(
-        stdout(&out).contains(r#""set_at": "2026-11-25T08:00:00.000000Z""#),
-        "{}",
-        stdout(&out)
-    );
+        .run();
+    out.stdout_has(r#""set_at": "2026-11-25T08:00:00.000000Z""#);
     let audit = env.store().recent_audit(5).expect("audit");
     assert_eq!(audit.len(), 1);
     assert_eq!(
@@ -38,27 +32,17 @@ fn capfd_writes_take_their_time_from_the_pinned_clock() {
     let out = env
         .capfsh()
         .args(["utils", "capf", "set", "mode", "offline"])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+        .run();
+    out.success();
     let out = env
         .capfd()
         .env("CAPFSH_NOW", NOW)
         .args(["enroll", "--device", "SEP001122334455", "--csr", "-"])
         .write_stdin(csr_pem("SEP001122334455"))
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "list"])
-        .output()
-        .expect("run");
-    assert!(
-        stdout(&out).contains("SEP001122334455  2026-11-25 08:00:00"),
-        "{}",
-        stdout(&out)
-    );
+        .run();
+    out.success();
+    let out = env.capfsh().args(["utils", "capf", "csr", "list"]).run();
+    out.stdout_has("SEP001122334455  2026-11-25 08:00:00");
     let audit = env.store().recent_audit(1).expect("audit");
     assert_eq!(
         capfsh::domain::format_rfc3339(&audit[0].at),
@@ -73,16 +57,14 @@ fn a_clock_that_is_not_an_instant_is_refused() {
         .capfsh()
         .env("CAPFSH_NOW", "yesterday")
         .args(["utils", "capf", "csr", "list"])
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("CAPFSH_NOW"), "{}", stderr(&out));
+    out.stderr_has("CAPFSH_NOW");
     let out = env
         .capfd()
         .env("CAPFSH_NOW", "yesterday")
         .args(["installed", "--device", "SEP001122334455"])
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("CAPFSH_NOW"), "{}", stderr(&out));
+    out.stderr_has("CAPFSH_NOW");
 }

@@ -16,7 +16,7 @@ use capfsh::engine::Engine;
 use capfsh::pki::{CapfCa, ParsedCsr, to_pem};
 use capfsh::store::{OpenOptions, Store};
 
-use crate::support::{Bin, TestEnv, actor, csr_pem, stderr};
+use crate::support::{Bin, Run, TestEnv, actor, csr_pem, stderr};
 
 /// Kill trials per operation.
 const TRIALS: usize = 20;
@@ -117,9 +117,9 @@ fn capfsh(env: &TestEnv) -> Command {
 }
 
 fn run_ok(mut cmd: Command) -> std::process::Output {
-    let out = cmd.output().expect("run");
+    let out = cmd.run();
     assert!(out.status.success(), "{:?}: {}", cmd, stderr(&out));
-    out
+    out.0
 }
 
 /// How long one complete run of `make()` takes (the kill delays are drawn below it).
@@ -471,7 +471,7 @@ fn killing_the_first_run_never_leaves_a_half_made_store() {
         if env.db.exists() {
             assert_integrity(&env.db);
         }
-        let out = first_use().output().expect("run");
+        let out = first_use().run();
         assert!(out.status.success(), "trial {trial}: {}", stderr(&out));
         assert_integrity(&env.db);
     }

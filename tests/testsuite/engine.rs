@@ -2,37 +2,10 @@
 //! `openssl verify` and `openssl x509 -text`, the offline-CA flow, the full life cycle.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use crate::support::{TestEnv, stderr, stdout};
-
-fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("openssl runs (install the openssl package)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// Makes a CSR with `openssl req` for `cn`, with the key options and extra arguments given.
-fn openssl_csr(dir: &Path, name: &str, cn: &str, newkey: &[&str], extra: &[&str]) -> PathBuf {
-    let key = format!("{name}.key");
-    let csr = format!("{name}.csr");
-    let subj = format!("/CN={cn}");
-    let mut args = vec![
-        "req", "-new", "-nodes", "-keyout", &key, "-out", &csr, "-subj", &subj,
-    ];
-    args.extend_from_slice(newkey);
-    args.extend_from_slice(extra);
-    openssl(dir, &args);
-    dir.join(csr)
-}
+use crate::support::{
+    Run, TestEnv, openssl, openssl_csr, openssl_verify_ok, stderr, stdout, words,
+};
 
 /// Makes the external (offline) CA the offline-flow tests trust: `extca.pem` and `extca.key`.
 fn make_ext_ca(dir: &Path) {
@@ -86,7 +59,7 @@ fn sign_with_ext_ca(dir: &Path, csr: &str, out: &str, extra: &[&str]) {
 
 fn ca_pem(env: &TestEnv, dir: &Path) -> PathBuf {
     let out = env.run_capfsh(&["--format", "json", "show", "capf", "cert"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let path = dir.join("capf-ca.pem");
     std::fs::write(&path, v["pem"].as_str().expect("pem")).expect("write");
@@ -95,7 +68,7 @@ fn ca_pem(env: &TestEnv, dir: &Path) -> PathBuf {
 
 fn init(env: &TestEnv) {
     let out = env.run_capfd(&["init", "--org", "Example"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
 }
 
 fn text_of(dir: &Path, cert: &Path) -> String {
@@ -146,9 +119,9 @@ fn the_capf_ca_certificate_follows_the_rules() {
     // A second init is refused; --force keeps the old one as retired.
     let out = env.run_capfd(&["init"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    out.stderr_has("--force");
     let out = env.run_capfd(&["init", "--force", "--key", "ec-p384"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     let retired: i64 = conn
         .query_row(
             "SELECT count(*) FROM capf_ca WHERE retired_at IS NOT NULL",
@@ -177,14 +150,9 @@ fn a_group_readable_key_is_refused() {
             &[],
         );
         let before = env.digest();
-        let out = env
-            .capfd()
-            .args(["enroll", "--device", "SEP000000000001", "--csr"])
-            .arg(&csr)
-            .output()
-            .expect("run");
+        let out = env.enroll_cmd("SEP000000000001", &csr).run();
         assert_eq!(out.status.code(), Some(1));
-        assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
+        out.stderr_has("chmod 600");
         assert_eq!(env.digest(), before);
     }
 }
@@ -211,12 +179,7 @@ fn openssl_csrs_of_every_accepted_key_become_lscs_openssl_verifies() {
         (
             "p384",
             &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
-            &[
-                "-addext",
-                "subjectKeyIdentifier=hash",
-                "-addext",
-                "keyUsage=keyCertSign",
-            ],
+            &words("-addext subjectKeyIdentifier=hash -addext keyUsage=keyCertSign"),
         ),
         (
             "p521",
@@ -230,9 +193,7 @@ fn openssl_csrs_of_every_accepted_key_become_lscs_openssl_verifies() {
         let csr = openssl_csr(dir, name, &device, newkey, extra);
         let lsc = dir.join(format!("{name}.lsc.pem"));
         let out = env
-            .capfd()
-            .args(["enroll", "--device", &device, "--csr"])
-            .arg(&csr)
+            .enroll_cmd(&device, &csr)
             .arg("--out")
             .arg(&lsc)
             .output()
@@ -241,17 +202,7 @@ fn openssl_csrs_of_every_accepted_key_become_lscs_openssl_verifies() {
         if *name == "rsa1024sha1" {
             assert!(stderr(&out).contains("weak CSR"), "{}", stderr(&out));
         }
-        let verify = Command::new("openssl")
-            .args(["verify", "-CAfile"])
-            .arg(&ca)
-            .arg(&lsc)
-            .output()
-            .expect("verify");
-        assert!(
-            verify.status.success(),
-            "{name}: {}",
-            stdout(&verify) + &stderr(&verify)
-        );
+        openssl_verify_ok(&ca, &lsc);
         let text = text_of(dir, &lsc);
         let exts: Vec<&str> = text
             .lines()
@@ -325,16 +276,7 @@ fn bad_csrs_are_refused_and_nothing_is_stored() {
     openssl(dir, &["genpkey", "-algorithm", "ed25519", "-out", "ed.key"]);
     openssl(
         dir,
-        &[
-            "req",
-            "-new",
-            "-key",
-            "ed.key",
-            "-subj",
-            "/CN=SEP000000000002",
-            "-out",
-            "ed.csr",
-        ],
+        &words("req -new -key ed.key -subj /CN=SEP000000000002 -out ed.csr"),
     );
     openssl(
         dir,
@@ -354,12 +296,7 @@ fn bad_csrs_are_refused_and_nothing_is_stored() {
         ("good.csr", "SEP0000000000000000001", "at most 15"),
     ];
     for (file, device, reason) in cases {
-        let out = env
-            .capfd()
-            .args(["enroll", "--device", device, "--csr"])
-            .arg(dir.join(file))
-            .output()
-            .expect("run");
+        let out = env.enroll_cmd(device, dir.join(file)).run();
         assert_eq!(out.status.code(), Some(1), "{file}");
         let err = stderr(&out);
         assert!(
@@ -386,12 +323,7 @@ fn the_full_life_cycle_on_one_store() {
             &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
             &[],
         );
-        let out = env
-            .capfd()
-            .args(["enroll", "--device", device, "--csr"])
-            .arg(&csr)
-            .output()
-            .expect("enroll");
+        let out = env.enroll_cmd(device, &csr).output().expect("enroll");
         assert!(out.status.success(), "{}", stderr(&out));
         out
     };
@@ -413,12 +345,8 @@ fn the_full_life_cycle_on_one_store() {
     assert!(!text.contains(&old_serial));
     // The phones install their LSCs: their CSRs leave the pending list.
     for device in ["SEP00000000000A", "SEP00000000000B"] {
-        let out = env
-            .capfd()
-            .args(["installed", "--device", device])
-            .output()
-            .expect("run");
-        assert!(out.status.success(), "{}", stderr(&out));
+        let out = env.capfd().args(["installed", "--device", device]).run();
+        out.success();
     }
     let out = env.run_capfsh(&["utils", "capf", "csr", "list"]);
     assert_eq!(stdout(&out), "No pending CSRs found\n");
@@ -435,7 +363,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
     let env = TestEnv::new();
     let dir = env.home();
     let out = env.run_capfsh(&["utils", "capf", "set", "mode", "offline"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     let csr = openssl_csr(
         dir,
         "phone",
@@ -443,13 +371,8 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         &["-newkey", "rsa:2048"],
         &[],
     );
-    let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP0000000000AA", "--csr"])
-        .arg(&csr)
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.enroll_cmd("SEP0000000000AA", &csr).run();
+    out.success();
     assert!(out.stdout.is_empty(), "offline mode signs nothing");
     let export = dir.join("export");
     std::fs::create_dir(&export).expect("mkdir");
@@ -457,8 +380,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         .capfsh()
         .args(["utils", "capf", "csr", "export"])
         .arg(&export)
-        .output()
-        .expect("run");
+        .run();
     assert!(
         stdout(&out).starts_with("Exported 1 CSR"),
         "{}",
@@ -474,46 +396,34 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         .capfsh()
         .args(["utils", "capf", "cert", "import"])
         .arg(dir.join("signed.pem"))
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("no trusted CA"), "{}", stdout(&out));
+    out.stdout_has("no trusted CA");
     assert_eq!(env.digest(), before);
     let out = env
         .capfsh()
         .args(["utils", "capf", "trust", "import"])
         .arg(dir.join("extca.pem"))
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+        .run();
+    out.success();
     let out = env
         .capfsh()
         .args(["utils", "capf", "cert", "import"])
         .arg(dir.join("signed.pem"))
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    assert!(
-        stdout(&out).contains("Imported 1 certificate\n  SEP0000000000AA: LSC"),
-        "{}",
-        stdout(&out)
-    );
+        .run();
+    out.success();
+    out.stdout_has("Imported 1 certificate\n  SEP0000000000AA: LSC");
     let out = env.run_capfsh(&["show", "capf", "lsc", "device", "SEP0000000000AA"]);
-    assert!(stdout(&out).contains("issued"), "{}", stdout(&out));
+    out.stdout_has("issued");
     // Importing it again is refused with the reason, not a database error.
     let before = env.digest();
     let out = env
         .capfsh()
         .args(["utils", "capf", "cert", "import"])
         .arg(dir.join("signed.pem"))
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout(&out).contains("is already in the store"),
-        "{}",
-        stdout(&out)
-    );
+    out.stdout_has("is already in the store");
     assert!(!stderr(&out).contains("UNIQUE"), "{}", stderr(&out));
     assert_eq!(env.digest(), before);
 
@@ -526,13 +436,8 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         &["-newkey", "rsa:2048"],
         &[],
     );
-    let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP0000000000BB", "--csr"])
-        .arg(&csr2)
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.enroll_cmd("SEP0000000000BB", &csr2).run();
+    out.success();
     // The next export holds only the new phone: AA's CSR is answered (imported, not yet
     // installed), and exporting it again would only get the next import refused.
     let export2 = dir.join("export2");
@@ -541,8 +446,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         .capfsh()
         .args(["utils", "capf", "csr", "export"])
         .arg(&export2)
-        .output()
-        .expect("run");
+        .run();
     assert!(
         stdout(&out).starts_with("Exported 1 CSR"),
         "{}",
@@ -559,8 +463,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         .capfsh()
         .args(["--format", "json", "utils", "capf", "cert", "import"])
         .arg(&batch)
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["imported"], 0, "{json}");
@@ -570,11 +473,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         reasons.contains("b-again.pem") && reasons.contains("already in the store"),
         "{reasons}"
     );
-    assert!(
-        stderr(&out).contains("none was imported"),
-        "{}",
-        stderr(&out)
-    );
+    out.stderr_has("none was imported");
     assert_eq!(
         env.digest(),
         before,
@@ -585,14 +484,9 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         .capfsh()
         .args(["utils", "capf", "cert", "import"])
         .arg(&batch)
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    assert!(
-        stdout(&out).contains("Imported 1 certificate\n  SEP0000000000BB: LSC"),
-        "{}",
-        stdout(&out)
-    );
+        .run();
+    out.success();
+    out.stdout_has("Imported 1 certificate\n  SEP0000000000BB: LSC");
 }
 
 #[test]
@@ -605,27 +499,9 @@ fn trust_import_applies_the_capf_rules() {
     let dir = env.home();
     openssl(
         dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "k1",
-            "-subj",
-            "/CN=CAPF-1234",
-            "-days",
-            "1",
-            "-extensions",
-            "v3_ca",
-            "-addext",
-            "keyUsage=critical,keyCertSign",
-            "-out",
-            "capf.pem",
-        ],
+        &words(
+            "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout k1 -subj /CN=CAPF-1234 -days 1 -extensions v3_ca -addext keyUsage=critical,keyCertSign -out capf.pem",
+        ),
     );
     std::fs::write(
         dir.join("leaf.ext"),
@@ -660,8 +536,7 @@ fn trust_import_applies_the_capf_rules() {
             .capfsh()
             .args(["utils", "capf", "trust", "import"])
             .arg(dir.join(file))
-            .output()
-            .expect("run");
+            .run();
         assert_eq!(out.status.code(), Some(1), "{file}");
         assert!(stderr(&out).contains(reason), "{file}: {}", stderr(&out));
         assert_eq!(env.digest(), before);
@@ -677,29 +552,18 @@ fn a_hostile_subject_from_a_real_csr_is_escaped_everywhere() {
         dir,
         "evil",
         "SEPEVIL\u{1b}[2J\u{1b}]0;pwned\u{7}",
-        &[
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-utf8",
-        ],
+        &words("-newkey ec -pkeyopt ec_paramgen_curve:P-256 -utf8"),
         &[],
     );
-    let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP0000000EE001", "--csr"])
-        .arg(&csr)
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.enroll_cmd("SEP0000000EE001", &csr).run();
+    out.success();
     for args in [
         &["utils", "capf", "csr", "list"][..],
         &["utils", "capf", "csr", "dump", "SEP0000000EE001"][..],
         &["--format", "csv", "utils", "capf", "csr", "list"][..],
         &["--format", "json", "utils", "capf", "csr", "list"][..],
     ] {
-        let out = env.capfsh().args(args).output().expect("run");
+        let out = env.capfsh().args(args).run();
         assert!(out.status.success());
         for b in out.stdout.iter().chain(out.stderr.iter()) {
             assert!(
@@ -781,12 +645,7 @@ fn odd_rsa_sizes_are_judged_and_shown_by_their_true_bit_length() {
             &["-key", &key],
             &[],
         );
-        let out = env
-            .capfd()
-            .args(["enroll", "--device", device, "--csr"])
-            .arg(&csr)
-            .output()
-            .expect("enroll");
+        let out = env.enroll_cmd(device, &csr).output().expect("enroll");
         let err = stderr(&out);
         if (1024..=4096).contains(&bits) {
             assert!(out.status.success(), "{bits}: {err}");
@@ -800,7 +659,7 @@ fn odd_rsa_sizes_are_judged_and_shown_by_their_true_bit_length() {
         }
     }
     let out = env.run_capfsh(&["utils", "capf", "csr", "list"]);
-    assert!(stdout(&out).contains("RSA-204"), "{}", stdout(&out));
+    out.stdout_has("RSA-204");
     assert!(!stdout(&out).contains("RSA-2040"), "{}", stdout(&out));
 }
 
@@ -852,8 +711,7 @@ fn trust_import_reads_every_common_name_in_every_string_type() {
             .capfsh()
             .args(["utils", "capf", "trust", "import"])
             .arg(dir.join(file))
-            .output()
-            .expect("run");
+            .run();
         assert_eq!(out.status.code(), Some(1), "{file}: {}", stdout(&out));
         assert!(
             stderr(&out).contains("reserved"),
@@ -879,9 +737,7 @@ fn a_csr_written_by_openssl_req_text_is_accepted() {
     let content = std::fs::read_to_string(&csr).expect("read");
     assert!(content.starts_with("Certificate Request:"), "{content}");
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP000000000777", "--csr"])
-        .arg(&csr)
+        .enroll_cmd("SEP000000000777", &csr)
         .output()
         .expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));
@@ -919,8 +775,7 @@ fn an_import_refusal_names_the_certificate_once() {
         .capfsh()
         .args(["utils", "capf", "cert", "import"])
         .arg(dir.join("dup.pem"))
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
     let all = stdout(&out) + &stderr(&out);
     assert!(
@@ -951,7 +806,7 @@ fn capfd_init_checks_the_subject_options() {
         assert!(env.key_files().is_empty(), "{args:?}");
     }
     let out = env.run_capfd(&["init", "--org", "Example", "--country", "de"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     let dir = env.home();
     let ca = ca_pem(&env, dir);
     let text = text_of(dir, &ca);
@@ -968,7 +823,7 @@ fn capfd_init_checks_the_subject_options() {
 fn a_p384_capf_ca_signs_with_sha384_as_openssl_sees_it() {
     let env = TestEnv::new();
     let out = env.run_capfd(&["init", "--key", "ec-p384"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     let dir = env.home();
     let ca = ca_pem(&env, dir);
     let text = text_of(dir, &ca);
@@ -988,25 +843,13 @@ fn a_p384_capf_ca_signs_with_sha384_as_openssl_sees_it() {
     );
     let lsc = dir.join("p384ca.lsc.pem");
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP000000000384", "--csr"])
-        .arg(&csr)
+        .enroll_cmd("SEP000000000384", &csr)
         .arg("--out")
         .arg(&lsc)
         .output()
         .expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));
-    let verify = Command::new("openssl")
-        .args(["verify", "-CAfile"])
-        .arg(&ca)
-        .arg(&lsc)
-        .output()
-        .expect("verify");
-    assert!(
-        verify.status.success(),
-        "{}",
-        stdout(&verify) + &stderr(&verify)
-    );
+    openssl_verify_ok(&ca, &lsc);
     let text = text_of(dir, &lsc);
     assert!(
         text.contains("Signature Algorithm: ecdsa-with-SHA384"),
@@ -1085,16 +928,11 @@ fn a_key_shared_by_two_pending_csrs_is_matched_by_the_certificate_cn() {
     let env = TestEnv::new();
     let dir = env.home();
     let out = env.run_capfsh(&["utils", "capf", "set", "mode", "offline"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     let csr = openssl_csr(dir, "dup", "SEP0000000000D2", &["-newkey", "rsa:2048"], &[]);
     for dev in ["SEP0000000000D1", "SEP0000000000D2"] {
-        let out = env
-            .capfd()
-            .args(["enroll", "--device", dev, "--csr"])
-            .arg(&csr)
-            .output()
-            .expect("run");
-        assert!(out.status.success(), "{}", stderr(&out));
+        let out = env.enroll_cmd(dev, &csr).run();
+        out.success();
     }
     make_ext_ca(dir);
     std::fs::write(
@@ -1106,9 +944,8 @@ fn a_key_shared_by_two_pending_csrs_is_matched_by_the_certificate_cn() {
         .capfsh()
         .args(["utils", "capf", "trust", "import"])
         .arg(dir.join("extca.pem"))
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+        .run();
+    out.success();
     // CN=SEP0000000000D2 (from the CSR): goes to D2, not to whichever came first.
     sign_with_ext_ca(dir, "dup.csr", "d2.pem", &[]);
     // The same key under another CN: ambiguous, refused.
@@ -1117,8 +954,7 @@ fn a_key_shared_by_two_pending_csrs_is_matched_by_the_certificate_cn() {
         .capfsh()
         .args(["utils", "capf", "cert", "import"])
         .arg(dir.join("other.pem"))
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stdout(&out).contains("SEP0000000000D1, SEP0000000000D2")
@@ -1130,14 +966,9 @@ fn a_key_shared_by_two_pending_csrs_is_matched_by_the_certificate_cn() {
         .capfsh()
         .args(["utils", "capf", "cert", "import"])
         .arg(dir.join("d2.pem"))
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    assert!(
-        stdout(&out).contains("SEP0000000000D2: LSC"),
-        "{}",
-        stdout(&out)
-    );
+        .run();
+    out.success();
+    out.stdout_has("SEP0000000000D2: LSC");
 }
 
 /// `--out` that cannot be written is refused before anything is recorded.
@@ -1149,14 +980,11 @@ fn an_unwritable_out_file_records_nothing() {
     let csr = openssl_csr(dir, "o", "SEP0000000000E0", &["-newkey", "rsa:2048"], &[]);
     let before = env.digest();
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP0000000000E0", "--csr"])
-        .arg(&csr)
+        .enroll_cmd("SEP0000000000E0", &csr)
         .arg("--out")
         .arg(dir.join("no-such-folder").join("x.pem"))
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("cannot write"), "{}", stderr(&out));
+    out.stderr_has("cannot write");
     assert_eq!(env.digest(), before);
 }

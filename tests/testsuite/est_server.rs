@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 
+use crate::support::{openssl, words};
+
 /// How the server answers `simpleenroll`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -54,20 +56,6 @@ pub struct EstServer {
     pub seen: Arc<Mutex<Seen>>,
     stop: Arc<AtomicBool>,
     serial: Arc<AtomicUsize>,
-}
-
-pub fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
-    let out = std::process::Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("openssl runs (install the openssl package)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 /// A CA made with openssl: `<name>.pem`, `<name>.key`.
@@ -118,71 +106,23 @@ impl EstServer {
         .expect("ext");
         openssl(
             dir,
-            &[
-                "req",
-                "-new",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                "server.key",
-                "-subj",
-                "/CN=localhost",
-                "-out",
-                "server.csr",
-            ],
+            &words(
+                "req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -subj /CN=localhost -out server.csr",
+            ),
         );
         openssl(
             dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "server.csr",
-                "-CA",
-                "estca.pem",
-                "-CAkey",
-                "estca.key",
-                "-set_serial",
-                "1000",
-                "-days",
-                "30",
-                "-extfile",
-                "server.ext",
-                "-outform",
-                "DER",
-                "-out",
-                "server.der",
-            ],
+            &words(
+                "x509 -req -in server.csr -CA estca.pem -CAkey estca.key -set_serial 1000 -days 30 -extfile server.ext -outform DER -out server.der",
+            ),
         );
         openssl(
             dir,
-            &[
-                "pkcs8",
-                "-topk8",
-                "-nocrypt",
-                "-in",
-                "server.key",
-                "-outform",
-                "DER",
-                "-out",
-                "server.key.der",
-            ],
+            &words("pkcs8 -topk8 -nocrypt -in server.key -outform DER -out server.key.der"),
         );
         openssl(
             dir,
-            &[
-                "crl2pkcs7",
-                "-nocrl",
-                "-certfile",
-                "estca.pem",
-                "-outform",
-                "DER",
-                "-out",
-                "cacerts.p7",
-            ],
+            &words("crl2pkcs7 -nocrl -certfile estca.pem -outform DER -out cacerts.p7"),
         );
         let cert = std::fs::read(dir.join("server.der")).expect("cert");
         let key = std::fs::read(dir.join("server.key.der")).expect("key");
@@ -429,21 +369,9 @@ fn enroll(ctx: &Ctx, auth: Option<String>, body: &[u8]) -> std::io::Result<Optio
             // Another key: what a confused CA might send back.
             openssl(
                 &work,
-                &[
-                    "req",
-                    "-new",
-                    "-newkey",
-                    "ec",
-                    "-pkeyopt",
-                    "ec_paramgen_curve:P-256",
-                    "-nodes",
-                    "-keyout",
-                    "other.key",
-                    "-subj",
-                    "/CN=SEP000000000000",
-                    "-out",
-                    "other.csr",
-                ],
+                &words(
+                    "req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other.key -subj /CN=SEP000000000000 -out other.csr",
+                ),
             );
             ("other.csr", "estca")
         }
@@ -475,16 +403,7 @@ fn enroll(ctx: &Ctx, auth: Option<String>, body: &[u8]) -> std::io::Result<Optio
     );
     openssl(
         &work,
-        &[
-            "crl2pkcs7",
-            "-nocrl",
-            "-certfile",
-            "cert.pem",
-            "-outform",
-            "DER",
-            "-out",
-            "cert.p7",
-        ],
+        &words("crl2pkcs7 -nocrl -certfile cert.pem -outform DER -out cert.p7"),
     );
     Ok(pkcs7_reply(&std::fs::read(work.join("cert.p7"))?))
 }

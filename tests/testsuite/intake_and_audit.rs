@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::support::{TestEnv, csr_pem, me, stderr};
+use crate::support::{Run, TestEnv, csr_pem, me, stderr};
 
 /// The audit log, oldest first: (os_user, command, outcome, detail).
 fn audit(env: &TestEnv) -> Vec<(String, String, String, Option<String>)> {
@@ -33,9 +33,8 @@ fn the_audit_log_names_the_real_user_whatever_user_says() {
         .env("USER", "mallory")
         .env("LOGNAME", "mallory")
         .args(["utils", "capf", "set", "validity", "100"])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+        .run();
+    out.success();
     let log = audit(&env);
     let last = log.last().expect("a line");
     assert_eq!(last.0, me());
@@ -61,9 +60,8 @@ fn sudo_user_is_kept_as_a_detail_never_as_the_actor() {
         .capfsh()
         .env("SUDO_USER", "alice")
         .args(["utils", "capf", "set", "validity", "100"])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+        .run();
+    out.success();
     assert_eq!(
         audit(&env).last().expect("line").0,
         format!("{} (sudo: alice)", me())
@@ -83,12 +81,7 @@ fn capfd_refused_changes_each_leave_one_failed_line() {
     ];
     for args in runs {
         let before = audit(&env).len();
-        let out = env
-            .capfd()
-            .current_dir(env.home())
-            .args(args)
-            .output()
-            .expect("run");
+        let out = env.capfd().current_dir(env.home()).args(args).run();
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
         let log = audit(&env);
         assert_eq!(log.len(), before + 1, "{args:?}: {log:?}");
@@ -113,9 +106,7 @@ fn a_capf_mode_enrollment_is_one_audit_line_naming_the_csr_and_its_lsc() {
     std::fs::write(&csr, csr_pem("SEP000000000001")).expect("csr");
     let before = audit(&env).len();
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP000000000001", "--csr"])
-        .arg(&csr)
+        .enroll_cmd("SEP000000000001", &csr)
         .output()
         .expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));
@@ -140,8 +131,7 @@ fn a_bad_busy_timeout_is_refused_by_both_binaries_without_a_panic() {
             .capfsh()
             .env("CAPFSH_BUSY_TIMEOUT_MS", value)
             .args(["utils", "capf", "csr", "count"])
-            .output()
-            .expect("run");
+            .run();
         assert_eq!(out.status.code(), Some(1), "{value:?}: {}", stderr(&out));
         let err = stderr(&out);
         assert!(
@@ -153,23 +143,17 @@ fn a_bad_busy_timeout_is_refused_by_both_binaries_without_a_panic() {
             .capfd()
             .env("CAPFSH_BUSY_TIMEOUT_MS", value)
             .arg("init")
-            .output()
-            .expect("run");
+            .run();
         assert_eq!(out.status.code(), Some(1), "{value:?}: {}", stderr(&out));
-        assert!(
-            stderr(&out).contains("CAPFSH_BUSY_TIMEOUT_MS"),
-            "{}",
-            stderr(&out)
-        );
+        out.stderr_has("CAPFSH_BUSY_TIMEOUT_MS");
     }
     assert!(!env.db.exists(), "no store was created");
     let out = env
         .capfsh()
         .env("CAPFSH_BUSY_TIMEOUT_MS", "2500")
         .args(["utils", "capf", "csr", "count"])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+        .run();
+    out.success();
 }
 
 fn sidecar(db: &Path, suffix: &str) -> std::path::PathBuf {
@@ -200,16 +184,12 @@ fn a_newer_schema_only_in_the_wal_is_refused_before_anything_can_checkpoint() {
         &99u32.to_be_bytes(),
         "not in the main file"
     );
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "count"])
-        .output()
-        .expect("run");
+    let out = env.capfsh().args(["utils", "capf", "csr", "count"]).run();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("newer"), "{}", stderr(&out));
-    let out = env.capfd().arg("init").output().expect("run");
+    out.stderr_has("newer");
+    let out = env.capfd().arg("init").run();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("newer"), "{}", stderr(&out));
+    out.stderr_has("newer");
     assert!(
         std::fs::read(&env.db).expect("main") == main_before,
         "the main file changed"
@@ -305,9 +285,7 @@ fn csr_subjects_that_do_not_decode_are_refused_at_intake_with_the_reason() {
         let file = env.home().join(format!("{name}.der"));
         std::fs::write(&file, csr_with_cn_value(&value)).expect("csr");
         let out = env
-            .capfd()
-            .args(["enroll", "--device", "SEP000000000001", "--csr"])
-            .arg(&file)
+            .enroll_cmd("SEP000000000001", &file)
             .output()
             .expect("enroll");
         assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr(&out));
@@ -323,9 +301,7 @@ fn csr_subjects_that_do_not_decode_are_refused_at_intake_with_the_reason() {
     let good = env.home().join("good.der");
     std::fs::write(&good, csr_with_cn_value(&der(0x0C, b"SEP000000000001"))).expect("csr");
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP000000000001", "--csr"])
-        .arg(&good)
+        .enroll_cmd("SEP000000000001", &good)
         .output()
         .expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));
@@ -363,8 +339,7 @@ fn a_value_refused_before_the_store_was_needed_is_audited_when_the_store_exists(
     let out = env
         .capfsh()
         .args(["utils", "capf", "set", "keep_alive", "99"])
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(!env.db.exists(), "a refused value created a store");
     env.seed();
@@ -372,8 +347,7 @@ fn a_value_refused_before_the_store_was_needed_is_audited_when_the_store_exists(
     let out = env
         .capfsh()
         .args(["utils", "capf", "set", "keep_alive", "99"])
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let log = audit(&env);
     assert_eq!(log.len(), before + 1, "{log:?}");

@@ -1,7 +1,7 @@
 //! With `--format json` (or `| json`), a failure is a JSON object on standard error, with the
 //! same exit code as ever.
 
-use crate::support::{TestEnv, stderr};
+use crate::support::{Run, TestEnv, stderr, words};
 
 fn error_object(out: &std::process::Output) -> serde_json::Value {
     let err = stderr(out);
@@ -14,17 +14,8 @@ fn failures_are_json_objects_when_the_output_is_json() {
     let env = TestEnv::new();
     let out = env
         .capfsh()
-        .args([
-            "--format",
-            "json",
-            "utils",
-            "capf",
-            "set",
-            "keep_alive",
-            "99",
-        ])
-        .output()
-        .expect("run");
+        .args(words("--format json utils capf set keep_alive 99"))
+        .run();
     assert_eq!(out.status.code(), Some(1));
     let v = error_object(&out);
     assert_eq!(v["kind"], "refused");
@@ -46,8 +37,7 @@ fn failures_are_json_objects_when_the_output_is_json() {
     let out = env
         .capfsh()
         .args(["utils", "capf", "csr", "dump", "SEPNOSUCH", "|", "json"])
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(error_object(&out)["kind"], "refused");
 
@@ -55,8 +45,7 @@ fn failures_are_json_objects_when_the_output_is_json() {
     let out = env
         .capfsh()
         .args(["--format", "json", "utils", "capf", "bogus"])
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(2));
     let v = error_object(&out);
     assert_eq!(v["kind"], "usage");
@@ -67,8 +56,7 @@ fn failures_are_json_objects_when_the_output_is_json() {
         .capfsh()
         .args(["--format", "json"])
         .write_stdin("utils capf set validity 0\n")
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
     let v = error_object(&out);
     assert_eq!(v["context"], "stdin line 1");
@@ -77,7 +65,6 @@ fn failures_are_json_objects_when_the_output_is_json() {
     let out = env
         .capfsh()
         .args(["utils", "capf", "set", "keep_alive", "99"])
-        .output()
-        .expect("run");
+        .run();
     assert!(stderr(&out).contains("Executed command unsuccessfully"));
 }

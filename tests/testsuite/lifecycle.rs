@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::pki_standards::{capf_ca_pem, enroll, openssl_csr, run_ok};
-use crate::support::{TestEnv, stderr, stdout};
+use crate::pki_standards::{capf_ca_pem, enroll};
+use crate::support::{Run, TestEnv, openssl_csr, run_ok, stderr, stdout, words};
 
 /// A store with a CAPF CA and an EC LSC for each device; returns the LSC files.
 fn store_with_lscs(env: &TestEnv, devices: &[&str]) -> Vec<PathBuf> {
@@ -31,13 +31,7 @@ fn store_with_lscs(env: &TestEnv, devices: &[&str]) -> Vec<PathBuf> {
 }
 
 fn json(env: &TestEnv, args: &[&str]) -> serde_json::Value {
-    let out = env
-        .capfsh()
-        .arg("--format")
-        .arg("json")
-        .args(args)
-        .output()
-        .expect("run");
+    let out = env.capfsh().arg("--format").arg("json").args(args).run();
     assert!(out.status.success(), "{args:?}: {}", stderr(&out));
     serde_json::from_slice(&out.stdout).expect("json")
 }
@@ -50,7 +44,7 @@ fn serial_of(env: &TestEnv, device: &str) -> String {
 /// Runs a capfsh command that must fail, and checks that the store did not change.
 fn refused(env: &TestEnv, args: &[&str], reason: &str) {
     let before = env.digest();
-    let out = env.capfsh().args(args).output().expect("run");
+    let out = env.capfsh().args(args).run();
     assert_ne!(out.status.code(), Some(0), "{args:?} should fail");
     let all = stdout(&out) + &stderr(&out);
     assert!(
@@ -238,83 +232,37 @@ fn revoke_refusals_change_nothing() {
     store_with_lscs(&env, &["SEP0000000000X1"]);
     refused(
         &env,
-        &[
-            "utils",
-            "capf",
-            "lsc",
-            "revoke",
-            "SEP0000000000ZZ",
-            "noconfirm",
-        ],
+        &words("utils capf lsc revoke SEP0000000000ZZ noconfirm"),
         "no LSC found for device SEP0000000000ZZ",
     );
     refused(
         &env,
-        &[
-            "utils",
-            "capf",
-            "lsc",
-            "revoke",
-            "serial",
-            "xyz",
-            "noconfirm",
-        ],
+        &words("utils capf lsc revoke serial xyz noconfirm"),
         "is not valid: enter the LSC's serial in hex",
     );
     refused(
         &env,
-        &[
-            "utils",
-            "capf",
-            "lsc",
-            "revoke",
-            "serial",
-            "0abc",
-            "noconfirm",
-        ],
+        &words("utils capf lsc revoke serial 0abc noconfirm"),
         "no LSC found for serial 0abc",
     );
     refused(
         &env,
-        &[
-            "utils",
-            "capf",
-            "lsc",
-            "revoke",
-            "SEP0000000000X1",
-            "reason",
-            "bored",
-            "noconfirm",
-        ],
+        &words("utils capf lsc revoke SEP0000000000X1 reason bored noconfirm"),
         "Invalid value \"bored\" for <reason>",
     );
     // Without a terminal and without noconfirm: refused, nothing revoked.
     refused(
         &env,
-        &["utils", "capf", "lsc", "revoke", "SEP0000000000X1"],
+        &words("utils capf lsc revoke SEP0000000000X1"),
         "needs confirmation, but there is no terminal to ask on",
     );
     env.capfsh()
-        .args([
-            "utils",
-            "capf",
-            "lsc",
-            "revoke",
-            "SEP0000000000X1",
-            "noconfirm",
-        ])
+        .args(words("utils capf lsc revoke SEP0000000000X1 noconfirm"))
         .assert()
         .success();
     refused(
         &env,
-        &[
-            "utils",
-            "capf",
-            "lsc",
-            "revoke",
-            "SEP0000000000X1",
-            "noconfirm",
-        ],
+        &words("utils capf lsc revoke SEP0000000000X1 noconfirm"),
         "already revoked",
     );
     // None of that issued a CRL.
@@ -384,15 +332,7 @@ fn a_revoked_lsc_is_never_stale_deleted_and_stays_on_the_crl_after_its_row_goes(
     .expect("age the LSC");
     let out = env
         .capfsh()
-        .args([
-            "utils",
-            "capf",
-            "tidy",
-            "expired-lscs",
-            "older-than",
-            "0",
-            "noconfirm",
-        ])
+        .args(words("utils capf tidy expired-lscs older-than 0 noconfirm"))
         .output()
         .expect("tidy");
     assert!(out.status.success(), "{}", stderr(&out));
@@ -425,11 +365,7 @@ fn capfd_run_keeps_the_crl_file_current() {
         &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
         &[],
     );
-    env.capfd()
-        .args(["enroll", "--device", "SEP0000000000C3", "--csr"])
-        .arg(&csr)
-        .assert()
-        .success();
+    env.enroll_cmd("SEP0000000000C3", &csr).assert().success();
     env.capfsh()
         .args(["utils", "capf", "set", "mode", "capf"])
         .assert()
@@ -603,14 +539,7 @@ fn export_writes_each_lsc_with_its_chain_all_or_nothing_never_overwriting() {
     );
     refused(
         &env,
-        &[
-            "utils",
-            "capf",
-            "lsc",
-            "export",
-            "all",
-            "/nonexistent/folder",
-        ],
+        &words("utils capf lsc export all /nonexistent/folder"),
         "is not a folder",
     );
     // `show capf lsc device <name> pem` prints the same certificate.
@@ -752,29 +681,14 @@ fn tidy_deletes_past_the_margin_in_one_go_and_dry_run_changes_nothing() {
     // Without a terminal: confirmation needed, refused.
     refused(
         &env,
-        &[
-            "utils",
-            "capf",
-            "tidy",
-            "superseded-csrs",
-            "older-than",
-            "0",
-        ],
+        &words("utils capf tidy superseded-csrs older-than 0"),
         "needs confirmation",
     );
     let out = env
         .capfsh()
-        .args([
-            "--format",
-            "json",
-            "utils",
-            "capf",
-            "tidy",
-            "superseded-csrs",
-            "older-than",
-            "0",
-            "noconfirm",
-        ])
+        .args(words(
+            "--format json utils capf tidy superseded-csrs older-than 0 noconfirm",
+        ))
         .output()
         .expect("tidy");
     assert!(out.status.success(), "{}", stderr(&out));

@@ -1,7 +1,7 @@
 //! One-shot commands: output in the three formats, exit codes, abbreviations, deletes.
 
 use crate::support::{
-    HOSTILE_SUBJECT, TestEnvironment, actor, me, new_csr, new_lsc, stderr, stdout,
+    HOSTILE_SUBJECT, Run, TestEnvironment, actor, me, new_csr, new_lsc, stderr, stdout, words,
 };
 
 #[test]
@@ -97,15 +97,7 @@ fn keep_alive_set_and_show() {
     // USER=tester is set, but the log names the real uid's user.
     assert_eq!(v["set_by"], me());
     assert!(v["set_at"].as_str().is_some_and(|s| s.ends_with('Z')));
-    let out = env.run_capfsh(&[
-        "--format",
-        "csv",
-        "utils",
-        "capf",
-        "set",
-        "keep_alive",
-        "20",
-    ]);
+    let out = env.run_capfsh(&words("--format csv utils capf set keep_alive 20"));
     insta::assert_snapshot!(out, @r#"
         setting,old,new
         keep_alive,30,20
@@ -124,7 +116,7 @@ fn counts_dumps_and_reports() {
     "#);
     let out = env.run_capfsh(&["utils", "capf", "csr", "dump", "CSFJOHN"]);
     let text = stdout(&out);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     assert!(text.contains("Signature:            verified"), "{text}");
     assert!(
         text.contains("-----BEGIN CERTIFICATE REQUEST-----"),
@@ -144,7 +136,7 @@ fn counts_dumps_and_reports() {
     );
     assert!(v["ca_subject"].is_null(), "no CA yet: {v}");
     let out = env.run_capfsh(&["show", "capf", "lsc", "device", "SEP001122AABB03"]);
-    assert!(stdout(&out).contains("installed"), "{}", stdout(&out));
+    out.stdout_has("installed");
 }
 
 #[test]
@@ -152,7 +144,7 @@ fn deletes_report_counts_and_are_scoped() {
     let env = TestEnvironment::new();
     env.seed();
     let out = env.run_capfsh(&["utils", "capf", "stale-lsc", "delete", "all", "noconfirm"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     insta::assert_snapshot!(out, @r#"
         Deleted 1 stale LSC
         [EOF]
@@ -162,16 +154,7 @@ fn deletes_report_counts_and_are_scoped() {
         Deleted 1 pending CSR
         [EOF]
     "#);
-    let out = env.run_capfsh(&[
-        "--format",
-        "json",
-        "utils",
-        "capf",
-        "csr",
-        "delete",
-        "all",
-        "noconfirm",
-    ]);
+    let out = env.run_capfsh(&words("--format json utils capf csr delete all noconfirm"));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["deleted"], 3);
 }
@@ -185,13 +168,7 @@ fn hostile_text_never_reaches_the_terminal_raw() {
             &["utils", "capf", "csr", "list"][..],
             &["utils", "capf", "csr", "dump", "SEPBADBADBAD001"][..],
         ] {
-            let out = env
-                .capfsh()
-                .arg("--format")
-                .arg(format)
-                .args(cmd)
-                .output()
-                .expect("run");
+            let out = env.capfsh().arg("--format").arg(format).args(cmd).run();
             for stream in [&out.stdout, &out.stderr] {
                 let text = String::from_utf8_lossy(stream);
                 assert!(
@@ -214,20 +191,12 @@ fn output_modifiers_filter_and_count() {
     let out = env.run_capfsh(&[
         "utils", "capf", "csr", "list", "|", "include", "SEP00", "|", "count",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     insta::assert_snapshot!(out, @r#"
         Count: 2
         [EOF]
     "#);
-    let out = env.run_capfsh(&[
-        "utils",
-        "capf",
-        "csr",
-        "list",
-        "|",
-        "exclude",
-        "^=|^Device|found|^$",
-    ]);
+    let out = env.run_capfsh(&words("utils capf csr list | exclude ^=|^Device|found|^$"));
     assert_eq!(stdout(&out).lines().count(), 4);
     let out = env.run_capfsh(&["utils", "capf", "csr", "list", "|", "include", "("]);
     assert_eq!(out.status.code(), Some(2));
@@ -240,9 +209,8 @@ fn the_default_store_is_created_private_on_first_use() {
     let out = env
         .capfsh_default()
         .args(["utils", "capf", "csr", "count"])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+        .run();
+    out.success();
     let db = env.home().join("data").join("capfsh").join("capf.db");
     assert!(db.is_file());
     #[cfg(unix)]
@@ -270,11 +238,7 @@ fn help_describes_commands_without_a_store() {
 fn completions_and_man_page_are_generated() {
     let env = TestEnvironment::new();
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
-        let out = env
-            .capfsh()
-            .args(["completions", shell])
-            .output()
-            .expect("run");
+        let out = env.capfsh().args(["completions", shell]).run();
         assert!(out.status.success());
         assert!(stdout(&out).contains("stale-lsc"), "{shell}");
     }
@@ -291,14 +255,7 @@ fn the_audit_log_records_changes_and_failed_attempts() {
         .assert()
         .success();
     env.capfsh()
-        .args([
-            "utils",
-            "capf",
-            "csr",
-            "delete",
-            "SEPDEADBEEF0000",
-            "noconfirm",
-        ])
+        .args(words("utils capf csr delete SEPDEADBEEF0000 noconfirm"))
         .assert()
         .code(1);
     env.capfsh()
@@ -335,7 +292,7 @@ fn a_newline_in_a_csr_subject_cannot_forge_a_dump_line() {
         .expect("csr");
     let out = env.run_capfsh(&["utils", "capf", "csr", "dump", "SEP00000000F0F0"]);
     let text = stdout(&out);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     assert!(
         text.contains(
             "Subject:              CN=SEPX\\x0aSignature:            verified\\x0aFAKE LINE\n"
@@ -361,7 +318,7 @@ fn csv_pem_and_help_are_quoted_fields_with_real_newlines() {
     env.seed();
     let out = env.run_capfsh(&["--format", "csv", "utils", "capf", "csr", "dump", "CSFJOHN"]);
     let text = stdout(&out);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     assert!(!text.contains("\\x0a"), "{text}");
     assert!(
         text.contains(",\"-----BEGIN CERTIFICATE REQUEST-----\n"),
@@ -438,7 +395,7 @@ fn non_utf8_arguments_are_usage_errors_but_db_paths_work() {
             bad,
         ],
     ] {
-        let out = env.capfsh().args(&args).output().expect("run");
+        let out = env.capfsh().args(&args).run();
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         let err = stderr(&out);
         assert!(err.starts_with("argument "), "{err}");
@@ -451,9 +408,8 @@ fn non_utf8_arguments_are_usage_errors_but_db_paths_work() {
         .arg("--db")
         .arg(&db)
         .args(["utils", "capf", "csr", "count"])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+        .run();
+    out.success();
     insta::assert_snapshot!(crate::support::CommandOutput(out.clone()), @r#"
         0 CSRs pending
         [EOF]
@@ -494,12 +450,7 @@ fn modifiers_and_scripts_in_the_wrong_place_are_usage_errors() {
         ),
     ];
     for (args, stdin, message) in cases {
-        let out = env
-            .capfsh()
-            .args(args)
-            .write_stdin(stdin)
-            .output()
-            .expect("run");
+        let out = env.capfsh().args(args).write_stdin(stdin).run();
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stdout(&out));
         assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
         assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
@@ -508,7 +459,7 @@ fn modifiers_and_scripts_in_the_wrong_place_are_usage_errors() {
     let out = env.run_capfsh(&[
         "--format", "csv", "utils", "capf", "csr", "list", "|", "include", "CSF",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     assert!(stdout(&out).starts_with("CSFJOHN,"), "{}", stdout(&out));
 }
 
@@ -555,9 +506,8 @@ fn table_output_to_a_pipe_never_wraps() {
         .capfsh()
         .env("COLUMNS", "40")
         .args(["utils", "capf", "csr", "list"])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+        .run();
+    out.success();
     let text = stdout(&out);
     assert!(
         text.lines()
@@ -586,8 +536,7 @@ fn no_color_output_has_no_escape_sequences() {
             .env("NO_COLOR", "1")
             .env("TERM", "xterm-256color")
             .args(args)
-            .output()
-            .expect("run");
+            .run();
         assert!(!out.stdout.contains(&0x1b), "{args:?}: {}", stdout(&out));
         assert!(!out.stderr.contains(&0x1b), "{args:?}: {}", stderr(&out));
     }
@@ -598,16 +547,16 @@ fn no_color_output_has_no_escape_sequences() {
 fn one_shot_takes_abbreviated_values_like_the_shell() {
     let env = TestEnvironment::new();
     let out = env.run_capfsh(&["utils", "capf", "set", "mode", "offl"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("to offline"), "{}", stdout(&out));
+    out.success();
+    out.stdout_has("to offline");
     // Ambiguous (online/offline) is a usage error; `no` is an answer, not `noconfirm`.
     for args in [
         &["utils", "capf", "set", "mode", "o"][..],
         &["utils", "capf", "stale-lsc", "delete", "all", "no"],
     ] {
-        let out = env.capfsh().args(args).output().expect("run");
+        let out = env.capfsh().args(args).run();
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
     }
     let out = env.run_capfsh(&["utils", "capf", "stale-lsc", "delete", "all", "noc"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
 }

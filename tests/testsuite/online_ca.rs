@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::est_server::{EstServer, Mode, openssl};
-use crate::support::{Service, TestEnv, stderr, stdout};
+use crate::est_server::{EstServer, Mode};
+use crate::support::{Run, Service, TestEnv, openssl, stderr, stdout, words};
 
 const USER: &str = "capf-ra";
 const PASSWORD: &str = "Est-s3cret!pw";
@@ -92,7 +92,7 @@ impl Harness {
 
     /// Runs capfsh and expects success; returns stdout.
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.env.capfsh().args(args).output().expect("run");
+        let out = self.env.capfsh().args(args).run();
         assert!(
             out.status.success(),
             "{args:?}: {}{}",
@@ -125,9 +125,7 @@ impl Harness {
         );
         let out = self
             .env
-            .capfd()
-            .args(["enroll", "--device", device, "--csr"])
-            .arg(dir.join(&csr))
+            .enroll_cmd(device, dir.join(&csr))
             .output()
             .expect("enroll");
         assert!(out.status.success(), "{}", stderr(&out));
@@ -434,43 +432,19 @@ fn the_password_never_shows_and_its_file_is_private() {
     let out = h
         .env
         .capfsh()
-        .args([
-            "utils",
-            "capf",
-            "set",
-            "online-ca",
-            "host",
-            "h",
-            "user",
-            "u",
-            "password",
-            "hunter2",
-        ])
-        .output()
-        .expect("run");
+        .args(words(
+            "utils capf set online-ca host h user u password hunter2",
+        ))
+        .run();
     assert_eq!(out.status.code(), Some(2));
     assert!(!stdout(&out).contains("hunter2") && !stderr(&out).contains("hunter2"));
-    assert!(
-        stderr(&out).contains("never typed on the command line"),
-        "{}",
-        stderr(&out)
-    );
+    out.stderr_has("never typed on the command line");
     // Without a terminal and without password-file: refused, with what to do.
     let out = h
         .env
         .capfsh()
-        .args([
-            "utils",
-            "capf",
-            "set",
-            "online-ca",
-            "host",
-            "h",
-            "user",
-            "u",
-        ])
-        .output()
-        .expect("run");
+        .args(words("utils capf set online-ca host h user u"))
+        .run();
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("add password-file <path>")
@@ -485,8 +459,7 @@ fn the_password_never_shows_and_its_file_is_private() {
         .env
         .capfsh()
         .args(["utils", "capf", "online-ca", "cacerts"])
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
     let all = format!("{}{}", stdout(&out), stderr(&out));
     assert!(all.contains("add noconfirm"), "{all}");
@@ -495,16 +468,9 @@ fn the_password_never_shows_and_its_file_is_private() {
 #[test]
 fn on_a_terminal_the_password_is_asked_twice_and_never_echoed() {
     let env = TestEnv::new();
-    let mut p = env.pty("xterm").timeout_ms(20_000).spawn(&[
-        "utils",
-        "capf",
-        "set",
-        "online-ca",
-        "host",
-        "est.example.com",
-        "user",
-        "capf-ra",
-    ]);
+    let mut p = env.pty("xterm").timeout_ms(20_000).spawn(&words(
+        "utils capf set online-ca host est.example.com user capf-ra",
+    ));
     let mut seen = String::new();
     seen += &p
         .exp_string("Enter the online CA password:")
@@ -546,12 +512,8 @@ fn root_gives_the_password_file_to_the_account_that_owns_the_store() {
         return;
     }
     let env = TestEnv::new();
-    let out = env
-        .capfsh()
-        .args(["show", "capf", "status"])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.capfsh().args(["show", "capf", "status"]).run();
+    out.success();
     // The store belongs to the service account (nobody here), as after capfd setup.
     let nobody = 65534;
     std::os::unix::fs::chown(&env.db, Some(nobody), Some(nobody)).expect("chown");
@@ -559,21 +521,13 @@ fn root_gives_the_password_file_to_the_account_that_owns_the_store() {
     std::fs::write(&pw, "for-the-service\n").expect("pw");
     let out = env
         .capfsh()
-        .args([
-            "utils",
-            "capf",
-            "set",
-            "online-ca",
-            "host",
-            "est.example.com",
-            "user",
-            "u",
-        ])
+        .args(words(
+            "utils capf set online-ca host est.example.com user u",
+        ))
         .arg("password-file")
         .arg(&pw)
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+        .run();
+    out.success();
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let meta = std::fs::symlink_metadata(env.db.with_file_name("capf.db.est-password"))
         .expect("password file");

@@ -6,6 +6,8 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::support::{CommandOutput, words};
+
 const OWNER: &str = "capfsh-t-owner";
 const READER: &str = "capfsh-t-reader";
 
@@ -48,6 +50,11 @@ fn capfsh() -> &'static str {
     env!("CARGO_BIN_EXE_capfsh")
 }
 
+/// capfsh run as `user` on the store `db`, with the words of `line`.
+fn capfsh_as(user: &str, db: &Path, line: &str) -> CommandOutput {
+    CommandOutput(as_user(user, capfsh(), db, &words(line)))
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -88,13 +95,7 @@ fn skip_unless_root() -> bool {
 /// The owner makes a store and lets others read it (`chmod 644`).
 fn owner_store(dir: &Path) -> PathBuf {
     let db = dir.join("capf.db");
-    let out = as_user(
-        OWNER,
-        capfsh(),
-        &db,
-        &["utils", "capf", "set", "keep_alive", "20"],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    capfsh_as(OWNER, &db, "utils capf set keep_alive 20").success();
     let out = Command::new("runuser")
         .args(["-u", OWNER, "--", "chmod", "644"])
         .arg(&db)
@@ -128,38 +129,17 @@ fn a_reader_in_a_writable_folder_leaves_nothing_that_breaks_the_owner() {
             owned_by(&dir, reader)
         );
         // The owner's next change works.
-        let out = as_user(
-            OWNER,
-            capfsh(),
-            &db,
-            &["utils", "capf", "set", "keep_alive", "25"],
-        );
-        assert!(out.status.success(), "{}", text(&out.stderr));
+        capfsh_as(OWNER, &db, "utils capf set keep_alive 25").success();
     }
     // The reader's own write attempt is refused as read-only, and breaks nothing either.
-    let out = as_user(
-        READER,
-        capfsh(),
-        &db,
-        &["utils", "capf", "set", "keep_alive", "30"],
-    );
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).contains("read-only"),
-        "{}",
-        text(&out.stderr)
-    );
+    capfsh_as(READER, &db, "utils capf set keep_alive 30")
+        .code(1)
+        .stderr_has("read-only");
     assert!(owned_by(&dir, reader).is_empty());
-    let out = as_user(
-        OWNER,
-        capfsh(),
-        &db,
-        &["utils", "capf", "set", "keep_alive", "35"],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = as_user(READER, capfsh(), &db, &["show", "capf", "keep_alive"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("35"), "{}", text(&out.stdout));
+    capfsh_as(OWNER, &db, "utils capf set keep_alive 35").success();
+    capfsh_as(READER, &db, "show capf keep_alive")
+        .success()
+        .stdout_has("35");
 }
 
 #[test]
@@ -172,36 +152,25 @@ fn a_reader_in_a_folder_it_cannot_write_still_reads() {
     let (_tmp, dir) = folder(0o755, owner);
     let db = owner_store(&dir);
     // With the owner's -wal/-shm in place (kept after the owner's last close).
-    let out = as_user(READER, capfsh(), &db, &["show", "capf", "keep_alive"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("20"), "{}", text(&out.stdout));
+    capfsh_as(READER, &db, "show capf keep_alive")
+        .success()
+        .stdout_has("20");
     // And without them (a store last closed by another SQLite program, which removes them).
     for suffix in ["-wal", "-shm"] {
         let mut p = db.as_os_str().to_os_string();
         p.push(suffix);
         let _ = std::fs::remove_file(PathBuf::from(p));
     }
-    let out = as_user(READER, capfsh(), &db, &["show", "capf", "keep_alive"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("20"), "{}", text(&out.stdout));
+    capfsh_as(READER, &db, "show capf keep_alive")
+        .success()
+        .stdout_has("20");
     // A write by the reader is a write error, never a read that fails.
-    let out = as_user(
-        READER,
-        capfsh(),
-        &db,
-        &["utils", "capf", "set", "keep_alive", "30"],
-    );
+    let out = capfsh_as(READER, &db, "utils capf set keep_alive 30");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    let out = as_user(
-        OWNER,
-        capfsh(),
-        &db,
-        &["utils", "capf", "set", "keep_alive", "40"],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = as_user(READER, capfsh(), &db, &["show", "capf", "keep_alive"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("40"), "{}", text(&out.stdout));
+    capfsh_as(OWNER, &db, "utils capf set keep_alive 40").success();
+    capfsh_as(READER, &db, "show capf keep_alive")
+        .success()
+        .stdout_has("40");
 }
 
 #[test]
@@ -219,23 +188,12 @@ fn side_files_left_by_another_user_are_named_precisely() {
     let shm = PathBuf::from(shm);
     nix::unistd::chown(&shm, Some(nix::unistd::Uid::from_raw(reader)), None).expect("chown");
     std::fs::set_permissions(&shm, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-    let out = as_user(
-        OWNER,
-        capfsh(),
-        &db,
-        &["utils", "capf", "set", "keep_alive", "25"],
-    );
+    let out = capfsh_as(OWNER, &db, "utils capf set keep_alive 25");
     assert_ne!(out.status.code(), Some(0));
     let err = text(&out.stderr);
     assert!(err.contains("-shm belongs to capfsh-t-reader"), "{err}");
     assert!(err.contains("chown"), "{err}");
     // Once root gives it back, all is well.
     nix::unistd::chown(&shm, Some(nix::unistd::Uid::from_raw(owner)), None).expect("chown");
-    let out = as_user(
-        OWNER,
-        capfsh(),
-        &db,
-        &["utils", "capf", "set", "keep_alive", "25"],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    capfsh_as(OWNER, &db, "utils capf set keep_alive 25").success();
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use capfsh::protocol::{Command as Cmd, Message, ProofHash, Tag, cert_type, reason};
 
 use crate::phone_emulator::{self as emu, Credential, Phone, PhoneKey};
-use crate::support::{TestEnv, stderr, stdout};
+use crate::support::{Bin, TestEnv, stderr, stdout};
 
 /// A running `capfd run` on a free loopback port, its log collected.
 struct Capfd {
@@ -36,20 +36,10 @@ impl Capfd {
         ))
         .metadata()
         .expect("fstat");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_capfd"));
-        cmd.args([
-            "run",
-            "--interval-ms",
-            "100",
-            "--listen",
-            "127.0.0.1:0",
-            "--db",
-        ])
-        .arg(&env.db)
-        .args(extra)
-        .env("HOME", env.home())
-        .env_remove("JOURNAL_STREAM")
-        .stderr(Stdio::from(writer));
+        let mut cmd = env.process(Bin::Capfd);
+        cmd.args(["run", "--interval-ms", "100", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stderr(Stdio::from(writer));
         if journal {
             cmd.env("JOURNAL_STREAM", format!("{}:{}", meta.dev(), meta.ino()));
         }

@@ -5,48 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{TestEnv, stderr, stdout};
-
-/// Runs a tool in `dir`, panicking with its output when it fails.
-pub(crate) fn run_ok(dir: &Path, tool: &str, args: &[&str]) -> std::process::Output {
-    let out = Command::new(tool)
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{tool} runs ({e}): .ci/run installs it"));
-    assert!(
-        out.status.success(),
-        "{tool} {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// A CSR made by `openssl req` for `cn` (key options `newkey`, extra options `extra`).
-pub(crate) fn openssl_csr(
-    dir: &Path,
-    name: &str,
-    cn: &str,
-    newkey: &[&str],
-    extra: &[&str],
-) -> PathBuf {
-    let key = format!("{name}.key");
-    let csr = format!("{name}.csr");
-    let subj = format!("/CN={cn}");
-    let mut args = vec![
-        "req", "-new", "-nodes", "-keyout", &key, "-out", &csr, "-subj", &subj,
-    ];
-    args.extend_from_slice(newkey);
-    args.extend_from_slice(extra);
-    run_ok(dir, "openssl", &args);
-    dir.join(csr)
-}
+use crate::support::{TestEnv, openssl_csr, run_ok, stderr, stdout, words};
 
 /// The CAPF CA certificate of `env`, written to `dir/<name>`.
 pub(crate) fn capf_ca_pem(env: &TestEnv, dir: &Path, name: &str) -> PathBuf {
     let out = env.run_capfsh(&["--format", "json", "show", "capf", "cert"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let path = dir.join(name);
     std::fs::write(&path, v["pem"].as_str().expect("pem")).expect("write");
@@ -56,9 +20,7 @@ pub(crate) fn capf_ca_pem(env: &TestEnv, dir: &Path, name: &str) -> PathBuf {
 /// `capfd enroll` of `csr` for `device`, the LSC written to `out`; returns capfd's stderr.
 pub(crate) fn enroll(env: &TestEnv, device: &str, csr: &Path, out: &Path) -> String {
     let o = env
-        .capfd()
-        .args(["enroll", "--device", device, "--csr"])
-        .arg(csr)
+        .enroll_cmd(device, csr)
         .arg("--out")
         .arg(out)
         .output()
@@ -151,58 +113,71 @@ fn every_ca_key_and_every_lsc_key_pass_pkilint_openssl_and_certtool() {
             &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521"],
         ),
     ];
-    // One CSR per key type, reused under every CA (key generation is the slow part).
-    let csrs: Vec<(&str, PathBuf)> = lsc_keys
-        .iter()
-        .map(|(name, newkey)| {
-            (
-                *name,
-                openssl_csr(dir, name, "SEP00000000CAFE", newkey, &[]),
-            )
-        })
-        .collect();
-    for ca_key in [
-        "ec-p256", "ec-p384", "ec-p521", "rsa-2048", "rsa-3072", "rsa-4096",
-    ] {
-        let env = TestEnv::new();
-        let out = env
-            .capfd()
-            .args([
-                "init",
-                "--key",
-                ca_key,
-                "--org",
-                "Example",
-                "--country",
-                "DE",
-            ])
-            .output()
-            .expect("init");
-        assert!(out.status.success(), "{ca_key}: {}", stderr(&out));
-        let ca = capf_ca_pem(&env, dir, &format!("{ca_key}.ca.pem"));
-        if lint {
-            let findings = pkilint(&ca).expect("pkilint");
-            assert_eq!(findings, "", "{ca_key} CA: pkilint findings");
+    // One CSR per key type, reused under every CA (key generation is the slow part); the keys
+    // are made side by side, and each CA is checked on a thread of its own (the checks are
+    // dozens of validator processes, mostly waiting).
+    let csrs: Vec<(&str, PathBuf)> = std::thread::scope(|s| {
+        let made: Vec<_> = lsc_keys
+            .iter()
+            .map(|(name, newkey)| {
+                s.spawn(move || {
+                    (
+                        *name,
+                        openssl_csr(dir, name, "SEP00000000CAFE", newkey, &[]),
+                    )
+                })
+            })
+            .collect();
+        made.into_iter().map(|h| h.join().expect("a CSR")).collect()
+    });
+    let csrs = &csrs;
+    std::thread::scope(|s| {
+        for ca_key in [
+            "ec-p256", "ec-p384", "ec-p521", "rsa-2048", "rsa-3072", "rsa-4096",
+        ] {
+            s.spawn(move || {
+                let env = TestEnv::new();
+                let out = env
+                    .capfd()
+                    .args([
+                        "init",
+                        "--key",
+                        ca_key,
+                        "--org",
+                        "Example",
+                        "--country",
+                        "DE",
+                    ])
+                    .output()
+                    .expect("init");
+                assert!(out.status.success(), "{ca_key}: {}", stderr(&out));
+                let ca = capf_ca_pem(&env, dir, &format!("{ca_key}.ca.pem"));
+                if lint {
+                    let findings = pkilint(&ca).expect("pkilint");
+                    assert_eq!(findings, "", "{ca_key} CA: pkilint findings");
+                }
+                certtool_verify(&ca, &ca);
+                for (name, csr) in csrs {
+                    let lsc = dir.join(format!("{ca_key}-{name}.lsc.pem"));
+                    enroll(&env, "SEP00000000CAFE", csr, &lsc);
+                    let what = format!("{name} LSC of the {ca_key} CA");
+                    if lint {
+                        let findings = pkilint(&lsc).expect("pkilint");
+                        assert_eq!(findings, "", "{what}: pkilint findings");
+                    }
+                    for purpose in ["sslclient", "sslserver"] {
+                        let text =
+                            openssl_verify(&ca, &lsc, &["-x509_strict", "-purpose", purpose]);
+                        assert!(
+                            text.trim_end().ends_with(": OK"),
+                            "{what} {purpose}: {text}"
+                        );
+                    }
+                    certtool_verify(&ca, &lsc);
+                }
+            });
         }
-        certtool_verify(&ca, &ca);
-        for (name, csr) in &csrs {
-            let lsc = dir.join(format!("{ca_key}-{name}.lsc.pem"));
-            enroll(&env, "SEP00000000CAFE", csr, &lsc);
-            let what = format!("{name} LSC of the {ca_key} CA");
-            if lint {
-                let findings = pkilint(&lsc).expect("pkilint");
-                assert_eq!(findings, "", "{what}: pkilint findings");
-            }
-            for purpose in ["sslclient", "sslserver"] {
-                let text = openssl_verify(&ca, &lsc, &["-x509_strict", "-purpose", purpose]);
-                assert!(
-                    text.trim_end().ends_with(": OK"),
-                    "{what} {purpose}: {text}"
-                );
-            }
-            certtool_verify(&ca, &lsc);
-        }
-    }
+    });
 }
 
 /// An external (offline) CA made with openssl and trusted, in `dir`: `ext.pem`/`ext.key`.
@@ -267,14 +242,9 @@ fn rand_serial() -> u64 {
 /// An offline-mode store with one pending CSR of `device` for `newkey`.
 fn offline_with_csr(env: &TestEnv, dir: &Path, device: &str, newkey: &[&str]) -> PathBuf {
     let out = env.run_capfsh(&["utils", "capf", "set", "mode", "offline"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     let csr = openssl_csr(dir, device, device, newkey, &[]);
-    let out = env
-        .capfd()
-        .args(["enroll", "--device", device, "--csr"])
-        .arg(&csr)
-        .output()
-        .expect("enroll");
+    let out = env.enroll_cmd(device, &csr).output().expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));
     csr
 }
@@ -504,34 +474,17 @@ fn csr_dump_shows_every_requested_extension_as_openssl_does() {
         "exts",
         "SEP0000000000DD",
         &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
-        &[
-            "-addext",
-            "extendedKeyUsage=critical,serverAuth,1.3.6.1.5.5.7.3.17,1.2.3.4.5",
-            "-addext",
-            "subjectAltName=IP:10.0.0.1,IP:2001:db8::1,DNS:phone.example",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "1.2.3.4.99=DER:01:02:03",
-        ],
+        &words(
+            "-addext extendedKeyUsage=critical,serverAuth,1.3.6.1.5.5.7.3.17,1.2.3.4.5 -addext subjectAltName=IP:10.0.0.1,IP:2001:db8::1,DNS:phone.example -addext basicConstraints=critical,CA:TRUE -addext 1.2.3.4.99=DER:01:02:03",
+        ),
     );
     let out = env
-        .capfd()
-        .args(["enroll", "--device", "SEP0000000000DD", "--csr"])
-        .arg(&csr)
+        .enroll_cmd("SEP0000000000DD", &csr)
         .output()
         .expect("enroll");
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = env.run_capfsh(&[
-        "--format",
-        "json",
-        "utils",
-        "capf",
-        "csr",
-        "dump",
-        "SEP0000000000DD",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run_capfsh(&words("--format json utils capf csr dump SEP0000000000DD"));
+    out.success();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let exts = v["requested_extensions"].as_str().expect("string");
     let openssl_text = stdout(&run_ok(
@@ -570,12 +523,8 @@ fn a_cut_lsc_validity_is_warned_about_by_init_enroll_and_status() {
     let env = TestEnv::new();
     let dir = env.home();
     let out = env.run_capfd(&["init"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("warning: the CAPF CA is valid for 1824 days, not longer than the LSC validity setting (1825 days)"),
-        "{}",
-        stderr(&out)
-    );
+    out.success();
+    out.stderr_has("warning: the CAPF CA is valid for 1824 days, not longer than the LSC validity setting (1825 days)");
     let csr = openssl_csr(
         dir,
         "cut",
@@ -606,9 +555,5 @@ fn a_cut_lsc_validity_is_warned_about_by_init_enroll_and_status() {
     assert!(!log.contains("warning"), "{log}");
     let out = env.run_capfsh(&["show", "capf", "status"]);
     assert!(!stdout(&out).contains("Warning"), "{}", stdout(&out));
-    assert!(
-        stdout(&out).contains("CAPF CA days left"),
-        "{}",
-        stdout(&out)
-    );
+    out.stdout_has("CAPF CA days left");
 }

@@ -1,6 +1,6 @@
 //! Scripts: from standard input and from `-f FILE`.
 
-use crate::support::{TestEnvironment, stderr, stdout};
+use crate::support::{Run, TestEnvironment, stderr, stdout};
 
 #[test]
 fn a_script_runs_line_by_line_with_comments() {
@@ -15,9 +15,8 @@ fn a_script_runs_line_by_line_with_comments() {
              utils capf set keep_alive 25\n\
              show capf keep_alive | include keep-alive\n",
         )
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+        .run();
+    out.success();
     let text = stdout(&out);
     assert!(
         text.contains("CAPF keep-alive changed from 15 to 25 minutes"),
@@ -32,8 +31,7 @@ fn a_script_stops_at_the_first_failure_and_names_its_line() {
     let out = env
         .capfsh()
         .write_stdin("utils capf set keep_alive 20\nutils capf set keep_alive 99\nutils capf set keep_alive 30\n")
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
@@ -56,8 +54,7 @@ fn keep_going_runs_everything_and_exits_1() {
         .capfsh()
         .arg("--keep-going")
         .write_stdin("utils capf set keep_alive 99\nutils bogus\nutils capf set keep_alive 30\n")
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
@@ -74,10 +71,9 @@ fn a_script_never_waits_for_answers() {
     let out = env
         .capfsh()
         .write_stdin("utils capf stale-lsc delete all\ny\n")
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("add noconfirm"), "{}", stderr(&out));
+    out.stderr_has("add noconfirm");
     assert_eq!(
         env.store()
             .stale_lsc_count(&capfsh::store::Scope::All)
@@ -91,21 +87,11 @@ fn abbreviations_warn_unless_quiet_and_quit_ends_the_script() {
     let env = TestEnvironment::new();
     let script = env.home().join("script.txt");
     std::fs::write(&script, "ut ca cs co\nquit\nutils bogus\n").expect("write");
-    let out = env.capfsh().arg("-f").arg(&script).output().expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("write it in full: utils capf csr count"),
-        "{}",
-        stderr(&out)
-    );
+    let out = env.capfsh().arg("-f").arg(&script).run();
+    out.success();
+    out.stderr_has("write it in full: utils capf csr count");
     assert_eq!(stdout(&out), "0 CSRs pending\n");
-    let out = env
-        .capfsh()
-        .arg("-q")
-        .arg("-f")
-        .arg(&script)
-        .output()
-        .expect("run");
+    let out = env.capfsh().arg("-q").arg("-f").arg(&script).run();
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 }
 
@@ -124,9 +110,8 @@ fn abbreviated_values_noconfirm_and_modifiers_warn_with_the_full_line() {
              utils capf csr list | inc SEP | cou\n\
              utils capf set mode online\n",
         )
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+        .run();
+    out.success();
     let err = stderr(&out);
     let warnings: Vec<&str> = err.lines().collect();
     assert_eq!(
@@ -139,11 +124,7 @@ fn abbreviated_values_noconfirm_and_modifiers_warn_with_the_full_line() {
         ],
         "{err}"
     );
-    assert!(
-        stdout(&out).contains("Deleted 1 stale LSC"),
-        "{}",
-        stdout(&out)
-    );
+    out.stdout_has("Deleted 1 stale LSC");
 }
 
 #[test]
@@ -153,9 +134,8 @@ fn an_ssh_forced_command_runs_as_one_line() {
     let out = env
         .capfsh()
         .env("SSH_ORIGINAL_COMMAND", "utils capf csr list | count")
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
+        .run();
+    out.success();
     insta::assert_snapshot!(crate::support::CommandOutput(out.clone()), @r#"
         Count: 4
         [EOF]
@@ -163,14 +143,9 @@ fn an_ssh_forced_command_runs_as_one_line() {
     let out = env
         .capfsh()
         .env("SSH_ORIGINAL_COMMAND", "utils capf stale-lsc delete all")
-        .output()
-        .expect("run");
+        .run();
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("ssh command line 1: "),
-        "{}",
-        stderr(&out)
-    );
+    out.stderr_has("ssh command line 1: ");
 }
 
 /// A script saved by a Windows editor starts with a byte-order mark: it is not part of the
@@ -180,13 +155,9 @@ fn a_byte_order_mark_before_the_first_line_is_ignored() {
     let env = TestEnvironment::new();
     let script = env.home().join("bom.txt");
     std::fs::write(&script, "\u{feff}utils capf set keep_alive 30\r\n").expect("write");
-    let out = env.capfsh().arg("-f").arg(&script).output().expect("run");
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("changed from 15 to 30 minutes"),
-        "{}",
-        stdout(&out)
-    );
+    let out = env.capfsh().arg("-f").arg(&script).run();
+    out.success();
+    out.stdout_has("changed from 15 to 30 minutes");
 }
 
 /// `| count` counts a command's answer: a failed command has none, so no `Count: 0`.

@@ -10,7 +10,7 @@ use crate::support::{Bin, Service, TestEnv, csr_pem, stderr};
 /// devices to sign.
 fn store_with_two_pending(env: &TestEnv) {
     let out = env.run_capfd(&["init"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    out.success();
     env.capfsh()
         .args(["utils", "capf", "set", "mode", "offline"])
         .assert()
@@ -23,12 +23,7 @@ fn store_with_two_pending(env: &TestEnv) {
     for dev in ["SEP0000000000A1", "SEP0000000000A2"] {
         let csr = env.home().join(format!("{dev}.csr"));
         std::fs::write(&csr, csr_pem(dev)).expect("csr");
-        let out = env
-            .capfd()
-            .args(["enroll", "--device", dev, "--csr"])
-            .arg(&csr)
-            .output()
-            .expect("enroll");
+        let out = env.enroll_cmd(dev, &csr).output().expect("enroll");
         assert!(out.status.success(), "{}", stderr(&out));
     }
     env.capfsh()

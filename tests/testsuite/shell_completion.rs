@@ -1,7 +1,7 @@
 //! Dynamic shell completion (clap_complete CompleteEnv) answers from the command tree and the
 //! store; the pseudo-terminal tests in repl_pty drive real shells.
 
-use crate::support::{TestEnv, stdout};
+use crate::support::{Run, TestEnv, stdout};
 
 /// Asks the binary for completions the way the bash registration does.
 fn bash_complete(env: &TestEnv, words: &[&str]) -> Vec<String> {
@@ -16,8 +16,7 @@ fn bash_complete(env: &TestEnv, words: &[&str]) -> Vec<String> {
         .env("_CLAP_IFS", "\n")
         .arg("--")
         .args(words)
-        .output()
-        .expect("run");
+        .run();
     stdout(&out).lines().map(str::to_owned).collect()
 }
 

@@ -142,6 +142,94 @@ impl CommandOutput {
         assert_eq!(self.status.code(), Some(code), "{self}");
         self
     }
+
+    /// Asserts standard output contains `needle`, showing the whole output otherwise.
+    #[track_caller]
+    pub fn stdout_has(&self, needle: &str) -> &Self {
+        assert!(self.out().contains(needle), "no {needle:?} in:\n{self}");
+        self
+    }
+
+    /// Asserts standard error contains `needle`, showing the whole output otherwise.
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Self {
+        assert!(self.err().contains(needle), "no {needle:?} in:\n{self}");
+        self
+    }
+}
+
+/// Runs a tool in `dir`, panicking with its output when it fails.
+pub fn run_ok(dir: &Path, tool: &str, args: &[&str]) -> std::process::Output {
+    let out = Command::new(tool)
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} runs ({e}): .ci/run installs it"));
+    assert!(
+        out.status.success(),
+        "{tool} {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A CSR made by `openssl req` for `cn` (key options `newkey`, extra options `extra`).
+pub fn openssl_csr(dir: &Path, name: &str, cn: &str, newkey: &[&str], extra: &[&str]) -> PathBuf {
+    let key = format!("{name}.key");
+    let csr = format!("{name}.csr");
+    let subj = format!("/CN={cn}");
+    let mut args = vec![
+        "req", "-new", "-nodes", "-keyout", &key, "-out", &csr, "-subj", &subj,
+    ];
+    args.extend_from_slice(newkey);
+    args.extend_from_slice(extra);
+    run_ok(dir, "openssl", &args);
+    dir.join(csr)
+}
+
+/// Runs `openssl args...` in `dir`, panicking with its output when it fails.
+pub fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
+    run_ok(dir, "openssl", args)
+}
+
+/// `openssl verify -CAfile ca cert`, which must succeed; what it printed.
+pub fn openssl_verify_ok(ca: &Path, cert: &Path) -> String {
+    let out = Command::new("openssl")
+        .args(["verify", "-CAfile"])
+        .arg(ca)
+        .arg(cert)
+        .run();
+    let text = out.out() + &out.err();
+    assert!(
+        out.status.success(),
+        "openssl verify {}: {text}",
+        cert.display()
+    );
+    text
+}
+
+/// The words of a command line written as one string (`"utils capf csr list"`), for tables of
+/// cases; no word may hold a space.
+pub fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+/// Runs a command built by the harness to its end: `env.capfsh().args(..).arg(path).run()`.
+pub trait Run {
+    fn run(&mut self) -> CommandOutput;
+}
+
+impl Run for assert_cmd::Command {
+    fn run(&mut self) -> CommandOutput {
+        CommandOutput(self.output().expect("run"))
+    }
+}
+
+impl Run for Command {
+    fn run(&mut self) -> CommandOutput {
+        CommandOutput(self.output().expect("run"))
+    }
 }
 
 /// A fixed instant: `2026-11-20 08:00:00 UTC` plus `minutes`.
@@ -313,6 +401,14 @@ impl TestEnv {
     /// `capfd --db <store>` with a clean environment.
     pub fn capfd(&self) -> assert_cmd::Command {
         Self::assert_cmd(self.process(Bin::Capfd), Bin::Capfd)
+    }
+
+    /// `capfd enroll --device <device> --csr <csr>`: a phone's CSR taken in (add `--out` and the
+    /// like before running it).
+    pub fn enroll_cmd(&self, device: &str, csr: impl AsRef<OsStr>) -> assert_cmd::Command {
+        let mut cmd = self.capfd();
+        cmd.args(["enroll", "--device", device, "--csr"]).arg(csr);
+        cmd
     }
 
     /// Runs `capfsh --db <store> args...` with nothing on standard input.
