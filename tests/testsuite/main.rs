@@ -30,3 +30,4 @@ mod service_log;
 mod shell_completion;
 mod shell_pty;
 mod support;
+mod typed_errors;
