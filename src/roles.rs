@@ -6,8 +6,9 @@
 //! | operator | level 1 | also every change but the CA and trust ones (keep-alive, validity, deletes, imports) |
 //! | admin | level 4 | everything: also the issuer mode, trust anchors, backups, `capfd init`/`restore` |
 //!
-//! What a command needs follows from its [`Effect`] in the command tree: reading needs
-//! read-only, writing or destroying needs operator, administering needs admin.
+//! What a command needs follows from its effect in the command tree (`cli::tree::Effect`):
+//! reading needs read-only, writing or destroying needs operator, administering needs admin;
+//! this module knows roles, not commands.
 //!
 //! The map from groups to roles is the store's roles file, `<store>.roles` beside it, written by
 //! `capfd setup` (owned by root or the store's owner, writable by nobody else: a file others
@@ -18,8 +19,6 @@
 //! the boundary real for readers, who cannot write the store by any means.
 
 use std::path::{Path, PathBuf};
-
-use crate::cli::tree::{CommandId, Effect};
 
 crate::domain::keywords! {
     /// A privilege level, named as admins read it.
@@ -32,25 +31,6 @@ crate::domain::keywords! {
         /// Everything (CUCM level 4).
         Admin = "admin",
     }
-}
-
-impl Role {
-    /// The role a command with this effect needs.
-    pub const fn required_for(effect: Effect) -> Role {
-        match effect {
-            Effect::Reads => Role::ReadOnly,
-            Effect::Writes | Effect::Destroys => Role::Operator,
-            Effect::Administers | Effect::ReplacesTrust => Role::Admin,
-        }
-    }
-}
-
-/// Commands that never touch the store: anyone may run them, with or without a role.
-pub fn needs_no_role(id: CommandId) -> bool {
-    matches!(
-        id,
-        CommandId::Help | CommandId::Quit | CommandId::Exit | CommandId::SetPagination
-    )
 }
 
 /// Why a command was refused, or why the roles could not be worked out.
@@ -236,16 +216,8 @@ pub fn role_of(who: &Identity, db: &Path) -> Result<(Role, String), RoleError> {
     })
 }
 
-/// Checks that the user running us may run a command with `effect` on the store at `db`.
-/// `command` is the command written in full, for the message.
-pub fn check(db: &Path, id: CommandId, effect: Effect, command: &str) -> Result<(), RoleError> {
-    if needs_no_role(id) {
-        return Ok(());
-    }
-    check_role(db, Role::required_for(effect), command)
-}
-
-/// Checks that the user running us has at least `needed` on the store at `db`.
+/// Checks that the user running us has at least `needed` on the store at `db`. `command` is
+/// the command written in full, for the message.
 pub fn check_role(db: &Path, needed: Role, command: &str) -> Result<(), RoleError> {
     let me = Identity::current();
     let (has, why) = role_of(&me, db)?;
@@ -335,47 +307,6 @@ pub fn group_id(name: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn what_each_effect_needs() {
-        assert_eq!(Role::required_for(Effect::Reads), Role::ReadOnly);
-        assert_eq!(Role::required_for(Effect::Writes), Role::Operator);
-        assert_eq!(Role::required_for(Effect::Destroys), Role::Operator);
-        assert_eq!(Role::required_for(Effect::Administers), Role::Admin);
-        assert!(Role::Admin > Role::Operator && Role::Operator > Role::ReadOnly);
-    }
-
-    #[test]
-    fn the_trust_list_and_the_mode_need_an_admin_and_reads_need_only_read_only() {
-        use crate::cli::tree::all_commands;
-        let need = |words: &[&str]| {
-            let (_, node) = all_commands()
-                .into_iter()
-                .find(|(p, _)| p == words)
-                .expect("command");
-            Role::required_for(node.run.expect("runnable").effect)
-        };
-        assert_eq!(need(&["utils", "capf", "trust", "import"]), Role::Admin);
-        assert_eq!(need(&["utils", "capf", "set", "mode"]), Role::Admin);
-        assert_eq!(need(&["utils", "capf", "backup"]), Role::Admin);
-        assert_eq!(
-            need(&["utils", "capf", "set", "keep_alive"]),
-            Role::Operator
-        );
-        assert_eq!(
-            need(&["utils", "capf", "stale-lsc", "delete"]),
-            Role::Operator
-        );
-        assert_eq!(need(&["utils", "capf", "cert", "import"]), Role::Operator);
-        for (path, node) in all_commands() {
-            let first = path.first().copied().unwrap_or_default();
-            let last = path.last().copied().unwrap_or_default();
-            if first == "show" || matches!(last, "list" | "dump" | "count") {
-                let effect = node.run.expect("runnable").effect;
-                assert_eq!(Role::required_for(effect), Role::ReadOnly, "{path:?}");
-            }
-        }
-    }
 
     #[test]
     fn roles_file_round_trips_and_refuses_odd_names() {

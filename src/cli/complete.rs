@@ -48,7 +48,7 @@ impl Choice {
 }
 
 /// The answer for one cursor position.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Completion {
     /// Byte offset in the line where the word being completed starts.
     pub start: usize,

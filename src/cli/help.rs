@@ -71,6 +71,16 @@ pub fn question_mark(c: &Completion) -> Vec<String> {
     lines
 }
 
+/// What `help [command]` prints: how to get around, or the command's description and syntax
+/// (an error line for words that name no command). The dispatcher hands this to the `help`
+/// handler, which sits below the tree and so cannot read it itself.
+pub fn describe(words: Option<&str>, repl: bool) -> Result<Vec<String>, String> {
+    match words {
+        None => Ok(general_help()),
+        Some(words) => command_help(words, repl),
+    }
+}
+
 /// `help` with no command: how to get around.
 pub fn general_help() -> Vec<String> {
     [

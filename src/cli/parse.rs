@@ -4,20 +4,22 @@
 //! level (`ut ca cs li` is `utils capf csr list`). The REPL, scripts and the one-shot CLI all go
 //! through [`resolve`], so abbreviations and errors read the same everywhere.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::tree::{
-    Choice, CommandId, Effect, KeywordOption, KeywordValue, NOCONFIRM, Node, PASSWORD_FILE, Param,
-    ROOT, ValueKind,
+    Choice, KeywordOption, KeywordValue, NOCONFIRM, Node, PASSWORD_FILE, Param, ROOT, Runnable,
+    ValueKind,
 };
-use crate::domain::{DeviceName, InvalidValue};
+use crate::commands::CommandError;
+use crate::commands::args::{Args, OptionValue, Options, Value};
+use crate::domain::InvalidValue;
 use crate::store::Scope;
 
 /// A fully parsed command, ready to dispatch.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Invocation {
-    /// What to run.
-    pub id: CommandId,
+    /// What to run, as the tree defines it: its handler, parameters and effect.
+    pub run: &'static Runnable,
     /// The canonical words (`["utils", "capf", "csr", "list"]`).
     pub path: Vec<&'static str>,
     /// Parameter values in the order of the command's parameters; `None` where an optional one
@@ -31,10 +33,6 @@ pub struct Invocation {
     /// Some word was abbreviated (scripts warn about this: a later command could make the
     /// prefix ambiguous).
     pub abbreviated: bool,
-    /// What the command does to the store, from its definition in the tree.
-    pub effect: Effect,
-    /// The command's parameters, for [`Invocation::values`].
-    params: &'static [Param],
 }
 
 /// A keyword option as given: its declaration and the words that followed it, in full.
@@ -57,188 +55,6 @@ impl GivenOption {
     }
 }
 
-/// A keyword option's value, typed by what its declaration says follows the keyword.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OptionValue {
-    /// A flag (`dry-run`).
-    Flag,
-    /// A number inside its range.
-    Number(i64),
-    /// One of the choice words, in full, and the value after it where the word takes one
-    /// (`string 1234`).
-    Word(&'static str, Option<String>),
-    /// Free text.
-    Text(String),
-    /// A file or folder.
-    Path(PathBuf),
-}
-
-/// The keyword options of a command, typed: what its handler reads, by keyword.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Options {
-    /// The command's declarations (for defaults, and to catch a handler asking for a keyword
-    /// its command does not have).
-    specs: &'static [KeywordOption],
-    /// What was given, in the order typed.
-    given: Vec<(&'static str, OptionValue)>,
-}
-
-impl Options {
-    /// Every value given for `word`, in the order typed (one at most unless it repeats).
-    pub fn all(&self, word: &str) -> impl Iterator<Item = &OptionValue> {
-        debug_assert!(
-            self.specs.iter().any(|s| s.word == word),
-            "no keyword option {word:?} is declared for this command"
-        );
-        self.given
-            .iter()
-            .filter(move |(w, _)| *w == word)
-            .map(|(_, v)| v)
-    }
-
-    fn first(&self, word: &str) -> Option<&OptionValue> {
-        self.all(word).next()
-    }
-
-    /// Whether `word` was given.
-    pub fn has(&self, word: &str) -> bool {
-        self.first(word).is_some()
-    }
-
-    /// A number option's value, or the default its range declares.
-    pub fn number(&self, word: &str) -> Option<i64> {
-        match self.first(word) {
-            Some(OptionValue::Number(n)) => Some(*n),
-            _ => self
-                .specs
-                .iter()
-                .find(|s| s.word == word)
-                .and_then(|s| match s.value {
-                    KeywordValue::Number(_, range) => range.default,
-                    _ => None,
-                }),
-        }
-    }
-
-    /// A choice option's word, in full.
-    pub fn word(&self, word: &str) -> Option<&'static str> {
-        match self.first(word) {
-            Some(OptionValue::Word(w, _)) => Some(w),
-            _ => None,
-        }
-    }
-
-    /// The value after a choice word that takes one (`auth string <digits>`).
-    pub fn extra(&self, word: &str) -> Option<&str> {
-        match self.first(word) {
-            Some(OptionValue::Word(_, extra)) => extra.as_deref(),
-            _ => None,
-        }
-    }
-
-    /// A text option's value.
-    pub fn text(&self, word: &str) -> Option<&str> {
-        match self.first(word) {
-            Some(OptionValue::Text(t)) => Some(t),
-            _ => None,
-        }
-    }
-
-    /// A path option's value.
-    pub fn path(&self, word: &str) -> Option<&Path> {
-        match self.first(word) {
-            Some(OptionValue::Path(p)) => Some(p),
-            _ => None,
-        }
-    }
-}
-
-/// One parameter's value, typed by its [`ValueKind`]: the command gets these, never text to
-/// parse again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Value {
-    /// A number inside its range.
-    Number(i64),
-    /// One of the choice words, in full.
-    Word(&'static str),
-    /// A checked device name (upper case).
-    Device(DeviceName),
-    /// `all` or one device.
-    Scope(Scope),
-    /// A file or folder.
-    Path(PathBuf),
-    /// Free words (a command path for `help`).
-    Text(String),
-}
-
-/// The typed values of a command's parameters: the positional ones by position (`None` where
-/// an optional one was left out), and the keyword options.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Args {
-    values: Vec<Option<Value>>,
-    options: Options,
-}
-
-impl Args {
-    /// The value at `i`, if given.
-    pub fn get(&self, i: usize) -> Option<&Value> {
-        self.values.get(i).and_then(Option::as_ref)
-    }
-
-    /// The keyword options (none given, when the command takes none).
-    pub fn options(&self) -> &Options {
-        &self.options
-    }
-
-    /// A number parameter.
-    pub fn number(&self, i: usize) -> Option<i64> {
-        match self.get(i) {
-            Some(Value::Number(n)) => Some(*n),
-            _ => None,
-        }
-    }
-
-    /// A choice parameter's word.
-    pub fn word(&self, i: usize) -> Option<&'static str> {
-        match self.get(i) {
-            Some(Value::Word(w)) => Some(w),
-            _ => None,
-        }
-    }
-
-    /// A device parameter.
-    pub fn device(&self, i: usize) -> Option<&DeviceName> {
-        match self.get(i) {
-            Some(Value::Device(d)) => Some(d),
-            _ => None,
-        }
-    }
-
-    /// An `all|<device>` parameter.
-    pub fn scope(&self, i: usize) -> Option<&Scope> {
-        match self.get(i) {
-            Some(Value::Scope(s)) => Some(s),
-            _ => None,
-        }
-    }
-
-    /// A path parameter.
-    pub fn path(&self, i: usize) -> Option<&Path> {
-        match self.get(i) {
-            Some(Value::Path(p)) => Some(p),
-            _ => None,
-        }
-    }
-
-    /// A free-text parameter.
-    pub fn text(&self, i: usize) -> Option<&str> {
-        match self.get(i) {
-            Some(Value::Text(t)) => Some(t),
-            _ => None,
-        }
-    }
-}
-
 impl Invocation {
     /// The canonical command line (`utils capf csr list`) with its arguments.
     pub fn canonical(&self) -> String {
@@ -246,12 +62,10 @@ impl Invocation {
         words.extend(self.args.iter().flatten().cloned());
         // Options in the order they are declared, whatever the order typed.
         let declared = |g: &GivenOption| {
-            self.params
-                .last()
-                .and_then(|p| match p.kind {
-                    ValueKind::Options(specs) => specs.iter().position(|s| s.word == g.spec.word),
-                    _ => None,
-                })
+            self.run
+                .options()
+                .iter()
+                .position(|s| s.word == g.spec.word)
                 .unwrap_or(usize::MAX)
         };
         let mut options: Vec<&GivenOption> = self.options.iter().collect();
@@ -270,20 +84,13 @@ impl Invocation {
         self.args.get(i).and_then(|a| a.as_deref())
     }
 
-    /// The default the tree declares for parameter `i` (a number's), used when it is left out.
-    pub fn default_of(&self, i: usize) -> Option<i64> {
-        match self.params.get(i)?.kind {
-            ValueKind::Number(range) => range.default,
-            _ => None,
-        }
-    }
-
     /// The parameters as typed values, checked against the domain (a device name's rules, a
     /// number's range). A value that fails is refused (exit 1, audited for a command that
     /// changes the store), not a usage error: the command was right, the value was not.
     pub fn values(&self) -> Result<Args, InvalidValue> {
-        let mut values = Vec::with_capacity(self.params.len());
-        for (param, raw) in self.params.iter().zip(&self.args) {
+        let params = self.run.params;
+        let mut values = Vec::with_capacity(params.len());
+        for (param, raw) in params.iter().zip(&self.args) {
             let Some(raw) = raw else {
                 values.push(None);
                 continue;
@@ -308,10 +115,7 @@ impl Invocation {
                 },
             }));
         }
-        let specs = match self.params.last().map(|p| p.kind) {
-            Some(ValueKind::Options(specs)) => specs,
-            _ => &[],
-        };
+        let specs = self.run.options();
         let mut given = Vec::with_capacity(self.options.len());
         for g in &self.options {
             let value = g.value.clone().unwrap_or_default();
@@ -333,10 +137,32 @@ impl Invocation {
                 },
             ));
         }
-        Ok(Args {
-            values,
-            options: Options { specs, given },
-        })
+        let defaults = params
+            .iter()
+            .map(|p| match p.kind {
+                ValueKind::Number(range) => range.default,
+                _ => None,
+            })
+            .collect();
+        let options = Options::new(
+            specs.iter().map(|s| s.word).collect(),
+            specs
+                .iter()
+                .filter_map(|s| match s.value {
+                    KeywordValue::Number(_, range) => Some((s.word, range.default?)),
+                    _ => None,
+                })
+                .collect(),
+            given,
+        );
+        Ok(Args::new(values, defaults, options))
+    }
+}
+
+/// A line that is not a command is a usage error (exit code 2).
+impl From<ParseError> for CommandError {
+    fn from(e: ParseError) -> Self {
+        CommandError::usage(e.to_string()).with_source(e)
     }
 }
 
@@ -429,7 +255,7 @@ fn hint(path: &[&str]) -> String {
 }
 
 /// The outcome of matching one typed word against a node's children.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Step {
     /// One child matched; `true` when only by prefix.
     Matched(&'static Node, bool),
@@ -531,7 +357,7 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
         return Err(ParseError::Empty);
     }
     let w = walk(words, repl)?;
-    let Some(run) = w.node.run else {
+    let Some(run) = w.node.run.as_ref() else {
         return Err(match words.get(w.consumed) {
             Some(word) => ParseError::Unknown {
                 path: w.path,
@@ -613,14 +439,12 @@ pub fn resolve(words: &[String], repl: bool) -> Result<Invocation, ParseError> {
         });
     }
     Ok(Invocation {
-        id: run.id,
+        run,
         path: w.path,
         args,
         options,
         noconfirm,
         abbreviated,
-        effect: run.effect,
-        params: run.params,
     })
 }
 
@@ -919,7 +743,7 @@ mod tests {
     #[test]
     fn keyword_options_are_checked_expanded_and_secrets_masked() {
         let inv = parse("ut ca op inst SEP1 k ec-p3 au str 1234 by 2099-01-01").expect("parse");
-        assert_eq!(inv.id, CommandId::OperationInstall);
+        assert_eq!(inv.path, ["utils", "capf", "operation", "install"]);
         let args = inv.values().expect("values");
         let options = args.options();
         assert_eq!(options.word("key"), Some("ec-p384"));
@@ -1037,7 +861,7 @@ mod tests {
     #[test]
     fn abbreviations_resolve_at_every_level() {
         let inv = parse("ut ca cs li").expect("parse");
-        assert_eq!(inv.id, CommandId::CsrList);
+        assert_eq!(inv.path, ["utils", "capf", "csr", "list"]);
         assert_eq!(inv.path, ["utils", "capf", "csr", "list"]);
         assert!(inv.abbreviated);
         let inv = parse("UTILS CAPF CSR LIST").expect("parse");
@@ -1058,7 +882,7 @@ mod tests {
     #[test]
     fn parameters_noconfirm_and_choices() {
         let inv = parse("utils capf stale-lsc delete all noconfirm").expect("parse");
-        assert_eq!(inv.id, CommandId::StaleDelete);
+        assert_eq!(inv.path, ["utils", "capf", "stale-lsc", "delete"]);
         assert_eq!(inv.arg(0), Some("all"));
         assert!(inv.noconfirm);
         let inv = parse("set cli pag of").expect("parse");
@@ -1138,7 +962,7 @@ mod tests {
     fn keyword_value_pairs_parse_in_any_order_and_never_take_a_password() {
         let inv = parse("utils capf set online-ca user capf po 8443 host est.example.com")
             .expect("parse");
-        assert_eq!(inv.id, CommandId::SetOnlineCa);
+        assert_eq!(inv.path, ["utils", "capf", "set", "online-ca"]);
         let args = inv.values().expect("values");
         let options = args.options();
         assert_eq!(options.text("host"), Some("est.example.com"));
@@ -1195,7 +1019,7 @@ mod tests {
                 .expect("values")
                 .options()
                 .path("password-file"),
-            Some(Path::new("/tmp/a b"))
+            Some(std::path::Path::new("/tmp/a b"))
         );
         assert!(may_hold_password(
             "utils capf set online-ca host e user u password x"

@@ -5,104 +5,24 @@
 //! shell completion scripts and the man page are all functions over this tree, so they cannot
 //! disagree.
 
+use crate::commands::{self, Handler};
 use crate::domain::{
     DEFAULT_EST_PORT, InvalidValue, IssuerMode, KeepAlive, RevocationReason, ValidityDays,
 };
+use crate::roles::Role;
 pub use crate::store::DeviceSource;
 
-/// What a complete command does; dispatch matches on this.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CommandId {
-    /// `utils capf set keep_alive [minutes]`
-    SetKeepAlive,
-    /// `utils capf set mode <capf|online|offline>`
-    SetMode,
-    /// `utils capf set validity <days>`
-    SetValidity,
-    /// `utils capf csr list`
-    CsrList,
-    /// `utils capf csr count`
-    CsrCount,
-    /// `utils capf csr dump <device>`
-    CsrDump,
-    /// `utils capf csr delete all|<device>`
-    CsrDelete,
-    /// `utils capf stale-lsc list`
-    StaleList,
-    /// `utils capf stale-lsc delete all|<device>`
-    StaleDelete,
-    /// `show capf keep_alive`
-    ShowKeepAlive,
-    /// `show capf status`
-    ShowStatus,
-    /// `show capf audit [count]`
-    ShowAudit,
-    /// `show capf cert`
-    ShowCert,
-    /// `utils capf csr export <folder>`
-    CsrExport,
-    /// `utils capf cert import <file|folder>`
-    CertImport,
-    /// `utils capf trust import <file>`
-    TrustImport,
-    /// `utils capf backup <folder>`
-    Backup,
-    /// `show capf trust`
-    ShowTrust,
-    /// `show capf lsc`
-    ShowLsc,
-    /// `show capf lsc expiring <days>`
-    ShowLscExpiring,
-    /// `show capf lsc device <device>`
-    ShowLscDevice,
-    /// `utils capf operation install <device> [options]`
-    OperationInstall,
-    /// `utils capf operation install file <csv> [output <csv>]`
-    OperationInstallFile,
-    /// `utils capf operation troubleshoot <device> [options]`
-    OperationTroubleshoot,
-    /// `utils capf operation delete <device> [options]`
-    OperationDelete,
-    /// `utils capf operation cancel <device>`
-    OperationCancel,
-    /// `show capf operation [<device>|pending|failed]`
-    ShowOperation,
-    /// `show capf phone <device>`
-    ShowPhone,
-    /// `set cli pagination on|off`
-    SetPagination,
-    /// `show capf cert all`
-    ShowCertAll,
-    /// `utils capf lsc revoke <device> [reason ...]`
-    LscRevoke,
-    /// `utils capf lsc revoke serial <hex> [reason ...]`
-    LscRevokeSerial,
-    /// `utils capf lsc export {all|<device>} <folder> [chain|nochain]`
-    LscExport,
-    /// `utils capf tidy [expired-lscs] [superseded-csrs] [older-than <days>] [dry-run]`
-    Tidy,
-    /// `help [command]`
-    Help,
-    /// `quit`
-    Quit,
-    /// `exit`
-    Exit,
-    /// `utils capf set online-ca host <host> [port <port>] [label <label>] user <user>
-    /// [password-file <path>]`
-    SetOnlineCa,
-    /// `utils capf online-ca cacerts [noconfirm]`
-    OnlineCaCacerts,
-    /// `show capf online-ca`
-    ShowOnlineCa,
-    /// `show capf online-ca requests`
-    ShowOnlineCaRequests,
-}
-
 /// What a command does to the store. Every command declares it (the field has no default), so
-/// a new command that changes the store cannot forget to be audited, failures included.
+/// a new command that changes the store cannot forget to be audited, failures included, nor
+/// which role it needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {
-    /// Reads the store, or changes only the session (`set cli pagination`).
+    /// Never opens the store, and changes at most the session (`help`, `set cli pagination`):
+    /// anyone may run it, with a role or without.
+    Session,
+    /// Ends the session (`quit`, `exit`); never opens the store.
+    Ends,
+    /// Reads the store.
     Reads,
     /// Changes the store: audited, and a refused change leaves a `failed` audit line.
     Writes,
@@ -121,7 +41,17 @@ pub enum Effect {
 impl Effect {
     /// Whether the command changes the store (and so is audited, failures included).
     pub const fn mutates(self) -> bool {
-        !matches!(self, Effect::Reads)
+        !matches!(self, Effect::Session | Effect::Ends | Effect::Reads)
+    }
+
+    /// The role a command with this effect needs; `None` for one that never opens the store.
+    pub const fn role(self) -> Option<Role> {
+        match self {
+            Effect::Session | Effect::Ends => None,
+            Effect::Reads => Some(Role::ReadOnly),
+            Effect::Writes | Effect::Destroys => Some(Role::Operator),
+            Effect::Administers | Effect::ReplacesTrust => Some(Role::Admin),
+        }
     }
 
     /// Whether the command asks for confirmation and takes `noconfirm`.
@@ -491,21 +421,23 @@ pub struct ParamRow {
     pub help: String,
 }
 
-/// What makes a node runnable. All fields are required: a command states what it does to the
-/// store ([`Effect`]) where it is defined, and one that does not say does not compile:
+/// What makes a node runnable: the handler that runs it, named where the command is defined,
+/// so adding a command touches its node and its handler and nothing else. All fields are
+/// required: a command states what it does to the store ([`Effect`]) where it is defined, and
+/// one that does not say does not compile:
 ///
 /// ```compile_fail,E0063
-/// use capfsh::cli::tree::{CommandId, Runnable};
+/// use capfsh::cli::tree::Runnable;
 /// const FROB: Runnable = Runnable {
-///     id: CommandId::CsrDelete,
+///     handler: capfsh::commands::csr::delete,
 ///     params: &[],
 ///     description: "Frobs every CSR.",
 /// };
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Runnable {
-    /// Dispatch key.
-    pub id: CommandId,
+    /// What runs the command, given its typed values.
+    pub handler: Handler,
     /// Positional parameters, in order.
     pub params: &'static [Param],
     /// The longer text `help <command>` prints.
@@ -555,7 +487,7 @@ impl Runnable {
 }
 
 /// One word of the tree. A node may both run and have children (`show capf lsc` later).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Node {
     /// The word as typed.
     pub word: &'static str,
@@ -732,7 +664,7 @@ const CAPF_OPERATION: &[Node] = &[
         "cancel",
         "Cancel a device's operation (No Pending Operation)",
         Runnable {
-            id: CommandId::OperationCancel,
+            handler: commands::operation::cancel,
             effect: Effect::Writes,
             params: &[DEVICE_ANY],
             description: "Removes the certificate operation scheduled for a device, as setting \
@@ -743,7 +675,7 @@ const CAPF_OPERATION: &[Node] = &[
         "delete",
         "Schedule the deletion of a device's LSC",
         Runnable {
-            id: CommandId::OperationDelete,
+            handler: commands::operation::delete,
             effect: Effect::Destroys,
             params: &[DEVICE_ANY, options(&[OPT_AUTH, OPT_BY])],
             description: "Schedules Delete for a device: when the phone next connects to capfd \
@@ -758,7 +690,7 @@ const CAPF_OPERATION: &[Node] = &[
             "file",
             "Schedule Install/Upgrade for the devices of a CSV file",
             Runnable {
-                id: CommandId::OperationInstallFile,
+                handler: commands::operation::install_file,
                 effect: Effect::Writes,
                 params: &[
                     Param {
@@ -782,7 +714,7 @@ const CAPF_OPERATION: &[Node] = &[
             },
         )],
         run: Some(Runnable {
-            id: CommandId::OperationInstall,
+            handler: commands::operation::install,
             effect: Effect::Writes,
             params: &[DEVICE_ANY, options(&[OPT_AUTH, OPT_BY, OPT_KEY])],
             description: "Schedules Install/Upgrade for a device: when the phone next connects \
@@ -798,7 +730,7 @@ const CAPF_OPERATION: &[Node] = &[
         "troubleshoot",
         "Schedule fetching the certificate a device holds",
         Runnable {
-            id: CommandId::OperationTroubleshoot,
+            handler: commands::operation::troubleshoot,
             effect: Effect::Writes,
             params: &[DEVICE_ANY, options(&[OPT_AUTH, OPT_BY])],
             description: "Schedules Troubleshoot for a device: when the phone next connects and \
@@ -813,7 +745,7 @@ const CAPF_SET: &[Node] = &[
         "keep_alive",
         "Set the CAPF-to-endpoint keep-alive timer",
         Runnable {
-            id: CommandId::SetKeepAlive,
+            handler: commands::settings::set_keep_alive,
             params: &[Param {
                 name: "minutes",
                 help: "",
@@ -831,7 +763,7 @@ const CAPF_SET: &[Node] = &[
         "mode",
         "Set who issues LSCs: capf, online or offline CA",
         Runnable {
-            id: CommandId::SetMode,
+            handler: commands::settings::set_mode,
             params: &[Param {
                 name: "mode",
                 help: "",
@@ -848,7 +780,7 @@ const CAPF_SET: &[Node] = &[
         "online-ca",
         "Set the online CA (EST server) capfd sends CSRs to",
         Runnable {
-            id: CommandId::SetOnlineCa,
+            handler: commands::online_ca::set,
             params: &[options(&[
                 KeywordOption::text("host", "host", "EST server host name or IP address")
                     .required(),
@@ -887,7 +819,7 @@ const CAPF_SET: &[Node] = &[
         "validity",
         "Set the validity of new LSCs in days",
         Runnable {
-            id: CommandId::SetValidity,
+            handler: commands::settings::set_validity,
             params: &[Param {
                 name: "days",
                 help: "",
@@ -906,7 +838,7 @@ const CAPF_CSR: &[Node] = &[
         "count",
         "Count pending CSRs",
         Runnable {
-            id: CommandId::CsrCount,
+            handler: commands::csr::count,
             params: &[],
             description: "Prints how many CSRs are pending.",
             effect: Effect::Reads,
@@ -916,7 +848,7 @@ const CAPF_CSR: &[Node] = &[
         "delete",
         "Delete pending CSRs: all, or one device's",
         Runnable {
-            id: CommandId::CsrDelete,
+            handler: commands::csr::delete,
             params: &[ALL_OR_PENDING],
             description: "Deletes all pending CSRs, or the pending CSR of one device, in one \
                 transaction. Asks for confirmation unless noconfirm is given.",
@@ -927,7 +859,7 @@ const CAPF_CSR: &[Node] = &[
         "dump",
         "Show one pending CSR decoded, with its PEM",
         Runnable {
-            id: CommandId::CsrDump,
+            handler: commands::csr::dump,
             params: &[DEVICE_PENDING],
             description: "Decodes the pending CSR of a device: subject, key, requested \
                 extensions, the result of checking its signature, and the PEM.",
@@ -938,7 +870,7 @@ const CAPF_CSR: &[Node] = &[
         "export",
         "Write pending CSRs as PEM files for an offline CA",
         Runnable {
-            id: CommandId::CsrExport,
+            handler: commands::certs::csr_export,
             params: &[Param {
                 name: "folder",
                 help: "existing folder to write <device>.csr files into",
@@ -955,7 +887,7 @@ const CAPF_CSR: &[Node] = &[
         "list",
         "List pending CSRs, oldest first",
         Runnable {
-            id: CommandId::CsrList,
+            handler: commands::csr::list,
             params: &[],
             description: "Lists the pending CAPF certificate signing requests with the device, \
                 when each was submitted (UTC), its key and subject, oldest first.",
@@ -969,7 +901,7 @@ const CAPF_STALE: &[Node] = &[
         "delete",
         "Delete stale LSCs: all, or one device's",
         Runnable {
-            id: CommandId::StaleDelete,
+            handler: commands::stale_lsc::delete,
             params: &[ALL_OR_STALE],
             description: "Deletes all stale LSCs, or those of one device, in one transaction \
                 (all or nothing), and reports how many were deleted. Asks for confirmation \
@@ -981,7 +913,7 @@ const CAPF_STALE: &[Node] = &[
         "list",
         "List stale LSCs",
         Runnable {
-            id: CommandId::StaleList,
+            handler: commands::stale_lsc::list,
             params: &[],
             description: "Lists stale LSCs: certificates generated in response to an endpoint's \
                 CSR but never installed, because the endpoint sent a newer CSR before the old LSC \
@@ -996,7 +928,7 @@ const CAPF_CERT: &[Node] = &[Node::leaf(
     "import",
     "Import LSCs signed by an external CA",
     Runnable {
-        id: CommandId::CertImport,
+        handler: commands::certs::cert_import,
         params: &[Param {
             name: "file|folder",
             help: "a PEM/DER certificate file, or a folder of them",
@@ -1030,7 +962,7 @@ const CAPF_TRUST: &[Node] = &[Node::leaf(
     "import",
     "Trust a CA certificate to issue LSCs",
     Runnable {
-        id: CommandId::TrustImport,
+        handler: commands::certs::trust_import,
         params: &[
             Param {
                 name: "file",
@@ -1058,7 +990,7 @@ const CAPF_ONLINE_CA: &[Node] = &[Node::leaf(
     "cacerts",
     "Fetch the EST server's CA certificates and trust them",
     Runnable {
-        id: CommandId::OnlineCaCacerts,
+        handler: commands::online_ca::cacerts,
         params: &[],
         description: "Fetches /cacerts from the online CA (RFC 7030 section 4.1), shows each \
             certificate's subject and SHA-256 fingerprint, checks that the server's TLS \
@@ -1075,7 +1007,7 @@ const UTILS_CAPF: &[Node] = &[
         "backup",
         "Copy the store and its CA keys to a new folder",
         Runnable {
-            id: CommandId::Backup,
+            handler: commands::backup::run,
             params: &[Param {
                 name: "folder",
                 help: "a new (or empty) folder; it is created, mode 0700",
@@ -1109,7 +1041,7 @@ const UTILS_CAPF: &[Node] = &[
         "tidy",
         "Delete expired LSCs and superseded CSRs past a margin",
         Runnable {
-            id: CommandId::Tidy,
+            handler: commands::lifecycle::tidy,
             params: &[options(TIDY_OPTIONS)],
             description: "Deletes LSCs whose validity ended, and CSRs superseded by a newer CSR \
                 of their device, more than a safety margin ago (older-than, default 30 days), in \
@@ -1149,7 +1081,7 @@ const CAPF_LSC_REVOKE: &[Node] = &[Node::leaf(
     "serial",
     "Revoke the LSC with this serial",
     Runnable {
-        id: CommandId::LscRevokeSerial,
+        handler: commands::lifecycle::revoke_serial,
         params: &[
             Param {
                 name: "hex",
@@ -1171,7 +1103,7 @@ const CAPF_LSC: &[Node] = &[
         "export",
         "Write LSCs as PEM files with their CA chain",
         Runnable {
-            id: CommandId::LscExport,
+            handler: commands::lifecycle::export,
             params: &[
                 Param {
                     name: "all|device",
@@ -1214,7 +1146,7 @@ const CAPF_LSC: &[Node] = &[
         help: "Revoke a device's LSCs, or one LSC by serial",
         children: CAPF_LSC_REVOKE,
         run: Some(Runnable {
-            id: CommandId::LscRevoke,
+            handler: commands::lifecycle::revoke,
             params: &[
                 Param {
                     name: "device",
@@ -1267,7 +1199,7 @@ const SHOW_CAPF_LSC: &[Node] = &[
         "device",
         "LSCs of one device",
         Runnable {
-            id: CommandId::ShowLscDevice,
+            handler: commands::report::lsc_device,
             params: &[
                 Param {
                     name: "device",
@@ -1295,7 +1227,7 @@ const SHOW_CAPF_LSC: &[Node] = &[
         "expiring",
         "LSCs that expire within a number of days",
         Runnable {
-            id: CommandId::ShowLscExpiring,
+            handler: commands::report::lsc_expiring,
             params: &[Param {
                 name: "days",
                 help: "LSCs whose validity ends before now + days",
@@ -1314,7 +1246,7 @@ const SHOW_CAPF: &[Node] = &[
         "audit",
         "Who changed the store, newest first",
         Runnable {
-            id: CommandId::ShowAudit,
+            handler: commands::report::audit,
             params: &[Param {
                 name: "count",
                 help: "",
@@ -1334,7 +1266,7 @@ const SHOW_CAPF: &[Node] = &[
             "all",
             "Every CAPF CA certificate: active and retired",
             Runnable {
-                id: CommandId::ShowCertAll,
+                handler: commands::lifecycle::show_cert_all,
                 params: &[],
                 description: "Lists the active CAPF CA certificate and those capfd init --force \
                     retired, newest first: state, subject, serial, validity and SHA-256 \
@@ -1343,7 +1275,7 @@ const SHOW_CAPF: &[Node] = &[
             },
         )],
         run: Some(Runnable {
-            id: CommandId::ShowCert,
+            handler: commands::certs::show_cert,
             params: &[],
             description: "Prints the CAPF CA certificate: subject, validity, SHA-256 \
                 fingerprint and the PEM, which admins load into other systems' trust stores.",
@@ -1355,7 +1287,7 @@ const SHOW_CAPF: &[Node] = &[
         "keep_alive",
         "Show the keep-alive timer",
         Runnable {
-            id: CommandId::ShowKeepAlive,
+            handler: commands::settings::show_keep_alive,
             params: &[],
             description: "Shows the current keep-alive timer, and when and by whom it was last \
                 set.",
@@ -1367,7 +1299,7 @@ const SHOW_CAPF: &[Node] = &[
         help: "LSC report: all, expiring, or one device's",
         children: SHOW_CAPF_LSC,
         run: Some(Runnable {
-            id: CommandId::ShowLsc,
+            handler: commands::report::lsc_all,
             params: &[],
             description: "Lists every LSC with its device, serial, state (issued, installed, \
                 stale, revoked), issuer (the CA's CN, marked retired for an LSC of a CAPF CA \
@@ -1383,7 +1315,7 @@ const SHOW_CAPF: &[Node] = &[
             "requests",
             "Where each pending CSR stands with the online CA",
             Runnable {
-                id: CommandId::ShowOnlineCaRequests,
+                handler: commands::online_ca::requests,
                 params: &[],
                 description: "Lists the pending CSRs without an LSC, oldest first, with where \
                     each stands with the online CA: waiting (not sent yet), accepted (HTTP 202, \
@@ -1394,7 +1326,7 @@ const SHOW_CAPF: &[Node] = &[
             },
         )],
         run: Some(Runnable {
-            id: CommandId::ShowOnlineCa,
+            handler: commands::online_ca::show,
             params: &[],
             description: "Shows the online CA (EST server): host, port, label, user, the CA \
                 certificates trusted for its TLS server, when capfd last reached it and with \
@@ -1407,7 +1339,7 @@ const SHOW_CAPF: &[Node] = &[
         "operation",
         "Scheduled certificate operations and their status",
         Runnable {
-            id: CommandId::ShowOperation,
+            handler: commands::operation::show,
             effect: Effect::Reads,
             params: &[Param {
                 name: "filter",
@@ -1429,7 +1361,7 @@ const SHOW_CAPF: &[Node] = &[
         "phone",
         "One device's CAPF view",
         Runnable {
-            id: CommandId::ShowPhone,
+            handler: commands::operation::phone,
             effect: Effect::Reads,
             params: &[Param {
                 name: "device",
@@ -1446,7 +1378,7 @@ const SHOW_CAPF: &[Node] = &[
         "status",
         "CAPF mode, settings, CA and counts",
         Runnable {
-            id: CommandId::ShowStatus,
+            handler: commands::report::status,
             params: &[],
             description: "Shows the issuer mode, keep-alive, LSC validity, the CAPF CA \
                 certificate's subject and expiry, and the counts of pending CSRs and of issued, \
@@ -1458,7 +1390,7 @@ const SHOW_CAPF: &[Node] = &[
         "trust",
         "External CAs trusted to issue LSCs",
         Runnable {
-            id: CommandId::ShowTrust,
+            handler: commands::report::trust,
             params: &[],
             description: "Lists the CA certificates allowed to issue LSCs in online and offline \
                 mode: subject, expiry and SHA-256 fingerprint.",
@@ -1471,7 +1403,7 @@ const SET_CLI: &[Node] = &[Node::leaf(
     "pagination",
     "Turn paging of long output on or off",
     Runnable {
-        id: CommandId::SetPagination,
+        handler: commands::settings::set_pagination,
         params: &[Param {
             name: "on|off",
             help: "",
@@ -1492,7 +1424,7 @@ const SET_CLI: &[Node] = &[Node::leaf(
             <enter> for 1 line, <space> for one page, or <q> to quit (on by default, as on \
             CUCM). One-shot commands, scripts and pipes never page; automation sends \
             'set cli pagination off' first, which answers Automatic pagination is turned off.",
-        effect: Effect::Reads,
+        effect: Effect::Session,
     },
 )];
 
@@ -1501,10 +1433,10 @@ const ROOT_CHILDREN: &[Node] = &[
         "exit",
         "End the session",
         Runnable {
-            id: CommandId::Exit,
+            handler: |_| Ok(()),
             params: &[],
             description: "Ends the admin session (same as quit).",
-            effect: Effect::Reads,
+            effect: Effect::Ends,
         },
     )
     .repl_only(),
@@ -1512,7 +1444,7 @@ const ROOT_CHILDREN: &[Node] = &[
         "help",
         "Describe a command: help <command>",
         Runnable {
-            id: CommandId::Help,
+            handler: commands::help,
             params: &[Param {
                 name: "command",
                 help: "the command to describe, e.g. utils capf csr list",
@@ -1521,17 +1453,17 @@ const ROOT_CHILDREN: &[Node] = &[
             }],
             description: "Prints the syntax and description of a command, or how to get around \
                 the CLI when no command is given.",
-            effect: Effect::Reads,
+            effect: Effect::Session,
         },
     ),
     Node::leaf(
         "quit",
         "End the session",
         Runnable {
-            id: CommandId::Quit,
+            handler: |_| Ok(()),
             params: &[],
             description: "Ends the admin session.",
-            effect: Effect::Reads,
+            effect: Effect::Ends,
         },
     )
     .repl_only(),
@@ -1667,6 +1599,16 @@ fn param_syntax(p: &Param) -> String {
 mod tests {
     use super::*;
 
+    /// The command at `words` (`"utils capf csr list"`), with its path.
+    fn command(words: &str) -> (Vec<&'static str>, Runnable) {
+        let words: Vec<&str> = words.split(' ').collect();
+        all_commands()
+            .into_iter()
+            .find(|(p, _)| *p == words)
+            .and_then(|(p, n)| n.run.map(|r| (p, r)))
+            .expect("command")
+    }
+
     #[test]
     fn siblings_are_sorted_and_unique() {
         for (path, node) in all_menus() {
@@ -1683,95 +1625,71 @@ mod tests {
 
     #[test]
     fn syntax_lines_mark_every_parameter() {
-        let line = |words: &[&str]| {
-            let (path, node) = all_commands()
-                .into_iter()
-                .find(|(p, _)| p == words)
-                .expect("command");
-            syntax_line(&path, &node.run.expect("runnable"))
-        };
-        assert_eq!(
-            line(&["utils", "capf", "set", "keep_alive"]),
-            "utils capf set keep_alive [minutes]"
-        );
-        assert_eq!(
-            line(&["utils", "capf", "set", "mode"]),
-            "utils capf set mode {capf|online|offline}"
-        );
-        assert_eq!(
-            line(&["utils", "capf", "csr", "dump"]),
-            "utils capf csr dump <device>"
-        );
-        assert_eq!(
-            line(&["show", "capf", "lsc", "device"]),
-            "show capf lsc device <device> [pem]"
-        );
-        assert_eq!(
-            line(&["utils", "capf", "lsc", "revoke"]),
-            "utils capf lsc revoke <device> [reason {cessationOfOperation|keyCompromise|superseded|unspecified}] [noconfirm]"
-        );
-        assert_eq!(
-            line(&["utils", "capf", "tidy"]),
-            "utils capf tidy [dry-run] [expired-lscs] [older-than <days>] [superseded-csrs] [noconfirm]"
-        );
-        assert_eq!(
-            line(&["utils", "capf", "stale-lsc", "delete"]),
-            "utils capf stale-lsc delete {all|<device>} [noconfirm]"
-        );
-        assert_eq!(
-            line(&["set", "cli", "pagination"]),
-            "set cli pagination {on|off}"
-        );
-        assert_eq!(
-            line(&["utils", "capf", "csr", "list"]),
-            "utils capf csr list"
-        );
-        assert_eq!(
-            line(&["utils", "capf", "operation", "delete"]),
-            "utils capf operation delete <device> [auth {existing-lsc|existing-mic|generate|null|string <digits>}] [by <YYYY-MM-DD>] [noconfirm]"
-        );
-        assert_eq!(
-            line(&["show", "capf", "operation"]),
-            "show capf operation [filter]"
-        );
-        assert_eq!(
-            line(&["utils", "capf", "set", "online-ca"]),
-            "utils capf set online-ca host <host> [port <port>] [label <label>] user <user> \
-             [password-file <path>]"
-        );
-        assert_eq!(
-            line(&["utils", "capf", "online-ca", "cacerts"]),
-            "utils capf online-ca cacerts [noconfirm]"
-        );
+        for (words, expected) in [
+            (
+                "utils capf set keep_alive",
+                "utils capf set keep_alive [minutes]",
+            ),
+            (
+                "utils capf set mode",
+                "utils capf set mode {capf|online|offline}",
+            ),
+            ("utils capf csr dump", "utils capf csr dump <device>"),
+            (
+                "show capf lsc device",
+                "show capf lsc device <device> [pem]",
+            ),
+            (
+                "utils capf lsc revoke",
+                "utils capf lsc revoke <device> [reason {cessationOfOperation|keyCompromise|superseded|unspecified}] [noconfirm]",
+            ),
+            (
+                "utils capf tidy",
+                "utils capf tidy [dry-run] [expired-lscs] [older-than <days>] [superseded-csrs] [noconfirm]",
+            ),
+            (
+                "utils capf stale-lsc delete",
+                "utils capf stale-lsc delete {all|<device>} [noconfirm]",
+            ),
+            ("set cli pagination", "set cli pagination {on|off}"),
+            ("utils capf csr list", "utils capf csr list"),
+            (
+                "utils capf operation delete",
+                "utils capf operation delete <device> [auth {existing-lsc|existing-mic|generate|null|string <digits>}] [by <YYYY-MM-DD>] [noconfirm]",
+            ),
+            ("show capf operation", "show capf operation [filter]"),
+            (
+                "utils capf set online-ca",
+                "utils capf set online-ca host <host> [port <port>] [label <label>] user <user> [password-file <path>]",
+            ),
+            (
+                "utils capf online-ca cacerts",
+                "utils capf online-ca cacerts [noconfirm]",
+            ),
+        ] {
+            let (path, run) = command(words);
+            assert_eq!(syntax_line(&path, &run), expected);
+        }
     }
 
     #[test]
     fn parameter_help_is_generated_from_the_domain() {
-        let help = |words: &[&str]| {
-            let (_, node) = all_commands()
-                .into_iter()
-                .find(|(p, _)| p == words)
-                .expect("command");
-            node.run.expect("runnable").params[0].help_text()
-        };
-        assert_eq!(
-            help(&["utils", "capf", "set", "keep_alive"]),
-            "5-60, default 15"
-        );
-        assert_eq!(help(&["utils", "capf", "set", "validity"]), "1-1825");
-        assert_eq!(
-            help(&["utils", "capf", "set", "mode"]),
-            "capf (CAPF signs), online (external CA), offline (export/import)"
-        );
-        assert_eq!(
-            help(&["show", "capf", "lsc", "expiring"]),
-            "0-3650: LSCs whose validity ends before now + days"
-        );
-        assert_eq!(
-            help(&["show", "capf", "audit"]),
-            "1-10000 entries, default 50"
-        );
-        assert_eq!(help(&["set", "cli", "pagination"]), "on or off");
+        for (words, expected) in [
+            ("utils capf set keep_alive", "5-60, default 15"),
+            ("utils capf set validity", "1-1825"),
+            (
+                "utils capf set mode",
+                "capf (CAPF signs), online (external CA), offline (export/import)",
+            ),
+            (
+                "show capf lsc expiring",
+                "0-3650: LSCs whose validity ends before now + days",
+            ),
+            ("show capf audit", "1-10000 entries, default 50"),
+            ("set cli pagination", "on or off"),
+        ] {
+            assert_eq!(command(words).1.params[0].help_text(), expected, "{words}");
+        }
         let words: Vec<&str> = ISSUER_MODES.iter().map(|c| c.word).collect();
         let modes: Vec<&str> = IssuerMode::ALL.iter().map(|m| m.as_str()).collect();
         assert_eq!(words, modes);
@@ -1779,33 +1697,32 @@ mod tests {
 
     #[test]
     fn exactly_the_commands_that_change_the_store_are_audited() {
-        let mutating: Vec<CommandId> = all_commands()
+        let mutating: Vec<String> = all_commands()
             .into_iter()
-            .filter_map(|(_, n)| n.run)
-            .filter(|r| r.effect.mutates())
-            .map(|r| r.id)
+            .filter(|(_, n)| n.run.is_some_and(|r| r.effect.mutates()))
+            .map(|(p, _)| p.join(" "))
             .collect();
         assert_eq!(
             mutating,
             [
-                CommandId::Backup,
-                CommandId::CertImport,
-                CommandId::CsrDelete,
-                CommandId::LscRevoke,
-                CommandId::LscRevokeSerial,
-                CommandId::OnlineCaCacerts,
-                CommandId::OperationCancel,
-                CommandId::OperationDelete,
-                CommandId::OperationInstall,
-                CommandId::OperationInstallFile,
-                CommandId::OperationTroubleshoot,
-                CommandId::SetKeepAlive,
-                CommandId::SetMode,
-                CommandId::SetOnlineCa,
-                CommandId::SetValidity,
-                CommandId::StaleDelete,
-                CommandId::Tidy,
-                CommandId::TrustImport,
+                "utils capf backup",
+                "utils capf cert import",
+                "utils capf csr delete",
+                "utils capf lsc revoke",
+                "utils capf lsc revoke serial",
+                "utils capf online-ca cacerts",
+                "utils capf operation cancel",
+                "utils capf operation delete",
+                "utils capf operation install",
+                "utils capf operation install file",
+                "utils capf operation troubleshoot",
+                "utils capf set keep_alive",
+                "utils capf set mode",
+                "utils capf set online-ca",
+                "utils capf set validity",
+                "utils capf stale-lsc delete",
+                "utils capf tidy",
+                "utils capf trust import",
             ]
         );
         for (path, node) in all_commands() {
@@ -1821,6 +1738,52 @@ mod tests {
                 "{path:?}: the deletes, revoke, tidy and online-ca cacerts (which replaces the \
                  trusted server CAs after showing their fingerprints), and only they, ask"
             );
+        }
+    }
+
+    #[test]
+    fn what_each_effect_needs() {
+        assert_eq!(Effect::Session.role(), None);
+        assert_eq!(Effect::Ends.role(), None);
+        assert_eq!(Effect::Reads.role(), Some(Role::ReadOnly));
+        assert_eq!(Effect::Writes.role(), Some(Role::Operator));
+        assert_eq!(Effect::Destroys.role(), Some(Role::Operator));
+        assert_eq!(Effect::Administers.role(), Some(Role::Admin));
+        assert_eq!(Effect::ReplacesTrust.role(), Some(Role::Admin));
+        assert!(Role::Admin > Role::Operator && Role::Operator > Role::ReadOnly);
+    }
+
+    /// Only what never opens the store runs without a role: help, the session's pagination,
+    /// and ending the session.
+    #[test]
+    fn the_commands_anyone_may_run_never_open_the_store() {
+        let free: Vec<String> = all_commands()
+            .into_iter()
+            .filter(|(_, n)| n.run.is_some_and(|r| r.effect.role().is_none()))
+            .map(|(p, _)| p.join(" "))
+            .collect();
+        assert_eq!(free, ["exit", "help", "quit", "set cli pagination"]);
+    }
+
+    #[test]
+    fn the_trust_list_and_the_mode_need_an_admin_and_reads_need_only_read_only() {
+        for (words, role) in [
+            ("utils capf trust import", Role::Admin),
+            ("utils capf set mode", Role::Admin),
+            ("utils capf backup", Role::Admin),
+            ("utils capf set keep_alive", Role::Operator),
+            ("utils capf stale-lsc delete", Role::Operator),
+            ("utils capf cert import", Role::Operator),
+        ] {
+            assert_eq!(command(words).1.effect.role(), Some(role), "{words}");
+        }
+        for (path, node) in all_commands() {
+            let first = path.first().copied().unwrap_or_default();
+            let last = path.last().copied().unwrap_or_default();
+            if first == "show" || matches!(last, "list" | "dump" | "count") {
+                let effect = node.run.expect("runnable").effect;
+                assert_eq!(effect.role(), Some(Role::ReadOnly), "{path:?}");
+            }
         }
     }
 

@@ -3,7 +3,9 @@
 use std::sync::atomic::Ordering;
 
 use super::delete::{Deletion, scoped_delete};
-use super::{CONTROL_C, CommandError, Cx, DEVICE_COLUMN, found, plural, required};
+use super::{
+    CONTROL_C, CommandError, Cx, DEVICE_COLUMN, SUBMITTED_COLUMN, found, plural, required,
+};
 use crate::pki::{ParsedCsr, to_pem};
 use crate::render::{Cell, Column, RowCell};
 use crate::store::{Scope, Store};
@@ -11,11 +13,7 @@ use crate::store::{Scope, Store};
 /// Columns of `utils capf csr list` (field names are a documented contract).
 pub const CSR_COLUMNS: &[Column] = &[
     DEVICE_COLUMN,
-    Column {
-        field: "submitted_at",
-        title: "Submitted At (UTC)",
-        width: 19,
-    },
+    SUBMITTED_COLUMN,
     // `RSA-2048 keygen` for a key from a phone's key-generate response (no CSR).
     Column {
         field: "key",

@@ -5,7 +5,6 @@ use std::error::Error;
 use std::fmt;
 use std::io;
 
-use crate::cli::parse::ParseError;
 use crate::domain::InvalidValue;
 use crate::engine::EngineError;
 use crate::error::{ErrorKind, Program};
@@ -98,12 +97,6 @@ impl fmt::Display for CommandError {
 impl Error for CommandError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         self.source.as_deref().map(|e| e as &(dyn Error + 'static))
-    }
-}
-
-impl From<ParseError> for CommandError {
-    fn from(e: ParseError) -> Self {
-        CommandError::usage(e.to_string()).with_source(e)
     }
 }
 

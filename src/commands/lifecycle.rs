@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::Duration;
 
-use super::{CommandError, Cx, plural, required};
-use crate::cli::tree::CommandId;
+use super::{CommandError, Cx, FINGERPRINT_COLUMN, plural, required};
 use crate::domain::{InvalidValue, LscRecord, LscState, RevocationReason, format_cli};
 use crate::engine::EngineError;
 use crate::pki::{ParsedCert, to_pem};
@@ -35,11 +34,7 @@ pub const CA_COLUMNS: &[Column] = &[
         title: "Serial",
         width: 32,
     },
-    Column {
-        field: "sha256_fingerprint",
-        title: "SHA-256 Fingerprint",
-        width: 95,
-    },
+    FINGERPRINT_COLUMN,
     Column {
         field: "subject",
         title: "Subject",
@@ -99,8 +94,22 @@ fn parse_serial(raw: &str) -> Result<String, InvalidValue> {
     Ok(hex.to_ascii_lowercase())
 }
 
-/// `utils capf lsc revoke <device> [reason R]` and `... revoke serial <hex> [reason R]`.
+/// `utils capf lsc revoke <device> [reason R]`.
 pub fn revoke(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let device = required(cx.args.device(0), "device")?.clone();
+    let whose = format!("device {device}");
+    revoke_lscs(cx, LscFilter::Device(device), whose)
+}
+
+/// `utils capf lsc revoke serial <hex> [reason R]`.
+pub fn revoke_serial(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let serial = parse_serial(required(cx.args.text(0), "hex")?)?;
+    let whose = format!("serial {serial}");
+    revoke_lscs(cx, LscFilter::Serial(serial), whose)
+}
+
+/// Revokes the LSCs `filter` finds that are not revoked yet, after asking.
+fn revoke_lscs(cx: &mut Cx<'_>, filter: LscFilter, whose: String) -> Result<(), CommandError> {
     let reason: RevocationReason = cx
         .args
         .options()
@@ -108,19 +117,6 @@ pub fn revoke(cx: &mut Cx<'_>) -> Result<(), CommandError> {
         .map(str::parse)
         .transpose()?
         .unwrap_or_default();
-    let (filter, whose) = if cx.inv.id == CommandId::LscRevokeSerial {
-        let serial = parse_serial(required(cx.args.text(0), "hex")?)?;
-        (
-            LscFilter::Serial(serial.clone()),
-            format!("serial {serial}"),
-        )
-    } else {
-        let device = required(cx.args.device(0), "device")?.clone();
-        (
-            LscFilter::Device(device.clone()),
-            format!("device {device}"),
-        )
-    };
     let mut found: Vec<LscRecord> = Vec::new();
     cx.store()?.each_lsc(&filter, |l| {
         found.push(l);

@@ -1,23 +1,25 @@
 //! What each command does.
 //!
-//! A command is a handler `fn(&mut Cx) -> Result<(), CommandError>` in the file of its group
-//! (`csr.rs` for `utils capf csr ...`). It gets its typed parameter values, the store and who
-//! acts ([`Act`]), the output settings and a way to ask ([`Talk`], [`Prompter`]), and hands its
-//! results to a [`Renderer`]; it never touches the terminal directly. [`run`] audits a failed
-//! command that changes the store, as its [`Effect`](crate::cli::tree::Effect) in the tree says.
+//! A command is a [`Handler`], `fn(&mut Cx) -> Result<(), CommandError>`, in the file of its
+//! group (`csr.rs` for `utils capf csr ...`), named by its node in the command tree. It gets its
+//! typed parameter values ([`args`]), the store and who acts ([`Act`]), the output settings and a
+//! way to ask ([`Talk`], [`Prompter`]), and hands its results to a [`Renderer`]; it never touches
+//! the terminal directly. This module knows nothing of the tree or the parser: they sit above
+//! it, and the dispatcher (`cli::run`) audits a failed command that changes the store.
 
 mod act;
-mod backup;
-mod certs;
-mod csr;
+pub mod args;
+pub mod backup;
+pub mod certs;
+pub mod csr;
 mod delete;
 mod error;
-mod lifecycle;
-mod online_ca;
-mod operation;
-mod report;
-mod settings;
-mod stale_lsc;
+pub mod lifecycle;
+pub mod online_ca;
+pub mod operation;
+pub mod report;
+pub mod settings;
+pub mod stale_lsc;
 mod talk;
 
 use std::sync::atomic::Ordering;
@@ -26,11 +28,10 @@ pub use act::Act;
 pub use error::{CommandError, FAILURE_TRAILER};
 pub use talk::{Answer, CONTROL_C, NoPrompter, Prompter, Talk, ask_secret_on_terminal};
 
-use crate::cli::parse::{Args, Invocation};
-use crate::cli::tree::CommandId;
 use crate::render::{Cell, Column, Format, Renderer};
 pub use crate::store::StoreLocation;
 use crate::store::{Actor, Store};
+use args::Args;
 
 /// A session: what commands act on ([`Act`]) and how they talk ([`Talk`]).
 pub struct Session {
@@ -66,8 +67,10 @@ impl Session {
 
 /// Everything one run of a command gets.
 pub struct Cx<'a> {
-    /// The command as parsed (its canonical line, `noconfirm`).
-    pub inv: &'a Invocation,
+    /// The command written in full (`utils capf csr delete all`), for its question.
+    pub command: String,
+    /// `noconfirm` was given.
+    pub noconfirm: bool,
     /// Its parameter values, typed and checked.
     pub args: Args,
     /// Who acts, with the line as typed, for the audit log.
@@ -80,7 +83,13 @@ pub struct Cx<'a> {
     pub prompter: &'a mut dyn Prompter,
     /// Where results go.
     pub out: &'a mut dyn Renderer,
+    /// Describes commands as `help` prints them (given by the dispatcher, which sits above the
+    /// command tree: handlers never read the tree themselves).
+    pub describe: Describe,
 }
+
+/// What `help [command]` prints for the words after it, in the REPL or not.
+pub type Describe = fn(Option<&str>, bool) -> Result<Vec<String>, String>;
 
 impl Cx<'_> {
     /// The store, opened on first use.
@@ -91,8 +100,8 @@ impl Cx<'_> {
     /// Asks `Continue (y/n)?` for this command (see [`Talk::confirm`]).
     pub fn confirm(&mut self, effect: &str, declined: &str) -> Result<(), CommandError> {
         self.talk.confirm(
-            &self.inv.canonical(),
-            self.inv.noconfirm,
+            &self.command,
+            self.noconfirm,
             effect,
             declined,
             self.prompter,
@@ -100,124 +109,12 @@ impl Cx<'_> {
     }
 }
 
-/// A command's handler.
-type Handler = fn(&mut Cx<'_>) -> Result<(), CommandError>;
-
-/// The handler of each command: the one place a [`CommandId`] meets its code. The match is
-/// exhaustive, so a command added to the tree does not compile until it has a handler.
-fn handler(id: CommandId) -> Handler {
-    use CommandId::*;
-    match id {
-        SetKeepAlive => settings::set_keep_alive,
-        SetMode => settings::set_mode,
-        SetValidity => settings::set_validity,
-        ShowKeepAlive => settings::show_keep_alive,
-        SetPagination => settings::set_pagination,
-        ShowStatus => report::status,
-        ShowAudit => report::audit,
-        ShowTrust => report::trust,
-        ShowLsc => report::lsc_all,
-        ShowLscExpiring => report::lsc_expiring,
-        ShowLscDevice => report::lsc_device,
-        ShowCert => certs::show_cert,
-        ShowCertAll => lifecycle::show_cert_all,
-        LscRevoke | LscRevokeSerial => lifecycle::revoke,
-        LscExport => lifecycle::export,
-        Tidy => lifecycle::tidy,
-        CsrExport => certs::csr_export,
-        CertImport => certs::cert_import,
-        TrustImport => certs::trust_import,
-        Backup => backup::run,
-        CsrList => csr::list,
-        CsrCount => csr::count,
-        CsrDump => csr::dump,
-        CsrDelete => csr::delete,
-        StaleList => stale_lsc::list,
-        StaleDelete => stale_lsc::delete,
-        OperationInstall => operation::install,
-        OperationTroubleshoot => operation::troubleshoot,
-        OperationDelete => operation::delete,
-        OperationInstallFile => operation::install_file,
-        OperationCancel => operation::cancel,
-        ShowOperation => operation::show,
-        ShowPhone => operation::phone,
-        SetOnlineCa => online_ca::set,
-        OnlineCaCacerts => online_ca::cacerts,
-        ShowOnlineCa => online_ca::show,
-        ShowOnlineCaRequests => online_ca::requests,
-        Help => help,
-        Quit | Exit => |_| Ok(()),
-    }
-}
-
-/// Runs one parsed command. `line` is what the admin typed (for the audit log). A failure of a
-/// command that changes the store is audited when the store is open.
-pub fn run(
-    inv: &Invocation,
-    line: &str,
-    session: &mut Session,
-    prompter: &mut dyn Prompter,
-    out: &mut dyn Renderer,
-) -> Result<Flow, CommandError> {
-    session.talk.interrupted.store(false, Ordering::Relaxed);
-    let actor = session.act.actor(line);
-    if let Err(e) = permitted(inv, session) {
-        // A refused role is audited like any refused change, where the user may write at all
-        // (a reader cannot write the store by any means, so the refusal is only reported).
-        if inv.effect.mutates()
-            && let Ok(store) = session.act.store()
-        {
-            store.log_failure(&actor, e.message());
-        }
-        out.flush()?;
-        return Err(e);
-    }
-    let result = inv.values().map_err(CommandError::from).and_then(|args| {
-        let mut cx = Cx {
-            inv,
-            args,
-            actor: actor.clone(),
-            act: &mut session.act,
-            talk: &mut session.talk,
-            prompter,
-            out: &mut *out,
-        };
-        handler(inv.id)(&mut cx)
-    });
-    if let Err(e) = &result
-        && inv.effect.mutates()
-        && e.is_failure()
-        && let Some(store) = session.act.store_for_audit()
-    {
-        store.log_failure(&actor, e.message());
-    }
-    out.flush()?;
-    result?;
-    Ok(match inv.id {
-        CommandId::Quit | CommandId::Exit => Flow::Quit,
-        _ => Flow::Continue,
-    })
-}
+/// A command's handler, named by its node in the command tree.
+pub type Handler = fn(&mut Cx<'_>) -> Result<(), CommandError>;
 
 /// `help [command]`.
-/// Whether the user running us has the role the command needs (its [`Effect`](crate::cli::tree::Effect)
-/// decides which).
-fn permitted(inv: &Invocation, session: &Session) -> Result<(), CommandError> {
-    crate::roles::check(
-        &session.location().path,
-        inv.id,
-        inv.effect,
-        &inv.canonical(),
-    )
-    .map_err(|e| CommandError::refused(e.to_string()))
-}
-
-fn help(cx: &mut Cx<'_>) -> Result<(), CommandError> {
-    let lines = match cx.args.text(0) {
-        None => crate::cli::help::general_help(),
-        Some(words) => crate::cli::help::command_help(words, cx.talk.interactive)
-            .map_err(CommandError::usage)?,
-    };
+pub fn help(cx: &mut Cx<'_>) -> Result<(), CommandError> {
+    let lines = (cx.describe)(cx.args.text(0), cx.talk.interactive).map_err(CommandError::usage)?;
     cx.out.text(&lines)?;
     Ok(())
 }
@@ -256,6 +153,34 @@ const SERIAL_COLUMN: Column = Column {
     title: "Serial",
     // Up to 20 bytes (RFC 5280), so 40 hex digits from an external CA; ours have 32.
     width: 40,
+};
+
+/// When a certificate was issued, in every listing of certificates.
+const ISSUED_COLUMN: Column = Column {
+    field: "issued_at",
+    title: "Issued At (UTC)",
+    width: 19,
+};
+
+/// When a certificate's validity ends, in every listing of certificates.
+const EXPIRES_COLUMN: Column = Column {
+    field: "expires_at",
+    title: "Expires (UTC)",
+    width: 19,
+};
+
+/// When a CSR arrived, in every listing of CSRs.
+const SUBMITTED_COLUMN: Column = Column {
+    field: "submitted_at",
+    title: "Submitted At (UTC)",
+    width: 19,
+};
+
+/// A certificate's SHA-256 fingerprint (32 bytes as colon-separated hex).
+const FINGERPRINT_COLUMN: Column = Column {
+    field: "sha256_fingerprint",
+    title: "SHA-256 Fingerprint",
+    width: 95,
 };
 
 /// The closing line of a listing: `No pending CSRs found` or `3 pending CSRs found`.

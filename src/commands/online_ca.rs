@@ -4,7 +4,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::{Answer, CONTROL_C, CommandError, Cx, Prompter, found, plural, required, row_sink};
+use super::{
+    Answer, CONTROL_C, CommandError, Cx, Prompter, SUBMITTED_COLUMN, found, plural, required,
+    row_sink,
+};
 use crate::domain::{EstHost, EstLabel, EstPassword, EstRequest, EstUser, format_cli};
 use crate::est::client::{self, Timeouts};
 use crate::est::secret;
@@ -318,11 +321,7 @@ pub const REQUEST_COLUMNS: &[Column] = &[
         title: "Device Name",
         width: 15,
     },
-    Column {
-        field: "submitted_at",
-        title: "Submitted At (UTC)",
-        width: 19,
-    },
+    SUBMITTED_COLUMN,
     Column {
         field: "state",
         title: "State",

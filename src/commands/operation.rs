@@ -7,8 +7,8 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
 
+use super::args::Options;
 use super::{CommandError, Cx, found, plural, required, row_sink};
-use crate::cli::parse::Options;
 use crate::domain::{
     AuthMode, AuthString, DeviceName, KeySpec, NewOperation, Operation, OperationKind, Timestamp,
     deadline_from_date,

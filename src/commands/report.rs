@@ -2,7 +2,10 @@
 
 use chrono::Duration;
 
-use super::{CommandError, Cx, DEVICE_COLUMN, SERIAL_COLUMN, plural, required, row_sink};
+use super::{
+    CommandError, Cx, DEVICE_COLUMN, EXPIRES_COLUMN, FINGERPRINT_COLUMN, ISSUED_COLUMN,
+    SERIAL_COLUMN, plural, required, row_sink,
+};
 use crate::domain::{LscRecord, format_cli};
 use crate::render::{Cell, Column};
 use crate::store::LscFilter;
@@ -22,11 +25,7 @@ pub const LSC_COLUMNS: &[Column] = &[
         // `CAPF-0a1b2c3d (retired)`; an external CA's longer CN pushes the row out.
         width: 23,
     },
-    Column {
-        field: "issued_at",
-        title: "Issued At (UTC)",
-        width: 19,
-    },
+    ISSUED_COLUMN,
     Column {
         field: "expires_at",
         title: "Expires (UTC)",
@@ -42,11 +41,7 @@ pub const LSC_PEM_COLUMNS: &[Column] = &[
     LSC_COLUMNS[2],
     LSC_COLUMNS[3],
     LSC_COLUMNS[4],
-    Column {
-        field: "expires_at",
-        title: "Expires (UTC)",
-        width: 19,
-    },
+    EXPIRES_COLUMN,
     Column {
         field: "pem",
         title: "PEM",
@@ -241,16 +236,8 @@ enum LscReport {
 
 /// Columns of `show capf trust`.
 pub const TRUST_COLUMNS: &[Column] = &[
-    Column {
-        field: "expires_at",
-        title: "Expires (UTC)",
-        width: 19,
-    },
-    Column {
-        field: "sha256_fingerprint",
-        title: "SHA-256 Fingerprint",
-        width: 95,
-    },
+    EXPIRES_COLUMN,
+    FINGERPRINT_COLUMN,
     Column {
         field: "purpose",
         title: "Purpose",
@@ -323,8 +310,7 @@ pub const AUDIT_COLUMNS: &[Column] = &[
 pub fn audit(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     let count = cx
         .args
-        .number(0)
-        .or(cx.inv.default_of(0))
+        .number_or_default(0)
         .and_then(|n| u32::try_from(n).ok())
         .ok_or_else(|| CommandError::internal("show capf audit: no count"))?;
     let entries = cx.store()?.recent_audit(count)?;

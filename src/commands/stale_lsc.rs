@@ -3,7 +3,9 @@
 use std::sync::atomic::Ordering;
 
 use super::delete::{Deletion, scoped_delete};
-use super::{CONTROL_C, CommandError, Cx, DEVICE_COLUMN, SERIAL_COLUMN, found};
+use super::{
+    CONTROL_C, CommandError, Cx, DEVICE_COLUMN, EXPIRES_COLUMN, ISSUED_COLUMN, SERIAL_COLUMN, found,
+};
 use crate::render::{Column, RowCell};
 use crate::store::Store;
 
@@ -11,16 +13,8 @@ use crate::store::Store;
 pub const STALE_COLUMNS: &[Column] = &[
     DEVICE_COLUMN,
     SERIAL_COLUMN,
-    Column {
-        field: "issued_at",
-        title: "Issued At (UTC)",
-        width: 19,
-    },
-    Column {
-        field: "expires_at",
-        title: "Expires (UTC)",
-        width: 19,
-    },
+    ISSUED_COLUMN,
+    EXPIRES_COLUMN,
     Column {
         field: "superseded_at",
         title: "Newer CSR At (UTC)",

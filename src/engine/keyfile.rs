@@ -125,15 +125,11 @@ pub fn read_private_key(path: &Path) -> Result<String, EngineError> {
     let meta = f
         .metadata()
         .map_err(|e| EngineError::file("read the CA key", path, e))?;
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(EngineError::KeyReadable {
-                path: path.to_path_buf(),
-                mode,
-            });
-        }
+    if let Some(mode) = crate::sys::exposed_mode(&meta) {
+        return Err(EngineError::KeyReadable {
+            path: path.to_path_buf(),
+            mode,
+        });
     }
     if meta.len() > MAX_KEY_BYTES {
         return Err(EngineError::KeyTooLarge(path.to_path_buf()));

@@ -192,16 +192,11 @@ pub fn read_password(path: &Path, owned: bool) -> Result<EstPassword, SecretErro
     if !meta.is_file() {
         return Err(SecretError::NotAFile(path.to_path_buf()));
     }
-    #[cfg(unix)]
-    if owned {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(SecretError::Exposed {
-                path: path.to_path_buf(),
-                mode,
-            });
-        }
+    if owned && let Some(mode) = crate::sys::exposed_mode(&meta) {
+        return Err(SecretError::Exposed {
+            path: path.to_path_buf(),
+            mode,
+        });
     }
     if meta.len() > MAX_PASSWORD_FILE_BYTES {
         return Err(SecretError::TooLarge(path.to_path_buf()));

@@ -43,11 +43,11 @@ fn inside_quotes(text: &str) -> bool {
 /// Whether a typed line is `quit` or `exit` (in any abbreviation the parser takes).
 fn ends_session(line: &str) -> bool {
     use crate::cli::parse::{resolve, split_words};
-    use crate::cli::tree::CommandId;
+    use crate::cli::tree::Effect;
     split_words(line)
         .ok()
         .and_then(|w| resolve(&w, true).ok())
-        .is_some_and(|inv| matches!(inv.id, CommandId::Quit | CommandId::Exit))
+        .is_some_and(|inv| inv.run.effect == Effect::Ends)
 }
 
 /// Asks questions on the REPL's own line source.

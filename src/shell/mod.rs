@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use crate::cli::modifiers::{self, LineFilter, Piped};
 use crate::cli::parse::{Invocation, resolve, split_words};
-use crate::commands::{self, CommandError, FAILURE_TRAILER, Flow, Prompter, Session};
+use crate::commands::{CommandError, FAILURE_TRAILER, Flow, Prompter, Session};
 use crate::error::ErrorKind;
 use crate::render::{self, Framing, escape_controls};
 
@@ -63,7 +63,7 @@ pub fn run_invocation(
     let mut filter = LineFilter::new(&mut buffered, piped.modifiers).with_framing(framing.clone());
     let result = {
         let mut renderer = render::renderer_framed(format, Box::new(&mut filter), width, framing);
-        commands::run(inv, line, session, prompter, renderer.as_mut())
+        crate::cli::run::run(inv, line, session, prompter, renderer.as_mut())
     };
     // `| count` counts what a command printed; a failed or cancelled one printed no answer.
     let finished = if result.is_ok() {

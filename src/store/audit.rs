@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, params};
 
+use super::cached::CachedSql;
 use super::{Store, StoreError, Tx, to_micros, ts_col};
 use crate::domain::Timestamp;
 
@@ -60,7 +61,7 @@ fn insert_at(
     at: Timestamp,
 ) -> Result<(), StoreError> {
     let conn: &Connection = tx;
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO audit_log (at, os_user, command, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
             to_micros(&at),

@@ -3,6 +3,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::audit::log_ok;
+use super::cached::CachedSql;
 use super::{Actor, Store, StoreError, to_micros, ts_col};
 use crate::domain::Timestamp;
 
@@ -61,7 +62,7 @@ impl Store {
     pub fn active_ca(&self) -> Result<Option<CaRecord>, StoreError> {
         Ok(self
             .conn
-            .query_row(
+            .query_row_cached(
                 "SELECT id, subject, not_after, sha256_fingerprint, der, key_file, created_at
                    FROM capf_ca WHERE retired_at IS NULL",
                 [],

@@ -3,6 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::log_ok;
+use super::cached::CachedSql;
 use super::{Actor, Scope, Store, StoreError, each_row, map_each_row, to_micros, ts_col};
 use crate::domain::{CsrRecord, DeviceName, NewCsr, PendingCsr, PendingCsrRow, Timestamp};
 
@@ -70,11 +71,11 @@ pub(super) fn insert_request(
     csr: &NewCsr,
     kind: &str,
 ) -> Result<(i64, usize), StoreError> {
-    let superseded = conn.execute(
+    let superseded = conn.execute_cached(
         "UPDATE csr SET state = 'superseded' WHERE device = ?1 AND state = 'pending'",
         [csr.device.as_str()],
     )?;
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO csr (device, submitted_at, subject, key_algorithm, key_bits,
                           public_key_sha256, der, kind)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

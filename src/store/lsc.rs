@@ -3,6 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::log_ok;
+use super::cached::CachedSql;
 use super::csr::{checked_micros, csr_is_open, insert_request};
 use super::{Actor, Scope, Store, StoreError, Tx, each_row, opt_ts_col, to_micros, ts_col};
 use crate::domain::{
@@ -121,7 +122,7 @@ impl Store {
             // an LSC of this device in the meantime, stamped later. This CSR arrived after it,
             // so it is newer than it (and makes it stale), whatever the two clocks said.
             let latest: Option<i64> = tx
-                .query_row(
+                .query_row_cached(
                     "SELECT max(issued_at) FROM lsc WHERE device = ?1",
                     [csr.device.as_str()],
                     |r| r.get(0),
@@ -254,7 +255,7 @@ pub(super) fn mark_installed_in(
     // Without a serial: the newest LSC that is neither installed nor stale. A stale one
     // answered a key the phone has since replaced, so it is never installable.
     let found: Option<(i64, String, Option<i64>, Option<i64>)> = tx
-        .query_row(
+        .query_row_cached(
             "SELECT id, serial, csr_id, superseded_at FROM lsc
               WHERE device = ?1 AND installed_at IS NULL
                 AND (?2 IS NULL AND superseded_at IS NULL OR serial = lower(?2))
@@ -271,7 +272,7 @@ pub(super) fn mark_installed_in(
             None => format!("device {device} has no issued, not-installed LSC that is not stale"),
         })
     })?;
-    let revoked: bool = tx.query_row(
+    let revoked: bool = tx.query_row_cached(
         "SELECT EXISTS (SELECT 1 FROM revocation WHERE serial = ?1)",
         [&serial],
         |r| r.get(0),
@@ -287,12 +288,12 @@ pub(super) fn mark_installed_in(
         )));
     }
     // Not stale (refused above), so it is a live row (v10).
-    tx.execute(
+    tx.execute_cached(
         "UPDATE lsc_live SET installed_at = ?1 WHERE id = ?2",
         params![to_micros(&at), id],
     )?;
     if let Some(csr_id) = csr_id {
-        tx.execute(
+        tx.execute_cached(
             "UPDATE csr SET state = 'done' WHERE id = ?1 AND state = 'pending'",
             [csr_id],
         )?;

@@ -8,6 +8,7 @@
 mod audit;
 mod backup;
 mod ca;
+mod cached;
 mod csr;
 mod error;
 mod location;
@@ -176,6 +177,7 @@ impl Store {
         // Until the store is known to be ours and not newer, closing must not checkpoint: a
         // refused store's `-wal` stays a `-wal`, its main file untouched.
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        conn.set_prepared_statement_cache_capacity(cached::CACHE_CAPACITY);
         conn.busy_timeout(
             opts.busy_timeout
                 .min(Duration::from_millis(i32::MAX as u64)),

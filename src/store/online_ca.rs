@@ -4,8 +4,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::audit::log_ok;
-use super::ca::ca_row;
-use super::ca::{CaRecord, NewTrustAnchor};
+use super::ca::{CaRecord, NewTrustAnchor, ca_row};
 use super::csr::{csr_is_open, record_from_row};
 use super::{Actor, Store, StoreError, each_row, opt_ts_col, to_micros, ts_col};
 use crate::domain::{

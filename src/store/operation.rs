@@ -4,6 +4,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::audit::{insert_outcome, log_ok};
+use super::cached::CachedSql;
 use super::lsc::mark_installed_in;
 use super::{Actor, Store, StoreError, Tx, map_each_row, opt_ts_col, to_micros, ts_col};
 use crate::domain::{DeviceName, NewOperation, Operation, OperationStatus, Timestamp};
@@ -228,7 +229,7 @@ impl Store {
     /// Whether CAPF knows the device at all: an operation, a request or an LSC. A phone that
     /// is none of these is an unknown device (reason 9).
     pub fn device_known(&self, device: &DeviceName) -> Result<bool, StoreError> {
-        Ok(self.conn.query_row(
+        Ok(self.conn.query_row_cached(
             "SELECT EXISTS (SELECT 1 FROM operation WHERE device = ?1)
                  OR EXISTS (SELECT 1 FROM csr WHERE device = ?1)
                  OR EXISTS (SELECT 1 FROM lsc WHERE device = ?1)",
@@ -418,7 +419,7 @@ fn set_status(
     at: Timestamp,
     peer: &str,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.execute_cached(
         "UPDATE operation SET status = ?2, reason = ?3, last_attempt_at = ?4, last_peer = ?5
           WHERE device = ?1",
         params![

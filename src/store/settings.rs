@@ -6,6 +6,7 @@ use rusqlite::ToSql;
 use rusqlite::types::FromSql;
 
 use super::audit::log_ok;
+use super::cached::CachedSql;
 use super::{Actor, Store, StoreError, Tx, opt_ts_col, to_micros};
 use crate::domain::{IssuerMode, KeepAlive, Settings, ValidityDays};
 
@@ -14,7 +15,7 @@ impl Store {
     pub fn settings(&self) -> Result<Settings, StoreError> {
         let row = self
             .conn
-            .query_row(
+            .query_row_cached(
                 "SELECT keep_alive_minutes, keep_alive_set_at, keep_alive_set_by, issuer_mode,
                         validity_days
                    FROM settings WHERE id = 1",

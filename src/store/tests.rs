@@ -80,19 +80,24 @@ pub(super) fn lsc_with_der(
     }
 }
 
+/// Records `csr` as the test's actor; returns its id.
+pub(super) fn put_csr(store: &mut Store, csr: NewCsr) -> i64 {
+    store.record_csr(&csr, &actor()).expect("csr").0
+}
+
+/// Records `lsc` as the test's actor.
+pub(super) fn put_lsc(store: &mut Store, lsc: NewLsc) {
+    store.record_lsc(&lsc, &actor()).expect("lsc");
+}
+
 /// Records a CSR of `device` at `t(at)`, its key made of `key_byte`; returns its id.
 fn add_csr(store: &mut Store, device: &str, at: i64, key_byte: u8) -> i64 {
-    store
-        .record_csr(&csr(device, t(at), key_byte), &actor())
-        .expect("csr")
-        .0
+    put_csr(store, csr(device, t(at), key_byte))
 }
 
 /// Records the LSC `serial` of `device`, issued at `t(at)` for the CSR `csr_id`.
 fn add_lsc(store: &mut Store, device: &str, serial: &str, at: i64, csr_id: i64) {
-    store
-        .record_lsc(&lsc(device, serial, t(at), csr_id), &actor())
-        .expect("lsc");
+    put_lsc(store, lsc(device, serial, t(at), csr_id));
 }
 
 /// A store file left at schema `version` (as an older capfsh wrote it), holding `data_sql`.
@@ -109,7 +114,23 @@ pub(super) fn old_store(version: usize, data_sql: &str) -> (tempfile::TempDir, P
     (dir, path)
 }
 
-fn stale_serials(store: &Store) -> Vec<String> {
+/// The value of a one-number query (`SELECT count(*) ...`).
+pub(super) fn count(store: &Store, sql: &str) -> i64 {
+    store.conn.query_row(sql, [], |r| r.get(0)).expect("count")
+}
+
+/// A small deterministic generator (xorshift64) for the random-history tests: each call gives
+/// a number below `n`, the same sequence for the same `seed` on every run.
+pub(super) fn xorshift(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    }
+}
+
+pub(super) fn stale_serials(store: &Store) -> Vec<String> {
     let mut v = Vec::new();
     store
         .each_stale_lsc(|s| {
@@ -330,9 +351,7 @@ fn device_completion_is_a_prefix_query() {
         .iter()
         .enumerate()
     {
-        store
-            .record_csr(&csr(name, t(i as i64), i as u8), &actor())
-            .expect("csr");
+        put_csr(&mut store, csr(name, t(i as i64), i as u8));
     }
     let names = store
         .device_names(DeviceSource::PendingCsr, "SEP001", 10)
@@ -599,13 +618,7 @@ fn a_version_2_store_keeps_its_stale_lscs_through_the_migration() {
 fn the_store_agrees_with_the_domain_stale_rule_on_random_histories() {
     use std::collections::HashMap;
 
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
     let (mut total_stale, mut total_installed) = (0, 0);
     for round in 0..30 {
         let (_d, _p, mut store) = tmp_store();
@@ -622,9 +635,7 @@ fn the_store_agrees_with_the_domain_stale_rule_on_random_histories() {
             match next(10) {
                 0..=3 => {
                     let key = step.wrapping_add(round as u8);
-                    let (id, _) = store
-                        .record_csr(&csr(device, at, key), &actor())
-                        .expect("csr");
+                    let id = put_csr(&mut store, csr(device, at, key));
                     csr_times.entry(device).or_default().push(at);
                     last_csr.insert(device, id);
                 }
@@ -633,9 +644,7 @@ fn the_store_agrees_with_the_domain_stale_rule_on_random_histories() {
                         && store.lsc_for_csr(id).expect("lsc").is_none()
                     {
                         let serial = format!("{round:02x}{step:02x}");
-                        store
-                            .record_lsc(&lsc(device, &serial, at, id), &actor())
-                            .expect("lsc");
+                        put_lsc(&mut store, lsc(device, &serial, at, id));
                         lscs.push((serial, device, at, false));
                     }
                 }

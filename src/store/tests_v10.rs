@@ -1,7 +1,10 @@
 //! Store v10: stale LSCs in a table of their own (`lsc_stale`), the `lsc` view over both
 //! tables, the migration from every older version, and the stale delete as a table clear.
 
-use super::tests::{actor, csr_with_key, dev, lsc_with_der, old_store, t, tmp_store};
+use super::tests::{
+    actor, count, csr_with_key, dev, lsc_with_der, old_store, put_csr, put_lsc, stale_serials, t,
+    tmp_store, xorshift,
+};
 use super::*;
 use crate::domain::{NewCsr, NewLsc, RevocationReason, Timestamp};
 
@@ -17,16 +20,8 @@ fn lsc(device: &str, serial: &str, at: Timestamp, csr_id: Option<i64>, der: u8) 
     }
 }
 
-fn count(store: &Store, sql: &str) -> i64 {
-    store.conn.query_row(sql, [], |r| r.get(0)).expect("count")
-}
-
 fn strings(store: &Store, sql: &str) -> Vec<String> {
-    let mut stmt = store.conn.prepare(sql).expect("prepare");
-    stmt.query_map([], |r| r.get(0))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows")
+    column(store, sql, 0)
 }
 
 /// Column `idx` of every row of `sql` (EXPLAIN and EXPLAIN QUERY PLAN cannot be subqueries).
@@ -36,17 +31,6 @@ fn column(store: &Store, sql: &str, idx: usize) -> Vec<String> {
         .expect("query")
         .collect::<Result<_, _>>()
         .expect("rows")
-}
-
-fn stale_serials(store: &Store) -> Vec<String> {
-    let mut v = Vec::new();
-    store
-        .each_stale_lsc(|s| {
-            v.push(s.serial);
-            Ok::<_, StoreError>(())
-        })
-        .expect("stale");
-    v
 }
 
 /// The v9 definition of a stale LSC, computed over the `lsc` view: lsc_stale must hold exactly
@@ -225,9 +209,7 @@ fn every_older_version_migrates_to_the_latest_keeping_every_lsc() {
             );
         }
         // A new LSC takes an id no LSC ever had, though the highest one moved to lsc_stale.
-        let (c, _) = store
-            .record_csr(&csr("SEPE", t(0), 7), &actor())
-            .expect("csr");
+        let c = put_csr(&mut store, csr("SEPE", t(0), 7));
         let id = store
             .record_lsc(&lsc("SEPE", "ee", t(1), Some(c), 0xee), &actor())
             .expect("lsc");
@@ -254,21 +236,15 @@ fn deleting_all_stale_lscs_clears_one_table_and_touches_no_live_lsc() {
     let (_d, _p, mut store) = tmp_store();
     for i in 0..6u8 {
         let name = format!("SEPF{i}");
-        let (id, _) = store
-            .record_csr(&csr(&name, t(i64::from(i)), i + 1), &actor())
-            .expect("csr");
-        store
-            .record_lsc(
-                &lsc(&name, &format!("f{i}"), t(i64::from(i) + 10), Some(id), i),
-                &actor(),
-            )
-            .expect("lsc");
+        let id = put_csr(&mut store, csr(&name, t(i64::from(i)), i + 1));
+        put_lsc(
+            &mut store,
+            lsc(&name, &format!("f{i}"), t(i64::from(i) + 10), Some(id), i),
+        );
     }
     // f0..f2 go stale; f3 is installed; f4, f5 wait.
     for i in 0..3u8 {
-        store
-            .record_csr(&csr(&format!("SEPF{i}"), t(100), i + 20), &actor())
-            .expect("newer");
+        put_csr(&mut store, csr(&format!("SEPF{i}"), t(100), i + 20));
     }
     store
         .mark_installed(&dev("SEPF3"), None, t(101), &actor())
@@ -315,21 +291,11 @@ fn deleting_all_stale_lscs_clears_one_table_and_touches_no_live_lsc() {
 #[test]
 fn a_revoked_stale_lsc_leaves_the_stale_table_and_stays_through_the_delete() {
     let (_d, _p, mut store) = tmp_store();
-    let (a, _) = store
-        .record_csr(&csr("SEPG", t(0), 1), &actor())
-        .expect("csr");
-    store
-        .record_lsc(&lsc("SEPG", "9a", t(1), Some(a), 0x9a), &actor())
-        .expect("lsc");
-    let (b, _) = store
-        .record_csr(&csr("SEPG", t(2), 2), &actor())
-        .expect("newer");
-    store
-        .record_lsc(&lsc("SEPG", "9b", t(3), Some(b), 0x9b), &actor())
-        .expect("lsc");
-    store
-        .record_csr(&csr("SEPG", t(4), 3), &actor())
-        .expect("newest");
+    let a = put_csr(&mut store, csr("SEPG", t(0), 1));
+    put_lsc(&mut store, lsc("SEPG", "9a", t(1), Some(a), 0x9a));
+    let b = put_csr(&mut store, csr("SEPG", t(2), 2));
+    put_lsc(&mut store, lsc("SEPG", "9b", t(3), Some(b), 0x9b));
+    put_csr(&mut store, csr("SEPG", t(4), 3));
     assert_eq!(stale_serials(&store), vec!["9a", "9b"]);
     let n = store
         .revoke_lscs(
@@ -374,15 +340,9 @@ fn a_revoked_stale_lsc_leaves_the_stale_table_and_stays_through_the_delete() {
 #[test]
 fn deleting_a_csr_unlinks_the_stale_lsc_that_answered_it() {
     let (_d, _p, mut store) = tmp_store();
-    let (a, _) = store
-        .record_csr(&csr("SEPH", t(0), 1), &actor())
-        .expect("csr");
-    store
-        .record_lsc(&lsc("SEPH", "8a", t(1), Some(a), 1), &actor())
-        .expect("lsc");
-    store
-        .record_csr(&csr("SEPH", t(2), 2), &actor())
-        .expect("newer");
+    let a = put_csr(&mut store, csr("SEPH", t(0), 1));
+    put_lsc(&mut store, lsc("SEPH", "8a", t(1), Some(a), 1));
+    put_csr(&mut store, csr("SEPH", t(2), 2));
     assert_eq!(table_of(&store, "8a"), "lsc_stale");
     assert_eq!(store.lsc_for_csr(a).expect("lsc"), Some("8a".into()));
     // A tidy deletes the superseded CSR, as ON DELETE SET NULL did for every LSC.
@@ -408,19 +368,13 @@ fn deleting_a_csr_unlinks_the_stale_lsc_that_answered_it() {
 fn tidy_deletes_expired_lscs_from_both_tables_and_counts_them() {
     let (_d, _p, mut store) = tmp_store();
     for (i, name) in ["SEPI1", "SEPI2"].iter().enumerate() {
-        let (id, _) = store
-            .record_csr(&csr(name, t(i as i64), i as u8 + 1), &actor())
-            .expect("csr");
-        store
-            .record_lsc(
-                &lsc(name, &format!("7{i}"), t(i as i64 + 1), Some(id), 7),
-                &actor(),
-            )
-            .expect("lsc");
+        let id = put_csr(&mut store, csr(name, t(i as i64), i as u8 + 1));
+        put_lsc(
+            &mut store,
+            lsc(name, &format!("7{i}"), t(i as i64 + 1), Some(id), 7),
+        );
     }
-    store
-        .record_csr(&csr("SEPI1", t(10), 9), &actor())
-        .expect("newer");
+    put_csr(&mut store, csr("SEPI1", t(10), 9));
     assert_eq!(stale_serials(&store), vec!["70"]);
     let scope = TidyScope {
         expired_lscs: true,
@@ -436,12 +390,8 @@ fn tidy_deletes_expired_lscs_from_both_tables_and_counts_them() {
 #[test]
 fn plain_sql_through_the_lsc_view_behaves_as_the_v9_table_did() {
     let (_d, _p, mut store) = tmp_store();
-    let (a, _) = store
-        .record_csr(&csr("SEPJ", t(0), 1), &actor())
-        .expect("csr");
-    store
-        .record_csr(&csr("SEPJ", t(5), 2), &actor())
-        .expect("newer");
+    let a = put_csr(&mut store, csr("SEPJ", t(0), 1));
+    put_csr(&mut store, csr("SEPJ", t(5), 2));
     // Inserted by hand after the newer CSR: born stale, as the v3 trigger made it.
     store
         .conn
@@ -510,13 +460,7 @@ fn plain_sql_through_the_lsc_view_behaves_as_the_v9_table_did() {
 /// unique across both tables, and every LSC that had a DER still has it.
 #[test]
 fn the_stale_table_holds_exactly_the_stale_lscs_on_random_histories() {
-    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = move |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
+    let mut next = xorshift(0x2545_f491_4f6c_dd1d);
     let (mut moved_in, mut moved_out) = (0, 0);
     for round in 0..20 {
         let (_d, _p, mut store) = tmp_store();
@@ -529,18 +473,14 @@ fn the_stale_table_holds_exactly_the_stale_lscs_on_random_histories() {
             let before = stale_serials(&store).len();
             match next(12) {
                 0..=3 => {
-                    let (id, _) = store
-                        .record_csr(&csr(device, at, (step + round) as u8), &actor())
-                        .expect("csr");
+                    let id = put_csr(&mut store, csr(device, at, (step + round) as u8));
                     last_csr.insert(device, id);
                 }
                 4..=6 => {
                     let id = last_csr.get(device).copied();
                     if id.is_none_or(|id| store.lsc_for_csr(id).expect("lsc").is_none()) {
                         let serial = format!("{round:02x}{step:02x}");
-                        store
-                            .record_lsc(&lsc(device, &serial, at, id, step as u8), &actor())
-                            .expect("lsc");
+                        put_lsc(&mut store, lsc(device, &serial, at, id, step as u8));
                         serials.push(serial);
                     }
                 }
@@ -611,19 +551,13 @@ fn borrowed_stale_rows_agree_with_the_owned_ones() {
     let (_d, _p, mut store) = tmp_store();
     for (i, name) in ["SEPN3", "SEPN1", "SEPN2"].iter().enumerate() {
         let i = i as i64;
-        let (id, _) = store
-            .record_csr(&csr(name, t(i), i as u8 + 1), &actor())
-            .expect("csr");
+        let id = put_csr(&mut store, csr(name, t(i), i as u8 + 1));
         // Issued out of id order: the list goes by issue time.
-        store
-            .record_lsc(
-                &lsc(name, &format!("5{i}"), t(30 - i), Some(id), 5),
-                &actor(),
-            )
-            .expect("lsc");
-        store
-            .record_csr(&csr(name, t(40 + i), i as u8 + 10), &actor())
-            .expect("newer");
+        put_lsc(
+            &mut store,
+            lsc(name, &format!("5{i}"), t(30 - i), Some(id), 5),
+        );
+        put_csr(&mut store, csr(name, t(40 + i), i as u8 + 10));
     }
     let mut owned = Vec::new();
     store
@@ -676,15 +610,9 @@ fn borrowed_stale_rows_agree_with_the_owned_ones() {
 #[test]
 fn a_stored_instant_no_timestamp_can_hold_fails_the_stale_listing() {
     let (_d, _p, mut store) = tmp_store();
-    let (a, _) = store
-        .record_csr(&csr("SEPO", t(0), 1), &actor())
-        .expect("csr");
-    store
-        .record_lsc(&lsc("SEPO", "4a", t(1), Some(a), 4), &actor())
-        .expect("lsc");
-    store
-        .record_csr(&csr("SEPO", t(2), 2), &actor())
-        .expect("newer");
+    let a = put_csr(&mut store, csr("SEPO", t(0), 1));
+    put_lsc(&mut store, lsc("SEPO", "4a", t(1), Some(a), 4));
+    put_csr(&mut store, csr("SEPO", t(2), 2));
     store
         .conn
         .execute("UPDATE lsc SET not_after = ?1", [i64::MAX])

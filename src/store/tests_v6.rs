@@ -1,7 +1,9 @@
 //! Store v6: the covering list index, LSC DERs apart from the lsc rows, and the migration from
 //! v4 that moves them. Since v10 a stale LSC's DER sits in its `lsc_stale` row (tests_v10.rs).
 
-use super::tests::{actor, csr_with_key, dev, lsc_with_der as lsc, old_store, t, tmp_store};
+use super::tests::{
+    actor, count, csr_with_key, dev, lsc_with_der as lsc, old_store, put_csr, put_lsc, t, tmp_store,
+};
 use super::*;
 use crate::domain::{NewCsr, PendingCsr, Timestamp, key_label};
 
@@ -34,10 +36,6 @@ fn der_table(store: &Store, serial: &str) -> Option<&'static str> {
         (false, false) => None,
         (true, true) => panic!("the DER of {serial} is in both tables"),
     }
-}
-
-fn count(store: &Store, sql: &str) -> i64 {
-    store.conn.query_row(sql, [], |r| r.get(0)).expect("count")
 }
 
 fn schema_has(store: &Store, kind: &str, name: &str) -> bool {
@@ -163,16 +161,10 @@ fn a_version_4_store_moves_lsc_ders_apart_keeping_every_one_and_every_id() {
 #[test]
 fn an_lsc_turning_stale_takes_its_der_along_and_back() {
     let (_d, _p, mut store) = tmp_store();
-    let (a, _) = store
-        .record_csr(&csr("SEPAAAA", t(0), 1, "RSA", 2048), &actor())
-        .expect("csr");
-    store
-        .record_lsc(&lsc("SEPAAAA", "0a", t(1), a, 7), &actor())
-        .expect("lsc");
+    let a = put_csr(&mut store, csr("SEPAAAA", t(0), 1, "RSA", 2048));
+    put_lsc(&mut store, lsc("SEPAAAA", "0a", t(1), a, 7));
     assert_eq!(der_table(&store, "0a"), Some("lsc_der"));
-    store
-        .record_csr(&csr("SEPAAAA", t(2), 2, "RSA", 2048), &actor())
-        .expect("newer csr");
+    put_csr(&mut store, csr("SEPAAAA", t(2), 2, "RSA", 2048));
     assert_eq!(der_table(&store, "0a"), Some("lsc_stale"));
     assert_eq!(store.lsc_der("0a").expect("der"), Some(vec![0x30, 7]));
     // Plain SQL that makes it installable again brings the DER back.
@@ -187,16 +179,10 @@ fn an_lsc_turning_stale_takes_its_der_along_and_back() {
 #[test]
 fn an_lsc_born_stale_keeps_its_der_with_the_stale_ones() {
     let (_d, _p, mut store) = tmp_store();
-    let (a, _) = store
-        .record_csr(&csr("SEPBBBB", t(0), 1, "EC", 256), &actor())
-        .expect("csr");
-    store
-        .record_csr(&csr("SEPBBBB", t(10), 2, "EC", 256), &actor())
-        .expect("newer csr");
+    let a = put_csr(&mut store, csr("SEPBBBB", t(0), 1, "EC", 256));
+    put_csr(&mut store, csr("SEPBBBB", t(10), 2, "EC", 256));
     // Issued at 5 for the first CSR, recorded after the newer one arrived: born stale.
-    store
-        .record_lsc(&lsc("SEPBBBB", "0b", t(5), a, 9), &actor())
-        .expect("lsc");
+    put_lsc(&mut store, lsc("SEPBBBB", "0b", t(5), a, 9));
     assert_eq!(store.stale_lsc_count(&Scope::All).expect("stale"), 1);
     assert_eq!(der_table(&store, "0b"), Some("lsc_stale"));
     assert_eq!(store.lsc_der("0b").expect("der"), Some(vec![0x30, 9]));
@@ -207,21 +193,15 @@ fn deleting_stale_lscs_takes_their_ders_and_no_other() {
     let (_d, _p, mut store) = tmp_store();
     for (i, name) in ["SEPC1", "SEPC2", "SEPC3"].iter().enumerate() {
         let i = i as i64;
-        let (id, _) = store
-            .record_csr(&csr(name, t(i * 10), i as u8 + 1, "RSA", 2048), &actor())
-            .expect("csr");
-        store
-            .record_lsc(
-                &lsc(name, &format!("c{i}"), t(i * 10 + 1), id, i as u8 + 1),
-                &actor(),
-            )
-            .expect("lsc");
+        let id = put_csr(&mut store, csr(name, t(i * 10), i as u8 + 1, "RSA", 2048));
+        put_lsc(
+            &mut store,
+            lsc(name, &format!("c{i}"), t(i * 10 + 1), id, i as u8 + 1),
+        );
     }
     // SEPC1 and SEPC2 go stale; SEPC3's LSC stays issued.
     for (name, at, k) in [("SEPC1", 100, 11), ("SEPC2", 101, 12)] {
-        store
-            .record_csr(&csr(name, t(at), k, "RSA", 2048), &actor())
-            .expect("newer");
+        put_csr(&mut store, csr(name, t(at), k, "RSA", 2048));
     }
     assert_eq!(
         store
@@ -239,9 +219,7 @@ fn deleting_stale_lscs_takes_their_ders_and_no_other() {
     assert_eq!(store.lsc_der("c1").expect("der"), None);
     assert_eq!(store.lsc_der("c2").expect("der"), Some(vec![0x30, 3]));
     assert_eq!(count(&store, "SELECT count(*) FROM lsc_der"), 1);
-    store
-        .record_csr(&csr("SEPC3", t(200), 13, "RSA", 2048), &actor())
-        .expect("c3 stale");
+    put_csr(&mut store, csr("SEPC3", t(200), 13, "RSA", 2048));
     assert_eq!(der_table(&store, "c2"), Some("lsc_stale"));
     assert_eq!(
         store.delete_stale_lscs(&Scope::All, &actor()).expect("all"),
@@ -255,12 +233,8 @@ fn deleting_stale_lscs_takes_their_ders_and_no_other() {
 #[test]
 fn an_lsc_deleted_by_plain_sql_takes_its_der_along() {
     let (_d, _p, mut store) = tmp_store();
-    let (a, _) = store
-        .record_csr(&csr("SEPDDDD", t(0), 1, "RSA", 2048), &actor())
-        .expect("csr");
-    store
-        .record_lsc(&lsc("SEPDDDD", "0d", t(1), a, 4), &actor())
-        .expect("lsc");
+    let a = put_csr(&mut store, csr("SEPDDDD", t(0), 1, "RSA", 2048));
+    put_lsc(&mut store, lsc("SEPDDDD", "0d", t(1), a, 4));
     store
         .conn
         .execute("DELETE FROM lsc WHERE serial = '0d'", [])
@@ -275,12 +249,10 @@ fn borrowed_pending_rows_agree_with_the_owned_ones() {
         .iter()
         .enumerate()
     {
-        store
-            .record_csr(
-                &csr(&format!("SEPE{i}"), t(10 - i as i64), i as u8, alg, *bits),
-                &actor(),
-            )
-            .expect("csr");
+        put_csr(
+            &mut store,
+            csr(&format!("SEPE{i}"), t(10 - i as i64), i as u8, alg, *bits),
+        );
     }
     let mut owned: Vec<PendingCsr> = Vec::new();
     store
@@ -322,9 +294,7 @@ fn borrowed_pending_rows_agree_with_the_owned_ones() {
 #[test]
 fn a_stored_instant_no_timestamp_can_hold_fails_the_listing() {
     let (_d, _p, mut store) = tmp_store();
-    store
-        .record_csr(&csr("SEPFFFF", t(0), 1, "RSA", 2048), &actor())
-        .expect("csr");
+    put_csr(&mut store, csr("SEPFFFF", t(0), 1, "RSA", 2048));
     store
         .conn
         .execute("UPDATE csr SET submitted_at = ?1", [i64::MAX])

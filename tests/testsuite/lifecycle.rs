@@ -366,7 +366,14 @@ fn capfd_run_keeps_the_crl_file_current() {
         .assert()
         .success();
     let crl = dir.join("live.crl");
-    let mut run = env.capfd_run(&["--interval-ms", "100", "--crl", &crl.display().to_string()]);
+    let mut run = env.capfd_run(&[
+        "--interval-ms",
+        "100",
+        "--listen",
+        "127.0.0.1:0",
+        "--crl",
+        &crl.display().to_string(),
+    ]);
     let mut wait_for = |what: &str| run.wait_for_next(what);
     let cut = wait_for("LSC cut to the CAPF CA's end of validity");
     assert!(

@@ -50,11 +50,10 @@ pub fn completion_command() -> Command {
 /// same argument before it; `help`'s command path is several words (`help utils capf <Tab>`), so
 /// its completer is given the words of the line up front.
 pub fn completion_command_for(line: &[std::ffi::OsString]) -> Command {
-    let path = help_path_words(line);
     let words = line_words(line);
     let mut cmd = with_device_completers(command(), &ROOT, &mut Vec::new(), &words)
         .mut_subcommand(HELP, |help| {
-            help.mut_arg(HELP_PATH, |arg| arg.add(help_path_completer(path)))
+            help.mut_arg(HELP_PATH, |arg| arg.add(words_completer(words.clone())))
         });
     cmd.build();
     for_completion(cmd)
@@ -79,55 +78,17 @@ fn line_words(line: &[std::ffi::OsString]) -> Vec<String> {
     words
 }
 
-/// Completes keyword options (`auth`, `key`, `by` and their values) through the same
-/// [`complete`] as the REPL's Tab: clap sees one trailing list of words there, and its engine
+/// Completes the word at the cursor after the line's `words` through the same [`complete`] as
+/// the REPL's Tab: for keyword options (`auth`, `key`, `by` and their values) and `help`'s
+/// command path (`help utils capf <Tab>`) clap sees one trailing list of words, and its engine
 /// hands a completer only the word at the cursor, so it is given the line's words up front.
-fn options_completer(words: Vec<String>) -> ArgValueCompleter {
+fn words_completer(words: Vec<String>) -> ArgValueCompleter {
     ArgValueCompleter::new(move |current: &OsStr| -> Vec<CompletionCandidate> {
         let Some(current) = current.to_str() else {
             return Vec::new();
         };
         let mut line = String::new();
         for w in &words {
-            line.push_str(w);
-            line.push(' ');
-        }
-        line.push_str(current);
-        let no_devices = |_, _: &str| Vec::new();
-        complete(&line, false, &no_devices)
-            .choices
-            .into_iter()
-            .filter(|c| c.insertable() && c.word != "|")
-            .map(|c| CompletionCandidate::new(c.word).help(Some(c.help.into())))
-            .collect()
-    })
-}
-
-/// The words after `help` (or its prefix) and before the word at the cursor, options left out.
-fn help_path_words(line: &[std::ffi::OsString]) -> Vec<String> {
-    let before_cursor = line.get(1..line.len().saturating_sub(1)).unwrap_or(&[]);
-    let mut words = Vec::new();
-    let mut it = before_cursor.iter().filter_map(|w| w.to_str());
-    while let Some(w) = it.next() {
-        if global_args::takes_value(w) {
-            it.next();
-        } else if !w.starts_with('-') {
-            words.push(w.to_owned());
-        }
-    }
-    // The first word names `help` itself.
-    words.into_iter().skip(1).collect()
-}
-
-/// Completes `help <command path>` through the same [`complete`] as the REPL's Tab, so the
-/// shells offer after `capfsh help utils ` what `admin:help utils ` offers.
-fn help_path_completer(path: Vec<String>) -> ArgValueCompleter {
-    ArgValueCompleter::new(move |current: &OsStr| -> Vec<CompletionCandidate> {
-        let Some(current) = current.to_str() else {
-            return Vec::new();
-        };
-        let mut line = String::from("help ");
-        for w in &path {
             line.push_str(w);
             line.push(' ');
         }
@@ -225,7 +186,7 @@ fn with_device_completers(
             if is_device {
                 a.add(device_completer(path.clone()))
             } else if is_options {
-                a.add(options_completer(words.to_vec()))
+                a.add(words_completer(words.to_vec()))
             } else {
                 a
             }

@@ -219,7 +219,6 @@ pub fn invocation(matches: &ArgMatches, argv: &[String]) -> Option<Result<Invoca
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::tree::CommandId;
 
     fn parse(args: &[&str]) -> Invocation {
         let argv: Vec<String> = std::iter::once("capfsh")
@@ -260,7 +259,7 @@ mod tests {
     #[test]
     fn one_shot_matches_the_repl_parser() {
         let inv = parse(&["ut", "ca", "cs", "li"]);
-        assert_eq!(inv.id, CommandId::CsrList);
+        assert_eq!(inv.path, ["utils", "capf", "csr", "list"]);
         assert!(inv.abbreviated);
         let inv = parse(&[
             "utils",
@@ -272,7 +271,7 @@ mod tests {
             "--format",
             "json",
         ]);
-        assert_eq!(inv.id, CommandId::StaleDelete);
+        assert_eq!(inv.path, ["utils", "capf", "stale-lsc", "delete"]);
         assert!(inv.noconfirm && !inv.abbreviated);
         let inv = parse(&["help", "utils", "capf"]);
         assert_eq!(inv.arg(0), Some("utils capf"));
