@@ -32,3 +32,4 @@ mod shell_completion;
 mod shell_pty;
 mod static_completion;
 mod support;
+mod typed_errors;
