@@ -29,4 +29,6 @@ mod script;
 mod service_log;
 mod shell_completion;
 mod shell_pty;
+mod static_completion;
 mod support;
+mod typed_errors;
