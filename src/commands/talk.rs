@@ -35,7 +35,7 @@ pub trait Prompter {
 /// Reads a secret at a hidden prompt on the controlling terminal (`/dev/tty`), so it is never
 /// echoed, never in the REPL history and never read from a pipe.
 pub fn ask_secret_on_terminal(prompt: &str) -> Answer {
-    match rpassword::prompt_password(format!("{prompt} ")) {
+    match crate::sys::read_secret(&format!("{prompt} ")) {
         Ok(line) => Answer::Line(line),
         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Answer::Interrupted,
         Err(_) => Answer::Eof,

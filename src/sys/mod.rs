@@ -2,8 +2,10 @@
 //! (never through a link, never half-written).
 
 mod safe_file;
+mod tty;
 
 pub use safe_file::{Existing, SafeFile, create_private_dir, write_file};
+pub use tty::read_secret;
 
 /// The permission bits of a secret file (a CA key, the online CA password) when its group or
 /// others may use it at all, which refuses it; `None` when only its owner may.
