@@ -552,15 +552,14 @@ impl Session<'_> {
                     return Err("no MIC trust anchor: add the manufacturer CA with `utils capf trust import <file> mic`".into());
                 }
                 let issuer = check_chain(&cert, anchors, now)?;
-                if *t == cert_type::LSC
-                    && !cert
-                        .subject_cn
-                        .as_deref()
-                        .is_some_and(|cn| cn.eq_ignore_ascii_case(device.as_str()))
-                {
+                if !names_device(*t, cert.subject_cn.as_deref(), device) {
                     return Err(format!(
-                        "the LSC was issued to {}, not to {device}",
-                        cert.subject
+                        "the {kind} was issued to {}, not to {device}",
+                        if cert.subject.is_empty() {
+                            "an empty subject"
+                        } else {
+                            &cert.subject
+                        }
                     ));
                 }
                 let data = proof_data(device.as_str(), der);
@@ -859,10 +858,55 @@ impl Session<'_> {
     }
 }
 
+/// Whether a certificate offered as proof was issued to `device`: an LSC names the device
+/// itself (`CN=SEP001122AABBCC`, as capfd issues them); a MIC names the phone's model and then
+/// the device (`CN=CP-8865-SEP001122AABBCC`, as Cisco's manufacturing CAs issue them), or the
+/// device alone. Another phone's certificate, even with a valid proof made with its own key, is
+/// not this device's.
+fn names_device(cert_type: u8, cn: Option<&str>, device: &DeviceName) -> bool {
+    let Some(cn) = cn else {
+        return false;
+    };
+    let (cn, name) = (cn.as_bytes(), device.as_str().as_bytes());
+    if cn.eq_ignore_ascii_case(name) {
+        return true;
+    }
+    // Bytes, not characters: a subject is the peer's text and need not be ASCII.
+    cert_type == cert_type::MIC
+        && cn.len() > name.len() + 1
+        && cn[cn.len() - name.len()..].eq_ignore_ascii_case(name)
+        && cn[cn.len() - name.len() - 1] == b'-'
+}
+
 fn digest(h: ProofHash) -> ProofDigest {
     match h {
         ProofHash::Sha1 => ProofDigest::Sha1,
         ProofHash::Sha256 => ProofDigest::Sha256,
         ProofHash::Sha512 => ProofDigest::Sha512,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_certificate_names_its_device_or_not() {
+        let d: DeviceName = "SEP001122AABBCC".parse().expect("name");
+        let mic = cert_type::MIC;
+        let lsc = cert_type::LSC;
+        assert!(names_device(lsc, Some("SEP001122AABBCC"), &d));
+        assert!(names_device(lsc, Some("sep001122aabbcc"), &d));
+        assert!(!names_device(lsc, Some("CP-8865-SEP001122AABBCC"), &d));
+        assert!(!names_device(lsc, Some("SEP001122AABBCD"), &d));
+        assert!(!names_device(lsc, None, &d));
+        assert!(names_device(mic, Some("CP-8865-SEP001122AABBCC"), &d));
+        assert!(names_device(mic, Some("SEP001122AABBCC"), &d));
+        assert!(!names_device(mic, Some("CP-8865-SEP001122AABBCD"), &d));
+        assert!(!names_device(mic, Some("CP-8865-XSEP001122AABBCC"), &d));
+        assert!(!names_device(mic, Some("-SEP001122AABBCC"), &d));
+        assert!(!names_device(mic, Some("SEP001122AABBCC-CP-8865"), &d));
+        assert!(!names_device(mic, Some("é-SEP001122AABBC"), &d));
+        assert!(!names_device(mic, Some(""), &d));
     }
 }

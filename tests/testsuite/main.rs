@@ -20,6 +20,7 @@ mod os_users;
 mod packaging;
 mod pager_pty;
 mod phone_emulator;
+mod phone_identity;
 mod phones;
 mod pki_standards;
 mod repl_pty;
