@@ -19,6 +19,7 @@ mod online_ca;
 mod os_users;
 mod packaging;
 mod pager_pty;
+mod phone_cuts;
 mod phone_emulator;
 mod phone_identity;
 mod phones;

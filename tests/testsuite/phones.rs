@@ -17,7 +17,7 @@ use crate::support::{Bin, TestEnv, stderr, stdout};
 
 /// A running `capfd run` on a free loopback port, its log collected.
 pub(crate) struct Capfd {
-    child: Child,
+    pub(crate) child: Child,
     pub(crate) addr: SocketAddr,
     log: Arc<Mutex<Vec<String>>>,
 }
