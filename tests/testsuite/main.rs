@@ -22,6 +22,7 @@ mod pager_pty;
 mod phone_cuts;
 mod phone_emulator;
 mod phone_identity;
+mod phone_modes;
 mod phones;
 mod pki_standards;
 mod repl_pty;

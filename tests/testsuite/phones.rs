@@ -82,7 +82,7 @@ impl Capfd {
         }
     }
 
-    fn count_log(&self, s: &str) -> usize {
+    pub(crate) fn count_log(&self, s: &str) -> usize {
         self.log
             .lock()
             .expect("log")
