@@ -205,4 +205,5 @@ fn main() {
     } else {
         println!("openssl is not installed: no enroll comparison");
     }
+    println!("at the end: {}", support::load_average());
 }

@@ -625,4 +625,6 @@ fn main() {
             median(&c)
         );
     }
+    println!();
+    println!("at the end: {}", support::load_average());
 }

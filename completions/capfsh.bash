@@ -1,4 +1,4 @@
-_capfsh() {
+_capfsh_tree() {
     local i cur prev opts cmd
     COMPREPLY=()
     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -2073,3 +2073,81 @@ if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERS
 else
     complete -F _capfsh -o bashdefault -o default capfsh
 fi
+
+# Keyword options (generated from capfsh's command tree): where they stand, the keywords not
+# given yet, noconfirm, or the choices of the keyword just typed; elsewhere clap's _capfsh_tree.
+__capfsh_keyword_commands=(
+    'utils capf lsc revoke serial;1;y;reason=cessationOfOperation,keyCompromise,superseded,unspecified'
+    'utils capf operation install file;1;;output=@'
+    'utils capf lsc revoke;1;y;reason=cessationOfOperation,keyCompromise,superseded,unspecified'
+    'utils capf operation delete;1;y;auth=existing-lsc,existing-mic,generate,null,string/string by='
+    'utils capf operation install;1;;auth=existing-lsc,existing-mic,generate,null,string/string by= key=ec-p256,ec-p384,ec-p521,rsa-1024,rsa-2048,rsa-3072,rsa-4096'
+    'utils capf operation troubleshoot;1;;auth=existing-lsc,existing-mic,generate,null,string/string by='
+    'utils capf set online-ca;0;;host= port= label= user= password-file=@'
+    'utils capf tidy;0;y;dry-run expired-lscs older-than= superseded-csrs'
+)
+
+_capfsh() {
+    __capfsh_keywords && return 0
+    _capfsh_tree "$@"
+}
+
+# Answers (COMPREPLY) where the cursor stands among a command's keyword options; fails
+# elsewhere.
+__capfsh_keywords() {
+    local IFS=$' \t\n'
+    local cur=${COMP_WORDS[COMP_CWORD]}
+    [[ $cur == -* ]] && return 1
+    local -a words=()
+    local i
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        case ${COMP_WORDS[i]} in
+            --db|--format|--file|-f) ((i++)) ;;
+            -*) ;;
+            *) words+=("${COMP_WORDS[i]}") ;;
+        esac
+    done
+    local entry path npos confirm specs
+    for entry in "${__capfsh_keyword_commands[@]}"; do
+        IFS=';' read -r path npos confirm specs <<< "$entry"
+        local -a p=($path)
+        [[ "${words[*]:0:${#p[@]}}" == "$path" ]] || continue
+        local skip=$(( ${#p[@]} + npos ))
+        (( ${#words[@]} >= skip )) || return 1
+        local state=k spec="" used=" " w s reply=""
+        for w in "${words[@]:skip}"; do
+            case $state in
+                k)
+                    spec=""
+                    for s in $specs; do [[ ${s%%=*} == "$w" ]] && spec=$s; done
+                    if [[ -z $spec ]]; then COMPREPLY=(); return 0; fi
+                    used+="$w "
+                    [[ $spec == *=* ]] && state=v ;;
+                v)
+                    state=k
+                    [[ $spec == */* && $w == "${spec##*/}" ]] && state=x ;;
+                x) state=k ;;
+            esac
+        done
+        case $state in
+            k)
+                for s in $specs; do
+                    [[ $used == *" ${s%%=*} "* ]] || reply+=" ${s%%=*}"
+                done
+                [[ -n $confirm ]] && reply+=" noconfirm" ;;
+            v)
+                local values=${spec#*=}
+                if [[ $values == @ ]]; then
+                    COMPREPLY=($(compgen -f -- "$cur"))
+                    return 0
+                fi
+                values=${values%/*}
+                reply=${values//,/ } ;;
+        esac
+        COMPREPLY=($(compgen -W "$reply" -- "$cur"))
+        # Nothing to offer (a value to type): no file names either.
+        [[ ${#COMPREPLY[@]} -eq 0 ]] && compopt +o default +o bashdefault 2>/dev/null
+        return 0
+    done
+    return 1
+}

@@ -268,5 +268,15 @@ pub fn machine() -> String {
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default();
-    format!("{cpu}, {cores} cores, {mem}; {date}")
+    format!("{cpu}, {cores} cores, {mem}; {date}; {}", load_average())
+}
+
+/// `load average 1.23 2.34 3.45` (1, 5, 15 minutes, from /proc/loadavg): the machine is shared,
+/// and a reader of the figures should know how busy it was.
+pub fn load_average() -> String {
+    let avg = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into());
+    format!("load average {avg}")
 }

@@ -78,9 +78,7 @@ fn run() -> u8 {
         (Mode::Completions(shell), _) => {
             // Generated into memory first: clap_complete panics on a write error, and a
             // reader that stops early (`| head`) is not one.
-            let mut script = Vec::new();
-            clap_complete::generate(shell, &mut clap_cmd::command(), "capfsh", &mut script);
-            write_out(&script, "the completion script")
+            write_out(&clap_cmd::script(shell), "the completion script")
         }
         (Mode::Man, _) => {
             let mut page = Vec::new();

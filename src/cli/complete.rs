@@ -401,6 +401,20 @@ mod tests {
         Vec::new()
     }
 
+    /// The words under `utils capf`.
+    const UTILS_CAPF: [&str; 10] = [
+        "backup",
+        "cert",
+        "csr",
+        "lsc",
+        "online-ca",
+        "operation",
+        "set",
+        "stale-lsc",
+        "tidy",
+        "trust",
+    ];
+
     fn words(line: &str) -> Vec<String> {
         complete(line, true, &no_devices)
             .choices
@@ -411,21 +425,7 @@ mod tests {
 
     #[test]
     fn menus_list_their_children() {
-        assert_eq!(
-            words("utils capf "),
-            [
-                "backup",
-                "cert",
-                "csr",
-                "lsc",
-                "online-ca",
-                "operation",
-                "set",
-                "stale-lsc",
-                "tidy",
-                "trust"
-            ]
-        );
+        assert_eq!(words("utils capf "), UTILS_CAPF);
         assert_eq!(words("ut"), ["utils"]);
         assert_eq!(
             words("ut ca cs "),
@@ -468,20 +468,7 @@ mod tests {
         assert_eq!(words("set cli pagination "), ["on", "off"]);
         assert_eq!(
             words("help ut ca "),
-            [
-                "backup",
-                "cert",
-                "csr",
-                "lsc",
-                "online-ca",
-                "operation",
-                "set",
-                "stale-lsc",
-                "tidy",
-                "trust",
-                "<cr>",
-                "|"
-            ]
+            [&UTILS_CAPF[..], &["<cr>", "|"]].concat()
         );
         // `help` takes command words, not the described command's values.
         assert_eq!(words("help utils capf csr dump "), ["<cr>", "|"]);

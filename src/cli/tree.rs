@@ -1504,23 +1504,7 @@ pub static ROOT: Node = Node::menu("capfsh", "CAPF admin shell", ROOT_CHILDREN);
 
 /// Every runnable path in the tree, depth first, with its node (tests and docs walk this).
 pub fn all_commands() -> Vec<(Vec<&'static str>, &'static Node)> {
-    fn walk(
-        node: &'static Node,
-        path: &mut Vec<&'static str>,
-        out: &mut Vec<(Vec<&'static str>, &'static Node)>,
-    ) {
-        if node.run.is_some() {
-            out.push((path.clone(), node));
-        }
-        for child in node.children {
-            path.push(child.word);
-            walk(child, path, out);
-            path.pop();
-        }
-    }
-    let mut out = Vec::new();
-    walk(&ROOT, &mut Vec::new(), &mut out);
-    out
+    nodes_where(|n| n.run.is_some())
 }
 
 /// The node at `path` (canonical words), if there is one.
@@ -1534,22 +1518,28 @@ pub fn node_at(path: &[&str]) -> Option<&'static Node> {
 
 /// Every menu path (nodes with children), including the root as the empty path.
 pub fn all_menus() -> Vec<(Vec<&'static str>, &'static Node)> {
+    nodes_where(|n| !n.children.is_empty())
+}
+
+/// Every node that `keep` accepts, depth first, with its path.
+fn nodes_where(keep: fn(&Node) -> bool) -> Vec<(Vec<&'static str>, &'static Node)> {
     fn walk(
         node: &'static Node,
+        keep: fn(&Node) -> bool,
         path: &mut Vec<&'static str>,
         out: &mut Vec<(Vec<&'static str>, &'static Node)>,
     ) {
-        if !node.children.is_empty() {
+        if keep(node) {
             out.push((path.clone(), node));
         }
         for child in node.children {
             path.push(child.word);
-            walk(child, path, out);
+            walk(child, keep, path, out);
             path.pop();
         }
     }
     let mut out = Vec::new();
-    walk(&ROOT, &mut Vec::new(), &mut out);
+    walk(&ROOT, keep, &mut Vec::new(), &mut out);
     out
 }
 

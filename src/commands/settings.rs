@@ -20,15 +20,13 @@ pub fn set_keep_alive(cx: &mut Cx<'_>) -> Result<(), CommandError> {
         None => ask_keep_alive(cx.prompter)?,
     };
     let old = cx.act.store()?.set_keep_alive(value, &cx.actor)?;
-    cx.out.outcome(
+    changed(
+        cx,
         &format!("CAPF keep-alive changed from {old} to {value} minutes"),
-        &[
-            ("setting", "keep_alive".into()),
-            ("old", Cell::Int(old.minutes().into())),
-            ("new", Cell::Int(value.minutes().into())),
-        ],
-    )?;
-    Ok(())
+        "keep_alive",
+        old.minutes().into(),
+        value.minutes().into(),
+    )
 }
 
 /// Asks until a valid number comes, as CUCM does; Ctrl-C or end of input cancels.
@@ -107,15 +105,13 @@ pub fn set_mode(cx: &mut Cx<'_>) -> Result<(), CommandError> {
 pub fn set_validity(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     let days = ValidityDays::from_days(required(cx.args.number(0), "days")?)?;
     let old = cx.act.store()?.set_validity(days, &cx.actor)?;
-    cx.out.outcome(
+    changed(
+        cx,
         &format!("LSC validity changed from {old} to {days} days"),
-        &[
-            ("setting", "validity_days".into()),
-            ("old", Cell::Int(old.days().into())),
-            ("new", Cell::Int(days.days().into())),
-        ],
-    )?;
-    Ok(())
+        "validity_days",
+        old.days().into(),
+        days.days().into(),
+    )
 }
 
 /// `set cli pagination on|off`: the interactive shell on a terminal pages long output as CUCM
@@ -128,6 +124,26 @@ pub fn set_pagination(cx: &mut Cx<'_>) -> Result<(), CommandError> {
     cx.out.outcome(
         &format!("Automatic pagination is turned {word}"),
         &[("pagination", word.into())],
+    )?;
+    Ok(())
+}
+
+/// Reports a number setting changed (`line`), with its field name and both values for JSON and
+/// CSV.
+fn changed(
+    cx: &mut Cx<'_>,
+    line: &str,
+    setting: &str,
+    old: i64,
+    new: i64,
+) -> Result<(), CommandError> {
+    cx.out.outcome(
+        line,
+        &[
+            ("setting", setting.into()),
+            ("old", Cell::Int(old)),
+            ("new", Cell::Int(new)),
+        ],
     )?;
     Ok(())
 }

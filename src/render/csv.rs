@@ -92,11 +92,16 @@ fn push_text_field(line: &mut Vec<u8>, s: &str) {
         if formula {
             line.push(b'\'');
         }
-        for (i, part) in v.split('"').enumerate() {
-            if i > 0 {
-                line.extend_from_slice(b"\"\"");
+        if v.contains('"') {
+            for (i, part) in v.split('"').enumerate() {
+                if i > 0 {
+                    line.extend_from_slice(b"\"\"");
+                }
+                line.extend_from_slice(part.as_bytes());
             }
-            line.extend_from_slice(part.as_bytes());
+        } else {
+            // The common case (a DN with commas): nothing to double.
+            line.extend_from_slice(v.as_bytes());
         }
         line.push(b'"');
     } else {

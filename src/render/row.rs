@@ -124,12 +124,17 @@ fn put2(out: &mut [u8], at: usize, v: u32) {
     out[at + 1] = b'0' + (v % 10) as u8;
 }
 
-/// Writes instants into byte lines, remembering the last day's date: a listing sorted by time
-/// repeats the same day for many rows, so most rows only need the time of day.
+/// Writes instants into byte lines, remembering the dates of the last days it wrote: a listing
+/// sorted by time repeats the same day for many rows, so most rows only need the time of day. A
+/// few days, each in the slot its day number picks, so a row of several instants (the stale
+/// list's issued, expiry and superseded times) does not evict one column's day with another's.
 #[derive(Debug, Default)]
 pub(super) struct InstantWriter {
-    day: Option<(i64, [u8; 10])>,
+    days: [Option<(i64, [u8; 10])>; DAY_SLOTS],
 }
+
+/// Days remembered by [`InstantWriter`] (a power of two).
+const DAY_SLOTS: usize = 4;
 
 impl InstantWriter {
     /// `YYYY-MM-DD`, then `sep`, then `HH:MM:SS`, then `.ffffffZ` when `rfc3339`.
@@ -146,7 +151,8 @@ impl InstantWriter {
         }
         let secs = micros.div_euclid(1_000_000);
         let day = secs.div_euclid(86_400);
-        let date = match self.day {
+        let slot = &mut self.days[day.rem_euclid(DAY_SLOTS as i64) as usize];
+        let date = match *slot {
             Some((d, date)) if d == day => date,
             _ => {
                 let (y, m, d) = civil_from_days(day);
@@ -155,7 +161,7 @@ impl InstantWriter {
                 put2(&mut date, 2, y as u32 % 100);
                 put2(&mut date, 5, m);
                 put2(&mut date, 8, d);
-                self.day = Some((day, date));
+                *slot = Some((day, date));
                 date
             }
         };

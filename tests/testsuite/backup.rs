@@ -69,18 +69,9 @@ fn populated() -> TestEnv {
 fn a_backup_restored_under_another_name_elsewhere_signs() {
     let env = populated();
     let backup = env.home().join("backup-1");
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "backup"])
-        .arg(&backup)
-        .output()
-        .expect("backup");
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    assert!(
-        stdout(&out).contains("Backup written to"),
-        "{}",
-        stdout(&out)
-    );
+    let out = env.run_capfsh_file("utils capf backup", &backup);
+    out.success();
+    out.stdout_has("Backup written to");
     // The folder is private; the key keeps its 0600, the store its mode.
     assert_eq!(mode(&backup), 0o700);
     let key = backup.join(key_name(&env));
@@ -158,14 +149,9 @@ fn backups_and_restores_never_overwrite() {
         .success();
     let before = listing(&backup);
     // The same folder again: refused, nothing touched.
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "backup"])
-        .arg(&backup)
-        .output()
-        .expect("backup");
+    let out = env.run_capfsh_file("utils capf backup", &backup);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("not empty"), "{}", stderr(&out));
+    out.stderr_has("not empty");
     assert!(stderr(&out).contains("Executed command unsuccessfully"));
     assert_eq!(listing(&backup), before);
 
@@ -186,27 +172,17 @@ fn backups_and_restores_never_overwrite() {
         .args(["utils", "capf", "csr", "delete", "all", "noconfirm"])
         .assert()
         .success();
-    let out = env
-        .capfd()
-        .args(["restore", "--force"])
-        .arg(&backup)
-        .output()
-        .expect("restore");
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run_capfd_file("restore --force", &backup);
+    out.success();
     let list = env.run_capfsh(&["utils", "capf", "csr", "list"]);
     list.stdout_has("SEP0000000000B2");
 
     // A key file of the same name with other content is never replaced, even with --force.
     let other = TestEnv::new();
     std::fs::write(other.home().join(key_name(&env)), "another CA's key\n").expect("key");
-    let out = other
-        .capfd()
-        .args(["restore", "--force"])
-        .arg(&backup)
-        .output()
-        .expect("restore");
+    let out = other.run_capfd_file("restore --force", &backup);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("other content"), "{}", stderr(&out));
+    out.stderr_has("other content");
     assert!(!other.db.exists(), "nothing restored");
     assert_eq!(
         std::fs::read_to_string(other.home().join(key_name(&env))).expect("key"),

@@ -15,27 +15,17 @@ fn crl_out_replaces_a_file_refuses_a_link_and_spends_no_number_on_a_refusal() {
     std::fs::write(&victim, "precious").expect("seed");
     let link = dir.join("link.crl.pem");
     std::os::unix::fs::symlink(&victim, &link).expect("symlink");
-    let out = env
-        .capfd()
-        .args(["crl", "--out"])
-        .arg(&link)
-        .output()
-        .expect("crl");
+    let out = env.run_capfd_file("crl --out", &link);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    out.stderr_has("symbolic link");
     assert_eq!(std::fs::read_to_string(&victim).expect("read"), "precious");
     assert!(std::fs::symlink_metadata(&link).expect("link").is_symlink());
     let crl = dir.join("capf.crl.pem");
     std::fs::write(&crl, "old").expect("seed");
-    let out = env
-        .capfd()
-        .args(["crl", "--out"])
-        .arg(&crl)
-        .output()
-        .expect("crl");
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run_capfd_file("crl --out", &crl);
+    out.success();
     // The refused attempt recorded no CRL: this one is number 1.
-    assert!(stderr(&out).contains("CRL 1 written"), "{}", stderr(&out));
+    out.stderr_has("CRL 1 written");
     let text = std::fs::read_to_string(&crl).expect("read");
     assert!(text.starts_with("-----BEGIN X509 CRL-----"), "{text}");
     let mode = std::fs::metadata(&crl).expect("meta").permissions().mode() & 0o777;

@@ -376,11 +376,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
     assert!(out.stdout.is_empty(), "offline mode signs nothing");
     let export = dir.join("export");
     std::fs::create_dir(&export).expect("mkdir");
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "export"])
-        .arg(&export)
-        .run();
+    let out = env.run_capfsh_file("utils capf csr export", &export);
     assert!(
         stdout(&out).starts_with("Exported 1 CSR"),
         "{}",
@@ -392,36 +388,20 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
     sign_with_ext_ca(dir, "export/SEP0000000000AA.csr", "signed.pem", &[]);
     // Without trusting the CA, the import is refused and nothing is recorded.
     let before = env.digest();
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "cert", "import"])
-        .arg(dir.join("signed.pem"))
-        .run();
+    let out = env.run_capfsh_file("utils capf cert import", dir.join("signed.pem"));
     assert_eq!(out.status.code(), Some(1));
     out.stdout_has("no trusted CA");
     assert_eq!(env.digest(), before);
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "trust", "import"])
-        .arg(dir.join("extca.pem"))
-        .run();
+    let out = env.run_capfsh_file("utils capf trust import", dir.join("extca.pem"));
     out.success();
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "cert", "import"])
-        .arg(dir.join("signed.pem"))
-        .run();
+    let out = env.run_capfsh_file("utils capf cert import", dir.join("signed.pem"));
     out.success();
     out.stdout_has("Imported 1 certificate\n  SEP0000000000AA: LSC");
     let out = env.run_capfsh(&["show", "capf", "lsc", "device", "SEP0000000000AA"]);
     out.stdout_has("issued");
     // Importing it again is refused with the reason, not a database error.
     let before = env.digest();
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "cert", "import"])
-        .arg(dir.join("signed.pem"))
-        .run();
+    let out = env.run_capfsh_file("utils capf cert import", dir.join("signed.pem"));
     assert_eq!(out.status.code(), Some(1));
     out.stdout_has("is already in the store");
     assert!(!stderr(&out).contains("UNIQUE"), "{}", stderr(&out));
@@ -442,11 +422,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
     // installed), and exporting it again would only get the next import refused.
     let export2 = dir.join("export2");
     std::fs::create_dir(&export2).expect("mkdir");
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "export"])
-        .arg(&export2)
-        .run();
+    let out = env.run_capfsh_file("utils capf csr export", &export2);
     assert!(
         stdout(&out).starts_with("Exported 1 CSR"),
         "{}",
@@ -459,11 +435,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
     sign_with_ext_ca(dir, "phone2.csr", "batch/a-good.pem", &[]);
     std::fs::copy(dir.join("signed.pem"), batch.join("b-again.pem")).expect("copy");
     let before = env.digest();
-    let out = env
-        .capfsh()
-        .args(["--format", "json", "utils", "capf", "cert", "import"])
-        .arg(&batch)
-        .run();
+    let out = env.run_capfsh_file("--format json utils capf cert import", &batch);
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["imported"], 0, "{json}");
@@ -480,11 +452,7 @@ fn the_offline_ca_flow_export_sign_with_openssl_import() {
         "a refused batch leaves the store as it was"
     );
     std::fs::remove_file(batch.join("b-again.pem")).expect("rm");
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "cert", "import"])
-        .arg(&batch)
-        .run();
+    let out = env.run_capfsh_file("utils capf cert import", &batch);
     out.success();
     out.stdout_has("Imported 1 certificate\n  SEP0000000000BB: LSC");
 }
@@ -532,11 +500,7 @@ fn trust_import_applies_the_capf_rules() {
     );
     for (file, reason) in [("capf.pem", "reserved"), ("leaf.pem", "not a CA")] {
         let before = env.digest();
-        let out = env
-            .capfsh()
-            .args(["utils", "capf", "trust", "import"])
-            .arg(dir.join(file))
-            .run();
+        let out = env.run_capfsh_file("utils capf trust import", dir.join(file));
         assert_eq!(out.status.code(), Some(1), "{file}");
         assert!(stderr(&out).contains(reason), "{file}: {}", stderr(&out));
         assert_eq!(env.digest(), before);
@@ -707,11 +671,7 @@ fn trust_import_reads_every_common_name_in_every_string_type() {
     ca("lower.pem", "/CN=capf-lower", &[]);
     for file in ["bmp.pem", "two.pem", "lower.pem"] {
         let before = env.digest();
-        let out = env
-            .capfsh()
-            .args(["utils", "capf", "trust", "import"])
-            .arg(dir.join(file))
-            .run();
+        let out = env.run_capfsh_file("utils capf trust import", dir.join(file));
         assert_eq!(out.status.code(), Some(1), "{file}: {}", stdout(&out));
         assert!(
             stderr(&out).contains("reserved"),
@@ -771,11 +731,7 @@ fn an_import_refusal_names_the_certificate_once() {
             "dup.pem",
         ],
     );
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "cert", "import"])
-        .arg(dir.join("dup.pem"))
-        .run();
+    let out = env.run_capfsh_file("utils capf cert import", dir.join("dup.pem"));
     assert_eq!(out.status.code(), Some(1));
     let all = stdout(&out) + &stderr(&out);
     assert!(
@@ -940,21 +896,13 @@ fn a_key_shared_by_two_pending_csrs_is_matched_by_the_certificate_cn() {
         "keyUsage=critical,digitalSignature,keyEncipherment\n",
     )
     .expect("write");
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "trust", "import"])
-        .arg(dir.join("extca.pem"))
-        .run();
+    let out = env.run_capfsh_file("utils capf trust import", dir.join("extca.pem"));
     out.success();
     // CN=SEP0000000000D2 (from the CSR): goes to D2, not to whichever came first.
     sign_with_ext_ca(dir, "dup.csr", "d2.pem", &[]);
     // The same key under another CN: ambiguous, refused.
     sign_with_ext_ca(dir, "dup.csr", "other.pem", &["-subj", "/CN=Someone"]);
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "cert", "import"])
-        .arg(dir.join("other.pem"))
-        .run();
+    let out = env.run_capfsh_file("utils capf cert import", dir.join("other.pem"));
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stdout(&out).contains("SEP0000000000D1, SEP0000000000D2")
@@ -962,11 +910,7 @@ fn a_key_shared_by_two_pending_csrs_is_matched_by_the_certificate_cn() {
         "{}",
         stdout(&out)
     );
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "cert", "import"])
-        .arg(dir.join("d2.pem"))
-        .run();
+    let out = env.run_capfsh_file("utils capf cert import", dir.join("d2.pem"));
     out.success();
     out.stdout_has("SEP0000000000D2: LSC");
 }

@@ -307,13 +307,8 @@ fn csr_subjects_that_do_not_decode_are_refused_at_intake_with_the_reason() {
     assert!(out.status.success(), "{}", stderr(&out));
     let export = env.home().join("export");
     std::fs::create_dir(&export).expect("dir");
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "csr", "export"])
-        .arg(&export)
-        .output()
-        .expect("export");
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run_capfsh_file("utils capf csr export", &export);
+    out.success();
     let check = std::process::Command::new("openssl")
         .args(["req", "-noout", "-verify", "-subject", "-in"])
         .arg(export.join("SEP000000000001.csr"))

@@ -130,13 +130,8 @@ fn revoked_lscs_are_listed_on_the_crl_and_openssl_refuses_them() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("(superseded)"), "{}", stdout(&out));
     let crl = dir.join("capf.crl.pem");
-    let out = env
-        .capfd()
-        .args(["crl", "--days", "3", "--out"])
-        .arg(&crl)
-        .output()
-        .expect("crl");
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run_capfd_file("crl --days 3 --out", &crl);
+    out.success();
     let text = crl_text(dir, &crl);
     assert!(text.contains("Version 2 (0x1)"), "{text}");
     assert!(
@@ -429,13 +424,8 @@ fn export_writes_each_lsc_with_its_chain_all_or_nothing_never_overwriting() {
         .success();
     let out_dir = dir.join("export");
     std::fs::create_dir(&out_dir).expect("mkdir");
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "lsc", "export", "all"])
-        .arg(&out_dir)
-        .output()
-        .expect("export");
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run_capfsh_file("utils capf lsc export all", &out_dir);
+    out.success();
     assert!(
         stdout(&out).starts_with("Exported 2 LSCs to"),
         "revoked ones are not exported: {}",

@@ -198,13 +198,8 @@ fn trusted_ext_ca(env: &TestEnv, dir: &Path, newkey: &[&str], sigopt: &[&str]) {
         "ext.pem",
     ]);
     run_ok(dir, "openssl", &args);
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "trust", "import"])
-        .arg(dir.join("ext.pem"))
-        .output()
-        .expect("trust");
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let out = env.run_capfsh_file("utils capf trust import", dir.join("ext.pem"));
+    out.success();
 }
 
 /// Signs `csr` with the external CA (`ext.pem`), with extensions `ext` and more options.
@@ -252,12 +247,7 @@ fn offline_with_csr(env: &TestEnv, dir: &Path, device: &str, newkey: &[&str]) ->
 /// Imports `cert`, expecting a refusal that names `reason`; the store must not change.
 fn import_refused(env: &TestEnv, cert: &Path, reason: &str) {
     let before = env.digest();
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "cert", "import"])
-        .arg(cert)
-        .output()
-        .expect("import");
+    let out = env.run_capfsh_file("utils capf cert import", cert);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(
         stdout(&out).contains(reason),
@@ -284,13 +274,8 @@ fn future_cert(env: &TestEnv, dir: &Path, csr: &Path, cn: &str) -> PathBuf {
     ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     let ca_cert = ca_params.self_signed(&ca_key).expect("ca");
     std::fs::write(dir.join("future-ca.pem"), ca_cert.pem()).expect("write");
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "trust", "import"])
-        .arg(dir.join("future-ca.pem"))
-        .output()
-        .expect("trust");
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run_capfsh_file("utils capf trust import", dir.join("future-ca.pem"));
+    out.success();
     let issuer = Issuer::new(ca_params, ca_key);
     let req =
         CertificateSigningRequestParams::from_pem(&std::fs::read_to_string(csr).expect("csr"))
@@ -364,13 +349,8 @@ fn cert_import_refuses_a_wrong_cn_a_wrong_eku_a_future_start_and_ec_key_encipher
     import_refused(&env, &future, "not valid yet: its validity starts on");
     // The right certificate goes in.
     let good = ext_sign(dir, &csr, "good.pem", GOOD_EXT, &[]);
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "cert", "import"])
-        .arg(&good)
-        .output()
-        .expect("import");
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let out = env.run_capfsh_file("utils capf cert import", &good);
+    out.success();
 
     // An EC key: Key Encipherment is refused, Digital Signature alone accepted.
     let ec_csr = offline_with_csr(
@@ -392,13 +372,8 @@ fn cert_import_refuses_a_wrong_cn_a_wrong_eku_a_future_start_and_ec_key_encipher
         "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n",
         &[],
     );
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "cert", "import"])
-        .arg(&ec_ok)
-        .output()
-        .expect("import");
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let out = env.run_capfsh_file("utils capf cert import", &ec_ok);
+    out.success();
 }
 
 #[test]
@@ -438,13 +413,8 @@ fn rsassa_pss_from_a_trusted_ca_is_verified_and_unsupported_algorithms_are_named
     tampered = tampered.replace(&b64_line, &flipped);
     std::fs::write(dir.join("tampered.pem"), tampered).expect("write");
     import_refused(&env, &dir.join("tampered.pem"), "not in the trust list");
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "cert", "import"])
-        .arg(&cert)
-        .output()
-        .expect("import");
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let out = env.run_capfsh_file("utils capf cert import", &cert);
+    out.success();
 
     // An Ed448 CA: trusted, but its signatures cannot be checked: said by name.
     let env = TestEnv::new();
@@ -453,12 +423,7 @@ fn rsassa_pss_from_a_trusted_ca_is_verified_and_unsupported_algorithms_are_named
     trusted_ext_ca(&env, dir, &["-newkey", "ed448"], &[]);
     let cert = ext_sign(dir, &csr, "ed448.pem", GOOD_EXT, &[]);
     import_refused(&env, &cert, "unsupported signature algorithm Ed448");
-    let out = env
-        .capfsh()
-        .args(["utils", "capf", "cert", "import"])
-        .arg(&cert)
-        .output()
-        .expect("import");
+    let out = env.run_capfsh_file("utils capf cert import", &cert);
     assert!(!stdout(&out).contains("1.3.101.113"), "{}", stdout(&out));
     assert!(!stdout(&out).contains("trust list"), "{}", stdout(&out));
 }

@@ -88,11 +88,18 @@ fn keyword_options_and_values_complete_after_the_device() {
         let mut words = install.to_vec();
         words.push("SEP001122AABB01");
         words.extend_from_slice(rest);
-        let mut got = bash_complete(&env, &words);
-        got.retain(|w| w != "file");
-        got
+        bash_complete(&env, &words)
     };
+    // `install file` fits only right after `install`, not after a device.
     assert_eq!(at(&[""]), ["auth", "by", "key"]);
+    assert_eq!(at(&["fi"]), Vec::<String>::new());
+    assert_eq!(
+        bash_complete(
+            &env,
+            &["capfsh", "utils", "capf", "operation", "install", "fi"]
+        ),
+        ["file"]
+    );
     assert_eq!(at(&["k"]), ["key"]);
     assert_eq!(
         at(&["auth", ""]),

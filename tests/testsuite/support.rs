@@ -421,6 +421,17 @@ impl TestEnv {
         run(self.capfd(), args, None)
     }
 
+    /// Runs `capfsh --db <store> <words of line> <file>`: a command whose last argument is a
+    /// file or folder (`"utils capf cert import"`, a path).
+    pub fn run_capfsh_file(&self, line: &str, file: impl AsRef<OsStr>) -> CommandOutput {
+        self.capfsh().args(words(line)).arg(file).run()
+    }
+
+    /// Runs `capfd --db <store> <words of line> <file>`.
+    pub fn run_capfd_file(&self, line: &str, file: impl AsRef<OsStr>) -> CommandOutput {
+        self.capfd().args(words(line)).arg(file).run()
+    }
+
     /// capfsh in a pseudo-terminal of type `term` (see [`Pty`] for the options).
     pub fn pty(&self, term: &str) -> Pty<'_> {
         Pty {

@@ -9,9 +9,10 @@ use std::path::PathBuf;
 use clap::Command;
 use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 
-use super::command;
+use super::command_without_subcommands_at;
 use crate::cli::complete::{ChoiceKind, DEVICE_LIMIT, complete};
 use crate::cli::global_args;
+use crate::cli::parse::walk;
 use crate::cli::tree::{Node, ROOT, ValueKind};
 use crate::store::{StoreDevices, StoreLocation};
 
@@ -51,10 +52,23 @@ pub fn completion_command() -> Command {
 /// its completer is given the words of the line up front.
 pub fn completion_command_for(line: &[std::ffi::OsString]) -> Command {
     let words = line_words(line);
-    let mut cmd = with_device_completers(command(), &ROOT, &mut Vec::new(), &words)
-        .mut_subcommand(HELP, |help| {
-            help.mut_arg(HELP_PATH, |arg| arg.add(words_completer(words.clone())))
-        });
+    // After a command's first value (`install SEP1`) its subcommands (`install file`) no longer
+    // fit: leave them out, as the admin: shell's Tab does.
+    let walked = walk(&words, false).ok();
+    let cut = walked
+        .as_ref()
+        .filter(|w| w.node.run.is_some() && !w.node.children.is_empty())
+        .filter(|w| words.len() > w.consumed)
+        .map(|w| w.path.as_slice());
+    let mut cmd = with_device_completers(
+        command_without_subcommands_at(cut),
+        &ROOT,
+        &mut Vec::new(),
+        &words,
+    )
+    .mut_subcommand(HELP, |help| {
+        help.mut_arg(HELP_PATH, |arg| arg.add(words_completer(words.clone())))
+    });
     cmd.build();
     for_completion(cmd)
 }
@@ -193,6 +207,10 @@ fn with_device_completers(
         });
     }
     for child in node.visible_children(false) {
+        // Left out after the command's first value (see `completion_command_for`).
+        if cmd.find_subcommand(child.word).is_none() {
+            continue;
+        }
         path.push(child.word);
         cmd = cmd.mut_subcommand(child.word, |sub| {
             with_device_completers(sub, child, path, words)

@@ -6,6 +6,7 @@
 //! from this `Command` too.
 
 mod completion;
+mod scripts;
 
 use std::ffi::OsStr;
 
@@ -17,9 +18,17 @@ use super::tree::{Choice, NOCONFIRM, Node, ROOT, ValueKind};
 use crate::error::Program;
 
 pub use completion::{completion_command, completion_command_for};
+pub use scripts::script;
 
 /// The whole one-shot CLI.
 pub fn command() -> Command {
+    command_without_subcommands_at(None)
+}
+
+/// The one-shot CLI, leaving out the subcommands of the command at `cut`: shell completion
+/// after `install <device>` must not offer `install file` (clap's engine offers a command's
+/// subcommands after its values too).
+fn command_without_subcommands_at(cut: Option<&[&'static str]>) -> Command {
     let mut root = Command::new("capfsh")
         .about("Admin shell for a CAPF store: the CUCM `admin:` CLI for CSRs and LSCs")
         .long_about(
@@ -33,7 +42,7 @@ pub fn command() -> Command {
         .disable_help_subcommand(true);
     root = global_args::add_to(root, Program::Capfsh);
     for child in ROOT.visible_children(false) {
-        root = root.subcommand(node_command(child, &[]));
+        root = root.subcommand(node_command(child, &[], cut));
     }
     root.subcommand(
         Command::new(COMPLETIONS)
@@ -70,7 +79,11 @@ pub const COMPLETIONS: &str = "completions";
 /// Meta command printing the man page.
 pub const MAN: &str = "man";
 
-fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
+fn node_command(
+    node: &'static Node,
+    parent: &[&'static str],
+    cut: Option<&[&'static str]>,
+) -> Command {
     let mut path = parent.to_vec();
     path.push(node.word);
     let mut cmd = Command::new(node.word)
@@ -117,8 +130,11 @@ fn node_command(node: &'static Node, parent: &[&'static str]) -> Command {
     } else {
         cmd = cmd.subcommand_required(true);
     }
+    if cut == Some(path.as_slice()) {
+        return cmd;
+    }
     for child in node.visible_children(false) {
-        cmd = cmd.subcommand(node_command(child, &path));
+        cmd = cmd.subcommand(node_command(child, &path, cut));
     }
     cmd
 }
@@ -241,8 +257,7 @@ mod tests {
             (Shell::Elvish, "capfsh.elv"),
             (Shell::PowerShell, "_capfsh.ps1"),
         ] {
-            let mut generated = Vec::new();
-            clap_complete::generate(shell, &mut command(), "capfsh", &mut generated);
+            let generated = script(shell);
             let committed = std::fs::read(dir.join(file)).unwrap_or_default();
             assert!(
                 committed == generated,
