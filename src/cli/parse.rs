@@ -56,7 +56,9 @@ impl GivenOption {
 }
 
 impl Invocation {
-    /// The canonical command line (`utils capf csr list`) with its arguments.
+    /// The canonical command line (`utils capf csr list`) with its arguments; an
+    /// authentication string shows as `****` (this line is shown in warnings and questions,
+    /// and may reach the audit log in a refusal).
     pub fn canonical(&self) -> String {
         let mut words: Vec<String> = self.path.iter().map(|w| (*w).to_owned()).collect();
         words.extend(self.args.iter().flatten().cloned());
@@ -72,6 +74,12 @@ impl Invocation {
         options.sort_by_key(|g| declared(g));
         for g in options {
             words.extend(g.words().map(str::to_owned));
+            if (g.spec.word, g.value.as_deref()) == (SECRET_AFTER.0, Some(SECRET_AFTER.1))
+                && g.extra.is_some()
+                && let Some(last) = words.last_mut()
+            {
+                *last = "****".into();
+            }
         }
         if self.noconfirm {
             words.push(NOCONFIRM.into());
@@ -646,11 +654,15 @@ fn parse_options(
     Ok((out, abbreviated))
 }
 
+/// The two words after which a secret follows (`auth string <digits>`).
+const SECRET_AFTER: (&str, &str) = ("auth", "string");
+
 /// The line with every authentication string replaced by `****`: what the audit log and the
 /// history keep of an operation command (`... auth string 1234` → `... auth string ****`).
 /// Any word after `auth string` (abbreviations included) is masked, wherever it appears in
 /// the line (one-shot lines carry options such as `--db` first).
 pub fn redact_secrets(line: &str) -> String {
+    let (auth, string) = SECRET_AFTER;
     let Ok(words) = split_words(line) else {
         return line.to_owned();
     };
@@ -660,7 +672,7 @@ pub fn redact_secrets(line: &str) -> String {
     let mut out = words.clone();
     let mut secret = false;
     for i in 2..words.len() {
-        if is(&words[i - 2], "auth") && is(&words[i - 1], "string") {
+        if is(&words[i - 2], auth) && is(&words[i - 1], string) {
             out[i] = "****".into();
             secret = true;
         }
@@ -753,7 +765,8 @@ mod tests {
         // Canonical: keywords and choices in full, in the order declared.
         assert_eq!(
             inv.canonical(),
-            "utils capf operation install SEP1 auth string 1234 by 2099-01-01 key ec-p384"
+            "utils capf operation install SEP1 auth string **** by 2099-01-01 key ec-p384",
+            "never the authentication string"
         );
         assert!(inv.abbreviated);
         assert!(matches!(

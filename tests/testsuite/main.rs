@@ -12,6 +12,7 @@ mod exit_codes;
 mod followups;
 mod intake_and_audit;
 mod json_errors;
+mod keyword_options;
 mod lifecycle;
 mod oneshot;
 mod oneshot_pty;
