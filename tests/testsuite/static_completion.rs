@@ -1,7 +1,8 @@
 //! The committed static completion scripts (completions/, what `capfsh completions <shell>`
 //! prints) in the real shells: after a command's values they offer its keyword options, the
 //! choices of the keyword just typed and `noconfirm`, never the command's subcommands
-//! (`install file` after `install <device>`); elsewhere clap's script still answers.
+//! (`install file` after `install <device>`); elsewhere clap's script still answers (fish: the
+//! tree's words at every depth, clap's options).
 
 use std::path::{Path, PathBuf};
 
@@ -191,6 +192,20 @@ fn fish_script_completes_keyword_options_and_their_values() {
         ["auth", "noconfirm"]
     );
     assert_eq!(fish(&env, &format!("{line}--f")), ["--format"]);
+    // Command words and fixed values at every depth, each only where it fits.
+    assert_eq!(
+        fish(&env, "capfsh utils capf operation "),
+        ["cancel", "delete", "install", "troubleshoot"]
+    );
+    assert_eq!(fish(&env, "capfsh utils capf operation install "), ["file"]);
+    assert_eq!(
+        fish(&env, "capfsh --db x.db utils capf set mode "),
+        ["capf", "offline", "online"]
+    );
+    assert_eq!(
+        fish(&env, "capfsh utils capf stale-lsc delete all "),
+        ["noconfirm"]
+    );
 }
 
 /// zsh completes only inside its line editor: the script is installed the usual way (a folder

@@ -8,7 +8,9 @@
 //! gets a small function, generated from the tree, that answers where keyword options stand (the
 //! words after a command's path and its positional values): the keywords not given yet,
 //! `noconfirm`, or the choices of the keyword just typed. Elsewhere clap's script answers, so
-//! the two never both offer words at one place.
+//! the two never both offer words at one place; for fish, whose clap script tells command words
+//! apart two levels deep only, the words and fixed values come from the tree at every depth and
+//! only clap's options are kept.
 
 use clap_complete::Shell;
 
@@ -287,12 +289,109 @@ __capfsh_keywords() {{
     s
 }
 
+/// clap's fish script keeps only its options (`--db`, `--format`...): it tells command words
+/// apart two levels deep only (`capfsh utils capf operation <Tab>` offered capf's words again),
+/// so the words and choices come from [`fish_words`] instead.
+fn clap_fish_options(clap: &str) -> String {
+    let mut entries: Vec<String> = Vec::new();
+    for line in clap.lines() {
+        match entries.last_mut() {
+            // A choice list of an option goes on over several lines.
+            Some(entry) if !line.starts_with("complete ") && !line.is_empty() => {
+                entry.push('\n');
+                entry.push_str(line);
+            }
+            _ => entries.push(line.to_owned()),
+        }
+    }
+    entries
+        .into_iter()
+        .filter(|e| !e.starts_with("complete ") || e.contains(" -l ") || e.contains(" -s "))
+        .map(|e| e + "\n")
+        .collect()
+}
+
+/// fish lines for the command words under every menu and the fixed values of every positional
+/// parameter (modes, `on`/`off`, `all`, `noconfirm`), each offered only where it fits: after
+/// exactly its command's words and the values before it.
+fn fish_words() -> String {
+    fn quote(text: &str) -> String {
+        format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+    }
+    fn walk(cmd: &clap::Command, path: &mut Vec<String>, out: &mut String) {
+        let at = |n: usize| {
+            let mut words = vec!["__capfsh_at".to_owned(), n.to_string()];
+            words.extend(path.iter().cloned());
+            words.join(" ")
+        };
+        for sub in cmd.get_subcommands() {
+            let help = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+            out.push_str(&format!(
+                "complete -c capfsh -n \"{}\" -f -a {} -d {}\n",
+                at(0),
+                quote(sub.get_name()),
+                quote(&help)
+            ));
+        }
+        for (n, arg) in cmd.get_positionals().enumerate() {
+            for value in arg.get_possible_values() {
+                out.push_str(&format!(
+                    "complete -c capfsh -n \"{}\" -f -a {}\n",
+                    at(n),
+                    quote(value.get_name())
+                ));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            path.push(sub.get_name().to_owned());
+            walk(sub, path, out);
+            path.pop();
+        }
+    }
+    let mut out = String::new();
+    walk(&command(), &mut Vec::new(), &mut out);
+    out
+}
+
 fn fish(clap: &str, table: &[KeywordCommand]) -> String {
     // clap's completions answer only where no keyword option is being completed.
-    let mut s = clap.replace(
+    let mut s = clap_fish_options(clap).replace(
         "complete -c capfsh -n \"",
         "complete -c capfsh -n \"not __capfsh_keyword_zone; and ",
     );
+    s.push_str(&format!(
+        r#"
+# The command words before the cursor, capfsh's own options left out.
+function __capfsh_given
+    set -l skip_next 0
+    for w in (commandline -opc)[2..-1]
+        if test $skip_next = 1
+            set skip_next 0
+            continue
+        end
+        switch $w
+            case {valued}
+                set skip_next 1
+            case '-*'
+            case '*'
+                echo $w
+        end
+    end
+end
+
+# Whether the words before the cursor are the command words $argv[2..] and $argv[1] values.
+function __capfsh_at
+    set -l given (__capfsh_given)
+    set -l n (math (count $argv) - 1)
+    test (count $given) -eq (math $n + $argv[1]); or return 1
+    test $n -eq 0; and return 0
+    test "$given[1..$n]" = "$argv[2..-1]"
+end
+
+{words}"#,
+        valued = options_with_values().join(" "),
+        words = fish_words(),
+    ));
     let table: String = table_lines(table, "    ");
     s.push_str(&format!(
         r#"
@@ -305,21 +404,7 @@ set -g __capfsh_keyword_commands \
 # elsewhere.
 function __capfsh_keywords
     string match -q -- '-*' (commandline -ct); and return 1
-    set -l given
-    set -l skip_next 0
-    for w in (commandline -opc)[2..-1]
-        if test $skip_next = 1
-            set skip_next 0
-            continue
-        end
-        switch $w
-            case {valued}
-                set skip_next 1
-            case '-*'
-            case '*'
-                set -a given $w
-        end
-    end
+    set -l given (__capfsh_given)
     for entry in $__capfsh_keyword_commands
         set -l fields (string split ';' -- $entry)
         set -l path (string split ' ' -- $fields[1])
@@ -388,7 +473,6 @@ complete -c capfsh -n "__capfsh_keyword_zone" -f -a "(__capfsh_keywords)"
             .join("\n")
             .trim_end_matches(" \\")
             .to_owned(),
-        valued = options_with_values().join(" "),
     ));
     s
 }
