@@ -325,7 +325,7 @@ fn name_range(source: DeviceSource, prefix: &str) -> Option<(&'static str, Strin
 /// LSCs sit in two tables since v10, and through the `lsc` view a distinct, ordered range
 /// would gather and sort every name first. Each table's index is read in order and the two
 /// merged, so a limit stops the reading early.
-fn merged_lsc_names(source: DeviceSource) -> Option<&'static str> {
+pub(super) fn merged_lsc_names(source: DeviceSource) -> Option<&'static str> {
     (source == DeviceSource::Lsc).then_some(
         "SELECT device FROM lsc_live WHERE device >= ?1 AND device < ?2
          UNION

@@ -654,3 +654,61 @@ fn a_version_9_lsc_linked_to_a_csr_that_is_gone_migrates_unlinked() {
         0
     );
 }
+
+#[test]
+fn lsc_completion_merges_both_tables_in_order_once_each() {
+    let (_d, _p, mut store) = tmp_store();
+    // SEPQ2 has a live LSC and a stale one, SEPQ1 only a stale one, SEPQ3 only a live one.
+    for (name, k) in [("SEPQ2", 1), ("SEPQ1", 2), ("SEPQ3", 3)] {
+        let id = put_csr(&mut store, csr(name, t(0), k));
+        put_lsc(&mut store, lsc(name, &format!("2{k}"), t(1), Some(id), k));
+    }
+    for (name, k) in [("SEPQ2", 4), ("SEPQ1", 5)] {
+        put_csr(&mut store, csr(name, t(2), k));
+    }
+    let id = store
+        .pending_csr(&dev("SEPQ2"))
+        .expect("pending")
+        .map(|c| c.csr.id);
+    put_lsc(&mut store, lsc("SEPQ2", "26", t(3), id, 6));
+    assert_eq!(table_of(&store, "21"), "lsc_stale");
+    assert_eq!(table_of(&store, "22"), "lsc_stale");
+    assert_eq!(table_of(&store, "26"), "lsc_live");
+    assert_eq!(
+        store
+            .device_names(DeviceSource::Lsc, "sepq", 50)
+            .expect("names"),
+        vec!["SEPQ1", "SEPQ2", "SEPQ3"]
+    );
+    assert_eq!(
+        store
+            .device_names(DeviceSource::Lsc, "SEPQ", 2)
+            .expect("names"),
+        vec!["SEPQ1", "SEPQ2"]
+    );
+    assert_eq!(
+        store
+            .count_device_names(DeviceSource::Lsc, "SEPQ")
+            .expect("count"),
+        3
+    );
+    assert_eq!(
+        store
+            .device_names(DeviceSource::StaleLsc, "SEPQ", 50)
+            .expect("names"),
+        vec!["SEPQ1", "SEPQ2"]
+    );
+    // Each table's index read in order and merged, never a sort of every name.
+    let names = super::csr::merged_lsc_names(DeviceSource::Lsc).expect("two tables");
+    let mut stmt = store
+        .conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {names} LIMIT 5"))
+        .expect("plan");
+    let plan: Vec<String> = stmt
+        .query_map(["A", "Z"], |r| r.get(3))
+        .expect("plan")
+        .collect::<Result<_, _>>()
+        .expect("plan");
+    assert!(plan.iter().any(|p| p.contains("MERGE")), "{plan:?}");
+    assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
+}
