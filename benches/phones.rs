@@ -7,6 +7,11 @@
 //! phones run in this process (threads), capfd in its own (the release binary), so both share
 //! the machine's cores: the figures are for the pair.
 //!
+//! Beside the rates: capfd's and the phones' CPU per install, and where it goes (a bare TLS
+//! handshake with the same configurations, the phone's key generation, one signature, measured
+//! apart in the same run), so a rate far from the signing-only one can be told apart from a
+//! slow server; and the load average, since the machine is shared.
+//!
 //! `CAPFSH_BENCH_PHONES=1:200,50:2000,500:3000` sets concurrency:sessions pairs.
 
 #[path = "../tests/testsuite/phone_emulator.rs"]

@@ -2,11 +2,10 @@
 //! and a blocking rustls stream per session (a thread each, with a small stack) that frames
 //! CAPF messages with bounded reads.
 
-use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -25,12 +24,6 @@ pub const DEFAULT_MAX_SESSIONS: usize = 200;
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Stack of a session thread: sessions are shallow, and 500 phones must fit in little memory.
 const SESSION_STACK: usize = 256 * 1024;
-/// Session threads kept waiting for the next connection once their session ended: starting a
-/// thread (its stack mapped, its malloc arena set up, both torn down at its end) cost as much
-/// as a session's store writes, so threads are reused; a burst's surplus ends.
-const IDLE_SESSION_THREADS: usize = 64;
-/// How long an idle session thread waits for a connection before it ends.
-const IDLE_SESSION_KEEP: Duration = Duration::from_secs(30);
 
 /// How the server is set up.
 #[derive(Debug, Clone)]
@@ -137,7 +130,6 @@ impl PhoneServer {
         let tls = Arc::new(TlsCache {
             cached: Mutex::new(None),
         });
-        let sessions = SessionThreads::new();
         let mut threads = Vec::new();
         for l in listeners {
             let ctx = Accept {
@@ -150,7 +142,6 @@ impl PhoneServer {
                 handshake_timeout: opts.handshake_timeout,
                 last_refusal_log: Arc::new(Mutex::new((Instant::now(), 0))),
                 log: log.clone(),
-                sessions: sessions.clone(),
             };
             let t = std::thread::Builder::new()
                 .name("capf-accept".into())
@@ -208,88 +199,6 @@ struct Accept {
     handshake_timeout: Duration,
     last_refusal_log: Arc<Mutex<(Instant, u64)>>,
     log: Logger,
-    sessions: Arc<SessionThreads>,
-}
-
-/// A connection to serve, handed to a session thread.
-type Job = Box<dyn FnOnce() + Send>;
-
-/// The session threads: each serves one connection at a time; a connection goes to an idle
-/// thread when there is one, else to a new thread (the connection limit bounds how many run).
-struct SessionThreads {
-    state: Mutex<Waiting>,
-    ready: Condvar,
-}
-
-/// Connections handed over but not yet taken, and the threads waiting for one.
-struct Waiting {
-    jobs: VecDeque<Job>,
-    idle: usize,
-}
-
-impl SessionThreads {
-    fn new() -> Arc<SessionThreads> {
-        Arc::new(SessionThreads {
-            state: Mutex::new(Waiting {
-                jobs: VecDeque::new(),
-                idle: 0,
-            }),
-            ready: Condvar::new(),
-        })
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Waiting> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Runs `job` on an idle session thread, or on a new one.
-    fn run(self: &Arc<Self>, job: Job) -> io::Result<()> {
-        let mut w = self.lock();
-        // Every job waiting needs a thread of its own among the idle ones.
-        if w.idle > w.jobs.len() {
-            w.jobs.push_back(job);
-            drop(w);
-            self.ready.notify_one();
-            return Ok(());
-        }
-        drop(w);
-        let threads = self.clone();
-        std::thread::Builder::new()
-            .name("capf-session".into())
-            .stack_size(SESSION_STACK)
-            .spawn(move || {
-                job();
-                threads.serve_next();
-            })
-            .map(drop)
-    }
-
-    /// After its first job: takes the next ones, waiting up to [`IDLE_SESSION_KEEP`] each time;
-    /// the thread ends when none comes or enough threads already wait.
-    fn serve_next(&self) {
-        let mut w = self.lock();
-        loop {
-            if let Some(job) = w.jobs.pop_front() {
-                drop(w);
-                job();
-                w = self.lock();
-                continue;
-            }
-            if w.idle >= IDLE_SESSION_THREADS {
-                return;
-            }
-            w.idle += 1;
-            let (back, waited) = self
-                .ready
-                .wait_timeout(w, IDLE_SESSION_KEEP)
-                .unwrap_or_else(|p| p.into_inner());
-            w = back;
-            w.idle -= 1;
-            if waited.timed_out() && w.jobs.is_empty() {
-                return;
-            }
-        }
-    }
 }
 
 /// Decrements the session count however the session thread ends.
@@ -327,9 +236,10 @@ impl Accept {
             let svc = self.svc.clone();
             let tls = self.tls.clone();
             let hs = self.handshake_timeout;
-            let spawned = self.sessions.run(Box::new(move || {
-                connection(stream, peer, &svc, &tls, hs, guard)
-            }));
+            let spawned = std::thread::Builder::new()
+                .name("capf-session".into())
+                .stack_size(SESSION_STACK)
+                .spawn(move || connection(stream, peer, &svc, &tls, hs, guard));
             if let Err(e) = spawned {
                 self.log
                     .error(&format!("cannot start a session thread: {e}"));

@@ -211,27 +211,37 @@ impl Session<'_> {
         let Some(device) = self.device.clone().filter(|_| !self.recorded) else {
             return;
         };
-        let actor = self.actor();
         let op_kind = self.op.as_ref().map(|o| o.kind.as_str()).unwrap_or("none");
         let status = (stop.fail_operation && self.op.is_some()).then_some(OperationStatus::Failed);
         let detail = format!(
             "phone session of {device}: operation {op_kind} {}: {}",
             stop.result, stop.detail
         );
+        self.record_failure(&device, status, &stop.detail, &detail);
+    }
+
+    /// Writes the outcome of a session that did not succeed: the operation's new `status`
+    /// (`None` leaves it) with `reason`, and the audit line `detail`. Best effort: when the
+    /// store itself fails, the log line still tells.
+    fn record_failure(
+        &self,
+        device: &DeviceName,
+        status: Option<OperationStatus>,
+        reason: &str,
+        detail: &str,
+    ) {
+        let actor = self.actor();
         let result = SessionResult {
-            device: &device,
+            device,
             status,
-            reason: Some(&stop.detail),
+            reason: Some(reason),
             at: chrono::Utc::now(),
             peer: self.peer,
             ok: false,
-            detail: &detail,
+            detail,
         };
         self.svc
-            .with_store(|st: &mut Store| {
-                st.record_session(&result, &actor);
-                Ok::<_, StoreError>(())
-            })
+            .with_store(|st: &mut Store| st.try_record_session(&result, &actor))
             .ok();
     }
 
@@ -281,6 +291,17 @@ impl Session<'_> {
 
     fn send(&mut self, m: &Message, what: &str) -> Result<(), Stop> {
         self.wire.send(m).map_err(|e| Stop::wire(e, what))
+    }
+
+    /// Sends the element-less request `req` and waits for the phone's `answer`: the answer
+    /// and the reason it carries.
+    fn ask(&mut self, req: Command, answer: Command) -> Result<(Message, Option<u8>), Stop> {
+        self.send(&Message::new(req, self.session_id), req.name())?;
+        let resp = self.recv(answer, answer.name())?;
+        let r = resp
+            .get_u8(Tag::REASON, "reason")
+            .map_err(|e| Stop::wire(WireError::Codec(e), answer.name()))?;
+        Ok((resp, r))
     }
 
     fn steps(&mut self) -> Result<SessionReport, Stop> {
@@ -394,20 +415,13 @@ impl Session<'_> {
         let Some(device) = self.device.clone() else {
             return;
         };
-        let actor = self.actor();
         let detail = format!("phone session of {device}: refused: {}", stop.detail);
-        let result = SessionResult {
-            device: &device,
-            status: Some(OperationStatus::Expired),
-            reason: Some(&stop.detail),
-            at: chrono::Utc::now(),
-            peer: self.peer,
-            ok: false,
-            detail: &detail,
-        };
-        self.svc
-            .with_store(|st: &mut Store| st.try_record_session(&result, &actor))
-            .ok();
+        self.record_failure(
+            &device,
+            Some(OperationStatus::Expired),
+            &stop.detail,
+            &detail,
+        );
         // record_stop must not write a second line.
         self.recorded = true;
     }
@@ -552,15 +566,14 @@ impl Session<'_> {
                     return Err("no MIC trust anchor: add the manufacturer CA with `utils capf trust import <file> mic`".into());
                 }
                 let issuer = check_chain(&cert, anchors, now)?;
-                if *t == cert_type::LSC
-                    && !cert
-                        .subject_cn
-                        .as_deref()
-                        .is_some_and(|cn| cn.eq_ignore_ascii_case(device.as_str()))
-                {
+                if !names_device(*t, cert.subject_cn.as_deref(), device) {
                     return Err(format!(
-                        "the LSC was issued to {}, not to {device}",
-                        cert.subject
+                        "the {kind} was issued to {}, not to {device}",
+                        if cert.subject.is_empty() {
+                            "an empty subject"
+                        } else {
+                            &cert.subject
+                        }
                     ));
                 }
                 let data = proof_data(device.as_str(), der);
@@ -646,12 +659,7 @@ impl Session<'_> {
         self.send(&req, "key-generate request")?;
         let resp = self.recv(Command::KEY_GEN_RESPONSE, "key-generate response")?;
         let Some(spki) = resp.get(Tag::PUBLIC_KEY) else {
-            let r = resp
-                .get_u8(Tag::REASON, "reason")
-                .ok()
-                .flatten()
-                .map(|r| r.to_string())
-                .unwrap_or_else(|| "none".into());
+            let r = reason_text(resp.get_u8(Tag::REASON, "reason").ok().flatten());
             return Err(Stop {
                 result: "failed",
                 reason: Some(reason::INVALID_ELEMENT),
@@ -710,7 +718,7 @@ impl Session<'_> {
                 detail: format!(
                     "the phone did not store LSC {} (reason {}); it stays issued, not installed",
                     lsc.serial_hex,
-                    r.map(|r| r.to_string()).unwrap_or_else(|| "none".into())
+                    reason_text(r)
                 ),
                 fail_operation: true,
             });
@@ -738,11 +746,8 @@ impl Session<'_> {
     }
 
     fn fetch(&mut self, device: &DeviceName, how: &str) -> Result<SessionReport, Stop> {
-        let req = Message::new(Command::FETCH_CERT_REQUEST, self.session_id);
-        self.send(&req, "fetch-certificate request")?;
-        let resp = self.recv(Command::FETCH_CERT_RESPONSE, "fetch-certificate response")?;
+        let (resp, r) = self.ask(Command::FETCH_CERT_REQUEST, Command::FETCH_CERT_RESPONSE)?;
         let bad = |e: CodecError| Stop::wire(WireError::Codec(e), "fetch-certificate response");
-        let r = resp.get_u8(Tag::REASON, "reason").map_err(bad)?;
         let cert = match (r, resp.get(Tag::CERTIFICATE)) {
             (Some(reason::UPDATE_CERTIFICATE), Some(v)) => {
                 let (t, der) = unwrap_certificate(v).map_err(bad)?;
@@ -761,7 +766,7 @@ impl Session<'_> {
             (r, _) => {
                 return Err(Stop::refused(format!(
                     "unexpected fetch-certificate response (reason {}, {} certificate)",
-                    r.map(|r| r.to_string()).unwrap_or_else(|| "none".into()),
+                    reason_text(r),
                     if resp.get(Tag::CERTIFICATE).is_some() {
                         "with"
                     } else {
@@ -800,21 +805,14 @@ impl Session<'_> {
     }
 
     fn delete(&mut self, device: &DeviceName, how: &str) -> Result<SessionReport, Stop> {
-        let req = Message::new(Command::DELETE_CERT_REQUEST, self.session_id);
-        self.send(&req, "delete-certificate request")?;
-        let resp = self.recv(Command::DELETE_CERT_RESPONSE, "delete-certificate response")?;
-        let r = resp
-            .get_u8(Tag::REASON, "reason")
-            .map_err(|e| Stop::wire(WireError::Codec(e), "delete-certificate response"))?;
+        let (_, r) = self.ask(Command::DELETE_CERT_REQUEST, Command::DELETE_CERT_RESPONSE)?;
         let why = match r {
             Some(reason::UPDATE_CERTIFICATE) => "the phone deleted its LSC",
             Some(reason::INVALID_ELEMENT) => "the phone had no LSC",
             other => {
                 return Err(Stop::refused(format!(
                     "unexpected delete-certificate response (reason {})",
-                    other
-                        .map(|r| r.to_string())
-                        .unwrap_or_else(|| "none".into())
+                    reason_text(other)
                 )));
             }
         };
@@ -859,10 +857,60 @@ impl Session<'_> {
     }
 }
 
+/// Whether a certificate offered as proof was issued to `device`: an LSC names the device
+/// itself (`CN=SEP001122AABBCC`, as capfd issues them); a MIC names the phone's model and then
+/// the device (`CN=CP-8865-SEP001122AABBCC`, as Cisco's manufacturing CAs issue them), or the
+/// device alone. Another phone's certificate, even with a valid proof made with its own key, is
+/// not this device's.
+fn names_device(cert_type: u8, cn: Option<&str>, device: &DeviceName) -> bool {
+    let Some(cn) = cn else {
+        return false;
+    };
+    let (cn, name) = (cn.as_bytes(), device.as_str().as_bytes());
+    if cn.eq_ignore_ascii_case(name) {
+        return true;
+    }
+    // Bytes, not characters: a subject is the peer's text and need not be ASCII.
+    cert_type == cert_type::MIC
+        && cn.len() > name.len() + 1
+        && cn[cn.len() - name.len()..].eq_ignore_ascii_case(name)
+        && cn[cn.len() - name.len() - 1] == b'-'
+}
+
+/// A reason the phone sent, for a status line (`none` when it sent none).
+fn reason_text(r: Option<u8>) -> String {
+    r.map_or_else(|| "none".into(), |r| r.to_string())
+}
+
 fn digest(h: ProofHash) -> ProofDigest {
     match h {
         ProofHash::Sha1 => ProofDigest::Sha1,
         ProofHash::Sha256 => ProofDigest::Sha256,
         ProofHash::Sha512 => ProofDigest::Sha512,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_certificate_names_its_device_or_not() {
+        let d: DeviceName = "SEP001122AABBCC".parse().expect("name");
+        let mic = cert_type::MIC;
+        let lsc = cert_type::LSC;
+        assert!(names_device(lsc, Some("SEP001122AABBCC"), &d));
+        assert!(names_device(lsc, Some("sep001122aabbcc"), &d));
+        assert!(!names_device(lsc, Some("CP-8865-SEP001122AABBCC"), &d));
+        assert!(!names_device(lsc, Some("SEP001122AABBCD"), &d));
+        assert!(!names_device(lsc, None, &d));
+        assert!(names_device(mic, Some("CP-8865-SEP001122AABBCC"), &d));
+        assert!(names_device(mic, Some("SEP001122AABBCC"), &d));
+        assert!(!names_device(mic, Some("CP-8865-SEP001122AABBCD"), &d));
+        assert!(!names_device(mic, Some("CP-8865-XSEP001122AABBCC"), &d));
+        assert!(!names_device(mic, Some("-SEP001122AABBCC"), &d));
+        assert!(!names_device(mic, Some("SEP001122AABBCC-CP-8865"), &d));
+        assert!(!names_device(mic, Some("é-SEP001122AABBC"), &d));
+        assert!(!names_device(mic, Some(""), &d));
     }
 }

@@ -16,14 +16,14 @@ use crate::phone_emulator::{self as emu, Credential, Phone, PhoneKey};
 use crate::support::{Bin, TestEnv, stderr, stdout};
 
 /// A running `capfd run` on a free loopback port, its log collected.
-struct Capfd {
-    child: Child,
-    addr: SocketAddr,
+pub(crate) struct Capfd {
+    pub(crate) child: Child,
+    pub(crate) addr: SocketAddr,
     log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Capfd {
-    fn start(env: &TestEnv, extra: &[&str]) -> Capfd {
+    pub(crate) fn start(env: &TestEnv, extra: &[&str]) -> Capfd {
         Self::start_logging(env, extra, false)
     }
 
@@ -67,7 +67,7 @@ impl Capfd {
     }
 
     /// Waits (generously: the machine is shared) for a log line containing `s`.
-    fn wait_log(&self, s: &str) -> String {
+    pub(crate) fn wait_log(&self, s: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(l) = self.log.lock().expect("log").iter().find(|l| l.contains(s)) {
@@ -82,7 +82,7 @@ impl Capfd {
         }
     }
 
-    fn count_log(&self, s: &str) -> usize {
+    pub(crate) fn count_log(&self, s: &str) -> usize {
         self.log
             .lock()
             .expect("log")
@@ -99,13 +99,13 @@ impl Drop for Capfd {
     }
 }
 
-fn init(env: &TestEnv) -> Vec<u8> {
+pub(crate) fn init(env: &TestEnv) -> Vec<u8> {
     let out = env.capfd().args(["init"]).output().expect("run");
     assert!(out.status.success(), "{}", stderr(&out));
     emu::capf_ca_der(&env.db)
 }
 
-fn sh(env: &TestEnv, args: &[&str]) -> String {
+pub(crate) fn sh(env: &TestEnv, args: &[&str]) -> String {
     let out = env.capfsh().args(args).output().expect("run");
     assert!(
         out.status.success(),
@@ -122,13 +122,13 @@ fn sh_fails(env: &TestEnv, args: &[&str]) -> String {
     stdout(&out) + &stderr(&out)
 }
 
-fn json(env: &TestEnv, args: &[&str]) -> serde_json::Value {
+pub(crate) fn json(env: &TestEnv, args: &[&str]) -> serde_json::Value {
     let mut a = vec!["--format", "json"];
     a.extend_from_slice(args);
     serde_json::from_str(&sh(env, &a)).expect("json")
 }
 
-fn op_status(env: &TestEnv, device: &str) -> (String, String) {
+pub(crate) fn op_status(env: &TestEnv, device: &str) -> (String, String) {
     let v = json(env, &["show", "capf", "operation", device]);
     let row = &v[0];
     (
@@ -138,7 +138,7 @@ fn op_status(env: &TestEnv, device: &str) -> (String, String) {
 }
 
 /// Counts rows of a table through sqlite3 (a real peer reading the store).
-fn count(env: &TestEnv, sql: &str) -> i64 {
+pub(crate) fn count(env: &TestEnv, sql: &str) -> i64 {
     let out = Command::new("sqlite3")
         .arg(&env.db)
         .arg(sql)
@@ -164,7 +164,7 @@ fn openssl_verify(dir: &Path, ca_der: &[u8], lsc_der: &[u8]) -> String {
     stdout(&out) + &stderr(&out)
 }
 
-fn cfg(ca: &[u8]) -> Arc<rustls::ClientConfig> {
+pub(crate) fn cfg(ca: &[u8]) -> Arc<rustls::ClientConfig> {
     emu::client_config(ca, false)
 }
 
@@ -250,7 +250,7 @@ fn install_with_null_string_issues_an_lsc_that_openssl_verifies() {
 }
 
 /// A manufacturer CA (as Cisco's MIC CAs): its certificate and an issuer for MICs.
-fn mfg_ca(cn: &str) -> (Vec<u8>, rcgen::CertifiedIssuer<'static, rcgen::KeyPair>) {
+pub(crate) fn mfg_ca(cn: &str) -> (Vec<u8>, rcgen::CertifiedIssuer<'static, rcgen::KeyPair>) {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
     let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
     p.distinguished_name.push(rcgen::DnType::CommonName, cn);
@@ -264,7 +264,7 @@ fn mfg_ca(cn: &str) -> (Vec<u8>, rcgen::CertifiedIssuer<'static, rcgen::KeyPair>
 }
 
 /// A certificate for `key` (a MIC, or an LSC of a foreign CA) from `issuer`.
-fn issue(
+pub(crate) fn issue(
     issuer: &rcgen::CertifiedIssuer<'static, rcgen::KeyPair>,
     cn: &str,
     key: &PhoneKey,
