@@ -1,7 +1,7 @@
 //! Dynamic shell completion (clap_complete CompleteEnv) answers from the command tree and the
 //! store; the pseudo-terminal tests in repl_pty drive real shells.
 
-use crate::support::{Run, TestEnv, stdout};
+use crate::support::{Bin, Run, TestEnv, stdout};
 
 /// Asks the binary for completions the way the bash registration does.
 fn bash_complete(env: &TestEnv, words: &[&str]) -> Vec<String> {
@@ -63,8 +63,10 @@ fn completion_never_creates_a_store() {
 /// exit 0.
 #[test]
 fn generated_text_to_a_closed_pipe_is_not_a_failure() {
+    let env = TestEnv::new();
     for args in [&["completions", "bash"][..], &["man"]] {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_capfsh"))
+        let mut child = env
+            .program(Bin::Capfsh.path())
             .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

@@ -5,10 +5,6 @@
 //! tree's words at every depth, clap's options).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-use rexpect::reader::Options;
-use rexpect::session::spawn_with_options;
 
 use crate::support::{Run, TestEnv, keys};
 
@@ -40,9 +36,9 @@ fn bash(env: &TestEnv, line: &[impl AsRef<str>]) -> Vec<String> {
         script("capfsh.bash").display(),
         words.join(" ")
     );
-    let out = Command::new("bash")
+    let out = env
+        .program("bash")
         .args(["--norc", "--noprofile", "-c", &program])
-        .env("HOME", env.home())
         .run();
     assert!(
         out.status.success(),
@@ -63,11 +59,9 @@ fn fish(env: &TestEnv, line: &str) -> Vec<String> {
         "source '{}'; complete -C '{line}'",
         script("capfsh.fish").display()
     );
-    let out = Command::new("fish")
+    let out = env
+        .program("fish")
         .args(["--no-config", "-c", &program])
-        .env("HOME", env.home())
-        .env("XDG_CONFIG_HOME", env.home().join("config"))
-        .env("XDG_DATA_HOME", env.home().join("data"))
         .env("PATH", format!("{}:/usr/bin:/bin", bin_dir()))
         .run();
     assert!(
@@ -222,23 +216,14 @@ fn zsh_script_completes_keyword_options_and_their_values() {
     let functions = env.home().join("zfunc");
     std::fs::create_dir_all(&functions).expect("mkdir");
     std::fs::copy(script("_capfsh"), functions.join("_capfsh")).expect("copy");
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("stty echo; exec zsh -f -i")
-        .env_clear()
+    let mut p = env
+        .pty("xterm")
+        .program("zsh")
         .env("PATH", format!("{}:/usr/bin:/bin", bin_dir()))
-        .env("HOME", env.home())
         .env("ZDOTDIR", env.home())
-        .env("TERM", "xterm")
         .env("COLUMNS", "160")
-        .env("LINES", "50");
-    let mut p = spawn_with_options(
-        cmd,
-        Options::new()
-            .timeout_ms(Some(10_000))
-            .strip_ansi_escape_codes(true),
-    )
-    .expect("spawn zsh");
+        .env("LINES", "50")
+        .spawn(&["-f", "-i"]);
     p.send_line(&format!(
         "PROMPT='$ '; fpath=({} $fpath); autoload -U compinit && compinit -u; \
          echo SETUP-DONE-$((40+2))",

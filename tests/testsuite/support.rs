@@ -351,6 +351,11 @@ impl TestEnv {
         cmd
     }
 
+    /// Any other program (a shell, a peer) with this environment, no `--db`.
+    pub fn program(&self, program: impl AsRef<OsStr>) -> Command {
+        self.base(program, None)
+    }
+
     /// `bin --db <store>` as a `std::process::Command`, for a test that spawns it, gives it
     /// other standard streams or runs several at once.
     pub fn process(&self, bin: Bin) -> Command {
