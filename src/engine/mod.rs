@@ -5,6 +5,7 @@
 mod identity;
 mod keyfile;
 mod online;
+pub use online::OnlineRefusal;
 mod outpath;
 mod watch;
 

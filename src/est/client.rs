@@ -58,7 +58,61 @@ pub enum EnrollReply {
     },
     /// 5xx, a network or TLS failure, a timeout, or a reply that cannot be read: worth another
     /// try later.
-    Failed(String),
+    Failed(EstFailure),
+}
+
+/// Why an exchange with the EST server failed: what it is (so the worker says a lasting
+/// failure once, by its kind rather than its text) and the line that says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EstFailure {
+    /// What failed.
+    pub kind: FailureKind,
+    /// One line for the log and the request's row.
+    pub text: String,
+}
+
+/// The kinds of failed EST exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FailureKind {
+    /// No complete answer within the exchange limit.
+    Timeout,
+    /// The server's name does not resolve.
+    HostNotFound,
+    /// The TCP connection was refused or could not be made.
+    ConnectionFailed,
+    /// A network error of this OS kind.
+    Network(std::io::ErrorKind),
+    /// Another transport failure (TLS, HTTP framing).
+    Transport,
+    /// An HTTP status that is neither success nor a refusal (5xx, 3xx).
+    Status(u16),
+    /// The reply is larger than capfsh reads.
+    TooLarge,
+    /// The reply could not be read to its end.
+    Unreadable,
+    /// HTTP 200 whose body is not a PKCS#7 certificate bundle.
+    NotPkcs7,
+}
+
+impl EstFailure {
+    fn new(kind: FailureKind, text: impl Into<String>) -> EstFailure {
+        EstFailure {
+            kind,
+            text: text.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for EstFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl From<EstFailure> for String {
+    fn from(e: EstFailure) -> String {
+        e.text
+    }
 }
 
 /// The agent for one exchange: rustls with aws-lc-rs, trusting `roots` (or nothing, for the
@@ -91,16 +145,24 @@ fn agent(roots: Option<&[Vec<u8>]>, timeouts: Timeouts) -> ureq::Agent {
 }
 
 /// One line for a transport error, without ureq's internals.
-fn transport_error(e: &ureq::Error, timeouts: Timeouts) -> String {
+fn transport_error(e: &ureq::Error, timeouts: Timeouts) -> EstFailure {
     match e {
-        ureq::Error::Timeout(_) => format!(
-            "no complete answer within {} s (timed out)",
-            timeouts.exchange.as_secs()
+        ureq::Error::Timeout(_) => EstFailure::new(
+            FailureKind::Timeout,
+            format!(
+                "no complete answer within {} s (timed out)",
+                timeouts.exchange.as_secs()
+            ),
         ),
-        ureq::Error::HostNotFound => "host not found".into(),
-        ureq::Error::ConnectionFailed => "connection failed".into(),
-        ureq::Error::Io(io) => format!("network error: {io}"),
-        other => format!("{other}"),
+        ureq::Error::HostNotFound => EstFailure::new(FailureKind::HostNotFound, "host not found"),
+        ureq::Error::ConnectionFailed => {
+            EstFailure::new(FailureKind::ConnectionFailed, "connection failed")
+        }
+        ureq::Error::Io(io) => EstFailure::new(
+            FailureKind::Network(io.kind()),
+            format!("network error: {io}"),
+        ),
+        other => EstFailure::new(FailureKind::Transport, format!("{other}")),
     }
 }
 
@@ -117,17 +179,24 @@ fn status_text(status: u16, reason: &str, body: &[u8]) -> String {
     out
 }
 
-fn read_body(resp: &mut ureq::http::Response<ureq::Body>) -> Result<Vec<u8>, String> {
+fn read_body(resp: &mut ureq::http::Response<ureq::Body>) -> Result<Vec<u8>, EstFailure> {
     resp.body_mut()
         .with_config()
         .limit(MAX_REPLY_BYTES)
         .read_to_vec()
         .map_err(|e| match e {
-            ureq::Error::BodyExceedsLimit(_) => {
-                format!("the reply is larger than {MAX_REPLY_BYTES} bytes")
-            }
-            ureq::Error::Timeout(_) => "the reply did not arrive in time (timed out)".into(),
-            other => format!("cannot read the reply: {other}"),
+            ureq::Error::BodyExceedsLimit(_) => EstFailure::new(
+                FailureKind::TooLarge,
+                format!("the reply is larger than {MAX_REPLY_BYTES} bytes"),
+            ),
+            ureq::Error::Timeout(_) => EstFailure::new(
+                FailureKind::Timeout,
+                "the reply did not arrive in time (timed out)",
+            ),
+            other => EstFailure::new(
+                FailureKind::Unreadable,
+                format!("cannot read the reply: {other}"),
+            ),
         })
 }
 
@@ -182,7 +251,7 @@ pub fn check_server_trust(
     let mut resp = agent(Some(roots), timeouts)
         .get(ca.url("cacerts"))
         .call()
-        .map_err(|e| transport_error(&e, timeouts))?;
+        .map_err(|e| transport_error(&e, timeouts).text)?;
     let _ = read_body(&mut resp);
     Ok(())
 }
@@ -224,13 +293,14 @@ pub fn simpleenroll(
     match status {
         200 => {
             if !pkcs7 {
-                return EnrollReply::Failed(
-                    "HTTP 200 with a reply that is not application/pkcs7-mime".into(),
-                );
+                return EnrollReply::Failed(EstFailure::new(
+                    FailureKind::NotPkcs7,
+                    "HTTP 200 with a reply that is not application/pkcs7-mime",
+                ));
             }
             match pkcs7::body_der(&body).and_then(|der| pkcs7::certs_only(&der)) {
                 Ok(certs) => EnrollReply::Issued(certs),
-                Err(e) => EnrollReply::Failed(e),
+                Err(e) => EnrollReply::Failed(EstFailure::new(FailureKind::NotPkcs7, e)),
             }
         }
         202 => EnrollReply::Accepted(retry_after),
@@ -238,7 +308,10 @@ pub fn simpleenroll(
             status,
             text: status_text(status, &reason, &body),
         },
-        _ => EnrollReply::Failed(status_text(status, &reason, &body)),
+        _ => EnrollReply::Failed(EstFailure::new(
+            FailureKind::Status(status),
+            status_text(status, &reason, &body),
+        )),
     }
 }
 

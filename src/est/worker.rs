@@ -2,17 +2,18 @@
 //! server's `simpleenroll` and records what comes back. It runs on a thread of its own with
 //! its own store connection, so a slow or silent server never holds up the rest of `capfd run`.
 
+use std::collections::HashMap;
 use std::mem::{Discriminant, discriminant};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use super::client::{self, EnrollReply, Timeouts};
+use super::client::{self, EnrollReply, FailureKind, Timeouts};
 use super::secret::{self, SecretError};
 use crate::clock::Clock;
 use crate::domain::{EstState, IssuerMode, Timestamp, format_cli};
-use crate::engine::{Engine, EngineError, ErrorIdentity};
+use crate::engine::{Engine, EngineError, ErrorIdentity, OnlineRefusal, Refusal};
 use crate::logging::{Level, Logger};
 use crate::store::{Actor, OpenOptions, Store, StoreError};
 
@@ -78,6 +79,7 @@ pub fn spawn(
                 gate: None,
                 said: None,
                 revision: None,
+                last_reply: HashMap::new(),
             };
             while !stop.load(Ordering::Relaxed) {
                 w.pass(&stop);
@@ -107,6 +109,29 @@ struct Worker {
     said: Option<Condition>,
     /// The online CA settings revision last seen.
     revision: Option<i64>,
+    /// Each CSR's last reply that was logged, so a lasting one is said once.
+    last_reply: HashMap<i64, (EstState, ReplyIdentity)>,
+}
+
+/// What a reply to one CSR was, as "said once" compares it: by its kind, not by its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ReplyIdentity {
+    /// The certificate returned was refused (which refusal, and which import rule).
+    Rejected(Discriminant<OnlineRefusal>, Option<Discriminant<Refusal>>),
+    /// HTTP 202.
+    Accepted,
+    /// A 4xx refusal with this status.
+    Refused(u16),
+    /// A failed exchange of this kind.
+    Failed(FailureKind),
+}
+
+fn rejected_identity(reason: &OnlineRefusal) -> ReplyIdentity {
+    let rule = match reason {
+        OnlineRefusal::Import(r) => Some(discriminant(r)),
+        _ => None,
+    };
+    ReplyIdentity::Rejected(discriminant(reason), rule)
 }
 
 /// Why a pass did nothing.
@@ -238,13 +263,14 @@ impl Worker {
             let reply =
                 client::simpleenroll(&ca, &password, &roots, &rec.der, self.pacing.timeouts);
             let now = chrono::Utc::now();
-            let (state, detail, wait, halt) = match reply {
+            let (state, identity, detail, wait, halt) = match reply {
                 EnrollReply::Issued(certs) => {
                     let actor = self.actor.clone();
                     let store = self.store()?;
                     let mut engine = Engine::new(store, actor);
-                    match engine.accept_online_lsc(&rec, &certs, &ca.address(), now) {
+                    match engine.accept_online_lsc(&rec, &certs, &ca.address(), now)? {
                         Ok(Some(serial)) => {
+                            self.last_reply.remove(&rec.csr.id);
                             self.log.device_info(
                                 &device,
                                 &format!(
@@ -267,6 +293,7 @@ impl Worker {
                         }
                         Err(reason) => (
                             EstState::Rejected,
+                            rejected_identity(&reason),
                             format!("certificate from the online CA refused: {reason}"),
                             self.pacing.retry_max,
                             false,
@@ -275,6 +302,7 @@ impl Worker {
                 }
                 EnrollReply::Accepted(after) => (
                     EstState::Accepted,
+                    ReplyIdentity::Accepted,
                     "accepted by the online CA (HTTP 202), waiting for the certificate".into(),
                     after.unwrap_or(self.pacing.retry_base),
                     false,
@@ -284,19 +312,21 @@ impl Worker {
                     let everyone = status == 401;
                     (
                         EstState::Refused,
+                        ReplyIdentity::Refused(status),
                         format!("online CA refused: {text}"),
                         self.pacing.retry_max,
                         everyone,
                     )
                 }
-                EnrollReply::Failed(text) => {
+                EnrollReply::Failed(failure) => {
                     let attempts = previous
                         .as_ref()
                         .filter(|p| p.state == EstState::Retry)
                         .map_or(1, |p| p.attempts + 1);
                     (
                         EstState::Retry,
-                        format!("online CA error: {text}"),
+                        ReplyIdentity::Failed(failure.kind),
+                        format!("online CA error: {failure}"),
                         self.pacing.backoff(attempts),
                         true,
                     )
@@ -316,9 +346,11 @@ impl Worker {
             let attempts =
                 store.record_est_attempt(rec.csr.id, state, &detail, now, next, ca.revision)?;
             store.note_online_ca_contact(now, &format!("{device}: {detail}"))?;
-            let same = previous
-                .as_ref()
-                .is_some_and(|p| p.state == state && p.detail == detail);
+            // Said once per CSR while its reply stays what it was (by kind, not by text).
+            let same = self
+                .last_reply
+                .insert(rec.csr.id, (state, identity.clone()))
+                == Some((state, identity));
             if !same {
                 let level = if state == EstState::Accepted {
                     Level::Info

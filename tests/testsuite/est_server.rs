@@ -25,6 +25,8 @@ pub enum Mode {
     Unauthorized,
     /// 500.
     ServerError,
+    /// 500 whose text names a new incident at every request (the same failure, new words).
+    ServerErrorNumbered,
     /// 200 with a certificate for a key other than the CSR's.
     OtherKey,
     /// 200 with a certificate signed by a CA nobody trusts.
@@ -337,6 +339,15 @@ fn enroll(ctx: &Ctx, auth: Option<String>, body: &[u8]) -> std::io::Result<Optio
     }
     if mode == Mode::ServerError {
         return Ok(plain(500, "Internal Server Error", "CA backend down"));
+    }
+    if mode == Mode::ServerErrorNumbered {
+        static INCIDENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = INCIDENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return Ok(plain(
+            500,
+            "Internal Server Error",
+            &format!("CA backend down (incident {n})"),
+        ));
     }
     if let Mode::AcceptFirst(n) = mode
         && n > 0

@@ -338,6 +338,28 @@ fn server_errors_are_retried_with_backoff_until_the_ca_answers() {
 }
 
 #[test]
+fn a_lasting_failure_is_said_once_by_its_kind_even_when_its_words_change() {
+    let mut h = Harness::new();
+    h.server.set_mode(Mode::ServerErrorNumbered);
+    h.enroll("SEP00AA00BB0006");
+    h.start("3");
+    h.wait_log("online CA error: HTTP 500 Internal Server Error: CA backend down (incident");
+    // Backoff 1 s, 2 s: more tries, each with new words, and still one line.
+    std::thread::sleep(Duration::from_secs(4));
+    let tries = h.server.seen().enrolls;
+    assert!(tries >= 2, "{tries} tries in ~4 s");
+    let errors = h
+        .log_so_far()
+        .iter()
+        .filter(|l| l.contains("HTTP 500"))
+        .count();
+    assert_eq!(errors, 1, "{:?}", h.log_so_far());
+    // Another kind of failure is said again.
+    h.server.set_mode(Mode::Unauthorized);
+    h.wait_log("online CA refused: HTTP 401");
+}
+
+#[test]
 fn a_certificate_for_another_key_or_from_an_untrusted_issuer_is_never_recorded() {
     let mut h = Harness::new();
     h.server.set_mode(Mode::OtherKey);
