@@ -188,7 +188,7 @@ impl ParsedCsr {
         if key.algorithm == KeyAlgorithm::Rsa && key.bits < 2048 {
             weak.push(format!("RSA-{} key", key.bits));
         }
-        if signature_algorithm.to_ascii_lowercase().contains("sha1") {
+        if verify::is_sha1(sig_oid) {
             weak.push("SHA-1 signature".to_owned());
         }
         let requested_extensions = info

@@ -653,3 +653,15 @@ fn a_ca_without_crl_sign_is_told_to_renew_and_crl_days_are_bounded() {
         x509_parser::revocation_list::CertificateRevocationList::from_der(&der).expect("parse");
     assert_eq!(crl.crl_number().map(|n| n.to_u64_digits()), Some(vec![7]));
 }
+
+#[test]
+fn sha1_is_told_by_the_signature_algorithm_oid() {
+    use x509_parser::oid_registry::{
+        OID_PKCS1_SHA1WITHRSA, OID_PKCS1_SHA256WITHRSA, OID_SIG_ECDSA_WITH_SHA256, Oid,
+    };
+    let ecdsa_sha1 = Oid::from(&[1, 2, 840, 10045, 4, 1]).expect("oid");
+    assert!(super::verify::is_sha1(&OID_PKCS1_SHA1WITHRSA));
+    assert!(super::verify::is_sha1(&ecdsa_sha1));
+    assert!(!super::verify::is_sha1(&OID_PKCS1_SHA256WITHRSA));
+    assert!(!super::verify::is_sha1(&OID_SIG_ECDSA_WITH_SHA256));
+}

@@ -22,6 +22,13 @@ use super::describe::{algorithm_name as signature_name, named};
 /// `ecdsa-with-SHA1` (1.2.840.10045.4.1), still sent by some old endpoints.
 const ECDSA_WITH_SHA1: &[u64] = &[1, 2, 840, 10045, 4, 1];
 
+/// Whether a signature algorithm hashes with SHA-1 (`sha1WithRSAEncryption`,
+/// `ecdsa-with-SHA1`): old phones' CSRs still use it; they are signed, with a warning. Decided
+/// by the algorithm's OID, not by its name.
+pub fn is_sha1(sig: &Oid<'_>) -> bool {
+    *sig == OID_PKCS1_SHA1WITHRSA || Oid::from(ECDSA_WITH_SHA1).is_ok_and(|o| *sig == o)
+}
+
 /// `id-mgf1` (1.2.840.113549.1.1.8), the only mask generation function RFC 4055 defines.
 const ID_MGF1: &[u64] = &[1, 2, 840, 113549, 1, 1, 8];
 
