@@ -658,12 +658,7 @@ impl<'s> Engine<'s> {
         now: Timestamp,
         may_commit: bool,
     ) -> Result<ImportReport, EngineError> {
-        let anchors: Vec<ParsedCert> = self
-            .store
-            .trust_anchors()?
-            .into_iter()
-            .filter_map(|a| ParsedCert::from_der(a.der).ok())
-            .collect();
+        let anchors = self.trust_anchor_certs()?;
         let mut report = ImportReport::default();
         let mut accepted: Vec<NewLsc> = Vec::new();
         for (source, cert) in certs {
@@ -700,6 +695,17 @@ impl<'s> Engine<'s> {
 
     /// Checks one certificate for import: the outer error is the store failing (which stops
     /// the import), the inner one why this certificate is refused.
+    /// The trusted CA certificates that may issue LSCs, parsed (one that no longer parses
+    /// vouches for nothing).
+    fn trust_anchor_certs(&self) -> Result<Vec<ParsedCert>, StoreError> {
+        Ok(self
+            .store
+            .trust_anchors()?
+            .into_iter()
+            .filter_map(|a| ParsedCert::from_der(a.der).ok())
+            .collect())
+    }
+
     fn check_import(
         &self,
         cert: &ParsedCert,

@@ -80,12 +80,7 @@ impl Engine<'_> {
                     .join("; "),
             }));
         };
-        let anchors: Vec<ParsedCert> = self
-            .store
-            .trust_anchors()?
-            .into_iter()
-            .filter_map(|a| ParsedCert::from_der(a.der).ok())
-            .collect();
+        let anchors = self.trust_anchor_certs()?;
         let lsc = match self.check_import(cert, &anchors, now)? {
             Ok(lsc) => lsc,
             Err(r) => return Ok(Err(OnlineRefusal::Import(r))),
