@@ -6,7 +6,7 @@ use capfsh::protocol::{Command as Cmd, reason};
 
 use crate::phone_emulator::{self as emu, Phone};
 use crate::phones::{Capfd, cfg, count, init, op_status, sh};
-use crate::support::TestEnv;
+use crate::support::{TestEnv, words};
 
 fn waiting_audit_lines(env: &TestEnv, device: &str) -> i64 {
     count(
@@ -21,7 +21,7 @@ fn waiting_audit_lines(env: &TestEnv, device: &str) -> i64 {
 fn each_waiting_device_is_logged_and_audited_once_per_mode() {
     let env = TestEnv::new();
     let ca = init(&env);
-    sh(&env, &["utils", "capf", "set", "mode", "online"]);
+    sh(&env, &words("utils capf set mode online"));
     let devices = ["SEP00000000D001", "SEP00000000D002"];
     for d in devices {
         sh(&env, &["utils", "capf", "operation", "install", d]);
@@ -56,7 +56,7 @@ fn each_waiting_device_is_logged_and_audited_once_per_mode() {
         assert!(why.contains("issuer mode is online"), "{why}");
     }
     // Offline now, capfd still running: each device is logged and audited once more.
-    sh(&env, &["utils", "capf", "set", "mode", "offline"]);
+    sh(&env, &words("utils capf set mode offline"));
     d.wait_log("settings changed: issuer mode offline");
     sessions(2);
     for device in devices {

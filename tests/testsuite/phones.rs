@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use capfsh::protocol::{Command as Cmd, Message, ProofHash, Tag, cert_type, reason};
 
 use crate::phone_emulator::{self as emu, Credential, Phone, PhoneKey};
-use crate::support::{Bin, TestEnv, stderr, stdout};
+use crate::support::{Bin, TestEnv, stderr, stdout, words};
 
 /// A running `capfd run` on a free loopback port, its log collected.
 pub(crate) struct Capfd {
@@ -174,15 +174,7 @@ fn install_with_null_string_issues_an_lsc_that_openssl_verifies() {
     let ca = init(&env);
     let out = sh(
         &env,
-        &[
-            "utils",
-            "capf",
-            "operation",
-            "install",
-            "sep001122aabb01",
-            "key",
-            "ec-p256",
-        ],
+        &words("utils capf operation install sep001122aabb01 key ec-p256"),
     );
     assert!(
         out.contains("Scheduled install for SEP001122AABB01 (auth null, key ec-p256"),
@@ -241,7 +233,7 @@ fn install_with_null_string_issues_an_lsc_that_openssl_verifies() {
     );
     assert!(line.contains("127.0.0.1:"), "{line}");
     // The audit names the device and the peer as the actor.
-    let audit = sh(&env, &["show", "capf", "audit", "3"]);
+    let audit = sh(&env, &words("show capf audit 3"));
     assert!(audit.contains("SEP001122AABB01@127.0.0.1:"), "{audit}");
     assert!(audit.contains("operation install success"), "{audit}");
     // A second session: nothing scheduled any more.
@@ -290,18 +282,7 @@ fn authentication_string_rsa_key_wrong_then_right_and_never_shown() {
     let ca = init(&env);
     let out = sh(
         &env,
-        &[
-            "utils",
-            "capf",
-            "operation",
-            "install",
-            "SEP001122AABB02",
-            "auth",
-            "string",
-            "13579",
-            "key",
-            "rsa-2048",
-        ],
+        &words("utils capf operation install SEP001122AABB02 auth string 13579 key rsa-2048"),
     );
     assert!(out.contains("auth string"), "{out}");
     let d = Capfd::start(&env, &[]);
@@ -323,7 +304,7 @@ fn authentication_string_rsa_key_wrong_then_right_and_never_shown() {
     );
     assert_eq!(count(&env, "SELECT count(*) FROM csr"), 0);
     assert_eq!(count(&env, "SELECT count(*) FROM lsc"), 0);
-    let audit = sh(&env, &["show", "capf", "audit", "1"]);
+    let audit = sh(&env, &words("show capf audit 1"));
     assert!(
         audit.contains("failed") && audit.contains("wrong authentication string"),
         "{audit}"
@@ -373,7 +354,7 @@ fn authentication_string_rsa_key_wrong_then_right_and_never_shown() {
         .output()
         .expect("sqlite3");
     assert!(!stdout(&dump).contains("13579"));
-    assert!(sh(&env, &["show", "capf", "audit", "50"]).contains("auth string ****"));
+    assert!(sh(&env, &words("show capf audit 50")).contains("auth string ****"));
 }
 
 #[test]
@@ -382,15 +363,7 @@ fn generated_string_is_printed_once_and_works() {
     let ca = init(&env);
     let out = sh(
         &env,
-        &[
-            "utils",
-            "capf",
-            "operation",
-            "install",
-            "SEP001122AABB03",
-            "auth",
-            "generate",
-        ],
+        &words("utils capf operation install SEP001122AABB03 auth generate"),
     );
     let line = out
         .lines()
@@ -404,7 +377,7 @@ fn generated_string_is_printed_once_and_works() {
         .take_while(char::is_ascii_digit)
         .collect();
     assert!((4..=10).contains(&digits.len()), "{line}");
-    assert!(!sh(&env, &["show", "capf", "operation"]).contains(&digits));
+    assert!(!sh(&env, &words("show capf operation")).contains(&digits));
     let d = Capfd::start(&env, &[]);
     let phone = Phone {
         password: Some(digits),
@@ -609,7 +582,7 @@ fn unknown_device_nothing_scheduled_and_deadline_passed() {
     let d = Capfd::start(&env, &[]);
     let o = emu::run(d.addr, cfg(&ca), &Phone::new("SEP00000000DEAD")).expect("session");
     assert_eq!(o.end_reason, Some(reason::UNKNOWN_DEVICE));
-    let audit = sh(&env, &["show", "capf", "audit", "1"]);
+    let audit = sh(&env, &words("show capf audit 1"));
     assert!(audit.contains("unknown device"), "{audit}");
     // Known (an operation was scheduled, then cancelled): nothing to do.
     let out = sh_fails(
@@ -619,19 +592,9 @@ fn unknown_device_nothing_scheduled_and_deadline_passed() {
     assert!(out.contains("needs confirmation"), "{out}");
     sh(
         &env,
-        &[
-            "utils",
-            "capf",
-            "operation",
-            "delete",
-            "SEP00000000BEEF",
-            "noconfirm",
-        ],
+        &words("utils capf operation delete SEP00000000BEEF noconfirm"),
     );
-    let out = sh(
-        &env,
-        &["utils", "capf", "operation", "cancel", "SEP00000000BEEF"],
-    );
+    let out = sh(&env, &words("utils capf operation cancel SEP00000000BEEF"));
     assert!(out.contains("No Pending Operation"), "{out}");
     let out = sh_fails(
         &env,
@@ -640,13 +603,7 @@ fn unknown_device_nothing_scheduled_and_deadline_passed() {
     assert!(out.contains("no operation is scheduled"), "{out}");
     sh(
         &env,
-        &[
-            "utils",
-            "capf",
-            "operation",
-            "troubleshoot",
-            "SEP00000000CAFE",
-        ],
+        &words("utils capf operation troubleshoot SEP00000000CAFE"),
     );
     let o = emu::run(d.addr, cfg(&ca), &Phone::new("SEP00000000CAFE")).expect("session");
     assert_eq!(o.end_reason, Some(reason::UPDATE_CERTIFICATE));
@@ -655,15 +612,7 @@ fn unknown_device_nothing_scheduled_and_deadline_passed() {
     // A deadline passes (the clock moved on: the stored deadline is set into the past).
     sh(
         &env,
-        &[
-            "utils",
-            "capf",
-            "operation",
-            "install",
-            "SEP00000000D00D",
-            "by",
-            "2099-12-31",
-        ],
+        &words("utils capf operation install SEP00000000D00D by 2099-12-31"),
     );
     let out = sh_fails(
         &env,
@@ -688,7 +637,7 @@ fn unknown_device_nothing_scheduled_and_deadline_passed() {
     assert_eq!(status, "expired");
     assert!(why.contains("expired"), "{why}");
     assert_eq!(count(&env, "SELECT count(*) FROM lsc"), 0);
-    let failed = sh(&env, &["show", "capf", "operation", "failed"]);
+    let failed = sh(&env, &words("show capf operation failed"));
     assert!(
         failed.contains("SEP00000000D00D") && failed.contains("1 failed operation found"),
         "{failed}"
@@ -737,10 +686,7 @@ fn hostile(d: &Capfd, env: &TestEnv, ca: &[u8], make: impl Fn(u32) -> Vec<u8>, w
 fn malformed_messages_end_the_session_and_change_nothing() {
     let env = TestEnv::new();
     let ca = init(&env);
-    sh(
-        &env,
-        &["utils", "capf", "operation", "install", "SEP001122AABB06"],
-    );
+    sh(&env, &words("utils capf operation install SEP001122AABB06"));
     let d = Capfd::start(&env, &[]);
     let good = |sid: u32| {
         emu::auth_response(&Phone::new("SEP001122AABB06"), sid)
@@ -845,10 +791,7 @@ fn malformed_messages_end_the_session_and_change_nothing() {
     let o = emu::run(d.addr, cfg(&ca), &Phone::new("SEP001122AABB06")).expect("session");
     assert_eq!(o.end_reason, Some(reason::UPDATE_CERTIFICATE));
     // A phone that breaks off after the key request: the operation fails saying why.
-    sh(
-        &env,
-        &["utils", "capf", "operation", "install", "SEP001122AABB07"],
-    );
+    sh(&env, &words("utils capf operation install SEP001122AABB07"));
     let o = emu::run(
         d.addr,
         cfg(&ca),
@@ -867,19 +810,19 @@ fn malformed_messages_end_the_session_and_change_nothing() {
     // The LSC issued but never confirmed stays issued; the next key makes it stale.
     let lscs = json(&env, &["show", "capf", "lsc", "device", "SEP001122AABB07"]);
     assert_eq!(lscs[0]["state"], "issued");
-    let csrs = sh(&env, &["utils", "capf", "csr", "list"]);
+    let csrs = sh(&env, &words("utils capf csr list"));
     assert!(
         csrs.contains("SEP001122AABB07") && csrs.contains("RSA-2048 keygen"),
         "{csrs}"
     );
-    let dump = sh(&env, &["utils", "capf", "csr", "dump", "SEP001122AABB07"]);
+    let dump = sh(&env, &words("utils capf csr dump SEP001122AABB07"));
     assert!(
         dump.contains("key-generate response") && dump.contains("BEGIN PUBLIC KEY"),
         "{dump}"
     );
     let o = emu::run(d.addr, cfg(&ca), &Phone::new("SEP001122AABB07")).expect("session");
     assert_eq!(o.end_reason, Some(reason::UPDATE_CERTIFICATE));
-    let stale = sh(&env, &["utils", "capf", "stale-lsc", "list"]);
+    let stale = sh(&env, &words("utils capf stale-lsc list"));
     assert!(
         stale.contains("SEP001122AABB07") && stale.contains("1 stale LSC found"),
         "{stale}"
@@ -887,15 +830,7 @@ fn malformed_messages_end_the_session_and_change_nothing() {
     // A phone that refuses to store: failed, the LSC stays issued.
     sh(
         &env,
-        &[
-            "utils",
-            "capf",
-            "operation",
-            "install",
-            "SEP001122AABB08",
-            "key",
-            "ec-p521",
-        ],
+        &words("utils capf operation install SEP001122AABB08 key ec-p521"),
     );
     let o = emu::run(
         d.addr,
@@ -915,15 +850,7 @@ fn malformed_messages_end_the_session_and_change_nothing() {
     // A phone whose key generation fails, and one that sends the wrong key type.
     sh(
         &env,
-        &[
-            "utils",
-            "capf",
-            "operation",
-            "install",
-            "SEP001122AABB09",
-            "key",
-            "ec-p256",
-        ],
+        &words("utils capf operation install SEP001122AABB09 key ec-p256"),
     );
     let o = emu::run(
         d.addr,
@@ -961,7 +888,7 @@ fn malformed_messages_end_the_session_and_change_nothing() {
 fn silent_peers_time_out_and_the_connection_limit_counts_refusals() {
     let env = TestEnv::new();
     let ca = init(&env);
-    sh(&env, &["utils", "capf", "set", "keep_alive", "5"]);
+    sh(&env, &words("utils capf set keep_alive 5"));
     // One keep-alive minute lasts 100 ms here: the idle timer is 500 ms.
     let d = Capfd::start(
         &env,
@@ -1008,13 +935,7 @@ fn silent_peers_time_out_and_the_connection_limit_counts_refusals() {
     // After the idle sessions ended, phones are served again.
     sh(
         &env,
-        &[
-            "utils",
-            "capf",
-            "operation",
-            "troubleshoot",
-            "SEP001122AABB10",
-        ],
+        &words("utils capf operation troubleshoot SEP001122AABB10"),
     );
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -1030,20 +951,11 @@ fn silent_peers_time_out_and_the_connection_limit_counts_refusals() {
 fn online_and_offline_modes_leave_installs_pending_and_log_once() {
     let env = TestEnv::new();
     let ca = init(&env);
-    sh(&env, &["utils", "capf", "set", "mode", "offline"]);
+    sh(&env, &words("utils capf set mode offline"));
+    sh(&env, &words("utils capf operation install SEP001122AABB11"));
     sh(
         &env,
-        &["utils", "capf", "operation", "install", "SEP001122AABB11"],
-    );
-    sh(
-        &env,
-        &[
-            "utils",
-            "capf",
-            "operation",
-            "troubleshoot",
-            "SEP001122AABB12",
-        ],
+        &words("utils capf operation troubleshoot SEP001122AABB12"),
     );
     let d = Capfd::start(&env, &[]);
     for _ in 0..3 {
@@ -1061,7 +973,7 @@ fn online_and_offline_modes_leave_installs_pending_and_log_once() {
     let o = emu::run(d.addr, cfg(&ca), &Phone::new("SEP001122AABB12")).expect("session");
     assert_eq!(o.end_reason, Some(reason::UPDATE_CERTIFICATE));
     // Back to capf: the phone is served on its next attempt.
-    sh(&env, &["utils", "capf", "set", "mode", "capf"]);
+    sh(&env, &words("utils capf set mode capf"));
     d.wait_log("settings changed: issuer mode capf");
     let o = emu::run(d.addr, cfg(&ca), &Phone::new("SEP001122AABB11")).expect("session");
     assert_eq!(o.end_reason, Some(reason::UPDATE_CERTIFICATE));
@@ -1127,10 +1039,7 @@ fn openssl_s_client_sees_tls_1_2_and_1_3_and_the_capf_certificate() {
 fn kill_9_mid_session_leaves_the_store_consistent() {
     let env = TestEnv::new();
     let ca = init(&env);
-    sh(
-        &env,
-        &["utils", "capf", "operation", "install", "SEP001122AABB13"],
-    );
+    sh(&env, &words("utils capf operation install SEP001122AABB13"));
     let mut d = Capfd::start(&env, &[]);
     let mut c = emu::Conn::open(d.addr, cfg(&ca)).expect("connect");
     let hello = c.recv().expect("auth request");
@@ -1210,7 +1119,7 @@ fn bulk_install_file_is_all_or_nothing_and_writes_strings_0600() {
         out.contains("line 3") && out.contains("4 to 10 digits"),
         "{out}"
     );
-    assert!(sh(&env, &["show", "capf", "operation"]).contains("No operations found"));
+    assert!(sh(&env, &words("show capf operation")).contains("No operations found"));
     let good = dir.join("good.csv");
     std::fs::write(
         &good,
@@ -1307,17 +1216,17 @@ fn silent_session_lifetime(d: &Capfd, ca: &[u8]) -> Duration {
 fn keep_alive_is_read_at_each_session_start_without_a_restart() {
     let env = TestEnv::new();
     let ca = init(&env);
-    sh(&env, &["utils", "capf", "set", "keep_alive", "5"]);
+    sh(&env, &words("utils capf set keep_alive 5"));
     // One keep-alive minute lasts 200 ms here: 5 minutes is 1 s, 60 minutes is 12 s.
     let mut d = Capfd::start(&env, &["--keep-alive-unit-ms", "200"]);
     let first = silent_session_lifetime(&d, &ca);
     // Raised while capfd runs: the next session waits 12 s, not the 1 s capfd started with.
-    sh(&env, &["utils", "capf", "set", "keep_alive", "60"]);
+    sh(&env, &words("utils capf set keep_alive 60"));
     let mut c = emu::Conn::open(d.addr, cfg(&ca)).expect("connect");
     c.recv().expect("auth request");
     let t0 = Instant::now();
     // Lowered while that session is open: it keeps the value it started with.
-    sh(&env, &["utils", "capf", "set", "keep_alive", "5"]);
+    sh(&env, &words("utils capf set keep_alive 5"));
     assert!(c.closed_by_server(), "the idle timer ends the session");
     let second = t0.elapsed();
     assert!(
