@@ -4,7 +4,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::log_ok;
 use super::cached::CachedSql;
-use super::{Actor, Scope, Store, StoreError, each_row, map_each_row, to_micros, ts_col};
+use super::raw_rows::RawQuery;
+use super::{Actor, Scope, Store, StoreError, map_each_row, to_micros, ts_col};
 use crate::domain::{CsrRecord, DeviceName, NewCsr, PendingCsr, PendingCsrRow, Timestamp};
 
 const PENDING_COLUMNS: &str =
@@ -134,7 +135,8 @@ impl Store {
     }
 
     /// Streams the pending CSRs, oldest first, to `f` as rows borrowed from SQLite's own buffers
-    /// (the listing's hot path: no copy, no allocation per row); returns how many there were.
+    /// (the listing's hot path: no copy, no allocation per row, one SQLite call per value
+    /// through [`RawQuery`]); returns how many there were.
     ///
     /// The query reads only the covering index `csr_pending_list` (v6, with the kind since v7),
     /// never the CSR table.
@@ -142,33 +144,27 @@ impl Store {
         &self,
         mut f: impl FnMut(&PendingCsrRow<'_>) -> Result<(), E>,
     ) -> Result<u64, E> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT device, submitted_at, subject, key_algorithm, key_bits, kind = 'key'
-                   FROM csr WHERE state = 'pending' ORDER BY submitted_at, id",
-            )
-            .map_err(StoreError::from)?;
-        each_row(&mut stmt, [], |r| {
-            let row = (|| -> rusqlite::Result<PendingCsrRow<'_>> {
-                Ok(PendingCsrRow {
-                    device: r.get_ref(0)?.as_str()?,
-                    submitted_at_micros: checked_micros(r.get_ref(1)?.as_i64()?, 1)?,
-                    subject: r.get_ref(2)?.as_str()?,
-                    key_algorithm: r.get_ref(3)?.as_str()?,
-                    key_bits: u32::try_from(r.get_ref(4)?.as_i64()?).map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            4,
-                            rusqlite::types::Type::Integer,
-                            Box::new(e),
-                        )
-                    })?,
-                    from_key_generate: r.get(5)?,
-                })
-            })()
-            .map_err(StoreError::from)?;
-            f(&row)
-        })
+        let mut query = RawQuery::prepare(
+            &self.conn,
+            c"SELECT device, submitted_at, subject, key_algorithm, key_bits, kind
+                FROM csr WHERE state = 'pending' ORDER BY submitted_at, id",
+        )?;
+        let mut n = 0;
+        while let Some(r) = query.next()? {
+            let row = PendingCsrRow {
+                device: text_col(r.text(0), 0)?,
+                submitted_at_micros: checked_micros(r.int(1), 1).map_err(StoreError::from)?,
+                subject: text_col(r.text(2), 2)?,
+                key_algorithm: text_col(r.text(3), 3)?,
+                key_bits: u32::try_from(r.int(4))
+                    .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(4, r.int(4)))
+                    .map_err(StoreError::from)?,
+                from_key_generate: r.text(5) == Some(b"key"),
+            };
+            f(&row)?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// Pending CSRs that no LSC answers yet, oldest first, at most `limit` (the engine signs
@@ -344,4 +340,21 @@ pub(super) fn checked_micros(v: i64, idx: usize) -> rusqlite::Result<i64> {
     } else {
         Err(rusqlite::Error::IntegralValueOutOfRange(idx, v))
     }
+}
+
+/// A NOT NULL text column of a [`RawQuery`] row as `&str`: NULL or bytes that are not UTF-8 fail
+/// the listing (a store edited by hand), as rusqlite's typed read would.
+fn text_col(v: Option<&[u8]>, idx: usize) -> Result<&str, StoreError> {
+    let bytes = v.ok_or(StoreError::from(rusqlite::Error::InvalidColumnType(
+        idx,
+        String::new(),
+        rusqlite::types::Type::Null,
+    )))?;
+    std::str::from_utf8(bytes).map_err(|e| {
+        StoreError::from(rusqlite::Error::FromSqlConversionFailure(
+            idx,
+            rusqlite::types::Type::Text,
+            Box::new(e),
+        ))
+    })
 }

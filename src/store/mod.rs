@@ -16,6 +16,7 @@ mod lsc;
 mod migrate;
 mod online_ca;
 mod operation;
+mod raw_rows;
 mod revocation;
 mod settings;
 mod tidy;

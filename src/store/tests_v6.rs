@@ -302,3 +302,21 @@ fn a_stored_instant_no_timestamp_can_hold_fails_the_listing() {
     let r = store.each_pending_csr_row(|_| Ok::<_, StoreError>(()));
     assert!(r.is_err(), "{r:?}");
 }
+
+#[test]
+fn a_stored_text_that_is_not_utf8_fails_the_listing_at_its_column() {
+    let (_d, _p, mut store) = tmp_store();
+    put_csr(&mut store, csr("SEPFFFF", t(0), 1, "RSA", 2048));
+    store
+        .conn
+        .execute("UPDATE csr SET subject = CAST(X'FF41' AS TEXT)", [])
+        .expect("update");
+    let mut seen = 0;
+    let r = store.each_pending_csr_row(|_| {
+        seen += 1;
+        Ok::<_, StoreError>(())
+    });
+    let e = r.expect_err("not UTF-8");
+    assert!(e.to_string().contains("index: 2"), "{e}");
+    assert_eq!(seen, 0, "no row is handed out half read");
+}
