@@ -77,9 +77,13 @@ fn block<'a>(lines: impl Iterator<Item = &'a str>) -> String {
 
 /// Appends the field [`cell_field`] makes of `Cell::Text(s)`, without building it apart.
 fn push_text_field(line: &mut Vec<u8>, s: &str) {
-    let formula = s.starts_with(FORMULA_START);
-    let (plain, special) = scan(s);
-    let v: Cow<'_, str> = if plain {
+    // Every formula-starting character is ASCII: the first byte tells.
+    let formula = s
+        .as_bytes()
+        .first()
+        .is_some_and(|&b| FORMULA_START.contains(&char::from(b)));
+    let found = scan(s);
+    let v: Cow<'_, str> = if found.plain {
         Cow::Borrowed(s)
     } else {
         escape_controls(s)
@@ -87,12 +91,12 @@ fn push_text_field(line: &mut Vec<u8>, s: &str) {
     // Escaping adds neither commas nor quotes. With the `'` in front, the field cannot start
     // with a space.
     let (v_starts, v_ends) = (v.as_bytes().first(), v.as_bytes().last());
-    if special || (!formula && v_starts == Some(&b' ')) || v_ends == Some(&b' ') {
+    if found.special || (!formula && v_starts == Some(&b' ')) || v_ends == Some(&b' ') {
         line.push(b'"');
         if formula {
             line.push(b'\'');
         }
-        if v.contains('"') {
+        if found.quote {
             for (i, part) in v.split('"').enumerate() {
                 if i > 0 {
                     line.extend_from_slice(b"\"\"");

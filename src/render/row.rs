@@ -72,20 +72,36 @@ impl RowBatch {
 /// Whether `s` can be printed as it is: printable ASCII only, so no control or invisible format
 /// character to escape and every byte is one column. The common case, checked byte by byte.
 pub(super) fn plain_ascii(s: &str) -> bool {
-    scan(s).0
+    scan(s).plain
 }
 
-/// One pass over `s`: (printable ASCII only, holds a `,` or `"`). No early exit, so the
-/// compiler can check many bytes at a time.
-pub(super) fn scan(s: &str) -> (bool, bool) {
+/// What one pass over a text found (see [`scan`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Scan {
+    /// Printable ASCII only.
+    pub(super) plain: bool,
+    /// Holds a `,` or a `"` (a CSV field that must be quoted).
+    pub(super) special: bool,
+    /// Holds a `"` (doubled inside a quoted CSV field).
+    pub(super) quote: bool,
+}
+
+/// One pass over `s`. No early exit, so the compiler can check many bytes at a time.
+pub(super) fn scan(s: &str) -> Scan {
     let mut odd = 0u8;
-    let mut special = 0u8;
+    let mut comma = 0u8;
+    let mut quote = 0u8;
     for &b in s.as_bytes() {
         // Bytes outside 0x20..=0x7e wrap to 0x5f and above.
         odd |= u8::from(b.wrapping_sub(0x20) > 0x5e);
-        special |= u8::from(b == b',') | u8::from(b == b'"');
+        comma |= u8::from(b == b',');
+        quote |= u8::from(b == b'"');
     }
-    (odd == 0, special != 0)
+    Scan {
+        plain: odd == 0,
+        special: comma | quote != 0,
+        quote: quote != 0,
+    }
 }
 
 /// The proleptic Gregorian date of a day number counted from 1970-01-01 (H. Hinnant's
@@ -119,9 +135,18 @@ fn fields(micros: i64) -> Option<[u32; 7]> {
     Some([y as u32, m, d, sod / 3600, sod / 60 % 60, sod % 60, frac])
 }
 
+/// The two digits of every number below 100, so a pair is one lookup instead of two divisions.
+const PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Writes `v` (below 100) as two digits at `out[at..at + 2]`.
 fn put2(out: &mut [u8], at: usize, v: u32) {
-    out[at] = b'0' + (v / 10) as u8;
-    out[at + 1] = b'0' + (v % 10) as u8;
+    let i = (v as usize % 100) * 2;
+    out[at..at + 2].copy_from_slice(&PAIRS[i..i + 2]);
 }
 
 /// Writes instants into byte lines, remembering the dates of the last days it wrote: a listing
@@ -403,10 +428,16 @@ mod tests {
     #[test]
     fn plain_ascii_is_printable_ascii_only() {
         assert!(plain_ascii("CN=SEP001122AABBCC, O=Example"));
-        assert_eq!(scan("CN=A, O=B"), (true, true));
-        assert_eq!(scan("CN=\"A\""), (true, true));
-        assert_eq!(scan("CN=A\x1b"), (false, false));
-        assert_eq!(scan(""), (true, false));
+        let f = |plain, special, quote| Scan {
+            plain,
+            special,
+            quote,
+        };
+        assert_eq!(scan("CN=A, O=B"), f(true, true, false));
+        assert_eq!(scan("CN=\"A\""), f(true, true, true));
+        assert_eq!(scan("CN=A\x1b"), f(false, false, false));
+        assert_eq!(scan("CN=\u{e9}\","), f(false, true, true));
+        assert_eq!(scan(""), f(true, false, false));
         assert!(!plain_ascii("a\tb"));
         assert!(!plain_ascii("a\u{7f}"));
         assert!(!plain_ascii("Zürich"));

@@ -152,10 +152,10 @@ impl Store {
         let mut n = 0;
         while let Some(r) = query.next()? {
             let row = PendingCsrRow {
-                device: text_col(r.text(0), 0)?,
+                device: text_col(r.str(0), 0)?,
                 submitted_at_micros: checked_micros(r.int(1), 1).map_err(StoreError::from)?,
-                subject: text_col(r.text(2), 2)?,
-                key_algorithm: text_col(r.text(3), 3)?,
+                subject: text_col(r.str(2), 2)?,
+                key_algorithm: text_col(r.str(3), 3)?,
                 key_bits: u32::try_from(r.int(4))
                     .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(4, r.int(4)))
                     .map_err(StoreError::from)?,
@@ -342,19 +342,15 @@ pub(super) fn checked_micros(v: i64, idx: usize) -> rusqlite::Result<i64> {
     }
 }
 
-/// A NOT NULL text column of a [`RawQuery`] row as `&str`: NULL or bytes that are not UTF-8 fail
-/// the listing (a store edited by hand), as rusqlite's typed read would.
-fn text_col(v: Option<&[u8]>, idx: usize) -> Result<&str, StoreError> {
-    let bytes = v.ok_or(StoreError::from(rusqlite::Error::InvalidColumnType(
-        idx,
-        String::new(),
-        rusqlite::types::Type::Null,
-    )))?;
-    std::str::from_utf8(bytes).map_err(|e| {
-        StoreError::from(rusqlite::Error::FromSqlConversionFailure(
-            idx,
-            rusqlite::types::Type::Text,
-            Box::new(e),
-        ))
-    })
+/// A NOT NULL text column of a [`RawQuery`] row: NULL or bytes that are not UTF-8 fail the
+/// listing (a store edited by hand), as rusqlite's typed read would.
+fn text_col(v: Option<Result<&str, std::str::Utf8Error>>, idx: usize) -> Result<&str, StoreError> {
+    use rusqlite::types::Type;
+    match v {
+        Some(Ok(s)) => Ok(s),
+        Some(Err(e)) => {
+            Err(rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)).into())
+        }
+        None => Err(rusqlite::Error::InvalidColumnType(idx, String::new(), Type::Null).into()),
+    }
 }

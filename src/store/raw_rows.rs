@@ -118,6 +118,18 @@ impl<'q> RawRow<'q> {
         }
     }
 
+    /// Column `i` as `&str`: `None` for NULL (as [`RawRow::text`]), an error for bytes that are
+    /// not UTF-8. ASCII, the common case, is checked word by word and needs no decoding.
+    pub(super) fn str(&self, i: c_int) -> Option<Result<&'q str, std::str::Utf8Error>> {
+        let bytes = self.text(i)?;
+        Some(if bytes.is_ascii() {
+            // SAFETY: ASCII is UTF-8.
+            Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
+        } else {
+            std::str::from_utf8(bytes)
+        })
+    }
+
     /// Column `i` as an integer (0 for NULL; text is parsed, as SQLite does).
     pub(super) fn int(&self, i: c_int) -> i64 {
         // SAFETY: as in `text`; reading an integer never converts the stored value.
