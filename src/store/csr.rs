@@ -136,7 +136,7 @@ impl Store {
 
     /// Streams the pending CSRs, oldest first, to `f` as rows borrowed from SQLite's own buffers
     /// (the listing's hot path: no copy, no allocation per row, one SQLite call per value
-    /// through [`RawQuery`]); returns how many there were.
+    /// through `raw_rows::RawQuery`); returns how many there were.
     ///
     /// The query reads only the covering index `csr_pending_list` (v6, with the kind since v7),
     /// never the CSR table.
@@ -153,12 +153,16 @@ impl Store {
         while let Some(r) = query.next()? {
             let row = PendingCsrRow {
                 device: text_col(r.str(0), 0)?,
-                submitted_at_micros: checked_micros(r.int(1), 1).map_err(StoreError::from)?,
+                submitted_at_micros: checked_micros(int_col(r.int(1), 1)?, 1)
+                    .map_err(StoreError::from)?,
                 subject: text_col(r.str(2), 2)?,
                 key_algorithm: text_col(r.str(3), 3)?,
-                key_bits: u32::try_from(r.int(4))
-                    .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(4, r.int(4)))
-                    .map_err(StoreError::from)?,
+                key_bits: {
+                    let v = int_col(r.int(4), 4)?;
+                    u32::try_from(v).map_err(|_| {
+                        StoreError::from(rusqlite::Error::IntegralValueOutOfRange(4, v))
+                    })?
+                },
                 from_key_generate: r.text(5) == Some(b"key"),
             };
             f(&row)?;
@@ -344,7 +348,10 @@ pub(super) fn checked_micros(v: i64, idx: usize) -> rusqlite::Result<i64> {
 
 /// A NOT NULL text column of a [`RawQuery`] row: NULL or bytes that are not UTF-8 fail the
 /// listing (a store edited by hand), as rusqlite's typed read would.
-fn text_col(v: Option<Result<&str, std::str::Utf8Error>>, idx: usize) -> Result<&str, StoreError> {
+pub(super) fn text_col(
+    v: Option<Result<&str, std::str::Utf8Error>>,
+    idx: usize,
+) -> Result<&str, StoreError> {
     use rusqlite::types::Type;
     match v {
         Some(Ok(s)) => Ok(s),
@@ -353,4 +360,11 @@ fn text_col(v: Option<Result<&str, std::str::Utf8Error>>, idx: usize) -> Result<
         }
         None => Err(rusqlite::Error::InvalidColumnType(idx, String::new(), Type::Null).into()),
     }
+}
+
+/// A NOT NULL integer column of a [`RawQuery`] row: NULL fails the listing.
+pub(super) fn int_col(v: Option<i64>, idx: usize) -> Result<i64, StoreError> {
+    v.ok_or_else(|| {
+        rusqlite::Error::InvalidColumnType(idx, String::new(), rusqlite::types::Type::Null).into()
+    })
 }

@@ -4,7 +4,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::log_ok;
 use super::cached::CachedSql;
-use super::csr::{checked_micros, csr_is_open, insert_request};
+use super::csr::{checked_micros, csr_is_open, insert_request, int_col, text_col};
+use super::raw_rows::RawQuery;
 use super::{Actor, Scope, Store, StoreError, Tx, each_row, opt_ts_col, to_micros, ts_col};
 use crate::domain::{
     DeviceName, LscRecord, LscState, NewCsr, NewLsc, StaleLsc, StaleLscRow, Timestamp,
@@ -333,7 +334,8 @@ impl Store {
     }
 
     /// Streams the stale LSCs (oldest issue first) to `f` as rows borrowed from SQLite's own
-    /// buffers (the listing's hot path: no copy, no allocation per row); returns how many.
+    /// buffers through `raw_rows::RawQuery` (the listing's hot path: no copy, no allocation per
+    /// row); returns how many.
     ///
     /// The query reads only the covering index `lsc_stale_list` (v10), in list order: no sort,
     /// no certificate read.
@@ -341,26 +343,26 @@ impl Store {
         &self,
         mut f: impl FnMut(&StaleLscRow<'_>) -> Result<(), E>,
     ) -> Result<u64, E> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT device, serial, issued_at, not_after, superseded_at
-                   FROM stale_lsc ORDER BY issued_at, id",
-            )
-            .map_err(StoreError::from)?;
-        each_row(&mut stmt, [], |r| {
-            let row = (|| -> rusqlite::Result<StaleLscRow<'_>> {
-                Ok(StaleLscRow {
-                    device: r.get_ref(0)?.as_str()?,
-                    serial: r.get_ref(1)?.as_str()?,
-                    issued_at_micros: checked_micros(r.get_ref(2)?.as_i64()?, 2)?,
-                    not_after_micros: checked_micros(r.get_ref(3)?.as_i64()?, 3)?,
-                    superseded_at_micros: checked_micros(r.get_ref(4)?.as_i64()?, 4)?,
-                })
-            })()
-            .map_err(StoreError::from)?;
-            f(&row)
-        })
+        let mut query = RawQuery::prepare(
+            &self.conn,
+            c"SELECT device, serial, issued_at, not_after, superseded_at
+                FROM stale_lsc ORDER BY issued_at, id",
+        )?;
+        let instant =
+            |v: Option<i64>, i: usize| checked_micros(int_col(v, i)?, i).map_err(StoreError::from);
+        let mut n = 0;
+        while let Some(r) = query.next()? {
+            let row = StaleLscRow {
+                device: text_col(r.str(0), 0)?,
+                serial: text_col(r.str(1), 1)?,
+                issued_at_micros: instant(r.int(2), 2)?,
+                not_after_micros: instant(r.int(3), 3)?,
+                superseded_at_micros: instant(r.int(4), 4)?,
+            };
+            f(&row)?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// How many LSCs are stale (all, or one device's).

@@ -130,10 +130,16 @@ impl<'q> RawRow<'q> {
         })
     }
 
-    /// Column `i` as an integer (0 for NULL; text is parsed, as SQLite does).
-    pub(super) fn int(&self, i: c_int) -> i64 {
-        // SAFETY: as in `text`; reading an integer never converts the stored value.
-        unsafe { ffi::sqlite3_column_int64(self.stmt.as_ptr(), i) }
+    /// Column `i` as an integer, `None` for NULL. Text is parsed as SQLite does (0 when it is not
+    /// a number): read integers only from INTEGER columns of STRICT tables, which hold no text.
+    pub(super) fn int(&self, i: c_int) -> Option<i64> {
+        let stmt = self.stmt.as_ptr();
+        // SAFETY: as in `text`; reading an integer or the type never converts the stored value.
+        unsafe {
+            let v = ffi::sqlite3_column_int64(stmt, i);
+            // NULL reads as 0: only a 0 needs the type to tell them apart.
+            (v != 0 || ffi::sqlite3_column_type(stmt, i) != ffi::SQLITE_NULL).then_some(v)
+        }
     }
 }
 
@@ -177,10 +183,10 @@ mod tests {
         assert_eq!(
             rows,
             vec![
-                (Some(b"one".to_vec()), 1, 0),
-                (None, 0, 0),
-                (Some(vec![0xff, 0x00]), 3, 0),
-                (Some(b"4".to_vec()), 4, 4),
+                (Some(b"one".to_vec()), Some(1), Some(0)),
+                (None, None, None),
+                (Some(vec![0xff, 0x00]), Some(3), Some(0)),
+                (Some(b"4".to_vec()), Some(4), Some(4)),
             ]
         );
         // Done stays done.

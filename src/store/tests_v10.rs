@@ -622,6 +622,31 @@ fn a_stored_instant_no_timestamp_can_hold_fails_the_stale_listing() {
 }
 
 #[test]
+fn a_missing_instant_fails_the_stale_listing_instead_of_showing_1970() {
+    let (_d, _p, mut store) = tmp_store();
+    let a = put_csr(&mut store, csr("SEPN", t(0), 1));
+    put_lsc(&mut store, lsc("SEPN", "4b", t(1), Some(a), 4));
+    put_csr(&mut store, csr("SEPN", t(2), 2));
+    // The column allows NULL; the schema moves such a row back to the live table, so only a store
+    // edited by hand holds one. A listing must fail on it, not show it as the epoch.
+    store
+        .conn
+        .execute_batch(
+            "DROP TRIGGER lsc_stops_being_stale;
+             UPDATE lsc_stale SET superseded_at = NULL;",
+        )
+        .expect("update");
+    let mut seen = 0;
+    let r = store.each_stale_lsc_row(|_| {
+        seen += 1;
+        Ok::<_, StoreError>(())
+    });
+    let e = r.expect_err("NULL instant");
+    assert!(e.to_string().contains("Null"), "{e}");
+    assert_eq!(seen, 0);
+}
+
+#[test]
 fn a_version_9_lsc_linked_to_a_csr_that_is_gone_migrates_unlinked() {
     // Written with foreign keys off (the sqlite3 shell's default): LSC 11 names CSR 99, which
     // does not exist. lsc_live checks the link, so the upgrade unlinks it, as ON DELETE SET
