@@ -6,7 +6,7 @@ use super::audit::log_ok;
 use super::cached::CachedSql;
 use super::raw_rows::RawQuery;
 use super::{Actor, Scope, Store, StoreError, map_each_row, to_micros, ts_col};
-use crate::domain::{CsrRecord, DeviceName, NewCsr, PendingCsr, PendingCsrRow, Timestamp};
+use crate::domain::{CsrRecord, DeviceName, NewCsr, PendingCsr, PendingCsrRow};
 
 const PENDING_COLUMNS: &str =
     "id, device, submitted_at, subject, key_algorithm, key_bits, public_key_sha256, kind = 'key'";
@@ -151,18 +151,15 @@ impl Store {
         )?;
         let mut n = 0;
         while let Some(r) = query.next()? {
+            let bits = r.int(4)?;
             let row = PendingCsrRow {
-                device: text_col(r.str(0), 0)?,
-                submitted_at_micros: checked_micros(int_col(r.int(1), 1)?, 1)
-                    .map_err(StoreError::from)?,
-                subject: text_col(r.str(2), 2)?,
-                key_algorithm: text_col(r.str(3), 3)?,
-                key_bits: {
-                    let v = int_col(r.int(4), 4)?;
-                    u32::try_from(v).map_err(|_| {
-                        StoreError::from(rusqlite::Error::IntegralValueOutOfRange(4, v))
-                    })?
-                },
+                device: r.str(0)?,
+                submitted_at_micros: r.micros(1)?,
+                subject: r.str(2)?,
+                key_algorithm: r.str(3)?,
+                key_bits: u32::try_from(bits).map_err(|_| {
+                    StoreError::from(rusqlite::Error::IntegralValueOutOfRange(4, bits))
+                })?,
                 from_key_generate: r.text(5) == Some(b"key"),
             };
             f(&row)?;
@@ -332,39 +329,4 @@ pub(super) fn merged_lsc_names(source: DeviceSource) -> Option<&'static str> {
          SELECT device FROM lsc_stale WHERE device >= ?1 AND device < ?2
          ORDER BY device",
     )
-}
-
-/// A stored instant as microseconds, refused (like [`super::ts_col`]) when no timestamp has it.
-pub(super) fn checked_micros(v: i64, idx: usize) -> rusqlite::Result<i64> {
-    // Years 0000 to 9999, the common case, are always representable.
-    const FOUR_DIGIT_YEARS: std::ops::RangeInclusive<i64> =
-        -62_167_219_200_000_000..=253_402_300_799_999_999;
-    if FOUR_DIGIT_YEARS.contains(&v) || Timestamp::from_timestamp_micros(v).is_some() {
-        Ok(v)
-    } else {
-        Err(rusqlite::Error::IntegralValueOutOfRange(idx, v))
-    }
-}
-
-/// A NOT NULL text column of a [`RawQuery`] row: NULL or bytes that are not UTF-8 fail the
-/// listing (a store edited by hand), as rusqlite's typed read would.
-pub(super) fn text_col(
-    v: Option<Result<&str, std::str::Utf8Error>>,
-    idx: usize,
-) -> Result<&str, StoreError> {
-    use rusqlite::types::Type;
-    match v {
-        Some(Ok(s)) => Ok(s),
-        Some(Err(e)) => {
-            Err(rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)).into())
-        }
-        None => Err(rusqlite::Error::InvalidColumnType(idx, String::new(), Type::Null).into()),
-    }
-}
-
-/// A NOT NULL integer column of a [`RawQuery`] row: NULL fails the listing.
-pub(super) fn int_col(v: Option<i64>, idx: usize) -> Result<i64, StoreError> {
-    v.ok_or_else(|| {
-        rusqlite::Error::InvalidColumnType(idx, String::new(), rusqlite::types::Type::Null).into()
-    })
 }

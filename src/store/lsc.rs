@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::log_ok;
 use super::cached::CachedSql;
-use super::csr::{checked_micros, csr_is_open, insert_request, int_col, text_col};
+use super::csr::{csr_is_open, insert_request};
 use super::raw_rows::RawQuery;
 use super::{Actor, Scope, Store, StoreError, Tx, each_row, opt_ts_col, to_micros, ts_col};
 use crate::domain::{
@@ -348,16 +348,14 @@ impl Store {
             c"SELECT device, serial, issued_at, not_after, superseded_at
                 FROM stale_lsc ORDER BY issued_at, id",
         )?;
-        let instant =
-            |v: Option<i64>, i: usize| checked_micros(int_col(v, i)?, i).map_err(StoreError::from);
         let mut n = 0;
         while let Some(r) = query.next()? {
             let row = StaleLscRow {
-                device: text_col(r.str(0), 0)?,
-                serial: text_col(r.str(1), 1)?,
-                issued_at_micros: instant(r.int(2), 2)?,
-                not_after_micros: instant(r.int(3), 3)?,
-                superseded_at_micros: instant(r.int(4), 4)?,
+                device: r.str(0)?,
+                serial: r.str(1)?,
+                issued_at_micros: r.micros(2)?,
+                not_after_micros: r.micros(3)?,
+                superseded_at_micros: r.micros(4)?,
             };
             f(&row)?;
             n += 1;

@@ -20,9 +20,11 @@ use std::ffi::{CStr, c_int};
 use std::marker::PhantomData;
 use std::ptr::{self, NonNull};
 
+use rusqlite::types::Type;
 use rusqlite::{Connection, ffi};
 
 use super::StoreError;
+use crate::domain::Timestamp;
 
 /// A prepared statement with no parameters, stepped row by row; finalized when dropped.
 pub(super) struct RawQuery<'c> {
@@ -118,21 +120,23 @@ impl<'q> RawRow<'q> {
         }
     }
 
-    /// Column `i` as `&str`: `None` for NULL (as [`RawRow::text`]), an error for bytes that are
-    /// not UTF-8. ASCII, the common case, is checked word by word and needs no decoding.
-    pub(super) fn str(&self, i: c_int) -> Option<Result<&'q str, std::str::Utf8Error>> {
-        let bytes = self.text(i)?;
-        Some(if bytes.is_ascii() {
+    /// Column `i`, a NOT NULL text column, as `&str`. NULL, or bytes that are not UTF-8 (a store
+    /// edited by hand), fail the listing as rusqlite's typed read would. ASCII, the common case,
+    /// is checked word by word and needs no decoding.
+    pub(super) fn str(&self, i: c_int) -> Result<&'q str, StoreError> {
+        let bytes = self.text(i).ok_or_else(|| null_in(i))?;
+        if bytes.is_ascii() {
             // SAFETY: ASCII is UTF-8.
-            Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
-        } else {
-            std::str::from_utf8(bytes)
+            return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
+        }
+        std::str::from_utf8(bytes).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(column(i), Type::Text, Box::new(e)).into()
         })
     }
 
     /// Column `i` as an integer, `None` for NULL. Text is parsed as SQLite does (0 when it is not
     /// a number): read integers only from INTEGER columns of STRICT tables, which hold no text.
-    pub(super) fn int(&self, i: c_int) -> Option<i64> {
+    pub(super) fn opt_int(&self, i: c_int) -> Option<i64> {
         let stmt = self.stmt.as_ptr();
         // SAFETY: as in `text`; reading an integer or the type never converts the stored value.
         unsafe {
@@ -141,6 +145,40 @@ impl<'q> RawRow<'q> {
             (v != 0 || ffi::sqlite3_column_type(stmt, i) != ffi::SQLITE_NULL).then_some(v)
         }
     }
+
+    /// Column `i`, a NOT NULL integer column (as [`RawRow::opt_int`]); NULL fails the listing.
+    pub(super) fn int(&self, i: c_int) -> Result<i64, StoreError> {
+        self.opt_int(i).ok_or_else(|| null_in(i))
+    }
+
+    /// Column `i`, a NOT NULL instant in microseconds, refused (as `ts_col` does) when no
+    /// timestamp can hold it.
+    pub(super) fn micros(&self, i: c_int) -> Result<i64, StoreError> {
+        Ok(checked_micros(self.int(i)?, column(i))?)
+    }
+}
+
+/// A stored instant as microseconds, refused (like [`super::ts_col`]) when no timestamp has it.
+fn checked_micros(v: i64, idx: usize) -> rusqlite::Result<i64> {
+    // Years 0000 to 9999, the common case, are always representable.
+    const FOUR_DIGIT_YEARS: std::ops::RangeInclusive<i64> =
+        -62_167_219_200_000_000..=253_402_300_799_999_999;
+    if FOUR_DIGIT_YEARS.contains(&v) || Timestamp::from_timestamp_micros(v).is_some() {
+        Ok(v)
+    } else {
+        Err(rusqlite::Error::IntegralValueOutOfRange(idx, v))
+    }
+}
+
+/// Column `i` as rusqlite numbers columns in its errors.
+fn column(i: c_int) -> usize {
+    usize::try_from(i).unwrap_or(usize::MAX)
+}
+
+/// NULL where the schema says NOT NULL.
+#[cold]
+fn null_in(i: c_int) -> StoreError {
+    rusqlite::Error::InvalidColumnType(column(i), String::new(), Type::Null).into()
 }
 
 /// The error SQLite reported for `rc`, with its message, through the one rusqlite mapping.
@@ -176,7 +214,7 @@ mod tests {
         while let Some(r) = q.next().expect("step") {
             let a = r.text(0);
             // An integer read of a text column and a second text read leave the first intact.
-            let (b, parsed, again) = (r.int(1), r.int(0), r.text(0));
+            let (b, parsed, again) = (r.opt_int(1), r.opt_int(0), r.text(0));
             assert_eq!(a, again);
             rows.push((a.map(<[u8]>::to_vec), b, parsed));
         }
