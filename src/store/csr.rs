@@ -144,15 +144,14 @@ impl Store {
         &self,
         mut f: impl FnMut(&PendingCsrRow<'_>) -> Result<(), E>,
     ) -> Result<u64, E> {
-        let mut query = RawQuery::prepare(
+        RawQuery::prepare(
             &self.conn,
             c"SELECT device, submitted_at, subject, key_algorithm, key_bits, kind
                 FROM csr WHERE state = 'pending' ORDER BY submitted_at, id",
-        )?;
-        let mut n = 0;
-        while let Some(r) = query.next()? {
+        )?
+        .each(|r| {
             let bits = r.int(4)?;
-            let row = PendingCsrRow {
+            f(&PendingCsrRow {
                 device: r.str(0)?,
                 submitted_at_micros: r.micros(1)?,
                 subject: r.str(2)?,
@@ -161,11 +160,8 @@ impl Store {
                     StoreError::from(rusqlite::Error::IntegralValueOutOfRange(4, bits))
                 })?,
                 from_key_generate: r.text(5) == Some(b"key"),
-            };
-            f(&row)?;
-            n += 1;
-        }
-        Ok(n)
+            })
+        })
     }
 
     /// Pending CSRs that no LSC answers yet, oldest first, at most `limit` (the engine signs

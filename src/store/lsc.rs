@@ -343,24 +343,20 @@ impl Store {
         &self,
         mut f: impl FnMut(&StaleLscRow<'_>) -> Result<(), E>,
     ) -> Result<u64, E> {
-        let mut query = RawQuery::prepare(
+        RawQuery::prepare(
             &self.conn,
             c"SELECT device, serial, issued_at, not_after, superseded_at
                 FROM stale_lsc ORDER BY issued_at, id",
-        )?;
-        let mut n = 0;
-        while let Some(r) = query.next()? {
-            let row = StaleLscRow {
+        )?
+        .each(|r| {
+            f(&StaleLscRow {
                 device: r.str(0)?,
                 serial: r.str(1)?,
                 issued_at_micros: r.micros(2)?,
                 not_after_micros: r.micros(3)?,
                 superseded_at_micros: r.micros(4)?,
-            };
-            f(&row)?;
-            n += 1;
-        }
-        Ok(n)
+            })
+        })
     }
 
     /// How many LSCs are stale (all, or one device's).

@@ -66,8 +66,23 @@ impl<'c> RawQuery<'c> {
         }
     }
 
+    /// Hands every row to `each`, one at a time; returns how many there were (as `each_row`
+    /// does for rusqlite statements).
+    pub(super) fn each<E: From<StoreError>>(
+        mut self,
+        mut each: impl FnMut(&RawRow<'_>) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let mut n = 0;
+        while let Some(row) = self.next()? {
+            each(&row)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// The next row, or `None` when the query is done. Busy waits follow the connection's
     /// busy timeout, as for any rusqlite statement.
+    #[inline]
     pub(super) fn next(&mut self) -> Result<Option<RawRow<'_>>, StoreError> {
         if self.done {
             return Ok(None);
